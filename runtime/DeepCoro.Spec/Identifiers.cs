@@ -1,0 +1,32 @@
+using System.Linq;
+using System.Text;
+
+namespace DeepCoro.Spec
+{
+    /// <summary>How head names become C# property names: "stenosis_grade" and "stenosis-grade" both give "StenosisGrade".</summary>
+    public static class Identifiers
+    {
+        /// <summary>A head name is a letter followed by letters, digits, '_' or '-' (it becomes part of a state_dict key).</summary>
+        public static bool IsValidName(string name) =>
+            name.Length > 0 && name.Length <= 64 && IsAsciiLetter(name[0]) && name.All(c => IsAsciiLetter(c) || char.IsDigit(c) || c == '_' || c == '-');
+
+        /// <summary>A name of letters, digits and '_' starting with a letter: axes and model names.</summary>
+        public static bool IsSimpleName(string name) =>
+            name.Length > 0 && IsAsciiLetter(name[0]) && name.All(c => IsAsciiLetter(c) || char.IsDigit(c) || c == '_');
+
+        public static string Mangle(string name)
+        {
+            var sb = new StringBuilder();
+            bool upper = true;
+            foreach (var c in name)
+            {
+                if (c == '_' || c == '-') { upper = true; continue; }
+                sb.Append(upper ? char.ToUpperInvariant(c) : c);
+                upper = false;
+            }
+            return sb.ToString();
+        }
+
+        private static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+
+namespace DeepCoro.Spec
+{
+    /// <summary>"Did you mean" for misspelt keys: the known word at the smallest edit distance.</summary>
+    public static class Suggestions
+    {
+        public static string? Closest(string word, IEnumerable<string> known)
+        {
+            string? best = null;
+            int bestDistance = int.MaxValue;
+            foreach (var k in known)
+            {
+                int d = Distance(word.ToLowerInvariant(), k.ToLowerInvariant());
+                if (d < bestDistance) { best = k; bestDistance = d; }
+            }
+            return best != null && bestDistance <= Math.Max(2, word.Length / 2) ? best : null;
+        }
+
+        public static string Hint(string word, IEnumerable<string> known)
+        {
+            var closest = Closest(word, known);
+            return closest == null ? $"known: {string.Join(", ", known)}" : $"did you mean '{closest}'?";
+        }
+
+        private static int Distance(string a, string b)
+        {
+            var row = new int[b.Length + 1];
+            for (int j = 0; j <= b.Length; j++) row[j] = j;
+            for (int i = 1; i <= a.Length; i++)
+            {
+                int diag = row[0];
+                row[0] = i;
+                for (int j = 1; j <= b.Length; j++)
+                {
+                    int up = row[j];
+                    row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diag + (a[i - 1] == b[j - 1] ? 0 : 1));
+                    diag = up;
+                }
+            }
+            return row[b.Length];
+        }
+    }
+}

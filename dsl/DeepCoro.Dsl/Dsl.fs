@@ -1,0 +1,1 @@
+module DeepCoro.Dsl.Dsl

@@ -1,0 +1,4 @@
+module DeepCoro.Cli.Program
+
+[<EntryPoint>]
+let main argv = 0

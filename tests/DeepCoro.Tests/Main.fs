@@ -1,0 +1,18 @@
+module DeepCoro.Tests.Main
+
+open Expecto
+open Expecto.Impl
+
+/// Wraps Expecto's printer so that the run ends with the plain `N passed, M failed` line CI reads.
+let private withClosingLine (printer: TestPrinters) =
+    { printer with
+        summary = fun config summary ->
+            async {
+                do! printer.summary config summary
+                let failed = summary.failed.Length + summary.errored.Length
+                printfn "%d passed, %d failed" summary.passed.Length failed
+            } }
+
+[<EntryPoint>]
+let main argv =
+    runTestsInAssemblyWithCLIArgs [ CLIArguments.Printer (withClosingLine TestPrinters.defaultPrinter) ] argv

@@ -16,9 +16,18 @@ namespace DeepCoro.Spec
     {
         public const int CurrentIrVersion = 1;
 
+        /// <summary>
+        /// Parameters the source model declares but never uses (DeepCORO_CLIP keeps a "within" attention layer in
+        /// 3D and mean+cls_token modes). They are kept, frozen, so its state_dicts load strictly and exports load back.
+        /// </summary>
+        public EquatableList<UnusedParameter> UnusedParameters { get; init; } = EquatableList<UnusedParameter>.Empty;
+
         /// <summary>The axis the mask and the view ids run along: the outermost instance axis.</summary>
         public string MaskedAxis => Axes[0];
     }
+
+    /// <summary>A state_dict entry kept for compatibility only: its full key and shape.</summary>
+    public sealed record UnusedParameter(string Key, EquatableList<int> Shape);
 
     /// <summary>One step of the pooling hierarchy: a pool over one axis, or parallel branches whose outputs are concatenated.</summary>
     public abstract record PoolStage;

@@ -15,7 +15,7 @@ namespace DeepCoro.Spec
     /// <summary>Reads and writes the IR's JSON form (documented in docs/spec-ir.md).</summary>
     public static class SpecJson
     {
-        private static readonly string[] TopFields = { "irVersion", "name", "embeddingDim", "axes", "viewEmbedding", "pooling", "heads" };
+        private static readonly string[] TopFields = { "irVersion", "name", "embeddingDim", "axes", "viewEmbedding", "pooling", "heads", "unusedParameters" };
         private static readonly string[] ViewFields = { "classes", "key" };
         private static readonly string[] HeadFields = { "name", "task", "outputs", "loss", "weight" };
         private static readonly string[] ParamFieldsCls = { "token", "attention", "norm" };
@@ -193,8 +193,38 @@ namespace DeepCoro.Spec
                         var h = ReadHead(headsNode.Items[i], $"heads[{i}]");
                         if (h != null) heads.Add(h);
                     }
+                var unused = new List<UnusedParameter>();
+                var unusedNode = Field(root, "", "unusedParameters", JsonKind.Array, false);
+                if (unusedNode != null)
+                    for (int i = 0; i < unusedNode.Items.Count; i++)
+                    {
+                        var u = ReadUnused(unusedNode.Items[i], $"unusedParameters[{i}]");
+                        if (u != null) unused.Add(u);
+                    }
                 if (name == null || dim == null || axesNode == null || pooling == null || headsNode == null) return null;
-                return new ModelSpec(version!.Value, name, dim.Value, axes.ToEquatableList(), pooling, heads.ToEquatableList(), view);
+                return new ModelSpec(version!.Value, name, dim.Value, axes.ToEquatableList(), pooling, heads.ToEquatableList(), view)
+                { UnusedParameters = unused.ToEquatableList() };
+            }
+
+            private UnusedParameter? ReadUnused(JsonValue node, string path)
+            {
+                Mark(path, node);
+                if (node.Kind != JsonKind.Object) { Error(DiagnosticCodes.Malformed, path, node, "an unused parameter is an object { \"key\": ..., \"shape\": [...] }"); return null; }
+                if (!CheckFields(node, path, new[] { "key", "shape" })) return null;
+                var key = Field(node, path, "key", JsonKind.String, true)?.Text;
+                var shapeNode = Field(node, path, "shape", JsonKind.Array, true);
+                if (key == null || shapeNode == null) return null;
+                var shape = new List<int>();
+                foreach (var d in shapeNode.Items)
+                {
+                    if (d.Kind != JsonKind.Number || d.Number != System.Math.Floor(d.Number) || d.Number > int.MaxValue)
+                    {
+                        Error(DiagnosticCodes.Malformed, path + ".shape", d, "a shape is an array of integers");
+                        return null;
+                    }
+                    shape.Add((int)d.Number);
+                }
+                return new UnusedParameter(key, shape.ToEquatableList());
             }
 
             private EquatableList<PoolStage>? ReadStages(JsonValue array, string path)
@@ -306,6 +336,14 @@ namespace DeepCoro.Spec
             foreach (var h in spec.Heads)
                 w.Item($"{{ \"name\": {Str(h.Name)}, \"task\": \"{TaskName(h.Task)}\", \"outputs\": {h.Outputs}, \"loss\": \"{LossName(h.Loss)}\", \"weight\": {Num(h.Weight)} }}");
             w.Close(']');
+            if (spec.UnusedParameters.Count > 0)
+            {
+                w.Key("unusedParameters");
+                w.Open('[');
+                foreach (var u in spec.UnusedParameters)
+                    w.Item($"{{ \"key\": {Str(u.Key)}, \"shape\": [{string.Join(", ", u.Shape)}] }}");
+                w.Close(']');
+            }
             w.Close('}');
             return w.ToString();
         }

@@ -63,6 +63,7 @@ namespace DeepCoro.Spec
                         $"the pooling leaves axes [{string.Join(", ", remaining)}] unreduced; add levels over them, innermost first (next: '{remaining[remaining.Count - 1]}')");
                 FinalWidth = width;
                 Heads(width);
+                Unused();
                 return this;
             }
 
@@ -172,6 +173,26 @@ namespace DeepCoro.Spec
                 keys[key] = (role, width, detail, path);
                 Tensors.Add(new KeyValuePair<string, int[]>(key, shape));
                 return shape.Aggregate(1L, (a, b) => a * b);
+            }
+
+            private void Unused()
+            {
+                var used = new HashSet<string>(Tensors.Select(t => t.Key.Split('.')[0]));
+                for (int i = 0; i < spec.UnusedParameters.Count; i++)
+                {
+                    var u = spec.UnusedParameters[i];
+                    var p = $"unusedParameters[{i}]";
+                    var segments = u.Key.Split('.');
+                    if (segments.Any(seg => !Identifiers.IsSimpleName(seg)))
+                        Error(DiagnosticCodes.InvalidValue, p + ".key", $"key '{u.Key}' must be dot-separated names of letters, digits and '_'");
+                    else if (used.Contains(segments[0]))
+                        Error(DiagnosticCodes.SharedKeyConflict, p + ".key", $"key '{u.Key}' lies under '{segments[0]}', which the model uses; an unused parameter needs a key of its own");
+                    if (u.Shape.Any(d => d <= 0)) Error(DiagnosticCodes.InvalidValue, p + ".shape", $"dimensions must be positive, got [{string.Join(", ", u.Shape)}]");
+                    Claim(u.Key, "unused", 0, 0, p, u.Shape.ToArray());
+                }
+                if (spec.UnusedParameters.Count > 0)
+                    Rows.Add(new ShapeRow("unusedParameters", $"{spec.UnusedParameters.Count} unused tensors kept for state_dict compatibility (frozen)", "-",
+                        spec.UnusedParameters.Sum(u => u.Shape.Aggregate(1L, (a, b) => a * b))));
             }
 
             private void Heads(int width)

@@ -1,0 +1,116 @@
+using System;
+using DeepCoro.Spec;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace DeepCoro.Runtime.Blocks
+{
+    /// <summary>
+    /// A learnable cls token attending over the S instances of each row, as DeepCORO_CLIP's cls_token pooling:
+    /// seq = [cls; x], (pre-norm) LN, multi-head attention, (post-norm) LN, dropout, keep the cls row.
+    /// No residual, no feed-forward. A row with every instance masked gets the cls token attending to itself.
+    /// </summary>
+    public sealed class ClsTokenPool : IInstancePool
+    {
+        private readonly Parameter token;
+        private readonly AttentionWeights attention;
+        private readonly LayerNorm norm;
+        private readonly int heads;
+        private readonly NormPlacement placement;
+        private readonly double dropout;
+        private const double NormEps = 1e-5;
+
+        public ClsKernel Kernel { get; set; }
+
+        public ClsTokenPool(Parameter token, AttentionWeights attention, LayerNorm norm, int heads, NormPlacement placement, double dropout, ClsKernel kernel)
+        {
+            if (attention.Width % heads != 0)
+                throw new ArgumentException($"{heads} attention heads do not divide the width {attention.Width}");
+            this.token = token; this.attention = attention; this.norm = norm;
+            this.heads = heads; this.placement = placement; this.dropout = dropout;
+            Kernel = kernel;
+        }
+
+        public Tensor Pool(Tensor x, Tensor? valid, bool training) =>
+            Kernel == ClsKernel.Fused ? Fused(x, valid, training) : Reference(x, valid, training);
+
+        private Tensor LayerNorm(Tensor t) => F.layer_norm(t, new long[] { attention.Width }, norm.weight, norm.bias, NormEps);
+
+        /// <summary>
+        /// Only the cls row of the attention is kept, and it depends on one query q0. With u_h = Wk_h^T q0_h / sqrt(d),
+        /// score_j = s_j . u_h + q0_h . bk_h / sqrt(d), and the head output is Wv_h (sum_j a_j s_j) + bv_h sum_j a_j.
+        /// So two thin passes over the tokens replace the S x D projections and the S x S attention. Pre-norm is
+        /// folded in through per-token mean and inverse std, so LN(x) is never materialised either.
+        /// </summary>
+        private Tensor Fused(Tensor x, Tensor? valid, bool training)
+        {
+            long m = x.shape[0], s = x.shape[1];
+            int w = attention.Width, h = heads, d = w / h;
+            var wIn = attention.in_proj_weight.chunk(3, 0);
+            var bIn = attention.in_proj_bias.chunk(3, 0);
+            var cls = token.reshape(w);
+            var clsIn = placement == NormPlacement.Pre ? LayerNorm(cls) : cls;
+
+            var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * (1.0 / Math.Sqrt(d));
+            var u = q.unsqueeze(1).matmul(wIn[1].view(h, d, w)).squeeze(1);            // [h, w]
+            var beta = (q * bIn[1].view(h, d)).sum(-1);                                // [h]
+
+            Tensor tokenScores;                                                        // [m, s, h]
+            Tensor? mean = null, rstd = null;
+            if (placement == NormPlacement.Pre)
+            {
+                var (variance, mu) = var_mean(x, -1, unbiased: false);
+                mean = mu;
+                rstd = (variance + NormEps).rsqrt();
+                var gu = u * norm.weight;
+                tokenScores = (x.matmul(gu.t()) - mean.unsqueeze(-1) * gu.sum(-1)) * rstd.unsqueeze(-1) + (u.matmul(norm.bias) + beta);
+            }
+            else tokenScores = x.matmul(u.t()) + beta;
+            if (valid is not null) tokenScores = tokenScores.masked_fill(valid.logical_not().unsqueeze(-1), double.NegativeInfinity);
+            var clsScore = (u.matmul(clsIn) + beta).expand(m, 1, h);
+
+            var a = F.dropout(F.softmax(cat(new[] { clsScore, tokenScores }, 1), 1), dropout, training);   // [m, 1+s, h]
+            var aCls = a.select(1, 0);
+            var aTok = a.narrow(1, 1, s);
+
+            Tensor context;                                                            // [m, h, w]
+            if (placement == NormPlacement.Pre)
+            {
+                var weighted = aTok * rstd!.unsqueeze(-1);
+                var centred = weighted.transpose(1, 2).matmul(x) - (weighted * mean!.unsqueeze(-1)).sum(1).unsqueeze(-1);
+                context = norm.weight * centred + norm.bias * aTok.sum(1).unsqueeze(-1);
+            }
+            else context = aTok.transpose(1, 2).matmul(x);
+            context = context + aCls.unsqueeze(-1) * clsIn;
+
+            var perHead = einsum("mhw,hdw->mhd", context, wIn[2].view(h, d, w)) + bIn[2].view(h, d) * a.sum(1).unsqueeze(-1);
+            var output = F.linear(perHead.reshape(m, w), attention.out_proj.weight!, attention.out_proj.bias);
+            if (placement == NormPlacement.Post) output = LayerNorm(output);
+            return F.dropout(output, dropout, training);
+        }
+
+        /// <summary>The reference algorithm, literally: full self-attention over [cls; x], then row 0.</summary>
+        private Tensor Reference(Tensor x, Tensor? valid, bool training)
+        {
+            long m = x.shape[0], s = x.shape[1];
+            int w = attention.Width, h = heads, d = w / h;
+            var seq = cat(new[] { token.expand(m, 1, w), x }, 1);
+            if (placement == NormPlacement.Pre) seq = LayerNorm(seq);
+            var qkv = F.linear(seq, attention.in_proj_weight, attention.in_proj_bias).chunk(3, -1);
+            Tensor Split(Tensor t) => t.reshape(m, s + 1, h, d).transpose(1, 2);
+            var scores = Split(qkv[0]).matmul(Split(qkv[1]).transpose(-2, -1)) * (1.0 / Math.Sqrt(d));   // [m, h, s+1, s+1]
+            if (valid is not null)
+            {
+                var keys = cat(new[] { ones(m, 1, ScalarType.Bool, valid.device), valid }, 1);
+                scores = scores.masked_fill(keys.logical_not().view(m, 1, 1, s + 1), double.NegativeInfinity);
+            }
+            var attn = F.dropout(F.softmax(scores, -1), dropout, training);
+            var output = attn.matmul(Split(qkv[2])).transpose(1, 2).reshape(m, s + 1, w);
+            output = F.linear(output, attention.out_proj.weight!, attention.out_proj.bias);
+            if (placement == NormPlacement.Post) output = LayerNorm(output);
+            return F.dropout(output.select(1, 0), dropout, training);
+        }
+    }
+}

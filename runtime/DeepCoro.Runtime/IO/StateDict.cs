@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.IO
+{
+    /// <summary>Weights that do not fit a model: lists missing and unexpected keys, or the key whose shape differs.</summary>
+    public sealed class StateDictException : Exception
+    {
+        public StateDictException(string message) : base(message) { }
+    }
+
+    /// <summary>Strict state_dict loading and saving by the reference's key names.</summary>
+    public static class StateDict
+    {
+        public static OrderedDictionary<string, Tensor> Of(nn.Module model)
+        {
+            var result = new OrderedDictionary<string, Tensor>();
+            foreach (var (name, p) in model.named_parameters()) result[name] = p;
+            foreach (var (name, b) in model.named_buffers()) result[name] = b;
+            return result;
+        }
+
+        /// <summary>Copies every tensor into the model; keys must match exactly and shapes too. Floating types are converted.</summary>
+        public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> tensors, string source)
+        {
+            var own = Of(model);
+            var missing = own.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
+            var unexpected = tensors.Keys.Where(k => !own.ContainsKey(k)).ToList();
+            if (missing.Count > 0 || unexpected.Count > 0)
+            {
+                var parts = new List<string>();
+                if (missing.Count > 0) parts.Add("missing keys: " + string.Join(", ", missing));
+                if (unexpected.Count > 0) parts.Add("unexpected keys: " + string.Join(", ", unexpected));
+                throw new StateDictException($"{source}: weights do not fit the model ({string.Join("; ", parts)})");
+            }
+            foreach (var (key, target) in own)
+            {
+                var value = tensors[key];
+                if (!value.shape.SequenceEqual(target.shape))
+                    throw new StateDictException($"{source}: '{key}' has shape [{string.Join(", ", value.shape)}], the model expects [{string.Join(", ", target.shape)}]");
+                if (!value.is_floating_point())
+                    throw new StateDictException($"{source}: '{key}' has dtype {value.dtype}, expected a floating-point tensor");
+            }
+            using (no_grad())
+                foreach (var (key, target) in own) target.copy_(tensors[key]);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections.Generic;
+using System.Linq;
+using DeepCoro.Runtime.Blocks;
+using DeepCoro.Spec;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.Model
+{
+    /// <summary>
+    /// A multi-instance probe built from any valid spec at run time: parameters registered under the spec's
+    /// keys (the reference's state_dict names), the pooling plan, then one Linear per head.
+    /// </summary>
+    public sealed class MilModel : nn.Module<ModelInput, OrderedDictionary<string, Tensor>>
+    {
+        private readonly Dictionary<string, nn.Module> modules = new();
+        private readonly Dictionary<string, Parameter> tokens = new();
+        private readonly List<ClsTokenPool> clsPools = new();
+        private readonly IReadOnlyList<PoolingStep> plan;
+        private readonly Embedding? viewEmbedding;
+        private readonly ModuleDict<Linear> heads = new();
+
+        public ModelSpec Spec { get; }
+
+        public MilModel(ModelSpec spec, ClsKernel kernel = ClsKernel.Fused) : base(spec.Name)
+        {
+            var errors = SpecValidator.Validate(spec).Where(d => d.Severity == Severity.Error).ToList();
+            if (errors.Count > 0) throw new SpecException($"spec '{spec.Name}': ", errors);
+            Spec = spec;
+            if (spec.ViewEmbedding is { } view)
+            {
+                viewEmbedding = ModelParts.ViewEmbedding(view.Classes, spec.EmbeddingDim);
+                register_module(view.Key, viewEmbedding);
+            }
+            plan = Steps(spec.Pooling, spec.EmbeddingDim, kernel);
+            int width = SpecValidator.HeadInputWidth(spec);
+            foreach (var head in spec.Heads) heads.Add(head.Name, ModelParts.Linear(width, head.Outputs));
+            register_module("heads", heads);
+            foreach (var unused in spec.UnusedParameters)
+                ModelParts.RegisterUnused(this, unused.Key, unused.Shape.Select(d => (long)d).ToArray());
+        }
+
+        /// <summary>Switches every cls-token level between the fused and the reference algorithm.</summary>
+        public ClsKernel Kernel
+        {
+            set { foreach (var pool in clsPools) pool.Kernel = value; }
+        }
+
+        public override OrderedDictionary<string, Tensor> forward(ModelInput input)
+        {
+            InputGuard.Check(Spec, input);
+            var x = input.X;
+            if (viewEmbedding is not null && input.ViewIds is { } ids)
+            {
+                var e = viewEmbedding.forward(ids.to(ScalarType.Int64));                       // [B, N, D]
+                x = x + e.reshape(e.shape.Take(2).Concat(Enumerable.Repeat(1L, (int)x.dim() - 3)).Append(e.shape[2]).ToArray());
+            }
+            var pooled = PoolingPlan.Run(plan, x, input.Mask, training);
+            var outputs = new OrderedDictionary<string, Tensor>();
+            foreach (var head in Spec.Heads) outputs[head.Name] = heads[head.Name].forward(pooled);
+            return outputs;
+        }
+
+        private IReadOnlyList<PoolingStep> Steps(IReadOnlyList<PoolStage> stages, int width, ClsKernel kernel)
+        {
+            var steps = new List<PoolingStep>();
+            foreach (var stage in stages)
+            {
+                if (stage is ConcatStage concat)
+                {
+                    steps.Add(new PoolingStep.Concat(concat.Branches.Select(b => Steps(b, width, kernel)).ToList()));
+                    width = ConcatWidth(concat, width);
+                    continue;
+                }
+                var level = (PoolLevel)stage;
+                steps.Add(new PoolingStep.Level(Pool(level, width, kernel), level.Over == Spec.MaskedAxis));
+            }
+            return steps;
+        }
+
+        private static int ConcatWidth(ConcatStage concat, int width) =>
+            concat.Branches.Sum(b => b.Aggregate(width, (w, s) => s is ConcatStage c ? ConcatWidth(c, w) : w));
+
+        private IInstancePool Pool(PoolLevel level, int width, ClsKernel kernel)
+        {
+            var o = level.Options;
+            switch (level.Kind)
+            {
+                case PoolKind.Mean: return new MeanPool();
+                case PoolKind.Max: return new MaxPool();
+                case PoolKind.GatedAttention:
+                    return new GatedAttentionPool(
+                        Shared(o.GateKey + "_V", () => ModelParts.Linear(width, o.Hidden)),
+                        Shared(o.GateKey + "_U", () => ModelParts.Linear(width, o.Hidden)),
+                        Shared(o.GateKey + "_w", () => ModelParts.Linear(o.Hidden, 1)),
+                        o.Dropout);
+                default:
+                    if (!tokens.TryGetValue(o.TokenKey, out var token))
+                    {
+                        token = ModelParts.ClsToken(width);
+                        register_parameter(o.TokenKey, token);
+                        tokens[o.TokenKey] = token;
+                    }
+                    var pool = new ClsTokenPool(token,
+                        Shared(o.AttentionKey, () => new AttentionWeights(o.AttentionKey, width)),
+                        Shared(o.NormKey, () => ModelParts.Norm(width)),
+                        o.AttentionHeads, o.Norm, o.Dropout, kernel);
+                    clsPools.Add(pool);
+                    return pool;
+            }
+        }
+
+        /// <summary>The module registered under <paramref name="key"/>, created on first use: equal keys share parameters.</summary>
+        private T Shared<T>(string key, System.Func<T> create) where T : nn.Module
+        {
+            if (!modules.TryGetValue(key, out var module))
+            {
+                module = create();
+                register_module(key, module);
+                modules[key] = module;
+            }
+            return (T)module;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.Model
+{
+    /// <summary>
+    /// The parameter modules of a probe with their initialisation, shared by the IR-built and the generated
+    /// models: xavier-uniform Linears with zero bias (as the reference), LayerNorm 1/0, view embedding N(0, 1),
+    /// and a cls token N(0, 0.02) (the seed document's std; the reference code uses 1, which saturates softmax).
+    /// </summary>
+    public static class ModelParts
+    {
+        public static Parameter ClsToken(int width)
+        {
+            var p = new Parameter(empty(1, 1, width));
+            using (no_grad()) nn.init.normal_(p, 0.0, 0.02);
+            return p;
+        }
+
+        public static Linear Linear(int input, int output)
+        {
+            var layer = nn.Linear(input, output);
+            using (no_grad())
+            {
+                nn.init.xavier_uniform_(layer.weight!);
+                layer.bias!.zero_();
+            }
+            return layer;
+        }
+
+        public static LayerNorm Norm(int width) => nn.LayerNorm(width, 1e-5);
+
+        /// <summary>
+        /// Registers a frozen, never-used parameter under a dotted key (e.g. "cls_attention_within.out_proj.weight"),
+        /// creating empty holder modules for the dotted prefix, so the state_dict has exactly that key.
+        /// </summary>
+        public static void RegisterUnused(nn.Module root, string key, long[] shape)
+        {
+            var segments = key.Split('.');
+            var owner = root;
+            foreach (var segment in segments[..^1])
+            {
+                var child = owner.named_children().FirstOrDefault(c => c.name == segment).module;
+                if (child is null)
+                {
+                    child = new Holder(segment);
+                    owner.register_module(segment, child);
+                }
+                owner = child;
+            }
+            owner.register_parameter(segments[^1], new Parameter(zeros(shape), requires_grad: false));
+        }
+
+        private sealed class Holder : nn.Module
+        {
+            public Holder(string name) : base(name) { }
+        }
+
+        public static Embedding ViewEmbedding(int classes, int width)
+        {
+            var embedding = nn.Embedding(classes + 1, width);
+            using (no_grad()) nn.init.normal_(embedding.weight!, 0.0, 1.0);
+            return embedding;
+        }
+    }
+}

@@ -1,4 +1,41 @@
+/// The `deepcoro` command line: one verb per job, errors as one line and a non-zero exit code.
 module DeepCoro.Cli.Program
 
+open System
+open Argu
+open DeepCoro.Cli.CliError
+
+type Verb =
+    | [<CliPrefix(CliPrefix.None)>] Infer of ParseResults<InferCommand.InferArgs>
+    | [<CliPrefix(CliPrefix.None)>] Spec of ParseResults<SpecCommand.SpecArgs>
+
+    interface IArgParserTemplate with
+        member v.Usage =
+            match v with
+            | Infer _ -> "run a model on saved inputs (outputs, and gradients with --grad)."
+            | Spec _ -> "validate a spec or config; print shapes and parameter counts."
+
+let private dispatch (results: ParseResults<Verb>) =
+    match results.GetSubCommand() with
+    | Infer a -> InferCommand.run a
+    | Spec a -> SpecCommand.run a
+
+/// Runs one command line; returns the exit code (the tests call this directly).
+let execute (argv: string array) =
+    let parser = ArgumentParser.Create<Verb>(programName = "deepcoro")
+    try
+        dispatch (parser.ParseCommandLine(argv, raiseOnUsage = true))
+        ExitCode.ok
+    with
+    | :? ArguParseException as e ->
+        eprintfn "%s" e.Message
+        if e.ErrorCode = ErrorCode.HelpText then ExitCode.ok else ExitCode.usage
+    | e ->
+        match describe e with
+        | Some message ->
+            eprintfn "error: %s" message
+            ExitCode.failure
+        | None -> reraise ()
+
 [<EntryPoint>]
-let main argv = 0
+let main argv = execute argv

@@ -1,0 +1,59 @@
+/// `deepcoro infer`: outputs (and with --grad, gradients) of a model on saved inputs, for parity with PyTorch.
+module DeepCoro.Cli.InferCommand
+
+open System.Collections.Generic
+open Argu
+open TorchSharp
+open DeepCoro.Runtime
+open DeepCoro.Runtime.Blocks
+open DeepCoro.Runtime.IO
+open DeepCoro.Runtime.Model
+open DeepCoro.Cli.ModelLoading
+
+type InferArgs =
+    | [<Mandatory>] Config of path: string
+    | [<Mandatory>] Weights of path: string
+    | [<Mandatory>] Inputs of path: string
+    | [<Mandatory>] Output of path: string
+    | Grad
+    | Kernel of ClsKernelName
+    | Device of string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Config _ -> "IR JSON, DeepCORO_CLIP YAML/JSON config, or a golden case (file.json#name)."
+            | Weights _ -> "PyTorch state_dict in safetensors (keys checked strictly)."
+            | Inputs _ -> "safetensors with x, optional mask and view_ids (and probe.* with --grad)."
+            | Output _ -> "safetensors to write: out.<head> (or out), and grad.* with --grad."
+            | Grad -> "also write grad.x and grad.<parameter> of sum(out * probe)."
+            | Kernel _ -> "cls attention kernel: fused (default) or reference."
+            | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
+
+and ClsKernelName =
+    | Fused
+    | Reference
+
+let toKernel =
+    function
+    | Fused -> ClsKernel.Fused
+    | Reference -> ClsKernel.Reference
+
+let run (args: ParseResults<InferArgs>) =
+    let device = DeviceChoice.Parse(args.GetResult(Device, "cpu"))
+    let weightsPath = args.GetResult Weights
+    let inputsPath = args.GetResult Inputs
+    let model = describe (args.GetResult Config) |> build (toKernel (args.GetResult(Kernel, Fused)))
+    use scope = torch.NewDisposeScope()
+    StateDict.LoadStrict(model.Module, Safetensors.Load weightsPath, weightsPath)
+    model.Module.``to``(device) |> ignore
+    let inputs =
+        let d = Dictionary<string, torch.Tensor>()
+        for kv in Safetensors.Load inputsPath do d[kv.Key] <- kv.Value.``to``(device)
+        d :> IReadOnlyDictionary<_, _>
+    let outputs =
+        match model with
+        | ProbeModel m -> Inference.Run(m, inputs, args.Contains Grad, inputsPath)
+        | HeadModel h -> Inference.Run(h, inputs, args.Contains Grad, inputsPath)
+    Safetensors.Save(args.GetResult Output, outputs)
+    printfn "wrote %s: %s" (args.GetResult Output) (outputs.Keys |> String.concat ", ")

@@ -1,0 +1,84 @@
+/// Turns a --config argument into a model: an IR JSON, a DeepCORO_CLIP YAML/JSON config, or a golden case
+/// entry (`{model, config, input_shape, ...}`, or `cases.json#name`).
+module DeepCoro.Cli.ModelLoading
+
+open System.IO
+open System.Text.Json
+open DeepCoro.Spec
+open DeepCoro.Dsl
+open DeepCoro.Runtime.Blocks
+open DeepCoro.Runtime.Model
+open DeepCoro.Cli.CliError
+
+/// What a config describes: a multi-instance probe from a spec, or one of the reference's stand-alone heads.
+type ModelDescription =
+    | Probe of ModelSpec
+    | StandaloneHead of inputDim: int * outputDim: int * dropout: float * heads: int * useCls: bool * regression: bool
+
+/// A built model behind one interface for infer and bench.
+type LoadedModel =
+    | ProbeModel of MilModel
+    | HeadModel of LinearProbingHead
+
+    member m.Module: TorchSharp.torch.nn.Module =
+        match m with
+        | ProbeModel p -> p
+        | HeadModel h -> h
+
+let private caseEntry (source: string) (name: string) (entry: JsonElement) =
+    let prop (key: string) =
+        match entry.TryGetProperty key with
+        | true, v -> v
+        | _ -> fail (sprintf "%s: case '%s' has no '%s'" source name key)
+    let model = (prop "model").GetString()
+    let config = prop "config"
+    let rank = (prop "input_shape").GetArrayLength()
+    let number (key: string) fallback =
+        match config.TryGetProperty key with
+        | true, v -> v.GetDouble()
+        | _ -> fallback
+    match model with
+    | "multi_instance_linear_probing" -> Probe (DeepCoroConfig.ofCaseConfig name (config.GetRawText()) rank)
+    | "ClsTokenLinearProbingHead"
+    | "ClsTokenLinearProbingRegressionHead" ->
+        let useCls =
+            match config.TryGetProperty "use_cls_token" with
+            | true, v -> v.GetBoolean()
+            | _ -> true
+        StandaloneHead(int (number "input_dim" nan), int (number "output_dim" nan), number "dropout" 0.1,
+                       int (number "num_heads" 8.0), useCls, model = "ClsTokenLinearProbingRegressionHead")
+    | other -> fail (sprintf "%s: case '%s' has model '%s'; expected multi_instance_linear_probing, ClsTokenLinearProbingHead or ClsTokenLinearProbingRegressionHead" source name other)
+
+/// Reads a config; `file.json#name` picks one entry of a cases file.
+let describe (config: string) : ModelDescription =
+    let path, caseName =
+        match config.LastIndexOf '#' with
+        | i when i > 0 -> config.Substring(0, i), Some(config.Substring(i + 1))
+        | _ -> config, None
+    if not (File.Exists path) then fail (sprintf "%s: config file not found" path)
+    let text = File.ReadAllText path
+    let ext = Path.GetExtension(path).ToLowerInvariant()
+    if ext = ".yaml" || ext = ".yml" then Probe (DeepCoroConfig.load path)
+    else
+        let doc =
+            try JsonDocument.Parse text
+            with :? JsonException as e -> fail (sprintf "%s: not valid JSON (%s)" path e.Message)
+        use doc = doc
+        let root = doc.RootElement
+        let has (key: string) = root.ValueKind = JsonValueKind.Object && fst (root.TryGetProperty key)
+        match caseName with
+        | Some name ->
+            match root.TryGetProperty name with
+            | true, entry -> caseEntry path name entry
+            | _ ->
+                let names = [ for p in root.EnumerateObject() -> p.Name ]
+                fail (sprintf "%s: no case '%s'; %s" path name (Suggestions.Hint(name, names)))
+        | None when has "irVersion" -> Probe (SpecJson.Parse(text, path))
+        | None when has "model" && has "config" -> caseEntry path (Path.GetFileNameWithoutExtension path) root
+        | None -> Probe (DeepCoroConfig.load path)
+
+let build (kernel: ClsKernel) (description: ModelDescription) : LoadedModel =
+    match description with
+    | Probe spec -> ProbeModel(new MilModel(spec, kernel))
+    | StandaloneHead(inputDim, outputDim, dropout, heads, useCls, regression) ->
+        HeadModel(new LinearProbingHead(inputDim, outputDim, dropout, heads, useCls, regression, kernel))

@@ -1,1 +1,254 @@
+/// An F# vocabulary for DeepCoro models: small values joined with the pipe, evaluated to the spec IR.
+///
+///     hierarchy [ clsToken over tokens |> attentionHeads 8; clsToken over videos ]
+///     |> heads [ regression "cathEF"; classification "stenosis" 3; binary "contrast" ]
+///     |> model "SeedClsToken" 512
+///
+/// Levels are listed innermost axis first (the order they run in). Opening this module shadows the F#
+/// operator `max` with the max pool (use `Operators.max` for the number function).
 module DeepCoro.Dsl.Dsl
+
+open DeepCoro.Spec
+
+/// Raised when a DSL option is applied where it has no meaning (e.g. `attentionHeads` on a mean level).
+exception DslError of string
+
+// ---------------------------------------------------------------- axes
+
+/// An input axis, named as in the IR (`tokens`, `videos`, or a custom name).
+type Axis =
+    | Axis of string
+    member this.Name = let (Axis n) = this in n
+
+/// The word between a pool and its axis. Its only value is `over`, so `clsToken over tokens` reads as
+/// English while every pool stays an ordinary function `Over -> Axis -> Stage`.
+type Over = | Over
+
+/// Joins a pool to the axis it reduces: `mean over videos`.
+let over = Over
+
+/// The token axis of a video (innermost in the reference's 4D input).
+let tokens = Axis "tokens"
+
+/// The video (instance) axis of a study; the mask and view ids run along it.
+let videos = Axis "videos"
+
+/// A custom axis, e.g. `axis "frames"`.
+let axis (name: string) = Axis name
+
+// ---------------------------------------------------------------- pooling stages
+
+/// One pool over one axis, with its options; empty parameter keys are filled by the reference naming rule.
+type PoolDef = { Kind: PoolKind; Axis: string; Options: PoolOptions }
+
+/// A step of the hierarchy.
+type Stage =
+    /// One pool over one axis.
+    | Level of PoolDef
+    /// Several stages in sequence; inside `concat` a branch is one concatenated input, elsewhere it is inlined.
+    | Branch of Stage list
+    /// Parallel branches over the same axes whose outputs are concatenated (widths add up).
+    | Concat of Stage list
+
+/// F# mirror of PoolOptions (C# `with` is not available from F#).
+type private Opts =
+    { AttentionHeads: int; Norm: NormPlacement; Dropout: float; Hidden: int
+      TokenKey: string; AttentionKey: string; NormKey: string; GateKey: string }
+
+let private edit (f: Opts -> Opts) (o: PoolOptions) =
+    let r =
+        f { AttentionHeads = o.AttentionHeads; Norm = o.Norm; Dropout = o.Dropout; Hidden = o.Hidden
+            TokenKey = o.TokenKey; AttentionKey = o.AttentionKey; NormKey = o.NormKey; GateKey = o.GateKey }
+    PoolOptions(r.AttentionHeads, r.Norm, r.Dropout, r.Hidden, r.TokenKey, r.AttentionKey, r.NormKey, r.GateKey)
+
+let private pool kind (_: Over) (Axis a) = Level { Kind = kind; Axis = a; Options = PoolOptions() }
+
+/// Mean over the valid instances of an axis.
+let mean: Over -> Axis -> Stage = pool PoolKind.Mean
+
+/// Max over the valid instances of an axis (shadows `Operators.max` where this module is open).
+let max: Over -> Axis -> Stage = pool PoolKind.Max
+
+/// Gated attention (Ilse et al. 2018); hidden size 128 unless `hidden n`; parameters `attention_V/U/w`.
+let gatedAttention: Over -> Axis -> Stage = pool PoolKind.GatedAttention
+
+/// A learned cls token attending over the axis (8 heads, post-norm unless told otherwise).
+let clsToken: Over -> Axis -> Stage = pool PoolKind.ClsToken
+
+/// Stages run one after the other; as an item of `concat` it is one branch.
+let branch (stages: Stage list) = Branch stages
+
+/// Parallel branches (each item a level or a `branch [...]`) whose outputs are concatenated.
+let concat (branches: Stage list) = Concat branches
+
+let private describe (p: PoolDef) = sprintf "%s over %s" (SpecJson.PoolName p.Kind) p.Axis
+
+let rec private levels stage =
+    match stage with
+    | Level p -> [ p ]
+    | Branch ss | Concat ss -> List.collect levels ss
+
+/// Applies an option to every level of the stage it fits; an option that fits none of them is an error.
+let private option (name: string) (fits: PoolKind list) (f: PoolOptions -> PoolOptions) (stage: Stage) =
+    if not (levels stage |> List.exists (fun p -> List.contains p.Kind fits)) then
+        let kinds = fits |> List.map SpecJson.PoolName |> String.concat " or "
+        let found = levels stage |> List.map describe |> String.concat ", "
+        raise (DslError(sprintf "'%s' applies to %s levels, not to %s" name kinds (if found = "" then "an empty branch" else found)))
+    let rec go s =
+        match s with
+        | Level p when List.contains p.Kind fits -> Level { p with Options = f p.Options }
+        | Level _ -> s
+        | Branch ss -> Branch(List.map go ss)
+        | Concat ss -> Concat(List.map go ss)
+    go stage
+
+/// Attention heads of a cls-token level (must divide the width).
+let attentionHeads (n: int) = option "attentionHeads" [ PoolKind.ClsToken ] (edit (fun o -> { o with AttentionHeads = n }))
+
+/// Layer norm before the attention of a cls-token level.
+let preNorm (stage: Stage) = option "preNorm" [ PoolKind.ClsToken ] (edit (fun o -> { o with Norm = NormPlacement.Pre })) stage
+
+/// Layer norm after the attention of a cls-token level (the default).
+let postNorm (stage: Stage) = option "postNorm" [ PoolKind.ClsToken ] (edit (fun o -> { o with Norm = NormPlacement.Post })) stage
+
+/// Dropout of a cls-token or gated-attention level.
+let dropout (p: float) =
+    option "dropout" [ PoolKind.ClsToken; PoolKind.GatedAttention ] (edit (fun o -> { o with Dropout = p }))
+
+/// Hidden size of a gated-attention level (default 128).
+let hidden (n: int) = option "hidden" [ PoolKind.GatedAttention ] (edit (fun o -> { o with Hidden = n }))
+
+/// Cls-token levels use the shared `cls_attention`/`cls_norm` layer, like the reference's
+/// `separate_video_attention: false`. Apply it to each cls level (or to a branch holding them).
+let sharedAttention (stage: Stage) =
+    option "sharedAttention" [ PoolKind.ClsToken ]
+        (edit (fun o -> { o with AttentionKey = ReferenceNames.SharedAttention; NormKey = ReferenceNames.SharedNorm })) stage
+
+/// Explicit state_dict prefix of the cls token parameter.
+let tokenKey (key: string) = option "tokenKey" [ PoolKind.ClsToken ] (edit (fun o -> { o with TokenKey = key }))
+
+/// Explicit state_dict prefix of a cls level's attention layer.
+let attentionKey (key: string) = option "attentionKey" [ PoolKind.ClsToken ] (edit (fun o -> { o with AttentionKey = key }))
+
+/// Explicit state_dict prefix of a cls level's layer norm.
+let normKey (key: string) = option "normKey" [ PoolKind.ClsToken ] (edit (fun o -> { o with NormKey = key }))
+
+/// Explicit state_dict prefix of a gated-attention level (`<key>_V`, `<key>_U`, `<key>_w`).
+let gateKey (key: string) = option "gateKey" [ PoolKind.GatedAttention ] (edit (fun o -> { o with GateKey = key }))
+
+// ---------------------------------------------------------------- heads
+
+/// Training losses; each maps to the IR's LossKind.
+type Loss =
+    | Mse
+    | Mae
+    | Rmse
+    | Huber
+    | Bce
+    | Ce
+    | Focal
+
+/// A task head: one Linear layer on the pooled vector.
+type Head = { Name: string; Task: TaskKind; Outputs: int; Loss: Loss option; Weight: float }
+
+let private head name task outputs = { Name = name; Task = task; Outputs = outputs; Loss = None; Weight = 1.0 }
+
+/// A regression head with one output (mse by default); `|> outputs k` for k outputs.
+let regression (name: string) = head name TaskKind.Regression 1
+
+/// A binary head with one logit (bce by default); `|> outputs 2` for the reference's two-column form.
+let binary (name: string) = head name TaskKind.Binary 1
+
+/// A multiclass head with n classes (ce by default).
+let classification (name: string) (n: int) = head name TaskKind.Multiclass n
+
+/// Sets the number of outputs of a head.
+let outputs (n: int) (h: Head) = { h with Outputs = n }
+
+/// Sets the training loss of a head.
+let loss (l: Loss) (h: Head) = { h with Loss = Some l }
+
+/// Sets the weight of a head's loss in the total (default 1).
+let lossWeight (w: float) (h: Head) = { h with Weight = w }
+
+let toLossKind l =
+    match l with
+    | Mse -> LossKind.Mse
+    | Mae -> LossKind.Mae
+    | Rmse -> LossKind.Rmse
+    | Huber -> LossKind.Huber
+    | Bce -> LossKind.Bce
+    | Ce -> LossKind.Ce
+    | Focal -> LossKind.Focal
+
+// ---------------------------------------------------------------- model
+
+/// A model before it is named and sized.
+type Draft = { Stages: Stage list; Heads: Head list; Views: int option; Axes: Axis list option }
+
+/// The pooling hierarchy, innermost axis first.
+let hierarchy (stages: Stage list) = { Stages = stages; Heads = []; Views = None; Axes = None }
+
+/// Adds heads (in output order).
+let heads (hs: Head list) (d: Draft) = { d with Heads = d.Heads @ hs }
+
+/// Adds a view embedding with n view classes (n = 0 removes it).
+let withViews (n: int) (d: Draft) = { d with Views = (if n = 0 then None else Some n) }
+
+/// Declares the input axes, outermost first, instead of inferring them from the hierarchy.
+let withAxes (axes: Axis list) (d: Draft) = { d with Axes = Some axes }
+
+let rec private reduced stages =
+    stages
+    |> List.collect (fun s ->
+        match s with
+        | Level p -> [ p.Axis ]
+        | Branch ss -> reduced ss
+        | Concat(first :: _) -> reduced [ first ]
+        | Concat [] -> [])
+
+/// The axes a hierarchy reduces, outermost first (the reverse of the order the levels run in).
+let inferAxes (stages: Stage list) = reduced stages |> List.distinct |> List.rev
+
+let rec private lower (stages: Stage list) : PoolStage list =
+    stages
+    |> List.collect (fun s ->
+        match s with
+        | Level p -> [ PoolLevel(p.Kind, p.Axis, ReferenceNames.WithDefaultKeys(p.Kind, p.Axis, p.Options)) :> PoolStage ]
+        | Branch ss -> lower ss
+        | Concat items -> [ ConcatStage(EquatableList(items |> List.map (fun i -> EquatableList(lower [ i ])))) :> PoolStage ])
+
+/// The spec IR of a draft: `model name embeddingDim`. It is not validated: see `validate` / `validated`.
+let model (name: string) (embeddingDim: int) (d: Draft) : ModelSpec =
+    let axes =
+        match d.Axes with
+        | Some axes -> axes |> List.map (fun a -> a.Name)
+        | None -> inferAxes d.Stages
+    let toHead (h: Head) =
+        let lossKind = h.Loss |> Option.map toLossKind |> Option.defaultValue (HeadSpec.DefaultLoss h.Task)
+        HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight)
+    ModelSpec(
+        ModelSpec.CurrentIrVersion,
+        name,
+        embeddingDim,
+        EquatableList(axes),
+        EquatableList(lower d.Stages),
+        EquatableList(d.Heads |> List.map toHead),
+        (match d.Views with
+         | Some n -> ViewEmbeddingSpec(n)
+         | None -> null))
+
+/// Every finding of the spec validator (errors and warnings).
+let validate (spec: ModelSpec) : SpecDiagnostic list = SpecValidator.Validate spec |> List.ofSeq
+
+/// The spec itself, or a SpecException naming `source` and every error.
+let validated (source: string) (spec: ModelSpec) =
+    let ds = SpecValidator.Validate spec
+    if ds |> Seq.exists (fun d -> d.Severity = Severity.Error) then raise (SpecException(source, ds))
+    spec
+
+/// The canonical JSON form of the IR.
+let toJson (spec: ModelSpec) = SpecJson.Write spec
+
+/// Reads a spec from its JSON form (validated; SpecException on errors).
+let ofJson (source: string) (json: string) = SpecJson.Parse(json, source)

@@ -50,13 +50,7 @@ namespace DeepCoro.Runtime.Model
         public override OrderedDictionary<string, Tensor> forward(ModelInput input)
         {
             InputGuard.Check(Spec, input);
-            var x = input.X;
-            if (viewEmbedding is not null && input.ViewIds is { } ids)
-            {
-                var e = viewEmbedding.forward(ids.to(ScalarType.Int64));                       // [B, N, D]
-                x = x + e.reshape(e.shape.Take(2).Concat(Enumerable.Repeat(1L, (int)x.dim() - 3)).Append(e.shape[2]).ToArray());
-            }
-            var pooled = PoolingPlan.Run(plan, x, input.Mask, training);
+            var pooled = ProbeForward.Pool(plan, viewEmbedding, input, training);
             var outputs = new OrderedDictionary<string, Tensor>();
             foreach (var head in Spec.Heads) outputs[head.Name] = heads[head.Name].forward(pooled);
             return outputs;

@@ -50,7 +50,7 @@ namespace DeepCoro.Spec
             [ConcatMismatch] = "Concat branches are empty or reduce different axes",
             [HighDropout] = "Dropout of 0.5 or more (warning)",
             [NarrowAttentionHead] = "Attention head width below 16 (warning)",
-            [AtypicalLoss] = "Loss unusual for the task, e.g. focal on regression-like outputs (warning)",
+            [AtypicalLoss] = "Loss unusual for the head, e.g. a loss weight of 0 that trains nothing (warning)",
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 
@@ -13,6 +14,19 @@ namespace DeepCoro.Spec
         /// <summary>A name of letters, digits and '_' starting with a letter: axes and model names.</summary>
         public static bool IsSimpleName(string name) =>
             name.Length > 0 && IsAsciiLetter(name[0]) && name.All(c => IsAsciiLetter(c) || char.IsDigit(c) || c == '_');
+
+        /// <summary>Members of a generated model class: a model of one of these names would not compile.</summary>
+        public static readonly IReadOnlyCollection<string> GeneratedModelMembers = new HashSet<string>
+        {
+            "Input", "Output", "Kernel", "ModelName", "EmbeddingDim", "HeadInputWidth", "ParameterCount", "ViewClasses", "Axes", "MaskedAxis",
+            "HeadNames", "HeadOutputs", "forward",
+        };
+
+        /// <summary>Members of a generated Output record (its own and every record's): a head mangled to one would not compile.</summary>
+        public static readonly IReadOnlyCollection<string> GeneratedOutputMembers = new HashSet<string>
+        {
+            "Output", "ToDictionary", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone",
+        };
 
         public static string Mangle(string name)
         {

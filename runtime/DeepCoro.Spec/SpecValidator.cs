@@ -44,6 +44,7 @@ namespace DeepCoro.Spec
                 int d = spec.EmbeddingDim;
                 if (d <= 0) Error(DiagnosticCodes.InvalidValue, "embeddingDim", $"embedding dim must be positive, got {d}");
                 if (!Identifiers.IsSimpleName(spec.Name)) Error(DiagnosticCodes.InvalidValue, "name", $"model name '{spec.Name}' must start with a letter and hold only letters, digits and '_'");
+                else if (Identifiers.GeneratedModelMembers.Contains(spec.Name)) Error(DiagnosticCodes.InvalidValue, "name", $"model name '{spec.Name}' is also a member of the generated C# class; choose another name");
                 if (spec.Axes.Count == 0) Error(DiagnosticCodes.InvalidValue, "axes", "at least one input axis is needed (e.g. [\"videos\"] or [\"videos\", \"tokens\"])");
                 for (int i = 0; i < spec.Axes.Count; i++)
                 {
@@ -207,6 +208,8 @@ namespace DeepCoro.Spec
                         Error(DiagnosticCodes.InvalidHeadName, p + ".name", $"head name '{h.Name}' must start with a letter and hold only letters, digits, '_' or '-' (at most 64)");
                     else if (mangled.TryGetValue(Identifiers.Mangle(h.Name), out var other))
                         Error(DiagnosticCodes.DuplicateHead, p + ".name", other == h.Name ? $"head '{h.Name}' is declared twice" : $"head '{h.Name}' and head '{other}' both become the C# name '{Identifiers.Mangle(h.Name)}'");
+                    else if (Identifiers.GeneratedOutputMembers.Contains(Identifiers.Mangle(h.Name)))
+                        Error(DiagnosticCodes.InvalidHeadName, p + ".name", $"head '{h.Name}' becomes the C# name '{Identifiers.Mangle(h.Name)}', which the generated Output record already has; rename it");
                     else mangled[Identifiers.Mangle(h.Name)] = h.Name;
                     switch (h.Task)
                     {
@@ -223,6 +226,8 @@ namespace DeepCoro.Spec
                         Error(DiagnosticCodes.InvalidValue, p + ".loss", $"loss '{SpecJson.LossName(h.Loss)}' does not fit a {SpecJson.TaskName(h.Task)} head; use one of {string.Join(", ", allowed.Select(SpecJson.LossName))}");
                     if (h.Weight < 0 || double.IsNaN(h.Weight) || double.IsInfinity(h.Weight))
                         Error(DiagnosticCodes.InvalidValue, p + ".weight", $"a loss weight is finite and non-negative, got {h.Weight}");
+                    else if (h.Weight == 0)
+                        Warn(DiagnosticCodes.AtypicalLoss, p + ".weight", $"head '{h.Name}' has loss weight 0, so its loss trains nothing; drop the head or give it a weight");
                     long parameters = Claim(h.Key + ".weight", "head", width, h.Outputs, p, new[] { h.Outputs, width })
                                     + Claim(h.Key + ".bias", "head", width, h.Outputs, p, new[] { h.Outputs });
                     Rows.Add(new ShapeRow(h.Key, $"{SpecJson.TaskName(h.Task)} head ({SpecJson.LossName(h.Loss)})", $"[B, {h.Outputs}]", parameters));

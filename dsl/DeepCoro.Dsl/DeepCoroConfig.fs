@@ -75,6 +75,23 @@ let stagesFor (mode: string) (axes: Axis list) (o: PoolingOptions) : Stage list 
     | [ v; t ], "attention+cls_token" -> [ concat [ branch [ gated t; gated v ]; branch [ cls t; cls v ] ] ]
     | _ -> invalidArg "mode" (sprintf "no mapping for pooling_mode '%s' over %d axes" mode axes.Length)
 
+/// The reference builds its "within" cls layer whenever cls layers are separate, but only a 4D cls level
+/// over tokens uses it (not 3D input, not mean+cls_token). Those tensors stay in its state_dicts, so the
+/// imported spec keeps them as unused parameters: its weights then load strictly and exports load back.
+let unusedReferenceParameters (mode: string) (axes: Axis list) (o: PoolingOptions) (dim: int) =
+    let withinUsed = axes.Length = 2 && (mode = "cls_token" || mode = "attention+cls_token")
+    if not (mode.Contains "cls_token") || not o.Separate || withinUsed then []
+    else
+        let attention = ReferenceNames.Attention "tokens"
+        let norm = ReferenceNames.Norm "tokens"
+        [ attention + ".in_proj_weight", [ 3 * dim; dim ]
+          attention + ".in_proj_bias", [ 3 * dim ]
+          attention + ".out_proj.weight", [ dim; dim ]
+          attention + ".out_proj.bias", [ dim ]
+          norm + ".weight", [ dim ]
+          norm + ".bias", [ dim ] ]
+        |> List.map (fun (key, shape) -> UnusedParameter(key, EquatableList.ToEquatableList shape))
+
 let private lossNames =
     [ "mse", Loss.Mse; "mae", Loss.Mae; "rmse", Loss.Rmse; "huber", Loss.Huber; "bce_logit", Loss.Bce; "ce", Loss.Ce; "focal", Loss.Focal ]
 
@@ -300,7 +317,8 @@ and private importSection c modelName defaultRank section sectionName items =
                     { Name = name; Task = headTask (Map.tryFind name tasks) l outs; Outputs = outs; Loss = l
                       Weight = Map.tryFind name weights |> Option.defaultValue 1.0 })
             let spec =
-                hierarchy (stagesFor mode axes pooling) |> heads hs |> withViews views |> withAxes axes |> model modelName dim
+                let built = hierarchy (stagesFor mode axes pooling) |> heads hs |> withViews views |> withAxes axes |> model modelName dim
+                built.WithUnusedParameters(EquatableList.ToEquatableList(unusedReferenceParameters mode axes pooling dim))
             let headKeys = headEntries |> List.map (fun (_, kn, _) -> kn)
             let reported = Collections.Generic.HashSet<string * int * int * string>()
             for d in SpecValidator.Validate spec do

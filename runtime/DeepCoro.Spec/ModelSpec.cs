@@ -22,6 +22,9 @@ namespace DeepCoro.Spec
         /// </summary>
         public EquatableList<UnusedParameter> UnusedParameters { get; init; } = EquatableList<UnusedParameter>.Empty;
 
+        /// <summary>A copy with these unused parameters (for callers without C# `with`, such as F#).</summary>
+        public ModelSpec WithUnusedParameters(EquatableList<UnusedParameter> unused) => this with { UnusedParameters = unused };
+
         /// <summary>The axis the mask and the view ids run along: the outermost instance axis.</summary>
         public string MaskedAxis => Axes[0];
     }

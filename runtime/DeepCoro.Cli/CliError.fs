@@ -22,6 +22,7 @@ let describe (e: exn) =
     match e with
     | CliFailure m -> Some m
     | :? SpecException as s -> Some s.Message
+    | :? DeepCoro.Dsl.DeepCoroConfig.ConfigError as c -> Some c.Message
     | :? SafetensorsException as s -> Some s.Message
     | :? StateDictException as s -> Some s.Message
     | :? InputShapeException as s -> Some s.Message

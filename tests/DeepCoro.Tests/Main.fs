@@ -15,4 +15,6 @@ let private withClosingLine (printer: TestPrinters) =
 
 [<EntryPoint>]
 let main argv =
-    runTestsInAssemblyWithCLIArgs [ CLIArguments.Printer (withClosingLine TestPrinters.defaultPrinter) ] argv
+    // Sequenced: torch's global generator and its intra-op threads are shared, so parallel tests would
+    // interleave random draws and make seeded tests flaky.
+    runTestsInAssemblyWithCLIArgs [ CLIArguments.Sequenced; CLIArguments.Printer (withClosingLine TestPrinters.defaultPrinter) ] argv

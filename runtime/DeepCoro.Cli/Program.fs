@@ -8,17 +8,20 @@ open DeepCoro.Cli.CliError
 type Verb =
     | [<CliPrefix(CliPrefix.None)>] Infer of ParseResults<InferCommand.InferArgs>
     | [<CliPrefix(CliPrefix.None)>] Spec of ParseResults<SpecCommand.SpecArgs>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
 
     interface IArgParserTemplate with
         member v.Usage =
             match v with
             | Infer _ -> "run a model on saved inputs (outputs, and gradients with --grad)."
             | Spec _ -> "validate a spec or config; print shapes and parameter counts."
+            | Bench _ -> "time a training step and an eval forward on synthetic inputs (JSON per kernel)."
 
 let private dispatch (results: ParseResults<Verb>) =
     match results.GetSubCommand() with
     | Infer a -> InferCommand.run a
     | Spec a -> SpecCommand.run a
+    | Bench a -> BenchCommand.run a
 
 /// Runs one command line; returns the exit code (the tests call this directly).
 let execute (argv: string array) =

@@ -1,0 +1,80 @@
+/// `deepcoro bench`: training-step and eval timings of a probe on synthetic inputs, one JSON line per kernel.
+module DeepCoro.Cli.BenchCommand
+
+open System.Text.Json
+open Argu
+open TorchSharp
+open DeepCoro.Spec
+open DeepCoro.Dsl
+open DeepCoro.Runtime
+open DeepCoro.Runtime.Blocks
+open DeepCoro.Runtime.Benchmarks
+open DeepCoro.Cli.CliError
+
+type BenchArgs =
+    | Batch of int
+    | Videos of int
+    | Tokens of int
+    | Dim of int
+    | Attention_Heads of int
+    | Mode of string
+    | Dropout of float
+    | Kernel of BenchKernel
+    | Threads of int
+    | Device of string
+    | Steps of int
+    | Warmup of int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Batch _ -> "studies per step (default 8)."
+            | Videos _ -> "videos per study (default 4)."
+            | Tokens _ -> "tokens per video (default 393)."
+            | Dim _ -> "embedding dim (default 512)."
+            | Attention_Heads _ -> "attention heads of each cls level (default 8)."
+            | Mode _ -> "DeepCORO pooling_mode (default cls_token): mean, max, attention, cls_token, mean+cls_token, attention+cls_token."
+            | Dropout _ -> "dropout of the pooling levels (default 0.1; timed in training mode)."
+            | Kernel _ -> "cls kernel to time: fused, reference or both (default both)."
+            | Threads _ -> "torch intra-op threads (default: all cores)."
+            | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
+            | Steps _ -> "timed steps; the median is reported (default 10)."
+            | Warmup _ -> "untimed steps first (default 2)."
+
+and BenchKernel =
+    | Fused
+    | Reference
+    | Both
+
+/// The seed scenario's model (heads cathEF:1, stenosis:3, contrast:2) with the chosen pooling.
+let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
+    let options = { DeepCoroConfig.defaultPooling with AttentionHeads = heads; Dropout = dropout }
+    let stages =
+        try DeepCoroConfig.stagesFor mode [ Dsl.videos; Dsl.tokens ] options
+        with :? System.ArgumentException -> fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " DeepCoroConfig.poolingModes))
+    Dsl.hierarchy stages
+    |> Dsl.heads [ Dsl.regression "cathEF"; Dsl.classification "stenosis" 3; Dsl.binary "contrast" |> Dsl.outputs 2 ]
+    |> Dsl.model "Bench" dim
+    |> Dsl.validated "bench"
+
+let toJson (r: BenchResult) =
+    let round (v: float) = System.Math.Round(v, 3)
+    JsonSerializer.Serialize(
+        {| kernel = (if r.Kernel = ClsKernel.Fused then "fused" else "reference")
+           device = r.Device; threads = r.Threads; batch = r.Batch; videos = r.Videos; tokens = r.Tokens; dim = r.Dim
+           train_step_ms = round r.TrainStepMs; eval_ms = round r.EvalMs; peak_rss_mb = round r.PeakRssMb
+           step_extra_mb = round r.StepExtraMb; read_floor_ms = round r.ReadFloorMs |})
+
+let run (args: ParseResults<BenchArgs>) =
+    args.TryGetResult Threads |> Option.iter torch.set_num_threads
+    let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
+    let options =
+        BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
+                     args.GetResult(Steps, 10), args.GetResult(Warmup, 2), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+    let kernels =
+        match args.GetResult(Kernel, Both) with
+        | Fused -> [ ClsKernel.Fused ]
+        | Reference -> [ ClsKernel.Reference ]
+        | Both -> [ ClsKernel.Fused; ClsKernel.Reference ]
+    for kernel in kernels do
+        ProbeBenchmark.Run(spec, kernel, options) |> toJson |> printfn "%s"

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json.Nodes;
+
+namespace DeepCoro.Runtime.Sweeps
+{
+    /// <summary>
+    /// Bayesian optimisation: a Gaussian process over the unit-cube encoding of the parameters, and the candidate
+    /// of highest expected improvement among draws from the priors and perturbations of the best trials so far.
+    /// Trials still running count at the mean loss ("constant liar"), so parallel slots explore different points.
+    /// The first trials are random draws. Every random choice is seeded by (seed, trial index): deterministic.
+    /// </summary>
+    public sealed class BayesSuggester : ISuggester
+    {
+        private const int PriorCandidates = 1000;
+        private const int LocalCandidates = 100;
+        private const int LocalCentres = 5;
+        private readonly IReadOnlyList<SweepParameter> parameters;
+        private readonly int seed;
+        private readonly int dims;
+
+        public BayesSuggester(IReadOnlyList<SweepParameter> parameters, int seed)
+        {
+            this.parameters = parameters;
+            this.seed = seed;
+            dims = parameters.Sum(p => p.Dimensions);
+        }
+
+        public int? Size => null;
+
+        /// <summary>Random trials before the model takes over: enough points to fit a length scale.</summary>
+        public int InitialTrials => Math.Max(5, Math.Min(10, dims + 1));
+
+        public double[] Encode(JsonObject values)
+        {
+            var v = new double[dims];
+            int at = 0;
+            foreach (var p in parameters)
+            {
+                p.Encode(values[p.Name], v.AsSpan(at, p.Dimensions));
+                at += p.Dimensions;
+            }
+            return v;
+        }
+
+        public JsonObject Suggest(int index, IReadOnlyList<Observation> earlier)
+        {
+            var done = earlier.Where(o => o.Loss is not null).ToList();
+            if (done.Count < InitialTrials || dims == 0)
+                return Suggesters.SampleAll(parameters, new Random(Suggesters.Mix(seed, index, 1)));
+
+            var inputs = new List<double[]>();
+            var targets = new List<double>();
+            foreach (var o in done) { inputs.Add(Encode(o.Params)); targets.Add(o.Loss!.Value); }
+            var liar = targets.Average();
+            foreach (var o in earlier.Where(o => o.Loss is null)) { inputs.Add(Encode(o.Params)); targets.Add(liar); }
+            var gp = new GaussianProcess(inputs, targets);
+            var best = done.Min(o => o.Loss!.Value);
+
+            var rng = new Random(Suggesters.Mix(seed, index, 2));
+            var candidates = new List<JsonObject>();
+            for (int i = 0; i < PriorCandidates; i++) candidates.Add(Suggesters.SampleAll(parameters, rng));
+            foreach (var centre in done.OrderBy(o => o.Loss!.Value).Take(LocalCentres))
+                for (int i = 0; i < LocalCandidates; i++) candidates.Add(Perturb(centre.Params, rng));
+
+            JsonObject? pick = null;
+            double pickEi = double.NegativeInfinity;
+            foreach (var c in candidates)
+            {
+                var ei = gp.ExpectedImprovement(Encode(c), best);
+                if (ei > pickEi) { pickEi = ei; pick = c; }
+            }
+            return pick!;
+        }
+
+        /// <summary>A neighbour of a good trial: numbers moved a little in quantile space, categories redrawn now and then.</summary>
+        private JsonObject Perturb(JsonObject centre, Random rng)
+        {
+            var o = new JsonObject();
+            Span<double> u = stackalloc double[1];
+            foreach (var p in parameters)
+            {
+                if (p.IsCategorical)
+                    o[p.Name] = rng.NextDouble() < 0.25 ? p.Sample(rng) : centre[p.Name]?.DeepClone();
+                else
+                {
+                    p.Encode(centre[p.Name], u);
+                    var z = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+                    o[p.Name] = p.FromUnit(u[0] + 0.08 * z);
+                }
+            }
+            return o;
+        }
+    }
+}

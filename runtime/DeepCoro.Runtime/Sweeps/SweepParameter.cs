@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json.Nodes;
+
+namespace DeepCoro.Runtime.Sweeps
+{
+    /// <summary>The distributions of W&amp;B sweep files that this engine samples.</summary>
+    public enum Distribution
+    {
+        Constant, Categorical, IntUniform, Uniform, QUniform, LogUniformValues, QLogUniformValues, Normal, LogNormal,
+    }
+
+    /// <summary>
+    /// One swept parameter: its dotted config key and how values are drawn. For the Bayesian optimiser every
+    /// parameter also maps to the unit cube: numbers by their prior's CDF (so the prior is uniform there),
+    /// categories one-hot.
+    /// </summary>
+    public sealed class SweepParameter
+    {
+        public string Name { get; }
+        public Distribution Distribution { get; }
+        public IReadOnlyList<JsonNode?> Values { get; }
+        public double Min { get; }
+        public double Max { get; }
+        public double Mu { get; }
+        public double Sigma { get; }
+        public double Q { get; }
+        /// <summary>Integer draws (int_uniform, or q distributions whose q and bounds are integers).</summary>
+        public bool Integer { get; }
+
+        public static readonly IReadOnlyDictionary<string, Distribution> Names = new Dictionary<string, Distribution>
+        {
+            ["constant"] = Distribution.Constant,
+            ["categorical"] = Distribution.Categorical,
+            ["int_uniform"] = Distribution.IntUniform,
+            ["uniform"] = Distribution.Uniform,
+            ["q_uniform"] = Distribution.QUniform,
+            ["log_uniform_values"] = Distribution.LogUniformValues,
+            ["q_log_uniform_values"] = Distribution.QLogUniformValues,
+            ["normal"] = Distribution.Normal,
+            ["log_normal"] = Distribution.LogNormal,
+        };
+
+        public SweepParameter(string name, Distribution distribution, IReadOnlyList<JsonNode?>? values = null,
+                              double min = 0, double max = 0, double mu = 0, double sigma = 1, double q = 1, bool integer = false)
+        {
+            Name = name; Distribution = distribution; Values = values ?? Array.Empty<JsonNode?>();
+            Min = min; Max = max; Mu = mu; Sigma = sigma; Q = q;
+            Integer = integer || distribution == Distribution.IntUniform;
+        }
+
+        public string DistributionName => Names.First(kv => kv.Value == Distribution).Key;
+
+        /// <summary>Log-scaled on plots and in the optimiser's space.</summary>
+        public bool IsLog => Distribution is Distribution.LogUniformValues or Distribution.QLogUniformValues or Distribution.LogNormal;
+
+        public bool IsCategorical => Distribution is Distribution.Categorical or Distribution.Constant;
+
+        public JsonNode? Sample(Random rng)
+        {
+            switch (Distribution)
+            {
+                case Distribution.Constant: return Values[0]?.DeepClone();
+                case Distribution.Categorical: return Values[rng.Next(Values.Count)]?.DeepClone();
+                default: return FromUnit(rng.NextDouble());
+            }
+        }
+
+        /// <summary>The value at quantile u of a numeric prior (inverse CDF), quantised and kept in bounds.</summary>
+        public JsonNode FromUnit(double u)
+        {
+            u = Math.Clamp(u, 1e-12, 1 - 1e-12);
+            double x = Distribution switch
+            {
+                Distribution.IntUniform => Math.Floor(Min + u * (Max - Min + 1)),
+                Distribution.Uniform or Distribution.QUniform => Min + u * (Max - Min),
+                Distribution.LogUniformValues or Distribution.QLogUniformValues => Math.Exp(Math.Log(Min) + u * (Math.Log(Max) - Math.Log(Min))),
+                Distribution.Normal => Mu + Sigma * Normal.InverseCdf(u),
+                Distribution.LogNormal => Math.Exp(Mu + Sigma * Normal.InverseCdf(u)),
+                _ => throw new InvalidOperationException($"{Name}: {DistributionName} has no numeric prior"),
+            };
+            if (Distribution == Distribution.IntUniform) x = Math.Min(x, Max);
+            if (Distribution is Distribution.QUniform or Distribution.QLogUniformValues)
+            {
+                x = Math.Round(x / Q) * Q;
+                // rounding may step past a bound: step back onto the grid inside [min, max]
+                if (x > Max) x -= Q;
+                if (x < Min) x += Q;
+            }
+            return Integer ? JsonValue.Create((long)Math.Round(x)) : JsonValue.Create(x);
+        }
+
+        /// <summary>Width of this parameter in the optimiser's unit cube.</summary>
+        public int Dimensions => Distribution switch
+        {
+            Distribution.Constant => 0,
+            Distribution.Categorical => Values.Count > 1 ? Values.Count : 0,
+            _ => 1,
+        };
+
+        /// <summary>Writes this parameter's coordinates for <paramref name="value"/> into <paramref name="into"/>.</summary>
+        public void Encode(JsonNode? value, Span<double> into)
+        {
+            if (Dimensions == 0) return;
+            if (Distribution == Distribution.Categorical)
+            {
+                for (int k = 0; k < Values.Count; k++) into[k] = SweepValues.Same(Values[k], value) ? 1 : 0;
+                return;
+            }
+            SweepValues.TryNumber(value, out var x);
+            into[0] = Distribution switch
+            {
+                Distribution.IntUniform => (x - Min + 0.5) / (Max - Min + 1),
+                Distribution.Uniform or Distribution.QUniform => (x - Min) / (Max - Min),
+                Distribution.LogUniformValues or Distribution.QLogUniformValues => (Math.Log(x) - Math.Log(Min)) / (Math.Log(Max) - Math.Log(Min)),
+                Distribution.Normal => Normal.Cdf((x - Mu) / Sigma),
+                _ => Normal.Cdf((Math.Log(x) - Mu) / Sigma),
+            };
+        }
+
+        /// <summary>Every value grid search visits, or null when the distribution is continuous.</summary>
+        public IReadOnlyList<JsonNode?>? GridValues()
+        {
+            switch (Distribution)
+            {
+                case Distribution.Constant:
+                case Distribution.Categorical:
+                    return Values;
+                case Distribution.IntUniform:
+                    return Enumerable.Range(0, (int)(Max - Min) + 1).Select(k => (JsonNode?)JsonValue.Create((long)Min + k)).ToList();
+                case Distribution.QUniform:
+                    var first = Math.Ceiling(Min / Q - 1e-9);
+                    var last = Math.Floor(Max / Q + 1e-9);
+                    return Enumerable.Range(0, (int)(last - first) + 1)
+                        .Select(k => (JsonNode?)((first + k) * Q is var x && Integer ? JsonValue.Create((long)Math.Round(x)) : JsonValue.Create((first + k) * Q)))
+                        .ToList();
+                default:
+                    return null;
+            }
+        }
+    }
+
+    /// <summary>The standard normal's CDF and inverse (Acklam's rational approximation, refined by one Halley step).</summary>
+    public static class Normal
+    {
+        public static double Pdf(double z) => Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
+
+        public static double Cdf(double z) => 0.5 * Erfc(-z / Math.Sqrt(2));
+
+        public static double InverseCdf(double p)
+        {
+            double[] a = { -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00 };
+            double[] b = { -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01 };
+            double[] c = { -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00 };
+            double[] d = { 7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00 };
+            double x;
+            if (p < 0.02425)
+            {
+                var q = Math.Sqrt(-2 * Math.Log(p));
+                x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+            }
+            else if (p <= 1 - 0.02425)
+            {
+                var q = p - 0.5; var r = q * q;
+                x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+            }
+            else
+            {
+                var q = Math.Sqrt(-2 * Math.Log(1 - p));
+                x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+            }
+            var e = Cdf(x) - p;
+            var u = e * Math.Sqrt(2 * Math.PI) * Math.Exp(x * x / 2);
+            return x - u / (1 + x * u / 2);
+        }
+
+        /// <summary>Complementary error function (Numerical Recipes' Chebyshev fit, relative error below 1.2e-7).</summary>
+        private static double Erfc(double x)
+        {
+            var z = Math.Abs(x);
+            var t = 1 / (1 + 0.5 * z);
+            var r = t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+                    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+            return x >= 0 ? r : 2 - r;
+        }
+    }
+}

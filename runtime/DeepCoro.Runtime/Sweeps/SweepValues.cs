@@ -1,0 +1,104 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace DeepCoro.Runtime.Sweeps
+{
+    /// <summary>
+    /// Parameter values travel as JSON nodes (records are JSON) and are written into YAML configs. Plain YAML
+    /// scalars are typed the way W&amp;B users expect: integers, numbers (1e-4 included), true/false, null; quoted
+    /// scalars stay strings.
+    /// </summary>
+    public static class SweepValues
+    {
+        public static JsonNode? FromYaml(YamlNode node)
+        {
+            switch (node)
+            {
+                case YamlScalarNode s when s.Style == ScalarStyle.Plain:
+                    var v = s.Value ?? "";
+                    if (v == "" || v == "~" || v == "null" || v == "Null" || v == "NULL") return null;
+                    if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)) return JsonValue.Create(i);
+                    if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsNaN(d) && !double.IsInfinity(d))
+                        return JsonValue.Create(d);
+                    if (string.Equals(v, "true", StringComparison.OrdinalIgnoreCase)) return JsonValue.Create(true);
+                    if (string.Equals(v, "false", StringComparison.OrdinalIgnoreCase)) return JsonValue.Create(false);
+                    return JsonValue.Create(v);
+                case YamlScalarNode s:
+                    return JsonValue.Create(s.Value ?? "");
+                case YamlSequenceNode seq:
+                    return new JsonArray(seq.Children.Select(FromYaml).ToArray());
+                case YamlMappingNode map:
+                    var o = new JsonObject();
+                    foreach (var kv in map.Children) o[((YamlScalarNode)kv.Key).Value ?? ""] = FromYaml(kv.Value);
+                    return o;
+                default:
+                    throw new ArgumentException($"unsupported YAML node at line {node.Start.Line}");
+            }
+        }
+
+        public static YamlNode ToYaml(JsonNode? value)
+        {
+            switch (value)
+            {
+                case null:
+                    return new YamlScalarNode("null") { Style = ScalarStyle.Plain };
+                case JsonArray a:
+                    var seq = new YamlSequenceNode(a.Select(ToYaml)) { Style = SequenceStyle.Flow };
+                    return seq;
+                case JsonObject o:
+                    var map = new YamlMappingNode();
+                    foreach (var kv in o) map.Add(new YamlScalarNode(kv.Key), ToYaml(kv.Value));
+                    return map;
+                default:
+                    var text = Format(value);
+                    var plain = value.GetValueKind() != System.Text.Json.JsonValueKind.String || LooksLikeName(text);
+                    return new YamlScalarNode(text) { Style = plain ? ScalarStyle.Plain : ScalarStyle.DoubleQuoted };
+            }
+        }
+
+        /// <summary>A value as a person reads it: shortest round-trip numbers, strings unquoted.</summary>
+        public static string Format(JsonNode? value)
+        {
+            if (value is null) return "null";
+            if (value is JsonValue v)
+            {
+                if (v.TryGetValue<long>(out var l)) return l.ToString(CultureInfo.InvariantCulture);
+                if (v.TryGetValue<int>(out var i)) return i.ToString(CultureInfo.InvariantCulture);
+                if (v.TryGetValue<double>(out var d))
+                {
+                    var s = d.ToString("R", CultureInfo.InvariantCulture);
+                    // keep the float type visible so that YAML readers do not turn 2.0 into an int
+                    return s.Contains('.') || s.Contains('E') || s.Contains('e') ? s : s + ".0";
+                }
+                if (v.TryGetValue<bool>(out var b)) return b ? "true" : "false";
+                if (v.TryGetValue<string>(out var str)) return str;
+            }
+            return value.ToJsonString();
+        }
+
+        public static bool TryNumber(JsonNode? value, out double number)
+        {
+            number = 0;
+            if (value is not JsonValue v) return false;
+            if (v.TryGetValue<long>(out var l)) { number = l; return true; }
+            if (v.TryGetValue<int>(out var i)) { number = i; return true; }
+            if (v.TryGetValue<double>(out var d)) { number = d; return true; }
+            return false;
+        }
+
+        public static bool IsInteger(JsonNode? value) =>
+            value is JsonValue v && (v.TryGetValue<long>(out _) || v.TryGetValue<int>(out _));
+
+        public static bool Same(JsonNode? a, JsonNode? b) => JsonNode.DeepEquals(a, b);
+
+        /// <summary>Plain-safe strings: names that YAML would not read as a number, bool or null.</summary>
+        private static bool LooksLikeName(string s) =>
+            s.Length > 0 && (char.IsLetter(s[0]) || s[0] == '_') && s.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '-' || c == '+' || c == '.' || c == '/')
+            && FromYaml(new YamlScalarNode(s)) is JsonValue jv && jv.GetValueKind() == System.Text.Json.JsonValueKind.String;
+    }
+}

@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace DeepCoro.Runtime.Sweeps
+{
+    /// <summary>Where one attempt of a trial reads its config and writes its run and logs.</summary>
+    public sealed record TrialLaunch(int Index, string ConfigPath, string RunDir, string LogDir);
+
+    /// <summary>A trial being trained. The runner polls it from one thread: no member needs to be thread-safe.</summary>
+    public interface IRunningTrial : IDisposable
+    {
+        int? ProcessId { get; }
+        DateTime? ProcessStart { get; }
+        bool HasExited { get; }
+        int ExitCode { get; }
+        /// <summary>Rows of the trial's metrics log written since the last call.</summary>
+        IReadOnlyList<JsonObject> ReadNewRows();
+        /// <summary>The last lines of the trial's error output, for the failure reason.</summary>
+        string FailureDetail();
+        void Kill();
+    }
+
+    public interface ITrialLauncher
+    {
+        IRunningTrial Start(TrialLaunch launch);
+    }
+
+    /// <summary>Reads a JSONL log as it grows: whole lines only, each once.</summary>
+    public sealed class JsonlTail
+    {
+        private readonly string path;
+        private long offset;
+        private readonly StringBuilder partial = new StringBuilder();
+
+        public JsonlTail(string path) { this.path = path; }
+
+        public IReadOnlyList<JsonObject> ReadNew()
+        {
+            var rows = new List<JsonObject>();
+            if (!File.Exists(path)) return rows;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length < offset) { offset = 0; partial.Clear(); }  // the log was rewritten (a resumed run)
+            stream.Seek(offset, SeekOrigin.Begin);
+            var buffer = new byte[stream.Length - offset];
+            int read = stream.Read(buffer, 0, buffer.Length);
+            offset += read;
+            partial.Append(Encoding.UTF8.GetString(buffer, 0, read));
+            var text = partial.ToString();
+            int end = text.LastIndexOf('\n');
+            if (end < 0) return rows;
+            partial.Clear().Append(text, end + 1, text.Length - end - 1);
+            foreach (var line in text[..end].Split('\n'))
+            {
+                var l = line.Trim();
+                if (l.Length == 0) continue;
+                try { if (JsonNode.Parse(l) is JsonObject o) rows.Add(o); }
+                catch (JsonException) { /* a line that is not JSON is not a metrics row */ }
+            }
+            return rows;
+        }
+    }
+
+    /// <summary>
+    /// Runs each trial as its own process from a command template; <c>{config}</c>, <c>{output}</c> and <c>{trial}</c>
+    /// in an argument become the trial's config path, run directory and index. The run's metrics are read from
+    /// <c>{output}/&lt;metricsFile&gt;</c>, one JSON object per line (per epoch).
+    /// </summary>
+    public sealed class ProcessTrialLauncher : ITrialLauncher
+    {
+        public const string DefaultMetricsFile = "metrics.jsonl";
+        private readonly IReadOnlyList<string> command;
+        private readonly string metricsFile;
+
+        public ProcessTrialLauncher(IReadOnlyList<string> command, string metricsFile = DefaultMetricsFile)
+        {
+            if (command.Count == 0) throw new ArgumentException("the trial command is empty");
+            this.command = command;
+            this.metricsFile = metricsFile;
+        }
+
+        public IRunningTrial Start(TrialLaunch launch)
+        {
+            Directory.CreateDirectory(launch.LogDir);
+            string Fill(string arg) => arg.Replace("{config}", launch.ConfigPath).Replace("{output}", launch.RunDir)
+                                          .Replace("{trial}", launch.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var info = new ProcessStartInfo(Fill(command[0]))
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            };
+            foreach (var a in command.Skip(1)) info.ArgumentList.Add(Fill(a));
+            info.Environment["DEEPCORO_SWEEP_TRIAL"] = launch.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return new ProcessTrial(info, Path.Combine(launch.RunDir, metricsFile), launch.LogDir);
+        }
+
+        private sealed class ProcessTrial : IRunningTrial
+        {
+            private readonly Process process;
+            private readonly JsonlTail metrics;
+            private readonly StreamWriter stdout, stderr;
+            private readonly Queue<string> lastErrors = new Queue<string>();
+
+            public ProcessTrial(ProcessStartInfo info, string metricsPath, string logDir)
+            {
+                stdout = new StreamWriter(Path.Combine(logDir, "stdout.log"), append: true) { AutoFlush = true };
+                stderr = new StreamWriter(Path.Combine(logDir, "stderr.log"), append: true) { AutoFlush = true };
+                metrics = new JsonlTail(metricsPath);
+                process = new Process { StartInfo = info };
+                process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (stdout) stdout.WriteLine(e.Data); };
+                process.ErrorDataReceived += (_, e) =>
+                {
+                    if (e.Data == null) return;
+                    lock (stderr)
+                    {
+                        stderr.WriteLine(e.Data);
+                        lastErrors.Enqueue(e.Data);
+                        if (lastErrors.Count > 5) lastErrors.Dequeue();
+                    }
+                };
+                try { process.Start(); }
+                catch (System.ComponentModel.Win32Exception e)
+                {
+                    throw new ArgumentException($"cannot start the trial command '{info.FileName}': {e.Message}");
+                }
+                process.StandardInput.Close();
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                ProcessId = process.Id;
+                ProcessStart = process.StartTime.ToUniversalTime();
+            }
+
+            public int? ProcessId { get; }
+            public DateTime? ProcessStart { get; }
+            public bool HasExited => process.HasExited;
+
+            public int ExitCode
+            {
+                get
+                {
+                    // drains the output readers so the logs are complete before the record is written
+                    process.WaitForExit();
+                    return process.ExitCode;
+                }
+            }
+
+            public IReadOnlyList<JsonObject> ReadNewRows() => metrics.ReadNew();
+
+            public string FailureDetail() { lock (stderr) return string.Join(" | ", lastErrors); }
+
+            public void Kill()
+            {
+                try { process.Kill(entireProcessTree: true); process.WaitForExit(); }
+                catch (InvalidOperationException) { /* already gone */ }
+            }
+
+            public void Dispose()
+            {
+                process.Dispose();
+                lock (stdout) stdout.Dispose();
+                lock (stderr) stderr.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using System;
+
+namespace DeepCoro.Runtime.Data
+{
+    /// <summary>Input data that cannot be used: the message names the file, the manifest row or the column.</summary>
+    public sealed class DataException : Exception
+    {
+        public DataException(string message) : base(message) { }
+    }
+}

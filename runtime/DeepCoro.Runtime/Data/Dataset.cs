@@ -1,0 +1,43 @@
+using System.Collections.Generic;
+using System.Linq;
+using DeepCoro.Spec;
+
+namespace DeepCoro.Runtime.Data
+{
+    /// <summary>A manifest read and checked against a model: studies by split, every file header verified, and a loader.</summary>
+    public sealed class Dataset
+    {
+        public DataOptions Options { get; }
+        public ManifestData Studies { get; }
+        public Geometry Geometry { get; }
+        public StudyLoader Loader { get; }
+
+        private Dataset(DataOptions options, ManifestData studies, Geometry geometry, StudyLoader loader)
+        {
+            Options = options;
+            Studies = studies;
+            Geometry = geometry;
+            Loader = loader;
+        }
+
+        /// <param name="required">splits that must hold at least one study (training needs train and val).</param>
+        public static Dataset Open(ModelSpec spec, DataOptions options, params string[] required)
+        {
+            var geometry = new Geometry(spec, options);
+            var studies = Manifest.Read(options, spec.Heads, spec.ViewEmbedding?.Classes ?? 0);
+            foreach (var split in required)
+                if (studies.Split(split).Count == 0)
+                {
+                    var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, _ => options.TestSplit };
+                    throw new DataException($"{options.Manifest}: split '{name}' is empty: no row has {options.SplitColumn} = {name}");
+                }
+            geometry.Scan(studies.Train.Concat(studies.Val).Concat(studies.Test));
+            var loader = new StudyLoader(geometry, options, spec.Heads.Count, spec.ViewEmbedding is { } v ? v.Classes : null);
+            return new Dataset(options, studies, geometry, loader);
+        }
+
+        /// <summary>The batches of one pass over a split.</summary>
+        public IEnumerable<StudyBatch> Pass(IReadOnlyList<Study> studies, bool training, int seed, int epoch, System.Threading.CancellationToken cancel = default) =>
+            Loader.Stream(BatchPlan.Make(studies, Options, training, seed, epoch), cancel);
+    }
+}

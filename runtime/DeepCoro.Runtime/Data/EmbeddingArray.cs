@@ -1,0 +1,94 @@
+using System;
+using System.IO;
+using System.Linq;
+using DeepCoro.Runtime.IO;
+
+namespace DeepCoro.Runtime.Data
+{
+    /// <summary>A float32 array read from one embedding file, with its shape.</summary>
+    public sealed record EmbeddingArray(float[] Data, long[] Shape)
+    {
+        public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+
+        /// <summary>
+        /// Reads a .npy, or a .safetensors holding one tensor (or one named "embedding"), as float32; every value
+        /// must be finite.
+        /// </summary>
+        public static EmbeddingArray Load(string path)
+        {
+            if (!File.Exists(path)) throw new DataException($"{path}: embedding file not found");
+            var ext = Path.GetExtension(path).ToLowerInvariant();
+            var array = ext switch
+            {
+                ".npy" => Npy.Read(path),
+                ".safetensors" => FromSafetensors(path),
+                _ => throw new DataException($"{path}: unknown embedding format '{ext}'; expected .npy or .safetensors"),
+            };
+            for (int i = 0; i < array.Data.Length; i++)
+                if (!float.IsFinite(array.Data[i]))
+                    throw new DataException($"{path}: the embedding holds {array.Data[i]} at flat index {i} of {array.ShapeText}; every value must be finite");
+            return array;
+        }
+
+        /// <summary>The shape of an embedding file from its header alone (no data is read).</summary>
+        public static long[] ShapeOf(string path)
+        {
+            if (!File.Exists(path)) throw new DataException($"{path}: embedding file not found");
+            var ext = Path.GetExtension(path).ToLowerInvariant();
+            if (ext == ".npy") return Npy.Header(path).Shape;
+            if (ext != ".safetensors") throw new DataException($"{path}: unknown embedding format '{ext}'; expected .npy or .safetensors");
+            using var stream = File.OpenRead(path);
+            var lengthBytes = new byte[8];
+            if (stream.Read(lengthBytes, 0, 8) < 8) throw new DataException($"{path}: not a safetensors file (shorter than 8 bytes)");
+            long length = BitConverter.ToInt64(lengthBytes, 0);
+            if (length <= 0 || length > stream.Length - 8) throw new DataException($"{path}: not a safetensors file or truncated (header length {length})");
+            var header = new byte[length];
+            stream.ReadExactly(header);
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(header);
+                var entries = doc.RootElement.EnumerateObject().Where(p => p.Name != "__metadata__").ToList();
+                var entry = entries.FirstOrDefault(p => p.Name == "embedding");
+                if (entry.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined)
+                {
+                    if (entries.Count != 1) throw new DataException($"{path}: holds {entries.Count} tensors; expected one, or one named 'embedding'");
+                    entry = entries[0];
+                }
+                return entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or System.Collections.Generic.KeyNotFoundException)
+            {
+                throw new DataException($"{path}: malformed safetensors header ({e.Message})");
+            }
+        }
+
+        private static EmbeddingArray FromSafetensors(string path)
+        {
+            OrderedDictionaryTensors tensors;
+            try { tensors = new OrderedDictionaryTensors(Safetensors.Load(path)); }
+            catch (SafetensorsException e) { throw new DataException(e.Message); }
+            using (tensors)
+            {
+                var tensor = tensors.Pick(path);
+                using var f = tensor.to(TorchSharp.torch.ScalarType.Float32).contiguous();
+                return new EmbeddingArray(f.data<float>().ToArray(), tensor.shape);
+            }
+        }
+
+        /// <summary>The tensors of one file, disposed together.</summary>
+        private sealed class OrderedDictionaryTensors : IDisposable
+        {
+            private readonly System.Collections.Generic.OrderedDictionary<string, TorchSharp.torch.Tensor> tensors;
+            public OrderedDictionaryTensors(System.Collections.Generic.OrderedDictionary<string, TorchSharp.torch.Tensor> t) => tensors = t;
+
+            public TorchSharp.torch.Tensor Pick(string path)
+            {
+                if (tensors.TryGetValue("embedding", out var named)) return named;
+                if (tensors.Count == 1) return tensors.Values.First();
+                throw new DataException($"{path}: holds {tensors.Count} tensors [{string.Join(", ", tensors.Keys)}]; expected one, or one named 'embedding'");
+            }
+
+            public void Dispose() { foreach (var t in tensors.Values) t.Dispose(); }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DeepCoro.Runtime.Data
+{
+    /// <summary>
+    /// NumPy's .npy format (version 1-3): magic, header length, a Python-dict header (descr, fortran_order, shape),
+    /// then raw C-order data. Only little-endian float32 and float16 are read: embeddings come in one of those.
+    /// </summary>
+    public static class Npy
+    {
+        private static readonly byte[] Magic = { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
+
+        /// <summary>The dtype and shape of a .npy file, reading only its header.</summary>
+        public static (string Descr, long[] Shape) Header(string path)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+            return Header(stream, path);
+        }
+
+        private static (string Descr, long[] Shape) Header(Stream stream, string path)
+        {
+            var reader = new BinaryReader(stream);
+            var magic = reader.ReadBytes(6);
+            if (magic.Length < 6 || !magic.SequenceEqual(Magic)) throw new DataException($"{path}: not a .npy file (bad magic)");
+            int major = reader.ReadByte();
+            reader.ReadByte();
+            long headerLength = major == 1 ? reader.ReadUInt16() : reader.ReadUInt32();
+            var header = Encoding.Latin1.GetString(reader.ReadBytes((int)headerLength));
+            var descr = Regex.Match(header, @"'descr'\s*:\s*'([^']*)'").Groups[1].Value;
+            if (Regex.IsMatch(header, @"'fortran_order'\s*:\s*True")) throw new DataException($"{path}: Fortran-order arrays are not supported; save with np.ascontiguousarray");
+            var shapeText = Regex.Match(header, @"'shape'\s*:\s*\(([^)]*)\)");
+            if (!shapeText.Success) throw new DataException($"{path}: .npy header has no shape: {header.Trim()}");
+            var shape = shapeText.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            if (descr is not ("<f4" or "=f4" or "<f2" or "=f2"))
+                throw new DataException($"{path}: dtype '{descr}' is not supported; expected little-endian float32 ('<f4') or float16 ('<f2')");
+            return (descr, shape);
+        }
+
+        public static EmbeddingArray Read(string path)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var (descr, shape) = Header(stream, path);
+            long count = shape.Aggregate(1L, (a, b) => a * b);
+            var data = new float[count];
+            if (descr.EndsWith("f4"))
+                ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+            else
+            {
+                var half = new Half[count];
+                ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(half.AsSpan()));
+                for (long i = 0; i < count; i++) data[i] = (float)half[i];
+            }
+            return new EmbeddingArray(data, shape);
+        }
+
+        private static void ReadExactly(Stream stream, string path, Span<byte> target)
+        {
+            int read = stream.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
+            if (read < target.Length) throw new DataException($"{path}: truncated: the header promises {target.Length} data bytes, the file holds {read}");
+        }
+
+        /// <summary>Writes a C-order float32 array (used by `synth` and the tests).</summary>
+        public static void WriteFloat32(Stream stream, ReadOnlySpan<float> data, long[] shape)
+        {
+            var dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
+            var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
+            int total = 10 + header.Length + 1;
+            header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";   // data starts 64-byte aligned
+            stream.Write(Magic);
+            stream.WriteByte(1);
+            stream.WriteByte(0);
+            stream.Write(BitConverter.GetBytes((ushort)header.Length));
+            stream.Write(Encoding.Latin1.GetBytes(header));
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using System.Collections.Generic;
+
+namespace DeepCoro.Runtime.Data
+{
+    /// <summary>One embedding file and the manifest line it came from.</summary>
+    public sealed record VideoRef(string Path, int Line, long ViewId);
+
+    /// <summary>
+    /// A study: its videos (or its one study file), its labels per head (NaN = missing for that head only) and,
+    /// after the header scan, how many videos it holds.
+    /// </summary>
+    public sealed class Study
+    {
+        public required string Id { get; init; }
+        public required string Split { get; init; }
+        public required List<VideoRef> Videos { get; init; }
+        public required double[] Labels { get; init; }
+        public int FirstLine { get; init; }
+        /// <summary>Videos available: rows in the video layout, the file's first axis in the study layout.</summary>
+        public int VideoCount { get; set; }
+    }
+}

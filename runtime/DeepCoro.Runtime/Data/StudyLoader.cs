@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DeepCoro.Runtime.Data
+{
+    /// <summary>
+    /// Streams batches from disk: a background task reads the files of upcoming batches (in parallel within a
+    /// batch) into a bounded queue, so memory stays at about (prefetch + 2) batches whatever the dataset size.
+    /// </summary>
+    public sealed class StudyLoader
+    {
+        private readonly Geometry geometry;
+        private readonly DataOptions options;
+        private readonly int heads;
+        private readonly long? viewPadding;
+
+        /// <param name="viewPadding">the padding view id (V) when the model has a view embedding, else null.</param>
+        public StudyLoader(Geometry geometry, DataOptions options, int heads, long? viewPadding)
+        {
+            this.geometry = geometry;
+            this.options = options;
+            this.heads = heads;
+            this.viewPadding = viewPadding;
+        }
+
+        /// <summary>Yields the planned batches in order; a read error surfaces in the consumer as the reader's exception.</summary>
+        public IEnumerable<StudyBatch> Stream(IReadOnlyList<Pick[]> plan, CancellationToken cancel = default)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            using var queue = new BlockingCollection<StudyBatch>(Math.Max(1, options.Prefetch));
+            var producer = Task.Run(() =>
+            {
+                try
+                {
+                    foreach (var picks in plan)
+                    {
+                        if (stop.IsCancellationRequested) break;
+                        queue.Add(Build(picks), stop.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+                finally { queue.CompleteAdding(); }
+            });
+            try
+            {
+                foreach (var batch in queue.GetConsumingEnumerable(cancel)) yield return batch;
+                producer.GetAwaiter().GetResult();   // rethrows the reader's error, if any
+            }
+            finally
+            {
+                stop.Cancel();
+                try { producer.Wait(); } catch (AggregateException) { }
+            }
+        }
+
+        /// <summary>Reads one batch: N = the largest video count in it; shorter studies are padded and masked.</summary>
+        public StudyBatch Build(Pick[] picks)
+        {
+            int b = picks.Length, n = Math.Max(1, picks.Max(p => p.Videos.Length));
+            long video = geometry.VideoSize;
+            var x = new float[b * n * video];
+            var mask = new bool[b * n];
+            var ids = viewPadding is { } pad ? Enumerable.Repeat(pad, b * n).ToArray() : null;
+            var labels = new double[b * heads];
+            var work = new List<(int Row, Pick Pick)>();
+            for (int i = 0; i < b; i++)
+            {
+                Array.Copy(picks[i].Study.Labels, 0, labels, i * heads, heads);
+                work.Add((i, picks[i]));
+            }
+            Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ReadThreads) }, item =>
+            {
+                var (row, pick) = item;
+                var study = pick.Study;
+                if (ids != null)
+                    for (int j = 0; j < pick.Videos.Length; j++)
+                        ids[row * n + j] = study.Videos[geometry.Layout == FileLayout.Video ? pick.Videos[j] : 0].ViewId;
+                if (geometry.Layout == FileLayout.Study)
+                {
+                    var file = study.Videos[0];
+                    var array = EmbeddingArray.Load(file.Path);
+                    if (geometry.Check(file, array.Shape, true) < study.VideoCount)
+                        throw new DataException($"{file.Path}: holds {array.Shape[0]} videos now, {study.VideoCount} when the run started");
+                    for (int j = 0; j < pick.Videos.Length; j++)
+                    {
+                        Array.Copy(array.Data, pick.Videos[j] * video, x, (row * n + j) * video, video);
+                        mask[row * n + j] = true;
+                    }
+                }
+                else
+                {
+                    for (int j = 0; j < pick.Videos.Length; j++)
+                    {
+                        var file = study.Videos[pick.Videos[j]];
+                        var array = EmbeddingArray.Load(file.Path);
+                        geometry.Check(file, array.Shape, false);
+                        Array.Copy(array.Data, 0, x, (row * n + j) * video, video);
+                        mask[row * n + j] = true;
+                    }
+                }
+            });
+            var shape = geometry.HasTokens ? new long[] { b, n, geometry.Tokens, geometry.Dim } : new long[] { b, n, geometry.Dim };
+            return new StudyBatch(picks.Select(p => p.Study).ToArray(), x, shape, mask, ids, labels, heads);
+        }
+    }
+}

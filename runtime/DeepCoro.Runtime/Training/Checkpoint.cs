@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using DeepCoro.Runtime.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.Training
+{
+    /// <summary>Where training stands after an epoch: enough to continue exactly as if never stopped.</summary>
+    public sealed record TrainingState(int EpochsDone, long Step, double Best, int BestEpoch, int EpochsWithoutImprovement);
+
+    /// <summary>
+    /// One safetensors file written atomically after every epoch: model.* (the model's state_dict), optimizer
+    /// (TorchSharp's serialized optimizer state as bytes), rng (the torch CPU generator state) and the
+    /// <see cref="TrainingState"/> plus the spec IR in the metadata. The data order needs no state: it is a
+    /// function of (seed, epoch).
+    /// </summary>
+    public static class Checkpoint
+    {
+        public static void Save(string path, nn.Module model, optim.Optimizer optimizer, TrainingState state, string specJson)
+        {
+            var tensors = new List<KeyValuePair<string, Tensor>>();
+            foreach (var (k, v) in StateDict.Of(model)) tensors.Add(new("model." + k, v));
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) Serialized(optimizer).save_state_dict(writer);
+            using var opt = tensor(buffer.ToArray(), ScalarType.Byte);
+            using var rng = random.get_rng_state();
+            tensors.Add(new("optimizer", opt));
+            tensors.Add(new("rng", rng));
+            var meta = new Dictionary<string, string>
+            {
+                ["epochs_done"] = state.EpochsDone.ToString(CultureInfo.InvariantCulture),
+                ["step"] = state.Step.ToString(CultureInfo.InvariantCulture),
+                ["best"] = state.Best.ToString("R", CultureInfo.InvariantCulture),
+                ["best_epoch"] = state.BestEpoch.ToString(CultureInfo.InvariantCulture),
+                ["epochs_without_improvement"] = state.EpochsWithoutImprovement.ToString(CultureInfo.InvariantCulture),
+                ["spec"] = specJson,
+            };
+            Safetensors.Save(path, tensors, meta);
+        }
+
+        public static TrainingState Load(string path, nn.Module model, optim.Optimizer optimizer, string specJson)
+        {
+            var meta = ReadMetadata(path);
+            if (meta.TryGetValue("spec", out var saved) && saved != specJson)
+                throw new SafetensorsException($"{path}: the checkpoint was written for another model spec; resume with the config it was trained with");
+            var tensors = Safetensors.Load(path);
+            var model_ = tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
+            StateDict.LoadStrict(model, model_, path);
+            var bytes = tensors["optimizer"].data<byte>().ToArray();
+            using (var reader = new BinaryReader(new MemoryStream(bytes))) Serialized(optimizer).load_state_dict(reader);
+            random.set_rng_state(tensors["rng"]);
+            foreach (var t in tensors.Values) t.Dispose();
+            double D(string k) => double.Parse(meta[k], CultureInfo.InvariantCulture);
+            return new TrainingState((int)D("epochs_done"), (long)D("step"), D("best"), (int)D("best_epoch"), (int)D("epochs_without_improvement"));
+        }
+
+        private static TorchSharp.Modules.OptimizerHelper Serialized(optim.Optimizer optimizer) =>
+            optimizer as TorchSharp.Modules.OptimizerHelper ?? throw new InvalidOperationException($"{optimizer.GetType().Name} cannot save its state");
+
+        /// <summary>The __metadata__ map of a safetensors file (the header only).</summary>
+        public static Dictionary<string, string> ReadMetadata(string path)
+        {
+            using var stream = File.OpenRead(path);
+            var len = new byte[8];
+            stream.ReadExactly(len);
+            var header = new byte[BitConverter.ToInt64(len, 0)];
+            stream.ReadExactly(header);
+            using var doc = System.Text.Json.JsonDocument.Parse(header);
+            var result = new Dictionary<string, string>();
+            if (doc.RootElement.TryGetProperty("__metadata__", out var m))
+                foreach (var p in m.EnumerateObject()) result[p.Name] = p.Value.GetString() ?? "";
+            return result;
+        }
+    }
+}

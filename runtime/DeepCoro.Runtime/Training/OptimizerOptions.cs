@@ -1,0 +1,29 @@
+using System.Collections.Generic;
+
+namespace DeepCoro.Runtime.Training
+{
+    public enum OptimizerKind { AdamW, RAdam }
+
+    /// <summary>
+    /// The optimizer and the reference's parameter groups. A group's rate or decay falls back to the next more
+    /// general one: head -> lr; attention (gated V/U/w) -> lr; cls/across (cls token, its attention and norm
+    /// layers) -> attention_across_lr, else attention_lr, else lr; view embedding -> lr.
+    /// </summary>
+    public sealed record OptimizerOptions
+    {
+        public OptimizerKind Kind { get; init; } = OptimizerKind.AdamW;
+        public double Lr { get; init; } = 1e-4;
+        public double WeightDecay { get; init; } = 0.01;
+        public double Beta1 { get; init; } = 0.9;
+        public double Beta2 { get; init; } = 0.999;
+        public double Eps { get; init; } = 1e-8;
+        public IReadOnlyDictionary<string, double> HeadLr { get; init; } = new Dictionary<string, double>();
+        public IReadOnlyDictionary<string, double> HeadWeightDecay { get; init; } = new Dictionary<string, double>();
+        public double? AttentionLr { get; init; }
+        public double? AttentionWeightDecay { get; init; }
+        public double? AttentionAcrossLr { get; init; }
+        public double? AttentionAcrossWeightDecay { get; init; }
+        public double? ViewEmbeddingLr { get; init; }
+        public double? ViewEmbeddingWeightDecay { get; init; }
+    }
+}

@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using DeepCoro.Runtime.Data;
+using DeepCoro.Spec;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.Training
+{
+    /// <summary>
+    /// What a pass over a split produced: every study's scores per head, its labels, and per head the sum and
+    /// count of per-sample losses over labelled samples. Metrics and the predictions CSV are derived from it.
+    /// </summary>
+    public sealed class SplitResults
+    {
+        private readonly IReadOnlyList<HeadSpec> heads;
+        private readonly LossOptions lossOptions;
+        private readonly List<(Study Study, int Videos, double[][] Scores)> rows = new();
+        private readonly double[] lossSum, lossCount;
+
+        public SplitResults(IReadOnlyList<HeadSpec> heads, LossOptions lossOptions)
+        {
+            this.heads = heads;
+            this.lossOptions = lossOptions;
+            lossSum = new double[heads.Count];
+            lossCount = new double[heads.Count];
+        }
+
+        public int Count => rows.Count;
+
+        /// <summary>
+        /// The weighted training loss of one batch (sum over heads of weight x mean loss over the samples
+        /// labelled for that head), recording scores and losses. A head with no label in the batch adds nothing.
+        /// </summary>
+        public Tensor Add(StudyBatch batch, IReadOnlyDictionary<string, Tensor> outputs)
+        {
+            Tensor total = zeros(1, device: outputs.Values.First().device);
+            var scores = new double[batch.Size][][];
+            for (int i = 0; i < batch.Size; i++) scores[i] = new double[heads.Count][];
+            for (int h = 0; h < heads.Count; h++)
+            {
+                var head = heads[h];
+                var logits = outputs[head.Name];
+                var s = Losses.Scores(head, logits.detach()).to(ScalarType.Float64).cpu();
+                var flat = s.data<double>().ToArray();
+                int width = s.dim() == 1 ? 1 : (int)s.shape[1];
+                for (int i = 0; i < batch.Size; i++) scores[i][h] = flat.AsSpan(i * width, width).ToArray();
+                var labelled = Enumerable.Range(0, batch.Size).Where(i => !double.IsNaN(batch.Labels[i * batch.Heads + h])).ToArray();
+                if (labelled.Length == 0) continue;
+                var index = tensor(labelled.Select(i => (long)i).ToArray(), device: logits.device);
+                var target = tensor(labelled.Select(i => (float)batch.Labels[i * batch.Heads + h]).ToArray(), device: logits.device);
+                var perSample = Losses.PerSample(head, logits.index_select(0, index), target, lossOptions);
+                lossSum[h] += perSample.detach().sum().item<float>();
+                lossCount[h] += labelled.Length;
+                total = total + head.Weight * Losses.Reduce(head, perSample);
+            }
+            for (int i = 0; i < batch.Size; i++)
+                rows.Add((batch.Studies[i], batch.Mask.Skip(i * (int)batch.Shape[1]).Take((int)batch.Shape[1]).Count(m => m), scores[i]));
+            return total;
+        }
+
+        /// <summary>The mean loss of a head over its labelled samples (root of the mean for rmse); NaN without labels.</summary>
+        public double HeadLoss(int h) => lossCount[h] == 0 ? double.NaN
+            : heads[h].Loss == LossKind.Rmse ? Math.Sqrt(lossSum[h] / lossCount[h]) : lossSum[h] / lossCount[h];
+
+        /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head losses with labels).</summary>
+        public OrderedDictionary<string, double> Metrics(string prefix)
+        {
+            var m = new OrderedDictionary<string, double>();
+            double main = 0;
+            for (int h = 0; h < heads.Count; h++)
+            {
+                var head = heads[h];
+                var loss = HeadLoss(h);
+                if (!double.IsNaN(loss)) main += head.Weight * loss;
+                m[$"{prefix}/{head.Name}_loss"] = loss;
+                var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
+                if (labelled.Count == 0) continue;
+                var values = Training.Metrics.ForHead(head, labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
+                foreach (var (k, v) in values) m[$"{prefix}/{head.Name}_{k}"] = v;
+            }
+            m[$"{prefix}/main_loss"] = main;
+            return m;
+        }
+
+        /// <summary>Writes one row per study: id, split, videos used, then per head its label and prediction columns.</summary>
+        public void WritePredictions(string path)
+        {
+            var sb = new StringBuilder("study_id,split,videos");
+            foreach (var head in heads)
+            {
+                sb.Append(',').Append(head.Name);
+                if (head.Task == TaskKind.Regression) sb.Append(',').Append(head.Name).Append("_pred");
+                else if (head.Task == TaskKind.Binary) sb.Append(',').Append(head.Name).Append("_prob");
+                else
+                {
+                    for (int k = 0; k < head.Outputs; k++) sb.Append(',').Append(head.Name).Append("_prob_").Append(k);
+                    sb.Append(',').Append(head.Name).Append("_pred");
+                }
+            }
+            sb.Append('\n');
+            string F(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+            foreach (var (study, videos, scores) in rows)
+            {
+                sb.Append(Quote(study.Id)).Append(',').Append(Quote(study.Split)).Append(',').Append(videos);
+                for (int h = 0; h < heads.Count; h++)
+                {
+                    sb.Append(',').Append(F(study.Labels[h]));
+                    foreach (var v in scores[h]) sb.Append(',').Append(F(v));
+                    if (heads[h].Task == TaskKind.Multiclass) sb.Append(',').Append(Array.IndexOf(scores[h], scores[h].Max()));
+                }
+                sb.Append('\n');
+            }
+            IO.AtomicFile.WriteText(path, sb.ToString());
+        }
+
+        private static string Quote(string s) => s.IndexOfAny(new[] { ',', '"', '\n' }) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    }
+}

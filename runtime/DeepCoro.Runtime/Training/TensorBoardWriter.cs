@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+
+namespace DeepCoro.Runtime.Training
+{
+    /// <summary>
+    /// Writes TensorBoard event files: TFRecord framing (u64 length, masked CRC32C of the length, the bytes,
+    /// masked CRC32C of the bytes) around hand-encoded Event protos (wall_time, step, file_version or a
+    /// Summary of scalar values). Only the few fields TensorBoard reads for scalars are written.
+    /// </summary>
+    public sealed class TensorBoardWriter : IDisposable
+    {
+        private readonly FileStream stream;
+
+        public TensorBoardWriter(string directory)
+        {
+            Directory.CreateDirectory(directory);
+            var name = $"events.out.tfevents.{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.{Environment.MachineName}.{Environment.ProcessId}.{Guid.NewGuid().ToString("N")[..6]}";
+            stream = new FileStream(Path.Combine(directory, name), FileMode.CreateNew, FileAccess.Write);
+            var ev = new List<byte>();
+            Header(ev, 0);
+            Bytes(ev, 3, Encoding.UTF8.GetBytes("brain.Event:2"));
+            Record(ev.ToArray());
+        }
+
+        public void Scalars(long step, IEnumerable<KeyValuePair<string, double>> values)
+        {
+            var summary = new List<byte>();
+            foreach (var (tag, value) in values)
+            {
+                if (!double.IsFinite(value)) continue;
+                var v = new List<byte>();
+                Bytes(v, 1, Encoding.UTF8.GetBytes(tag));
+                v.Add((2 << 3) | 5);                                  // simple_value: float, fixed32
+                v.AddRange(BitConverter.GetBytes((float)value));
+                Bytes(summary, 1, v.ToArray());
+            }
+            var ev = new List<byte>();
+            Header(ev, step);
+            Bytes(ev, 5, summary.ToArray());
+            Record(ev.ToArray());
+            stream.Flush();
+        }
+
+        private static void Header(List<byte> ev, long step)
+        {
+            ev.Add((1 << 3) | 1);                                     // wall_time: double, fixed64
+            ev.AddRange(BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0));
+            ev.Add(2 << 3);                                           // step: int64, varint
+            Varint(ev, (ulong)step);
+        }
+
+        private static void Bytes(List<byte> buffer, int field, byte[] data)
+        {
+            buffer.Add((byte)((field << 3) | 2));                     // length-delimited
+            Varint(buffer, (ulong)data.Length);
+            buffer.AddRange(data);
+        }
+
+        private static void Varint(List<byte> buffer, ulong value)
+        {
+            while (value >= 0x80) { buffer.Add((byte)(value | 0x80)); value >>= 7; }
+            buffer.Add((byte)value);
+        }
+
+        private void Record(byte[] data)
+        {
+            var length = BitConverter.GetBytes((ulong)data.Length);
+            stream.Write(length);
+            stream.Write(BitConverter.GetBytes(Crc32C.Masked(length)));
+            stream.Write(data);
+            stream.Write(BitConverter.GetBytes(Crc32C.Masked(data)));
+        }
+
+        public void Dispose() => stream.Dispose();
+    }
+
+    /// <summary>CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) with TFRecord's masking.</summary>
+    public static class Crc32C
+    {
+        private static readonly uint[] Table = BuildTable();
+
+        private static uint[] BuildTable()
+        {
+            var t = new uint[256];
+            for (uint i = 0; i < 256; i++)
+            {
+                uint c = i;
+                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
+                t[i] = c;
+            }
+            return t;
+        }
+
+        public static uint Compute(ReadOnlySpan<byte> data)
+        {
+            uint c = 0xFFFFFFFFu;
+            foreach (var b in data) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
+            return c ^ 0xFFFFFFFFu;
+        }
+
+        public static uint Masked(ReadOnlySpan<byte> data)
+        {
+            uint c = Compute(data);
+            return ((c >> 15) | (c << 17)) + 0xA282EAD8u;
+        }
+    }
+}

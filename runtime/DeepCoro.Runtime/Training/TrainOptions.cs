@@ -1,0 +1,21 @@
+namespace DeepCoro.Runtime.Training
+{
+    /// <summary>How a run trains: everything but the model and the data.</summary>
+    public sealed record TrainOptions
+    {
+        public int Epochs { get; init; } = 10;
+        public int Seed { get; init; } = 42;
+        public int GradientAccumulation { get; init; } = 1;
+        /// <summary>Clip the global gradient L2 norm to this value; null = no clipping.</summary>
+        public double? ClipNorm { get; init; } = 1.0;
+        /// <summary>The metric that chooses the best model and drives early stopping, e.g. val/main_loss or val/cathEF_r2.</summary>
+        public string Monitor { get; init; } = "val/main_loss";
+        /// <summary>Epochs without improvement before stopping; null = never stop early.</summary>
+        public int? Patience { get; init; }
+        public double MinDelta { get; init; } = 0;
+        public LossOptions Loss { get; init; } = new();
+        public OptimizerOptions Optimizer { get; init; } = new();
+        public ScheduleOptions Schedule { get; init; } = new();
+        public string Device { get; init; } = "cpu";
+    }
+}

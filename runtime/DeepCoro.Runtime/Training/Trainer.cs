@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using DeepCoro.Runtime.Data;
+using DeepCoro.Runtime.IO;
+using DeepCoro.Runtime.Model;
+using DeepCoro.Spec;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.Training
+{
+    /// <summary>The outcome of a run: the best epoch by the monitored metric and the best model's metrics on every split.</summary>
+    public sealed record TrainResult(string RunDirectory, int EpochsRun, bool StoppedEarly, int BestEpoch, string Monitor, double BestValue,
+        IReadOnlyDictionary<string, double> Metrics);
+
+    /// <summary>The files of a run directory.</summary>
+    public sealed record RunFiles(string Directory)
+    {
+        public string Checkpoint => Path.Combine(Directory, "checkpoint.safetensors");
+        public string Best => Path.Combine(Directory, "best.safetensors");
+        public string Spec => Path.Combine(Directory, "model.ir.json");
+        public string MetricsLog => Path.Combine(Directory, "metrics.jsonl");
+        public string TensorBoard => Path.Combine(Directory, "tensorboard");
+        public string Summary => Path.Combine(Directory, "summary.json");
+        public string Predictions(string split) => Path.Combine(Directory, $"predictions_{split}.csv");
+    }
+
+    /// <summary>
+    /// Trains a probe: per optimizer step a schedule factor on every group's base rate, accumulation, clipping;
+    /// per epoch validation, metrics (JSONL + TensorBoard), the best model (safetensors, reference keys) and an
+    /// atomic checkpoint; at the end predictions per split from the best model.
+    /// </summary>
+    public sealed class Trainer
+    {
+        private readonly ModelSpec spec;
+        private readonly Dataset data;
+        private readonly TrainOptions options;
+        private readonly RunFiles files;
+        private readonly ITrainingObserver observer;
+        private readonly Device device;
+
+        public Trainer(ModelSpec spec, Dataset data, TrainOptions options, string runDirectory, ITrainingObserver observer)
+        {
+            this.spec = spec;
+            this.data = data;
+            this.options = options;
+            files = new RunFiles(runDirectory);
+            this.observer = observer;
+            device = DeviceChoice.Parse(options.Device);
+            CheckMonitor(spec, options.Monitor);
+        }
+
+        /// <summary>Metric keys a split reports for a spec: per head its task's metrics and its loss, then main_loss.</summary>
+        public static IEnumerable<string> MetricKeys(ModelSpec spec, string prefix) =>
+            spec.Heads.SelectMany(h => Metrics.Names(h.Task).Append("loss").Select(m => $"{prefix}/{h.Name}_{m}")).Append($"{prefix}/main_loss");
+
+        private static void CheckMonitor(ModelSpec spec, string monitor)
+        {
+            var known = MetricKeys(spec, "val").Concat(MetricKeys(spec, "train")).ToList();
+            if (!known.Contains(monitor))
+                throw new ArgumentException($"training.monitor: '{monitor}' is not a metric of this model; {Suggestions.Hint(monitor, known)}");
+        }
+
+        public TrainResult Run(bool resume, CancellationToken cancel = default)
+        {
+            var specJson = SpecJson.Write(spec);
+            if (!resume && File.Exists(files.Checkpoint))
+                throw new ArgumentException($"{files.Checkpoint}: the run directory already holds a checkpoint; pass --resume to continue it, or choose another --output");
+            if (resume && !File.Exists(files.Checkpoint))
+                throw new ArgumentException($"{files.Checkpoint}: nothing to resume (no checkpoint in the run directory)");
+
+            random.manual_seed(options.Seed);
+            using var model = new MilModel(spec);
+            model.to(device);
+            var groups = ParameterGroups.Of(spec, model, options.Optimizer);
+            using var optimizer = ParameterGroups.Build(groups, options.Optimizer);
+            int batches = (data.Studies.Train.Count + data.Options.BatchSize - 1) / data.Options.BatchSize;
+            int accum = Math.Max(1, options.GradientAccumulation);
+            var schedule = new Schedule(options.Schedule, (batches + accum - 1) / accum, options.Epochs);
+
+            bool higher = Metrics.HigherIsBetter(options.Monitor);
+            var state = new TrainingState(0, 0, higher ? double.NegativeInfinity : double.PositiveInfinity, -1, 0);
+            if (resume)
+            {
+                state = Checkpoint.Load(files.Checkpoint, model, optimizer, specJson);
+                observer.Note($"resuming {files.Directory} after epoch {state.EpochsDone} (step {state.Step})");
+            }
+            Directory.CreateDirectory(files.Directory);
+            AtomicFile.WriteText(files.Spec, specJson);
+            var log = new MetricsLog(files.MetricsLog, state.EpochsDone);
+            using var board = new TensorBoardWriter(files.TensorBoard);
+            var parameters = model.parameters().Where(p => p.requires_grad).ToList();
+
+            observer.Started(state.EpochsDone, options.Epochs, batches, data.Studies.Train.Count);
+            bool stoppedEarly = false;
+            for (int epoch = state.EpochsDone; epoch < options.Epochs; epoch++)
+            {
+                model.train();
+                var train = new SplitResults(spec.Heads, options.Loss);
+                var clock = Stopwatch.StartNew();
+                int b = 0, seen = 0;
+                long step = state.Step;
+                foreach (var batch in data.Pass(data.Studies.Train, true, options.Seed, epoch, cancel))
+                {
+                    int groupStart = b / accum * accum, groupSize = Math.Min(accum, batches - groupStart);
+                    double loss;
+                    using (NewDisposeScope())
+                    {
+                        var outputs = model.forward(Inputs(batch));
+                        var total = train.Add(batch, outputs);
+                        if (total.requires_grad) (total / groupSize).backward();
+                        loss = total.item<float>();
+                    }
+                    seen += batch.Size;
+                    if (b + 1 == groupStart + groupSize)
+                    {
+                        using (NewDisposeScope())
+                        {
+                            if (options.ClipNorm is { } clip) nn.utils.clip_grad_norm_(parameters, clip);
+                            double factor = schedule.Factor(step);
+                            foreach (var (g, group) in groups.Zip(optimizer.ParamGroups)) group.LearningRate = g.Lr * factor;
+                            optimizer.step();
+                            optimizer.zero_grad();
+                        }
+                        step++;
+                    }
+                    b++;
+                    observer.Batch(epoch, b, loss, seen / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+                }
+                double trainSeconds = clock.Elapsed.TotalSeconds;
+                observer.Evaluating(epoch, "val");
+                var val = Evaluate(model, data.Studies.Val, cancel);
+                var metrics = new OrderedDictionary<string, double>();
+                foreach (var (k, v) in train.Metrics("train")) metrics[k] = v;
+                foreach (var (k, v) in val.Metrics("val")) metrics[k] = v;
+                metrics["lr"] = groups[0].Lr * schedule.Factor(Math.Max(0, step - 1));
+                metrics["train/studies_per_second"] = data.Studies.Train.Count / Math.Max(1e-9, trainSeconds);
+
+                double value = metrics.GetValueOrDefault(options.Monitor, double.NaN);
+                bool improved = !double.IsNaN(value) && (higher ? value > state.Best + options.MinDelta : value < state.Best - options.MinDelta);
+                state = improved
+                    ? new TrainingState(epoch + 1, step, value, epoch, 0)
+                    : state with { EpochsDone = epoch + 1, Step = step, EpochsWithoutImprovement = state.EpochsWithoutImprovement + 1 };
+                log.Append(epoch, step, metrics);
+                board.Scalars(epoch, metrics);
+                if (improved) SaveBest(model, epoch, value);
+                Checkpoint.Save(files.Checkpoint, model, optimizer, state, specJson);
+                observer.EpochEnded(epoch, metrics, improved);
+                if (options.Patience is { } patience && state.EpochsWithoutImprovement >= patience && epoch + 1 < options.Epochs)
+                {
+                    observer.Note($"early stop after epoch {epoch}: {options.Monitor} has not improved for {patience} epochs");
+                    stoppedEarly = true;
+                    break;
+                }
+            }
+            if (!File.Exists(files.Best)) SaveBest(model, Math.Max(0, state.EpochsDone - 1), double.NaN);
+            var final = Finish(model, cancel);
+            var result = new TrainResult(files.Directory, state.EpochsDone, stoppedEarly, state.BestEpoch, options.Monitor, state.Best, final);
+            WriteSummary(result);
+            return result;
+        }
+
+        private void SaveBest(MilModel model, int epoch, double value) =>
+            Safetensors.Save(files.Best, StateDict.Of(model), new Dictionary<string, string>
+            {
+                ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
+                ["monitor"] = options.Monitor,
+                ["value"] = value.ToString("R", CultureInfo.InvariantCulture),
+            });
+
+        /// <summary>Reloads the best weights and writes predictions and metrics for every non-empty split.</summary>
+        private OrderedDictionary<string, double> Finish(MilModel model, CancellationToken cancel)
+        {
+            var best = Safetensors.Load(files.Best);
+            StateDict.LoadStrict(model, best, files.Best);
+            foreach (var t in best.Values) t.Dispose();
+            var all = new OrderedDictionary<string, double>();
+            foreach (var split in new[] { "train", "val", "test" })
+            {
+                var studies = data.Studies.Split(split);
+                if (studies.Count == 0) continue;
+                observer.Evaluating(-1, split);
+                var results = Evaluate(model, studies, cancel);
+                results.WritePredictions(files.Predictions(split));
+                foreach (var (k, v) in results.Metrics(split)) all[k] = v;
+            }
+            return all;
+        }
+
+        /// <summary>One pass in evaluation mode (no dropout, the first num_videos videos, no gradients).</summary>
+        public SplitResults Evaluate(MilModel model, IReadOnlyList<Study> studies, CancellationToken cancel = default) =>
+            EvaluateWith(model, data, spec, options.Loss, device, studies, cancel);
+
+        public static SplitResults EvaluateWith(MilModel model, Dataset data, ModelSpec spec, LossOptions loss, Device device, IReadOnlyList<Study> studies, CancellationToken cancel = default)
+        {
+            model.eval();
+            var results = new SplitResults(spec.Heads, loss);
+            using (no_grad())
+                foreach (var batch in data.Pass(studies, false, 0, 0, cancel))
+                    using (NewDisposeScope())
+                        results.Add(batch, model.forward(Inputs(batch, device)));
+            return results;
+        }
+
+        private ModelInput Inputs(StudyBatch batch) => Inputs(batch, device);
+
+        /// <summary>Tensors of a batch on the device: x, the video mask and, with a view embedding, the view ids.</summary>
+        public static ModelInput Inputs(StudyBatch batch, Device device)
+        {
+            var x = tensor(batch.X, batch.Shape).to(device);
+            var mask = tensor(batch.Mask, new[] { batch.Shape[0], batch.Shape[1] }).to(device);
+            var ids = batch.ViewIds is { } v ? tensor(v, new[] { batch.Shape[0], batch.Shape[1] }).to(device) : null;
+            return new ModelInput(x, mask, ids);
+        }
+
+        private void WriteSummary(TrainResult r)
+        {
+            string F(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
+            var sb = new StringBuilder("{\n");
+            sb.Append($"  \"epochs_run\": {r.EpochsRun},\n  \"stopped_early\": {(r.StoppedEarly ? "true" : "false")},\n");
+            sb.Append($"  \"best_epoch\": {r.BestEpoch},\n  \"monitor\": {System.Text.Json.JsonSerializer.Serialize(r.Monitor)},\n  \"best_value\": {F(r.BestValue)},\n");
+            sb.Append("  \"metrics\": {").Append(string.Join(",", r.Metrics.Select(kv => $"\n    {System.Text.Json.JsonSerializer.Serialize(kv.Key)}: {F(kv.Value)}"))).Append("\n  }\n}\n");
+            AtomicFile.WriteText(files.Summary, sb.ToString());
+        }
+    }
+}

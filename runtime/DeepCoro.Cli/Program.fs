@@ -9,6 +9,7 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Infer of ParseResults<InferCommand.InferArgs>
     | [<CliPrefix(CliPrefix.None)>] Spec of ParseResults<SpecCommand.SpecArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
+    | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepCommand.SweepArgs>
 
     interface IArgParserTemplate with
         member v.Usage =
@@ -16,12 +17,14 @@ type Verb =
             | Infer _ -> "run a model on saved inputs (outputs, and gradients with --grad)."
             | Spec _ -> "validate a spec or config; print shapes and parameter counts."
             | Bench _ -> "time a training step and an eval forward on synthetic inputs (JSON per kernel)."
+            | Sweep _ -> "hyperparameter sweep from a W&B sweep file: local parallel trials, or a Slurm job array."
 
 let private dispatch (results: ParseResults<Verb>) =
     match results.GetSubCommand() with
     | Infer a -> InferCommand.run a
     | Spec a -> SpecCommand.run a
     | Bench a -> BenchCommand.run a
+    | Sweep a -> SweepCommand.run a
 
 /// Runs one command line; returns the exit code (the tests call this directly).
 let execute (argv: string array) =

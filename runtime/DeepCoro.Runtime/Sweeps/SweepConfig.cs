@@ -13,17 +13,22 @@ namespace DeepCoro.Runtime.Sweeps
     /// (head_lr.cathEF). It lands at that path from the top when the path exists there; else at the one place in the
     /// config where it exists (pooling_mode -> model_config.pooling_mode); a name found in several places is an error;
     /// a name found nowhere is added from the top (and reported), for the trial's config check to accept or reject.
+    /// Trial configs live in the sweep directory, so relative paths under the training config's path keys
+    /// (manifest, root, model, data_filename) are made absolute against the base config's folder.
     /// </summary>
     public sealed class SweepConfig
     {
+        private static readonly string[] PathKeys = { "manifest", "root", "model", "data_filename" };
         private readonly string baseText;
+        private readonly string baseDir;
         private readonly Dictionary<string, string[]> targets = new Dictionary<string, string[]>();
 
         public IReadOnlyList<string> Notes { get; }
 
-        public SweepConfig(string baseFile, string baseText, IEnumerable<SweepParameter> parameters)
+        public SweepConfig(string baseFile, string baseDir, string baseText, IEnumerable<SweepParameter> parameters)
         {
             this.baseText = baseText;
+            this.baseDir = baseDir;
             var root = ParseRoot(baseFile, baseText);
             var notes = new List<string>();
             var errors = new List<string>();
@@ -53,6 +58,7 @@ namespace DeepCoro.Runtime.Sweeps
         public string Merge(JsonObject values, string header)
         {
             var root = ParseRoot("base", baseText);
+            AbsolutePaths(root);
             foreach (var kv in values)
             {
                 var path = targets[kv.Key];
@@ -84,6 +90,17 @@ namespace DeepCoro.Runtime.Sweeps
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
                 throw new ArgumentException($"{file}: the base config must be a map of keys");
             return root;
+        }
+
+        private void AbsolutePaths(YamlMappingNode map)
+        {
+            foreach (var kv in map.Children.ToList())
+            {
+                if (kv.Value is YamlMappingNode child) AbsolutePaths(child);
+                else if (kv.Key is YamlScalarNode { Value: string key } && PathKeys.Contains(key)
+                         && kv.Value is YamlScalarNode { Value: string path } scalar && path != "" && !Path.IsPathRooted(path))
+                    map.Children[kv.Key] = new YamlScalarNode(Path.GetFullPath(Path.Combine(baseDir, path))) { Style = scalar.Style };
+            }
         }
 
         private static YamlNode? Follow(YamlMappingNode from, IReadOnlyList<string> segments)

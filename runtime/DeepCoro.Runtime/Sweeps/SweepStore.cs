@@ -11,7 +11,9 @@ using DeepCoro.Runtime.IO;
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>What a sweep directory was created for; a rerun with other files or another seed is refused.</summary>
-    public sealed record SweepManifest(string Method, string Metric, string Goal, int Seed, int Trials, string SweepSha256, string BaseSha256, IReadOnlyList<string> Command)
+    /// <summary>BaseDir: the folder of the original base config, against which its relative paths resolve.</summary>
+    public sealed record SweepManifest(string Method, string Metric, string Goal, int Seed, int Trials, string SweepSha256, string BaseSha256,
+                                       string BaseDir, IReadOnlyList<string> Command)
     {
         public string ToJson() => new JsonObject
         {
@@ -23,6 +25,7 @@ namespace DeepCoro.Runtime.Sweeps
             ["trials"] = Trials,
             ["sweepSha256"] = SweepSha256,
             ["baseSha256"] = BaseSha256,
+            ["baseDir"] = BaseDir,
             ["command"] = new JsonArray(Command.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
@@ -30,7 +33,7 @@ namespace DeepCoro.Runtime.Sweeps
         {
             var o = JsonNode.Parse(json)!.AsObject();
             return new SweepManifest((string)o["method"]!, (string)o["metric"]!, (string)o["goal"]!, (int)o["seed"]!, (int)o["trials"]!,
-                                     (string)o["sweepSha256"]!, (string)o["baseSha256"]!,
+                                     (string)o["sweepSha256"]!, (string)o["baseSha256"]!, (string)o["baseDir"]!,
                                      o["command"]!.AsArray().Select(c => (string)c!).ToList());
         }
     }

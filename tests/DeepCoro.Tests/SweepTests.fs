@@ -157,6 +157,16 @@ let parserTests =
             Expect.sequenceEqual (Hyperband(Nullable(), Nullable 27, 3.0, Nullable 3).Rungs()) [ 1; 3; 9 ] "max_iter"
             Expect.sequenceEqual (Hyperband(Nullable 3, Nullable(), 3.0, Nullable()).Rungs() |> Seq.take 4) [ 3; 9; 27; 81 ] "unbounded"
         }
+        test "the shipped CathEF sweep parses and only tries head counts that divide 512 (reference defect 5)" {
+            let s = SweepFileParser.Load(IO.Path.Combine(DeepCoro.Tests.TestSupport.repoRoot, "config", "sweep_cathef_cls_token.yaml"))
+            Expect.isEmpty s.Warnings "no ignored keys"
+            let heads = s.Parameters |> Seq.find (fun p -> p.Name = "num_attention_heads")
+            for v in heads.Values do
+                let h = match SweepValues.TryNumber v with | true, x -> int x | _ -> 0
+                Expect.equal (512 % h) 0 (sprintf "%d heads divide 512" h)
+            Expect.equal s.Method SearchMethod.Bayes "bayes"
+            Expect.isNotNull s.EarlyTerminate "hyperband"
+        }
         test "bad bounds are errors" {
             for body, expected in [ "{distribution: log_uniform_values, min: 0, max: 1}", "needs min above 0"
                                     "{distribution: uniform, min: 2.0, max: 1.0}", "must be above min"

@@ -330,7 +330,7 @@ let tests =
                         let diff = maxAbsDiff value io["out." + head]
                         Expect.isLessThan diff 1e-4f $"{case}: head '{head}' matches the reference"
             }
-            testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 4 } "random valid specs"
+            testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 8 } "random valid specs"
                 (Prop.forAll (Arb.fromGen genBatch) checkBatch)
             test "random valid specs fire no errors" {
                 let specs = Gen.sampleWithSeed (Rnd 42UL) 10 10 (genSpec "Random") |> List.ofArray

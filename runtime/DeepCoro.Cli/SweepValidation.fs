@@ -1,16 +1,47 @@
-/// Checks a trial's config before launch with the same import the training verbs use, so a trial the spec
-/// checks reject (6 attention heads over a width of 512: DC0003) is recorded as invalid instead of run.
+/// Checks a trial's config before launch, so a trial the spec checks reject (6 attention heads over a width of 512:
+/// DC0003) is recorded as invalid instead of run. The model is what a trial can get wrong before training starts:
+/// `model_config` (DeepCORO_CLIP keys) goes through the config import, `model: <path>` through the spec loader,
+/// and a file of bare model keys through the import as a whole.
 module DeepCoro.Cli.SweepValidation
 
+open System
 open System.IO
+open YamlDotNet.RepresentationModel
+open DeepCoro.Spec
 open DeepCoro.Dsl
 open DeepCoro.Runtime.Sweeps
+
+let private modelPath (text: string) =
+    let stream = YamlStream()
+    stream.Load(new StringReader(text))
+    match stream.Documents |> Seq.tryHead |> Option.map (fun d -> d.RootNode) with
+    | Some(:? YamlMappingNode as root) ->
+        let has k = root.Children.ContainsKey(YamlScalarNode k)
+        if has "model_config" then None
+        else
+            match root.Children.TryGetValue(YamlScalarNode "model") with
+            | true, (:? YamlScalarNode as s) -> Some s.Value
+            | _ -> None
+    | _ -> None
 
 type Validator() =
     interface ITrialValidator with
         member _.Check(configPath, configText) =
             try
-                DeepCoroConfig.import (Path.GetFileName configPath) configText |> ignore
-                null
-            with :? DeepCoroConfig.ConfigError as e ->
-                e.Diagnostics |> List.map string |> String.concat "; "
+                match modelPath configText with
+                | Some path ->
+                    let full = if Path.IsPathRooted path then path else Path.Combine(Path.GetDirectoryName configPath, path)
+                    match ModelLoading.describe full with
+                    | ModelLoading.Probe spec ->
+                        SpecValidator.Validate spec |> Seq.filter (fun d -> d.Severity = Severity.Error)
+                        |> Seq.map string |> String.concat "; " |> fun s -> if s = "" then null else s
+                    | ModelLoading.StandaloneHead _ -> null
+                | None ->
+                    DeepCoroConfig.import (Path.GetFileName configPath) configText |> ignore
+                    null
+            with
+            | :? DeepCoroConfig.ConfigError as e -> e.Diagnostics |> List.map string |> String.concat "; "
+            | e ->
+                match CliError.describe e with
+                | Some message -> message
+                | None -> reraise ()

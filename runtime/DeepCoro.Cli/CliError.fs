@@ -24,6 +24,7 @@ let describe (e: exn) =
     | :? SpecException as s -> Some s.Message
     | :? DeepCoro.Dsl.DeepCoroConfig.ConfigError as c -> Some c.Message
     | :? SafetensorsException as s -> Some s.Message
+    | :? DeepCoro.Runtime.Data.DataException as d -> Some d.Message
     | :? StateDictException as s -> Some s.Message
     | :? InputShapeException as s -> Some s.Message
     | :? ArgumentException as a -> Some a.Message

@@ -11,9 +11,20 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepCommand.SweepArgs>
 
+    | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainCommands.TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<TrainCommands.EvalArgs>
+    | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<TrainCommands.PredictArgs>
+    | [<CliPrefix(CliPrefix.None)>] Synth of ParseResults<TrainCommands.SynthArgs>
+    | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoCommand.DemoArgs>
+
     interface IArgParserTemplate with
         member v.Usage =
             match v with
+            | Train _ -> "train a probe from a YAML config (checkpoints, metrics, best model, predictions)."
+            | Eval _ -> "metrics of a trained run on a split."
+            | Predict _ -> "predictions CSV for a manifest from a trained run."
+            | Synth _ -> "write a synthetic dataset with planted signal, plus its config.yaml."
+            | Demo _ -> "synthesize a small dataset, train the two-level cls_token probe, print its metrics."
             | Infer _ -> "run a model on saved inputs (outputs, and gradients with --grad)."
             | Spec _ -> "validate a spec or config; print shapes and parameter counts."
             | Bench _ -> "time a training step and an eval forward on synthetic inputs (JSON per kernel)."
@@ -21,6 +32,11 @@ type Verb =
 
 let private dispatch (results: ParseResults<Verb>) =
     match results.GetSubCommand() with
+    | Train a -> TrainCommands.runTrain a
+    | Eval a -> TrainCommands.runEval a
+    | Predict a -> TrainCommands.runPredict a
+    | Synth a -> TrainCommands.runSynth a
+    | Demo a -> DemoCommand.run a
     | Infer a -> InferCommand.run a
     | Spec a -> SpecCommand.run a
     | Bench a -> BenchCommand.run a

@@ -36,5 +36,8 @@ namespace DeepCoro.Runtime.Data
         public int Prefetch { get; init; } = 4;
         /// <summary>Threads reading files for one batch.</summary>
         public int ReadThreads { get; init; } = 2;
+
+        /// <summary>The same options on another manifest (predict reads a new one with the training config's columns).</summary>
+        public DataOptions WithManifest(string manifest) => this with { Manifest = manifest };
     }
 }

@@ -62,6 +62,34 @@ namespace DeepCoro.Runtime.Data
             }
         }
 
+        /// <summary>
+        /// Reads one embedding into <paramref name="target"/> after <paramref name="check"/> accepts its shape and
+        /// says where in the target it goes (offset, length); .npy data goes straight there. Values must be finite.
+        /// </summary>
+        public static void LoadInto(string path, Func<long[], (long Offset, long Length)> check, float[] target)
+        {
+            if (!File.Exists(path)) throw new DataException($"{path}: embedding file not found");
+            (long Offset, long Length) place = default;
+            long[] shape;
+            if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+                shape = Npy.ReadInto(path, s =>
+                {
+                    place = check(s);
+                    return target.AsSpan((int)place.Offset, (int)place.Length);
+                });
+            else
+            {
+                var array = Load(path);
+                shape = array.Shape;
+                place = check(shape);
+                array.Data.AsSpan(0, (int)place.Length).CopyTo(target.AsSpan((int)place.Offset, (int)place.Length));
+            }
+            var written = target.AsSpan((int)place.Offset, (int)place.Length);
+            for (int i = 0; i < written.Length; i++)
+                if (!float.IsFinite(written[i]))
+                    throw new DataException($"{path}: the embedding holds {written[i]} at flat index {i} of [{string.Join(", ", shape)}]; every value must be finite");
+        }
+
         private static EmbeddingArray FromSafetensors(string path)
         {
             OrderedDictionaryTensors tensors;

@@ -42,6 +42,29 @@ namespace DeepCoro.Runtime.Data
             return (descr, shape);
         }
 
+        /// <summary>
+        /// Reads the data straight into <paramref name="target"/> (which must hold exactly the array's elements),
+        /// so the loader allocates nothing per file; returns the shape.
+        /// </summary>
+        public static long[] ReadInto(string path, Func<long[], Span<float>> target)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            var (descr, shape) = Header(stream, path);
+            var span = target(shape);
+            if (descr.EndsWith("f4")) ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(span));
+            else
+            {
+                var half = System.Buffers.ArrayPool<Half>.Shared.Rent(span.Length);
+                try
+                {
+                    ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(half.AsSpan(0, span.Length)));
+                    for (int i = 0; i < span.Length; i++) span[i] = (float)half[i];
+                }
+                finally { System.Buffers.ArrayPool<Half>.Shared.Return(half); }
+            }
+            return shape;
+        }
+
         public static EmbeddingArray Read(string path)
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

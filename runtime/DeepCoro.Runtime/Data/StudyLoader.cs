@@ -62,7 +62,11 @@ namespace DeepCoro.Runtime.Data
         {
             int b = picks.Length, n = Math.Max(1, picks.Max(p => p.Videos.Length));
             long video = geometry.VideoSize;
-            var x = new float[b * n * video];
+            // pooled, and files are read straight into it: the reader thread allocates almost nothing, so it
+            // rarely triggers a garbage collection while the training thread is inside a native torch call
+            // (TorchSharp 0.107 lets temporary Scalars be finalized during such calls).
+            var x = System.Buffers.ArrayPool<float>.Shared.Rent((int)(b * n * video));
+            Array.Clear(x, 0, (int)(b * n * video));
             var mask = new bool[b * n];
             var ids = viewPadding is { } pad ? Enumerable.Repeat(pad, b * n).ToArray() : null;
             var labels = new double[b * heads];
@@ -72,6 +76,8 @@ namespace DeepCoro.Runtime.Data
                 Array.Copy(picks[i].Study.Labels, 0, labels, i * heads, heads);
                 work.Add((i, picks[i]));
             }
+            try
+            {
             Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ReadThreads) }, item =>
             {
                 var (row, pick) = item;
@@ -96,13 +102,18 @@ namespace DeepCoro.Runtime.Data
                     for (int j = 0; j < pick.Videos.Length; j++)
                     {
                         var file = study.Videos[pick.Videos[j]];
-                        var array = EmbeddingArray.Load(file.Path);
-                        geometry.Check(file, array.Shape, false);
-                        Array.Copy(array.Data, 0, x, (row * n + j) * video, video);
+                        long offset = (row * n + j) * video;
+                        EmbeddingArray.LoadInto(file.Path, shape => { geometry.Check(file, shape, false); return (offset, video); }, x);
                         mask[row * n + j] = true;
                     }
                 }
             });
+            }
+            catch
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(x);
+                throw;
+            }
             var shape = geometry.HasTokens ? new long[] { b, n, geometry.Tokens, geometry.Dim } : new long[] { b, n, geometry.Dim };
             return new StudyBatch(picks.Select(p => p.Study).ToArray(), x, shape, mask, ids, labels, heads);
         }

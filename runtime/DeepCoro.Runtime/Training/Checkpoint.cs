@@ -13,22 +13,19 @@ namespace DeepCoro.Runtime.Training
     public sealed record TrainingState(int EpochsDone, long Step, double Best, int BestEpoch, int EpochsWithoutImprovement);
 
     /// <summary>
-    /// One safetensors file written atomically after every epoch: model.* (the model's state_dict), optimizer
-    /// (TorchSharp's serialized optimizer state as bytes), rng (the torch CPU generator state) and the
+    /// One safetensors file written atomically after every epoch: model.* (the model's state_dict), optim.m.* and
+    /// optim.v.* (the optimizer's moments), rng (the torch CPU generator state) and the
     /// <see cref="TrainingState"/> plus the spec IR in the metadata. The data order needs no state: it is a
     /// function of (seed, epoch).
     /// </summary>
     public static class Checkpoint
     {
-        public static void Save(string path, nn.Module model, optim.Optimizer optimizer, TrainingState state, string specJson)
+        public static void Save(string path, nn.Module model, AdamOptimizer optimizer, TrainingState state, string specJson)
         {
             var tensors = new List<KeyValuePair<string, Tensor>>();
             foreach (var (k, v) in StateDict.Of(model)) tensors.Add(new("model." + k, v));
-            using var buffer = new MemoryStream();
-            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) Serialized(optimizer).save_state_dict(writer);
-            using var opt = tensor(buffer.ToArray(), ScalarType.Byte);
+            tensors.AddRange(optimizer.State());
             using var rng = random.get_rng_state();
-            tensors.Add(new("optimizer", opt));
             tensors.Add(new("rng", rng));
             var meta = new Dictionary<string, string>
             {
@@ -42,7 +39,7 @@ namespace DeepCoro.Runtime.Training
             Safetensors.Save(path, tensors, meta);
         }
 
-        public static TrainingState Load(string path, nn.Module model, optim.Optimizer optimizer, string specJson)
+        public static TrainingState Load(string path, nn.Module model, AdamOptimizer optimizer, string specJson)
         {
             var meta = ReadMetadata(path);
             if (meta.TryGetValue("spec", out var saved) && saved != specJson)
@@ -50,16 +47,12 @@ namespace DeepCoro.Runtime.Training
             var tensors = Safetensors.Load(path);
             var model_ = tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
             StateDict.LoadStrict(model, model_, path);
-            var bytes = tensors["optimizer"].data<byte>().ToArray();
-            using (var reader = new BinaryReader(new MemoryStream(bytes))) Serialized(optimizer).load_state_dict(reader);
+            double D(string k) => double.Parse(meta[k], CultureInfo.InvariantCulture);
+            optimizer.Load(tensors, (long)D("step"), path);
             random.set_rng_state(tensors["rng"]);
             foreach (var t in tensors.Values) t.Dispose();
-            double D(string k) => double.Parse(meta[k], CultureInfo.InvariantCulture);
             return new TrainingState((int)D("epochs_done"), (long)D("step"), D("best"), (int)D("best_epoch"), (int)D("epochs_without_improvement"));
         }
-
-        private static TorchSharp.Modules.OptimizerHelper Serialized(optim.Optimizer optimizer) =>
-            optimizer as TorchSharp.Modules.OptimizerHelper ?? throw new InvalidOperationException($"{optimizer.GetType().Name} cannot save its state");
 
         /// <summary>The __metadata__ map of a safetensors file (the header only).</summary>
         public static Dictionary<string, string> ReadMetadata(string path)

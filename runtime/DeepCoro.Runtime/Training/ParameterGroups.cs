@@ -2,13 +2,12 @@ using System.Collections.Generic;
 using System.Linq;
 using DeepCoro.Spec;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Training
 {
     /// <summary>One optimizer parameter group: its name, its parameters, its base rate and decay.</summary>
-    public sealed record ParameterGroup(string Name, List<(string Key, Parameter Parameter)> Parameters, double Lr, double WeightDecay);
+    public sealed record ParameterGroup(string Name, List<(string Key, TorchSharp.Modules.Parameter Parameter)> Parameters, double Lr, double WeightDecay);
 
     /// <summary>Splits a model's trainable parameters into the reference's groups and builds the optimizer.</summary>
     public static class ParameterGroups
@@ -53,14 +52,6 @@ namespace DeepCoro.Runtime.Training
                 g.Parameters.Add((key, p));
             }
             return groups;
-        }
-
-        /// <summary>The optimizer with one torch param group per <see cref="ParameterGroup"/>, in the same order.</summary>
-        public static optim.Optimizer Build(IReadOnlyList<ParameterGroup> groups, OptimizerOptions o)
-        {
-            if (o.Kind == OptimizerKind.RAdam)
-                return optim.RAdam(groups.Select(g => new RAdam.ParamGroup(g.Parameters.Select(p => p.Parameter), g.Lr, o.Beta1, o.Beta2, o.Eps, g.WeightDecay)), o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
-            return optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters.Select(p => p.Parameter), g.Lr, o.Beta1, o.Beta2, o.Eps, g.WeightDecay)), o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
         }
     }
 }

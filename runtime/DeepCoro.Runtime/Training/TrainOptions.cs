@@ -17,5 +17,9 @@ namespace DeepCoro.Runtime.Training
         public OptimizerOptions Optimizer { get; init; } = new();
         public ScheduleOptions Schedule { get; init; } = new();
         public string Device { get; init; } = "cpu";
+
+        /// <summary>The same options with command-line overrides applied (null = keep).</summary>
+        public TrainOptions Override(int? epochs, string? device) =>
+            this with { Epochs = epochs ?? Epochs, Device = device ?? Device };
     }
 }

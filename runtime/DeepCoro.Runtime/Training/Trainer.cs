@@ -42,16 +42,15 @@ namespace DeepCoro.Runtime.Training
         private readonly Dataset data;
         private readonly TrainOptions options;
         private readonly RunFiles files;
-        private readonly ITrainingObserver observer;
+        private ITrainingObserver observer = null!;
         private readonly Device device;
 
-        public Trainer(ModelSpec spec, Dataset data, TrainOptions options, string runDirectory, ITrainingObserver observer)
+        public Trainer(ModelSpec spec, Dataset data, TrainOptions options, string runDirectory)
         {
             this.spec = spec;
             this.data = data;
             this.options = options;
             files = new RunFiles(runDirectory);
-            this.observer = observer;
             device = DeviceChoice.Parse(options.Device);
             CheckMonitor(spec, options.Monitor);
         }
@@ -67,8 +66,9 @@ namespace DeepCoro.Runtime.Training
                 throw new ArgumentException($"training.monitor: '{monitor}' is not a metric of this model; {Suggestions.Hint(monitor, known)}");
         }
 
-        public TrainResult Run(bool resume, CancellationToken cancel = default)
+        public TrainResult Run(bool resume, ITrainingObserver observer, CancellationToken cancel = default)
         {
+            this.observer = observer;
             var specJson = SpecJson.Write(spec);
             if (!resume && File.Exists(files.Checkpoint))
                 throw new ArgumentException($"{files.Checkpoint}: the run directory already holds a checkpoint; pass --resume to continue it, or choose another --output");
@@ -79,7 +79,7 @@ namespace DeepCoro.Runtime.Training
             using var model = new MilModel(spec);
             model.to(device);
             var groups = ParameterGroups.Of(spec, model, options.Optimizer);
-            using var optimizer = ParameterGroups.Build(groups, options.Optimizer);
+            using var optimizer = new AdamOptimizer(groups, options.Optimizer);
             int batches = (data.Studies.Train.Count + data.Options.BatchSize - 1) / data.Options.BatchSize;
             int accum = Math.Max(1, options.GradientAccumulation);
             var schedule = new Schedule(options.Schedule, (batches + accum - 1) / accum, options.Epochs);
@@ -123,10 +123,8 @@ namespace DeepCoro.Runtime.Training
                         using (NewDisposeScope())
                         {
                             if (options.ClipNorm is { } clip) nn.utils.clip_grad_norm_(parameters, clip);
-                            double factor = schedule.Factor(step);
-                            foreach (var (g, group) in groups.Zip(optimizer.ParamGroups)) group.LearningRate = g.Lr * factor;
-                            optimizer.step();
-                            optimizer.zero_grad();
+                            optimizer.Step(schedule.Factor(step));
+                            optimizer.ZeroGrad();
                         }
                         step++;
                     }
@@ -213,7 +211,10 @@ namespace DeepCoro.Runtime.Training
         /// <summary>Tensors of a batch on the device: x, the video mask and, with a view embedding, the view ids.</summary>
         public static ModelInput Inputs(StudyBatch batch, Device device)
         {
-            var x = tensor(batch.X, batch.Shape).to(device);
+            var x = empty(batch.Shape);
+            x.bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(batch.Values);
+            batch.Release();
+            x = x.to(device);
             var mask = tensor(batch.Mask, new[] { batch.Shape[0], batch.Shape[1] }).to(device);
             var ids = batch.ViewIds is { } v ? tensor(v, new[] { batch.Shape[0], batch.Shape[1] }).to(device) : null;
             return new ModelInput(x, mask, ids);

@@ -1,7 +1,7 @@
 /// `deepcoro bench`: training-step and eval timings of a probe on synthetic inputs, one JSON line per kernel.
 module DeepCoro.Cli.BenchCommand
 
-open System.Text.Json
+open System.Text.Json.Nodes
 open Argu
 open TorchSharp
 open DeepCoro.Spec
@@ -57,13 +57,23 @@ let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
     |> Dsl.model "Bench" dim
     |> Dsl.validated "bench"
 
+/// One JSON line, fields in the order the README's table uses.
 let toJson (r: BenchResult) =
-    let round (v: float) = System.Math.Round(v, 3)
-    JsonSerializer.Serialize(
-        {| kernel = (if r.Kernel = ClsKernel.Fused then "fused" else "reference")
-           device = r.Device; threads = r.Threads; batch = r.Batch; videos = r.Videos; tokens = r.Tokens; dim = r.Dim
-           train_step_ms = round r.TrainStepMs; eval_ms = round r.EvalMs; peak_rss_mb = round r.PeakRssMb
-           step_extra_mb = round r.StepExtraMb; read_floor_ms = round r.ReadFloorMs |})
+    let round (v: float) = JsonValue.Create(System.Math.Round(v, 3)) :> JsonNode
+    let o = JsonObject()
+    o["kernel"] <- JsonValue.Create(if r.Kernel = ClsKernel.Fused then "fused" else "reference")
+    o["device"] <- JsonValue.Create r.Device
+    o["threads"] <- JsonValue.Create r.Threads
+    o["batch"] <- JsonValue.Create r.Batch
+    o["videos"] <- JsonValue.Create r.Videos
+    o["tokens"] <- JsonValue.Create r.Tokens
+    o["dim"] <- JsonValue.Create r.Dim
+    o["train_step_ms"] <- round r.TrainStepMs
+    o["eval_ms"] <- round r.EvalMs
+    o["read_floor_ms"] <- round r.ReadFloorMs
+    o["peak_rss_mb"] <- round r.PeakRssMb
+    o["step_extra_mb"] <- round r.StepExtraMb
+    o.ToJsonString()
 
 let run (args: ParseResults<BenchArgs>) =
     args.TryGetResult Threads |> Option.iter torch.set_num_threads

@@ -15,15 +15,15 @@ type DemoArgs =
         member a.Usage =
             match a with
             | Out _ -> "folder for the data and the run (default ./deepcoro-demo; replaced)."
-            | Studies _ -> "synthetic studies (default 240)."
-            | Epochs _ -> "training epochs (default 12)."
+            | Studies _ -> "synthetic studies (default 600)."
+            | Epochs _ -> "training epochs (default 20)."
 
 let run (args: ParseResults<DemoArgs>) =
     let out = Path.GetFullPath(args.GetResult(Out, "deepcoro-demo"))
     if Directory.Exists out then Directory.Delete(out, true)
     let data = Path.Combine(out, "data")
-    let epochs = args.GetResult(Epochs, 12)
-    let options = SyntheticOptions(Studies = args.GetResult(Studies, 240), Seed = 1)
+    let epochs = args.GetResult(Epochs, 20)
+    let options = SyntheticOptions(Studies = args.GetResult(Studies, 600), Seed = 1)
     printfn "demo: writing %d synthetic studies to %s (planted signal: cathEF = 0.55 + 0.1 z1, abnormal = [z2 > 0])" options.Studies data
     TrainCommands.synth data options epochs
     let result = TrainCommands.train (Path.Combine(data, "config.yaml")) (Some(Path.Combine(out, "run"))) false None None

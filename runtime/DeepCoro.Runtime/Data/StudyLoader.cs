@@ -109,9 +109,11 @@ namespace DeepCoro.Runtime.Data
                 }
             });
             }
-            catch
+            catch (Exception e)
             {
                 System.Buffers.ArrayPool<float>.Shared.Return(x);
+                // one reader's error, as itself (DataException names the file), not wrapped by Parallel
+                if (e is AggregateException a) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(a.InnerExceptions[0]);
                 throw;
             }
             var shape = geometry.HasTokens ? new long[] { b, n, geometry.Tokens, geometry.Dim } : new long[] { b, n, geometry.Dim };

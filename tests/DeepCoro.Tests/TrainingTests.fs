@@ -269,6 +269,14 @@ let badInputTests =
             failsWith dir config (fragments dir)
         }
     testList "bad input" [
+        test "config/cathef_cls_token.yaml parses: the two-level cls_token probe on 393 x 512 tokens" {
+            let c = DeepCoro.Cli.TrainConfig.load (Path.Combine(repoRoot, "config", "cathef_cls_token.yaml"))
+            Expect.equal c.Spec.EmbeddingDim 512 "D"
+            Expect.equal (List.ofSeq c.Spec.Axes).Length 2 "[videos, tokens]"
+            Expect.equal c.Data.Separator "α" "separator"
+            Expect.equal (c.Data.Tokens.GetValueOrDefault()) 393 "L"
+            Expect.equal (c.Train.Optimizer.AttentionLr.GetValueOrDefault()) 3e-3 "attention_lr"
+        }
         case "missing embedding file" (fun dir _ -> File.Delete(firstVideo dir)) (fun dir -> [ firstVideo dir; "not found" ])
         case "wrong embedding dim" (fun dir _ -> writeNpy (firstVideo dir) (Array.zeroCreate (4 * 8)) [| 4L; 8L |]) (fun dir -> [ firstVideo dir; "embedding dim 8, the model's is 16" ])
         case "wrong token count" (fun dir _ -> writeNpy (firstVideo dir) (Array.zeroCreate (5 * 16)) [| 5L; 16L |]) (fun dir -> [ firstVideo dir; "5 tokens, expected L = 4" ])

@@ -1,0 +1,17 @@
+// Run from docs/ after `dotnet build runtime/DeepCoro.Cli -c Release`: dotnet fsi loader-throughput.fsx <config.yaml>
+// Loader-only throughput: reads every train batch of a training config (no model), studies per second.
+#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Spec.dll"
+#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Runtime.dll"
+#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Dsl.dll"
+#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/TorchSharp.dll"
+#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/YamlDotNet.dll"
+#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/deepcoro.dll"
+open DeepCoro.Runtime.Data
+let c = DeepCoro.Cli.TrainConfig.load fsi.CommandLineArgs.[1]
+let data = Dataset.Open(c.Spec, c.Data, "train")
+let sw = System.Diagnostics.Stopwatch.StartNew()
+let mutable n = 0
+for b in data.Pass(data.Studies.Train, true, 1, 0) do
+    n <- n + b.Size
+    b.Release()
+printfn "loader: %d studies in %.2f s = %.1f studies/s" n sw.Elapsed.TotalSeconds (float n / sw.Elapsed.TotalSeconds)

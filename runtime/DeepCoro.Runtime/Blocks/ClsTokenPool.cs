@@ -21,6 +21,7 @@ namespace DeepCoro.Runtime.Blocks
         private readonly NormPlacement placement;
         private readonly double dropout;
         private const double NormEps = 1e-5;
+        private readonly Scalar scale;   // 1 / sqrt(head width), kept alive with the pool (see Constants)
 
         public ClsKernel Kernel { get; set; }
 
@@ -30,6 +31,7 @@ namespace DeepCoro.Runtime.Blocks
                 throw new ArgumentException($"{heads} attention heads do not divide the width {attention.Width}");
             this.token = token; this.attention = attention; this.norm = norm;
             this.heads = heads; this.placement = placement; this.dropout = dropout;
+            scale = (1.0 / Math.Sqrt(attention.Width / heads)).ToScalar();
             Kernel = kernel;
         }
 
@@ -43,6 +45,9 @@ namespace DeepCoro.Runtime.Blocks
         /// score_j = s_j . u_h + q0_h . bk_h / sqrt(d), and the head output is Wv_h (sum_j a_j s_j) + bv_h sum_j a_j.
         /// So two thin passes over the tokens replace the S x D projections and the S x S attention. Pre-norm is
         /// folded in through per-token mean and inverse std, so LN(x) is never materialised either.
+        /// Both passes are batched matmuls with x as the right operand ([m, h, w] x [m, w, s] and [m, h, s] x [m, s, w]):
+        /// their gradients are then the same two fast shapes, where x @ u^T would back-propagate through x^T @ g,
+        /// a layout CPU GEMMs run several times slower.
         /// </summary>
         private Tensor Fused(Tensor x, Tensor? valid, bool training)
         {
@@ -53,39 +58,41 @@ namespace DeepCoro.Runtime.Blocks
             var cls = token.reshape(w);
             var clsIn = placement == NormPlacement.Pre ? LayerNorm(cls) : cls;
 
-            var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * (1.0 / Math.Sqrt(d));
+            var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * scale;
             var u = q.unsqueeze(1).matmul(wIn[1].view(h, d, w)).squeeze(1);            // [h, w]
             var beta = (q * bIn[1].view(h, d)).sum(-1);                                // [h]
+            var xT = x.transpose(1, 2);                                                // [m, w, s], a view
 
-            Tensor tokenScores;                                                        // [m, s, h]
+            Tensor tokenScores;                                                        // [m, h, s]
             Tensor? mean = null, rstd = null;
             if (placement == NormPlacement.Pre)
             {
-                var (variance, mu) = var_mean(x, -1, unbiased: false);
-                mean = mu;
-                rstd = (variance + NormEps).rsqrt();
+                var (variance, mu) = var_mean(x, -1, unbiased: false);                 // [m, s]
+                mean = mu.unsqueeze(1);
+                rstd = (variance + Constants.NormEps).rsqrt().unsqueeze(1);
                 var gu = u * norm.weight;
-                tokenScores = (x.matmul(gu.t()) - mean.unsqueeze(-1) * gu.sum(-1)) * rstd.unsqueeze(-1) + (u.matmul(norm.bias) + beta);
+                tokenScores = (gu.expand(m, h, w).bmm(xT) - gu.sum(-1).view(1, h, 1) * mean) * rstd
+                              + (u.matmul(norm.bias) + beta).view(1, h, 1);
             }
-            else tokenScores = x.matmul(u.t()) + beta;
-            if (valid is not null) tokenScores = tokenScores.masked_fill(valid.logical_not().unsqueeze(-1), double.NegativeInfinity);
-            var clsScore = (u.matmul(clsIn) + beta).expand(m, 1, h);
+            else tokenScores = u.expand(m, h, w).bmm(xT) + beta.view(1, h, 1);
+            if (valid is not null) tokenScores = tokenScores.masked_fill(valid.logical_not().unsqueeze(1), Constants.NegativeInfinity);
+            var clsScore = (u.matmul(clsIn) + beta).view(1, h, 1).expand(m, h, 1);
 
-            var a = F.dropout(F.softmax(cat(new[] { clsScore, tokenScores }, 1), 1), dropout, training);   // [m, 1+s, h]
-            var aCls = a.select(1, 0);
-            var aTok = a.narrow(1, 1, s);
+            var a = F.dropout(F.softmax(cat(new[] { clsScore, tokenScores }, 2), 2), dropout, training);   // [m, h, 1+s]
+            var aCls = a.select(2, 0);                                                 // [m, h]
+            var aTok = a.narrow(2, 1, s).contiguous();                                 // [m, h, s]
 
             Tensor context;                                                            // [m, h, w]
             if (placement == NormPlacement.Pre)
             {
-                var weighted = aTok * rstd!.unsqueeze(-1);
-                var centred = weighted.transpose(1, 2).matmul(x) - (weighted * mean!.unsqueeze(-1)).sum(1).unsqueeze(-1);
-                context = norm.weight * centred + norm.bias * aTok.sum(1).unsqueeze(-1);
+                var weighted = aTok * rstd!;
+                var centred = weighted.bmm(x) - (weighted * mean!).sum(2, keepdim: true);
+                context = norm.weight * centred + norm.bias * aTok.sum(2, keepdim: true);
             }
-            else context = aTok.transpose(1, 2).matmul(x);
+            else context = aTok.bmm(x);
             context = context + aCls.unsqueeze(-1) * clsIn;
 
-            var perHead = einsum("mhw,hdw->mhd", context, wIn[2].view(h, d, w)) + bIn[2].view(h, d) * a.sum(1).unsqueeze(-1);
+            var perHead = einsum("mhw,hdw->mhd", context, wIn[2].view(h, d, w)) + bIn[2].view(h, d) * a.sum(2).unsqueeze(-1);
             var output = F.linear(perHead.reshape(m, w), attention.out_proj.weight!, attention.out_proj.bias);
             if (placement == NormPlacement.Post) output = LayerNorm(output);
             return F.dropout(output, dropout, training);
@@ -100,11 +107,11 @@ namespace DeepCoro.Runtime.Blocks
             if (placement == NormPlacement.Pre) seq = LayerNorm(seq);
             var qkv = F.linear(seq, attention.in_proj_weight, attention.in_proj_bias).chunk(3, -1);
             Tensor Split(Tensor t) => t.reshape(m, s + 1, h, d).transpose(1, 2);
-            var scores = Split(qkv[0]).matmul(Split(qkv[1]).transpose(-2, -1)) * (1.0 / Math.Sqrt(d));   // [m, h, s+1, s+1]
+            var scores = Split(qkv[0]).matmul(Split(qkv[1]).transpose(-2, -1)) * scale;   // [m, h, s+1, s+1]
             if (valid is not null)
             {
                 var keys = cat(new[] { ones(m, 1, ScalarType.Bool, valid.device), valid }, 1);
-                scores = scores.masked_fill(keys.logical_not().view(m, 1, 1, s + 1), double.NegativeInfinity);
+                scores = scores.masked_fill(keys.logical_not().view(m, 1, 1, s + 1), Constants.NegativeInfinity);
             }
             var attn = F.dropout(F.softmax(scores, -1), dropout, training);
             var output = attn.matmul(Split(qkv[2])).transpose(1, 2).reshape(m, s + 1, w);

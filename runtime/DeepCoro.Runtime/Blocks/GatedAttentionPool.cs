@@ -26,7 +26,7 @@ namespace DeepCoro.Runtime.Blocks
             {
                 anyValid = valid.any(1, keepdim: true);
                 // Empty rows keep finite scores so that neither softmax nor its gradient sees NaN; they are zeroed below.
-                scores = scores.masked_fill(valid.logical_not().logical_and(anyValid), double.NegativeInfinity);
+                scores = scores.masked_fill(valid.logical_not().logical_and(anyValid), Constants.NegativeInfinity);
             }
             var a = F.dropout(F.softmax(scores, 1), dropout, training);
             if (anyValid is not null) a = a * anyValid;
@@ -41,7 +41,7 @@ namespace DeepCoro.Runtime.Blocks
         {
             if (valid is null) return x.mean(new long[] { 1 });
             var weights = valid.to(x.dtype);
-            var count = weights.sum(1, keepdim: true).clamp_min(1.0);
+            var count = weights.sum(1, keepdim: true).clamp_min(Constants.One);
             return weights.unsqueeze(1).matmul(x).squeeze(1) / count;
         }
     }
@@ -52,7 +52,7 @@ namespace DeepCoro.Runtime.Blocks
         public Tensor Pool(Tensor x, Tensor? valid, bool training)
         {
             if (valid is null) return x.amax(new long[] { 1 });
-            var pooled = x.masked_fill(valid.logical_not().unsqueeze(-1), double.NegativeInfinity).amax(new long[] { 1 });
+            var pooled = x.masked_fill(valid.logical_not().unsqueeze(-1), Constants.NegativeInfinity).amax(new long[] { 1 });
             return where(valid.any(1, keepdim: true), pooled, zeros_like(pooled));
         }
     }

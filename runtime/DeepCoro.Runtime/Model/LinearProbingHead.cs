@@ -63,7 +63,7 @@ namespace DeepCoro.Runtime.Model
             var pooled = pool.Pool(x, null, training);
             var hidden = F.dropout(F.gelu(norm.forward(fc1.forward(pooled))), dropout, training);
             var y = linear_probe.forward(hidden);
-            return regression ? 50.0 * (y.tanh() + 1.0) : y;
+            return regression ? (y.tanh() + Constants.One) * Constants.Fifty : y;
         }
     }
 }

@@ -5,10 +5,10 @@ using System.IO;
 using System.Linq;
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Runtime.Model;
+using DeepCoro.Runtime.Training;
 using DeepCoro.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace DeepCoro.Runtime.Benchmarks
 {
@@ -20,7 +20,8 @@ namespace DeepCoro.Runtime.Benchmarks
         double TrainStepMs, double EvalMs, double ReadFloorMs, double PeakRssMb, double StepExtraMb);
 
     /// <summary>
-    /// Times a probe on synthetic inputs: one training step (forward, multi-task loss, backward, AdamW step) and
+    /// Times a probe on synthetic inputs: one training step as `train` runs it (forward, the heads' losses,
+    /// backward, the AdamW step over the reference's parameter groups) and
     /// one no-grad forward, against the time of one full read of the input (the memory-bandwidth floor).
     /// </summary>
     public static class ProbeBenchmark
@@ -35,10 +36,12 @@ namespace DeepCoro.Runtime.Benchmarks
             model.to(o.Device);
             using var x = randn(new long[] { o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim }, device: o.Device);
             long n = o.Videos;
-            using var mask = ones(o.Batch, n, ScalarType.Bool, o.Device);
-            if (n > 1) using (no_grad()) mask[0, n - 1] = false;   // one padded video, as the reference bench
+            // One padded video in the first study, as the reference bench.
+            using var mask = tensor(Enumerable.Range(0, o.Batch * o.Videos).Select(i => !(n > 1 && i == n - 1)).ToArray(), new long[] { o.Batch, n }, device: o.Device);
             var targets = spec.Heads.ToDictionary(h => h.Name, h => Target(h, o.Batch, o.Device));
-            using var optimizer = optim.AdamW(model.parameters(), lr: 1e-4);
+            var optimizerOptions = new OptimizerOptions();
+            using var optimizer = new AdamOptimizer(ParameterGroups.Of(spec, model, optimizerOptions), optimizerOptions);
+            var lossOptions = new LossOptions();
 
             double readFloor = Median(o, () => { using var s = x.sum(); s.item<float>(); });
 
@@ -49,10 +52,10 @@ namespace DeepCoro.Runtime.Benchmarks
             {
                 using var scope = NewDisposeScope();
                 var outputs = model.forward(new ModelInput(x, mask));
-                var loss = spec.Heads.Select(h => Loss(h, outputs[h.Name], targets[h.Name])).Aggregate((a, b) => a + b);
-                optimizer.zero_grad();
+                var loss = spec.Heads.Select(h => Losses.Reduce(h, Losses.PerSample(h, outputs[h.Name], targets[h.Name], lossOptions))).Aggregate((a, b) => a + b);
+                optimizer.ZeroGrad();
                 loss.backward();
-                optimizer.step();
+                optimizer.Step(1.0);
             });
             long peak = Rss.PeakBytes();
 
@@ -69,20 +72,10 @@ namespace DeepCoro.Runtime.Benchmarks
                 train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0);
         }
 
-        private static Tensor Target(HeadSpec head, int batch, Device device) => head.Task switch
-        {
-            TaskKind.Regression => randn(batch, head.Outputs, device: device),
-            TaskKind.Binary => randint(0, 2, batch, device: device).to(ScalarType.Float32),
-            _ => randint(0, head.Outputs, batch, device: device),
-        };
-
-        /// <summary>The reference bench's losses: mse, cross-entropy, and bce on the positive logit.</summary>
-        private static Tensor Loss(HeadSpec head, Tensor output, Tensor target) => head.Task switch
-        {
-            TaskKind.Regression => F.mse_loss(output, target),
-            TaskKind.Binary => F.binary_cross_entropy_with_logits(output.select(1, output.shape[1] - 1), target),
-            _ => F.cross_entropy(output, target),
-        };
+        /// <summary>A target per study as the training losses take it: a value, or a class index as float.</summary>
+        private static Tensor Target(HeadSpec head, int batch, Device device) => head.Task == TaskKind.Regression
+            ? randn(new long[] { batch }, device: device)
+            : randint(0, head.Task == TaskKind.Binary ? 2 : head.Outputs, new long[] { batch }, device: device).to(ScalarType.Float32);
 
         private static double Median(BenchOptions o, Action step)
         {

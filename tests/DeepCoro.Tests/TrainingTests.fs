@@ -197,8 +197,10 @@ let maskingTests =
                 out.["cathEF"].[0L].item<float32>(), out.["abnormal"].[0L].item<float32>()
             let alone = predict [| Pick(short, [| 0 |]) |]
             let padded = predict [| Pick(short, [| 0 |]); Pick(long, [| 0; 1; 2 |]) |]
-            Expect.floatClose Accuracy.high (float (fst padded)) (float (fst alone)) "cathEF"
-            Expect.floatClose Accuracy.high (float (snd padded)) (float (snd alone)) "abnormal"
+            // Batched with another study the matmuls sum in another order: equal to float32 rounding, not bit for bit.
+            let parity = { absolute = 1e-5; relative = 1e-4 }
+            Expect.floatClose parity (float (fst padded)) (float (fst alone)) "cathEF"
+            Expect.floatClose parity (float (snd padded)) (float (snd alone)) "abnormal"
         }
     ]
 

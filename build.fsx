@@ -1,7 +1,8 @@
 // The project's task runner: `dotnet fsi build.fsx <target>`. Plain F# (FAKE's target runner is not served
 // by every NuGet mirror); each target is a list of dotnet commands run in order, stopping at the first failure.
 //   build   restore and build everything (Release)
-//   test    build, then run every test; prints `N passed, M failed` last
+//   test    build the whole solution (the generated example included), then run every test;
+//           prints `N passed, M failed` last
 //   demo    the main job: synthesise a dataset, train the seed model, print metrics
 //   bench   the seed-scenario benchmark, fused and reference kernels (JSON lines)
 //   infer   the seed scenario's golden case through `deepcoro infer`
@@ -21,7 +22,7 @@ let cli args = sprintf "run --project runtime/DeepCoro.Cli -c Release -- %s" arg
 
 let targets =
     [ "build", [ "build DeepCoroDsl.sln -c Release" ]
-      "test", [ "run --project tests/DeepCoro.Tests -c Release -- --no-spinner" ]
+      "test", [ "build DeepCoroDsl.sln -c Release"; "run --project tests/DeepCoro.Tests -c Release --no-build -- --no-spinner" ]
       "demo", [ cli "demo" ]
       "bench", [ cli "bench" ]
       "infer",

@@ -6,16 +6,15 @@ open Argu
 open DeepCoro.Cli.CliError
 
 type Verb =
-    | [<CliPrefix(CliPrefix.None)>] Infer of ParseResults<InferCommand.InferArgs>
-    | [<CliPrefix(CliPrefix.None)>] Spec of ParseResults<SpecCommand.SpecArgs>
-    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
-    | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepCommand.SweepArgs>
-
+    | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoCommand.DemoArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainCommands.TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<TrainCommands.EvalArgs>
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<TrainCommands.PredictArgs>
     | [<CliPrefix(CliPrefix.None)>] Synth of ParseResults<TrainCommands.SynthArgs>
-    | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoCommand.DemoArgs>
+    | [<CliPrefix(CliPrefix.None)>] Infer of ParseResults<InferCommand.InferArgs>
+    | [<CliPrefix(CliPrefix.None)>] Spec of ParseResults<SpecCommand.SpecArgs>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
+    | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepCommand.SweepArgs>
 
     interface IArgParserTemplate with
         member v.Usage =

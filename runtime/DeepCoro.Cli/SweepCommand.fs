@@ -140,8 +140,8 @@ let private sweepCommand (args: ParseResults<SweepArgs>) =
     let sweep = loadSweep sweepPath sweepText
     for w in sweep.Warnings do eprintfn "%s" w
     let seed = args.GetResult(Seed, 0)
-    let parallel = args.GetResult(Parallel, 1)
-    if parallel < 1 then fail "--parallel: must be at least 1"
+    let trialsAtOnce = args.GetResult(Parallel, 1)
+    if trialsAtOnce < 1 then fail "--parallel: must be at least 1"
     let suggester = Suggesters.For(sweep, seed)
     let trials =
         match args.TryGetResult Trials, Option.ofNullable sweep.RunCap, Option.ofNullable suggester.Size with
@@ -200,8 +200,8 @@ let private sweepCommand (args: ParseResults<SweepArgs>) =
         Console.CancelKeyPress.AddHandler onCancel
         try
             printfn "sweep %s: %s search, %d trials, %d at a time, in %s" (Path.GetFileName sweepPath)
-                (sweep.Method.ToString().ToLowerInvariant()) manifest.Trials parallel store.Dir
-            runner.Run(SweepRunOptions(manifest.Trials, parallel, TimeSpan.FromMilliseconds 200.0), cancel.Token) |> ignore
+                (sweep.Method.ToString().ToLowerInvariant()) manifest.Trials trialsAtOnce store.Dir
+            runner.Run(SweepRunOptions(manifest.Trials, trialsAtOnce, TimeSpan.FromMilliseconds 200.0), cancel.Token) |> ignore
         finally
             Console.CancelKeyPress.RemoveHandler onCancel
         let trials = report store sweep

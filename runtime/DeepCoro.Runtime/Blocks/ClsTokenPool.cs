@@ -87,7 +87,7 @@ namespace DeepCoro.Runtime.Blocks
             {
                 var weighted = aTok * rstd!;
                 var centred = weighted.bmm(x) - (weighted * mean!).sum(2, keepdim: true);
-                context = norm.weight * centred + norm.bias * aTok.sum(2, keepdim: true);
+                context = norm.weight! * centred + norm.bias! * aTok.sum(2, keepdim: true);
             }
             else context = aTok.bmm(x);
             context = context + aCls.unsqueeze(-1) * clsIn;

@@ -14,7 +14,7 @@ namespace DeepCoro.Runtime.Model
     /// </summary>
     public sealed class MilModel : nn.Module<ModelInput, OrderedDictionary<string, Tensor>>
     {
-        private readonly Dictionary<string, nn.Module> modules = new();
+        private readonly Dictionary<string, nn.Module> sharedModules = new();
         private readonly Dictionary<string, Parameter> tokens = new();
         private readonly List<ClsTokenPool> clsPools = new();
         private readonly IReadOnlyList<PoolingStep> plan;
@@ -108,11 +108,11 @@ namespace DeepCoro.Runtime.Model
         /// <summary>The module registered under <paramref name="key"/>, created on first use: equal keys share parameters.</summary>
         private T Shared<T>(string key, System.Func<T> create) where T : nn.Module
         {
-            if (!modules.TryGetValue(key, out var module))
+            if (!sharedModules.TryGetValue(key, out var module))
             {
                 module = create();
                 register_module(key, module);
-                modules[key] = module;
+                sharedModules[key] = module;
             }
             return (T)module;
         }

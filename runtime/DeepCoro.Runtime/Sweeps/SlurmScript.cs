@@ -38,7 +38,7 @@ namespace DeepCoro.Runtime.Sweeps
             sb.Append($"exec {string.Join(" ", deepcoro.Select(Quote))} sweep trial {Quote(store.Dir)} --index \"$SLURM_ARRAY_TASK_ID\"\n");
             var path = Path.Combine(store.Dir, "sweep.sbatch");
             AtomicFile.WriteText(path, sb.ToString());
-            File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);
             return path;
         }
 

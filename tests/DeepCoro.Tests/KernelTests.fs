@@ -61,6 +61,17 @@ let tests =
                 Expect.isFalse (evaluated.allclose(first)) "dropout is active in training"
                 Expect.isTrue (first.isfinite().all().item<bool>()) "finite, empty sample included"
             }
+        test "pre-norm over tokens far from centred (mean 10^4 times the spread) stays exact" {
+            use _ = torch.NewDisposeScope()
+            let c = case true
+            let x, mask = PoolPropertyTests.inputOf c
+            let shifted = x * 0.01 + 100.0
+            let outputs kernel =
+                let model = modelWith 0.0 c kernel
+                model.eval ()
+                PoolPropertyTests.run model shifted mask
+            assertClose "fused vs reference" (outputs ClsKernel.Reference) (outputs ClsKernel.Fused)
+        }
         test "bench prints one parseable JSON line per kernel with every field" {
             let code, out, err =
                 CliTests.deepcoro [ "bench"; "--batch"; "2"; "--videos"; "2"; "--tokens"; "5"; "--dim"; "16"; "--attention-heads"; "2"; "--steps"; "2"; "--warmup"; "1"; "--threads"; "1" ]

@@ -20,8 +20,10 @@ namespace DeepCoro.Runtime.Blocks
         private readonly int heads;
         private readonly NormPlacement placement;
         private readonly double dropout;
-        private const double NormEps = 1e-5;
         private readonly Scalar scale;   // 1 / sqrt(head width), kept alive with the pool (see Constants)
+
+        /// <summary>Above this |mean| / std of a token, folding pre-norm into the passes loses float32 precision.</summary>
+        private const float MaxFoldedMeanToStd = 4f;
 
         public ClsKernel Kernel { get; set; }
 
@@ -38,13 +40,14 @@ namespace DeepCoro.Runtime.Blocks
         public Tensor Pool(Tensor x, Tensor? valid, bool training) =>
             Kernel == ClsKernel.Fused ? Fused(x, valid, training) : Reference(x, valid, training);
 
-        private Tensor LayerNorm(Tensor t) => F.layer_norm(t, new long[] { attention.Width }, norm.weight, norm.bias, NormEps);
+        private Tensor LayerNorm(Tensor t) => F.layer_norm(t, new long[] { attention.Width }, norm.weight, norm.bias, Constants.LayerNormEps);
 
         /// <summary>
         /// Only the cls row of the attention is kept, and it depends on one query q0. With u_h = Wk_h^T q0_h / sqrt(d),
         /// score_j = s_j . u_h + q0_h . bk_h / sqrt(d), and the head output is Wv_h (sum_j a_j s_j) + bv_h sum_j a_j.
         /// So two thin passes over the tokens replace the S x D projections and the S x S attention. Pre-norm is
-        /// folded in through per-token mean and inverse std, so LN(x) is never materialised either.
+        /// folded in through per-token mean and inverse std, so LN(x) is not materialised either (unless the
+        /// tokens are far from centred, see below).
         /// Both passes are batched matmuls with x as the right operand ([m, h, w] x [m, w, s] and [m, h, s] x [m, s, w]):
         /// their gradients are then the same two fast shapes, where x @ u^T would back-propagate through x^T @ g,
         /// a layout CPU GEMMs run several times slower.
@@ -63,15 +66,31 @@ namespace DeepCoro.Runtime.Blocks
             var beta = (q * bIn[1].view(h, d)).sum(-1);                                // [h]
             var xT = x.transpose(1, 2);                                                // [m, w, s], a view
 
-            Tensor tokenScores;                                                        // [m, h, s]
+            // Pre-norm is folded into the two passes through per-token mean and inverse std. Folding subtracts
+            // mean * sum(u) from u . x, which cancels in float32 when a token's mean dwarfs its spread; such
+            // inputs get LN(x) materialised instead (one copy), and the passes then see normalised tokens.
             Tensor? mean = null, rstd = null;
             if (placement == NormPlacement.Pre)
             {
                 var (variance, mu) = var_mean(x, -1, unbiased: false);                 // [m, s]
-                mean = mu.unsqueeze(1);
-                rstd = (variance + Constants.NormEps).rsqrt().unsqueeze(1);
+                var inverseStd = (variance + Constants.NormEps).rsqrt();
+                if ((mu.abs() * inverseStd).max().item<float>() <= MaxFoldedMeanToStd)
+                {
+                    mean = mu.unsqueeze(1);
+                    rstd = inverseStd.unsqueeze(1);
+                }
+                else
+                {
+                    x = LayerNorm(x);
+                    xT = x.transpose(1, 2);
+                }
+            }
+
+            Tensor tokenScores;                                                        // [m, h, s]
+            if (rstd is not null)
+            {
                 var gu = u * norm.weight;
-                tokenScores = (gu.expand(m, h, w).bmm(xT) - gu.sum(-1).view(1, h, 1) * mean) * rstd
+                tokenScores = (gu.expand(m, h, w).bmm(xT) - gu.sum(-1).view(1, h, 1) * mean!) * rstd
                               + (u.matmul(norm.bias) + beta).view(1, h, 1);
             }
             else tokenScores = u.expand(m, h, w).bmm(xT) + beta.view(1, h, 1);
@@ -83,7 +102,7 @@ namespace DeepCoro.Runtime.Blocks
             var aTok = a.narrow(2, 1, s).contiguous();                                 // [m, h, s]
 
             Tensor context;                                                            // [m, h, w]
-            if (placement == NormPlacement.Pre)
+            if (rstd is not null)
             {
                 var weighted = aTok * rstd!;
                 var centred = weighted.bmm(x) - (weighted * mean!).sum(2, keepdim: true);

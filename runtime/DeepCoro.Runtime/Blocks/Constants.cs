@@ -9,9 +9,12 @@ namespace DeepCoro.Runtime.Blocks
     /// </summary>
     internal static class Constants
     {
+        /// <summary>The LayerNorm epsilon of every norm (PyTorch's default), also folded into the fused pre-norm.</summary>
+        public const double LayerNormEps = 1e-5;
+
         public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
         public static readonly Scalar One = 1.0.ToScalar();
         public static readonly Scalar Fifty = 50.0.ToScalar();
-        public static readonly Scalar NormEps = 1e-5.ToScalar();
+        public static readonly Scalar NormEps = LayerNormEps.ToScalar();
     }
 }

@@ -35,8 +35,8 @@ namespace DeepCoro.Runtime.Model
                 throw new InputShapeException($"x: expected rank {axes.Count + 2} {expected} for spec '{model}', got rank {x.dim()} {got}");
             if (x.shape[x.dim() - 1] != embeddingDim)
                 throw new InputShapeException($"x: expected embedding dim {embeddingDim} in the last axis {expected}, got {got}");
-            if (!x.is_floating_point())
-                throw new InputShapeException($"x: expected a floating-point tensor (float32), got {x.dtype}");
+            if (x.dtype != ScalarType.Float32)
+                throw new InputShapeException($"x: expected float32 (the parameters' dtype), got {x.dtype}");
             long b = x.shape[0], n = x.shape[1];
             if (input.Mask is { } mask)
             {
@@ -50,12 +50,13 @@ namespace DeepCoro.Runtime.Model
                 if (viewClasses is not { } classes)
                     throw new InputShapeException($"view_ids: spec '{model}' has no view embedding; drop view_ids or add viewEmbedding to the spec");
                 if (views.dtype != ScalarType.Int64 && views.dtype != ScalarType.Int32)
-                    throw new InputShapeException($"view_ids: expected int64, got {views.dtype}");
+                    throw new InputShapeException($"view_ids: expected int64 (or int32), got {views.dtype}");
                 if (!views.shape.SequenceEqual(new[] { b, n }))
                     throw new InputShapeException($"view_ids: expected [B, {axes[0]}] = [{b}, {n}] to match x {got}, got [{string.Join(", ", views.shape)}]");
                 if (views.numel() > 0)
                 {
-                    long lo = views.min().item<long>(), hi = views.max().item<long>();
+                    using var ids = views.to(ScalarType.Int64);
+                    long lo = ids.min().item<long>(), hi = ids.max().item<long>();
                     if (lo < 0 || hi > classes)
                         throw new InputShapeException($"view_ids: expected ids in [0, {classes}] ({classes} = padding), got values in [{lo}, {hi}]");
                 }

@@ -1,4 +1,5 @@
 using System.Linq;
+using DeepCoro.Runtime.Blocks;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ namespace DeepCoro.Runtime.Model
             return layer;
         }
 
-        public static LayerNorm Norm(int width) => nn.LayerNorm(width, 1e-5);
+        public static LayerNorm Norm(int width) => nn.LayerNorm(width, Constants.LayerNormEps);
 
         /// <summary>
         /// Registers a frozen, never-used parameter under a dotted key (e.g. "cls_attention_within.out_proj.weight"),

@@ -14,18 +14,18 @@ open DeepCoro.Runtime.Model
 open DeepCoro.Runtime.Training
 open DeepCoro.Tests.TestSupport
 
-let private close (tol: float) (actual: float) (expected: float) (what: string) =
+let close (tol: float) (actual: float) (expected: float) (what: string) =
     Expect.isTrue (abs (actual - expected) <= tol) (sprintf "%s: %g, expected %g" what actual expected)
 
 /// A small synthetic dataset and its config (D 16, L 4), with config edits applied to the written text.
-let private dataset (studies: int) (epochs: int) (edit: string -> string) =
+let dataset (studies: int) (epochs: int) (edit: string -> string) =
     let dir = tempDir ()
     DeepCoro.Cli.TrainCommands.synth dir (SyntheticOptions(Studies = studies, Seed = 3, Dim = 16, Tokens = 4, MaxVideos = 3)) epochs
     let config = Path.Combine(dir, "config.yaml")
     File.WriteAllText(config, edit (File.ReadAllText config))
     dir, config
 
-let private trainRun (config: string) (run: string) (resume: bool) (observer: ITrainingObserver) =
+let trainRun (config: string) (run: string) (resume: bool) (observer: ITrainingObserver) =
     let c = DeepCoro.Cli.TrainConfig.load config
     let data = Dataset.Open(c.Spec, c.Data, "train", "val")
     Trainer(c.Spec, data, c.Train, run).Run(resume, observer)
@@ -39,7 +39,7 @@ type private StopAfter(epochs: int) =
         member _.EpochEnded(epoch, _, _) = if epoch + 1 = epochs then raise (OperationCanceledException "killed")
         member _.Note(_) = ()
 
-let private silent =
+let silent =
     { new ITrainingObserver with
         member _.Started(_, _, _, _) = ()
         member _.Batch(_, _, _, _) = ()
@@ -256,10 +256,12 @@ let badInputTests =
         Expect.isFalse (File.Exists(Path.Combine(run, "checkpoint.safetensors"))) "no checkpoint"
         Expect.isFalse (File.Exists(Path.Combine(run, "predictions_val.csv"))) "no predictions"
     let manifestOf dir = Path.Combine(dir, "manifest.csv")
-    /// The first video of a training study: read in the first epoch, before any checkpoint.
-    let firstVideo dir =
-        let row = File.ReadAllLines(manifestOf dir) |> Array.skip 1 |> Array.map (fun l -> l.Split 'α') |> Array.find (fun f -> f.[1] = "train")
+    /// The first video of a study in a split.
+    let firstOf split dir =
+        let row = File.ReadAllLines(manifestOf dir) |> Array.skip 1 |> Array.map (fun l -> l.Split 'α') |> Array.find (fun f -> f.[1] = split)
         Path.Combine(dir, row.[2])
+    /// The first video of a training study: read in the first epoch, before any checkpoint.
+    let firstVideo = firstOf "train"
     let rewrite (path: string) (f: string -> string) = File.WriteAllText(path, f (File.ReadAllText path))
     let writeNpy (path: string) (data: float32[]) (shape: int64[]) =
         use s = File.Create path
@@ -283,6 +285,9 @@ let badInputTests =
         case "wrong embedding dim" (fun dir _ -> writeNpy (firstVideo dir) (Array.zeroCreate (4 * 8)) [| 4L; 8L |]) (fun dir -> [ firstVideo dir; "embedding dim 8, the model's is 16" ])
         case "wrong token count" (fun dir _ -> writeNpy (firstVideo dir) (Array.zeroCreate (5 * 16)) [| 5L; 16L |]) (fun dir -> [ firstVideo dir; "5 tokens, expected L = 4" ])
         case "NaN in an embedding" (fun dir _ -> writeNpy (firstVideo dir) (Array.init 64 (fun i -> if i = 7 then nanf else 0.0f)) [| 4L; 16L |]) (fun dir -> [ firstVideo dir; "NaN at flat index 7" ])
+        // the test split is read only after training: every split is checked before the first epoch
+        case "NaN in a test-split embedding, before training" (fun dir _ -> writeNpy (firstOf "test" dir) (Array.init 64 (fun i -> if i = 9 then infinityf else 0.0f)) [| 4L; 16L |])
+            (fun dir -> [ firstOf "test" dir; "Infinity at flat index 9" ])
         case "label outside the classes"
             (fun dir _ ->
                 rewrite (manifestOf dir) (fun t ->

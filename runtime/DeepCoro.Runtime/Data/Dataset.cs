@@ -36,6 +36,26 @@ namespace DeepCoro.Runtime.Data
             return new Dataset(options, studies, geometry, loader);
         }
 
+        /// <summary>
+        /// Reads every embedding file of <paramref name="studies"/> once (read_threads at a time, one file each) and
+        /// throws on the first NaN/Inf, so a bad value in a split read late (test, at the end of training) fails
+        /// before the first epoch. Costs one streaming pass over the files.
+        /// </summary>
+        public void CheckFinite(IEnumerable<Study> studies, System.Threading.CancellationToken cancel = default)
+        {
+            var files = studies.SelectMany(s => Options.Layout == FileLayout.Study ? s.Videos.Take(1) : s.Videos).Select(v => v.Path);
+            try
+            {
+                System.Threading.Tasks.Parallel.ForEach(files, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = System.Math.Max(1, Options.ReadThreads), CancellationToken = cancel },
+                    EmbeddingArray.CheckFinite);
+            }
+            catch (System.AggregateException e)
+            {
+                // one file's error, as itself (DataException names the file), not wrapped by Parallel
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
+
         /// <summary>The batches of one pass over a split.</summary>
         public IEnumerable<StudyBatch> Pass(IReadOnlyList<Study> studies, bool training, int seed, int epoch, System.Threading.CancellationToken cancel = default) =>
             Loader.Stream(BatchPlan.Make(studies, Options, training, seed, epoch), cancel);

@@ -24,10 +24,40 @@ namespace DeepCoro.Runtime.Data
                 ".safetensors" => FromSafetensors(path),
                 _ => throw new DataException($"{path}: unknown embedding format '{ext}'; expected .npy or .safetensors"),
             };
-            for (int i = 0; i < array.Data.Length; i++)
-                if (!float.IsFinite(array.Data[i]))
-                    throw new DataException($"{path}: the embedding holds {array.Data[i]} at flat index {i} of {array.ShapeText}; every value must be finite");
+            RequireFinite(path, array.Data, array.Shape);
             return array;
+        }
+
+        /// <summary>
+        /// Reads one file only to check that every value is finite, into a pooled buffer: memory is one file, not the
+        /// dataset, so every split can be checked before training.
+        /// </summary>
+        public static void CheckFinite(string path)
+        {
+            if (!Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase)) { Load(path); return; }
+            float[]? buffer = null;
+            int count = 0;
+            try
+            {
+                var shape = Npy.ReadInto(path, s =>
+                {
+                    count = checked((int)s.Aggregate(1L, (a, b) => a * b));
+                    buffer = System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                    return buffer.AsSpan(0, count);
+                });
+                RequireFinite(path, buffer.AsSpan(0, count), shape);
+            }
+            finally
+            {
+                if (buffer != null) System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+            }
+        }
+
+        private static void RequireFinite(string path, ReadOnlySpan<float> values, long[] shape)
+        {
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw new DataException($"{path}: the embedding holds {values[i]} at flat index {i} of [{string.Join(", ", shape)}]; every value must be finite");
         }
 
         /// <summary>The shape of an embedding file from its header alone (no data is read).</summary>
@@ -84,10 +114,7 @@ namespace DeepCoro.Runtime.Data
                 place = check(shape);
                 array.Data.AsSpan(0, (int)place.Length).CopyTo(target.AsSpan((int)place.Offset, (int)place.Length));
             }
-            var written = target.AsSpan((int)place.Offset, (int)place.Length);
-            for (int i = 0; i < written.Length; i++)
-                if (!float.IsFinite(written[i]))
-                    throw new DataException($"{path}: the embedding holds {written[i]} at flat index {i} of [{string.Join(", ", shape)}]; every value must be finite");
+            RequireFinite(path, target.AsSpan((int)place.Offset, (int)place.Length), shape);
         }
 
         private static EmbeddingArray FromSafetensors(string path)

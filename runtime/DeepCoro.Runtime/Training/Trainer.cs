@@ -75,6 +75,10 @@ namespace DeepCoro.Runtime.Training
             if (resume && !File.Exists(files.Checkpoint))
                 throw new ArgumentException($"{files.Checkpoint}: nothing to resume (no checkpoint in the run directory)");
 
+            var clock = Stopwatch.StartNew();
+            data.CheckFinite(data.Studies.Train.Concat(data.Studies.Val).Concat(data.Studies.Test), cancel);
+            observer.Note($"every embedding is finite (checked in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+
             random.manual_seed(options.Seed);
             using var model = new MilModel(spec);
             model.to(device);
@@ -103,7 +107,7 @@ namespace DeepCoro.Runtime.Training
             {
                 model.train();
                 var train = new SplitResults(spec.Heads, options.Loss);
-                var clock = Stopwatch.StartNew();
+                clock.Restart();
                 int b = 0, seen = 0;
                 long step = state.Step;
                 foreach (var batch in data.Pass(data.Studies.Train, true, options.Seed, epoch, cancel))
@@ -152,7 +156,7 @@ namespace DeepCoro.Runtime.Training
                 observer.EpochEnded(epoch, metrics, improved);
                 if (options.Patience is { } patience && state.EpochsWithoutImprovement >= patience && epoch + 1 < options.Epochs)
                 {
-                    observer.Note($"early stop after epoch {epoch}: {options.Monitor} has not improved for {patience} epochs");
+                    observer.Note($"early stop after epoch {epoch + 1}: {options.Monitor} has not improved for {patience} epochs");
                     stoppedEarly = true;
                     break;
                 }

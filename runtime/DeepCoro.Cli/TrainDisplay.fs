@@ -18,6 +18,10 @@ let private headline (metrics: IReadOnlyDictionary<string, float>) =
     |> Seq.map (fun kv -> sprintf "%s %s" kv.Key (fmt kv.Value))
     |> String.concat "  "
 
+/// A console on the current Console.Out: AnsiConsole's own keeps the writer of its first use, so output redirected
+/// later (the tests capture it) would be drawn elsewhere.
+let private console () = AnsiConsole.Create(AnsiConsoleSettings(Out = AnsiConsoleOutput(Console.Out)))
+
 /// Plain lines: one per epoch and for notes; nothing per batch.
 type PlainObserver() =
     interface ITrainingObserver with
@@ -30,7 +34,7 @@ type PlainObserver() =
         member _.Note(message) = printfn "%s" message
 
 /// A live bar per epoch inside a Spectre progress context.
-type private LiveObserver(ctx: ProgressContext) =
+type private LiveObserver(ctx: ProgressContext, out: IAnsiConsole) =
     let mutable task: ProgressTask = null
     let mutable batches = 1
     let mutable epochs = 1
@@ -49,17 +53,18 @@ type private LiveObserver(ctx: ProgressContext) =
         member _.EpochEnded(epoch, metrics, improved) =
             if not (isNull task) then task.StopTask()
             task <- null
-            AnsiConsole.MarkupLine(Markup.Escape(sprintf "epoch %d: %s%s" (epoch + 1) (headline metrics) (if improved then "  (best)" else "")))
-        member _.Note(message) = AnsiConsole.MarkupLine(Markup.Escape message)
+            out.MarkupLine(Markup.Escape(sprintf "epoch %d: %s%s" (epoch + 1) (headline metrics) (if improved then "  (best)" else "")))
+        member _.Note(message) = out.MarkupLine(Markup.Escape message)
 
 /// Runs `work` with the display that suits stdout.
 let run (work: ITrainingObserver -> 'T) : 'T =
     if Console.IsOutputRedirected then work (PlainObserver())
     else
         let mutable result = Unchecked.defaultof<'T>
-        AnsiConsole.Progress()
+        let out = console ()
+        out.Progress()
             .Columns([| TaskDescriptionColumn() :> ProgressColumn; ProgressBarColumn(); PercentageColumn(); ElapsedTimeColumn(); RemainingTimeColumn() |])
-            .Start(fun ctx -> result <- work (LiveObserver ctx))
+            .Start(fun ctx -> result <- work (LiveObserver(ctx, out)))
         result
 
 /// Metrics of the best model as a table: one row per split and head, the head's metrics as columns.
@@ -78,6 +83,7 @@ let printMetrics (metrics: IReadOnlyDictionary<string, float>) =
         for ((split, head), values) in groups do
             printfn "%-5s %-12s %s" split head (values |> List.map (fun (_, _, m, v) -> sprintf "%s=%s" m (fmt v)) |> String.concat " ")
     else
+        let out = console ()
         for (head, byHead) in groups |> List.groupBy (fun ((_, h), _) -> h) do
             let names = byHead |> List.collect (fun (_, vs) -> vs |> List.map (fun (_, _, m, _) -> m)) |> List.distinct
             let table = Table().Title(Markup.Escape head)
@@ -86,4 +92,4 @@ let printMetrics (metrics: IReadOnlyDictionary<string, float>) =
             for ((split, _), values) in byHead do
                 let cell n = values |> List.tryFind (fun (_, _, m, _) -> m = n) |> Option.map (fun (_, _, _, v) -> fmt v) |> Option.defaultValue ""
                 table.AddRow(Array.append [| split |] (names |> List.map cell |> Array.ofList)) |> ignore
-            AnsiConsole.Write table
+            out.Write table

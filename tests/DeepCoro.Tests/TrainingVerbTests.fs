@@ -1,0 +1,275 @@
+/// The training runtime's remaining paths: early stopping, gradient accumulation, RAdam, view ids, the per-study
+/// file layout, .safetensors and float16 embeddings, and the eval and predict verbs with their bad inputs.
+module DeepCoro.Tests.TrainingVerbTests
+
+open System
+open System.IO
+open System.Text
+open Expecto
+open TorchSharp
+open DeepCoro.Runtime.Data
+open DeepCoro.Runtime.IO
+open DeepCoro.Runtime.Model
+open DeepCoro.Runtime.Training
+open DeepCoro.Tests.TestSupport
+open DeepCoro.Tests.TrainingTests
+
+let private manifestOf dir = Path.Combine(dir, "manifest.csv")
+
+/// The manifest's header and its rows split into fields.
+let private rows dir =
+    let lines = File.ReadAllLines(manifestOf dir)
+    lines.[0], lines.[1..] |> Array.map (fun l -> l.Split 'α')
+
+let private writeManifest (path: string) (header: string) (rows: string[][]) =
+    File.WriteAllLines(path, Array.append [| header |] (rows |> Array.map (fun f -> String.Join("α", f))))
+
+/// A copy of a config reading another manifest (and any further edit).
+let private configFor (config: string) (name: string) (edit: string -> string) =
+    let path = Path.Combine(Path.GetDirectoryName config, name)
+    File.WriteAllText(path, edit ((File.ReadAllText config).Replace("manifest: manifest.csv", "manifest: " + Path.ChangeExtension(name, ".csv"))))
+    path
+
+let private writeNpy (path: string) (data: float32[]) (shape: int64[]) =
+    use s = File.Create path
+    Npy.WriteFloat32(s, ReadOnlySpan data, shape)
+
+/// A float16 .npy (numpy's '<f2'), written by hand: the project writes only float32.
+let private writeNpyHalf (path: string) (data: float32[]) (shape: int64[]) =
+    let header = sprintf "{'descr': '<f2', 'fortran_order': False, 'shape': (%s), }" (String.Join(", ", shape))
+    let header = header.PadRight(header.Length + (64 - (10 + header.Length + 1) % 64) % 64) + "\n"
+    use s = File.Create path
+    s.Write(Encoding.Latin1.GetBytes "\u0093NUMPY", 0, 6)
+    s.WriteByte 1uy
+    s.WriteByte 0uy
+    s.Write(BitConverter.GetBytes(uint16 header.Length), 0, 2)
+    let text = Encoding.Latin1.GetBytes header
+    s.Write(text, 0, text.Length)
+    let half: Half[] = data |> Array.map (fun x -> Half.op_Explicit x)
+    s.Write(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan half))
+
+/// Every batch of a pass as (values, mask, view ids).
+let private pass (data: Dataset) (studies: Collections.Generic.IReadOnlyList<Study>) training =
+    [ for b in data.Pass(studies, training, 7, 1) do
+          let values = b.Values.ToArray()
+          b.Release()
+          values, b.Mask, b.ViewIds ]
+
+let private openData config (split: string) =
+    let c = DeepCoro.Cli.TrainConfig.load config
+    c, Dataset.Open(c.Spec, c.Data, split)
+
+/// Records the observer's notes.
+type private Notes() =
+    let notes = ResizeArray<string>()
+    member _.All = List.ofSeq notes
+    interface ITrainingObserver with
+        member _.Started(_, _, _, _) = ()
+        member _.Batch(_, _, _, _) = ()
+        member _.Evaluating(_, _) = ()
+        member _.EpochEnded(_, _, _) = ()
+        member _.Note(message) = notes.Add message
+
+/// Expects `deepcoro args` to fail with exit code 1 and every fragment in its one error line.
+let private failsWith (args: string list) (fragments: string list) =
+    let code, _, err = CliTests.deepcoro args
+    Expect.equal code 1 (sprintf "exit code; stderr: %s" err)
+    for f in fragments do Expect.stringContains err f "message"
+
+[<Tests>]
+let optimizationTests =
+    testList "training options" [
+        test "early stopping: patience 2 stops after epoch 3 of 10 and says so" {
+            // min_delta so large that only the first epoch (against +inf) counts as an improvement
+            let _, config = dataset 30 10 (fun t -> t + "  patience: 2\n  min_delta: 1000000\n")
+            let run = Path.Combine(tempDir (), "run")
+            let notes = Notes()
+            let r = trainRun config run false notes
+            Expect.isTrue r.StoppedEarly "stopped early"
+            Expect.equal r.EpochsRun 3 "epochs run"
+            Expect.equal r.BestEpoch 0 "best epoch"
+            Expect.contains notes.All "early stop after epoch 3: val/main_loss has not improved for 2 epochs" "the note"
+            Expect.equal (File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length) 3 "one metrics line per epoch run"
+            Expect.stringContains (File.ReadAllText(Path.Combine(run, "summary.json"))) "\"stopped_early\": true" "summary"
+        }
+        test "gradient accumulation: 2 steps of batch 4 == 1 step of batch 8 (no dropout)" {
+            let dir, config = dataset 24 2 id
+            // exactly 16 training studies, every label present: each optimizer step averages the same 8 studies either way
+            let header, fields = rows dir
+            let trainIds = fields |> Array.map (fun f -> f.[0]) |> Array.distinct |> Array.take 16 |> set
+            for f in fields do
+                f.[1] <- if trainIds.Contains f.[0] then "train" else "val"
+                if f.[3] = "" then f.[3] <- "0.55"
+                if f.[4] = "" then f.[4] <- "1"
+            writeManifest (manifestOf dir) header fields
+            // eps 1 keeps Adam's update smooth in the gradient, so float rounding cannot flip a near-zero update's sign
+            let variant batch accum =
+                configFor config (sprintf "b%d.yaml" batch) (fun t ->
+                    t.Replace("dropout: 0.1", "dropout: 0.0").Replace("batch_size: 16", sprintf "batch_size: %d" batch).Replace("name: adamw", "name: adamw\n  eps: 1.0")
+                    + sprintf "  gradient_accumulation_steps: %d\n" accum)
+            File.Copy(manifestOf dir, Path.Combine(dir, "b4.csv"))
+            File.Copy(manifestOf dir, Path.Combine(dir, "b8.csv"))
+            let runOf config =
+                let run = Path.Combine(tempDir (), "run")
+                trainRun config run false silent |> ignore
+                Path.Combine(run, "checkpoint.safetensors")
+            let accumulated, whole = runOf (variant 4 2), runOf (variant 8 1)
+            Expect.equal (Checkpoint.ReadMetadata(accumulated).["step"]) "4" "2 epochs x 2 optimizer steps"
+            Expect.equal (Checkpoint.ReadMetadata(whole).["step"]) "4" "2 epochs x 2 optimizer steps"
+            use _ = torch.NewDisposeScope()
+            let a, b = Safetensors.Load accumulated, Safetensors.Load whole
+            for k in a.Keys |> Seq.filter (fun k -> k.StartsWith "model.") do
+                let d = (a.[k] - b.[k]).abs().max().item<float32>()
+                Expect.isLessThanOrEqual (float d) 1e-5 k
+        }
+        test "RAdam: seven steps equal torch.optim.RAdam 1.13 (plain steps, rectified from step 6)" {
+            use _ = torch.NewDisposeScope()
+            let p = torch.nn.Parameter(torch.tensor([| 0.5f; -1.0f |]))
+            let group = ParameterGroup("g", Collections.Generic.List [ struct ("p", p) ], 0.1, 0.01)
+            use optimizer = new AdamOptimizer(ResizeArray [ group ], OptimizerOptions(Kind = OptimizerKind.RAdam, Beta1 = 0.9, Beta2 = 0.9, Eps = 1e-8))
+            // torch.optim.RAdam([p], lr=0.1, betas=(0.9, 0.9), eps=1e-8, weight_decay=0.01), float64, gradients g_t = (1, -2)(1 + t/2);
+            // step 1 by hand: 0.5 - 0.1 (1.5 + 0.01 * 0.5) = 0.3495
+            let expected =
+                [ 0.3495, -0.699; 0.17276342105263154, -0.3455268421052631; -0.031071380947756966, 0.06214276189551393
+                  -0.2628602761783472, 0.5257205523566943; -0.5234514581646287, 1.0469029163292574
+                  -0.5479592586128402, 1.0714107168367082; -0.5795221655192112, 1.1029735588512677 ]
+            expected |> List.iteri (fun i (e0, e1) ->
+                let t = float (i + 1)
+                optimizer.ZeroGrad()
+                (p * torch.tensor([| float32 (1.0 + 0.5 * t); float32 (-2.0 * (1.0 + 0.5 * t)) |])).sum().backward()
+                optimizer.Step 1.0
+                close 1e-5 (float (p.[0L].item<float32>())) e0 (sprintf "step %d, p[0]" (i + 1))
+                close 1e-5 (float (p.[1L].item<float32>())) e1 (sprintf "step %d, p[1]" (i + 1)))
+        }
+        test "RAdam trains a run end to end" {
+            let _, config = dataset 30 2 (fun t -> t.Replace("name: adamw", "name: radam"))
+            let r = trainRun config (Path.Combine(tempDir (), "run")) false silent
+            Expect.isTrue (Double.IsFinite r.Metrics.["val/main_loss"]) "finite loss"
+        }
+    ]
+
+[<Tests>]
+let dataLayoutTests =
+    testList "training data layouts" [
+        test "a manifest view column reaches the view embedding; a view id out of range is named" {
+            let dir, config =
+                dataset 20 1 (fun t -> t.Replace("pooling_mode: cls_token", "pooling_mode: cls_token\n  num_view_classes: 3").Replace("path_column: FileName", "path_column: FileName\n  view_column: View"))
+            let header, fields = rows dir
+            let withViews (view: int -> string) = writeManifest (manifestOf dir) (header + "αView") (fields |> Array.mapi (fun i f -> Array.append f [| view i |]))
+            let predict () =
+                let c, data = openData config "train"
+                let long = data.Studies.Train |> Seq.find (fun s -> s.VideoCount >= 2)
+                let short = data.Studies.Train |> Seq.find (fun s -> s.VideoCount = 1)
+                let batch = data.Loader.Build [| Pick(long, Array.init long.VideoCount id); Pick(short, [| 0 |]) |]
+                let n = int batch.Shape.[1]
+                let ids = Array.copy batch.ViewIds
+                torch.random.manual_seed 5L |> ignore
+                use model = new MilModel(c.Spec)
+                model.eval()
+                use _ = torch.no_grad()
+                let out = model.forward(Trainer.Inputs(batch, torch.CPU))
+                ids, n, long, out.["cathEF"].[0L].item<float32>()
+            withViews (fun i -> string (i % 3))
+            let ids, n, long, first = predict ()
+            for j in 0 .. long.VideoCount - 1 do
+                Expect.equal ids.[j] (int64 ((long.Videos.[j].Line - 2) % 3)) (sprintf "video %d's view id is its manifest row's" j)
+            Expect.equal ids.[n + 1] 3L "padding videos get the padding id V = 3"
+            withViews (fun i -> string ((i + 1) % 3))
+            let _, _, _, shifted = predict ()
+            Expect.isGreaterThan (abs (float (shifted - first))) 1e-4 "other view ids, other prediction"
+            withViews (fun i -> if i = 1 then "3" else "0")
+            failsWith [ "train"; "--config"; config; "--output"; Path.Combine(dir, "run") ] [ manifestOf dir + ":3: view id '3' (View) is not an integer in [0, 2]" ]
+        }
+        test "data.layout: study reads the same batches as one file per video" {
+            let dir, config = dataset 24 1 id
+            let header, fields = rows dir
+            let studies = fields |> Array.groupBy (fun f -> f.[0])
+            for (id, videos) in studies do
+                let data = videos |> Array.collect (fun f -> (Npy.Read(Path.Combine(dir, f.[2]))).Data)
+                writeNpy (Path.Combine(dir, id + ".npy")) data [| int64 videos.Length; 4L; 16L |]
+            writeManifest (Path.Combine(dir, "studies.csv")) header (studies |> Array.map (fun (id, videos) -> Array.updateAt 2 (id + ".npy") videos.[0]))
+            let perStudy = configFor config "studies.yaml" (fun t -> t.Replace("path_column: FileName", "path_column: FileName\n  layout: study"))
+            let _, byVideo = openData config "train"
+            let _, byStudy = openData perStudy "train"
+            Expect.sequenceEqual (byStudy.Studies.Train |> Seq.map (fun s -> s.VideoCount)) (byVideo.Studies.Train |> Seq.map (fun s -> s.VideoCount)) "video counts"
+            for training in [ true; false ] do
+                let a, b = pass byVideo byVideo.Studies.Train training, pass byStudy byStudy.Studies.Train training
+                Expect.equal b.Length a.Length "batches"
+                for ((xa, ma, _), (xb, mb, _)) in List.zip a b do
+                    Expect.sequenceEqual mb ma "mask"
+                    Expect.sequenceEqual xb xa "values"
+        }
+        test ".safetensors and float16 .npy embeddings read as their float32 .npy" {
+            let dir, config = dataset 24 1 id
+            let header, fields = rows dir
+            let mixed =
+                fields |> Array.mapi (fun i f ->
+                    let source = Npy.Read(Path.Combine(dir, f.[2]))
+                    match i % 3 with
+                    | 1 ->
+                        use t = torch.tensor(source.Data, ReadOnlySpan source.Shape)
+                        let name = Path.ChangeExtension(f.[2], ".safetensors")
+                        Safetensors.Save(Path.Combine(dir, name), [ Collections.Generic.KeyValuePair("embedding", t) ])
+                        Array.updateAt 2 name f
+                    | 2 ->
+                        let name = Path.ChangeExtension(f.[2], ".f16.npy")
+                        writeNpyHalf (Path.Combine(dir, name)) source.Data source.Shape
+                        Array.updateAt 2 name f
+                    | _ -> f)
+            writeManifest (Path.Combine(dir, "mixed.csv")) header mixed
+            let _, npy = openData config "val"
+            let _, other = openData (configFor config "mixed.yaml" id) "val"
+            let a, b = pass npy npy.Studies.Val false, pass other other.Studies.Val false
+            Expect.equal b.Length a.Length "batches"
+            let mutable rounded = 0
+            for ((xa, _, _), (xb, _, _)) in List.zip a b do
+                for i in 0 .. xa.Length - 1 do
+                    // float16 keeps 11 significant bits: relative error at most 2^-11
+                    if abs (xb.[i] - xa.[i]) > 1e-3f * abs xa.[i] + 1e-7f then failtestf "value %d: %g, expected %g" i xb.[i] xa.[i]
+                    if xb.[i] <> xa.[i] then rounded <- rounded + 1
+            Expect.isGreaterThan rounded 0 "the float16 files were read (their values are rounded)"
+        }
+    ]
+
+[<Tests>]
+let verbTests =
+    testList "eval and predict verbs" [
+        test "eval prints the best model's metrics; predict writes one row per study; bad inputs are named" {
+            let dir, config = dataset 30 2 id
+            let run = Path.Combine(tempDir (), "run")
+            let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run ]
+            Expect.equal code 0 err
+            let metrics = Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement.GetProperty "metrics"
+            let code, out, err = CliTests.deepcoro [ "eval"; "--run"; run; "--split"; "val" ]
+            Expect.equal code 0 err
+            // the same weights and batches as the run's final evaluation: the same numbers, as printed
+            for key in [ "val/cathEF_mse"; "val/cathEF_mae"; "val/abnormal_loss" ] do
+                Expect.stringContains out (metrics.GetProperty(key).GetDouble().ToString("0.0000", Globalization.CultureInfo.InvariantCulture)) key
+
+            let csv = Path.Combine(tempDir (), "predictions.csv")
+            let code, stdout, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; manifestOf dir; "--out"; csv ]
+            Expect.equal code 0 err
+            let header, fields = rows dir
+            let studies = fields |> Array.map (fun f -> f.[0]) |> Array.distinct
+            Expect.stringContains stdout (sprintf "%d studies" studies.Length) "count"
+            let lines = File.ReadAllLines csv
+            Expect.equal lines.[0] "study_id,split,videos,cathEF,cathEF_pred,abnormal,abnormal_prob" "header"
+            Expect.equal (lines.[1..] |> Array.map (fun l -> l.Split(',').[0]) |> set) (set studies) "one row per study"
+            let predictions (path: string) =
+                File.ReadAllLines path |> Array.skip 1 |> Array.map (fun l -> let f = l.Split ',' in f.[0], float f.[6]) |> Map.ofArray
+            let fromRun, fromPredict = predictions (Path.Combine(run, "predictions_val.csv")), predictions csv
+            for KeyValue(id, p) in fromRun do close 1e-5 fromPredict.[id] p id
+
+            failsWith [ "eval"; "--run"; dir ] [ dir; "not a finished run directory" ]
+            failsWith [ "eval"; "--run"; run; "--split"; "dev" ] [ "--split dev: expected train, val or test" ]
+            failsWith [ "eval"; "--run"; run; "--weights"; "/nonexistent/w.safetensors" ] [ "/nonexistent/w.safetensors: file not found" ]
+            let bad = Path.Combine(dir, "bad.csv")
+            let failed = Path.Combine(tempDir (), "failed.csv")
+            failsWith [ "predict"; "--run"; run; "--manifest"; "/nonexistent/m.csv"; "--out"; failed ] [ "/nonexistent/m.csv: manifest not found" ]
+            writeManifest bad (header.Replace("FileName", "File")) fields
+            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ "column 'FileName' (data.path_column) not found"; "did you mean 'File'?" ]
+            writeManifest bad header (fields |> Array.mapi (fun i f -> if i = 0 then Array.updateAt 2 "missing.npy" f else f))
+            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ Path.Combine(dir, "missing.npy"); "not found" ]
+            Expect.isFalse (File.Exists failed) "no predictions file from a failed predict"
+        }
+    ]

@@ -29,6 +29,7 @@ let describe (e: exn) =
     | :? InputShapeException as s -> Some s.Message
     | :? ArgumentException as a -> Some a.Message
     | :? IO.FileNotFoundException as f -> Some (sprintf "%s: file not found" f.FileName)
+    | :? IO.InvalidDataException as d -> Some d.Message
     | :? IO.DirectoryNotFoundException as d -> Some d.Message
     | :? UnauthorizedAccessException as u -> Some u.Message
     | _ -> None

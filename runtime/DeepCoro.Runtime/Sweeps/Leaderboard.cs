@@ -20,11 +20,9 @@ namespace DeepCoro.Runtime.Sweeps
             return scored.Concat(list.Except(scored).OrderBy(t => t.Index)).ToList();
         }
 
-        public static TrialRecord? Best(IEnumerable<TrialRecord> trials, SweepMetric metric)
-        {
-            var best = Rank(trials, metric).FirstOrDefault();
-            return best?.Final is null ? null : best;
-        }
+        /// <summary>The best finished or stopped trial; never a failed one, whatever metric it logged before failing.</summary>
+        public static TrialRecord? Best(IEnumerable<TrialRecord> trials, SweepMetric metric) =>
+            Rank(trials, metric).FirstOrDefault(t => t.Final is not null && t.Status is TrialStatus.Finished or TrialStatus.Stopped);
 
         /// <summary>Copies the best trial's config to <c>best_config.yaml</c>; returns its path, or null when no trial has a metric.</summary>
         public static string? WriteBestConfig(SweepStore store, IEnumerable<TrialRecord> trials, SweepMetric metric)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using DeepCoro.Runtime.IO;
 using ScottPlot;
 
 namespace DeepCoro.Runtime.Sweeps
@@ -47,7 +48,8 @@ namespace DeepCoro.Runtime.Sweeps
                 var best = Leaderboard.Best(scored, sweep.Metric);
                 if (best != null) plot.Add.HorizontalLine(best.Final!.Value, 1, Colors.Green, LinePattern.Dashed);
                 var file = Path.Combine(store.PlotsDir, Safe(p.Name) + ".png");
-                plot.SavePng(file, 800, 500);
+                var png = plot.GetImageBytes(800, 500, ImageFormat.Png);
+                AtomicFile.Write(file, stream => stream.Write(png));
                 written.Add(file);
             }
             return written;

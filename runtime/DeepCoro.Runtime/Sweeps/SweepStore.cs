@@ -11,7 +11,7 @@ using DeepCoro.Runtime.IO;
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>What a sweep directory was created for; a rerun with other files or another seed is refused.</summary>
-    /// <summary>BaseDir: the folder of the original base config, against which its relative paths resolve.</summary>
+    /// <param name="BaseDir">The folder of the original base config, against which its relative paths resolve.</param>
     public sealed record SweepManifest(string Method, string Metric, string Goal, int Seed, int Trials, string SweepSha256, string BaseSha256,
                                        string BaseDir, IReadOnlyList<string> Command)
     {
@@ -29,12 +29,19 @@ namespace DeepCoro.Runtime.Sweeps
             ["command"] = new JsonArray(Command.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
-        public static SweepManifest FromJson(string json)
+        public static SweepManifest FromJson(string json, string source)
         {
-            var o = JsonNode.Parse(json)!.AsObject();
-            return new SweepManifest((string)o["method"]!, (string)o["metric"]!, (string)o["goal"]!, (int)o["seed"]!, (int)o["trials"]!,
-                                     (string)o["sweepSha256"]!, (string)o["baseSha256"]!, (string)o["baseDir"]!,
-                                     o["command"]!.AsArray().Select(c => (string)c!).ToList());
+            try
+            {
+                var o = JsonNode.Parse(json)!.AsObject();
+                return new SweepManifest((string)o["method"]!, (string)o["metric"]!, (string)o["goal"]!, (int)o["seed"]!, (int)o["trials"]!,
+                                         (string)o["sweepSha256"]!, (string)o["baseSha256"]!, (string)o["baseDir"]!,
+                                         o["command"]!.AsArray().Select(c => (string)c!).ToList());
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+            {
+                throw new InvalidDataException($"{source}: not a sweep manifest ({e.Message})", e);
+            }
         }
     }
 
@@ -91,7 +98,7 @@ namespace DeepCoro.Runtime.Sweeps
         public SweepManifest ReadManifest()
         {
             if (!Exists) throw new ArgumentException($"{Dir}: not a sweep directory (no sweep.json)");
-            return SweepManifest.FromJson(File.ReadAllText(ManifestPath));
+            return SweepManifest.FromJson(File.ReadAllText(ManifestPath), ManifestPath);
         }
 
         /// <summary>Holds the directory for one driver at a time; the lock goes with the process, however it ends.</summary>

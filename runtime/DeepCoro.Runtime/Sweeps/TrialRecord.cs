@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -109,7 +110,7 @@ namespace DeepCoro.Runtime.Sweeps
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or NullReferenceException or FormatException)
             {
-                throw new InvalidOperationException($"{source}: not a trial record ({e.Message})", e);
+                throw new InvalidDataException($"{source}: not a trial record ({e.Message})", e);
             }
         }
 

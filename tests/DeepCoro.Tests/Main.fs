@@ -10,7 +10,8 @@ let private withClosingLine (printer: TestPrinters) =
             async {
                 do! printer.summary config summary
                 let failed = summary.failed.Length + summary.errored.Length
-                printfn "%d passed, %d failed" summary.passed.Length failed
+                let skipped = if summary.ignored.IsEmpty then "" else sprintf ", %d skipped" summary.ignored.Length
+                printfn "%d passed, %d failed%s" summary.passed.Length failed skipped
             } }
 
 [<EntryPoint>]

@@ -49,7 +49,8 @@ type private LiveObserver(ctx: ProgressContext, out: IAnsiConsole) =
             task.Value <- float batch
             task.Description <- sprintf "epoch %d/%d  loss %s  %.1f studies/s" (epoch + 1) epochs (fmt loss) rate
         member _.Evaluating(epoch, split) =
-            if not (isNull task) then task.Description <- sprintf "%s  [evaluating %s]" task.Description split
+            // descriptions are markup: the brackets must be escaped (unescaped, Spectre's refresh thread threw)
+            if not (isNull task) then task.Description <- sprintf "%s  %s" task.Description (Markup.Escape(sprintf "[evaluating %s]" split))
         member _.EpochEnded(epoch, metrics, improved) =
             if not (isNull task) then task.StopTask()
             task <- null

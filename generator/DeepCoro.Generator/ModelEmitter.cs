@@ -45,6 +45,7 @@ namespace DeepCoro.Generator
             Alias("ClsTokenPool", Runtime + ".Blocks.ClsTokenPool"),
             Alias("Embedding", "global::TorchSharp.Modules.Embedding"),
             Alias("GatedAttentionPool", Runtime + ".Blocks.GatedAttentionPool"),
+            Alias("HeadLayers", Runtime + ".Model.HeadLayers"),
             Alias("InputGuard", Runtime + ".Model.InputGuard"),
             Alias("LayerNorm", "global::TorchSharp.Modules.LayerNorm"),
             Alias("Linear", "global::TorchSharp.Modules.Linear"),
@@ -84,7 +85,7 @@ namespace DeepCoro.Generator
             WriteInput(w, spec, inputShape);
             WriteOutput(w, spec);
             foreach (var field in model.Fields) w.WriteLine($"private readonly {field.Type} {field.Name};");
-            w.WriteLine("private readonly global::TorchSharp.Modules.ModuleDict<Linear> heads = new global::TorchSharp.Modules.ModuleDict<Linear>();");
+            w.WriteLine("private readonly HeadLayers heads;");
             w.WriteLine("private readonly ClsTokenPool[] clsPools;");
             w.WriteLine("private readonly global::System.Collections.Generic.IReadOnlyList<PoolingStep> plan;");
             w.WriteLineNoTabs(string.Empty);
@@ -182,7 +183,7 @@ namespace DeepCoro.Generator
             w.Write("plan = ");
             WriteSteps(w, model.Plan);
             w.WriteLine(";");
-            foreach (var h in spec.Heads) w.WriteLine($"heads.Add({Literal(h.Name)}, ModelParts.Linear({headInput}, {h.Outputs}));");
+            w.WriteLine($"heads = new HeadLayers(new[] {{ {string.Join(", ", spec.Heads.Select(h => $"({Literal(h.Name)}, {h.Outputs})"))} }}, {headInput});");
             w.WriteLine("register_module(\"heads\", heads);");
             foreach (var u in spec.UnusedParameters)
                 w.WriteLine($"ModelParts.RegisterUnused(this, {Literal(u.Key)}, new long[] {{ {string.Join(", ", u.Shape)} }});");
@@ -337,7 +338,8 @@ namespace DeepCoro.Generator
                         var token = Parameter(o.TokenKey, $"ModelParts.ClsToken({width})");
                         var attention = Module(o.AttentionKey, "AttentionWeights", $"new AttentionWeights({Literal(o.AttentionKey)}, {width})");
                         var norm = Module(o.NormKey, "LayerNorm", $"ModelParts.Norm({width})");
-                        Statements.Add($"var {name} = new ClsTokenPool({token}, {attention}, {norm}, {o.AttentionHeads}, NormPlacement.{o.Norm}, {Number(o.Dropout)}, kernel);");
+                        // A getter of the field: Module.to(device or dtype) replaces parameter fields.
+                        Statements.Add($"var {name} = new ClsTokenPool(() => {token}, {attention}, {norm}, {o.AttentionHeads}, NormPlacement.{o.Norm}, {Number(o.Dropout)}, kernel);");
                         ClsPools.Add(name);
                         break;
                 }

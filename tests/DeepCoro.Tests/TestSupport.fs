@@ -21,10 +21,9 @@ let tempDir () =
     Directory.CreateDirectory d |> ignore
     d
 
-/// The parity tolerance of the project: |a - e| <= 1e-5 + 1e-4 |e| elementwise (float32).
+/// The parity tolerance of the project: |a - e| <= 1e-5 + 1e-4 |e| elementwise (float32 or float64).
 let assertClose (what: string) (expected: TorchSharp.torch.Tensor) (actual: TorchSharp.torch.Tensor) =
     Expecto.Expect.sequenceEqual actual.shape expected.shape (sprintf "%s: shape" what)
-    let excess = ((actual - expected).abs() - (1e-5 + 1e-4 * expected.abs())).max().item<float32>()
-    if excess > 0.0f then
-        let worst = (actual - expected).abs().max().item<float32>()
-        Expecto.Tests.failtestf "%s: max abs difference %g exceeds 1e-5 + 1e-4|expected| (by %g)" what worst excess
+    if not (TorchSharp.torch.isclose(actual, expected, 1e-4, 1e-5).all().item<bool>()) then
+        let worst = (actual - expected).abs().max().to_type(TorchSharp.torch.ScalarType.Float64).item<float>()
+        Expecto.Tests.failtestf "%s: max abs difference %g exceeds 1e-5 + 1e-4|expected|" what worst

@@ -14,7 +14,7 @@ namespace DeepCoro.Runtime.Blocks
     /// </summary>
     public sealed class ClsTokenPool : IInstancePool
     {
-        private readonly Parameter token;
+        private readonly Func<Tensor> token;
         private readonly AttentionWeights attention;
         private readonly LayerNorm norm;
         private readonly int heads;
@@ -23,11 +23,12 @@ namespace DeepCoro.Runtime.Blocks
         private readonly Scalar scale;   // 1 / sqrt(head width), kept alive with the pool (see Constants)
 
         /// <summary>Above this |mean| / std of a token, folding pre-norm into the passes loses float32 precision.</summary>
-        private const float MaxFoldedMeanToStd = 4f;
+        private const double MaxFoldedMeanToStd = 4.0;
 
         public ClsKernel Kernel { get; set; }
 
-        public ClsTokenPool(Parameter token, AttentionWeights attention, LayerNorm norm, int heads, NormPlacement placement, double dropout, ClsKernel kernel)
+        /// <param name="token">The current cls token [1, 1, W]: a getter, since Module.to() replaces parameters.</param>
+        public ClsTokenPool(Func<Tensor> token, AttentionWeights attention, LayerNorm norm, int heads, NormPlacement placement, double dropout, ClsKernel kernel)
         {
             if (attention.Width % heads != 0)
                 throw new ArgumentException($"{heads} attention heads do not divide the width {attention.Width}");
@@ -58,7 +59,7 @@ namespace DeepCoro.Runtime.Blocks
             int w = attention.Width, h = heads, d = w / h;
             var wIn = attention.in_proj_weight.chunk(3, 0);
             var bIn = attention.in_proj_bias.chunk(3, 0);
-            var cls = token.reshape(w);
+            var cls = token().reshape(w);
             var clsIn = placement == NormPlacement.Pre ? LayerNorm(cls) : cls;
 
             var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * scale;
@@ -74,7 +75,7 @@ namespace DeepCoro.Runtime.Blocks
             {
                 var (variance, mu) = var_mean(x, -1, unbiased: false);                 // [m, s]
                 var inverseStd = (variance + Constants.NormEps).rsqrt();
-                if ((mu.abs() * inverseStd).max().item<float>() <= MaxFoldedMeanToStd)
+                if ((mu.abs() * inverseStd).max().to(ScalarType.Float64).item<double>() <= MaxFoldedMeanToStd)
                 {
                     mean = mu.unsqueeze(1);
                     rstd = inverseStd.unsqueeze(1);
@@ -122,7 +123,7 @@ namespace DeepCoro.Runtime.Blocks
         {
             long m = x.shape[0], s = x.shape[1];
             int w = attention.Width, h = heads, d = w / h;
-            var seq = cat(new[] { token.expand(m, 1, w), x }, 1);
+            var seq = cat(new[] { token().expand(m, 1, w), x }, 1);
             if (placement == NormPlacement.Pre) seq = LayerNorm(seq);
             var qkv = F.linear(seq, attention.in_proj_weight, attention.in_proj_bias).chunk(3, -1);
             Tensor Split(Tensor t) => t.reshape(m, s + 1, h, d).transpose(1, 2);

@@ -15,11 +15,11 @@ namespace DeepCoro.Runtime.Model
     public sealed class MilModel : nn.Module<ModelInput, OrderedDictionary<string, Tensor>>
     {
         private readonly Dictionary<string, nn.Module> sharedModules = new();
-        private readonly Dictionary<string, Parameter> tokens = new();
+        private readonly HashSet<string> tokenKeys = new();
         private readonly List<ClsTokenPool> clsPools = new();
         private readonly IReadOnlyList<PoolingStep> plan;
         private readonly Embedding? viewEmbedding;
-        private readonly ModuleDict<Linear> heads = new();
+        private readonly HeadLayers heads;
 
         public ModelSpec Spec { get; }
 
@@ -35,7 +35,7 @@ namespace DeepCoro.Runtime.Model
             }
             plan = Steps(spec.Pooling, spec.EmbeddingDim, kernel);
             int width = SpecValidator.HeadInputWidth(spec);
-            foreach (var head in spec.Heads) heads.Add(head.Name, ModelParts.Linear(width, head.Outputs));
+            heads = new HeadLayers(spec.Heads.Select(h => (h.Name, h.Outputs)), width);
             register_module("heads", heads);
             foreach (var unused in spec.UnusedParameters)
                 ModelParts.RegisterUnused(this, unused.Key, unused.Shape.Select(d => (long)d).ToArray());
@@ -90,13 +90,10 @@ namespace DeepCoro.Runtime.Model
                         Shared(o.GateKey + "_w", () => ModelParts.Linear(o.Hidden, 1)),
                         o.Dropout);
                 default:
-                    if (!tokens.TryGetValue(o.TokenKey, out var token))
-                    {
-                        token = ModelParts.ClsToken(width);
-                        register_parameter(o.TokenKey, token);
-                        tokens[o.TokenKey] = token;
-                    }
-                    var pool = new ClsTokenPool(token,
+                    if (tokenKeys.Add(o.TokenKey)) register_parameter(o.TokenKey, ModelParts.ClsToken(width));
+                    // Looked up at each call: Module.to(device or dtype) replaces registered parameters.
+                    var tokenKey = o.TokenKey;
+                    var pool = new ClsTokenPool(() => get_parameter(tokenKey),
                         Shared(o.AttentionKey, () => new AttentionWeights(o.AttentionKey, width)),
                         Shared(o.NormKey, () => ModelParts.Norm(width)),
                         o.AttentionHeads, o.Norm, o.Dropout, kernel);

@@ -7,6 +7,7 @@ using ClsKernel = global::DeepCoro.Runtime.Blocks.ClsKernel;
 using ClsTokenPool = global::DeepCoro.Runtime.Blocks.ClsTokenPool;
 using Embedding = global::TorchSharp.Modules.Embedding;
 using GatedAttentionPool = global::DeepCoro.Runtime.Blocks.GatedAttentionPool;
+using HeadLayers = global::DeepCoro.Runtime.Model.HeadLayers;
 using InputGuard = global::DeepCoro.Runtime.Model.InputGuard;
 using LayerNorm = global::TorchSharp.Modules.LayerNorm;
 using Linear = global::TorchSharp.Modules.Linear;
@@ -100,7 +101,7 @@ namespace DeepCoro.Generated
         private readonly Parameter cls_token;
         private readonly AttentionWeights cls_attention_across;
         private readonly LayerNorm cls_norm_across;
-        private readonly global::TorchSharp.Modules.ModuleDict<Linear> heads = new global::TorchSharp.Modules.ModuleDict<Linear>();
+        private readonly HeadLayers heads;
         private readonly ClsTokenPool[] clsPools;
         private readonly global::System.Collections.Generic.IReadOnlyList<PoolingStep> plan;
 
@@ -124,7 +125,7 @@ namespace DeepCoro.Generated
             register_module("cls_attention_across", cls_attention_across);
             cls_norm_across = ModelParts.Norm(32);
             register_module("cls_norm_across", cls_norm_across);
-            var pool2 = new ClsTokenPool(cls_token, cls_attention_across, cls_norm_across, 2, NormPlacement.Pre, 0.0, kernel);
+            var pool2 = new ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 2, NormPlacement.Pre, 0.0, kernel);
             var pool3 = new MeanPool();
             clsPools = new ClsTokenPool[] { pool2 };
             plan = new PoolingStep[]
@@ -143,8 +144,7 @@ namespace DeepCoro.Generated
                 }),
                 new PoolingStep.Level(pool3, Masked: true),
             };
-            heads.Add("lvef_grade", ModelParts.Linear(64, 4));
-            heads.Add("contrast", ModelParts.Linear(64, 1));
+            heads = new HeadLayers(new[] { ("lvef_grade", 4), ("contrast", 1) }, 64);
             register_module("heads", heads);
             ModelParts.RegisterUnused(this, "cls_attention_within.out_proj.weight", new long[] { 32, 32 });
         }

@@ -7,6 +7,7 @@ using ClsKernel = global::DeepCoro.Runtime.Blocks.ClsKernel;
 using ClsTokenPool = global::DeepCoro.Runtime.Blocks.ClsTokenPool;
 using Embedding = global::TorchSharp.Modules.Embedding;
 using GatedAttentionPool = global::DeepCoro.Runtime.Blocks.GatedAttentionPool;
+using HeadLayers = global::DeepCoro.Runtime.Model.HeadLayers;
 using InputGuard = global::DeepCoro.Runtime.Model.InputGuard;
 using LayerNorm = global::TorchSharp.Modules.LayerNorm;
 using Linear = global::TorchSharp.Modules.Linear;
@@ -93,7 +94,7 @@ namespace DeepCoro.Generated
         private readonly LayerNorm cls_norm_within;
         private readonly AttentionWeights cls_attention_across;
         private readonly LayerNorm cls_norm_across;
-        private readonly global::TorchSharp.Modules.ModuleDict<Linear> heads = new global::TorchSharp.Modules.ModuleDict<Linear>();
+        private readonly HeadLayers heads;
         private readonly ClsTokenPool[] clsPools;
         private readonly global::System.Collections.Generic.IReadOnlyList<PoolingStep> plan;
 
@@ -107,21 +108,19 @@ namespace DeepCoro.Generated
             register_module("cls_attention_within", cls_attention_within);
             cls_norm_within = ModelParts.Norm(512);
             register_module("cls_norm_within", cls_norm_within);
-            var pool0 = new ClsTokenPool(cls_token, cls_attention_within, cls_norm_within, 8, NormPlacement.Post, 0.0, kernel);
+            var pool0 = new ClsTokenPool(() => cls_token, cls_attention_within, cls_norm_within, 8, NormPlacement.Post, 0.0, kernel);
             cls_attention_across = new AttentionWeights("cls_attention_across", 512);
             register_module("cls_attention_across", cls_attention_across);
             cls_norm_across = ModelParts.Norm(512);
             register_module("cls_norm_across", cls_norm_across);
-            var pool1 = new ClsTokenPool(cls_token, cls_attention_across, cls_norm_across, 8, NormPlacement.Post, 0.0, kernel);
+            var pool1 = new ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 8, NormPlacement.Post, 0.0, kernel);
             clsPools = new ClsTokenPool[] { pool0, pool1 };
             plan = new PoolingStep[]
             {
                 new PoolingStep.Level(pool0, Masked: false),
                 new PoolingStep.Level(pool1, Masked: true),
             };
-            heads.Add("cathEF", ModelParts.Linear(512, 1));
-            heads.Add("stenosis", ModelParts.Linear(512, 3));
-            heads.Add("contrast", ModelParts.Linear(512, 2));
+            heads = new HeadLayers(new[] { ("cathEF", 1), ("stenosis", 3), ("contrast", 2) }, 512);
             register_module("heads", heads);
         }
 

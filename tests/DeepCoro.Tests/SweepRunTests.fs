@@ -67,8 +67,12 @@ let runTests =
             let sweep = write dir "sweep.yaml" gridSweep
             let args = [ "sweep"; "--base"; fixture "base.yaml"; "--sweep"; sweep; "--parallel"; "2"; "--output"; out; "--trial-command"; fakeTrial 4 0.25 ]
             let first = deepcoro args
+            // Kill only while a trial is mid-run (1 or 2 of its 4 epochs logged), whatever the machine's speed.
+            let midRun () =
+                Directory.Exists out
+                && (try SweepStore(out).LoadAll().Values |> Seq.exists (fun r -> r.Status = TrialStatus.Running && r.Epochs.Count >= 1 && r.Epochs.Count <= 2) with _ -> false)
             let deadline = DateTime.UtcNow.AddSeconds 60.0
-            while completions(out).Length < 2 && DateTime.UtcNow < deadline do Threading.Thread.Sleep 50
+            while (completions(out).Length < 2 || not (midRun ())) && DateTime.UtcNow < deadline do Threading.Thread.Sleep 20
             first.Kill(entireProcessTree = true)
             first.WaitForExit()
             let before = completions out

@@ -95,7 +95,7 @@ let train (configPath: string) (output: string option) (resume: bool) (epochs: i
     result
 
 let private describeRun (r: TrainResult) =
-    printfn "best epoch %d by %s = %g%s" (r.BestEpoch + 1) r.Monitor r.BestValue (if r.StoppedEarly then " (stopped early)" else "")
+    printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue (if r.StoppedEarly then " (stopped early)" else "")
     TrainDisplay.printMetrics r.Metrics
     printfn "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv, summary.json" (Path.GetFullPath r.RunDirectory)
 

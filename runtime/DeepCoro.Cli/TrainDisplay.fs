@@ -26,11 +26,11 @@ let private console () = AnsiConsole.Create(AnsiConsoleSettings(Out = AnsiConsol
 type PlainObserver() =
     interface ITrainingObserver with
         member _.Started(first, epochs, batches, studies) =
-            printfn "training: epochs %d..%d, %d batches per epoch, %d train studies" (first + 1) epochs batches studies
+            printfn "training: epochs %d..%d, %d batches per epoch, %d train studies" first epochs batches studies
         member _.Batch(_, _, _, _) = ()
         member _.Evaluating(_, _) = ()
         member _.EpochEnded(epoch, metrics, improved) =
-            printfn "epoch %d: %s  %.1f studies/s%s" (epoch + 1) (headline metrics) metrics.["train/studies_per_second"] (if improved then "  (best)" else "")
+            printfn "epoch %d: %s  %.1f studies/s%s" epoch (headline metrics) metrics.["train/studies_per_second"] (if improved then "  (best)" else "")
         member _.Note(message) = printfn "%s" message
 
 /// A live bar per epoch inside a Spectre progress context.
@@ -45,16 +45,16 @@ type private LiveObserver(ctx: ProgressContext, out: IAnsiConsole) =
         member _.Batch(epoch, batch, loss, rate) =
             if isNull task || batch = 1 then
                 if not (isNull task) then task.StopTask()
-                task <- ctx.AddTask(sprintf "epoch %d/%d" (epoch + 1) epochs, true, float batches)
+                task <- ctx.AddTask(sprintf "epoch %d/%d" epoch epochs, true, float batches)
             task.Value <- float batch
-            task.Description <- sprintf "epoch %d/%d  loss %s  %.1f studies/s" (epoch + 1) epochs (fmt loss) rate
+            task.Description <- sprintf "epoch %d/%d  loss %s  %.1f studies/s" epoch epochs (fmt loss) rate
         member _.Evaluating(epoch, split) =
             // descriptions are markup: the brackets must be escaped (unescaped, Spectre's refresh thread threw)
             if not (isNull task) then task.Description <- sprintf "%s  %s" task.Description (Markup.Escape(sprintf "[evaluating %s]" split))
         member _.EpochEnded(epoch, metrics, improved) =
             if not (isNull task) then task.StopTask()
             task <- null
-            out.MarkupLine(Markup.Escape(sprintf "epoch %d: %s%s" (epoch + 1) (headline metrics) (if improved then "  (best)" else "")))
+            out.MarkupLine(Markup.Escape(sprintf "epoch %d: %s%s" epoch (headline metrics) (if improved then "  (best)" else "")))
         member _.Note(message) = out.MarkupLine(Markup.Escape message)
 
 /// Runs `work` with the display that suits stdout.

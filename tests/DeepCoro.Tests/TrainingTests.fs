@@ -36,7 +36,7 @@ type private StopAfter(epochs: int) =
         member _.Started(_, _, _, _) = ()
         member _.Batch(_, _, _, _) = ()
         member _.Evaluating(_, _) = ()
-        member _.EpochEnded(epoch, _, _) = if epoch + 1 = epochs then raise (OperationCanceledException "killed")
+        member _.EpochEnded(epoch, _, _) = if epoch = epochs then raise (OperationCanceledException "killed")
         member _.Note(_) = ()
 
 let silent =

@@ -11,6 +11,7 @@ open DeepCoro.Runtime.Data
 open DeepCoro.Runtime.IO
 open DeepCoro.Runtime.Model
 open DeepCoro.Runtime.Training
+open DeepCoro.Runtime.Sweeps
 open DeepCoro.Tests.TestSupport
 open DeepCoro.Tests.TrainingTests
 
@@ -87,7 +88,7 @@ let optimizationTests =
             let r = trainRun config run false notes
             Expect.isTrue r.StoppedEarly "stopped early"
             Expect.equal r.EpochsRun 3 "epochs run"
-            Expect.equal r.BestEpoch 0 "best epoch"
+            Expect.equal r.BestEpoch 1 "best epoch (counted from 1)"
             Expect.contains notes.All "early stop after epoch 3: val/main_loss has not improved for 2 epochs" "the note"
             Expect.equal (File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length) 3 "one metrics line per epoch run"
             Expect.stringContains (File.ReadAllText(Path.Combine(run, "summary.json"))) "\"stopped_early\": true" "summary"
@@ -273,5 +274,40 @@ let verbTests =
             writeManifest bad header (fields |> Array.mapi (fun i f -> if i = 0 then Array.updateAt 2 "missing.npy" f else f))
             failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ Path.Combine(dir, "missing.npy"); "not found" ]
             Expect.isFalse (File.Exists failed) "no predictions file from a failed predict"
+        }
+    ]
+
+[<Tests>]
+let sweepTests =
+    testList "training and sweeps" [
+        test "the sweep reads the trainer's metrics.jsonl with epoch 1 as the first, as its hyperband rungs count" {
+            let _, config = dataset 30 2 id
+            let run = Path.Combine(tempDir (), "run")
+            trainRun config run false silent |> ignore
+            let sweep = SweepFileParser.Parse("sweep.yaml", "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3]}\n")
+            let sweepConfig = SweepConfig("config.yaml", Path.GetDirectoryName config, File.ReadAllText config, sweep.Parameters)
+            // the trial is the finished run: its log read by the sweep's own tail reader
+            let launcher =
+                { new ITrialLauncher with
+                    member _.Start(_) =
+                        let tail = JsonlTail(Path.Combine(run, "metrics.jsonl"))
+                        { new IRunningTrial with
+                            member _.ProcessId = Nullable()
+                            member _.ProcessStart = Nullable()
+                            member _.HasExited = true
+                            member _.ExitCode = 0
+                            member _.ReadNewRows() = tail.ReadNew()
+                            member _.FailureDetail() = ""
+                            member _.Kill() = ()
+                            member _.Dispose() = () } }
+            let validator = { new ITrialValidator with member _.Check(_, _) = null }
+            let runner = SweepRunner(SweepStore(Path.Combine(tempDir (), "sweep")), sweep, sweepConfig, Suggesters.For(sweep, 0), validator, launcher)
+            let record = runner.Run(SweepRunOptions(1, 1, TimeSpan.Zero), Threading.CancellationToken.None) |> Seq.exactlyOne
+            Expect.sequenceEqual (record.Epochs |> Seq.map (fun e -> e.Epoch)) [ 1; 2 ] "epochs as the sweep counts them"
+            let firstLoss = Text.Json.JsonDocument.Parse((File.ReadLines(Path.Combine(run, "metrics.jsonl")) |> Seq.head)).RootElement.GetProperty("val/main_loss").GetDouble()
+            Expect.equal (record.BestUpTo(1, sweep.Metric).Value) firstLoss "the rung at epoch 1 judges the first epoch"
+            let summary = Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement
+            Expect.equal (summary.GetProperty("best_epoch").GetInt32()) record.BestEpoch.Value "summary.json's best epoch"
+            Expect.equal (Checkpoint.ReadMetadata(Path.Combine(run, "best.safetensors")).["epoch"]) (string record.BestEpoch.Value) "best.safetensors' epoch"
         }
     ]

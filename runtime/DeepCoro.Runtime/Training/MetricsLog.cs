@@ -8,19 +8,22 @@ using System.Text.Json;
 
 namespace DeepCoro.Runtime.Training
 {
-    /// <summary>One JSON object per epoch in metrics.jsonl (NaN as null); on resume the lines of epochs after the checkpoint are dropped.</summary>
+    /// <summary>
+    /// One JSON object per epoch in metrics.jsonl (NaN as null), "epoch" counted from 1; on resume the lines of
+    /// epochs after the checkpoint's last one are dropped.
+    /// </summary>
     public sealed class MetricsLog
     {
         private readonly string path;
 
-        public MetricsLog(string path, int keepEpochsBelow)
+        public MetricsLog(string path, int epochsDone)
         {
             this.path = path;
             if (!File.Exists(path)) return;
             var kept = File.ReadAllLines(path).Where(l =>
             {
                 using var doc = JsonDocument.Parse(l);
-                return doc.RootElement.GetProperty("epoch").GetInt32() < keepEpochsBelow;
+                return doc.RootElement.GetProperty("epoch").GetInt32() <= epochsDone;
             }).ToList();
             IO.AtomicFile.WriteText(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
         }

@@ -89,7 +89,7 @@ namespace DeepCoro.Runtime.Training
             var schedule = new Schedule(options.Schedule, (batches + accum - 1) / accum, options.Epochs);
 
             bool higher = Metrics.HigherIsBetter(options.Monitor);
-            var state = new TrainingState(0, 0, higher ? double.NegativeInfinity : double.PositiveInfinity, -1, 0);
+            var state = new TrainingState(0, 0, higher ? double.NegativeInfinity : double.PositiveInfinity, 0, 0);
             if (resume)
             {
                 state = Checkpoint.Load(files.Checkpoint, model, optimizer, specJson);
@@ -101,16 +101,17 @@ namespace DeepCoro.Runtime.Training
             using var board = new TensorBoardWriter(files.TensorBoard);
             var parameters = model.parameters().Where(p => p.requires_grad).ToList();
 
-            observer.Started(state.EpochsDone, options.Epochs, batches, data.Studies.Train.Count);
+            observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);
             bool stoppedEarly = false;
-            for (int epoch = state.EpochsDone; epoch < options.Epochs; epoch++)
+            // epochs count from 1 everywhere they are written or shown (the sweep's hyperband rungs count the same way)
+            for (int epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
             {
                 model.train();
                 var train = new SplitResults(spec.Heads, options.Loss);
                 clock.Restart();
                 int b = 0, seen = 0;
                 long step = state.Step;
-                foreach (var batch in data.Pass(data.Studies.Train, true, options.Seed, epoch, cancel))
+                foreach (var batch in data.Pass(data.Studies.Train, true, options.Seed, epoch - 1, cancel))
                 {
                     int groupStart = b / accum * accum, groupSize = Math.Min(accum, batches - groupStart);
                     double loss;
@@ -148,21 +149,21 @@ namespace DeepCoro.Runtime.Training
                 double value = metrics.GetValueOrDefault(options.Monitor, double.NaN);
                 bool improved = !double.IsNaN(value) && (higher ? value > state.Best + options.MinDelta : value < state.Best - options.MinDelta);
                 state = improved
-                    ? new TrainingState(epoch + 1, step, value, epoch, 0)
-                    : state with { EpochsDone = epoch + 1, Step = step, EpochsWithoutImprovement = state.EpochsWithoutImprovement + 1 };
+                    ? new TrainingState(epoch, step, value, epoch, 0)
+                    : state with { EpochsDone = epoch, Step = step, EpochsWithoutImprovement = state.EpochsWithoutImprovement + 1 };
                 log.Append(epoch, step, metrics);
                 board.Scalars(epoch, metrics);
                 if (improved) SaveBest(model, epoch, value);
                 Checkpoint.Save(files.Checkpoint, model, optimizer, state, specJson);
                 observer.EpochEnded(epoch, metrics, improved);
-                if (options.Patience is { } patience && state.EpochsWithoutImprovement >= patience && epoch + 1 < options.Epochs)
+                if (options.Patience is { } patience && state.EpochsWithoutImprovement >= patience && epoch < options.Epochs)
                 {
-                    observer.Note($"early stop after epoch {epoch + 1}: {options.Monitor} has not improved for {patience} epochs");
+                    observer.Note($"early stop after epoch {epoch}: {options.Monitor} has not improved for {patience} epochs");
                     stoppedEarly = true;
                     break;
                 }
             }
-            if (!File.Exists(files.Best)) SaveBest(model, Math.Max(0, state.EpochsDone - 1), double.NaN);
+            if (!File.Exists(files.Best)) SaveBest(model, state.EpochsDone, double.NaN);
             var final = Finish(model, cancel);
             var result = new TrainResult(files.Directory, state.EpochsDone, stoppedEarly, state.BestEpoch, options.Monitor, state.Best, final);
             WriteSummary(result);
@@ -188,7 +189,7 @@ namespace DeepCoro.Runtime.Training
             {
                 var studies = data.Studies.Split(split);
                 if (studies.Count == 0) continue;
-                observer.Evaluating(-1, split);
+                observer.Evaluating(0, split);
                 var results = Evaluate(model, studies, cancel);
                 results.WritePredictions(files.Predictions(split));
                 foreach (var (k, v) in results.Metrics(split)) all[k] = v;

@@ -31,7 +31,7 @@ let trainRun (config: string) (run: string) (resume: bool) (observer: ITrainingO
     Trainer(c.Spec, data, c.Train, run).Run(resume, observer)
 
 /// Lets the first `epochs` epochs finish (their checkpoint written), then stops the run like a kill.
-type private StopAfter(epochs: int) =
+type StopAfter(epochs: int) =
     interface ITrainingObserver with
         member _.Started(_, _, _, _) = ()
         member _.Batch(_, _, _, _) = ()
@@ -298,6 +298,13 @@ let badInputTests =
         case "empty split" (fun dir _ -> rewrite (manifestOf dir) (fun t -> t.Replace("αvalα", "αtrainα"))) (fun _ -> [ "split 'val' is empty" ])
         case "manifest column missing" (fun _ config -> rewrite config (fun t -> t.Replace("path_column: FileName", "path_column: FilName")))
             (fun _ -> [ "column 'FilName' (data.path_column) not found"; "did you mean 'FileName'?" ])
+        case "a .npy header with a shape numpy cannot have" (fun dir _ ->
+            // Latin-1 keeps every byte as one char; the longer header still holds the whole shape
+            let latin = Text.Encoding.Latin1
+            File.WriteAllText(firstVideo dir, (File.ReadAllText(firstVideo dir, latin)).Replace("'shape': (4, 16)", "'shape': (4L, 16)"), latin))
+            (fun dir -> [ firstVideo dir; ".npy shape (4L, 16) is not a tuple of non-negative integers" ])
+        case "a .npy cut inside its header" (fun dir _ -> File.WriteAllBytes(firstVideo dir, (File.ReadAllBytes(firstVideo dir)).[.. 8]))
+            (fun dir -> [ firstVideo dir; "truncated .npy header" ])
         case "config error: misspelt key with line, column and suggestion" (fun _ config -> rewrite config (fun t -> t.Replace("batch_size: 16", "bach_size: 16")))
             (fun _ -> [ "config.yaml:"; "unknown key 'bach_size' in data"; "did you mean 'batch_size'?" ])
         case "config error: unknown monitor metric" (fun _ config -> rewrite config (fun t -> t.Replace("monitor: val/main_loss", "monitor: val/cathEF_r3")))

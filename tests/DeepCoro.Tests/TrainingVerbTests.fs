@@ -117,8 +117,8 @@ let optimizationTests =
                 trainRun config run false silent |> ignore
                 Path.Combine(run, "checkpoint.safetensors")
             let accumulated, whole = runOf (variant 4 2), runOf (variant 8 1)
-            Expect.equal (Checkpoint.ReadMetadata(accumulated).["step"]) "4" "2 epochs x 2 optimizer steps"
-            Expect.equal (Checkpoint.ReadMetadata(whole).["step"]) "4" "2 epochs x 2 optimizer steps"
+            Expect.equal (Safetensors.ReadHeader(accumulated).Metadata.["step"]) "4" "2 epochs x 2 optimizer steps"
+            Expect.equal (Safetensors.ReadHeader(whole).Metadata.["step"]) "4" "2 epochs x 2 optimizer steps"
             use _ = torch.NewDisposeScope()
             let a, b = Safetensors.Load accumulated, Safetensors.Load whole
             for k in a.Keys |> Seq.filter (fun k -> k.StartsWith "model.") do
@@ -308,6 +308,56 @@ let sweepTests =
             Expect.equal (record.BestUpTo(1, sweep.Metric).Value) firstLoss "the rung at epoch 1 judges the first epoch"
             let summary = Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement
             Expect.equal (summary.GetProperty("best_epoch").GetInt32()) record.BestEpoch.Value "summary.json's best epoch"
-            Expect.equal (Checkpoint.ReadMetadata(Path.Combine(run, "best.safetensors")).["epoch"]) (string record.BestEpoch.Value) "best.safetensors' epoch"
+            Expect.equal (Safetensors.ReadHeader(Path.Combine(run, "best.safetensors")).Metadata.["epoch"]) (string record.BestEpoch.Value) "best.safetensors' epoch"
+        }
+    ]
+
+[<Tests>]
+let recoveryTests =
+    testList "training recovery" [
+        test "--resume drops a half-written last metrics line and continues" {
+            let _, config = dataset 30 3 id
+            let run = Path.Combine(tempDir (), "run")
+            Expect.throws (fun () -> trainRun config run false (StopAfter 1) |> ignore) "killed after epoch 1"
+            let log = Path.Combine(run, "metrics.jsonl")
+            // the kill landed while epoch 2's line was being appended
+            File.AppendAllText(log, "{\"epoch\":2,\"step\":4,\"train/ca")
+            let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run; "--resume" ]
+            Expect.equal code 0 err
+            let epochs = File.ReadAllLines log |> Array.map (fun l -> Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32())
+            Expect.sequenceEqual epochs [ 1; 2; 3 ] "one whole line per epoch"
+        }
+        test "a truncated or foreign checkpoint fails --resume with one line naming it" {
+            let _, config = dataset 30 2 id
+            let run = Path.Combine(tempDir (), "run")
+            Expect.throws (fun () -> trainRun config run false (StopAfter 1) |> ignore) "killed after epoch 1"
+            let checkpoint = Path.Combine(run, "checkpoint.safetensors")
+            let bytes = File.ReadAllBytes checkpoint
+            let resumeFails (fragment: string) =
+                let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run; "--resume" ]
+                Expect.equal code 1 (sprintf "exit code; stderr: %s" err)
+                Expect.stringContains err ("error: " + checkpoint) "one line naming the file"
+                Expect.stringContains err fragment "says what is wrong"
+                Expect.isFalse (err.Contains "   at ") (sprintf "no stack trace: %s" err)
+            File.WriteAllBytes(checkpoint, bytes.[.. 19])
+            resumeFails "truncated"
+            File.WriteAllBytes(checkpoint, bytes.[.. bytes.Length / 2])
+            resumeFails "truncated"
+            Safetensors.Save(checkpoint, [ Collections.Generic.KeyValuePair("x", torch.zeros(1L)) ])
+            resumeFails "not a training checkpoint"
+        }
+        test "Checkpoint.Load disposes what it read when the model does not match" {
+            let _, config = dataset 30 1 id
+            let run = Path.Combine(tempDir (), "run")
+            trainRun config run false silent |> ignore
+            let checkpoint = Path.Combine(run, "checkpoint.safetensors")
+            let other = (DeepCoro.Cli.TrainConfig.parse config ((File.ReadAllText config).Replace("abnormal: 1\n", "abnormal: 2\n"))).Spec
+            use model = new MilModel(other)
+            let options = OptimizerOptions()
+            use optimizer = new AdamOptimizer(ParameterGroups.Of(other, model, options), options)
+            let spec = Safetensors.ReadHeader(checkpoint).Metadata.["spec"]
+            let before = DisposeScopeManager.Statistics.ThreadTotalLiveCount
+            Expect.throwsT<StateDictException> (fun () -> Checkpoint.Load(checkpoint, model, optimizer, spec) |> ignore) "another model"
+            Expect.equal DisposeScopeManager.Statistics.ThreadTotalLiveCount before "live tensors"
         }
     ]

@@ -67,29 +67,16 @@ namespace DeepCoro.Runtime.Data
             var ext = Path.GetExtension(path).ToLowerInvariant();
             if (ext == ".npy") return Npy.Header(path).Shape;
             if (ext != ".safetensors") throw new DataException($"{path}: unknown embedding format '{ext}'; expected .npy or .safetensors");
-            using var stream = File.OpenRead(path);
-            var lengthBytes = new byte[8];
-            if (stream.Read(lengthBytes, 0, 8) < 8) throw new DataException($"{path}: not a safetensors file (shorter than 8 bytes)");
-            long length = BitConverter.ToInt64(lengthBytes, 0);
-            if (length <= 0 || length > stream.Length - 8) throw new DataException($"{path}: not a safetensors file or truncated (header length {length})");
-            var header = new byte[length];
-            stream.ReadExactly(header);
-            try
+            SafetensorsHeader header;
+            try { header = Safetensors.ReadHeader(path); }
+            catch (SafetensorsException e) { throw new DataException(e.Message); }
+            var entry = header.Entries.FirstOrDefault(e => e.Key == "embedding");
+            if (entry is null)
             {
-                using var doc = System.Text.Json.JsonDocument.Parse(header);
-                var entries = doc.RootElement.EnumerateObject().Where(p => p.Name != "__metadata__").ToList();
-                var entry = entries.FirstOrDefault(p => p.Name == "embedding");
-                if (entry.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined)
-                {
-                    if (entries.Count != 1) throw new DataException($"{path}: holds {entries.Count} tensors; expected one, or one named 'embedding'");
-                    entry = entries[0];
-                }
-                return entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                if (header.Entries.Count != 1) throw new DataException($"{path}: holds {header.Entries.Count} tensors; expected one, or one named 'embedding'");
+                entry = header.Entries[0];
             }
-            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or System.Collections.Generic.KeyNotFoundException)
-            {
-                throw new DataException($"{path}: malformed safetensors header ({e.Message})");
-            }
+            return entry.Shape;
         }
 
         /// <summary>

@@ -27,16 +27,26 @@ namespace DeepCoro.Runtime.Data
             var reader = new BinaryReader(stream);
             var magic = reader.ReadBytes(6);
             if (magic.Length < 6 || !magic.SequenceEqual(Magic)) throw new DataException($"{path}: not a .npy file (bad magic)");
-            int major = reader.ReadByte();
-            reader.ReadByte();
-            long headerLength = major == 1 ? reader.ReadUInt16() : reader.ReadUInt32();
-            var header = Encoding.Latin1.GetString(reader.ReadBytes((int)headerLength));
+            string header;
+            try
+            {
+                int major = reader.ReadByte();
+                reader.ReadByte();
+                long headerLength = major == 1 ? reader.ReadUInt16() : reader.ReadUInt32();
+                if (headerLength > stream.Length - stream.Position)
+                    throw new DataException($"{path}: truncated .npy header: it promises {headerLength} bytes, the file holds {stream.Length - stream.Position} more");
+                header = Encoding.Latin1.GetString(reader.ReadBytes((int)headerLength));
+            }
+            catch (EndOfStreamException) { throw new DataException($"{path}: truncated .npy header ({stream.Length} bytes)"); }
             var descr = Regex.Match(header, @"'descr'\s*:\s*'([^']*)'").Groups[1].Value;
             if (Regex.IsMatch(header, @"'fortran_order'\s*:\s*True")) throw new DataException($"{path}: Fortran-order arrays are not supported; save with np.ascontiguousarray");
             var shapeText = Regex.Match(header, @"'shape'\s*:\s*\(([^)]*)\)");
             if (!shapeText.Success) throw new DataException($"{path}: .npy header has no shape: {header.Trim()}");
-            var shape = shapeText.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            var dims = shapeText.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var shape = new long[dims.Length];
+            for (int i = 0; i < dims.Length; i++)
+                if (!long.TryParse(dims[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
+                    throw new DataException($"{path}: .npy shape ({shapeText.Groups[1].Value}) is not a tuple of non-negative integers");
             if (descr is not ("<f4" or "=f4" or "<f2" or "=f2"))
                 throw new DataException($"{path}: dtype '{descr}' is not supported; expected little-endian float32 ('<f4') or float16 ('<f2')");
             return (descr, shape);

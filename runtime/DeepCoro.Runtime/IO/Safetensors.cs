@@ -14,6 +14,12 @@ namespace DeepCoro.Runtime.IO
         public SafetensorsException(string message) : base(message) { }
     }
 
+    /// <summary>One tensor's header entry: its dtype, shape and byte range within the data section.</summary>
+    public sealed record SafetensorsEntry(string Key, string DType, ScalarType Type, long[] Shape, long Begin, long End);
+
+    /// <summary>A safetensors header: the __metadata__ strings, the tensor entries in file order, and where the data starts.</summary>
+    public sealed record SafetensorsHeader(IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<SafetensorsEntry> Entries, long DataStart);
+
     /// <summary>
     /// Reads and writes the safetensors format (8-byte little-endian header length, JSON header, raw
     /// little-endian data), the format PyTorch's safetensors package reads and writes. Writes are atomic.
@@ -30,34 +36,52 @@ namespace DeepCoro.Runtime.IO
 
         private const long MaxHeader = 100_000_000;
 
-        public static OrderedDictionary<string, Tensor> Load(string path)
+        /// <summary>
+        /// The header of a safetensors file, every entry checked against the file's size: a truncated or corrupt
+        /// file fails here with a <see cref="SafetensorsException"/> naming it, before any data is read.
+        /// </summary>
+        public static SafetensorsHeader ReadHeader(string path)
         {
             if (!File.Exists(path)) throw new SafetensorsException($"{path}: file not found");
-            byte[] bytes;
-            try { bytes = File.ReadAllBytes(path); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SafetensorsException($"{path}: cannot read: {e.Message}"); }
-            if (bytes.Length < 8) throw new SafetensorsException($"{path}: not a safetensors file: {bytes.Length} bytes, shorter than the 8-byte header length");
-            long headerLength = BitConverter.ToInt64(bytes, 0);
-            if (headerLength <= 0 || headerLength > MaxHeader || headerLength > bytes.Length - 8)
-                throw new SafetensorsException($"{path}: not a safetensors file or truncated: header length {headerLength}, file size {bytes.Length}");
-            JsonDocument header;
-            try { header = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength)); }
-            catch (JsonException e) { throw new SafetensorsException($"{path}: the header is not valid JSON ({e.Message})"); }
-            long dataStart = 8 + headerLength, dataLength = bytes.Length - dataStart;
-            var result = new OrderedDictionary<string, Tensor>();
-            using (header)
+            try
             {
-                if (header.RootElement.ValueKind != JsonValueKind.Object) throw new SafetensorsException($"{path}: the header is not a JSON object");
-                foreach (var entry in header.RootElement.EnumerateObject())
-                {
-                    if (entry.Name == "__metadata__") continue;
-                    result[entry.Name] = ReadTensor(path, entry, bytes, dataStart, dataLength);
-                }
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+                long fileLength = stream.Length;
+                if (fileLength < 8) throw new SafetensorsException($"{path}: not a safetensors file: {fileLength} bytes, shorter than the 8-byte header length");
+                var lengthBytes = new byte[8];
+                stream.ReadExactly(lengthBytes);
+                long headerLength = BitConverter.ToInt64(lengthBytes, 0);
+                if (headerLength <= 0 || headerLength > MaxHeader || headerLength > fileLength - 8)
+                    throw new SafetensorsException($"{path}: not a safetensors file or truncated: header length {headerLength}, file size {fileLength}");
+                var header = new byte[headerLength];
+                stream.ReadExactly(header);
+                return ParseHeader(path, header, 8 + headerLength, fileLength - 8 - headerLength);
             }
-            return result;
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SafetensorsException($"{path}: cannot read: {e.Message}"); }
         }
 
-        private static Tensor ReadTensor(string path, JsonProperty entry, byte[] bytes, long dataStart, long dataLength)
+        private static SafetensorsHeader ParseHeader(string path, byte[] header, long dataStart, long dataLength)
+        {
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(header); }
+            catch (JsonException e) { throw new SafetensorsException($"{path}: the header is not valid JSON ({e.Message})"); }
+            using (doc)
+            {
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SafetensorsException($"{path}: the header is not a JSON object");
+                var metadata = new Dictionary<string, string>();
+                var entries = new List<SafetensorsEntry>();
+                foreach (var entry in doc.RootElement.EnumerateObject())
+                {
+                    if (entry.Name != "__metadata__") { entries.Add(ReadEntry(path, entry, dataLength)); continue; }
+                    if (entry.Value.ValueKind != JsonValueKind.Object) throw new SafetensorsException($"{path}: __metadata__ is not a map of strings");
+                    foreach (var m in entry.Value.EnumerateObject())
+                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw new SafetensorsException($"{path}: __metadata__ '{m.Name}' is not a string");
+                }
+                return new SafetensorsHeader(metadata, entries, dataStart);
+            }
+        }
+
+        private static SafetensorsEntry ReadEntry(string path, JsonProperty entry, long dataLength)
         {
             var key = entry.Name;
             try
@@ -72,14 +96,30 @@ namespace DeepCoro.Runtime.IO
                     throw new SafetensorsException($"{path}: tensor '{key}' {dtypeName} [{string.Join(", ", shape)}] does not match its data offsets [{string.Join(", ", offsets)}]");
                 if (offsets[1] > dataLength)
                     throw new SafetensorsException($"{path}: truncated: tensor '{key}' ends at byte {offsets[1]} of the data but the file holds {dataLength}");
-                var tensor = empty(shape, dtype.Type);
-                if (count > 0) tensor.bytes = new Span<byte>(bytes, (int)(dataStart + offsets[0]), (int)(offsets[1] - offsets[0]));
-                return tensor;
+                return new SafetensorsEntry(key, dtypeName, dtype.Type, shape, offsets[0], offsets[1]);
             }
             catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
             {
                 throw new SafetensorsException($"{path}: tensor '{key}' has a malformed header entry (needs dtype, shape, data_offsets): {e.Message}");
             }
+        }
+
+        public static OrderedDictionary<string, Tensor> Load(string path)
+        {
+            var header = ReadHeader(path);
+            byte[] bytes;
+            try { bytes = File.ReadAllBytes(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SafetensorsException($"{path}: cannot read: {e.Message}"); }
+            if (bytes.Length < header.DataStart + header.Entries.Select(e => e.End).DefaultIfEmpty(0).Max())
+                throw new SafetensorsException($"{path}: the file changed while it was read");
+            var result = new OrderedDictionary<string, Tensor>();
+            foreach (var e in header.Entries)
+            {
+                var tensor = empty(e.Shape, e.Type);
+                if (e.End > e.Begin) tensor.bytes = new Span<byte>(bytes, (int)(header.DataStart + e.Begin), (int)(e.End - e.Begin));
+                result[e.Key] = tensor;
+            }
+            return result;
         }
 
         /// <summary>Writes tensors (any device) to <paramref name="path"/> through a temporary file and a rename.</summary>

@@ -40,34 +40,35 @@ namespace DeepCoro.Runtime.Training
             Safetensors.Save(path, tensors, meta);
         }
 
+        private static readonly string[] StateKeys = { "epochs_done", "step", "best", "best_epoch", "epochs_without_improvement" };
+
+        /// <summary>
+        /// Restores model, optimizer and RNG; a truncated or foreign file fails with one line naming it, before the
+        /// model is touched, and the tensors read are disposed whatever happens.
+        /// </summary>
         public static TrainingState Load(string path, nn.Module model, AdamOptimizer optimizer, string specJson)
         {
-            var meta = ReadMetadata(path);
+            var meta = Safetensors.ReadHeader(path).Metadata;
+            foreach (var k in StateKeys)
+                if (!meta.TryGetValue(k, out var v) || !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    throw new SafetensorsException($"{path}: not a training checkpoint (its metadata lacks a numeric '{k}')");
             if (meta.TryGetValue("spec", out var saved) && saved != specJson)
                 throw new SafetensorsException($"{path}: the checkpoint was written for another model spec; resume with the config it was trained with");
-            var tensors = Safetensors.Load(path);
-            var model_ = tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
-            StateDict.LoadStrict(model, model_, path);
             double D(string k) => double.Parse(meta[k], CultureInfo.InvariantCulture);
-            optimizer.Load(tensors, (long)D("step"), path);
-            random.set_rng_state(tensors["rng"]);
-            foreach (var t in tensors.Values) t.Dispose();
+            var tensors = Safetensors.Load(path);
+            try
+            {
+                var model_ = tensors.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
+                StateDict.LoadStrict(model, model_, path);
+                optimizer.Load(tensors, (long)D("step"), path);
+                if (!tensors.TryGetValue("rng", out var rng)) throw new SafetensorsException($"{path}: not a training checkpoint (no 'rng' tensor)");
+                random.set_rng_state(rng);
+            }
+            finally
+            {
+                foreach (var t in tensors.Values) t.Dispose();
+            }
             return new TrainingState((int)D("epochs_done"), (long)D("step"), D("best"), (int)D("best_epoch"), (int)D("epochs_without_improvement"));
-        }
-
-        /// <summary>The __metadata__ map of a safetensors file (the header only).</summary>
-        public static Dictionary<string, string> ReadMetadata(string path)
-        {
-            using var stream = File.OpenRead(path);
-            var len = new byte[8];
-            stream.ReadExactly(len);
-            var header = new byte[BitConverter.ToInt64(len, 0)];
-            stream.ReadExactly(header);
-            using var doc = System.Text.Json.JsonDocument.Parse(header);
-            var result = new Dictionary<string, string>();
-            if (doc.RootElement.TryGetProperty("__metadata__", out var m))
-                foreach (var p in m.EnumerateObject()) result[p.Name] = p.Value.GetString() ?? "";
-            return result;
         }
     }
 }

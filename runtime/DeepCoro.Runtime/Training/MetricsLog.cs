@@ -20,12 +20,27 @@ namespace DeepCoro.Runtime.Training
         {
             this.path = path;
             if (!File.Exists(path)) return;
-            var kept = File.ReadAllLines(path).Where(l =>
+            var lines = File.ReadAllLines(path);
+            var kept = new List<string>();
+            for (int i = 0; i < lines.Length; i++)
             {
-                using var doc = JsonDocument.Parse(l);
-                return doc.RootElement.GetProperty("epoch").GetInt32() <= epochsDone;
-            }).ToList();
+                int? epoch = EpochOf(lines[i]);
+                // a kill can cut the last line short (appends are not atomic); any other bad line is not ours
+                if (epoch is null && i == lines.Length - 1) break;
+                if (epoch is null) throw new InvalidDataException($"{path}:{i + 1}: not a metrics line of this trainer; move the file away to resume");
+                if (epoch <= epochsDone) kept.Add(lines[i]);
+            }
             IO.AtomicFile.WriteText(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
+        }
+
+        private static int? EpochOf(string line)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("epoch", out var e) && e.TryGetInt32(out var n) ? n : null;
+            }
+            catch (JsonException) { return null; }
         }
 
         public static string Line(int epoch, long step, IReadOnlyDictionary<string, double> metrics)

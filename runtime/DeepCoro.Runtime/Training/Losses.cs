@@ -1,5 +1,6 @@
 using System;
 using DeepCoro.Spec;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Training
@@ -9,10 +10,15 @@ namespace DeepCoro.Runtime.Training
 
     /// <summary>
     /// Per-sample losses of one head on the labelled samples only. logits [M, n], target [M] (regression value,
-    /// or class index as float); returns [M].
+    /// or class index as float); returns [M]. No implicit double -> Scalar temporaries (TorchSharp 0.107 lets a
+    /// garbage collection finalize one mid-call, see Blocks/Constants.cs): constants are static Scalars, a
+    /// configured exponent a Scalar disposed after its call.
     /// </summary>
     public static class Losses
     {
+        private static readonly Scalar One = 1.0.ToScalar();
+        private static readonly Scalar RmseEps = 1e-12.ToScalar();
+
         public static Tensor PerSample(HeadSpec head, Tensor logits, Tensor target, LossOptions options)
         {
             switch (head.Loss)
@@ -23,11 +29,8 @@ namespace DeepCoro.Runtime.Training
                 case LossKind.Mae:
                     return (Regression(logits) - target).abs();
                 case LossKind.Huber:
-                {
-                    var d = (Regression(logits) - target).abs();
-                    var delta = options.HuberDelta;
-                    return where(d < delta, 0.5 * d.square(), delta * (d - 0.5 * delta));
-                }
+                    // 0.5 d^2 below delta, delta (|d| - delta / 2) above, as the reference's huber
+                    return nn.functional.huber_loss(Regression(logits), target, options.HuberDelta, nn.Reduction.None);
                 case LossKind.Bce:
                     return nn.functional.binary_cross_entropy_with_logits(BinaryLogit(logits), target, reduction: nn.Reduction.None);
                 case LossKind.Ce:
@@ -41,7 +44,7 @@ namespace DeepCoro.Runtime.Training
 
         /// <summary>The mean over labelled samples; RMSE takes the root of the mean (as the reference's rmse loss).</summary>
         public static Tensor Reduce(HeadSpec head, Tensor perSample) =>
-            head.Loss == LossKind.Rmse ? (perSample.mean() + 1e-12).sqrt() : perSample.mean();
+            head.Loss == LossKind.Rmse ? perSample.mean().add(RmseEps).sqrt() : perSample.mean();
 
         /// <summary>Regression output [M, 1] -> [M].</summary>
         public static Tensor Regression(Tensor logits) => logits[.., 0];
@@ -60,12 +63,19 @@ namespace DeepCoro.Runtime.Training
                 var z = logits[.., 0];
                 var ce = nn.functional.binary_cross_entropy_with_logits(z, target, reduction: nn.Reduction.None);
                 var p = z.sigmoid();
-                var pt = p * target + (1 - p) * (1 - target);
-                return (1 - pt).pow(gamma) * ce;
+                var pt = p * target + p.neg().add(One) * target.neg().add(One);
+                return Modulate(pt, gamma) * ce;
             }
             var logp = ClassLogits(logits).log_softmax(1);
             var logpt = logp.gather(1, target.to(ScalarType.Int64).unsqueeze(1)).squeeze(1);
-            return (1 - logpt.exp()).pow(gamma) * -logpt;
+            return Modulate(logpt.exp(), gamma) * logpt.neg();
+        }
+
+        /// <summary>The focal factor (1 - p_t)^gamma.</summary>
+        private static Tensor Modulate(Tensor pt, double gamma)
+        {
+            using var g = gamma.ToScalar();
+            return pt.neg().add(One).pow(g);
         }
 
         /// <summary>Scores for metrics: regression values [M], binary P(positive) [M], multiclass probabilities [M, K].</summary>

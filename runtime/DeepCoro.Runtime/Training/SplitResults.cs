@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Spec;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Training
@@ -55,7 +56,9 @@ namespace DeepCoro.Runtime.Training
                 var perSample = Losses.PerSample(head, logits.index_select(0, index), target, lossOptions);
                 lossSum[h] += perSample.detach().sum().item<float>();
                 lossCount[h] += labelled.Length;
-                total = total + head.Weight * Losses.Reduce(head, perSample);
+                // a Scalar kept alive through its call (an implicit temporary can be finalized mid-call in TorchSharp 0.107)
+                using var weight = head.Weight.ToScalar();
+                total = total + Losses.Reduce(head, perSample).mul(weight);
             }
             for (int i = 0; i < batch.Size; i++)
                 rows.Add((batch.Studies[i], batch.Mask.Skip(i * (int)batch.Shape[1]).Take((int)batch.Shape[1]).Count(m => m), scores[i]));

@@ -119,7 +119,12 @@ namespace DeepCoro.Runtime.Training
                     {
                         var outputs = model.forward(Inputs(batch));
                         var total = train.Add(batch, outputs);
-                        if (total.requires_grad) (total / groupSize).backward();
+                        if (total.requires_grad)
+                        {
+                            // kept alive through the call: an implicit double -> Scalar can be finalized mid-call (TorchSharp 0.107)
+                            using var share = ((double)groupSize).ToScalar();
+                            total.div(share).backward();
+                        }
                         loss = total.item<float>();
                     }
                     batch.Release();
@@ -128,6 +133,7 @@ namespace DeepCoro.Runtime.Training
                     {
                         using (NewDisposeScope())
                         {
+                            // TorchSharp 0.107's clip is one native call taking doubles: no Scalar to keep alive
                             if (options.ClipNorm is { } clip) nn.utils.clip_grad_norm_(parameters, clip);
                             optimizer.Step(schedule.Factor(step));
                             optimizer.ZeroGrad();

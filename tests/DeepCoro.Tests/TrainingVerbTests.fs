@@ -346,6 +346,22 @@ let recoveryTests =
             Safetensors.Save(checkpoint, [ Collections.Generic.KeyValuePair("x", torch.zeros(1L)) ])
             resumeFails "not a training checkpoint"
         }
+        test "--resume refuses other training options; another --epochs resumes with a warning" {
+            let _, config = dataset 30 2 id
+            let run = Path.Combine(tempDir (), "run")
+            Expect.throws (fun () -> trainRun config run false (StopAfter 1) |> ignore) "killed after epoch 1"
+            let text = File.ReadAllText config
+            File.WriteAllText(config, text.Replace("batch_size: 16", "batch_size: 8").Replace("seed: 7", "seed: 8"))
+            let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run; "--resume" ]
+            Expect.equal code 1 err
+            for f in [ "training options differ from the checkpoint's"; "Data.BatchSize 16 -> 8"; "Train.Seed 7 -> 8" ] do
+                Expect.stringContains err f "the differences"
+            File.WriteAllText(config, text)
+            let code, out, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run; "--resume"; "--epochs"; "3" ]
+            Expect.equal code 0 err
+            Expect.stringContains out "planned for 2 epochs, now 3: the schedule's horizon changes" "the warning"
+            Expect.equal (File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length) 3 "epochs 1-3"
+        }
         test "Checkpoint.Load disposes what it read when the model does not match" {
             let _, config = dataset 30 1 id
             let run = Path.Combine(tempDir (), "run")
@@ -357,7 +373,8 @@ let recoveryTests =
             use optimizer = new AdamOptimizer(ParameterGroups.Of(other, model, options), options)
             let spec = Safetensors.ReadHeader(checkpoint).Metadata.["spec"]
             let before = DisposeScopeManager.Statistics.ThreadTotalLiveCount
-            Expect.throwsT<StateDictException> (fun () -> Checkpoint.Load(checkpoint, model, optimizer, spec) |> ignore) "another model"
+            let options = Safetensors.ReadHeader(checkpoint).Metadata.["options"]
+            Expect.throwsT<StateDictException> (fun () -> Checkpoint.Load(checkpoint, model, optimizer, spec, options) |> ignore) "another model"
             Expect.equal DisposeScopeManager.Statistics.ThreadTotalLiveCount before "live tensors"
         }
     ]

@@ -16,12 +16,13 @@ namespace DeepCoro.Runtime.Training
     /// <summary>
     /// One safetensors file written atomically after every epoch: model.* (the model's state_dict), optim.m.* and
     /// optim.v.* (the optimizer's moments), rng (the torch CPU generator state) and the
-    /// <see cref="TrainingState"/> plus the spec IR in the metadata. The data order needs no state: it is a
-    /// function of (seed, epoch).
+    /// <see cref="TrainingState"/>, the spec IR, the run's canonical options (<see cref="RunOptions"/>) and its
+    /// planned epochs in the metadata. The data order needs no state: it is a function of (seed, epoch); so is the
+    /// CUDA generator, reseeded every epoch (TorchSharp 0.107 cannot read its state).
     /// </summary>
     public static class Checkpoint
     {
-        public static void Save(string path, nn.Module model, AdamOptimizer optimizer, TrainingState state, string specJson)
+        public static void Save(string path, nn.Module model, AdamOptimizer optimizer, TrainingState state, string specJson, string options, int epochs)
         {
             var tensors = new List<KeyValuePair<string, Tensor>>();
             foreach (var (k, v) in StateDict.Of(model)) tensors.Add(new("model." + k, v));
@@ -36,6 +37,8 @@ namespace DeepCoro.Runtime.Training
                 ["best_epoch"] = state.BestEpoch.ToString(CultureInfo.InvariantCulture),
                 ["epochs_without_improvement"] = state.EpochsWithoutImprovement.ToString(CultureInfo.InvariantCulture),
                 ["spec"] = specJson,
+                ["options"] = options,
+                ["epochs"] = epochs.ToString(CultureInfo.InvariantCulture),
             };
             Safetensors.Save(path, tensors, meta);
         }
@@ -43,10 +46,11 @@ namespace DeepCoro.Runtime.Training
         private static readonly string[] StateKeys = { "epochs_done", "step", "best", "best_epoch", "epochs_without_improvement" };
 
         /// <summary>
-        /// Restores model, optimizer and RNG; a truncated or foreign file fails with one line naming it, before the
-        /// model is touched, and the tensors read are disposed whatever happens.
+        /// Restores model, optimizer and RNG; returns the state and the epochs the run was planned for. A truncated
+        /// or foreign file, or one trained with other options, fails with one line naming it before the model is
+        /// touched; the tensors read are disposed whatever happens.
         /// </summary>
-        public static TrainingState Load(string path, nn.Module model, AdamOptimizer optimizer, string specJson)
+        public static (TrainingState State, int Epochs) Load(string path, nn.Module model, AdamOptimizer optimizer, string specJson, string options)
         {
             var meta = Safetensors.ReadHeader(path).Metadata;
             foreach (var k in StateKeys)
@@ -54,6 +58,11 @@ namespace DeepCoro.Runtime.Training
                     throw new SafetensorsException($"{path}: not a training checkpoint (its metadata lacks a numeric '{k}')");
             if (meta.TryGetValue("spec", out var saved) && saved != specJson)
                 throw new SafetensorsException($"{path}: the checkpoint was written for another model spec; resume with the config it was trained with");
+            if (!meta.TryGetValue("options", out var savedOptions) || !meta.TryGetValue("epochs", out var savedEpochs))
+                throw new SafetensorsException($"{path}: the checkpoint does not record its training options (written by an older version); start a new run");
+            var differences = RunOptions.Differences(savedOptions, options);
+            if (differences.Count > 0)
+                throw new SafetensorsException($"{path}: the config's training options differ from the checkpoint's ({string.Join("; ", differences)}); resume with the options it was trained with (only --epochs may change)");
             double D(string k) => double.Parse(meta[k], CultureInfo.InvariantCulture);
             var tensors = Safetensors.Load(path);
             try
@@ -68,7 +77,8 @@ namespace DeepCoro.Runtime.Training
             {
                 foreach (var t in tensors.Values) t.Dispose();
             }
-            return new TrainingState((int)D("epochs_done"), (long)D("step"), D("best"), (int)D("best_epoch"), (int)D("epochs_without_improvement"));
+            return (new TrainingState((int)D("epochs_done"), (long)D("step"), D("best"), (int)D("best_epoch"), (int)D("epochs_without_improvement")),
+                int.Parse(savedEpochs, CultureInfo.InvariantCulture));
         }
     }
 }

@@ -70,6 +70,7 @@ namespace DeepCoro.Runtime.Training
         {
             this.observer = observer;
             var specJson = SpecJson.Write(spec);
+            var runOptions = RunOptions.Canonical(options, data.Options);
             if (!resume && File.Exists(files.Checkpoint))
                 throw new ArgumentException($"{files.Checkpoint}: the run directory already holds a checkpoint; pass --resume to continue it, or choose another --output");
             if (resume && !File.Exists(files.Checkpoint))
@@ -92,8 +93,10 @@ namespace DeepCoro.Runtime.Training
             var state = new TrainingState(0, 0, higher ? double.NegativeInfinity : double.PositiveInfinity, 0, 0);
             if (resume)
             {
-                state = Checkpoint.Load(files.Checkpoint, model, optimizer, specJson);
+                (state, int plannedEpochs) = Checkpoint.Load(files.Checkpoint, model, optimizer, specJson, runOptions);
                 observer.Note($"resuming {files.Directory} after epoch {state.EpochsDone} (step {state.Step})");
+                if (plannedEpochs != options.Epochs)
+                    observer.Note($"warning: the run was planned for {plannedEpochs} epochs, now {options.Epochs}: the schedule's horizon changes, so the learning rate no longer follows the curve the run started on");
             }
             Directory.CreateDirectory(files.Directory);
             AtomicFile.WriteText(files.Spec, specJson);
@@ -107,6 +110,8 @@ namespace DeepCoro.Runtime.Training
             for (int epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
             {
                 model.train();
+                // CUDA's generator state cannot be read in TorchSharp 0.107, so it is a function of (seed, epoch): a resume replays it
+                if (device.type == DeviceType.CUDA && cuda.is_available()) cuda.manual_seed_all(options.Seed * 1_000_003L + epoch);
                 var train = new SplitResults(spec.Heads, options.Loss);
                 clock.Restart();
                 int b = 0, seen = 0;
@@ -160,7 +165,7 @@ namespace DeepCoro.Runtime.Training
                 log.Append(epoch, step, metrics);
                 board.Scalars(epoch, metrics);
                 if (improved) SaveBest(model, epoch, value);
-                Checkpoint.Save(files.Checkpoint, model, optimizer, state, specJson);
+                Checkpoint.Save(files.Checkpoint, model, optimizer, state, specJson, runOptions, options.Epochs);
                 observer.EpochEnded(epoch, metrics, improved);
                 if (options.Patience is { } patience && state.EpochsWithoutImprovement >= patience && epoch < options.Epochs)
                 {

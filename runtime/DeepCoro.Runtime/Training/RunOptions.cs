@@ -1,0 +1,47 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using DeepCoro.Runtime.Data;
+
+namespace DeepCoro.Runtime.Training
+{
+    /// <summary>
+    /// The options that decide a run's result, flattened to sorted "Section.Key" -> JSON value pairs: everything in
+    /// <see cref="TrainOptions"/> but epochs and device, and the data options but the loader's prefetch and threads.
+    /// A checkpoint stores them so that --resume can refuse a config that would not continue the same run.
+    /// </summary>
+    public static class RunOptions
+    {
+        private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+
+        public static string Canonical(TrainOptions train, DataOptions data)
+        {
+            var flat = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            Flatten("Train", JsonSerializer.SerializeToNode(train with { Epochs = 0, Device = "" }, Json), flat);
+            Flatten("Data", JsonSerializer.SerializeToNode(data with { Prefetch = 0, ReadThreads = 0 }, Json), flat);
+            foreach (var k in new[] { "Train.Epochs", "Train.Device", "Data.Prefetch", "Data.ReadThreads" }) flat.Remove(k);
+            return JsonSerializer.Serialize(flat);
+        }
+
+        /// <summary>The options that differ, as "key saved -> current" (empty when none do).</summary>
+        public static IReadOnlyList<string> Differences(string saved, string current)
+        {
+            var a = JsonSerializer.Deserialize<SortedDictionary<string, string>>(saved) ?? new();
+            var b = JsonSerializer.Deserialize<SortedDictionary<string, string>>(current) ?? new();
+            return a.Keys.Union(b.Keys).OrderBy(k => k, StringComparer.Ordinal)
+                .Where(k => a.GetValueOrDefault(k) != b.GetValueOrDefault(k))
+                .Select(k => $"{k} {a.GetValueOrDefault(k) ?? "(none)"} -> {b.GetValueOrDefault(k) ?? "(none)"}")
+                .ToList();
+        }
+
+        private static void Flatten(string prefix, JsonNode? node, IDictionary<string, string> into)
+        {
+            if (node is JsonObject o)
+                foreach (var (k, v) in o) Flatten(prefix + "." + k, v, into);
+            else into[prefix] = node?.ToJsonString() ?? "null";
+        }
+    }
+}

@@ -378,3 +378,22 @@ let recoveryTests =
             Expect.equal DisposeScopeManager.Statistics.ThreadTotalLiveCount before "live tensors"
         }
     ]
+
+[<Tests>]
+let demoTests =
+    testList "demo verb" [
+        test "demo --out replaces only an empty folder or one it wrote; any other folder is refused, untouched" {
+            let out = Path.Combine(tempDir (), "demo")
+            let demo () = CliTests.deepcoro [ "demo"; "--out"; out; "--studies"; "30"; "--epochs"; "1" ]
+            let code, _, err = demo ()
+            Expect.equal code 0 err
+            let code, _, err = demo ()
+            Expect.equal code 0 (sprintf "a folder demo wrote is replaced: %s" err)
+            let mine = tempDir ()
+            File.WriteAllText(Path.Combine(mine, "thesis.tex"), "precious")
+            let code, _, err = CliTests.deepcoro [ "demo"; "--out"; mine; "--studies"; "30"; "--epochs"; "1" ]
+            Expect.equal code 1 err
+            Expect.stringContains err (sprintf "--out %s: the folder is not empty and was not written by demo" mine) "the message"
+            Expect.equal (File.ReadAllText(Path.Combine(mine, "thesis.tex"))) "precious" "the user's file survives"
+        }
+    ]

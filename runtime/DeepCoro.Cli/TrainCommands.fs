@@ -75,8 +75,22 @@ type SynthArgs =
             | Max_Videos _ -> "videos per study, at most (default 4)."
             | Epochs _ -> "training.epochs written into config.yaml (default 20)."
 
-/// The run directory remembers its config's path, so eval and predict need only --run.
-let private runConfigFile run = Path.Combine(run, "run_config.txt")
+/// The run's own copy of its config (relative paths made absolute), so eval and predict need only --run and still
+/// work when the original config has changed or the run was moved.
+let private runConfigFile run = Path.Combine(run, "config.yaml")
+
+/// Copies the config into a new run directory. A run that holds a checkpoint keeps its copy: --resume refuses
+/// other options, and a refused start must not replace the copy of the run it refused to touch.
+let private copyConfig (configPath: string) (run: string) =
+    let copy = runConfigFile run
+    if not (File.Exists(Path.Combine(run, "checkpoint.safetensors")) && File.Exists copy) then
+        let full = Path.GetFullPath configPath
+        // the sweep's merge with no parameters: the config with its path keys made absolute against its folder
+        let text =
+            Sweeps.SweepConfig(full, Path.GetDirectoryName full, File.ReadAllText full, Array.empty)
+                .Merge(Text.Json.Nodes.JsonObject(), sprintf "copied by `deepcoro train` from %s, relative paths made absolute" full)
+        Directory.CreateDirectory run |> ignore
+        AtomicFile.WriteText(copy, text)
 
 let private loadConfig (path: string) =
     let config = TrainConfig.load path
@@ -90,9 +104,8 @@ let train (configPath: string) (output: string option) (resume: bool) (epochs: i
     let run = output |> Option.defaultWith (fun () -> Path.Combine("runs", Path.GetFileNameWithoutExtension configPath))
     let data = Dataset.Open(config.Spec, config.Data, "train", "val")
     let trainer = Trainer(config.Spec, data, options, run)
-    let result = TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
-    AtomicFile.WriteText(runConfigFile run, Path.GetFullPath configPath)
-    result
+    copyConfig configPath run
+    TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
 
 let private describeRun (r: TrainResult) =
     printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue (if r.StoppedEarly then " (stopped early)" else "")
@@ -103,11 +116,13 @@ let runTrain (args: ParseResults<TrainArgs>) =
     let r = train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device)
     describeRun r
 
-/// The config and model of a run directory, with the given or best weights loaded.
+/// The config (the run's copy) and model (the run's model.ir.json) of a run directory, with the given or best
+/// weights loaded.
 let private openRun (run: string) (weights: string option) =
     let file = runConfigFile run
-    if not (File.Exists file) then fail (sprintf "%s: not a finished run directory (no %s); train one first" run (Path.GetFileName file))
-    let config = loadConfig ((File.ReadAllText file).Trim())
+    let ir = Path.Combine(run, "model.ir.json")
+    if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
+    let config = { loadConfig file with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
     let weights = weights |> Option.defaultValue (Path.Combine(run, "best.safetensors"))
     let model = new MilModel(config.Spec)
     let tensors = Safetensors.Load weights

@@ -263,7 +263,7 @@ let verbTests =
             let fromRun, fromPredict = predictions (Path.Combine(run, "predictions_val.csv")), predictions csv
             for KeyValue(id, p) in fromRun do close 1e-5 fromPredict.[id] p id
 
-            failsWith [ "eval"; "--run"; dir ] [ dir; "not a finished run directory" ]
+            failsWith [ "eval"; "--run"; dir ] [ dir; "not a run directory" ]
             failsWith [ "eval"; "--run"; run; "--split"; "dev" ] [ "--split dev: expected train, val or test" ]
             failsWith [ "eval"; "--run"; run; "--weights"; "/nonexistent/w.safetensors" ] [ "/nonexistent/w.safetensors: file not found" ]
             let bad = Path.Combine(dir, "bad.csv")
@@ -274,6 +274,22 @@ let verbTests =
             writeManifest bad header (fields |> Array.mapi (fun i f -> if i = 0 then Array.updateAt 2 "missing.npy" f else f))
             failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ Path.Combine(dir, "missing.npy"); "not found" ]
             Expect.isFalse (File.Exists failed) "no predictions file from a failed predict"
+        }
+        test "eval and predict use the run's own copy of the config: a moved run still evaluates after its config changed" {
+            let dir, config = dataset 30 1 id
+            let run = Path.Combine(tempDir (), "run")
+            let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run ]
+            Expect.equal code 0 err
+            let copy = File.ReadAllText(Path.Combine(run, "config.yaml"))
+            Expect.stringContains copy ("manifest: " + manifestOf dir) "the manifest path made absolute"
+            // the original config now describes another model, and the run lives elsewhere
+            File.WriteAllText(config, (File.ReadAllText config).Replace("abnormal: 1\n", "abnormal: 3\n"))
+            let moved = Path.Combine(tempDir (), "moved")
+            Directory.Move(run, moved)
+            let code, out, err = CliTests.deepcoro [ "eval"; "--run"; moved; "--split"; "val" ]
+            Expect.equal code 0 err
+            let metrics = Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(moved, "summary.json"))).RootElement.GetProperty "metrics"
+            Expect.stringContains out (metrics.GetProperty("val/cathEF_mse").GetDouble().ToString("0.0000", Globalization.CultureInfo.InvariantCulture)) "the run's numbers"
         }
     ]
 

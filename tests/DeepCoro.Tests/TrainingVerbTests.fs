@@ -144,6 +144,19 @@ let optimizationTests =
                 close 1e-5 (float (p.[0L].item<float32>())) e0 (sprintf "step %d, p[0]" (i + 1))
                 close 1e-5 (float (p.[1L].item<float32>())) e1 (sprintf "step %d, p[1]" (i + 1)))
         }
+        test "metrics.jsonl logs the base lr as lr and every group's as lr/<group>" {
+            let _, config =
+                dataset 30 1 (fun t ->
+                    t.Replace("name: cosine_with_warmup", "name: constant").Replace("head_lr: 0.003", "head_lr: {cathEF: 0.01}").Replace("attention_across_lr: 0.003", "attention_across_lr: 0.02"))
+            let run = Path.Combine(tempDir (), "run")
+            trainRun config run false silent |> ignore
+            let row = Text.Json.JsonDocument.Parse(File.ReadLines(Path.Combine(run, "metrics.jsonl")) |> Seq.head).RootElement
+            let lr key = row.GetProperty(key: string).GetDouble()
+            Expect.equal (lr "lr") 0.003 "optimizer.lr"
+            Expect.equal (lr "lr/head/cathEF") 0.01 "head_lr.cathEF"
+            Expect.equal (lr "lr/head/abnormal") 0.003 "abnormal falls back to lr"
+            Expect.equal (lr "lr/cls_across") 0.02 "attention_across_lr"
+        }
         test "RAdam trains a run end to end" {
             let _, config = dataset 30 2 (fun t -> t.Replace("name: adamw", "name: radam"))
             let r = trainRun config (Path.Combine(tempDir (), "run")) false silent

@@ -154,7 +154,10 @@ namespace DeepCoro.Runtime.Training
                 var metrics = new OrderedDictionary<string, double>();
                 foreach (var (k, v) in train.Metrics("train")) metrics[k] = v;
                 foreach (var (k, v) in val.Metrics("val")) metrics[k] = v;
-                metrics["lr"] = groups[0].Lr * schedule.Factor(Math.Max(0, step - 1));
+                // the rates of the epoch's last optimizer step: the base rate (optimizer.lr) and each group's own
+                double factor = schedule.Factor(Math.Max(0, step - 1));
+                metrics["lr"] = options.Optimizer.Lr * factor;
+                foreach (var g in groups) metrics["lr/" + g.Name.Replace(':', '/')] = g.Lr * factor;
                 metrics["train/studies_per_second"] = data.Studies.Train.Count / Math.Max(1e-9, trainSeconds);
 
                 double value = metrics.GetValueOrDefault(options.Monitor, double.NaN);

@@ -344,6 +344,8 @@ let badInputTests =
             (fun dir -> [ firstVideo dir; ".npy shape (4L, 16) is not a tuple of non-negative integers" ])
         case "a .npy cut inside its header" (fun dir _ -> File.WriteAllBytes(firstVideo dir, (File.ReadAllBytes(firstVideo dir)).[.. 8]))
             (fun dir -> [ firstVideo dir; "truncated .npy header" ])
+        case "a regression head with 3 outputs" (fun _ config -> rewrite config (fun t -> t.Replace("cathEF: 1\n", "cathEF: 3\n")))
+            (fun _ -> [ "head 'cathEF': a regression head with 3 outputs; the manifest has one label column per head" ])
         case "config error: misspelt key with line, column and suggestion" (fun _ config -> rewrite config (fun t -> t.Replace("batch_size: 16", "bach_size: 16")))
             (fun _ -> [ "config.yaml:"; "unknown key 'bach_size' in data"; "did you mean 'batch_size'?" ])
         case "config error: unknown monitor metric" (fun _ config -> rewrite config (fun t -> t.Replace("monitor: val/main_loss", "monitor: val/cathEF_r3")))

@@ -23,6 +23,7 @@ namespace DeepCoro.Runtime.Data
         /// <param name="required">splits that must hold at least one study (training needs train and val).</param>
         public static Dataset Open(ModelSpec spec, DataOptions options, params string[] required)
         {
+            CheckHeads(spec);
             var geometry = new Geometry(spec, options);
             var studies = Manifest.Read(options, spec.Heads, spec.ViewEmbedding?.Classes ?? 0);
             foreach (var split in required)
@@ -34,6 +35,17 @@ namespace DeepCoro.Runtime.Data
             geometry.Scan(studies.Train.Concat(studies.Val).Concat(studies.Test));
             var loader = new StudyLoader(geometry, options, spec.Heads.Count, spec.ViewEmbedding is { } v ? v.Classes : null);
             return new Dataset(options, studies, geometry, loader);
+        }
+
+        /// <summary>
+        /// Every head must be trainable from the manifest: it holds one label column per head, so a regression head
+        /// has one output (with more, only column 0 would ever meet a label).
+        /// </summary>
+        public static void CheckHeads(ModelSpec spec)
+        {
+            foreach (var h in spec.Heads)
+                if (h.Task == TaskKind.Regression && h.Outputs != 1)
+                    throw new DataException($"head '{h.Name}': a regression head with {h.Outputs} outputs; the manifest has one label column per head, so a regression head must have 1 output (use one head per target)");
         }
 
         /// <summary>

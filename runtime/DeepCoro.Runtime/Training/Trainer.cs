@@ -52,6 +52,7 @@ namespace DeepCoro.Runtime.Training
             this.options = options;
             files = new RunFiles(runDirectory);
             device = DeviceChoice.Parse(options.Device);
+            Dataset.CheckHeads(spec);
             CheckMonitor(spec, options.Monitor);
         }
 

@@ -426,3 +426,60 @@ let demoTests =
             Expect.equal (File.ReadAllText(Path.Combine(mine, "thesis.tex"))) "precious" "the user's file survives"
         }
     ]
+
+/// The steps of the scalar events in a run's TensorBoard files (TFRecord frames around Event protos).
+let private boardSteps (run: string) =
+    [ for file in Directory.GetFiles(Path.Combine(run, "tensorboard")) do
+          let bytes = File.ReadAllBytes file
+          let mutable at = 0
+          while at < bytes.Length do
+              let length = int (BitConverter.ToUInt64(bytes, at))
+              let data = bytes.[at + 12 .. at + 12 + length - 1]
+              at <- at + 16 + length
+              let mutable i, step, scalars = 0, 0L, false
+              let varint () =
+                  let mutable v, shift, go = 0UL, 0, true
+                  while go do
+                      let b = data.[i]
+                      i <- i + 1
+                      v <- v ||| (uint64 (b &&& 0x7Fuy) <<< shift)
+                      shift <- shift + 7
+                      go <- b &&& 0x80uy <> 0uy
+                  v
+              while i < data.Length do
+                  let key = int (varint ())
+                  match key &&& 7 with
+                  | 0 -> let v = varint () in if key >>> 3 = 2 then step <- int64 v
+                  | 1 -> i <- i + 8
+                  | _ ->
+                      let n = int (varint ())
+                      if key >>> 3 = 5 then scalars <- true
+                      i <- i + n
+              if scalars then yield step ]
+
+[<Tests>]
+let boardTests =
+    testList "training tensorboard" [
+        test "after --resume TensorBoard holds each kept epoch once, as metrics.jsonl" {
+            let _, config = dataset 30 3 id
+            let run = Path.Combine(tempDir (), "run")
+            let checkpoint = Path.Combine(run, "checkpoint.safetensors")
+            // killed after epoch 2 logged its metrics, with the checkpoint of epoch 1 the last one on disk
+            let backup = Path.Combine(tempDir (), "epoch1.safetensors")
+            let killer =
+                { new ITrainingObserver with
+                    member _.Started(_, _, _, _) = ()
+                    member _.Batch(_, _, _, _) = ()
+                    member _.Evaluating(_, _) = ()
+                    member _.EpochEnded(epoch, _, _) =
+                        if epoch = 1 then File.Copy(checkpoint, backup)
+                        else raise (OperationCanceledException "killed")
+                    member _.Note(_) = () }
+            Expect.throws (fun () -> trainRun config run false killer |> ignore) "killed after epoch 2"
+            File.Copy(backup, checkpoint, true)
+            Expect.equal (boardSteps run) [ 1L; 2L ] "before the resume"
+            trainRun config run true silent |> ignore
+            Expect.equal (boardSteps run |> List.sort) [ 1L; 2L; 3L ] "each epoch once"
+            Expect.equal (File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length) 3 "metrics.jsonl agrees"
+        }
+    ]

@@ -16,6 +16,9 @@ namespace DeepCoro.Runtime.Training
     {
         private readonly string path;
 
+        /// <summary>The rows kept from an earlier run of this directory (null as NaN), for TensorBoard to replay.</summary>
+        public IReadOnlyList<(int Epoch, Dictionary<string, double> Metrics)> Kept { get; } = new List<(int, Dictionary<string, double>)>();
+
         public MetricsLog(string path, int epochsDone)
         {
             this.path = path;
@@ -30,7 +33,18 @@ namespace DeepCoro.Runtime.Training
                 if (epoch is null) throw new InvalidDataException($"{path}:{i + 1}: not a metrics line of this trainer; move the file away to resume");
                 if (epoch <= epochsDone) kept.Add(lines[i]);
             }
+            Kept = kept.Select(Row).ToList();
             IO.AtomicFile.WriteText(path, kept.Count == 0 ? "" : string.Join("\n", kept) + "\n");
+        }
+
+        private static (int, Dictionary<string, double>) Row(string line)
+        {
+            using var doc = JsonDocument.Parse(line);
+            var metrics = new Dictionary<string, double>();
+            foreach (var p in doc.RootElement.EnumerateObject())
+                if (p.Name is not ("epoch" or "step"))
+                    metrics[p.Name] = p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : double.NaN;
+            return (doc.RootElement.GetProperty("epoch").GetInt32(), metrics);
         }
 
         private static int? EpochOf(string line)

@@ -102,7 +102,11 @@ namespace DeepCoro.Runtime.Training
             Directory.CreateDirectory(files.Directory);
             AtomicFile.WriteText(files.Spec, specJson);
             var log = new MetricsLog(files.MetricsLog, state.EpochsDone);
+            // TensorBoard shows what metrics.jsonl keeps: the old event files go, the kept epochs are written anew
+            if (Directory.Exists(files.TensorBoard))
+                foreach (var old in Directory.GetFiles(files.TensorBoard, "events.out.tfevents.*")) File.Delete(old);
             using var board = new TensorBoardWriter(files.TensorBoard);
+            foreach (var (keptEpoch, keptMetrics) in log.Kept) board.Scalars(keptEpoch, keptMetrics);
             var parameters = model.parameters().Where(p => p.requires_grad).ToList();
 
             observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);

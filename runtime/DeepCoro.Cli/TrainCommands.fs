@@ -108,7 +108,10 @@ let train (configPath: string) (output: string option) (resume: bool) (epochs: i
     TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
 
 let private describeRun (r: TrainResult) =
-    printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue (if r.StoppedEarly then " (stopped early)" else "")
+    let stopped = if r.StoppedEarly then " (stopped early)" else ""
+    if r.BestEpoch = 0 then
+        printfn "no epoch improved %s (NaN in every epoch, or never past min_delta); best.safetensors holds the last epoch's weights%s" r.Monitor stopped
+    else printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue stopped
     TrainDisplay.printMetrics r.Metrics
     printfn "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv, summary.json" (Path.GetFullPath r.RunDirectory)
 

@@ -157,6 +157,18 @@ let optimizationTests =
             Expect.equal (lr "lr/head/abnormal") 0.003 "abnormal falls back to lr"
             Expect.equal (lr "lr/cls_across") 0.02 "attention_across_lr"
         }
+        test "a monitored metric NaN in every epoch: train says no epoch improved" {
+            let dir, config = dataset 30 2 (fun t -> t.Replace("monitor: val/main_loss", "monitor: val/cathEF_mse"))
+            let header, fields = rows dir
+            for f in fields do if f.[1] = "val" then f.[3] <- ""
+            writeManifest (manifestOf dir) header fields
+            let run = Path.Combine(tempDir (), "run")
+            let code, out, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run ]
+            Expect.equal code 0 err
+            Expect.stringContains out "no epoch improved val/cathEF_mse" "the summary line"
+            Expect.isFalse (out.Contains "best epoch 0") "no epoch 0"
+            Expect.stringContains (File.ReadAllText(Path.Combine(run, "summary.json"))) "\"best_epoch\": null" "summary.json"
+        }
         test "RAdam trains a run end to end" {
             let _, config = dataset 30 2 (fun t -> t.Replace("name: adamw", "name: radam"))
             let r = trainRun config (Path.Combine(tempDir (), "run")) false silent

@@ -254,7 +254,7 @@ namespace DeepCoro.Runtime.Training
             string F(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
             var sb = new StringBuilder("{\n");
             sb.Append($"  \"epochs_run\": {r.EpochsRun},\n  \"stopped_early\": {(r.StoppedEarly ? "true" : "false")},\n");
-            sb.Append($"  \"best_epoch\": {r.BestEpoch},\n  \"monitor\": {System.Text.Json.JsonSerializer.Serialize(r.Monitor)},\n  \"best_value\": {F(r.BestValue)},\n");
+            sb.Append($"  \"best_epoch\": {(r.BestEpoch == 0 ? "null" : r.BestEpoch)},\n  \"monitor\": {System.Text.Json.JsonSerializer.Serialize(r.Monitor)},\n  \"best_value\": {F(r.BestValue)},\n");
             sb.Append("  \"metrics\": {").Append(string.Join(",", r.Metrics.Select(kv => $"\n    {System.Text.Json.JsonSerializer.Serialize(kv.Key)}: {F(kv.Value)}"))).Append("\n  }\n}\n");
             AtomicFile.WriteText(files.Summary, sb.ToString());
         }

@@ -251,8 +251,13 @@ let parse (path: string) (text: string) : TrainConfig =
         | "lr_step_period" -> set (r.Float(key, v)) (fun x -> stepPeriod <- x)
         | "factor" -> set (r.Float(key, v)) (fun x -> factor <- x)
         | "num_warmup_percent" ->
-            // the reference writes a fraction (0.1); a value above 1 is read as percent
-            set (r.Float(key, v)) (fun x -> if x < 0.0 || x > 100.0 then r.Error(v, sprintf "%s: expected a share in [0, 1] (or percent), got %g" key x) else warmup <- (if x > 1.0 then x / 100.0 else x))
+            // the reference writes a share (0.1); a value above 1 is read as percent; exactly 1 is a share (the
+            // whole run warms up), which someone meaning 1 % is warned about
+            set (r.Float(key, v)) (fun x ->
+                if x < 0.0 || x > 100.0 then r.Error(v, sprintf "%s: expected a share in [0, 1] (or percent), got %g" key x)
+                else
+                    if x = 1.0 then r.Warn(v, sprintf "%s: 1 is read as a share: the whole run is warmup; write 0.01 for 1 %%" key)
+                    warmup <- (if x > 1.0 then x / 100.0 else x))
         | "warm_restart_period" -> set (r.Float(key, v)) (fun x -> restartPeriod <- x)
         | "warm_restart_tmult" -> set (r.Positive(key, v)) (fun x -> restartMult <- x)
         | "num_hard_restarts_cycles" -> set (r.Float(key, v)) (fun x -> cycles <- x)

@@ -320,6 +320,18 @@ let badInputTests =
             Expect.equal (c.Data.Tokens.GetValueOrDefault()) 393 "L"
             Expect.equal (c.Train.Optimizer.AttentionLr.GetValueOrDefault()) 3e-3 "attention_lr"
         }
+        test "num_warmup_percent: a share, above 1 percent, and 1 (all warmup) warned about" {
+            let _, config = dataset 30 1 id
+            let warmup (value: string) =
+                let c = DeepCoro.Cli.TrainConfig.parse config ((File.ReadAllText config).Replace("num_warmup_percent: 0.1", "num_warmup_percent: " + value))
+                c.Train.Schedule.WarmupFraction, c.Warnings |> List.filter (fun w -> w.Contains "num_warmup_percent")
+            Expect.equal (warmup "0.1") (0.1, []) "a share"
+            Expect.equal (warmup "10") (0.1, []) "percent"
+            let share, warnings = warmup "1"
+            Expect.equal share 1.0 "1 is a share"
+            Expect.equal warnings.Length 1 "warned"
+            Expect.stringContains warnings.Head "write 0.01 for 1 %" "the warning"
+        }
         case "missing embedding file" (fun dir _ -> File.Delete(firstVideo dir)) (fun dir -> [ firstVideo dir; "not found" ])
         case "wrong embedding dim" (fun dir _ -> writeNpy (firstVideo dir) (Array.zeroCreate (4 * 8)) [| 4L; 8L |]) (fun dir -> [ firstVideo dir; "embedding dim 8, the model's is 16" ])
         case "wrong token count" (fun dir _ -> writeNpy (firstVideo dir) (Array.zeroCreate (5 * 16)) [| 5L; 16L |]) (fun dir -> [ firstVideo dir; "5 tokens, expected L = 4" ])

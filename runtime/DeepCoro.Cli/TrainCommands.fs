@@ -46,6 +46,7 @@ type PredictArgs =
     | [<Mandatory>] Manifest of path: string
     | [<Mandatory>] Out of path: string
     | Weights of path: string
+    | Root of dir: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -54,6 +55,7 @@ type PredictArgs =
             | Manifest _ -> "manifest to predict for (same columns as the training manifest; labels may be empty)."
             | Out _ -> "predictions CSV to write."
             | Weights _ -> "weights (default RUN/best.safetensors)."
+            | Root _ -> "folder the manifest's relative paths resolve against (default the manifest's folder)."
 
 type SynthArgs =
     | [<Mandatory>] Out of dir: string
@@ -146,7 +148,8 @@ let runEval (args: ParseResults<EvalArgs>) =
 let runPredict (args: ParseResults<PredictArgs>) =
     let config, model, device = openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
     use model = model
-    let data = Dataset.Open(config.Spec, config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest)))
+    let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
+    let data = Dataset.Open(config.Spec, config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root))
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
     results.WritePredictions(args.GetResult PredictArgs.Out)

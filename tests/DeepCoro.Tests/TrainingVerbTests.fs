@@ -316,6 +316,22 @@ let verbTests =
             let metrics = Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(moved, "summary.json"))).RootElement.GetProperty "metrics"
             Expect.stringContains out (metrics.GetProperty("val/cathEF_mse").GetDouble().ToString("0.0000", Globalization.CultureInfo.InvariantCulture)) "the run's numbers"
         }
+        test "predict resolves a new manifest's relative paths against its own folder, or --root" {
+            let dir, config = dataset 30 1 (fun t -> t.Replace("  tokens: 4", "  root: .\n  tokens: 4"))
+            let run = Path.Combine(tempDir (), "run")
+            let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run ]
+            Expect.equal code 0 err
+            // the data moves: the training root no longer holds the embeddings
+            let moved = Path.Combine(tempDir (), "moved")
+            Directory.Move(dir, moved)
+            let csv = Path.Combine(tempDir (), "p.csv")
+            let code, _, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; manifestOf moved; "--out"; csv ]
+            Expect.equal code 0 err
+            let elsewhere = Path.Combine(tempDir (), "m.csv")
+            File.Copy(manifestOf moved, elsewhere)
+            let code, _, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; elsewhere; "--root"; moved; "--out"; csv ]
+            Expect.equal code 0 err
+        }
     ]
 
 [<Tests>]

@@ -37,7 +37,10 @@ namespace DeepCoro.Runtime.Data
         /// <summary>Threads reading files for one batch.</summary>
         public int ReadThreads { get; init; } = 2;
 
-        /// <summary>The same options on another manifest (predict reads a new one with the training config's columns).</summary>
-        public DataOptions WithManifest(string manifest) => this with { Manifest = manifest };
+        /// <summary>
+        /// The same options on another manifest (predict reads a new one with the training config's columns); its
+        /// relative paths resolve against <paramref name="root"/>, or with null its own folder, never the training root.
+        /// </summary>
+        public DataOptions WithManifest(string manifest, string? root) => this with { Manifest = manifest, Root = root };
     }
 }

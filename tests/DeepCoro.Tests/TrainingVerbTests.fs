@@ -511,3 +511,56 @@ let boardTests =
             Expect.equal (File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length) 3 "metrics.jsonl agrees"
         }
     ]
+
+[<Tests>]
+let stepTests =
+    testList "training step" [
+        test "TrainStep (train's and bench's step): weighted label-masked losses over the group, clipped, one AdamW step" {
+            let _, config = dataset 20 1 id
+            let c, data = openData config "train"
+            let studies = data.Studies.Train |> Seq.take 3 |> Seq.map (fun s -> Pick(s, [| 0 |])) |> Array.ofSeq
+            let built = data.Loader.Build studies
+            // study 0 has no cathEF label: only studies 1 and 2 enter that head's mean
+            let labels = Array.copy built.Labels
+            labels.[0] <- nan
+            labels.[1 * 2 + 1] <- 1.0
+            let batch = StudyBatch(built.Studies, built.X, built.Shape, built.Mask, built.ViewIds, labels, built.Heads)
+            torch.random.manual_seed 3L |> ignore
+            use model = new MilModel(c.Spec)
+            model.eval()   // no dropout: the reference pass sees the same outputs
+            let lr, clip, eps = 0.01, 0.05, 1.0
+            let options = OptimizerOptions(Lr = lr, WeightDecay = 0.0, HeadLr = Collections.Generic.Dictionary(), Eps = eps)
+            use optimizer = new AdamOptimizer(ParameterGroups.Of(c.Spec, model, options), options)
+            let parameters = model.parameters() |> Seq.filter (fun p -> p.requires_grad) |> Array.ofSeq
+            // the reference: 30 * mse(cathEF, studies 1-2) + 1 * bce(abnormal, all), halved for a group of 2, by hand
+            let expectedGrads =
+                use _ = torch.NewDisposeScope()
+                let out = model.forward(Trainer.Inputs(batch, torch.CPU))
+                let y (h: int) (i: int) = float32 labels.[i * 2 + h]
+                let ef: torch.Tensor = out.["cathEF"].select(1, 0L).index_select(0, torch.tensor([| 1L; 2L |]))
+                let mse = (ef - torch.tensor([| y 0 1; y 0 2 |])).square().mean()
+                let z: torch.Tensor = out.["abnormal"].select(1, 0L)
+                let bce = torch.nn.functional.binary_cross_entropy_with_logits(z, torch.tensor([| y 1 0; y 1 1; y 1 2 |]))
+                ((mse * 30.0 + bce) / 2.0).backward()
+                let grads = parameters |> Array.map (fun p -> p.grad.clone().DetachFromDisposeScope())
+                optimizer.ZeroGrad()
+                grads
+            let before = parameters |> Array.map (fun p -> p.detach().clone())
+            let step = TrainStep(model, optimizer, Nullable clip, torch.CPU)
+            step.Accumulate(batch, SplitResults(c.Spec.Heads, LossOptions()), 2) |> ignore
+            for (p, g) in Array.zip parameters expectedGrads do
+                let d = (p.grad - g).abs().max().item<float32>()
+                Expect.isLessThanOrEqual (float d) 1e-5 "gradient"
+            step.Update 1.0
+            // the clipped gradient, then AdamW's first step: p - lr g / (|g| + eps) (bias corrections cancel)
+            let norm = expectedGrads |> Array.sumBy (fun g -> float (g.square().sum().item<float32>())) |> sqrt
+            Expect.isGreaterThan norm clip "the gradient is clipped"
+            for ((p, g), p0) in Array.zip (Array.zip parameters expectedGrads) before do
+                use gc = g * (clip / norm)
+                use expected = p0 - gc / (gc.abs() + eps) * lr
+                let d = (p.detach() - expected).abs().max().item<float32>()
+                Expect.isLessThanOrEqual (float d) 1e-6 "parameter after the step"
+                Expect.equal (p.grad.abs().max().item<float32>()) 0.0f "zeroed gradient"
+            for g in expectedGrads do g.Dispose()
+        }
+    ]

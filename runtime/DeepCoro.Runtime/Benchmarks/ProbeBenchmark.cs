@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using DeepCoro.Runtime.Blocks;
+using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Model;
 using DeepCoro.Runtime.Training;
 using DeepCoro.Spec;
@@ -20,9 +21,10 @@ namespace DeepCoro.Runtime.Benchmarks
         double TrainStepMs, double EvalMs, double ReadFloorMs, double PeakRssMb, double StepExtraMb);
 
     /// <summary>
-    /// Times a probe on synthetic inputs: one training step as `train` runs it (forward, the heads' losses,
-    /// backward, the AdamW step over the reference's parameter groups) and
-    /// one no-grad forward, against the time of one full read of the input (the memory-bandwidth floor).
+    /// Times a probe on synthetic inputs: one training step as `train` runs it (<see cref="TrainStep"/>: the batch
+    /// to the device, forward, the heads' weighted label-masked losses, backward, clipping, the AdamW step over the
+    /// reference's parameter groups with the default training options) and one no-grad forward, against the time of
+    /// one full read of the input (the memory-bandwidth floor). On CUDA each timed call ends with a synchronize.
     /// </summary>
     public static class ProbeBenchmark
     {
@@ -34,57 +36,76 @@ namespace DeepCoro.Runtime.Benchmarks
             manual_seed(o.Seed);
             using var model = new MilModel(spec, kernel);
             model.to(o.Device);
-            using var x = randn(new long[] { o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim }, device: o.Device);
+            var shape = new long[] { o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim };
+            var values = new float[o.Batch * o.Videos * o.Tokens * spec.EmbeddingDim];
+            using (var r = randn(shape)) r.data<float>().CopyTo(values, 0);
             long n = o.Videos;
             // One padded video in the first study, as the reference bench.
-            using var mask = tensor(Enumerable.Range(0, o.Batch * o.Videos).Select(i => !(n > 1 && i == n - 1)).ToArray(), new long[] { o.Batch, n }, device: o.Device);
-            var targets = spec.Heads.ToDictionary(h => h.Name, h => Target(h, o.Batch, o.Device));
-            var optimizerOptions = new OptimizerOptions();
-            using var optimizer = new AdamOptimizer(ParameterGroups.Of(spec, model, optimizerOptions), optimizerOptions);
-            var lossOptions = new LossOptions();
+            var maskValues = Enumerable.Range(0, o.Batch * o.Videos).Select(i => !(n > 1 && i == n - 1)).ToArray();
+            var batch = new StudyBatch(Studies(spec, o.Batch), values, shape, maskValues, null, Labels(spec, o.Batch), spec.Heads.Count);
+            using var x = tensor(values, shape, device: o.Device);
+            using var mask = tensor(maskValues, new long[] { o.Batch, n }, device: o.Device);
+            var training = new TrainOptions();
+            using var optimizer = new AdamOptimizer(ParameterGroups.Of(spec, model, training.Optimizer), training.Optimizer);
+            var step = new TrainStep(model, optimizer, training.ClipNorm, o.Device);
+            bool cuda = o.Device.type == DeviceType.CUDA;
 
-            double readFloor = Median(o, () => { using var s = x.sum(); s.item<float>(); });
+            double readFloor = Median(o, cuda, () => { using var s = x.sum(); s.item<float>(); });
 
             model.train();
             long before = Rss.CurrentBytes();
             Rss.ResetPeak();
-            double train = Median(o, () =>
+            double train = Median(o, cuda, () =>
             {
-                using var scope = NewDisposeScope();
-                var outputs = model.forward(new ModelInput(x, mask));
-                var loss = spec.Heads.Select(h => Losses.Reduce(h, Losses.PerSample(h, outputs[h.Name], targets[h.Name], lossOptions))).Aggregate((a, b) => a + b);
-                optimizer.ZeroGrad();
-                loss.backward();
-                optimizer.Step(1.0);
+                step.Accumulate(batch, new SplitResults(spec.Heads, training.Loss), 1);
+                step.Update(1.0);
             });
             long peak = Rss.PeakBytes();
 
             model.eval();
-            double eval = Median(o, () =>
+            double eval = Median(o, cuda, () =>
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 var outputs = model.forward(new ModelInput(x, mask));
                 outputs.Values.First().sum().item<float>();
             });
-            foreach (var t in targets.Values) t.Dispose();
             return new BenchResult(kernel, o.Device.ToString(), get_num_threads(), o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim,
                 train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0);
         }
 
-        /// <summary>A target per study as the training losses take it: a value, or a class index as float.</summary>
-        private static Tensor Target(HeadSpec head, int batch, Device device) => head.Task == TaskKind.Regression
-            ? randn(new long[] { batch }, device: device)
-            : randint(0, head.Task == TaskKind.Binary ? 2 : head.Outputs, new long[] { batch }, device: device).to(ScalarType.Float32);
+        private static Study[] Studies(ModelSpec spec, int batch) =>
+            Enumerable.Range(0, batch).Select(i => new Study { Id = $"s{i}", Split = "train", Videos = new List<VideoRef>(), Labels = new double[spec.Heads.Count] }).ToArray();
 
-        private static double Median(BenchOptions o, Action step)
+        /// <summary>Labels [B, heads] as the loader gives them: a value, or a class index; every label present.</summary>
+        private static double[] Labels(ModelSpec spec, int batch)
+        {
+            var labels = new double[batch * spec.Heads.Count];
+            for (int h = 0; h < spec.Heads.Count; h++)
+            {
+                using var t = Target(spec.Heads[h], batch).to(ScalarType.Float64);
+                var column = t.data<double>().ToArray();
+                for (int i = 0; i < batch; i++) labels[i * spec.Heads.Count + h] = column[i];
+            }
+            return labels;
+        }
+
+        /// <summary>A target per study as the training losses take it: a value, or a class index.</summary>
+        private static Tensor Target(HeadSpec head, int batch) => head.Task == TaskKind.Regression
+            ? randn(new long[] { batch })
+            : randint(0, head.Task == TaskKind.Binary ? 2 : head.Outputs, new long[] { batch }).to(ScalarType.Float32);
+
+        private static double Median(BenchOptions o, bool cuda, Action step)
         {
             for (int i = 0; i < o.Warmup; i++) step();
+            if (cuda) torch.cuda.synchronize();
             var times = new List<double>();
             for (int i = 0; i < o.Steps; i++)
             {
                 var sw = Stopwatch.StartNew();
                 step();
+                // queued kernels belong to the step they came from
+                if (cuda) torch.cuda.synchronize();
                 times.Add(sw.Elapsed.TotalMilliseconds);
             }
             times.Sort();

@@ -107,7 +107,7 @@ namespace DeepCoro.Runtime.Training
                 foreach (var old in Directory.GetFiles(files.TensorBoard, "events.out.tfevents.*")) File.Delete(old);
             using var board = new TensorBoardWriter(files.TensorBoard);
             foreach (var (keptEpoch, keptMetrics) in log.Kept) board.Scalars(keptEpoch, keptMetrics);
-            var parameters = model.parameters().Where(p => p.requires_grad).ToList();
+            var trainStep = new TrainStep(model, optimizer, options.ClipNorm, device);
 
             observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);
             bool stoppedEarly = false;
@@ -124,30 +124,12 @@ namespace DeepCoro.Runtime.Training
                 foreach (var batch in data.Pass(data.Studies.Train, true, options.Seed, epoch - 1, cancel))
                 {
                     int groupStart = b / accum * accum, groupSize = Math.Min(accum, batches - groupStart);
-                    double loss;
-                    using (NewDisposeScope())
-                    {
-                        var outputs = model.forward(Inputs(batch));
-                        var total = train.Add(batch, outputs);
-                        if (total.requires_grad)
-                        {
-                            // kept alive through the call: an implicit double -> Scalar can be finalized mid-call (TorchSharp 0.107)
-                            using var share = ((double)groupSize).ToScalar();
-                            total.div(share).backward();
-                        }
-                        loss = total.item<float>();
-                    }
+                    double loss = trainStep.Accumulate(batch, train, groupSize);
                     batch.Release();
                     seen += batch.Size;
                     if (b + 1 == groupStart + groupSize)
                     {
-                        using (NewDisposeScope())
-                        {
-                            // TorchSharp 0.107's clip is one native call taking doubles: no Scalar to keep alive
-                            if (options.ClipNorm is { } clip) nn.utils.clip_grad_norm_(parameters, clip);
-                            optimizer.Step(schedule.Factor(step));
-                            optimizer.ZeroGrad();
-                        }
+                        trainStep.Update(schedule.Factor(step));
                         step++;
                     }
                     b++;
@@ -233,8 +215,6 @@ namespace DeepCoro.Runtime.Training
                 }
             return results;
         }
-
-        private ModelInput Inputs(StudyBatch batch) => Inputs(batch, device);
 
         /// <summary>
         /// Tensors of a batch on the device: x, the video mask and, with a view embedding, the view ids. On the CPU x

@@ -41,7 +41,7 @@ namespace DeepCoro.Runtime.Model
                 register_parameter(nameof(cls_token), cls_token);
                 register_module(nameof(cls_attention), cls_attention);
                 register_module(nameof(cls_norm), cls_norm);
-                pool = new ClsTokenPool(() => get_parameter(nameof(cls_token)), cls_attention, cls_norm, numHeads, NormPlacement.Post, dropout, kernel);
+                pool = new ClsTokenPool(() => get_parameter(nameof(cls_token))!, cls_attention, cls_norm, numHeads, NormPlacement.Post, dropout, kernel);
             }
             else pool = new MeanPool();
             fc1 = ModelParts.Linear(inputDim, HiddenWidth);

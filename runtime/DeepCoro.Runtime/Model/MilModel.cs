@@ -93,7 +93,7 @@ namespace DeepCoro.Runtime.Model
                     if (tokenKeys.Add(o.TokenKey)) register_parameter(o.TokenKey, ModelParts.ClsToken(width));
                     // Looked up at each call: Module.to(device or dtype) replaces registered parameters.
                     var tokenKey = o.TokenKey;
-                    var pool = new ClsTokenPool(() => get_parameter(tokenKey),
+                    var pool = new ClsTokenPool(() => get_parameter(tokenKey)!,
                         Shared(o.AttentionKey, () => new AttentionWeights(o.AttentionKey, width)),
                         Shared(o.NormKey, () => ModelParts.Norm(width)),
                         o.AttentionHeads, o.Norm, o.Dropout, kernel);

@@ -22,7 +22,7 @@ let cli args = sprintf "run --project runtime/DeepCoro.Cli -c Release -- %s" arg
 
 let targets =
     [ "build", [ "build DeepCoroDsl.sln -c Release" ]
-      "test", [ "build DeepCoroDsl.sln -c Release"; "run --project tests/DeepCoro.Tests -c Release --no-build -- --no-spinner" ]
+      "test", [ "build DeepCoroDsl.sln -c Release"; "run --project tests/DeepCoro.Tests -c Release --no-build -- --no-spinner --colours 0" ]
       "demo", [ cli "demo" ]
       "bench", [ cli "bench" ]
       "infer",

@@ -13,12 +13,12 @@ namespace DeepCoro.Runtime.Data
         public static List<Pick[]> Make(IReadOnlyList<Study> studies, DataOptions options, bool training, int seed, int epoch)
         {
             var order = Enumerable.Range(0, studies.Count).ToArray();
-            if (training) new Random(Mix(seed, epoch, -1)).Shuffle(order);
+            if (training) new Random(Seeding.Mix(seed, epoch, -1)).Shuffle(order);
             var batches = new List<Pick[]>();
             for (int start = 0; start < order.Length; start += options.BatchSize)
             {
                 var batch = order.Skip(start).Take(options.BatchSize)
-                    .Select(i => new Pick(studies[i], Videos(studies[i], options, training, Mix(seed, epoch, i)))).ToArray();
+                    .Select(i => new Pick(studies[i], Videos(studies[i], options, training, Seeding.Mix(seed, epoch, i)))).ToArray();
                 batches.Add(batch);
             }
             return batches;
@@ -34,14 +34,6 @@ namespace DeepCoro.Runtime.Data
             var chosen = all.Take(k).ToArray();
             Array.Sort(chosen);
             return chosen;
-        }
-
-        /// <summary>A well-spread 31-bit seed from a run seed, an epoch and an index (HashCode is randomised per process, so not that).</summary>
-        public static int Mix(int seed, int epoch, int index)
-        {
-            ulong h = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)epoch * 0xC2B2AE3D27D4EB4FUL ^ (ulong)(uint)index * 0x165667B19E3779F9UL;
-            h ^= h >> 31; h *= 0xBF58476D1CE4E5B9UL; h ^= h >> 29;
-            return (int)(h & 0x7FFFFFFF);
         }
     }
 }

@@ -36,7 +36,7 @@ namespace DeepCoro.Runtime.Data
             int d = o.Dim, l = o.Tokens;
             float[] Direction()
             {
-                var v = Enumerable.Range(0, d).Select(_ => (float)Gaussian(rng)).ToArray();
+                var v = Enumerable.Range(0, d).Select(_ => (float)Seeding.Gaussian(rng)).ToArray();
                 var norm = (float)Math.Sqrt(v.Sum(x => x * x));
                 return v.Select(x => x / norm).ToArray();
             }
@@ -47,7 +47,7 @@ namespace DeepCoro.Runtime.Data
             for (int s = 0; s < o.Studies; s++)
             {
                 var id = $"study{s:D5}";
-                double z1 = Gaussian(rng), z2 = Gaussian(rng);
+                double z1 = Seeding.Gaussian(rng), z2 = Seeding.Gaussian(rng);
                 var split = rng.NextDouble() switch { < 0.7 => "train", < 0.85 => "val", _ => "test" };
                 string ef = rng.NextDouble() < o.MissingFraction ? "" : (0.55 + 0.1 * z1).ToString("0.#####", CultureInfo.InvariantCulture);
                 string abnormal = rng.NextDouble() < o.MissingFraction ? "" : (z2 > 0 ? "1" : "0");
@@ -58,7 +58,7 @@ namespace DeepCoro.Runtime.Data
                 Directory.CreateDirectory(Path.Combine(directory, "embeddings", id));
                 for (int v = 0; v < videos; v++)
                 {
-                    for (int i = 0; i < data.Length; i++) data[i] = (float)Gaussian(rng);
+                    for (int i = 0; i < data.Length; i++) data[i] = (float)Seeding.Gaussian(rng);
                     if (relevant[v])
                     {
                         for (int t = 0; t < l; t++) for (int k = 0; k < d; k++) data[t * d + k] += 2 * marker[k];
@@ -73,8 +73,5 @@ namespace DeepCoro.Runtime.Data
             }
             IO.AtomicFile.WriteText(Path.Combine(directory, Manifest), manifest.ToString());
         }
-
-        private static double Gaussian(Random rng) =>
-            Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
     }
 }

@@ -48,7 +48,7 @@ namespace DeepCoro.Runtime.Sweeps
         {
             var done = earlier.Where(o => o.Loss is not null).ToList();
             if (done.Count < InitialTrials || dims == 0)
-                return Suggesters.SampleAll(parameters, new Random(Suggesters.Mix(seed, index, 1)));
+                return Suggesters.SampleAll(parameters, new Random(Seeding.Mix(seed, index, 1)));
 
             var inputs = new List<double[]>();
             var targets = new List<double>();
@@ -58,7 +58,7 @@ namespace DeepCoro.Runtime.Sweeps
             var gp = new GaussianProcess(inputs, targets);
             var best = done.Min(o => o.Loss!.Value);
 
-            var rng = new Random(Suggesters.Mix(seed, index, 2));
+            var rng = new Random(Seeding.Mix(seed, index, 2));
             var candidates = new List<JsonObject>();
             for (int i = 0; i < PriorCandidates; i++) candidates.Add(Suggesters.SampleAll(parameters, rng));
             foreach (var centre in done.OrderBy(o => o.Loss!.Value).Take(LocalCentres))
@@ -86,7 +86,7 @@ namespace DeepCoro.Runtime.Sweeps
                 else
                 {
                     p.Encode(centre[p.Name], u);
-                    var z = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+                    var z = Seeding.Gaussian(rng);
                     o[p.Name] = p.FromUnit(u[0] + 0.08 * z);
                 }
             }

@@ -25,16 +25,6 @@ namespace DeepCoro.Runtime.Sweeps
             _ => new BayesSuggester(sweep.Parameters, seed),
         };
 
-        /// <summary>A seed for (sweep seed, trial, purpose) that does not depend on anything else.</summary>
-        public static int Mix(int seed, int index, int purpose)
-        {
-            unchecked
-            {
-                ulong x = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)index * 0xBF58476D1CE4E5B9UL ^ (ulong)(uint)purpose * 0x94D049BB133111EBUL;
-                x ^= x >> 31; x *= 0xD6E8FEB86659FD93UL; x ^= x >> 32;
-                return (int)(x & 0x7FFFFFFF);
-            }
-        }
 
         public static JsonObject SampleAll(IReadOnlyList<SweepParameter> parameters, Random rng)
         {
@@ -83,6 +73,6 @@ namespace DeepCoro.Runtime.Sweeps
         public int? Size => null;
 
         public JsonObject Suggest(int index, IReadOnlyList<Observation> earlier) =>
-            Suggesters.SampleAll(parameters, new Random(Suggesters.Mix(seed, index, 1)));
+            Suggesters.SampleAll(parameters, new Random(Seeding.Mix(seed, index, 1)));
     }
 }

@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using DeepCoro.Spec;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace DeepCoro.Yaml
+{
+    /// <summary>
+    /// Reads one YAML file with located diagnostics: every problem is collected as <c>file:line:column: message</c>
+    /// (positions from the node at fault) so that a reader reports all of them at once instead of stopping at the first.
+    /// Typed reads return null after reporting; the caller keeps the file's own keys, defaults and checks.
+    /// </summary>
+    public class YamlDocumentReader
+    {
+        public YamlDocumentReader(string file, YamlWording? wording = null)
+        {
+            File = file;
+            Wording = wording ?? new YamlWording();
+        }
+
+        /// <summary>The file name messages start with.</summary>
+        public string File { get; }
+        public YamlWording Wording { get; }
+        public List<YamlDiagnostic> Errors { get; } = new List<YamlDiagnostic>();
+        public List<YamlDiagnostic> Warnings { get; } = new List<YamlDiagnostic>();
+
+        /// <summary>The root of the first document, or null with the error reported (empty text, invalid YAML; a key
+        /// repeated in a map is invalid YAML here: "not valid YAML: Duplicate key x" at the second one).</summary>
+        public YamlNode? Load(string text, string emptyMessage)
+        {
+            try
+            {
+                var stream = new YamlStream();
+                stream.Load(new StringReader(text));
+                if (stream.Documents.Count > 0) return stream.Documents[0].RootNode;
+                Error(1, 1, DiagnosticCodes.Malformed, emptyMessage);
+            }
+            catch (YamlException e)
+            {
+                Error((int)e.Start.Line, (int)e.Start.Column, DiagnosticCodes.Malformed, "not valid YAML: " + e.Message);
+            }
+            return null;
+        }
+
+        public void Error(int line, int column, string code, string message) =>
+            Errors.Add(new YamlDiagnostic(File, line, column, code, Severity.Error, message));
+
+        public void Error(YamlNode node, string code, string message) => Error((int)node.Start.Line, (int)node.Start.Column, code, message);
+
+        /// <summary>A value the format does not accept.</summary>
+        public void Error(YamlNode node, string message) => Error(node, DiagnosticCodes.InvalidValue, message);
+
+        public void Warn(YamlNode node, string message) =>
+            Warnings.Add(new YamlDiagnostic(File, (int)node.Start.Line, (int)node.Start.Column, "", Severity.Warning, message));
+
+        /// <summary>An unknown key, with the closest known one.</summary>
+        public void Unknown(YamlNode keyNode, string key, string where, IEnumerable<string> known) =>
+            Error(keyNode, DiagnosticCodes.UnknownField, $"unknown key '{key}' in {where}: {Suggestions.Hint(key, known)}");
+
+        /// <summary>The map's entries with name keys; other keys are reported. Null when the node is not a map.</summary>
+        public YamlMap? Map(YamlNode node, string what)
+        {
+            if (node is not YamlMappingNode m)
+            {
+                Error(node, DiagnosticCodes.Malformed, Wording.Expected(what, "a map", node));
+                return null;
+            }
+            var entries = new List<YamlEntry>();
+            foreach (var kv in m.Children)
+            {
+                if (kv.Key is YamlScalarNode k) entries.Add(new YamlEntry(k.Value ?? "", kv.Key, kv.Value));
+                else Error(kv.Key, DiagnosticCodes.Malformed, $"{what}: a key must be a plain name");
+            }
+            return new YamlMap(this, m, what, entries);
+        }
+
+        public string? String(YamlNode node, string what)
+        {
+            if (node is YamlScalarNode s && !(Wording.EmptyStringIsMissing && string.IsNullOrEmpty(s.Value))) return s.Value ?? "";
+            Error(node, DiagnosticCodes.Malformed, Wording.Expected(what, Wording.StringName, node));
+            return null;
+        }
+
+        public int? Int(YamlNode node, string what) => Typed<int>(node, what, "an integer", YamlScalars.TryInt);
+        public double? Float(YamlNode node, string what) => Typed<double>(node, what, "a number", YamlScalars.TryFloat);
+        public bool? Bool(YamlNode node, string what) => Typed<bool>(node, what, "true or false", YamlScalars.TryBool);
+
+        private delegate bool TryParse<T>(string text, out T value);
+
+        private T? Typed<T>(YamlNode node, string what, string expected, TryParse<T> parse) where T : struct
+        {
+            string? text;
+            if (Wording.PlainScalarsOnly) text = node is YamlScalarNode { Style: ScalarStyle.Plain } s ? s.Value ?? "" : null;
+            else if ((text = String(node, what)) is null) return null;   // not a scalar: String reported it
+            if (text is not null && parse(text, out var value)) return value;
+            Error(node, DiagnosticCodes.Malformed, Wording.Expected(what, expected, node));
+            return null;
+        }
+
+        /// <summary>One of named choices (in the order messages list them); an unknown name is reported with the closest one.</summary>
+        public bool TryChoice<T>(YamlNode node, string what, IEnumerable<KeyValuePair<string, T>> choices, out T value)
+        {
+            value = default!;
+            var v = String(node, what);
+            if (v is null) return false;
+            var wanted = Wording.ChoicesIgnoreCase ? v.ToLowerInvariant() : v;
+            var all = choices.ToList();
+            foreach (var c in all)
+                if (c.Key == wanted) { value = c.Value; return true; }
+            var names = all.Select(c => c.Key).ToList();
+            Error(node, DiagnosticCodes.InvalidValue, $"{what}: '{v}' is not one of {string.Join(", ", names)}; {Suggestions.Hint(v, names)}");
+            return false;
+        }
+    }
+}

@@ -12,20 +12,15 @@
 module DeepCoro.Dsl.DeepCoroConfig
 
 open System
-open System.Globalization
 open System.IO
 open DeepCoro.Spec
 open DeepCoro.Dsl.Dsl
+open DeepCoro.Yaml
 open YamlDotNet.Core
 open YamlDotNet.RepresentationModel
 
 /// One finding about a config file, located in it. Findings of the spec validator keep its code (DC0003 ...) at the head of the message.
-type ConfigDiagnostic =
-    { File: string; Line: int; Column: int; Code: string; Severity: Severity; Message: string }
-
-    override d.ToString() =
-        let sev = if d.Severity = Severity.Warning then "warning: " else ""
-        sprintf "%s:%d:%d: %s%s" d.File d.Line d.Column sev d.Message
+type ConfigDiagnostic = YamlDiagnostic
 
 /// A config that cannot be imported: every error, each as `file:line:column: message`.
 type ConfigError(diagnostics: ConfigDiagnostic list) =
@@ -116,19 +111,6 @@ let modelNameOf (source: string) =
     let name = words |> Array.map (fun w -> string (Char.ToUpperInvariant w.[0]) + w.Substring 1) |> String.concat ""
     if name = "" then "Model" elif Char.IsLetter name.[0] then name else "Model" + name
 
-type private Ctx(file: string) =
-    let errors = ResizeArray<ConfigDiagnostic>()
-    let warnings = ResizeArray<ConfigDiagnostic>()
-    member _.File = file
-    member _.Errors = errors
-    member _.Warnings = warnings
-    member _.At(line: int, column: int, code, message) =
-        errors.Add { File = file; Line = line; Column = column; Code = code; Severity = Severity.Error; Message = message }
-    member c.Error(node: YamlNode, code, message) = c.At(int node.Start.Line, int node.Start.Column, code, message)
-    member _.Warn(node: YamlNode, message) =
-        warnings.Add
-            { File = file; Line = int node.Start.Line; Column = int node.Start.Column; Code = ""; Severity = Severity.Warning; Message = message }
-
 let private describeNode (node: YamlNode) =
     match node with
     | :? YamlScalarNode as s when s.Style = ScalarStyle.Plain -> sprintf "'%s'" s.Value
@@ -137,60 +119,25 @@ let private describeNode (node: YamlNode) =
     | :? YamlSequenceNode -> "a list"
     | _ -> "an alias"
 
-let private plain (node: YamlNode) =
-    match node with
-    | :? YamlScalarNode as s when s.Style = ScalarStyle.Plain -> Some s.Value
-    | _ -> None
+/// This format's phrasing: numbers and booleans unquoted, "expected X but found Y".
+let private wording =
+    YamlWording(PlainScalarsOnly = true, Expected = fun what expected found -> sprintf "%s: expected %s but found %s" what expected (describeNode found))
 
-let private readInt (c: Ctx) key (node: YamlNode) =
-    match plain node with
-    | Some v ->
-        match Int32.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) with
-        | true, i -> Some i
-        | _ -> c.Error(node, DiagnosticCodes.Malformed, sprintf "%s: expected an integer but found %s" key (describeNode node)); None
-    | None -> c.Error(node, DiagnosticCodes.Malformed, sprintf "%s: expected an integer but found %s" key (describeNode node)); None
+type private Ctx = YamlDocumentReader
 
-let private readFloat (c: Ctx) key (node: YamlNode) =
-    let fail () = c.Error(node, DiagnosticCodes.Malformed, sprintf "%s: expected a number but found %s" key (describeNode node)); None
-    match plain node with
-    | Some v ->
-        match Double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture) with
-        | true, f when not (Double.IsNaN f || Double.IsInfinity f) -> Some f
-        | _ -> fail ()
-    | None -> fail ()
-
-let private readBool (c: Ctx) key (node: YamlNode) =
-    match plain node |> Option.map (fun v -> v.ToLowerInvariant()) with
-    | Some "true" -> Some true
-    | Some "false" -> Some false
-    | _ -> c.Error(node, DiagnosticCodes.Malformed, sprintf "%s: expected true or false but found %s" key (describeNode node)); None
-
-let private readString (c: Ctx) key (node: YamlNode) =
-    match node with
-    | :? YamlScalarNode as s -> Some s.Value
-    | _ -> c.Error(node, DiagnosticCodes.Malformed, sprintf "%s: expected a string but found %s" key (describeNode node)); None
+let private readInt (c: Ctx) key node = c.Int(node, key) |> Option.ofNullable
+let private readFloat (c: Ctx) key node = c.Float(node, key) |> Option.ofNullable
+let private readBool (c: Ctx) key node = c.Bool(node, key) |> Option.ofNullable
+let private readString (c: Ctx) key node = c.String(node, key) |> Option.ofObj
 
 let private readChoice (c: Ctx) key (choices: (string * 'T) list) (node: YamlNode) =
-    readString c key node
-    |> Option.bind (fun v ->
-        match List.tryFind (fun (n, _) -> n = v) choices with
-        | Some(_, x) -> Some x
-        | None ->
-            let names = List.map fst choices
-            c.Error(node, DiagnosticCodes.InvalidValue,
-                    sprintf "%s: '%s' is not one of %s; %s" key v (String.concat ", " names) (Suggestions.Hint(v, names)))
-            None)
+    match c.TryChoice(node, key, choices |> List.map Collections.Generic.KeyValuePair) with
+    | true, x -> Some x
+    | _ -> None
 
 /// The entries of a map, keys as strings, in file order.
-let private entries (c: Ctx) key (node: YamlNode) : (string * YamlNode * YamlNode) list option =
-    match node with
-    | :? YamlMappingNode as m ->
-        [ for kv in m.Children do
-              match kv.Key with
-              | :? YamlScalarNode as k -> yield (k.Value, kv.Key, kv.Value)
-              | other -> c.Error(other, DiagnosticCodes.Malformed, sprintf "%s: a key must be a plain name" key) ]
-        |> Some
-    | _ -> c.Error(node, DiagnosticCodes.Malformed, sprintf "%s: expected a map but found %s" key (describeNode node)); None
+let private entries (c: Ctx) key (node: YamlNode) : YamlEntry list option =
+    c.Map(node, key) |> Option.ofObj |> Option.map (fun m -> List.ofSeq m.Entries)
 
 /// Where a validator finding (IR path) stands in the config: the value at fault, or the head's name.
 let private locate (valueNode: string -> YamlNode option) (headKeys: YamlNode list) (fallback: YamlNode) (path: string) =
@@ -211,23 +158,19 @@ let private locate (valueNode: string -> YamlNode option) (headKeys: YamlNode li
 
 let rec private importNode (c: Ctx) (modelName: string) (defaultRank: int option) (root: YamlNode) : ModelSpec option =
     let before = c.Errors.Count
-    let rootEntries = entries c "the config" root |> Option.defaultValue []
+    let rootMap = c.Map(root, "the config") |> Option.ofObj
     let section, sectionName =
-        match rootEntries |> List.tryFind (fun (k, _, _) -> k = "model_config") with
-        | Some(_, _, v) -> v, "model_config"
-        | None -> root, "the model config"
-    let items = if obj.ReferenceEquals(section, root) then rootEntries else entries c "model_config" section |> Option.defaultValue []
-    if c.Errors.Count > before then None else importSection c modelName defaultRank section sectionName items
+        match rootMap |> Option.bind (fun m -> m.Find "model_config" |> Option.ofNullable) with
+        | Some e -> c.Map(e.Value, "model_config") |> Option.ofObj, "model_config"
+        | None -> rootMap, "the model config"
+    match section with
+    | Some m when c.Errors.Count = before -> importSection c modelName defaultRank m sectionName
+    | _ -> None
 
-and private importSection c modelName defaultRank section sectionName items =
-    // unknown and repeated keys
-    let seen = Collections.Generic.Dictionary<string, YamlNode * YamlNode>()
-    for (k, kn, v) in items do
-        if not (List.contains k modelKeys) then
-            c.Error(kn, DiagnosticCodes.UnknownField, sprintf "unknown key '%s' in %s: %s" k sectionName (Suggestions.Hint(k, modelKeys)))
-        elif seen.ContainsKey k then c.Error(kn, DiagnosticCodes.Malformed, sprintf "key '%s' is given twice in %s" k sectionName)
-        else seen.[k] <- (kn, v)
-    let value k = match seen.TryGetValue k with | true, (_, v) -> Some v | _ -> None
+and private importSection c modelName defaultRank (items: YamlMap) sectionName =
+    let section = items.Node :> YamlNode
+    let known = items.Known(modelKeys, sectionName)
+    let value k = known |> Seq.tryFind (fun e -> e.Key = k) |> Option.map (fun e -> e.Value)
     let opt k reader dflt = match value k with | Some v -> reader c k v | None -> Some dflt
     let required k reader =
         match value k with
@@ -240,7 +183,7 @@ and private importSection c modelName defaultRank section sectionName items =
         | Some v ->
             let es = entries c "head_structure" v |> Option.defaultValue []
             if es.IsEmpty && (v :? YamlMappingNode) then c.Error(v, DiagnosticCodes.NoHeads, "head_structure: at least one head is needed, e.g. { cathEF: 1 }")
-            es |> List.choose (fun (name, kn, n) -> readInt c (sprintf "head_structure.%s" name) n |> Option.map (fun o -> name, kn, o))
+            es |> List.choose (fun e -> readInt c (sprintf "head_structure.%s" e.Key) e.Value |> Option.map (fun o -> e.Key, e.KeyNode, o))
         | None -> c.Error(section, DiagnosticCodes.Malformed, sprintf "missing required key 'head_structure' in %s" sectionName); []
     let headNames = headEntries |> List.map (fun (n, _, _) -> n)
     /// A per-head map (head_task, loss_structure, head_weights): head name -> value.
@@ -249,11 +192,11 @@ and private importSection c modelName defaultRank section sectionName items =
         | None -> Map.empty
         | Some v ->
             entries c key v |> Option.defaultValue []
-            |> List.choose (fun (name, kn, node) ->
-                if not (List.contains name headNames) then
-                    c.Error(kn, DiagnosticCodes.InvalidValue, sprintf "%s: '%s' is not a head of head_structure; %s" key name (Suggestions.Hint(name, headNames)))
+            |> List.choose (fun e ->
+                if not (List.contains e.Key headNames) then
+                    c.Error(e.KeyNode, DiagnosticCodes.InvalidValue, sprintf "%s: '%s' is not a head of head_structure; %s" key e.Key (Suggestions.Hint(e.Key, headNames)))
                     None
-                else reader (sprintf "%s.%s" key name) node |> Option.map (fun x -> name, x))
+                else reader (sprintf "%s.%s" key e.Key) e.Value |> Option.map (fun x -> e.Key, x))
             |> Map.ofList
     let tasks = perHead "head_task" (fun k n -> readChoice c k taskNames n)
     let losses = perHead "loss_structure" (fun k n -> readChoice c k lossNames n)
@@ -326,24 +269,14 @@ and private importSection c modelName defaultRank section sectionName items =
                 let line, col = int node.Start.Line, int node.Start.Column
                 if reported.Add((d.Code, line, col, d.Message)) then
                     // the validator's code leads its message: "DC0003: 6 attention heads do not divide ..."
-                    let diag = { File = c.File; Line = line; Column = col; Code = d.Code; Severity = d.Severity; Message = sprintf "%s: %s" d.Code d.Message }
+                    let diag = ConfigDiagnostic(c.File, line, col, d.Code, d.Severity, sprintf "%s: %s" d.Code d.Message)
                     if d.Severity = Severity.Error then c.Errors.Add diag else c.Warnings.Add diag
             if c.Errors.Count > 0 then None else Some spec
         | _ -> None
 
 let private run (fileName: string) (modelName: string) (defaultRank: int option) (text: string) : ImportResult =
-    let c = Ctx(fileName)
-    let root =
-        try
-            let stream = YamlStream()
-            stream.Load(new StringReader(text))
-            if stream.Documents.Count = 0 then
-                c.At(1, 1, DiagnosticCodes.Malformed, "the config is empty")
-                None
-            else Some stream.Documents.[0].RootNode
-        with :? YamlException as e ->
-            c.At(int e.Start.Line, int e.Start.Column, DiagnosticCodes.Malformed, sprintf "not valid YAML: %s" e.Message)
-            None
+    let c = Ctx(fileName, wording)
+    let root = c.Load(text, "the config is empty") |> Option.ofObj
     let spec = root |> Option.bind (importNode c modelName defaultRank)
     match spec with
     | Some s when c.Errors.Count = 0 -> { Spec = s; Warnings = List.ofSeq c.Warnings }

@@ -8,20 +8,25 @@ open System
 open System.IO
 open YamlDotNet.RepresentationModel
 open DeepCoro.Spec
+open DeepCoro.Yaml
 open DeepCoro.Dsl
 open DeepCoro.Runtime.Sweeps
 
+/// The `model:` path of a trial config, unless it has model_config or is not a map; a file that does not read as
+/// YAML gets None too, so that the import below reports it with its line and column.
 let private modelPath (text: string) =
-    let stream = YamlStream()
-    stream.Load(new StringReader(text))
-    match stream.Documents |> Seq.tryHead |> Option.map (fun d -> d.RootNode) with
-    | Some(:? YamlMappingNode as root) ->
-        let has k = root.Children.ContainsKey(YamlScalarNode k)
-        if has "model_config" then None
+    let r = YamlDocumentReader("")
+    match r.Load(text, "") with
+    | :? YamlMappingNode as root ->
+        let m = r.Map(root, "")
+        if m.Find("model_config").HasValue then None
         else
-            match root.Children.TryGetValue(YamlScalarNode "model") with
-            | true, (:? YamlScalarNode as s) -> Some s.Value
-            | _ -> None
+            match Option.ofNullable (m.Find "model") with
+            | Some e ->
+                match e.Value with
+                | :? YamlScalarNode as s -> Some s.Value
+                | _ -> None
+            | None -> None
     | _ -> None
 
 type Validator() =

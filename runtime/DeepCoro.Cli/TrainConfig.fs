@@ -6,11 +6,10 @@ module DeepCoro.Cli.TrainConfig
 
 open System
 open System.Collections.Generic
-open System.Globalization
 open System.IO
-open YamlDotNet.Core
 open YamlDotNet.RepresentationModel
 open DeepCoro.Spec
+open DeepCoro.Yaml
 open DeepCoro.Dsl
 open DeepCoro.Dsl.DeepCoroConfig
 open DeepCoro.Runtime.Data
@@ -38,56 +37,35 @@ let private ignoredReferenceKeys =
       "model_name"; "project"; "entity"; "tag"; "name"; "wandb_project"; "wandb_entity"; "pipeline_project"; "use_wandb"
       "video_freeze_ratio"; "frames"; "num_workers"; "pretrained"; "base_checkpoint_path"; "run_mode"; "output_dir" ]
 
+/// This format's phrasing: "expected a number, got 'x'"; values may be quoted; choices ignore case.
+let private wording =
+    YamlWording(
+        StringName = "a single value", ChoicesIgnoreCase = true,
+        Expected =
+            fun what expected found ->
+                match found with
+                | _ when expected = "a map" -> sprintf "%s: expected a map" what
+                | :? YamlScalarNode as s -> sprintf "%s: expected %s, got '%s'" what expected s.Value
+                | _ -> sprintf "%s: expected a single value" what)
+
+/// The shared reader with Option results, and this format's own checks.
 type private Reader(file: string) =
-    let errors = ResizeArray<ConfigDiagnostic>()
-    let warnings = ResizeArray<string>()
-    member _.Errors = errors
-    member _.Warnings = warnings
-    member _.Error(node: YamlNode, message: string) =
-        errors.Add { File = file; Line = int node.Start.Line; Column = int node.Start.Column; Code = DiagnosticCodes.InvalidValue; Severity = Severity.Error; Message = message }
-    member r.Warn(node: YamlNode, message: string) =
-        warnings.Add(sprintf "%s:%d:%d: warning: %s" file node.Start.Line node.Start.Column message)
-    member r.Scalar(key: string, node: YamlNode) =
-        match node with
-        | :? YamlScalarNode as s -> Some s.Value
-        | _ -> r.Error(node, sprintf "%s: expected a single value" key); None
-    member r.Float(key, node: YamlNode) =
-        r.Scalar(key, node) |> Option.bind (fun v ->
-            match Double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture) with
-            | true, f when Double.IsFinite f -> Some f
-            | _ -> r.Error(node, sprintf "%s: expected a number, got '%s'" key v); None)
-    member r.Int(key, node: YamlNode) =
-        r.Scalar(key, node) |> Option.bind (fun v ->
-            match Int32.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture) with
-            | true, i -> Some i
-            | _ -> r.Error(node, sprintf "%s: expected an integer, got '%s'" key v); None)
+    inherit YamlDocumentReader(file, wording)
+    member r.Scalar(key: string, node: YamlNode) = r.String(node, key) |> Option.ofObj
+    member r.Float(key: string, node: YamlNode) = r.Float(node, key) |> Option.ofNullable
+    member r.Int(key: string, node: YamlNode) = r.Int(node, key) |> Option.ofNullable
     member r.Positive(key, node: YamlNode) =
         r.Int(key, node) |> Option.bind (fun i -> if i >= 1 then Some i else r.Error(node, sprintf "%s: must be at least 1, got %d" key i); None)
-    member r.Bool(key, node: YamlNode) =
-        r.Scalar(key, node) |> Option.bind (fun v ->
-            match v.ToLowerInvariant() with
-            | "true" -> Some true
-            | "false" -> Some false
-            | _ -> r.Error(node, sprintf "%s: expected true or false, got '%s'" key v); None)
-    member r.Choice(key, choices: (string * 'T) list, node: YamlNode) =
-        r.Scalar(key, node) |> Option.bind (fun v ->
-            match choices |> List.tryFind (fun (n, _) -> n = v.ToLowerInvariant()) with
-            | Some(_, x) -> Some x
-            | None ->
-                let names = List.map fst choices
-                r.Error(node, sprintf "%s: '%s' is not one of %s; %s" key v (String.concat ", " names) (Suggestions.Hint(v, names))); None)
-    /// The entries of a map, with unknown and repeated keys reported against the known list.
+    member r.Bool(key: string, node: YamlNode) = r.Bool(node, key) |> Option.ofNullable
+    member r.Choice(key: string, choices: (string * 'T) list, node: YamlNode) =
+        match r.TryChoice(node, key, choices |> List.map KeyValuePair) with
+        | true, x -> Some x
+        | _ -> None
+    /// The entries of a map; given a known list, unknown keys are reported and left out.
     member r.Map(key: string, node: YamlNode, known: string list) : (string * YamlNode * YamlNode) list =
-        match node with
-        | :? YamlMappingNode as m ->
-            let seen = HashSet<string>()
-            [ for kv in m.Children do
-                  let k = (kv.Key :?> YamlScalarNode).Value
-                  if not (seen.Add k) then r.Error(kv.Key, sprintf "key '%s' is given twice in %s" k key)
-                  elif not known.IsEmpty && not (List.contains k known) then
-                      r.Error(kv.Key, sprintf "unknown key '%s' in %s: %s" k key (Suggestions.Hint(k, known)))
-                  else yield k, kv.Key, kv.Value ]
-        | _ -> r.Error(node, sprintf "%s: expected a map" key); []
+        match r.Map(node, key) with
+        | null -> []
+        | m -> (if known.IsEmpty then m.Entries else m.Known(known)) |> Seq.map (fun e -> e.Key, e.KeyNode, e.Value) |> List.ofSeq
     /// A head -> value map, or one value for every head.
     member r.PerHead(key: string, node: YamlNode, heads: string list, read: string * YamlNode -> 'T option) : Map<string, 'T> =
         match node with
@@ -132,14 +110,9 @@ let parse (path: string) (text: string) : TrainConfig =
     let file = Path.GetFileName path
     let dir = Path.GetDirectoryName(Path.GetFullPath path)
     let r = Reader(file)
-    let root =
-        try
-            let s = YamlStream()
-            s.Load(new StringReader(text))
-            if s.Documents.Count = 0 then None else Some s.Documents.[0].RootNode
-        with :? YamlException as e ->
-            raise (ConfigError [ { File = file; Line = int e.Start.Line; Column = int e.Start.Column; Code = DiagnosticCodes.Malformed; Severity = Severity.Error; Message = sprintf "not valid YAML: %s" e.Message } ])
-    let root = root |> Option.defaultWith (fun () -> raise (ConfigError [ { File = file; Line = 1; Column = 1; Code = DiagnosticCodes.Malformed; Severity = Severity.Error; Message = "the config is empty" } ]))
+    let root = r.Load(text, "the config is empty")
+    if isNull root then raise (ConfigError(List.ofSeq r.Errors))
+    let importWarnings = ResizeArray<string>()
     let top = r.Map("the config", root, topKeys)
     let find k = top |> List.tryFind (fun (n, _, _) -> n = k)
     let resolve (p: string) = if Path.IsPathRooted p then p else Path.Combine(dir, p)
@@ -151,7 +124,7 @@ let parse (path: string) (text: string) : TrainConfig =
         | Some _, None ->
             try
                 let result = DeepCoroConfig.import file text
-                for w in result.Warnings do r.Warnings.Add(string w)
+                importWarnings.AddRange(result.Warnings |> List.map string)
                 Some result.Spec
             with :? ConfigError as e -> r.Errors.AddRange e.Diagnostics; None
         | None, Some(_, _, node) ->
@@ -220,7 +193,7 @@ let parse (path: string) (text: string) : TrainConfig =
                 if vk = "num_videos" then set (r.Positive("video_config.num_videos", vv)) (fun i -> numVideos <- i)
                 else r.Warn(vkn, sprintf "video_config.%s concerns the video encoder; ignored (embeddings are read as stored)" vk)
         | _ -> r.Error(kn, sprintf "unknown key '%s' in data: %s" k (Suggestions.Hint(k, dataKeys)))
-    let rate key v = r.Float(key, v) |> Option.bind (fun f -> if f >= 0.0 then Some f else r.Error(v, sprintf "%s: must be >= 0, got %g" key f); None)
+    let rate (key: string) (v: YamlNode) = r.Float(key, v) |> Option.bind (fun f -> if f >= 0.0 then Some f else r.Error(v, sprintf "%s: must be >= 0, got %g" key f); None)
     let optimizerKey (k: string, kn: YamlNode, v: YamlNode) =
         let key = "optimizer." + k
         match k with
@@ -325,7 +298,7 @@ let parse (path: string) (text: string) : TrainConfig =
                 ScheduleOptions(
                     Kind = schKind, StepPeriodEpochs = stepPeriod, Factor = factor, WarmupFraction = warmup, RestartPeriodEpochs = restartPeriod,
                     RestartMultiplier = restartMult, HardRestartCycles = cycles, MinFactor = minFactor))
-      Warnings = List.ofSeq r.Warnings }
+      Warnings = [ yield! importWarnings; for w in r.Warnings -> string w ] }
 
 /// Reads a training config file.
 let load (path: string) =

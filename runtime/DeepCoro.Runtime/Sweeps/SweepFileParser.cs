@@ -1,11 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
-using DeepCoro.Spec;
-using YamlDotNet.Core;
+using DeepCoro.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Runtime.Sweeps
@@ -35,88 +33,33 @@ namespace DeepCoro.Runtime.Sweeps
         public static SweepDefinition Parse(string fileName, string text)
         {
             var p = new Reader(fileName);
-            YamlNode? root = null;
-            try
-            {
-                var stream = new YamlStream();
-                stream.Load(new StringReader(text));
-                if (stream.Documents.Count == 0) p.At(1, 1, "the sweep file is empty");
-                else root = stream.Documents[0].RootNode;
-            }
-            catch (YamlException e) { p.At((int)e.Start.Line, (int)e.Start.Column, "not valid YAML: " + e.Message); }
+            var root = p.Load(text, "the sweep file is empty");
             var result = root is null ? null : p.Sweep(root);
-            if (p.Errors.Count > 0 || result is null) throw new SweepFileException(p.Errors);
+            if (p.Errors.Count > 0 || result is null) throw new SweepFileException(p.Errors.Select(e => e.ToString()).ToList());
             return result;
         }
 
-        private sealed class Reader
+        /// <summary>This format's phrasing ("method: expected a name"); numbers unquoted, names not empty.</summary>
+        private static readonly YamlWording SweepWording = new YamlWording
         {
-            private readonly string file;
-            public readonly List<string> Errors = new List<string>();
-            private readonly List<string> warnings = new List<string>();
+            Expected = (what, expected, _) => $"{what}: expected {expected}",
+            StringName = "a name",
+            EmptyStringIsMissing = true,
+            PlainScalarsOnly = true,
+        };
 
-            public Reader(string file) { this.file = file; }
+        private sealed class Reader : YamlDocumentReader
+        {
+            public Reader(string file) : base(file, SweepWording) { }
 
-            public void At(int line, int column, string message) => Errors.Add($"{file}:{line}:{column}: {message}");
-            private void Error(YamlNode node, string message) => At((int)node.Start.Line, (int)node.Start.Column, message);
-            private void Warn(YamlNode node, string message) =>
-                warnings.Add($"{file}:{node.Start.Line}:{node.Start.Column}: warning: {message}");
+            private IReadOnlyList<YamlEntry>? Entries(YamlNode node, string what) => Map(node, what)?.Entries;
 
-            private List<(string Key, YamlNode KeyNode, YamlNode Value)>? Map(YamlNode node, string what)
-            {
-                if (node is not YamlMappingNode m) { Error(node, $"{what}: expected a map"); return null; }
-                var seen = new HashSet<string>();
-                var list = new List<(string, YamlNode, YamlNode)>();
-                foreach (var kv in m.Children)
-                {
-                    var key = (kv.Key as YamlScalarNode)?.Value;
-                    if (key is null) { Error(kv.Key, $"{what}: a key must be a plain name"); continue; }
-                    if (!seen.Add(key)) { Error(kv.Key, $"{what}: '{key}' is given twice"); continue; }
-                    list.Add((key, kv.Key, kv.Value));
-                }
-                return list;
-            }
-
-            private void Unknown(string key, YamlNode keyNode, string where, string[] known) =>
-                Error(keyNode, $"unknown key '{key}' in {where}: {Suggestions.Hint(key, known)}");
-
-            private string? Text(YamlNode node, string what)
-            {
-                if (node is YamlScalarNode s && s.Value is string v && v != "") return v;
-                Error(node, $"{what}: expected a name");
-                return null;
-            }
-
-            private double? Number(YamlNode node, string what)
-            {
-                if (node is YamlScalarNode { Style: ScalarStyle.Plain } s
-                    && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
-                    return d;
-                Error(node, $"{what}: expected a number");
-                return null;
-            }
-
-            private int? Int(YamlNode node, string what)
-            {
-                if (node is YamlScalarNode { Style: ScalarStyle.Plain } s
-                    && int.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i))
-                    return i;
-                Error(node, $"{what}: expected an integer");
-                return null;
-            }
-
-            private T? Choice<T>(YamlNode node, string what, IReadOnlyDictionary<string, T> choices) where T : struct
-            {
-                var v = Text(node, what);
-                if (v is null) return null;
-                if (choices.TryGetValue(v, out var x)) return x;
-                Error(node, $"{what}: '{v}' is not one of {string.Join(", ", choices.Keys)}; {Suggestions.Hint(v, choices.Keys)}");
-                return null;
-            }
+            private T? Choice<T>(YamlNode node, string what, IReadOnlyDictionary<string, T> choices) where T : struct =>
+                TryChoice(node, what, choices, out var x) ? x : null;
 
             public SweepDefinition? Sweep(YamlNode root)
             {
-                var top = Map(root, "the sweep file");
+                var top = Entries(root, "the sweep file");
                 if (top is null) return null;
                 SearchMethod? method = null;
                 SweepMetric? metric = null;
@@ -145,7 +88,7 @@ namespace DeepCoro.Runtime.Sweeps
                         default:
                             if (IgnoredTopKeys.Contains(key))
                                 Warn(keyNode, $"'{key}' is a W&B agent/server setting; ignored (trials run `deepcoro train`)");
-                            else Unknown(key, keyNode, "the sweep file", TopKeys.Concat(IgnoredTopKeys).ToArray());
+                            else Unknown(keyNode, key, "the sweep file", TopKeys.Concat(IgnoredTopKeys).ToArray());
                             break;
                     }
                 }
@@ -160,22 +103,22 @@ namespace DeepCoro.Runtime.Sweeps
                     foreach (var prm in parameters.Where(x => x.GridValues() is null))
                         Error(root, $"grid search cannot enumerate '{prm.Name}' ({prm.DistributionName}); give it 'values', or use random or bayes");
                 if (Errors.Count > 0 || method is null || metric is null) return null;
-                return new SweepDefinition(method.Value, metric, parameters, hyperband, runCap, warnings);
+                return new SweepDefinition(method.Value, metric, parameters, hyperband, runCap, Warnings.Select(w => w.ToString()).ToList());
             }
 
             private SweepMetric? Metric(YamlNode node)
             {
-                var entries = Map(node, "metric");
+                var entries = Entries(node, "metric");
                 if (entries is null) return null;
                 string? name = null;
                 Goal goal = Goal.Minimize;
                 foreach (var (key, keyNode, value) in entries)
                 {
-                    if (key == "name") name = Text(value, "metric.name");
+                    if (key == "name") name = String(value, "metric.name");
                     else if (key == "goal")
                         goal = Choice(value, "metric.goal", new Dictionary<string, Goal> { ["minimize"] = Goal.Minimize, ["maximize"] = Goal.Maximize }) ?? goal;
                     else if (key == "target") Warn(keyNode, "metric.target is not honoured: the sweep runs its whole budget");
-                    else Unknown(key, keyNode, "metric", MetricKeys);
+                    else Unknown(keyNode, key, "metric", MetricKeys);
                 }
                 if (name is null && !entries.Any(e => e.Key == "name")) Error(node, "metric: missing 'name', e.g. val/main_loss");
                 return name is null ? null : new SweepMetric(name, goal);
@@ -183,7 +126,7 @@ namespace DeepCoro.Runtime.Sweeps
 
             private Hyperband? EarlyTerminate(YamlNode node)
             {
-                var entries = Map(node, "early_terminate");
+                var entries = Entries(node, "early_terminate");
                 if (entries is null) return null;
                 int? minIter = null, maxIter = null, s = null;
                 double eta = 3;
@@ -194,16 +137,16 @@ namespace DeepCoro.Runtime.Sweeps
                     {
                         case "type":
                             typed = true;
-                            var t = Text(value, "early_terminate.type");
+                            var t = String(value, "early_terminate.type");
                             if (t is not null && t != "hyperband")
                                 Error(value, $"early_terminate.type: '{t}' is not supported; the only type is hyperband");
                             break;
                         case "min_iter": minIter = Int(value, "early_terminate.min_iter"); if (minIter < 1) Error(value, "early_terminate.min_iter: must be at least 1"); break;
                         case "max_iter": maxIter = Int(value, "early_terminate.max_iter"); if (maxIter < 1) Error(value, "early_terminate.max_iter: must be at least 1"); break;
                         case "s": s = Int(value, "early_terminate.s"); if (s < 1) Error(value, "early_terminate.s: must be at least 1"); break;
-                        case "eta": eta = Number(value, "early_terminate.eta") ?? eta; if (eta <= 1) Error(value, "early_terminate.eta: must be above 1"); break;
+                        case "eta": eta = Float(value, "early_terminate.eta") ?? eta; if (eta <= 1) Error(value, "early_terminate.eta: must be above 1"); break;
                         case "strict": Warn(keyNode, "early_terminate.strict is not honoured: rungs compare against every trial that reached them"); break;
-                        default: Unknown(key, keyNode, "early_terminate", HyperbandKeys); break;
+                        default: Unknown(keyNode, key, "early_terminate", HyperbandKeys); break;
                     }
                 }
                 if (!typed) Error(node, "early_terminate: missing 'type: hyperband'");
@@ -216,12 +159,12 @@ namespace DeepCoro.Runtime.Sweeps
             /// <summary>Flattens nested <c>parameters:</c> blocks into dotted names (head_lr: {parameters: {cathEF: ...}} -> head_lr.cathEF).</summary>
             private void Parameters(YamlNode node, string prefix, List<SweepParameter> into)
             {
-                var entries = Map(node, prefix == "" ? "parameters" : prefix + ".parameters");
+                var entries = Entries(node, prefix == "" ? "parameters" : prefix + ".parameters");
                 if (entries is null) return;
                 foreach (var (name, _, value) in entries)
                 {
                     var full = prefix == "" ? name : prefix + "." + name;
-                    var keys = Map(value, $"parameter '{full}'");
+                    var keys = Entries(value, $"parameter '{full}'");
                     if (keys is null) continue;
                     var nested = keys.FirstOrDefault(k => k.Key == "parameters");
                     if (nested.Value is not null)
@@ -235,14 +178,14 @@ namespace DeepCoro.Runtime.Sweeps
                 }
             }
 
-            private SweepParameter? Parameter(string name, YamlNode node, List<(string Key, YamlNode KeyNode, YamlNode Value)> keys)
+            private SweepParameter? Parameter(string name, YamlNode node, IReadOnlyList<YamlEntry> keys)
             {
                 var what = $"parameter '{name}'";
                 var given = new Dictionary<string, YamlNode>();
                 foreach (var (key, keyNode, value) in keys)
                 {
                     if (ParameterKeys.Contains(key)) given[key] = value;
-                    else Unknown(key, keyNode, what, ParameterKeys);
+                    else Unknown(keyNode, key, what, ParameterKeys);
                 }
                 Distribution? dist = null;
                 if (given.TryGetValue("distribution", out var dn)) dist = Choice(dn, what + ": distribution", SweepParameter.Names);
@@ -296,14 +239,14 @@ namespace DeepCoro.Runtime.Sweeps
                         return new SweepParameter(name, dist.Value, seq.Children.Select(SweepValues.FromYaml).ToList());
                     case Distribution.Normal:
                     case Distribution.LogNormal:
-                        var mu = given.TryGetValue("mu", out var m) ? Number(m, what + ": mu") : 0;
-                        var sigma = given.TryGetValue("sigma", out var sg) ? Number(sg, what + ": sigma") : 1;
+                        var mu = given.TryGetValue("mu", out var m) ? Float(m, what + ": mu") : 0;
+                        var sigma = given.TryGetValue("sigma", out var sg) ? Float(sg, what + ": sigma") : 1;
                         if (sigma <= 0) { Error(given["sigma"], $"{what}: sigma must be above 0"); return null; }
                         return mu is null || sigma is null ? null : new SweepParameter(name, dist.Value, mu: mu.Value, sigma: sigma.Value);
                     default:
-                        var min = Number(given["min"], what + ": min");
-                        var max = Number(given["max"], what + ": max");
-                        double? q = given.TryGetValue("q", out var qn) ? Number(qn, what + ": q") : 1;
+                        var min = Float(given["min"], what + ": min");
+                        var max = Float(given["max"], what + ": max");
+                        double? q = given.TryGetValue("q", out var qn) ? Float(qn, what + ": q") : 1;
                         if (min is null || max is null || q is null) return null;
                         if (min > max || (min == max && dist != Distribution.IntUniform)) { Error(given["max"], $"{what}: max ({max}) must be above min ({min})"); return null; }
                         if (q <= 0) { Error(given["q"], $"{what}: q must be above 0"); return null; }

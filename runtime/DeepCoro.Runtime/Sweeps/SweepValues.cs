@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json.Nodes;
+using DeepCoro.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -23,10 +24,8 @@ namespace DeepCoro.Runtime.Sweeps
                     var v = s.Value ?? "";
                     if (v == "" || v == "~" || v == "null" || v == "Null" || v == "NULL") return null;
                     if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)) return JsonValue.Create(i);
-                    if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsNaN(d) && !double.IsInfinity(d))
-                        return JsonValue.Create(d);
-                    if (string.Equals(v, "true", StringComparison.OrdinalIgnoreCase)) return JsonValue.Create(true);
-                    if (string.Equals(v, "false", StringComparison.OrdinalIgnoreCase)) return JsonValue.Create(false);
+                    if (YamlScalars.TryFloat(v, out var d)) return JsonValue.Create(d);
+                    if (YamlScalars.TryBool(v, out var b)) return JsonValue.Create(b);
                     return JsonValue.Create(v);
                 case YamlScalarNode s:
                     return JsonValue.Create(s.Value ?? "");

@@ -218,6 +218,26 @@ let rec private lower (stages: Stage list) : PoolStage list =
         | Branch ss -> lower ss
         | Concat items -> [ ConcatStage(EquatableList(items |> List.map (fun i -> EquatableList(lower [ i ])))) :> PoolStage ])
 
+/// Where each model was declared: the F# file and line of its `model` call, so that build errors point at the spec's
+/// source rather than at the IR written from it. Keyed by reference: equal specs may be declared twice.
+let private declarations = System.Runtime.CompilerServices.ConditionalWeakTable<ModelSpec, string * int>()
+
+/// The first stack frame outside this library that has source information (needs the caller's PDB, which SDK
+/// builds emit by default).
+let private callerSource () =
+    let dsl = System.Reflection.Assembly.GetExecutingAssembly()
+    System.Diagnostics.StackTrace(true).GetFrames()
+    |> Array.tryFind (fun f ->
+        let m = f.GetMethod()
+        not (isNull m) && m.DeclaringType <> null && m.DeclaringType.Assembly <> dsl && not (System.String.IsNullOrEmpty(f.GetFileName())))
+    |> Option.map (fun f -> f.GetFileName(), f.GetFileLineNumber())
+
+/// The F# file and line where `model` built this spec, when the caller had debug information.
+let declaration (spec: ModelSpec) =
+    match declarations.TryGetValue spec with
+    | true, location -> Some location
+    | _ -> None
+
 /// The spec IR of a draft: `model name embeddingDim`. It is not validated: see `validate` / `validated`.
 let model (name: string) (embeddingDim: int) (d: Draft) : ModelSpec =
     let axes =
@@ -237,6 +257,9 @@ let model (name: string) (embeddingDim: int) (d: Draft) : ModelSpec =
         (match d.Views with
          | Some n -> ViewEmbeddingSpec(n)
          | None -> null))
+    |> fun spec ->
+        callerSource () |> Option.iter (fun location -> declarations.AddOrUpdate(spec, location))
+        spec
 
 /// Every finding of the spec validator (errors and warnings).
 let validate (spec: ModelSpec) : SpecDiagnostic list = SpecValidator.Validate spec |> List.ofSeq
@@ -249,6 +272,21 @@ let validated (source: string) (spec: ModelSpec) =
 
 /// The canonical JSON form of the IR.
 let toJson (spec: ModelSpec) = SpecJson.Write spec
+
+/// The body of an F# spec project: writes `<Name>.deepcoro.json` for every spec into `folder`, and reports each
+/// validator finding as an MSBuild diagnostic at the F# line that declared the spec (`file(line,1): error DC0003:
+/// ...`), so a build that runs the project fails there. Returns the process exit code: 1 when any spec has errors.
+let writeSpecs (folder: string) (specs: ModelSpec list) =
+    System.IO.Directory.CreateDirectory folder |> ignore
+    let mutable failed = false
+    for spec in specs do
+        System.IO.File.WriteAllText(System.IO.Path.Combine(folder, spec.Name + ".deepcoro.json"), toJson spec)
+        let file, line = declaration spec |> Option.defaultValue (spec.Name + ".deepcoro.json", 1)
+        for d in validate spec do
+            let severity = if d.Severity = Severity.Error then "error" else "warning"
+            printfn "%s(%d,1): %s %s: model '%s', %s: %s" file line severity d.Code spec.Name d.Path d.Message
+            failed <- failed || d.Severity = Severity.Error
+    if failed then 1 else 0
 
 /// Reads a spec from its JSON form (validated; SpecException on errors).
 let ofJson (source: string) (json: string) = SpecJson.Parse(json, source)

@@ -1,17 +1,13 @@
-/// Writes the IR of every spec into the folder given as the only argument (the generator's build glue passes it).
+/// Writes the IR of every spec into the folder given as the only argument (the generator's build glue passes it);
+/// a spec with errors fails the build at its F# line.
 module SeedScenario.Specs.Program
 
-open System.IO
 open DeepCoro.Dsl.Dsl
 
 [<EntryPoint>]
 let main argv =
     match argv with
-    | [| folder |] ->
-        Directory.CreateDirectory folder |> ignore
-        for spec in Specs.all do
-            File.WriteAllText(Path.Combine(folder, spec.Name + ".deepcoro.json"), toJson spec)
-        0
+    | [| folder |] -> writeSpecs folder Specs.all
     | _ ->
         eprintfn "usage: SeedScenario.Specs <output folder>"
         2

@@ -52,4 +52,45 @@ let tests =
             finally
                 Directory.Delete(dir, true)
         }
+        test "a bad spec written in the F# DSL fails dotnet build at its F# line" {
+            let dir = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "obj", "buildcheck", System.Guid.NewGuid().ToString("N"))
+            let specs = Path.Combine(dir, "Specs")
+            Directory.CreateDirectory specs |> ignore
+            let rel (path: string) = Path.GetRelativePath(specs, Path.Combine(repoRoot, path))
+            let specProject =
+                [ """<Project Sdk="Microsoft.NET.Sdk">"""
+                  """  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework></PropertyGroup>"""
+                  """  <ItemGroup><Compile Include="Models.fs" /><Compile Include="Program.fs" /></ItemGroup>"""
+                  sprintf """  <ItemGroup><PackageReference Include="FSharp.Core" /><ProjectReference Include="%s" /></ItemGroup>""" (rel "dsl/DeepCoro.Dsl/DeepCoro.Dsl.fsproj")
+                  "</Project>" ]
+                |> String.concat "\n"
+            File.WriteAllText(Path.Combine(specs, "Specs.fsproj"), specProject)
+            let models =
+                [ "module Models"
+                  "open DeepCoro.Dsl.Dsl"
+                  ""
+                  "let probe ="
+                  "    hierarchy [ clsToken over tokens |> attentionHeads 6; clsToken over videos ]"
+                  "    |> heads [ regression \"cathEF\" ]"
+                  "    |> model \"Probe\" 512" ]
+                |> String.concat "\n"
+            File.WriteAllText(Path.Combine(specs, "Models.fs"), models)
+            File.WriteAllText(Path.Combine(specs, "Program.fs"), "module Program\n[<EntryPoint>]\nlet main argv = DeepCoro.Dsl.Dsl.writeSpecs argv.[0] [ Models.probe ]\n")
+            let consumer = Path.Combine(dir, "Consumer")
+            Directory.CreateDirectory consumer |> ignore
+            let runtime = Path.GetRelativePath(consumer, Path.Combine(repoRoot, "runtime", "DeepCoro.Runtime", "DeepCoro.Runtime.csproj"))
+            let consumerProject =
+                [ """<Project Sdk="Microsoft.NET.Sdk">"""
+                  """  <PropertyGroup><TargetFramework>net10.0</TargetFramework><UseDeepCoroGenerator>true</UseDeepCoroGenerator></PropertyGroup>"""
+                  sprintf """  <ItemGroup><DeepCoroSpecProject Include="../Specs/Specs.fsproj" /><ProjectReference Include="%s" /></ItemGroup>""" runtime
+                  "</Project>" ]
+                |> String.concat "\n"
+            File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), consumerProject)
+            try
+                let code, output = dotnetBuild (Path.Combine(consumer, "Consumer.csproj"))
+                Expect.notEqual code 0 "the build fails"
+                Expect.isMatch output @"Models\.fs\([5-7],1\): error DC0003: model 'Probe', pooling\[0\]\.attentionHeads" "DC0003 at the F# declaration"
+            finally
+                Directory.Delete(dir, true)
+        }
     ]

@@ -33,8 +33,7 @@ namespace DeepCoro.Runtime.Model
                 viewEmbedding = ModelParts.ViewEmbedding(view.Classes, spec.EmbeddingDim);
                 register_module(view.Key, viewEmbedding);
             }
-            plan = Steps(spec.Pooling, spec.EmbeddingDim, kernel);
-            int width = SpecValidator.HeadInputWidth(spec);
+            (plan, var width) = Steps(spec.Pooling, spec.EmbeddingDim, kernel);
             heads = new HeadLayers(spec.Heads.Select(h => (h.Name, h.Outputs)), width);
             register_module("heads", heads);
             foreach (var unused in spec.UnusedParameters)
@@ -56,25 +55,24 @@ namespace DeepCoro.Runtime.Model
             return outputs;
         }
 
-        private IReadOnlyList<PoolingStep> Steps(IReadOnlyList<PoolStage> stages, int width, ClsKernel kernel)
+        /// <summary>The executable steps of <paramref name="stages"/> and the width they leave (branch widths add up).</summary>
+        private (IReadOnlyList<PoolingStep> Steps, int Width) Steps(IReadOnlyList<PoolStage> stages, int width, ClsKernel kernel)
         {
             var steps = new List<PoolingStep>();
             foreach (var stage in stages)
             {
                 if (stage is ConcatStage concat)
                 {
-                    steps.Add(new PoolingStep.Concat(concat.Branches.Select(b => Steps(b, width, kernel)).ToList()));
-                    width = ConcatWidth(concat, width);
+                    var branches = concat.Branches.Select(b => Steps(b, width, kernel)).ToList();
+                    steps.Add(new PoolingStep.Concat(branches.Select(b => b.Steps).ToList()));
+                    width = branches.Sum(b => b.Width);
                     continue;
                 }
                 var level = (PoolLevel)stage;
                 steps.Add(new PoolingStep.Level(Pool(level, width, kernel), level.Over == Spec.MaskedAxis));
             }
-            return steps;
+            return (steps, width);
         }
-
-        private static int ConcatWidth(ConcatStage concat, int width) =>
-            concat.Branches.Sum(b => b.Aggregate(width, (w, s) => s is ConcatStage c ? ConcatWidth(c, w) : w));
 
         private IInstancePool Pool(PoolLevel level, int width, ClsKernel kernel)
         {

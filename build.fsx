@@ -18,7 +18,7 @@ let run (args: string) =
     p.WaitForExit()
     p.ExitCode
 
-let cli args = sprintf "run --project runtime/DeepCoro.Cli -c Release -- %s" args
+let cli args = sprintf "run --project cli/DeepCoro.Cli -c Release -- %s" args
 
 let targets =
     [ "build", [ "build DeepCoroDsl.sln -c Release" ]

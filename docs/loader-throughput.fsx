@@ -1,11 +1,11 @@
-// Run from docs/ after `dotnet build runtime/DeepCoro.Cli -c Release`: dotnet fsi loader-throughput.fsx <config.yaml>
+// Run from docs/ after `dotnet build cli/DeepCoro.Cli -c Release`: dotnet fsi loader-throughput.fsx <config.yaml>
 // Loader-only throughput: reads every train batch of a training config (no model), studies per second.
-#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Spec.dll"
-#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Runtime.dll"
-#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Dsl.dll"
-#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/TorchSharp.dll"
-#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/YamlDotNet.dll"
-#r "../runtime/DeepCoro.Cli/bin/Release/net10.0/deepcoro.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Spec.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Runtime.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Dsl.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/TorchSharp.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/YamlDotNet.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/deepcoro.dll"
 open DeepCoro.Runtime.Data
 let c = DeepCoro.Cli.TrainConfig.load fsi.CommandLineArgs.[1]
 let data = Dataset.Open(c.Spec, c.Data, "train")

@@ -6,8 +6,8 @@ open System.Text
 open System.Text.Json
 open Expecto
 open DeepCoro.Spec
-open DeepCoro.Dsl
-open DeepCoro.Dsl.DeepCoroConfig
+open DeepCoro.Config
+open DeepCoro.Config.DeepCoroConfig
 
 let rec private describe (stages: seq<PoolStage>) =
     stages

@@ -216,7 +216,7 @@ let private goldenSpecs =
         [ for case in doc.RootElement.EnumerateObject() do
               if case.Value.GetProperty("model").GetString() = "multi_instance_linear_probing" then
                   let rank = case.Value.GetProperty("input_shape").GetArrayLength()
-                  let spec = DeepCoro.Dsl.DeepCoroConfig.ofCaseConfig case.Name (case.Value.GetProperty("config").GetRawText()) rank
+                  let spec = DeepCoro.Config.DeepCoroConfig.ofCaseConfig case.Name (case.Value.GetProperty("config").GetRawText()) rank
                   yield case.Name, spec ]
 
 // ------------------------------------------------------------------ snapshots and diagnostics

@@ -8,7 +8,7 @@ open TorchSharp
 open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.IO
 open DeepCoro.Runtime.Model
-open DeepCoro.Cli
+open DeepCoro.Config
 open DeepCoro.Tests.TestSupport
 
 let caseNames =

@@ -158,7 +158,7 @@ let parserTests =
             Expect.sequenceEqual (Hyperband(Nullable 3, Nullable(), 3.0, Nullable()).Rungs() |> Seq.take 4) [ 3; 9; 27; 81 ] "unbounded"
         }
         test "the shipped CathEF sweep parses and only tries head counts that divide 512 (reference defect 5)" {
-            let s = SweepFileParser.Load(IO.Path.Combine(DeepCoro.Tests.TestSupport.repoRoot, "config", "sweep_cathef_cls_token.yaml"))
+            let s = SweepFileParser.Load(IO.Path.Combine(DeepCoro.Tests.TestSupport.repoRoot, "examples", "configs", "sweep_cathef_cls_token.yaml"))
             Expect.isEmpty s.Warnings "no ignored keys"
             let heads = s.Parameters |> Seq.find (fun p -> p.Name = "num_attention_heads")
             for v in heads.Values do

@@ -26,7 +26,7 @@ let dataset (studies: int) (epochs: int) (edit: string -> string) =
     dir, config
 
 let trainRun (config: string) (run: string) (resume: bool) (observer: ITrainingObserver) =
-    let c = DeepCoro.Cli.TrainConfig.load config
+    let c = DeepCoro.Config.TrainConfig.load config
     let data = Dataset.Open(c.Spec, c.Data, "train", "val")
     Trainer(c.Spec, data, c.Train, run).Run(resume, observer)
 
@@ -222,7 +222,7 @@ let maskingTests =
         }
         test "padding videos do not change a study's predictions" {
             let dir, config = dataset 40 1 id
-            let c = DeepCoro.Cli.TrainConfig.load config
+            let c = DeepCoro.Config.TrainConfig.load config
             let data = Dataset.Open(c.Spec, c.Data, "train")
             let studies = data.Studies.Train
             let short = studies |> Seq.find (fun s -> s.VideoCount = 1)
@@ -313,7 +313,7 @@ let badInputTests =
         }
     testList "bad input" [
         test "config/cathef_cls_token.yaml parses: the two-level cls_token probe on 393 x 512 tokens" {
-            let c = DeepCoro.Cli.TrainConfig.load (Path.Combine(repoRoot, "config", "cathef_cls_token.yaml"))
+            let c = DeepCoro.Config.TrainConfig.load (Path.Combine(repoRoot, "examples", "configs", "cathef_cls_token.yaml"))
             Expect.equal c.Spec.EmbeddingDim 512 "D"
             Expect.equal (List.ofSeq c.Spec.Axes).Length 2 "[videos, tokens]"
             Expect.equal c.Data.Separator "α" "separator"
@@ -323,7 +323,7 @@ let badInputTests =
         test "num_warmup_percent: a share, above 1 percent, and 1 (all warmup) warned about" {
             let _, config = dataset 30 1 id
             let warmup (value: string) =
-                let c = DeepCoro.Cli.TrainConfig.parse config ((File.ReadAllText config).Replace("num_warmup_percent: 0.1", "num_warmup_percent: " + value))
+                let c = DeepCoro.Config.TrainConfig.parse config ((File.ReadAllText config).Replace("num_warmup_percent: 0.1", "num_warmup_percent: " + value))
                 c.Train.Schedule.WarmupFraction, c.Warnings |> List.filter (fun w -> w.Contains "num_warmup_percent")
             Expect.equal (warmup "0.1") (0.1, []) "a share"
             Expect.equal (warmup "10") (0.1, []) "percent"

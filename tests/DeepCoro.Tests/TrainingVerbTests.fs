@@ -57,7 +57,7 @@ let private pass (data: Dataset) (studies: Collections.Generic.IReadOnlyList<Stu
           values, b.Mask, b.ViewIds ]
 
 let private openData config (split: string) =
-    let c = DeepCoro.Cli.TrainConfig.load config
+    let c = DeepCoro.Config.TrainConfig.load config
     c, Dataset.Open(c.Spec, c.Data, split)
 
 /// Records the observer's notes.
@@ -424,7 +424,7 @@ let recoveryTests =
             let run = Path.Combine(tempDir (), "run")
             trainRun config run false silent |> ignore
             let checkpoint = Path.Combine(run, "checkpoint.safetensors")
-            let other = (DeepCoro.Cli.TrainConfig.parse config ((File.ReadAllText config).Replace("abnormal: 1\n", "abnormal: 2\n"))).Spec
+            let other = (DeepCoro.Config.TrainConfig.parse config ((File.ReadAllText config).Replace("abnormal: 1\n", "abnormal: 2\n"))).Spec
             use model = new MilModel(other)
             let options = OptimizerOptions()
             use optimizer = new AdamOptimizer(ParameterGroups.Of(other, model, options), options)

@@ -5,6 +5,7 @@ module DeepCoro.Cli.DemoCommand
 open System.IO
 open Argu
 open DeepCoro.Runtime.Data
+open DeepCoro.Config.UserError
 
 type DemoArgs =
     | Out of dir: string
@@ -23,11 +24,11 @@ let markerName = ".deepcoro-demo"
 
 /// Empties `out` for a new demo, refusing a folder that demo did not write: it is deleted recursively.
 let private prepare (out: string) =
-    if File.Exists out then CliError.fail (sprintf "--out %s: is a file; demo needs a folder" out)
+    if File.Exists out then fail (sprintf "--out %s: is a file; demo needs a folder" out)
     if Directory.Exists out then
         if File.Exists(Path.Combine(out, markerName)) then Directory.Delete(out, true)
         elif not (Seq.isEmpty (Directory.EnumerateFileSystemEntries out)) then
-            CliError.fail (sprintf "--out %s: the folder is not empty and was not written by demo (no %s); choose another --out or empty it" out markerName)
+            fail (sprintf "--out %s: the folder is not empty and was not written by demo (no %s); choose another --out or empty it" out markerName)
     Directory.CreateDirectory out |> ignore
     File.WriteAllText(Path.Combine(out, markerName), "written by `deepcoro demo`; the next demo with this --out replaces this folder\n")
 

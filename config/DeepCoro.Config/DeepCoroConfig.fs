@@ -9,7 +9,7 @@
 /// `loss_structure` loss implies (mse/mae/rmse/huber: regression, bce_logit: binary, ce/focal: multiclass);
 /// else by output count: 1 regression, 2 binary, 3 or more multiclass. The loss is `loss_structure.<head>` or
 /// the IR default of the task (mse, bce, ce); `head_weights.<head>` gives the loss weight (default 1).
-module DeepCoro.Dsl.DeepCoroConfig
+module DeepCoro.Config.DeepCoroConfig
 
 open System
 open System.IO

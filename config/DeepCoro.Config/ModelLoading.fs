@@ -1,14 +1,14 @@
 /// Turns a --config argument into a model: an IR JSON, a DeepCORO_CLIP YAML/JSON config, or a golden case
 /// entry (`{model, config, input_shape, ...}`, or `cases.json#name`).
-module DeepCoro.Cli.ModelLoading
+module DeepCoro.Config.ModelLoading
 
 open System.IO
 open System.Text.Json
 open DeepCoro.Spec
-open DeepCoro.Dsl
+open DeepCoro.Config
 open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.Model
-open DeepCoro.Cli.CliError
+open DeepCoro.Config.UserError
 
 /// What a config describes: a multi-instance probe from a spec, or one of the reference's stand-alone heads.
 type ModelDescription =

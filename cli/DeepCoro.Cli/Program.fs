@@ -3,6 +3,7 @@ module DeepCoro.Cli.Program
 
 open System
 open Argu
+open DeepCoro.Config.UserError
 open DeepCoro.Cli.CliError
 
 type Verb =

@@ -2,7 +2,7 @@
 /// DeepCoroConfig) or `model` (a path to an IR JSON or a DeepCORO_CLIP config), `data`, `optimizer`, `scheduler`
 /// and `training`; the reference's flat linear-probing keys are accepted at the top level and mapped (see
 /// docs/training.md). Unknown keys are errors with line, column and the closest known key.
-module DeepCoro.Cli.TrainConfig
+module DeepCoro.Config.TrainConfig
 
 open System
 open System.Collections.Generic
@@ -10,8 +10,8 @@ open System.IO
 open YamlDotNet.RepresentationModel
 open DeepCoro.Spec
 open DeepCoro.Yaml
-open DeepCoro.Dsl
-open DeepCoro.Dsl.DeepCoroConfig
+open DeepCoro.Config
+open DeepCoro.Config.DeepCoroConfig
 open DeepCoro.Runtime.Data
 open DeepCoro.Runtime.Training
 

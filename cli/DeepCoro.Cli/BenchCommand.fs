@@ -6,10 +6,11 @@ open Argu
 open TorchSharp
 open DeepCoro.Spec
 open DeepCoro.Dsl
+open DeepCoro.Config
 open DeepCoro.Runtime
 open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.Benchmarks
-open DeepCoro.Cli.CliError
+open DeepCoro.Config.UserError
 
 type BenchArgs =
     | Batch of int

@@ -8,7 +8,7 @@ open DeepCoro.Runtime
 open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.IO
 open DeepCoro.Runtime.Model
-open DeepCoro.Cli.ModelLoading
+open DeepCoro.Config.ModelLoading
 
 type InferArgs =
     | [<Mandatory>] Config of path: string

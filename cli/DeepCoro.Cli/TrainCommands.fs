@@ -11,7 +11,8 @@ open DeepCoro.Runtime.Data
 open DeepCoro.Runtime.IO
 open DeepCoro.Runtime.Model
 open DeepCoro.Runtime.Training
-open DeepCoro.Cli.CliError
+open DeepCoro.Config
+open DeepCoro.Config.UserError
 
 type TrainArgs =
     | [<Mandatory>] Config of path: string

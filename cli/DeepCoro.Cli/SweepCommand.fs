@@ -6,7 +6,8 @@ open System.IO
 open System.Threading
 open Argu
 open DeepCoro.Runtime.Sweeps
-open DeepCoro.Cli.CliError
+open DeepCoro.Config
+open DeepCoro.Config.UserError
 
 type StatusArgs =
     | [<MainCommand; Mandatory>] Sweep_Dir of dir: string

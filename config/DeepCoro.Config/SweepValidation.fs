@@ -2,14 +2,14 @@
 /// DC0003) is recorded as invalid instead of run. The model is what a trial can get wrong before training starts:
 /// `model_config` (DeepCORO_CLIP keys) goes through the config import, `model: <path>` through the spec loader,
 /// and a file of bare model keys through the import as a whole.
-module DeepCoro.Cli.SweepValidation
+module DeepCoro.Config.SweepValidation
 
 open System
 open System.IO
 open YamlDotNet.RepresentationModel
 open DeepCoro.Spec
 open DeepCoro.Yaml
-open DeepCoro.Dsl
+open DeepCoro.Config
 open DeepCoro.Runtime.Sweeps
 
 /// The `model:` path of a trial config, unless it has model_config or is not a map; a file that does not read as
@@ -47,6 +47,6 @@ type Validator() =
             with
             | :? DeepCoroConfig.ConfigError as e -> e.Diagnostics |> List.map string |> String.concat "; "
             | e ->
-                match CliError.describe e with
+                match UserError.describe e with
                 | Some message -> message
                 | None -> reraise ()

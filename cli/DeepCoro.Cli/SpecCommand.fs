@@ -4,8 +4,8 @@ module DeepCoro.Cli.SpecCommand
 open Argu
 open DeepCoro.Spec
 open DeepCoro.Runtime.IO
-open DeepCoro.Cli.CliError
-open DeepCoro.Cli.ModelLoading
+open DeepCoro.Config.UserError
+open DeepCoro.Config.ModelLoading
 
 type SpecArgs =
     | [<MainCommand; Mandatory>] File of path: string

@@ -16,7 +16,7 @@ type InferArgs =
     | [<Mandatory>] Inputs of path: string
     | [<Mandatory>] Output of path: string
     | Grad
-    | Kernel of ClsKernelName
+    | Kernel of ClsKernel
     | Device of string
 
     interface IArgParserTemplate with
@@ -30,20 +30,11 @@ type InferArgs =
             | Kernel _ -> "cls attention kernel: fused (default) or reference."
             | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
 
-and ClsKernelName =
-    | Fused
-    | Reference
-
-let toKernel =
-    function
-    | Fused -> ClsKernel.Fused
-    | Reference -> ClsKernel.Reference
-
 let run (args: ParseResults<InferArgs>) =
     let device = DeviceChoice.Parse(args.GetResult(Device, "cpu"))
     let weightsPath = args.GetResult Weights
     let inputsPath = args.GetResult Inputs
-    let model = describe (args.GetResult Config) |> build (toKernel (args.GetResult(Kernel, Fused)))
+    let model = read (args.GetResult Config) |> build (args.GetResult(Kernel, ClsKernel.Fused))
     use scope = torch.NewDisposeScope()
     StateDict.LoadStrict(model.Module, Safetensors.Load weightsPath, weightsPath)
     model.Module.``to``(device) |> ignore

@@ -53,7 +53,7 @@ let execute (argv: string array) =
         eprintfn "%s" e.Message
         if e.ErrorCode = ErrorCode.HelpText then ExitCode.ok else ExitCode.usage
     | e ->
-        match describe e with
+        match messageOf e with
         | Some message ->
             eprintfn "error: %s" message
             ExitCode.failure

@@ -110,7 +110,7 @@ let train (configPath: string) (output: string option) (resume: bool) (epochs: i
     copyConfig configPath run
     TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
 
-let private describeRun (r: TrainResult) =
+let printRun (r: TrainResult) =
     let stopped = if r.StoppedEarly then " (stopped early)" else ""
     if r.BestEpoch = 0 then
         printfn "no epoch improved %s (NaN in every epoch, or never past min_delta); best.safetensors holds the last epoch's weights%s" r.Monitor stopped
@@ -120,7 +120,7 @@ let private describeRun (r: TrainResult) =
 
 let runTrain (args: ParseResults<TrainArgs>) =
     let r = train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device)
-    describeRun r
+    printRun r
 
 /// The config (the run's copy) and model (the run's model.ir.json) of a run directory, with the given or best
 /// weights loaded.
@@ -219,4 +219,3 @@ let runSynth (args: ParseResults<SynthArgs>) =
     synth out o (args.GetResult(SynthArgs.Epochs, 20))
     printfn "wrote %s: %d studies (D %d, L %d, up to %d videos); train with: deepcoro train --config %s" out o.Studies o.Dim o.Tokens o.MaxVideos (Path.Combine(out, "config.yaml"))
 
-let printRun = describeRun

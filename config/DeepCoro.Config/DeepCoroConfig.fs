@@ -88,18 +88,18 @@ let unusedReferenceParameters (mode: string) (axes: Axis list) (o: PoolingOption
         |> List.map (fun (key, shape) -> UnusedParameter(key, EquatableList.ToEquatableList shape))
 
 let private lossNames =
-    [ "mse", Loss.Mse; "mae", Loss.Mae; "rmse", Loss.Rmse; "huber", Loss.Huber; "bce_logit", Loss.Bce; "ce", Loss.Ce; "focal", Loss.Focal ]
+    [ "mse", LossKind.Mse; "mae", LossKind.Mae; "rmse", LossKind.Rmse; "huber", LossKind.Huber; "bce_logit", LossKind.Bce; "ce", LossKind.Ce; "focal", LossKind.Focal ]
 
 let private taskNames = [ "regression", TaskKind.Regression; "binary", TaskKind.Binary; "multiclass", TaskKind.Multiclass ]
 
 let private taskOfLoss l =
     match l with
-    | Loss.Mse | Loss.Mae | Loss.Rmse | Loss.Huber -> TaskKind.Regression
-    | Loss.Bce -> TaskKind.Binary
-    | Loss.Ce | Loss.Focal -> TaskKind.Multiclass
+    | LossKind.Mse | LossKind.Mae | LossKind.Rmse | LossKind.Huber -> TaskKind.Regression
+    | LossKind.Bce -> TaskKind.Binary
+    | _ -> TaskKind.Multiclass
 
 /// The documented head task rule: explicit task, else the loss's task, else by outputs (1, 2, 3+).
-let headTask (explicitTask: TaskKind option) (loss: Loss option) (outputs: int) =
+let headTask (explicitTask: TaskKind option) (loss: LossKind option) (outputs: int) =
     match explicitTask, loss with
     | Some t, _ -> t
     | None, Some l -> taskOfLoss l
@@ -264,7 +264,7 @@ and private importSection c modelName defaultRank (items: YamlMap) sectionName =
                 built.WithUnusedParameters(EquatableList.ToEquatableList(unusedReferenceParameters mode axes pooling dim))
             let headKeys = headEntries |> List.map (fun (_, kn, _) -> kn)
             let reported = Collections.Generic.HashSet<string * int * int * string>()
-            for d in SpecValidator.Validate spec do
+            for d in (ModelPlan.Of spec).Diagnostics do
                 let node = locate value headKeys section d.Path
                 let line, col = int node.Start.Line, int node.Start.Column
                 if reported.Add((d.Code, line, col, d.Message)) then

@@ -12,7 +12,7 @@ exception UserFailure of message: string
 let fail message = raise (UserFailure message)
 
 /// The message for an exception a user caused, or None for a bug (which keeps its stack trace).
-let describe (e: exn) =
+let messageOf (e: exn) =
     match e with
     | UserFailure m -> Some m
     | :? SpecException as s -> Some s.Message

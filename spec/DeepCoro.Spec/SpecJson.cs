@@ -51,7 +51,7 @@ namespace DeepCoro.Spec
             var spec = reader.ReadModel(root);
             if (spec == null || reader.Diagnostics.Any(d => d.Severity == Severity.Error))
                 return new SpecReadResult(null, reader.Diagnostics);
-            var all = reader.Diagnostics.Concat(SpecValidator.Validate(spec).Select(d => reader.Locate(d))).ToList();
+            var all = reader.Diagnostics.Concat(ModelPlan.Of(spec).Diagnostics.Select(d => reader.Locate(d))).ToList();
             return new SpecReadResult(all.Any(d => d.Severity == Severity.Error) ? null : spec, all);
         }
 
@@ -179,7 +179,7 @@ namespace DeepCoro.Spec
                     if (vn != null && CheckFields(vn, "viewEmbedding", ViewFields))
                     {
                         var classes = Int(vn, "viewEmbedding", "classes", true);
-                        var key = Field(vn, "viewEmbedding", "key", JsonKind.String, false)?.Text ?? "view_embedding";
+                        var key = Field(vn, "viewEmbedding", "key", JsonKind.String, false)?.Text ?? ReferenceNames.ViewEmbedding;
                         if (classes != null) view = new ViewEmbeddingSpec(classes.Value, key);
                     }
                 }

@@ -13,16 +13,13 @@ namespace DeepCoro.Runtime.Model
     {
         private readonly Dictionary<string, Linear> layers = new();
 
-        /// <param name="heads">Head names and output counts, in the spec's order.</param>
-        /// <param name="width">The pooled width the heads read.</param>
-        public HeadLayers(IEnumerable<(string Name, int Outputs)> heads, int width) : base("heads")
+        public HeadLayers() : base("heads") { }
+
+        /// <summary>Registers the Linear of head <paramref name="name"/> (in the plan's order).</summary>
+        public void Add(string name, Linear layer)
         {
-            foreach (var (name, outputs) in heads)
-            {
-                var layer = ModelParts.Linear(width, outputs);
-                register_module(name, layer);
-                layers[name] = layer;
-            }
+            register_module(name, layer);
+            layers[name] = layer;
         }
 
         public Linear this[string name] => layers[name];

@@ -103,7 +103,7 @@ let private loadConfig (path: string) =
 /// Trains; returns the run's result. Shared by `train` and `demo`.
 let train (configPath: string) (output: string option) (resume: bool) (epochs: int option) (device: string option) =
     let config = loadConfig configPath
-    let options = config.Train.Override(Option.toNullable epochs, Option.toObj device)
+    let options = config.Train.With(?epochs = epochs, ?device = device)
     let run = output |> Option.defaultWith (fun () -> Path.Combine("runs", Path.GetFileNameWithoutExtension configPath))
     let data = Dataset.Open(config.Spec, config.Data, "train", "val")
     let trainer = Trainer(config.Spec, data, options, run)

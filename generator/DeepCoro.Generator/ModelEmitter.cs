@@ -193,7 +193,7 @@ namespace DeepCoro.Generator
                         if (!headsRegistered) w.WriteLine($"register_module({Literal(ReferenceNames.Heads)}, heads);");
                         headsRegistered = true;
                         var head = plan.Spec.Heads.First(h => h.Key == module.Key);
-                        w.WriteLine($"heads.Add({Literal(head.Name)}, {Create(module)});");
+                        w.WriteLine($"heads.Add({Literal(head.Name)}, {Create(module)}, {Number(head.Dropout)});");
                         break;
                     default:
                         w.WriteLine($"{fields[module.Key]} = {Create(module)};");
@@ -301,7 +301,7 @@ namespace DeepCoro.Generator
             w.WriteLine("return new Output(");
             w.Indent++;
             for (int i = 0; i < spec.Heads.Count; i++)
-                w.WriteLine($"heads[{Literal(spec.Heads[i].Name)}].forward(pooled){(i + 1 < spec.Heads.Count ? "," : ");")}");
+                w.WriteLine($"heads.Forward({Literal(spec.Heads[i].Name)}, pooled, training){(i + 1 < spec.Heads.Count ? "," : ");")}");
             w.Indent--;
             w.Indent--;
             w.WriteLine("}");

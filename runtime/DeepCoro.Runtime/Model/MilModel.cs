@@ -47,7 +47,8 @@ namespace DeepCoro.Runtime.Model
                 case ModuleKind.Linear when module.Role == ParameterRole.Head:
                     // the heads' container is registered where the plan puts the first head
                     if (!heads.children().Any()) register_module(ReferenceNames.Heads, heads);
-                    heads.Add(Spec.Heads.First(h => h.Key == module.Key).Name, ModelParts.Linear(module.Input, module.Output));
+                    var head = Spec.Heads.First(h => h.Key == module.Key);
+                    heads.Add(head.Name, ModelParts.Linear(module.Input, module.Output), head.Dropout);
                     break;
                 default:
                     var created = ModelParts.Create(module);
@@ -84,7 +85,7 @@ namespace DeepCoro.Runtime.Model
             InputGuard.Check(Spec, input);
             var pooled = ProbeForward.Pool(steps, viewEmbedding, input, training);
             var outputs = new OrderedDictionary<string, Tensor>();
-            foreach (var head in Spec.Heads) outputs[head.Name] = heads[head.Name].forward(pooled);
+            foreach (var head in Spec.Heads) outputs[head.Name] = heads.Forward(head.Name, pooled, training);
             return outputs;
         }
     }

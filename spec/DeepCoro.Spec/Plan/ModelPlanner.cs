@@ -207,6 +207,9 @@ namespace DeepCoro.Spec
                     Error(DiagnosticCodes.InvalidValue, p + ".weight", $"a loss weight is finite and non-negative, got {h.Weight}");
                 else if (h.Weight == 0)
                     Warn(DiagnosticCodes.ZeroLossWeight, p + ".weight", $"head '{h.Name}' has loss weight 0, so its loss trains nothing; drop the head or give it a weight");
+                if (h.Dropout < 0 || h.Dropout >= 1 || double.IsNaN(h.Dropout))
+                    Error(DiagnosticCodes.InvalidValue, p + ".dropout", $"dropout must be in [0, 1), got {h.Dropout}");
+                else if (h.Dropout >= 0.5) Warn(DiagnosticCodes.HighDropout, p + ".dropout", $"dropout {h.Dropout} drops most pooled features before head '{h.Name}'");
                 long parameters = Claim(h.Key, ModuleKind.Linear, ParameterRole.Head, "head", width, h.Outputs, h.Outputs, p, null);
                 rows.Add(new ShapeRow(h.Key, $"{SpecJson.TaskName(h.Task)} head ({SpecJson.LossName(h.Loss)})", $"[B, {h.Outputs}]", parameters));
             }

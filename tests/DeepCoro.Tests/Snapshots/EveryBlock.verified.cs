@@ -123,8 +123,8 @@ namespace DeepCoro.Generated
             attention_w = ModelParts.Linear(16, 1);
             register_module("attention_w", attention_w);
             register_module("heads", heads);
-            heads.Add("lvef_grade", ModelParts.Linear(64, 4));
-            heads.Add("contrast", ModelParts.Linear(64, 1));
+            heads.Add("lvef_grade", ModelParts.Linear(64, 4), 0.0);
+            heads.Add("contrast", ModelParts.Linear(64, 1), 0.0);
             var pool0 = new Blocks.MaxPool();
             var pool1 = new Blocks.GatedAttentionPool(attention_V, attention_U, attention_w, 0.1);
             var pool2 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 2, NormPlacement.Pre, 0.0, kernel);
@@ -162,8 +162,8 @@ namespace DeepCoro.Generated
             InputGuard.Check(ModelName, Axes, EmbeddingDim, ViewClasses, probeInput);
             var pooled = ProbeForward.Pool(plan, view_embedding, probeInput, training);
             return new Output(
-                heads["lvef_grade"].forward(pooled),
-                heads["contrast"].forward(pooled));
+                heads.Forward("lvef_grade", pooled, training),
+                heads.Forward("contrast", pooled, training));
         }
     }
 }

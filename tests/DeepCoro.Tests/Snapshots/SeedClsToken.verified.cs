@@ -111,9 +111,9 @@ namespace DeepCoro.Generated
             cls_norm_across = ModelParts.Norm(512);
             register_module("cls_norm_across", cls_norm_across);
             register_module("heads", heads);
-            heads.Add("cathEF", ModelParts.Linear(512, 1));
-            heads.Add("stenosis", ModelParts.Linear(512, 3));
-            heads.Add("contrast", ModelParts.Linear(512, 2));
+            heads.Add("cathEF", ModelParts.Linear(512, 1), 0.0);
+            heads.Add("stenosis", ModelParts.Linear(512, 3), 0.0);
+            heads.Add("contrast", ModelParts.Linear(512, 2), 0.0);
             var pool0 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_within, cls_norm_within, 8, NormPlacement.Post, 0.0, kernel);
             var pool1 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 8, NormPlacement.Post, 0.0, kernel);
             kernelBlocks = new IKernelChoice[] { pool0, pool1 };
@@ -138,9 +138,9 @@ namespace DeepCoro.Generated
             InputGuard.Check(ModelName, Axes, EmbeddingDim, null, probeInput);
             var pooled = ProbeForward.Pool(plan, null, probeInput, training);
             return new Output(
-                heads["cathEF"].forward(pooled),
-                heads["stenosis"].forward(pooled),
-                heads["contrast"].forward(pooled));
+                heads.Forward("cathEF", pooled, training),
+                heads.Forward("stenosis", pooled, training),
+                heads.Forward("contrast", pooled, training));
         }
     }
 }

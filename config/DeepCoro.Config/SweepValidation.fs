@@ -45,7 +45,7 @@ type Validator() =
                     DeepCoroConfig.import (Path.GetFileName configPath) configText |> ignore
                     null
             with
-            | :? DeepCoroConfig.ConfigError as e -> e.Diagnostics |> List.map string |> String.concat "; "
+            | :? ConfigError.ConfigError as e -> e.Diagnostics |> List.map string |> String.concat "; "
             | e ->
                 match UserError.messageOf e with
                 | Some message -> message

@@ -16,7 +16,7 @@ let messageOf (e: exn) =
     match e with
     | UserFailure m -> Some m
     | :? SpecException as s -> Some s.Message
-    | :? DeepCoro.Config.DeepCoroConfig.ConfigError as c -> Some c.Message
+    | :? DeepCoro.Config.ConfigError.ConfigError as c -> Some c.Message
     | :? SafetensorsException as s -> Some s.Message
     | :? DeepCoro.Runtime.Data.DataException as d -> Some d.Message
     | :? StateDictException as s -> Some s.Message

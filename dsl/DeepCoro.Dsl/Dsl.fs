@@ -128,9 +128,9 @@ let gateKey (key: string) = option "gateKey" [ PoolKind.GatedAttention ] (fun o 
 // ---------------------------------------------------------------- heads
 
 /// A task head: one Linear layer on the pooled vector.
-type Head = { Name: string; Task: TaskKind; Outputs: int; Loss: LossKind option; Weight: float }
+type Head = { Name: string; Task: TaskKind; Outputs: int; Loss: LossKind option; Weight: float; Dropout: float }
 
-let private head name task outputs = { Name = name; Task = task; Outputs = outputs; Loss = None; Weight = 1.0 }
+let private head name task outputs = { Name = name; Task = task; Outputs = outputs; Loss = None; Weight = 1.0; Dropout = 0.0 }
 
 /// A regression head with one output (mse by default); `|> outputs k` for k outputs.
 let regression (name: string) = head name TaskKind.Regression 1
@@ -146,6 +146,9 @@ let outputs (n: int) (h: Head) = { h with Outputs = n }
 
 /// Sets the training loss of a head (`open type DeepCoro.Spec.LossKind` to write `loss Huber`).
 let loss (l: LossKind) (h: Head) = { h with Loss = Some l }
+
+/// Drops pooled features with probability p before the head, in training (DeepCORO_CLIP's head_dropout).
+let headDropout (p: float) (h: Head) = { h with Dropout = p }
 
 /// Sets the weight of a head's loss in the total (default 1).
 let lossWeight (w: float) (h: Head) = { h with Weight = w }
@@ -215,7 +218,7 @@ let model (name: string) (embeddingDim: int) (d: Draft) : ModelSpec =
         | None -> inferAxes d.Stages
     let toHead (h: Head) =
         let lossKind = h.Loss |> Option.defaultValue (HeadSpec.DefaultLoss h.Task)
-        HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight)
+        HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight, h.Dropout)
     ModelSpec(
         ModelSpec.CurrentIrVersion,
         name,

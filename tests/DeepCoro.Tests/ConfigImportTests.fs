@@ -8,6 +8,7 @@ open Expecto
 open DeepCoro.Spec
 open DeepCoro.Config
 open DeepCoro.Config.DeepCoroConfig
+open DeepCoro.Config.ConfigError
 
 let rec private describe (stages: seq<PoolStage>) =
     stages
@@ -159,11 +160,11 @@ let tests =
             let e = failure (fun () -> parse "c.yaml" "embedding_dim: 8\nhead_structure:\n  cathEF: 0\n")
             Expect.stringContains (string e.Diagnostics.Head) "c.yaml:3:3: DC0008" "outputs located at the head"
             let e = failure (fun () -> parse "c.yaml" (bare "mean" "loss_structure:\n  cathEf: mse\n"))
-            Expect.equal (messages e) [ "c.yaml:9:3: loss_structure: 'cathEf' is not a head of head_structure; did you mean 'cathEF'?" ] "unknown head"
+            Expect.equal (messages e) [ "c.yaml:9:3: loss_structure: 'cathEf' is not a head of the model; did you mean 'cathEF'?" ] "unknown head"
             let e = failure (fun () -> parse "c.yaml" "embedding_dim: [8\n")
             Expect.stringStarts (string e.Diagnostics.Head) "c.yaml:" "YAML error located"
             let e = failure (fun () -> parse "c.yaml" "embedding_dim: 8\nhead_structure: {a: 1, a: 2}\n")
-            Expect.equal (messages e) [ "c.yaml:2:24: not valid YAML: Duplicate key a" ] "duplicate head"
+            Expect.equal (messages e) [ "c.yaml:2:24: head_structure: key 'a' is repeated (first on line 2); give each key once" ] "duplicate head"
             let e = failure (fun () -> parse "c.yaml" "model_config: 3\n")
             Expect.equal (messages e) [ "c.yaml:1:15: model_config: expected a map but found '3'" ] "not a map"
             let e = failure (fun () -> parse "c.yaml" (bare "mean" "input_rank: 5\n"))

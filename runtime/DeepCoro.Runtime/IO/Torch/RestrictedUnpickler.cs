@@ -40,8 +40,8 @@ namespace DeepCoro.Runtime.IO.Torch
             ["torch._utils._rebuild_parameter"] = Rebuild.Parameter,
             ["torch._utils._rebuild_parameter_with_state"] = Rebuild.ParameterWithState,
             ["torch._tensor._rebuild_from_type_v2"] = Rebuild.FromType,
-            ["torch._tensor.Tensor"] = Rebuild.TensorClass, ["torch.Tensor"] = Rebuild.TensorClass,
-            ["torch.nn.parameter.Parameter"] = Rebuild.TensorClass,
+            // the type _rebuild_from_type_v2 restores, a plain tensor, under both its names
+            ["torch.Tensor"] = Rebuild.TensorClass, ["torch._tensor.Tensor"] = Rebuild.TensorClass,
         };
 
         private const int HighestProtocol = 5;
@@ -372,7 +372,7 @@ namespace DeepCoro.Runtime.IO.Torch
                 case Rebuild.Parameter when args.Length == 3:
                 case Rebuild.ParameterWithState when args.Length == 4:
                     return args[0] as PickledTensor ?? throw Corrupt($"{g.Name} of a {Describe(args[0])}");
-                case Rebuild.FromType when args is [Global { Kind: Rebuild.TensorV1 or Rebuild.TensorV2 or Rebuild.Parameter or Rebuild.ParameterWithState } f, Global { Kind: Rebuild.TensorClass }, object?[] inner, _]:
+                case Rebuild.FromType when args is [Global { Kind: Rebuild.TensorV1 or Rebuild.TensorV2 } f, Global { Kind: Rebuild.TensorClass }, object?[] inner, _]:
                     return Call(f, inner);
                 default:
                     throw Corrupt($"{g.Name} called with {args.Length} arguments ({string.Join(", ", args.Select(Describe))})");

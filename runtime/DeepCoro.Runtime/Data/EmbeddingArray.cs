@@ -140,7 +140,7 @@ namespace DeepCoro.Runtime.Data
                 PickledTensor t => t,
                 PickledDict d when d.TryGetValue("embedding", out var named) && named is PickledTensor t => t,
                 PickledDict { Count: 1 } d when d.Entries[0].Value is PickledTensor t => t,
-                PickledDict d => throw new DataException($"{file.Path}: holds a dict of {d.Count} entries [{string.Join(", ", d.KeyTexts)}]; expected one tensor, or one named 'embedding'"),
+                PickledDict d => throw new DataException($"{file.Path}: holds a dict of {d.Count} entries {d.KeySummary()}; expected one tensor, or one named 'embedding'"),
                 _ => throw new DataException($"{file.Path}: holds no tensor; expected torch.save(tensor)"),
             };
             if (tensor.Storage.Type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16))

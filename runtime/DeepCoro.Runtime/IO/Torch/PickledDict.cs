@@ -38,6 +38,8 @@ namespace DeepCoro.Runtime.IO.Torch
             return false;
         }
 
-        public IEnumerable<string> KeyTexts => entries.Select(e => e.Key?.ToString() ?? "None");
+        /// <summary>The first keys for a message: "[a, b, c]", or "[a, ..., h, ... (30 in all)]".</summary>
+        public string KeySummary(int shown = 8) =>
+            "[" + string.Join(", ", entries.Take(shown).Select(e => e.Key?.ToString() ?? "None")) + (Count > shown ? $", ... ({Count} in all)" : "") + "]";
     }
 }

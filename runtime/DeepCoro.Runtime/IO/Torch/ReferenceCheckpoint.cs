@@ -36,7 +36,7 @@ namespace DeepCoro.Runtime.IO.Torch
             bool fromRunner = root.TryGetValue(ModelEntry, out var entry);
             if (fromRunner) stateDict = entry as PickledDict ?? throw new TorchFileException($"{path}: '{ModelEntry}' is not a state_dict");
             else if (root.Count > 0 && root.Entries.All(e => e.Key is string && e.Value is PickledTensor)) stateDict = root;
-            else throw new TorchFileException($"{path}: neither a DeepCORO_CLIP checkpoint (no '{ModelEntry}' among its keys {KeyList(root.KeyTexts)}) nor a state_dict (names -> tensors)");
+            else throw new TorchFileException($"{path}: neither a DeepCORO_CLIP checkpoint (no '{ModelEntry}' among its keys {root.KeySummary()}) nor a state_dict (names -> tensors)");
             long? epoch = fromRunner && root.TryGetValue(EpochEntry, out var e) && e is long n ? n : null;
 
             var tensors = new OrderedDictionary<string, Tensor>();
@@ -80,12 +80,6 @@ namespace DeepCoro.Runtime.IO.Torch
         {
             while (key.StartsWith(DdpPrefix)) key = key[DdpPrefix.Length..];
             return key;
-        }
-
-        private static string KeyList(IEnumerable<string> keys)
-        {
-            var all = keys.ToList();
-            return "[" + string.Join(", ", all.Take(8)) + (all.Count > 8 ? $", ... ({all.Count} in all)" : "") + "]";
         }
 
         /// <summary>

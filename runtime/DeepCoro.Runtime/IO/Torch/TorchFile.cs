@@ -66,6 +66,7 @@ namespace DeepCoro.Runtime.IO.Torch
                 if (n == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return OpenZip(path, stream);
                 if (n >= 1 && head[0] == 0x80)
                 {
+                    if (stream.Length > Array.MaxLength) throw new TorchFileException($"{path}: a legacy torch.save file of {stream.Length} bytes, more than one array can; re-save it with PyTorch 1.6 or later");
                     var bytes = new byte[stream.Length];
                     stream.ReadExactly(bytes);
                     stream.Dispose();

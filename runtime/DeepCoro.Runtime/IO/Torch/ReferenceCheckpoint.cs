@@ -106,20 +106,23 @@ namespace DeepCoro.Runtime.IO.Torch
         }
 
         /// <summary>
-        /// The cls levels of <paramref name="spec"/> built otherwise than the reference builds them (heads, norm):
-        /// its checkpoints load there, but compute something else.
+        /// The cls levels of <paramref name="spec"/>'s plan built otherwise than the reference builds them (heads,
+        /// norm): its checkpoints load there, but compute something else.
         /// </summary>
         public static IReadOnlyList<string> BuildDifferences(ModelSpec spec)
         {
-            IEnumerable<PoolLevel> Levels(IEnumerable<PoolStage> stages) => stages.SelectMany(s => s switch
+            static IEnumerable<PlanStep.Pool> Pools(IEnumerable<PlanStep> steps) => steps.SelectMany(s => s switch
             {
-                PoolLevel level => new[] { level },
-                ConcatStage concat => concat.Branches.SelectMany(b => Levels(b)),
-                _ => Enumerable.Empty<PoolLevel>(),
+                PlanStep.Pool pool => new[] { pool },
+                PlanStep.Concat concat => concat.Branches.SelectMany(b => Pools(b)),
+                _ => Enumerable.Empty<PlanStep.Pool>(),
             });
-            return Levels(spec.Pooling)
-                .Where(l => l.Kind == PoolKind.ClsToken && (l.Options.AttentionHeads != BuiltAttentionHeads || l.Options.Norm != BuiltNorm))
-                .Select(l => $"clsToken over {l.Over} with {l.Options.AttentionHeads} heads, {(l.Options.Norm == NormPlacement.Pre ? "pre" : "post")}-norm")
+            return Pools(ModelPlan.Of(spec).Steps)
+                .Where(p => p.Kind == PoolKind.ClsToken)
+                .Select(p => (p.Over, Heads: p.Block.Arguments.OfType<BlockArgument.Int>().Single().Value,
+                              Norm: p.Block.Arguments.OfType<BlockArgument.Placement>().Single().Value))
+                .Where(l => l.Heads != BuiltAttentionHeads || l.Norm != BuiltNorm)
+                .Select(l => $"clsToken over {l.Over} with {l.Heads} heads, {(l.Norm == NormPlacement.Pre ? "pre" : "post")}-norm")
                 .ToList();
         }
     }

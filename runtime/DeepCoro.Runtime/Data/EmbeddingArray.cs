@@ -9,7 +9,7 @@ namespace DeepCoro.Runtime.Data
     /// <summary>A float32 array read from one embedding file, with its shape.</summary>
     public sealed record EmbeddingArray(float[] Data, long[] Shape)
     {
-        private const string Formats = "expected .npy, .safetensors or .pt";
+        private static readonly string Formats = "expected " + string.Join(", ", EmbeddingPaths.Extensions[..^1]) + " or " + EmbeddingPaths.Extensions[^1];
 
         public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 

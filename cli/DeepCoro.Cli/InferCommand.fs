@@ -23,7 +23,7 @@ type InferArgs =
         member a.Usage =
             match a with
             | Config _ -> "IR JSON, DeepCORO_CLIP YAML/JSON config, or a golden case (file.json#name)."
-            | Weights _ -> "PyTorch state_dict in safetensors (keys checked strictly)."
+            | Weights _ -> "weights: safetensors, or a PyTorch .pt/.pth checkpoint or state_dict (keys checked strictly)."
             | Inputs _ -> "safetensors with x, optional mask and view_ids (and probe.* with --grad)."
             | Output _ -> "safetensors to write: out.<head> (or out), and grad.* with --grad."
             | Grad -> "also write grad.x and grad.<parameter> of sum(out * probe)."
@@ -34,9 +34,14 @@ let run (args: ParseResults<InferArgs>) =
     let device = DeviceChoice.Parse(args.GetResult(Device, "cpu"))
     let weightsPath = args.GetResult Weights
     let inputsPath = args.GetResult Inputs
-    let model = read (args.GetResult Config) |> build (args.GetResult(Kernel, ClsKernel.Fused))
+    let description = read (args.GetResult Config)
+    let model = build (args.GetResult(Kernel, ClsKernel.Fused)) description
     use scope = torch.NewDisposeScope()
-    StateDict.LoadStrict(model.Module, Safetensors.Load weightsPath, weightsPath)
+    let spec =
+        match description with
+        | Probe spec -> spec
+        | Standalone _ -> null
+    for w in ModelWeights.LoadInto(model.Module, spec, weightsPath).Warnings do eprintfn "warning: %s" w
     model.Module.``to``(device) |> ignore
     let inputs =
         let d = Dictionary<string, torch.Tensor>()

@@ -18,6 +18,7 @@ let messageOf (e: exn) =
     | :? SpecException as s -> Some s.Message
     | :? DeepCoro.Config.ConfigError.ConfigError as c -> Some c.Message
     | :? SafetensorsException as s -> Some s.Message
+    | :? Torch.TorchFileException as t -> Some t.Message
     | :? DeepCoro.Runtime.Data.DataException as d -> Some d.Message
     | :? StateDictException as s -> Some s.Message
     | :? InputShapeException as s -> Some s.Message

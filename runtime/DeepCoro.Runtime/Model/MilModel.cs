@@ -15,7 +15,7 @@ namespace DeepCoro.Runtime.Model
     /// </summary>
     public sealed class MilModel : nn.Module<ModelInput, OrderedDictionary<string, Tensor>>
     {
-        private readonly Dictionary<string, nn.Module> modules = new();
+        private readonly Dictionary<string, nn.Module> planned = new();
         private readonly List<IKernelChoice> kernelBlocks = new();
         private readonly IReadOnlyList<PoolingStep> steps;
         private readonly Embedding? viewEmbedding;
@@ -30,7 +30,7 @@ namespace DeepCoro.Runtime.Model
             Plan = ModelPlan.Of(spec).OrThrow($"spec '{spec.Name}': ");
             Spec = spec;
             foreach (var module in Plan.Modules) Register(module);
-            if (spec.ViewEmbedding is { } view) viewEmbedding = (Embedding)modules[view.Key];
+            if (spec.ViewEmbedding is { } view) viewEmbedding = (Embedding)planned[view.Key];
             steps = Build(Plan.Steps, kernel);
         }
 
@@ -53,7 +53,7 @@ namespace DeepCoro.Runtime.Model
                 default:
                     var created = ModelParts.Create(module);
                     register_module(module.Key, created);
-                    modules[module.Key] = created;
+                    planned[module.Key] = created;
                     break;
             }
         }
@@ -69,7 +69,7 @@ namespace DeepCoro.Runtime.Model
         private PoolingStep Pool(PlanStep.Pool step, ClsKernel kernel)
         {
             // a getter, looked up at each call: Module.to(device or dtype) replaces registered parameters
-            var block = PoolBlocks.Create(step.Block, key => modules[key], key => () => get_parameter(key)!, kernel);
+            var block = PoolBlocks.Create(step.Block, key => planned[key], key => () => get_parameter(key)!, kernel);
             if (block is IKernelChoice choice) kernelBlocks.Add(choice);
             return new PoolingStep.Level(block, step.Masked);
         }

@@ -8,6 +8,7 @@ open DeepCoro.Cli.CliError
 
 type Verb =
     | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoCommand.DemoArgs>
+    | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunCommand.RunArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainCommands.TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<TrainCommands.EvalArgs>
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<TrainCommands.PredictArgs>
@@ -21,6 +22,7 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
+            | Run _ -> "run a config as DeepCORO_CLIP's scripts/main.py --base_config does: its run_mode (train, val, test, inference), or --check."
             | Train _ -> "train a probe from a YAML config (checkpoints, metrics, best model, predictions)."
             | Eval _ -> "metrics of a trained run on a split."
             | Predict _ -> "predictions CSV for a manifest from a trained run."
@@ -34,6 +36,7 @@ type Verb =
 
 let private dispatch (results: ParseResults<Verb>) =
     match results.GetSubCommand() with
+    | Run a -> RunCommand.run a
     | Train a -> TrainCommands.runTrain a
     | Eval a -> TrainCommands.runEval a
     | Predict a -> TrainCommands.runPredict a

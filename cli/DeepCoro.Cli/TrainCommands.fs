@@ -82,33 +82,46 @@ type SynthArgs =
 /// work when the original config has changed or the run was moved.
 let private runConfigFile run = Path.Combine(run, "config.yaml")
 
-/// Copies the config into a new run directory. A run that holds a checkpoint keeps its copy: --resume refuses
-/// other options, and a refused start must not replace the copy of the run it refused to touch.
-let private copyConfig (configPath: string) (run: string) =
+/// Copies the config into a new run directory, as the run read it (ConfigFile.resolvedText: overrides applied, paths
+/// absolute). A run that holds a checkpoint keeps its copy: --resume refuses other options, and a refused start must
+/// not replace the copy of the run it refused to touch.
+let private copyConfig (configPath: string) (options: ConfigFile.ReadOptions) (run: string) =
     let copy = runConfigFile run
     if not (File.Exists(Path.Combine(run, "checkpoint.safetensors")) && File.Exists copy) then
         let full = Path.GetFullPath configPath
-        // the sweep's merge with no parameters: the config with its path keys made absolute against its folder
-        let text =
-            Sweeps.SweepConfig(full, Path.GetDirectoryName full, File.ReadAllText full, Array.empty)
-                .Merge(Text.Json.Nodes.JsonObject(), sprintf "copied by `deepcoro train` from %s, relative paths made absolute" full)
+        let text = ConfigFile.resolvedText full (File.ReadAllText full) options (sprintf "copied by deepcoro from %s, overrides applied, relative paths made absolute" full)
         Directory.CreateDirectory run |> ignore
         AtomicFile.WriteText(copy, text)
 
-let private loadConfig (path: string) =
-    let config = TrainConfig.load path
+let private loadConfig (path: string) (options: ConfigFile.ReadOptions) =
+    let config = TrainConfig.loadWith path options
     for w in config.Warnings do eprintfn "%s" w
+    for n in config.Notices do eprintfn "%s" n
     config
 
-/// Trains; returns the run's result. Shared by `train` and `demo`.
-let train (configPath: string) (output: string option) (resume: bool) (epochs: int option) (device: string option) =
-    let config = loadConfig configPath
-    let options = config.Train.With(?epochs = epochs, ?device = device)
-    let run = output |> Option.defaultWith (fun () -> Path.Combine("runs", Path.GetFileNameWithoutExtension configPath))
-    let data = Dataset.Open(config.Spec, config.Data, "train", "val")
-    let trainer = Trainer(config.Spec, data, options, run)
-    copyConfig configPath run
+/// Opens a config's data for the splits that must not be empty, and prints what reading it dropped.
+let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: string list) =
+    let dataset = Dataset.Open(config.Spec, data, Array.ofList required)
+    for note in dataset.Studies.Notes do eprintfn "note: %s" note
+    dataset
+
+/// Trains the model of a config read with `options` into `run`; returns the run's result. Shared by `train`, `run`
+/// and `demo`.
+let trainConfig (config: TrainConfig.TrainConfig) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
+    let training = config.Train.With(?epochs = epochs, ?device = device)
+    let data = openData config config.Data [ "train"; "val" ]
+    let trainer = Trainer(config.Spec, data, training, run)
+    copyConfig config.Path options run
     TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
+
+let trainWith (configPath: string) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
+    trainConfig (loadConfig configPath options) options run resume epochs device
+
+/// The default run directory of a config: runs/<its name>.
+let defaultRun (configPath: string) = Path.Combine("runs", Path.GetFileNameWithoutExtension configPath)
+
+let train (configPath: string) (output: string option) (resume: bool) (epochs: int option) (device: string option) =
+    trainWith configPath ConfigFile.defaultOptions (output |> Option.defaultWith (fun () -> defaultRun configPath)) resume epochs device
 
 let printRun (r: TrainResult) =
     let stopped = if r.StoppedEarly then " (stopped early)" else ""
@@ -122,17 +135,21 @@ let runTrain (args: ParseResults<TrainArgs>) =
     let r = train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device)
     printRun r
 
+/// A model with weights from this product's .safetensors or a DeepCORO_CLIP .pt, warnings printed.
+let loadModel (spec: DeepCoro.Spec.ModelSpec) (weights: string) =
+    let model = new MilModel(spec)
+    let loaded = ModelWeights.LoadInto(model, spec, weights)
+    for w in loaded.Warnings do eprintfn "warning: %s" w
+    model
+
 /// The config (the run's copy) and model (the run's model.ir.json) of a run directory, with the given or best
 /// weights loaded.
 let private openRun (run: string) (weights: string option) =
     let file = runConfigFile run
     let ir = Path.Combine(run, "model.ir.json")
     if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
-    let config = { loadConfig file with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
-    let weights = weights |> Option.defaultValue (Path.Combine(run, "best.safetensors"))
-    let model = new MilModel(config.Spec)
-    let tensors = Safetensors.Load weights
-    StateDict.LoadStrict(model, tensors, weights)
+    let config = { loadConfig file ConfigFile.defaultOptions with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
+    let model = loadModel config.Spec (weights |> Option.defaultValue (Path.Combine(run, "best.safetensors")))
     let device = DeviceChoice.Parse config.Train.Device
     model.``to``(device) |> ignore
     config, model, device
@@ -142,7 +159,7 @@ let runEval (args: ParseResults<EvalArgs>) =
     if not (List.contains split [ "train"; "val"; "test" ]) then fail (sprintf "--split %s: expected train, val or test" split)
     let config, model, device = openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
     use model = model
-    let data = Dataset.Open(config.Spec, config.Data, split)
+    let data = openData config config.Data [ split ]
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
     TrainDisplay.printMetrics (results.Metrics split)
 
@@ -150,7 +167,7 @@ let runPredict (args: ParseResults<PredictArgs>) =
     let config, model, device = openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
     use model = model
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
-    let data = Dataset.Open(config.Spec, config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root))
+    let data = openData config (config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root)) []
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
     results.WritePredictions(args.GetResult PredictArgs.Out)

@@ -16,6 +16,8 @@ open DeepCoro.Config.ConfigKeys
 /// How to read a file: `--set key=value` overrides, `--as-reference-built`, and for model files the input's rank.
 type ReadOptions =
     { Overrides: (string * string) list
+      /// A folder of embeddings for a CSV of videos (--embeddings): the layout's key for it, set.
+      Embeddings: string option
       AsReferenceBuilt: bool
       /// Read only the model (spec, infer): a nested file's other sections are not looked at.
       ModelOnly: bool
@@ -23,7 +25,7 @@ type ReadOptions =
       /// The model's name; by default the file's stem.
       ModelName: string option }
 
-let defaultOptions = { Overrides = []; AsReferenceBuilt = false; ModelOnly = false; DefaultRank = None; ModelName = None }
+let defaultOptions = { Overrides = []; Embeddings = None; AsReferenceBuilt = false; ModelOnly = false; DefaultRank = None; ModelName = None }
 
 /// A config read: its layout, everything it set, the model, and what the user should know.
 type ConfigFile =
@@ -63,7 +65,8 @@ let private known (r: ConfigReader) (layout: Layout) (section: string) (where: s
         | Some k -> Some(k, e, (if section = "" || section = "model_config" then e.Key else section + "." + e.Key))
         | None ->
             if layout = Reference then
-                r.Warn(e.KeyNode, sprintf "'%s' is a key of no DeepCORO_CLIP config class: ignored; %s" e.Key (Suggestions.Hint(e.Key, names)))
+                let closest = Suggestions.Closest(e.Key, names) |> Option.ofObj |> Option.map (sprintf "; did you mean '%s'?") |> Option.defaultValue ""
+                r.Warn(e.KeyNode, sprintf "'%s' is a key of no DeepCORO_CLIP config class: ignored, as DeepCORO_CLIP drops it%s" e.Key closest)
             else r.Unknown(e.KeyNode, e.Key, where, names)
             None)
 
@@ -91,14 +94,22 @@ let private encoderSummary (r: ConfigReader) (root: YamlNode) (applied: (ConfigK
         r.Warn(root, sprintf "%d keys concern only DeepCORO_CLIP's video encoder, augmentation, AMP, W&B or DDP and have no effect on stored embeddings: %s (docs/config-keys.md says why each)"
                           skipped.Length (String.concat ", " skipped))
 
-/// labels_map as written, read once the heads' tasks are known: class names of classification heads; a regression
-/// head's is display only.
-let private labelsMap (r: ConfigReader) (spec: ModelSpec) (s: Settings) =
+/// labels_map as written, read once the heads are known: a label with an integer value names a class id (class names
+/// of predictions and confusion matrices; label text in the CSV read through it); any other value (DeepCORO_CLIP's
+/// regression and binary heads carry display names such as `Value: regression`) is display only, as it is there.
+let private labelsMap (spec: ModelSpec) (s: Settings) =
+    let classId (node: YamlNode) =
+        match node with
+        | :? YamlScalarNode as v when v.Style = YamlDotNet.Core.ScalarStyle.Plain || YamlTags.Of v = YamlTags.Int ->
+            match YamlScalars.TryInt v.Value with
+            | true, id when id >= 0 -> Some id
+            | _ -> None
+        | _ -> None
     let classes =
         [ for head, labels in s.LabelsMap do
               let h = spec.Heads |> Seq.find (fun h -> h.Name = head)
-              if h.Task <> TaskKind.Regression then
-                  let ids = labels |> List.choose (fun (label, node) -> r.IntAtLeast(0, sprintf "labels_map.%s.%s" head label, node) |> Option.map (fun i -> label, i))
+              let ids = labels |> List.choose (fun (label, node) -> classId node |> Option.map (fun id -> label, id))
+              if h.Task <> TaskKind.Regression && not ids.IsEmpty then
                   yield head, Collections.Generic.Dictionary<string, int>(Map.ofList ids) :> Collections.Generic.IReadOnlyDictionary<string, int> ]
     s.Data.With(labelsMap = Collections.Generic.Dictionary<string, _>(Map.ofList classes))
 
@@ -106,8 +117,9 @@ let private labelsMap (r: ConfigReader) (spec: ModelSpec) (s: Settings) =
 let private targetLabels (r: ConfigReader) (spec: ModelSpec) (s: Settings) =
     match s.TargetLabels with
     | Some(labels, node) ->
+        // inference reads no labels (DeepCORO_CLIP neither), so only the other modes need a column per head
         for h in spec.Heads do
-            if not (List.contains h.Name labels) && s.Run.Pipeline <> Some embeddingExtractionProject then
+            if not (List.contains h.Name labels) && s.Run.Mode <> Inference then
                 r.Error(node, sprintf "target_label: head '%s' of head_structure has no label column here; add it (heads read the column of their own name)" h.Name)
         let unused = labels |> List.filter (fun l -> not (spec.Heads |> Seq.exists (fun h -> h.Name = l)))
         if not unused.IsEmpty then r.Warn(node, sprintf "target_label: %s name no head of head_structure; not read" (String.concat ", " unused))
@@ -125,25 +137,67 @@ let private referenceNotice (s: Settings) =
         [ sprintf "notice: this file is built as written; DeepCORO_CLIP itself would ignore %s. Pass --as-reference-built to build and train what it builds, so that its checkpoints load."
               (String.concat "; " ignored) ]
 
-/// Reads a config file's text; ConfigError with every error when it cannot be used.
-let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
-    let file = Path.GetFileName path
-    let r = ConfigReader(file)
+/// The overrides a read applies: --set pairs, then the flags that stand for keys of the file's layout.
+let private overridesOf (r: ConfigReader) (root: YamlNode) (layout: Layout) (options: ReadOptions) =
+    [ yield! options.Overrides
+      match options.Embeddings with
+      | Some dir -> yield (if layout = Reference then "embeddings_dir" else "data.embeddings"), Path.GetFullPath dir
+      | None -> ()
+      if options.AsReferenceBuilt then
+          if layout = Reference then yield "as_reference_built", "true"
+          else r.Warn(root, "--as-reference-built concerns DeepCORO_CLIP's config files; this one is built as written") ]
+
+/// A file loaded, its layout known, the overrides applied: its reader, root, layout and base folder (DeepCORO_CLIP's
+/// scripts run from its repository root, so its relative paths are the working directory's).
+let private prepare (path: string) (text: string) (options: ReadOptions) =
+    let r = ConfigReader(Path.GetFileName path)
     let root = r.Load(text, "the config is empty")
     if isNull root then raise (ConfigError(List.ofSeq r.Errors))
     let layout = layoutOf root
     if layout = Reference then r.RepeatedKeys <- RepeatedKeyRule.LastWins
     match root with
     | :? YamlMappingNode as map ->
-        for key, value in options.Overrides do
+        for key, value in overridesOf r root layout options do
             match r.Override(map, key, value) with
             | null -> ()
             | message -> r.Error(root, DiagnosticCodes.InvalidValue, message)
     | _ -> ()
-    // DeepCORO_CLIP's scripts run from its repository root, so its relative paths are the working directory's
     let baseDir = if layout = Reference then Environment.CurrentDirectory else Path.GetDirectoryName(Path.GetFullPath path)
+    r, root, layout, baseDir
+
+/// The text a run keeps of its config: the overrides applied, every path absolute, each repeated key once (its last
+/// value), so that the copy reads as the run read the original wherever it is opened from.
+let resolvedText (path: string) (text: string) (options: ReadOptions) (header: string) =
+    let _, root, layout, baseDir = prepare path text options
+    let absolute (map: YamlMappingNode) (section: string) =
+        for key in keysOf layout section |> List.filter (fun k -> k.IsPath) do
+            match map.Children.TryGetValue(YamlScalarNode key.Name) with
+            | true, (:? YamlScalarNode as value) when not (Path.IsPathRooted value.Value) ->
+                map.Children[YamlScalarNode key.Name] <- YamlScalarNode(Path.GetFullPath(Path.Combine(baseDir, value.Value)))
+            | _ -> ()
+    let resolved = YamlDocumentReader.WithoutRepeats root
+    match resolved with
+    | :? YamlMappingNode as map ->
+        absolute map ""
+        if layout = Nested then
+            for section in sections do
+                match map.Children.TryGetValue(YamlScalarNode section) with
+                | true, (:? YamlMappingNode as inner) -> absolute inner section
+                | _ -> ()
+    | _ -> ()
+    use writer = new StringWriter()
+    writer.WriteLine("# " + header)
+    YamlStream(YamlDocument resolved).Save(writer, assignAnchors = false)
+    let text = writer.ToString()
+    // YamlDotNet closes the document with "...": dropped, so the copy reads like a hand-written config
+    if text.EndsWith "...\n" then text.Substring(0, text.Length - 4) else text
+
+/// Reads a config file's text; ConfigError with every error when it cannot be used.
+let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
+    let file = Path.GetFileName path
+    let r, root, layout, baseDir = prepare path text options
     let entries = if r.Errors.Count = 0 then entriesOf r layout options root else []
-    let settings = { initial layout baseDir with Run = { defaultRun with AsReferenceBuilt = options.AsReferenceBuilt } }
+    let settings = initial layout baseDir
     let pass0, rest = entries |> List.partition (fun (k, _, _) -> k.Pass = 0)
     let settings = pass0 |> List.fold (apply r []) settings
     let modelFromPath = settings.ModelPath |> Option.map (fun p -> loadModel r root p)
@@ -159,8 +213,6 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
         else settings
     if layout = Reference then
         encoderSummary r root entries
-        if settings.Model.EmbeddingDim.IsNone then
-            r.Warn(root, sprintf "embedding_dim is not in the file: %d, the width of DeepCORO_CLIP's MViT encoder; --set embedding_dim=D for other embeddings" ModelBuild.referenceEmbeddingDim)
     let viewClasses =
         if layout = Reference && isNull settings.Data.ViewColumn then
             if settings.Model.ViewClasses > 0 then
@@ -178,7 +230,7 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
     match spec with
     | Some spec when r.Errors.Count = 0 ->
         targetLabels r spec settings
-        let data = labelsMap r spec settings
+        let data = labelsMap spec settings
         let optimizer = settings.Train.Optimizer
         // DeepCORO_CLIP's view embedding falls back to the gated attention's rate and decay, not a base rate
         let optimizer =

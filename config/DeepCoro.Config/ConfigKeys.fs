@@ -32,6 +32,8 @@ type ConfigKey =
       Section: string
       Status: KeyStatus
       Pass: int
+      /// Its value is a path: relative ones resolve against the file's base folder (and a run's copy holds them absolute).
+      IsPath: bool
       /// Where it goes or why not, for the docs table and --check.
       Doc: string
       Apply: KeyContext -> YamlNode -> Settings -> Settings }
@@ -130,6 +132,16 @@ let private lossName (c: KeyContext) (node: YamlNode) =
     | Some _ -> choice lossNames c node |> Option.map (fun kind -> kind, c.Reader.Text(c.Key, node).Value)
     | None -> None
 
+/// A head's task; "classification", which DeepCORO_CLIP's runner stops on ("Unknown head task"), is left to the head
+/// task rule (its loss, else its outputs) with a warning.
+let private headTask (c: KeyContext) (node: YamlNode) =
+    match c.Reader.Text(c.Key, node) with
+    | Some "classification" ->
+        c.Reader.Warn(node, sprintf "%s: 'classification' is no task of DeepCORO_CLIP (its runner stops on it): read as binary or multiclass by the head's loss and outputs" c.Key)
+        Some None
+    | Some _ -> choice taskNames c node |> Option.map Some
+    | None -> None
+
 let private axes (c: KeyContext) (node: YamlNode) =
     match node with
     | :? YamlSequenceNode as s when s.Children.Count = 1 || s.Children.Count = 2 -> c.Reader.Texts(c.Key, node)
@@ -209,7 +221,11 @@ let private pipeline (c: KeyContext) (node: YamlNode) =
 // ------------------------------------------------------------------ the table
 
 let private row name layouts section status pass doc apply =
-    { Name = name; Layouts = layouts; Section = section; Status = status; Pass = pass; Doc = doc; Apply = apply }
+    { Name = name; Layouts = layouts; Section = section; Status = status; Pass = pass; IsPath = false; Doc = doc; Apply = apply }
+
+/// A key whose value is a path, made absolute against the file's base folder before it is set.
+let private pathRow name layouts section pass doc (set: string -> Settings -> Settings) =
+    { row name layouts section Honoured pass doc (fun c node s -> match path c node s with Some p -> set p s | None -> s) with IsPath = true }
 
 let private everywhere = [ Nested; Reference; ModelFile ]
 let private ours = [ Nested ]
@@ -243,7 +259,7 @@ let private modelKeys =
           (read inputRank (model (fun v k -> { k with Rank = Some v })))
       m "axes" modelFiles 1 "names of the input axes, outermost first" (read axes (model (fun v k -> { k with Axes = Some v })))
       m "head_task" everywhere 1 "each head's task (regression, binary[_classification], multiclass[_classification])"
-          (read (perHead (choice taskNames)) (model (fun v k -> { k with Tasks = v })))
+          (read (perHead headTask) (model (fun v k -> { k with Tasks = v |> Map.toSeq |> Seq.choose (fun (h, t) -> t |> Option.map (fun t -> h, t)) |> Map.ofSeq })))
       m "loss_structure" everywhere 1 "each head's loss (mse, mae, rmse, huber, bce_logit, ce, binary_focal, multiclass_focal, focal)"
           (fun c node s ->
               let losses = c.Reader.PerHead(c.Key, node, c.Heads, fun key n -> lossName { c with Key = key } n)
@@ -266,11 +282,10 @@ let private nestedKeys =
     let sc name doc apply = row name ours "scheduler" Honoured 1 doc apply
     let t name doc apply = row name ours "training" Honoured 1 doc apply
     let r name doc apply = row name ours "run" Honoured 0 doc apply
-    [ row "model" ours "" Honoured 0 "a model file instead of model_config: an IR JSON or a DeepCORO_CLIP model config"
-          (fun c node s -> match path c node s with Some p -> { s with ModelPath = Some p } | None -> s)
-      d "manifest" "the CSV, one row per video" (fun c node s -> match path c node s with Some p -> { s with Data = s.Data.With(manifest = p) } | None -> s)
+    [ pathRow "model" ours "" 0 "a model file instead of model_config: an IR JSON or a DeepCORO_CLIP model config" (fun p s -> { s with ModelPath = Some p })
+      pathRow "manifest" ours "data" 1 "the CSV, one row per video" (fun p s -> { s with Data = s.Data.With(manifest = p) })
       d "separator" "the CSV's separator (default ,)" (read nonEmpty (data (fun v d -> d.With(separator = v))))
-      d "root" "folder that the manifest's relative paths resolve against" (fun c node s -> match path c node s with Some p -> { s with Data = s.Data.With(root = p) } | None -> s)
+      pathRow "root" ours "data" 1 "folder that the manifest's relative paths resolve against" (fun p s -> { s with Data = s.Data.With(root = p) })
       d "study_column" "column grouping rows into studies" (read nonEmpty (data (fun v d -> d.With(studyColumn = v))))
       d "multi_video" "false: every row is a study of one video" (read flag (data (fun v d -> d.With(multiVideo = v))))
       d "split_column" "column naming each row's split" (read nonEmpty (data (fun v d -> d.With(splitColumn = v))))
@@ -287,8 +302,7 @@ let private nestedKeys =
       d "batch_size" "studies per batch" (read (int 1) (data (fun v d -> d.With(batchSize = v))))
       d "prefetch" "batches read ahead" (read (int 1) (data (fun v d -> d.With(prefetch = v))))
       d "read_threads" "threads reading files" (read (int 1) (data (fun v d -> d.With(readThreads = v))))
-      d "embeddings" "folder of embeddings for a manifest of videos, found by file stem"
-          (fun c node s -> match path c node s with Some p -> { s with Data = s.Data.With(embeddingsDir = p) } | None -> s)
+      pathRow "embeddings" ours "data" 1 "folder of embeddings for a manifest of videos, found by file stem" (fun p s -> { s with Data = s.Data.With(embeddingsDir = p) })
       d "embeddings_keep_folders" "mirror the videos' sub-folders under the embeddings folder" (read flag (data (fun v d -> d.With(embeddingsKeepFolders = v))))
       o "name" "adamw or radam" (read (choice optimizerNames) (optimizer (fun v o -> o.With(kind = v))))
       o "lr" "the base learning rate" (read rate (optimizer (fun v o -> o.With(lr = v))))
@@ -330,10 +344,8 @@ let private nestedKeys =
       t "confidence_level" "bootstrap confidence intervals' level" (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (run (fun v r -> { r with ConfidenceLevel = v })))
       t "bootstraps" "bootstrap resamples (0: no intervals)" (read (int 0) (run (fun v r -> { r with Bootstraps = v })))
       r "mode" "what `deepcoro run` does: train, val, test or inference" (read (choice runModes) (run (fun v r -> { r with Mode = v })))
-      r "weights" "the weights val, test and inference read (.safetensors or a DeepCORO_CLIP .pt)"
-          (fun c node s -> match path c node s with Some p -> { s with Run = { s.Run with InferenceModel = Some p } } | None -> s)
-      r "output" "the run directory (the command line's --output wins)"
-          (fun c node s -> match path c node s with Some p -> { s with Run = { s.Run with OutputDir = Some p } } | None -> s)
+      pathRow "weights" ours "run" 0 "the weights val, test and inference read (.safetensors or a DeepCORO_CLIP .pt)" (fun p s -> { s with Run = { s.Run with InferenceModel = Some p } })
+      pathRow "output" ours "run" 0 "the run directory (the command line's --output wins)" (fun p s -> { s with Run = { s.Run with OutputDir = Some p } })
       r "save_embeddings" "write the study embeddings (the pooled vectors)" (read flag (run (fun v r -> { r with SaveEmbeddings = v })))
       r "embedding_file" "their file name (.safetensors, or .pt for a torch.save file)" (read nonEmpty (run (fun v r -> { r with EmbeddingFile = Some v }))) ]
 
@@ -348,8 +360,7 @@ let private referenceKeys =
       h "run_mode" 0 "what `deepcoro run` does: train, val, test or inference" (read (choice runModes) (run (fun v r -> { r with Mode = v })))
       h "epochs" 1 "training.epochs" (read (int 1) (train (fun v t -> t.With(epochs = v))))
       h "seed" 1 "training.seed" (read anyInt (train (fun v t -> t.With(seed = v))))
-      h "output_dir" 1 "the run directory when --output is not given"
-          (fun c node s -> match path c node s with Some p -> { s with Run = { s.Run with OutputDir = Some p } } | None -> s)
+      pathRow "output_dir" reference "" 1 "the run directory when --output is not given" (fun p s -> { s with Run = { s.Run with OutputDir = Some p } })
       h "head_lr" 1 "each head's rate (a number: every head's)" (read (perHead rate) (optimizer (fun v o -> o.With(headLr = dict v))))
       h "head_weight_decay" 1 "each head's decay (a number: every head's)" (read (perHead rate) (optimizer (fun v o -> o.With(headWeightDecay = dict v))))
       h "scheduler_name" 1 "scheduler.name" (read (choice scheduleNames) (schedule (fun v o -> o.With(kind = v))))
@@ -361,8 +372,7 @@ let private referenceKeys =
       h "num_warmup_percent" 1 "scheduler.num_warmup_percent" (read warmup (schedule (fun v o -> o.With(warmupFraction = v))))
       h "num_hard_restarts_cycles" 1 "scheduler.num_hard_restarts_cycles" (read positive (schedule (fun v o -> o.With(hardRestartCycles = v))))
       h "warm_restart_tmult" 1 "scheduler.warm_restart_tmult (2.0 reads as 2)" (read (int 1) (schedule (fun v o -> o.With(restartMultiplier = v))))
-      h "data_filename" 1 "data.manifest (relative paths: the working directory, as DeepCORO_CLIP)"
-          (fun c node s -> match path c node s with Some p -> { s with Data = s.Data.With(manifest = p) } | None -> s)
+      pathRow "data_filename" reference "" 1 "data.manifest (relative paths: the working directory, as DeepCORO_CLIP)" (fun p s -> { s with Data = s.Data.With(manifest = p) })
       h "num_workers" 1 "data.read_threads" (read (int 1) (data (fun v d -> d.With(readThreads = v))))
       h "batch_size" 1 "data.batch_size" (read (int 1) (data (fun v d -> d.With(batchSize = v))))
       h "datapoint_loc_label" 1 "data.path_column" (read nonEmpty (data (fun v d -> d.With(pathColumn = v))))
@@ -383,8 +393,7 @@ let private referenceKeys =
           (read rate (optimizer (fun v o -> o.With(attentionWithinWeightDecay = v))))
       h "attention_across_lr" 1 "optimizer.attention_across_lr (the cls token and its layers)" (read rate (optimizer (fun v o -> o.With(attentionAcrossLr = v))))
       h "attention_across_weight_decay" 1 "optimizer.attention_across_weight_decay" (read rate (optimizer (fun v o -> o.With(attentionAcrossWeightDecay = v))))
-      h "inference_model_path" 1 "the weights val, test and inference read (.pt or .safetensors)"
-          (fun c node s -> match path c node s with Some p -> { s with Run = { s.Run with InferenceModel = Some p } } | None -> s)
+      pathRow "inference_model_path" reference "" 1 "the weights val, test and inference read (.pt or .safetensors)" (fun p s -> { s with Run = { s.Run with InferenceModel = Some p } })
       h "ci_confidence_level" 1 "bootstrap confidence intervals' level (DeepCORO_CLIP never computes them)"
           (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (run (fun v r -> { r with ConfidenceLevel = v })))
       h "ci_n_bootstrap" 1 "bootstrap resamples (0: no intervals)" (read (int 0) (run (fun v r -> { r with Bootstraps = v })))
@@ -402,8 +411,7 @@ let private referenceKeys =
       h "save_embeddings" 1 "write the study embeddings (.safetensors unless embedding_output_file ends in .pt)"
           (read flag (run (fun v r -> { r with SaveEmbeddings = v })))
       h "embedding_output_file" 1 "the study embeddings' file name" (read nonEmpty (run (fun v r -> { r with EmbeddingFile = Some v })))
-      h "embeddings_dir" 1 "folder of embeddings for the CSV's videos, found by file stem (same as --embeddings)"
-          (fun c node s -> match path c node s with Some p -> { s with Data = s.Data.With(embeddingsDir = p) } | None -> s)
+      pathRow "embeddings_dir" reference "" 1 "folder of embeddings for the CSV's videos, found by file stem (same as --embeddings)" (fun p s -> { s with Data = s.Data.With(embeddingsDir = p) })
       h "embeddings_keep_folders" 1 "mirror the videos' sub-folders under embeddings_dir" (read flag (data (fun v d -> d.With(embeddingsKeepFolders = v))))
       h "as_reference_built" 0 "build what DeepCORO_CLIP builds (same as --as-reference-built)" (read flag (run (fun v r -> { r with AsReferenceBuilt = v })))
       encoder "dropout" "the video encoder's dropout (the pooling's is dropout_attention)"

@@ -23,6 +23,7 @@ let private describeNode (node: YamlNode) =
 let wording =
     YamlWording(
         PlainScalarsOnly = true,
+        ChoicesIgnoreCase = true,
         Expected = fun what expected found -> sprintf "%s: expected %s but found %s" what expected (describeNode found))
 
 /// A config file being read: typed reads return None after reporting where the value stands and what was expected.

@@ -88,6 +88,31 @@ namespace DeepCoro.Yaml
             return null;
         }
 
+        /// <summary>
+        /// The tree as PyYAML would hold it: every map keeps one entry per key, the last of repeated ones (in the place
+        /// of the first), so that it saves without the loader's marks.
+        /// </summary>
+        public static YamlNode WithoutRepeats(YamlNode node)
+        {
+            switch (node)
+            {
+                case YamlMappingNode map:
+                    var result = new YamlMappingNode();
+                    foreach (var (key, value) in map.Children)
+                    {
+                        var name = key is YamlScalarNode k ? k.Value ?? "" : null;
+                        int marker = name?.IndexOf(RepeatedKeyParser.Marker, StringComparison.Ordinal) ?? -1;
+                        var resolvedKey = marker < 0 ? key : new YamlScalarNode(name!.Substring(0, marker));
+                        result.Children[resolvedKey] = WithoutRepeats(value);
+                    }
+                    return result;
+                case YamlSequenceNode list:
+                    return new YamlSequenceNode(list.Children.Select(WithoutRepeats));
+                default:
+                    return node;
+            }
+        }
+
         public void Error(int line, int column, string code, string message) =>
             Errors.Add(new YamlDiagnostic(File, line, column, code, Severity.Error, message));
 

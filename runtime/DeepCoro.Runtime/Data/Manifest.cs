@@ -64,7 +64,7 @@ namespace DeepCoro.Runtime.Data
                 }
                 var file = ResolveFile(raw, root, options, tally);
                 if (file is null) continue;
-                var video = new VideoRef(file, lineNo, ViewId(columns.View < 0 ? null : f[columns.View], options, viewClasses, path, lineNo));
+                var video = new VideoRef(file, lineNo, ViewId(columns.View < 0 ? null : f[columns.View], options, viewClasses, path, lineNo), raw);
                 if (options.Layout == FileLayout.Study && study.Videos.Count > 0 && study.Videos[0].Path != video.Path)
                     throw new DataException($"{path}:{lineNo}: study '{id}' names a second study file; with data.layout: study each study has one file");
                 if (study.Videos.Any(v => v.Path == video.Path))

@@ -80,10 +80,18 @@ namespace DeepCoro.Runtime.Model
             set { foreach (var block in kernelBlocks) block.Kernel = value; }
         }
 
-        public override OrderedDictionary<string, Tensor> forward(ModelInput input)
+        public override OrderedDictionary<string, Tensor> forward(ModelInput input) => Heads(Pool(input));
+
+        /// <summary>The pooled vector [B, W] every head reads: the study embedding.</summary>
+        public Tensor Pool(ModelInput input)
         {
             InputGuard.Check(Spec, input);
-            var pooled = ProbeForward.Pool(steps, viewEmbedding, input, training);
+            return ProbeForward.Pool(steps, viewEmbedding, input, training);
+        }
+
+        /// <summary>Every head on a pooled vector, in the spec's order.</summary>
+        public OrderedDictionary<string, Tensor> Heads(Tensor pooled)
+        {
             var outputs = new OrderedDictionary<string, Tensor>();
             foreach (var head in Spec.Heads) outputs[head.Name] = heads.Forward(head.Name, pooled, training);
             return outputs;

@@ -32,6 +32,10 @@ namespace DeepCoro.Runtime.Training
 
         public int Count => rows.Count;
 
+        /// <summary>Every study of the pass in order: the study, how many of its videos the pass used (its first ones
+        /// in evaluation), and per head its scores (regression value, P(positive), or class probabilities).</summary>
+        public IReadOnlyList<(Study Study, int Videos, double[][] Scores)> Rows => rows;
+
         /// <summary>
         /// The weighted training loss of one batch (sum over heads of weight x mean loss over the samples
         /// labelled for that head), recording scores and losses. A head with no label in the batch adds nothing.
@@ -83,7 +87,11 @@ namespace DeepCoro.Runtime.Training
                 var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
                 if (labelled.Count == 0) continue;
                 var values = Training.Metrics.ForHead(head, labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
-                foreach (var (k, v) in values) m[$"{prefix}/{head.Name}_{k}"] = v;
+                foreach (var (k, v) in values)
+                {
+                    m[$"{prefix}/{head.Name}_{k}"] = v;
+                    if (Training.Metrics.ReferenceNames.TryGetValue(k, out var alias)) m[$"{prefix}/{head.Name}_{alias}"] = v;
+                }
             }
             m[$"{prefix}/main_loss"] = main;
             return m;

@@ -12,7 +12,7 @@ open Expecto
 open DeepCoro.Tests.TestSupport
 open DeepCoro.Tests.DotnetProcess
 
-/// The folder of the consumer: feed/, packages/, hive/ (templates), tools/, Cardio/ (the solution), NoSpec/, Mismatch/.
+/// The consumer's folder: feed/, packages/, hive/ (templates), tools/, Cardio/ (the solution), NoSpec/, Mismatch/.
 let private home =
     lazy
         let dir = Path.Combine(Path.GetTempPath(), "deepcoro-packages", Guid.NewGuid().ToString("N"))

@@ -7,6 +7,7 @@ module DeepCoro.Tests.PackageTests
 
 open System
 open System.IO
+open System.IO.Compression
 open System.Text.RegularExpressions
 open Expecto
 open DeepCoro.Tests.TestSupport
@@ -51,6 +52,9 @@ let private fails (what: string) (outcome: Outcome) =
 /// A version above every real one, for the mismatch case.
 let private otherVersion = "99.0.0"
 
+/// The stand-in libtorch-cuda package's version (the real one is not served everywhere, and is 2 GB).
+let private fakeCudaVersion = "0.0.1-standin"
+
 /// Packs the solution's packages (Release, as built by the test target) and a second DeepCoro.Spec of another
 /// version; writes the consumer's NuGet.config, the template solution with a JSON spec beside its model, and the two
 /// stand-alone projects; restores them all at once. Returns the packages' version.
@@ -83,27 +87,48 @@ let private packed =
         |> succeeds "dotnet new deepcoro-spec"
         |> ignore
         // Libraries: they copy no libtorch into their output, and nothing here needs to run them.
-        let standalone name (specVersion: string) =
+        let standalone name (properties: string) (references: (string * string) list) =
             Directory.CreateDirectory(at name) |> ignore
-            File.WriteAllText(
+            let packageReferences =
+                references |> List.map (fun (id, v) -> sprintf """    <PackageReference Include="%s" Version="%s" />""" id v)
+            File.WriteAllLines(
                 at (Path.Combine(name, name + ".csproj")),
-                sprintf
-                    """<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup><TargetFramework>net10.0</TargetFramework><EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles></PropertyGroup>
-  <ItemGroup>
-    <PackageReference Include="DeepCoro.Spec" Version="%s" />
-    <PackageReference Include="DeepCoro.Runtime" Version="%s" />
-  </ItemGroup>
-</Project>"""
-                    specVersion
-                    version
+                [
+                    """<Project Sdk="Microsoft.NET.Sdk">"""
+                    sprintf "  <PropertyGroup><TargetFramework>net10.0</TargetFramework>%s</PropertyGroup>" properties
+                    "  <ItemGroup>"
+                ]
+                @ packageReferences
+                @ [ "  </ItemGroup>"; "</Project>" ]
             )
             File.WriteAllText(
                 at (Path.Combine(name, "Uses.cs")),
                 "public static class Uses { public static object Kernel = DeepCoro.Runtime.Blocks.ClsKernel.Fused; }\n"
             )
-        standalone "NoSpec" version
-        standalone "Mismatch" otherVersion
+        let emitGenerated = "<EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>"
+        standalone "NoSpec" emitGenerated [ "DeepCoro.Spec", version; "DeepCoro.Runtime", version ]
+        standalone "Mismatch" emitGenerated [ "DeepCoro.Spec", otherVersion; "DeepCoro.Runtime", version ]
+        // An exe (it copies natives) on the CUDA backend, with a stand-in CUDA natives package (one fake library).
+        let fakeCuda = at (sprintf "feed/libtorch-cuda-12.8-linux-x64.%s.nupkg" fakeCudaVersion)
+        do
+            use zip = ZipFile.Open(fakeCuda, ZipArchiveMode.Create)
+            let entry (name: string) (text: string) =
+                use w = new StreamWriter(zip.CreateEntry(name).Open())
+                w.Write text
+            entry
+                "libtorch-cuda-12.8-linux-x64.nuspec"
+                (sprintf
+                    """<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2012/06/nuspec.xsd"><metadata>
+  <id>libtorch-cuda-12.8-linux-x64</id><version>%s</version><authors>test</authors><description>stand-in</description>
+</metadata></package>"""
+                    fakeCudaVersion)
+            entry "runtimes/linux-x64/native/libtorch_cuda.so" "a stand-in"
+        standalone "Cuda" "<OutputType>Exe</OutputType><DeepCoroTorchBackend>cuda</DeepCoroTorchBackend>" [
+            "DeepCoro.Runtime", version
+            "libtorch-cuda-12.8-linux-x64", fakeCudaVersion
+        ]
+        File.WriteAllText(at "Cuda/Program.cs", "System.Console.WriteLine(Uses.Kernel);\n")
         File.WriteAllText(
             at "all.slnx",
             """<Solution>
@@ -112,6 +137,7 @@ let private packed =
   <Project Path="Cardio/Cardio.Tests/Cardio.Tests.fsproj" />
   <Project Path="NoSpec/NoSpec.csproj" />
   <Project Path="Mismatch/Mismatch.csproj" />
+  <Project Path="Cuda/Cuda.csproj" />
 </Solution>"""
         )
         File.WriteAllText(
@@ -119,6 +145,7 @@ let private packed =
             """<Solution>
   <Project Path="NoSpec/NoSpec.csproj" />
   <Project Path="Mismatch/Mismatch.csproj" />
+  <Project Path="Cuda/Cuda.csproj" />
 </Solution>"""
         )
         dotnetIn "." [ "restore"; "all.slnx" ] |> succeeds "one restore of every consumer project" |> ignore
@@ -130,8 +157,8 @@ let private build (project: string) =
 
 let private solutionBuilt = lazy (build "Cardio/Cardio.slnx" |> succeeds "dotnet build of the new solution")
 
-/// NoSpec and Mismatch, built together (one MSBuild run); both build.
-let private standaloneBuilt = lazy (build "standalone.slnx" |> succeeds "dotnet build of NoSpec and Mismatch")
+/// NoSpec, Mismatch and Cuda, built together (one MSBuild run); all build.
+let private standaloneBuilt = lazy (build "standalone.slnx" |> succeeds "dotnet build of NoSpec, Mismatch and Cuda")
 
 /// The distinct diagnostic lines MSBuild tagged with a project of the consumer.
 let private linesOf (project: string) (outcome: Outcome) =
@@ -215,6 +242,15 @@ let tests =
             Expect.stringContains warnings.Head "warning DC2001" "DC2001"
             Expect.stringContains warnings.Head (sprintf "DeepCoro.Spec %s" otherVersion) "the generator's version"
             Expect.stringContains warnings.Head (sprintf "DeepCoro.Runtime %s" version) "the runtime's version"
+        }
+        test "DeepCoroTorchBackend=cuda: the output has the CUDA package's natives, not the CPU libtorch" {
+            standaloneBuilt.Force() |> ignore
+            let output = at "Cuda/bin/Release/net10.0"
+            let natives = Path.Combine(output, "runtimes", "linux-x64", "native")
+            Expect.isTrue (File.Exists(Path.Combine(natives, "libtorch_cuda.so"))) "the CUDA package's library is copied"
+            Expect.isFalse (File.Exists(Path.Combine(natives, "libtorch_cpu.so"))) "the CPU libtorch is not"
+            Expect.isFalse (File.ReadAllText(Path.Combine(output, "Cuda.deps.json")).Contains "libtorch_cpu") "nor listed in deps.json"
+            Expect.isTrue (File.Exists(Path.Combine(natives, "libLibTorchSharp.so"))) "TorchSharp's own library stays"
         }
         test "the deepcoro tool installs from the feed; `spec` and a 1-epoch `demo` run" {
             let version = packed.Force()

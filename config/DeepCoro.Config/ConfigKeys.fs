@@ -449,3 +449,27 @@ let sections = [ "model_config"; "model"; "data"; "optimizer"; "scheduler"; "tra
 /// The keys read in a layout and (for the nested layout) a section.
 let keysOf (layout: Layout) (section: string) =
     all |> List.filter (fun k -> List.contains layout k.Layouts && (layout <> Nested || k.Section = section))
+
+/// A key's status as the docs table words it.
+let statusText (key: ConfigKey) =
+    match key.Status with
+    | Honoured -> "honoured"
+    | EncoderOnly -> "encoder only"
+    | Ignored _ -> "ignored"
+
+/// docs/config-keys.md's tables: DeepCORO_CLIP's flat keys, then this product's sections.
+let markdown () =
+    let escape (s: string) = s.Replace("|", "\\|")
+    let rows (keys: ConfigKey list) =
+        [ yield "| key | here | what it does, or why not |"
+          yield "|---|---|---|"
+          for k in keys -> sprintf "| `%s` | %s | %s |" k.Name (statusText k) (escape k.Doc) ]
+    [ yield "## DeepCORO_CLIP's flat layout"
+      yield ""
+      yield! rows (keysOf Reference "" |> List.sortBy (fun k -> k.Name))
+      for section in [ "model_config"; "data"; "optimizer"; "scheduler"; "training"; "run" ] do
+          yield ""
+          yield sprintf "## `%s:`" section
+          yield ""
+          yield! rows (keysOf Nested section) ]
+    |> String.concat "\n"

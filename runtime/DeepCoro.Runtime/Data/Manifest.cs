@@ -149,7 +149,9 @@ namespace DeepCoro.Runtime.Data
                 if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number == Math.Floor(number)
                     && map.TryGetValue(((long)number).ToString(CultureInfo.InvariantCulture), out mapped))
                     return CheckClass(head, mapped, text, path, line);
-                throw new DataException($"{path}:{line}: label '{text}' of head '{head.Name}' is not in labels_map.{head.Name} ({string.Join(", ", map.Keys)})");
+                // any other number is a class id already, as DeepCORO_CLIP maps only text labels
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    throw new DataException($"{path}:{line}: label '{text}' of head '{head.Name}' is not in labels_map.{head.Name} ({string.Join(", ", map.Keys)})");
             }
             if (head.Task == TaskKind.Binary && bool.TryParse(text, out var flag)) return flag ? 1 : 0;
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))

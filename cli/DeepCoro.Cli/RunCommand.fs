@@ -43,12 +43,7 @@ type RunArgs =
             | Device _ -> "cpu, auto, cuda or cuda:i (default cpu)."
 
 /// `key=value` pairs of --set.
-let private overrides (args: ParseResults<RunArgs>) =
-    args.GetResults Set
-    |> List.map (fun kv ->
-        match kv.IndexOf '=' with
-        | i when i > 0 -> kv.Substring(0, i).Trim(), kv.Substring(i + 1)
-        | _ -> fail (sprintf "--set %s: expected key=value, e.g. --set epochs=5" kv))
+let private overrides (args: ParseResults<RunArgs>) = args.GetResults Set |> List.map ConfigFile.parseOverride
 
 let private number (v: float) = v.ToString("G6", Globalization.CultureInfo.InvariantCulture)
 

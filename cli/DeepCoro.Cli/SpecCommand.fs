@@ -10,12 +10,14 @@ open DeepCoro.Config
 type SpecArgs =
     | [<MainCommand; Mandatory>] File of path: string
     | Emit_Ir of path: string
+    | As_Reference_Built
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | File _ -> "IR JSON, DeepCORO_CLIP YAML/JSON config, or a golden case (file.json#name)."
             | Emit_Ir _ -> "write the canonical IR JSON of the model to this path."
+            | As_Reference_Built -> "a DeepCORO_CLIP config: the model it builds (8 heads, separate layers, post-norm), not the one it describes."
 
 /// Rows of text as aligned columns; `right` marks the columns aligned to the right (numbers).
 let private columns (right: int list) (rows: string list list) =
@@ -43,7 +45,10 @@ let parameterTable (plan: ModelPlan) =
     |> columns []
 
 let run (args: ParseResults<SpecArgs>) =
-    match ModelLoading.read (args.GetResult File) with
+    let description, messages =
+        ModelLoading.readWith (args.GetResult File) { ConfigFile.defaultOptions with AsReferenceBuilt = args.Contains As_Reference_Built }
+    for m in messages do eprintfn "%s" m
+    match description with
     | ModelLoading.Probe spec ->
         let plan = ModelPlan.Of spec
         for d in plan.Diagnostics do

@@ -137,6 +137,12 @@ let private referenceNotice (s: Settings) =
         [ sprintf "notice: this file is built as written; DeepCORO_CLIP itself would ignore %s. Pass --as-reference-built to build and train what it builds, so that its checkpoints load."
               (String.concat "; " ignored) ]
 
+/// A `--set key=value` argument as a pair; UserError.fail-style message when it has no '='.
+let parseOverride (kv: string) =
+    match kv.IndexOf '=' with
+    | i when i > 0 -> kv.Substring(0, i).Trim(), kv.Substring(i + 1)
+    | _ -> raise (ArgumentException(sprintf "--set %s: expected key=value, e.g. --set epochs=5" kv))
+
 /// The overrides a read applies: --set pairs, then the flags that stand for keys of the file's layout.
 let private overridesOf (r: ConfigReader) (root: YamlNode) (layout: Layout) (options: ReadOptions) =
     [ yield! options.Overrides

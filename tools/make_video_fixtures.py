@@ -10,6 +10,7 @@ import os
 import struct
 import subprocess
 import sys
+from typing import List
 
 import numpy as np
 import torch
@@ -108,6 +109,45 @@ def tiny_encoder() -> torch.nn.Module:
     return wrap(backbone, projection(16, 8, 0.0), ENCODER_FRAMES, ENCODER_SIZE, aggregate=False)
 
 
+class WrongRank(torch.nn.Module):
+    """Has every method an encoder needs, but tokens() gives the frames back: rank 5, not [B, L, D]."""
+
+    def __init__(self):
+        super().__init__()
+        self.model = torch.nn.Linear(3, 3)
+        self.cut_table: List[List[int]] = [[2, 1, 1, 1]]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    @torch.jit.export
+    def tokens(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    @torch.jit.export
+    def prefix(self, x: torch.Tensor, n: int) -> torch.Tensor:
+        return x
+
+    @torch.jit.export
+    def suffix(self, h: torch.Tensor, n: int, t: int, hh: int, ww: int) -> torch.Tensor:
+        return h
+
+    @torch.jit.export
+    def cuts(self) -> torch.Tensor:
+        return torch.tensor(self.cut_table, dtype=torch.long)
+
+    @torch.jit.export
+    def input_shape(self) -> torch.Tensor:
+        return torch.tensor([3, 4, 32, 32], dtype=torch.long)
+
+
+def bad_encoders() -> None:
+    """Encoders `embed` must refuse: a pickle, a script without the methods, a script whose tokens have rank 5."""
+    torch.save({"weight": torch.zeros(2, 2)}, os.path.join(OUT, "bad_pickle.pt"))
+    torch.jit.script(torch.nn.Linear(2, 2)).save(os.path.join(OUT, "bad_no_methods.pt"))
+    torch.jit.script(WrongRank()).save(os.path.join(OUT, "bad_wrong_rank.pt"))
+
+
 def main() -> None:
     os.makedirs(OUT, exist_ok=True)
     frames = synthetic_frames()
@@ -131,6 +171,7 @@ def main() -> None:
     with open(os.path.join(OUT, "corrupt.avi"), "wb") as f:
         f.write(np.random.default_rng(3).integers(0, 256, 2048, dtype=np.uint8).tobytes())
 
+    bad_encoders()
     eager = tiny_encoder().eval()
     scripted = torch.jit.script(eager)
     check(eager, scripted, ENCODER_FRAMES, ENCODER_SIZE, 1e-6)

@@ -15,8 +15,16 @@ namespace DeepCoro.Runtime.Video
         // cv::CAP_PROP_OPEN_TIMEOUT_MSEC and CAP_PROP_READ_TIMEOUT_MSEC, which OpenCvSharp's enum does not name
         private const int OpenTimeout = 53, ReadTimeout = 54, TimeoutMs = 15000;
 
-        // OpenCV would print its own warning for every file it cannot open; the caller reports the file once
-        static VideoDecoder() => Cv2.SetLogLevel(LogLevel.SILENT);
+        // OpenCV and FFmpeg would print their own lines for every file they cannot open; the caller reports the file
+        // once. FFmpeg's level is read from the native environment, which .NET's SetEnvironmentVariable does not change.
+        static VideoDecoder()
+        {
+            Cv2.SetLogLevel(LogLevel.SILENT);
+            if (OperatingSystem.IsLinux()) SetEnv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);
+        }
+
+        [DllImport("libc.so.6", EntryPoint = "setenv")]
+        private static extern int SetEnv(string name, string value, int overwrite);
 
         public static DecodedVideo Decode(string path, int stride)
         {

@@ -86,6 +86,8 @@ let private shard (text: string) =
     | _ -> fail (sprintf "--shard %s: expected i/n with 0 <= i < n, e.g. 0/8" text)
 
 let private options (args: ParseResults<EmbedArgs>) =
+    // first: a missing --encoder is a bad command line (Argu's usage error), before any other check
+    let encoder = args.GetResult Encoder
     let i, n = args.TryGetResult Shard |> Option.map shard |> Option.defaultValue (0, 1)
     let videos = args.GetResult(Videos, [])
     match args.TryGetResult Csv, videos with
@@ -93,7 +95,7 @@ let private options (args: ParseResults<EmbedArgs>) =
     | None, [] -> fail "embed: no videos: give --csv C or video files"
     | _ -> ()
     EmbedOptions(
-        Encoder = (args.GetResult Encoder),
+        Encoder = encoder,
         OutputDirectory = (args.TryGetResult Out |> Option.defaultWith (fun () -> fail "embed: --out DIR is required")),
         Csv = (args.TryGetResult Csv |> Option.toObj),
         Column = (args.GetResult(Column, "FileName")),

@@ -17,6 +17,7 @@ namespace DeepCoro.Runtime.Encoders
     {
         public static (string Array, string Finish, string Submit) Write(string dir, int shards, IReadOnlyList<string> command, SlurmOptions o)
         {
+            dir = Path.GetFullPath(dir);
             Directory.CreateDirectory(dir);
             var logs = Path.Combine(dir, "logs");
             Directory.CreateDirectory(logs);

@@ -48,6 +48,7 @@ namespace DeepCoro.Runtime.Training
                 else if (clsKeys.Contains(root))
                     g = Group("cls_across", o.AttentionAcrossLr ?? o.AttentionLr ?? o.Lr, o.AttentionAcrossWeightDecay ?? o.AttentionWeightDecay ?? o.WeightDecay);
                 else if (spec.ViewEmbedding is { } v && root == v.Key) g = Group("view_embedding", o.ViewEmbeddingLr ?? o.Lr, o.ViewEmbeddingWeightDecay ?? o.WeightDecay);
+                else if (root == Encoders.EncoderProbe.EncoderKey && model is Encoders.EncoderProbe e) g = Group("video_encoder", e.Options.Lr, e.Options.WeightDecay);
                 else g = Group("other", o.Lr, o.WeightDecay);
                 g.Parameters.Add((key, p));
             }

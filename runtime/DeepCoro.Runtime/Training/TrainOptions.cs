@@ -17,6 +17,8 @@ namespace DeepCoro.Runtime.Training
         public OptimizerOptions Optimizer { get; init; } = new();
         public ScheduleOptions Schedule { get; init; } = new();
         public string Device { get; init; } = "cpu";
+        /// <summary>A video encoder trained with the probe (its frozen prefix cached; see Encoders/EncoderData); null: the probe alone.</summary>
+        public Encoders.EncoderOptions? Encoder { get; init; }
 
         /// <summary>The same options with command-line overrides applied (null = keep).</summary>
         public TrainOptions Override(int? epochs, string? device) =>

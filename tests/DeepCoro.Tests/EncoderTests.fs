@@ -270,27 +270,6 @@ open DeepCoro.Runtime.Video
 
 type private Probe = torch.nn.Module<ModelInput, Collections.Generic.OrderedDictionary<string, torch.Tensor>>
 
-/// The reference's way: the whole encoder runs on the frames at every step (frozen parameters without gradients),
-/// then the probe. Parameters named as EncoderProbe names them.
-type private WholeEncoderProbe(probe: MilModel, encoder: ScriptedEncoder) as this =
-    inherit Probe("WholeEncoderProbe")
-    do
-        this.register_module("probe", probe)
-        this.register_module("video_encoder", encoder.Module)
-    override _.forward(input) =
-        let x = input.X
-        let b, n = x.shape.[0], x.shape.[1]
-        let tokens = encoder.Tokens(x.reshape(Array.append [| b * n |] x.shape.[2..]))
-        probe.forward(ModelInput(tokens.reshape(Array.append [| b; n |] tokens.shape.[1..]), input.Mask, input.ViewIds))
-    override _.named_parameters(recurse) =
-        if not recurse then base.named_parameters(false)
-        else Seq.append (probe.named_parameters()) (encoder.Module.named_parameters() |> Seq.map (fun struct (k, p) -> struct ("video_encoder." + k, p)))
-    // as EncoderProbe: Module.Dispose would walk into the disposed script module
-    override _.Dispose(disposing) =
-        if disposing then
-            probe.Dispose()
-            encoder.Dispose()
-
 /// A probe over the tiny encoder's 8-wide tokens: cls token within each video, mean over videos, one regression head.
 let private tinyProbe () =
     hierarchy [ clsToken over tokens |> attentionHeads 2; mean over videos ] |> heads [ regression "y" ] |> model "TinyVideoProbe" 8
@@ -346,9 +325,8 @@ let fineTuneTests =
                 use cached = EncoderProbe.Create(spec, options)
                 Expect.isTrue (cached :? EncoderProbe) "a cut below the trainable top"
                 torch.manual_seed 5L |> ignore
-                let wholeEncoder = ScriptedEncoder.Load(tinyEncoder, torch.CPU)
-                FreezeRule.Apply(wholeEncoder, (cached :?> EncoderProbe).Plan)
-                use whole = new WholeEncoderProbe(new MilModel(spec), wholeEncoder)
+                // the reference's way: the whole encoder on the frames at every step, frozen alike
+                use whole = EncoderProbe.WholeEncoder(spec, options)
                 let groupsA, groupsB = ParameterGroups.Of(spec, cached, optimizer), ParameterGroups.Of(spec, whole, optimizer)
                 Expect.contains (groupsA |> Seq.map (fun g -> g.Name)) "video_encoder" "the encoder's own group"
                 use optA = new AdamOptimizer(groupsA, optimizer)

@@ -11,7 +11,8 @@ namespace DeepCoro.Runtime.Encoders
     /// <summary>
     /// The trainable top of a video encoder and the probe, run as one model: its input is the encoder's hidden tokens
     /// at the cut (cached once per video by <see cref="EncoderData"/>), [B, N, L', C] with the video mask; the suffix
-    /// runs on the real videos only, and the probe pools its tokens. Parameters carry the probe's own names and the
+    /// runs on the real videos only, and the probe pools its tokens. <see cref="WholeEncoder"/> is the reference's
+    /// way, for comparison: frames [B, N, 3, T, H, W] through the whole encoder at every step. Parameters carry the probe's own names and the
     /// encoder's under "video_encoder." (the reference's VideoMILWrapper names it so), which puts them in the
     /// video_encoder optimizer group; frozen ones have requires_grad false and no optimizer state.
     /// </summary>
@@ -21,14 +22,16 @@ namespace DeepCoro.Runtime.Encoders
 
         private readonly MilModel probe;
         private readonly ScriptedEncoder encoder;
+        private readonly bool whole;
 
         public FreezePlan Plan { get; }
         public EncoderOptions Options { get; }
 
-        private EncoderProbe(MilModel probe, ScriptedEncoder encoder, FreezePlan plan, EncoderOptions options) : base(nameof(EncoderProbe))
+        private EncoderProbe(MilModel probe, ScriptedEncoder encoder, FreezePlan plan, EncoderOptions options, bool whole) : base(nameof(EncoderProbe))
         {
             this.probe = probe;
             this.encoder = encoder;
+            this.whole = whole;
             Plan = plan;
             Options = options;
             register_module("probe", probe);
@@ -51,19 +54,30 @@ namespace DeepCoro.Runtime.Encoders
                 return probe;
             }
             FreezeRule.Apply(encoder, plan);
-            return new EncoderProbe(probe, encoder, plan, options);
+            return new EncoderProbe(probe, encoder, plan, options, false);
+        }
+
+        /// <summary>The same parameters, frozen alike, run the reference's way: the whole encoder on frames at every step.</summary>
+        public static EncoderProbe WholeEncoder(ModelSpec spec, EncoderOptions options)
+        {
+            var probe = new MilModel(spec);
+            var encoder = ScriptedEncoder.Load(options.Path, CPU);
+            var plan = FreezeRule.Plan(options.FreezeRatio, encoder.BackboneParameters.Count, encoder.Cuts);
+            FreezeRule.Apply(encoder, plan);
+            return new EncoderProbe(probe, encoder, plan, options, true);
         }
 
         public override OrderedDictionary<string, Tensor> forward(ModelInput input)
         {
             var x = input.X;
-            if (x.dim() != 4)
-                throw new InputShapeException($"the encoder's cached tokens must be [B, N, L', C], got [{string.Join(", ", x.shape)}]");
+            if (x.dim() != (whole ? 6 : 4))
+                throw new InputShapeException($"{(whole ? "frames must be [B, N, 3, T, H, W]" : "the encoder's cached tokens must be [B, N, L', C]")}, got [{string.Join(", ", x.shape)}]");
             long b = x.shape[0], n = x.shape[1];
-            var flat = x.reshape(b * n, x.shape[2], x.shape[3]);
+            var flat = x.reshape(new[] { b * n }.Concat(x.shape.Skip(2)).ToArray());
             // padded videos never reach the encoder: their slots stay zero, and the mask keeps the probe off them
             var real = input.Mask?.reshape(-1).nonzero().squeeze(1);
-            var tokens = encoder.Suffix(real is null ? flat : flat.index_select(0, real), Plan.Cut!);
+            var h = real is null ? flat : flat.index_select(0, real);
+            var tokens = whole ? encoder.Tokens(h) : encoder.Suffix(h, Plan.Cut!);
             var rest = tokens.shape.Skip(1).ToArray();
             var all = real is null ? tokens : zeros(new[] { b * n }.Concat(rest).ToArray(), tokens.dtype, tokens.device).index_copy(0, real, tokens);
             return probe.forward(new ModelInput(all.reshape(new[] { b, n }.Concat(rest).ToArray()), input.Mask, input.ViewIds));

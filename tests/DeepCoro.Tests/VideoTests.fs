@@ -123,3 +123,35 @@ let samplingTests =
                 Expect.floatClose { absolute = 1e-3; relative = 1e-5 } s.Std.[c] (float std.[c]) (sprintf "std of channel %d" c)
         }
     ]
+
+/// The DT_NEEDED names of an ELF64 little-endian shared library (dynamic section and string table from the file).
+let neededLibraries (path: string) =
+    let elf = File.ReadAllBytes path
+    let u16 (o: int64) = int64 (BitConverter.ToUInt16(elf, int o))
+    let i64 (o: int64) = BitConverter.ToInt64(elf, int o)
+    let phoff, phentsize, phnum = i64 0x20L, u16 0x36L, u16 0x38L
+    let headers = [ for i in 0L .. phnum - 1L -> phoff + i * phentsize ]
+    let typeOf h = BitConverter.ToUInt32(elf, int h)
+    let loads = headers |> List.filter (fun h -> typeOf h = 1u) |> List.map (fun h -> i64 (h + 0x10L), i64 (h + 0x08L), i64 (h + 0x20L))
+    let dyn = headers |> List.find (fun h -> typeOf h = 2u)
+    let entries = [ for e in 0L .. i64 (dyn + 0x20L) / 16L - 1L -> i64 (i64 (dyn + 0x08L) + e * 16L), i64 (i64 (dyn + 0x08L) + e * 16L + 8L) ]
+                  |> List.takeWhile (fun (tag, _) -> tag <> 0L)
+    let strtab = entries |> List.find (fun (tag, _) -> tag = 5L) |> snd
+    let strOffset = loads |> List.pick (fun (vaddr, off, size) -> if strtab >= vaddr && strtab < vaddr + size then Some(strtab - vaddr + off) else None)
+    [ for tag, value in entries do
+        if tag = 1L then
+            let start = int (strOffset + value)
+            let stop = Array.IndexOf(elf, 0uy, start)
+            yield Text.Encoding.ASCII.GetString(elf, start, stop - start) ]
+
+[<Tests>]
+let nativeTests =
+    testList "video native library" [
+        test "the build output's libOpenCvSharpExtern.so needs glibc and libstdc++ only (no GTK, X11, cairo, fonts)" {
+            let lib = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libOpenCvSharpExtern.so")
+            Expect.isTrue (File.Exists lib) "copied beside the tests"
+            let needed = neededLibraries lib |> Set.ofList
+            Expect.equal needed (set [ "libm.so.6"; "librt.so.1"; "libpthread.so.0"; "libdl.so.2"; "libstdc++.so.6"; "libgcc_s.so.1"; "libc.so.6"; "ld-linux-x86-64.so.2" ])
+                "what a bare Debian 12 with the .NET SDK has"
+        }
+    ]

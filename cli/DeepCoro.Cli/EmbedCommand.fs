@@ -30,7 +30,7 @@ type EmbedArgs =
     | Min_Frames of n: int
     | Shard of spec: string
     | Resume
-    | Keep_Folders of dir: string
+    | Keep_Folders
     | Float32
     | Device of device: string
     | Seed of seed: int
@@ -64,7 +64,7 @@ type EmbedArgs =
             | Min_Frames _ -> "videos with fewer frames after the stride are reported as too short (default 1; shorter ones are padded)."
             | Shard _ -> "i/n: embed every n-th video starting at the i-th (0 <= i < n), for Slurm arrays."
             | Resume -> "continue a run: files already written are checked and kept."
-            | Keep_Folders _ -> "name outputs by their path below this folder instead of by file stem."
+            | Keep_Folders -> "mirror each video's folder below --root (default: the CSV's folder) instead of naming files by stem alone."
             | Float32 -> "store float32 instead of float16."
             | Device _ -> "cpu, cuda or cuda:i (default cpu)."
             | Seed _ -> "seed of the random stride draws (default 0)."
@@ -116,7 +116,7 @@ let private options (args: ParseResults<EmbedArgs>) =
         Shard = (i),
         Shards = (n),
         Resume = (args.Contains Resume),
-        KeepFoldersUnder = (args.TryGetResult Keep_Folders |> Option.toObj),
+        KeepFolders = (args.Contains Keep_Folders),
         Half = (not (args.Contains Float32)),
         Device = (args.GetResult(Device, "cpu")),
         Seed = (args.GetResult(Seed, 0)))
@@ -192,7 +192,6 @@ let private taskArguments (args: ParseResults<EmbedArgs>) =
         | Csv p -> Some(Csv(full p))
         | Root p -> Some(Root(full p))
         | Out p -> Some(Out(full p))
-        | Keep_Folders p -> Some(Keep_Folders(full p))
         | Videos ps -> Some(Videos(List.map full ps))
         | a -> Some a)
     |> ArgumentParser.Create<EmbedArgs>(programName = "embed").PrintCommandLineArguments

@@ -103,14 +103,14 @@ let private loadConfig (path: string) =
 /// Trains; returns the run's result. Shared by `train` and `demo`.
 let train (configPath: string) (output: string option) (resume: bool) (epochs: int option) (device: string option) =
     let config = loadConfig configPath
-    let options = config.Train.Override(Option.toNullable epochs, Option.toObj device)
+    let options = config.Train.With(?epochs = epochs, ?device = device)
     let run = output |> Option.defaultWith (fun () -> Path.Combine("runs", Path.GetFileNameWithoutExtension configPath))
     let data = Dataset.Open(config.Spec, config.Data, "train", "val")
     let trainer = Trainer(config.Spec, data, options, run)
     copyConfig configPath run
     TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
 
-let private describeRun (r: TrainResult) =
+let printRun (r: TrainResult) =
     let stopped = if r.StoppedEarly then " (stopped early)" else ""
     if r.BestEpoch = 0 then
         printfn "no epoch improved %s (NaN in every epoch, or never past min_delta); best.safetensors holds the last epoch's weights%s" r.Monitor stopped
@@ -120,7 +120,7 @@ let private describeRun (r: TrainResult) =
 
 let runTrain (args: ParseResults<TrainArgs>) =
     let r = train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device)
-    describeRun r
+    printRun r
 
 /// The config (the run's copy) and model (the run's model.ir.json) of a run directory, with the given or best
 /// weights loaded.
@@ -219,4 +219,3 @@ let runSynth (args: ParseResults<SynthArgs>) =
     synth out o (args.GetResult(SynthArgs.Epochs, 20))
     printfn "wrote %s: %d studies (D %d, L %d, up to %d videos); train with: deepcoro train --config %s" out o.Studies o.Dim o.Tokens o.MaxVideos (Path.Combine(out, "config.yaml"))
 
-let printRun = describeRun

@@ -10,10 +10,13 @@ open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.Model
 open DeepCoro.Config.UserError
 
+/// One of the reference's stand-alone probing heads: ClsTokenLinearProbingHead, or its regression form.
+type StandaloneHead = { InputDim: int; OutputDim: int; Dropout: float; AttentionHeads: int; UseCls: bool; Regression: bool }
+
 /// What a config describes: a multi-instance probe from a spec, or one of the reference's stand-alone heads.
 type ModelDescription =
     | Probe of ModelSpec
-    | StandaloneHead of inputDim: int * outputDim: int * dropout: float * heads: int * useCls: bool * regression: bool
+    | Standalone of StandaloneHead
 
 /// A built model behind one interface for infer and bench.
 type LoadedModel =
@@ -45,12 +48,13 @@ let private caseEntry (source: string) (name: string) (entry: JsonElement) =
             match config.TryGetProperty "use_cls_token" with
             | true, v -> v.GetBoolean()
             | _ -> true
-        StandaloneHead(int (number "input_dim" nan), int (number "output_dim" nan), number "dropout" 0.1,
-                       int (number "num_heads" 8.0), useCls, model = "ClsTokenLinearProbingRegressionHead")
+        Standalone
+            { InputDim = int (number "input_dim" nan); OutputDim = int (number "output_dim" nan); Dropout = number "dropout" 0.1
+              AttentionHeads = int (number "num_heads" 8.0); UseCls = useCls; Regression = (model = "ClsTokenLinearProbingRegressionHead") }
     | other -> fail (sprintf "%s: case '%s' has model '%s'; expected multi_instance_linear_probing, ClsTokenLinearProbingHead or ClsTokenLinearProbingRegressionHead" source name other)
 
 /// Reads a config; `file.json#name` picks one entry of a cases file.
-let describe (config: string) : ModelDescription =
+let read (config: string) : ModelDescription =
     let path, caseName =
         match config.LastIndexOf '#' with
         | i when i > 0 -> config.Substring(0, i), Some(config.Substring(i + 1))
@@ -80,5 +84,4 @@ let describe (config: string) : ModelDescription =
 let build (kernel: ClsKernel) (description: ModelDescription) : LoadedModel =
     match description with
     | Probe spec -> ProbeModel(new MilModel(spec, kernel))
-    | StandaloneHead(inputDim, outputDim, dropout, heads, useCls, regression) ->
-        HeadModel(new LinearProbingHead(inputDim, outputDim, dropout, heads, useCls, regression, kernel))
+    | Standalone h -> HeadModel(new LinearProbingHead(h.InputDim, h.OutputDim, h.Dropout, h.AttentionHeads, h.UseCls, h.Regression, kernel))

@@ -348,7 +348,7 @@ let badInputTests =
             (fun dir -> [ manifestOf dir + ":2"; "label 3 of head 'abnormal' is outside its classes 0..1" ])
         case "empty split" (fun dir _ -> rewrite (manifestOf dir) (fun t -> t.Replace("αvalα", "αtrainα"))) (fun _ -> [ "split 'val' is empty" ])
         case "manifest column missing" (fun _ config -> rewrite config (fun t -> t.Replace("path_column: FileName", "path_column: FilName")))
-            (fun _ -> [ "column 'FilName' (data.path_column) not found"; "did you mean 'FileName'?" ])
+            (fun _ -> [ "column 'FilName' (data.path_column, datapoint_loc_label) not found"; "did you mean 'FileName'?" ])
         case "a .npy header with a shape numpy cannot have" (fun dir _ ->
             // Latin-1 keeps every byte as one char; the longer header still holds the whole shape
             let latin = Text.Encoding.Latin1

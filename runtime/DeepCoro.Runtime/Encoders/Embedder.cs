@@ -28,7 +28,8 @@ namespace DeepCoro.Runtime.Encoders
                 : VideoList.FromFiles(o.Files);
             if (videos.Count == 0)
                 throw new DataException(o.Csv is { } c ? $"{c}: no video to embed{(o.Split is { } s ? $" in split '{s}'" : "")}" : "no video to embed: give --csv or files");
-            var files = EmbeddingNames.Plan(videos, o.KeepFoldersUnder);
+            var root = o.Root ?? (o.Csv is { } c2 ? Path.GetDirectoryName(Path.GetFullPath(c2)) : Directory.GetCurrentDirectory());
+            var files = EmbeddingNames.Plan(videos, root, o.KeepFolders);
             using var encoder = ScriptedEncoder.Load(o.Encoder, DeviceChoice.Parse(o.Device));
             var sampling = new FrameSampling
             {

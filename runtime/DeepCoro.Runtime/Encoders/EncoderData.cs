@@ -29,7 +29,10 @@ namespace DeepCoro.Runtime.Encoders
         {
             if (data.Layout != FileLayout.Video)
                 throw new DataException($"{data.Manifest}: with an encoder every manifest row names one video (data.layout: video)");
+            if (data.EmbeddingsDir is not null)
+                throw new DataException($"{data.Manifest}: with an encoder the manifest's videos are read, not an embeddings folder; drop the embeddings folder");
             var studies = Manifest.Read(data, spec.Heads, spec.ViewEmbedding?.Classes ?? 0);
+            foreach (var note in studies.Notes) observer.Note(note);
             using var encoder = ScriptedEncoder.Load(options.Path, DeviceChoice.Parse(device));
             var plan = FreezeRule.Plan(options.FreezeRatio, encoder.BackboneParameters.Count, encoder.Cuts);
             if (FreezeRule.Warning(options.FreezeRatio) is { } warning) observer.Note(warning);
@@ -53,7 +56,7 @@ namespace DeepCoro.Runtime.Encoders
 
             var videos = new List<VideoItem>();
             var seen = new HashSet<string>();
-            foreach (var s in studies.Train.Concat(studies.Val).Concat(studies.Test))
+            foreach (var s in studies.Train.Concat(studies.Val).Concat(studies.Test).Concat(studies.Inference))
                 foreach (var v in s.Videos)
                     if (seen.Add(v.Path)) videos.Add(new VideoItem(v.Path, $"{data.Manifest}:{v.Line}"));
             var files = videos.ToDictionary(v => v, v => CacheName(v.Path));
@@ -83,7 +86,7 @@ namespace DeepCoro.Runtime.Encoders
                 }
                 return kept;
             }
-            var remapped = new ManifestData(Remap(studies.Train), Remap(studies.Val), Remap(studies.Test));
+            var remapped = new ManifestData(Remap(studies.Train), Remap(studies.Val), Remap(studies.Test), Remap(studies.Inference), studies.Notes);
             if (dropped > 0) observer.Note($"{dropped} studies have no usable video and are skipped");
             if (result.Encoded.Count == 0) throw new DataException($"{data.Manifest}: no video could be used; see {Path.Combine(folder, "failures.csv")}");
 

@@ -20,8 +20,27 @@ namespace DeepCoro.Runtime.Training
         /// <summary>A video encoder trained with the probe (its frozen prefix cached; see Encoders/EncoderData); null: the probe alone.</summary>
         public Encoders.EncoderOptions? Encoder { get; init; }
 
-        /// <summary>The same options with command-line overrides applied (null = keep).</summary>
-        public TrainOptions Override(int? epochs, string? device) =>
-            this with { Epochs = epochs ?? Epochs, Device = device ?? Device };
+        /// <summary>A copy with the given options changed (null keeps one): C#'s <c>with</c> for callers without it, such as F#.</summary>
+        public TrainOptions With(
+            int? epochs = null, int? seed = null, int? gradientAccumulation = null, double? clipNorm = null, string? monitor = null,
+            int? patience = null, double? minDelta = null, LossOptions? loss = null, OptimizerOptions? optimizer = null,
+            ScheduleOptions? schedule = null, string? device = null) =>
+            this with
+            {
+                Epochs = epochs ?? Epochs,
+                Seed = seed ?? Seed,
+                GradientAccumulation = gradientAccumulation ?? GradientAccumulation,
+                ClipNorm = clipNorm ?? ClipNorm,
+                Monitor = monitor ?? Monitor,
+                Patience = patience ?? Patience,
+                MinDelta = minDelta ?? MinDelta,
+                Loss = loss ?? Loss,
+                Optimizer = optimizer ?? Optimizer,
+                Schedule = schedule ?? Schedule,
+                Device = device ?? Device,
+            };
+
+        /// <summary>The same options without gradient clipping (max_grad_norm: null), which <see cref="With"/> cannot express.</summary>
+        public TrainOptions WithoutClipping() => this with { ClipNorm = null };
     }
 }

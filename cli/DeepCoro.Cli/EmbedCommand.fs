@@ -221,7 +221,10 @@ let run (args: ParseResults<EmbedArgs>) =
         let onCancel = ConsoleCancelEventHandler(fun _ e -> e.Cancel <- true; cancel.Cancel())
         Console.CancelKeyPress.AddHandler onCancel
         let summary =
-            try display (fun observer -> Embedder.Run(o, observer, cancel.Token))
+            try
+                try display (fun observer -> Embedder.Run(o, observer, cancel.Token))
+                with :? OperationCanceledException when cancel.IsCancellationRequested ->
+                    fail "embed interrupted; run the same command with --resume to continue (finished files are kept)"
             finally Console.CancelKeyPress.RemoveHandler onCancel
         let r = summary.Result
         printfn "embedded %d videos (%d written, %d kept from an earlier run%s) into %s; manifest %s"
@@ -230,4 +233,3 @@ let run (args: ParseResults<EmbedArgs>) =
             o.OutputDirectory summary.Manifest
         if r.Failures.Count > 0 then
             printfn "%d videos could not be used, listed in %s; the first: %s" r.Failures.Count summary.Failures r.Failures.[0].Reason
-        if cancel.IsCancellationRequested then fail "embed interrupted; run the same command with --resume to continue"

@@ -25,6 +25,8 @@ type BenchArgs =
     | Device of string
     | Steps of int
     | Warmup of int
+    | Encoder of path: string
+    | Ratios of string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -41,6 +43,8 @@ type BenchArgs =
             | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
             | Steps _ -> "timed steps; the median is reported (default 10)."
             | Warmup _ -> "untimed steps first (default 2)."
+            | Encoder _ -> "time fine-tuning this TorchScript encoder with the probe: the whole encoder per step vs its frozen prefix cached."
+            | Ratios _ -> "with --encoder: video_freeze_ratio values, comma-separated (default 0.5,0.76,0.8,0.92)."
 
 and BenchKernel =
     | Fused
@@ -76,16 +80,49 @@ let toJson (r: BenchResult) =
     o["step_extra_mb"] <- round r.StepExtraMb
     o.ToJsonString()
 
+/// One JSON line per freeze ratio: the step both ways, their ratio, the cache per video.
+let encoderJson (r: EncoderBenchResult) =
+    let round (v: float) = JsonValue.Create(System.Math.Round(v, 3)) :> JsonNode
+    let o = JsonObject()
+    o["encoder"] <- JsonValue.Create(System.IO.Path.GetFileName r.Encoder)
+    o["video_freeze_ratio"] <- JsonValue.Create r.Ratio
+    o["trainable_tensors"] <- JsonValue.Create(sprintf "%d/%d" r.TrainableTensors r.BackboneTensors)
+    o["cached_blocks"] <- JsonValue.Create r.CutBlocks
+    o["cache_shape"] <- JsonValue.Create(r.CacheShape |> Array.map string |> String.concat "x")
+    o["cache_mb_per_video_f16"] <- round r.CacheMbPerVideo
+    o["prefix_once_ms"] <- round r.PrefixMs
+    o["whole_encoder_step_ms"] <- round r.WholeStepMs
+    o["cached_prefix_step_ms"] <- round r.CachedStepMs
+    o["speedup"] <- round r.Speedup
+    o.ToJsonString()
+
+let private encoderBench (args: ParseResults<BenchArgs>) (path: string) =
+    let ratios =
+        args.GetResult(Ratios, "0.5,0.76,0.8,0.92").Split(',')
+        |> Array.map (fun t ->
+            match System.Double.TryParse(t.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture) with
+            | true, v -> v
+            | _ -> fail (sprintf "--ratios: '%s' is not a number" t))
+    let options =
+        BenchOptions(args.GetResult(Batch, 1), args.GetResult(Videos, 1), 0, args.GetResult(Steps, 5), args.GetResult(Warmup, 1),
+                     DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+    let probe dim = specFor "cls_token" dim (args.GetResult(Attention_Heads, 8)) 0.0
+    for ratio in ratios do
+        EncoderBenchmark.Run(path, ratio, System.Func<int, ModelSpec> probe, options) |> encoderJson |> printfn "%s"
+
 let run (args: ParseResults<BenchArgs>) =
     args.TryGetResult Threads |> Option.iter torch.set_num_threads
-    let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
-    let options =
-        BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
-                     args.GetResult(Steps, 10), args.GetResult(Warmup, 2), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
-    let kernels =
-        match args.GetResult(Kernel, Both) with
-        | Fused -> [ ClsKernel.Fused ]
-        | Reference -> [ ClsKernel.Reference ]
-        | Both -> [ ClsKernel.Fused; ClsKernel.Reference ]
-    for kernel in kernels do
-        ProbeBenchmark.Run(spec, kernel, options) |> toJson |> printfn "%s"
+    match args.TryGetResult Encoder with
+    | Some path -> encoderBench args path
+    | None ->
+        let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
+        let options =
+            BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
+                         args.GetResult(Steps, 10), args.GetResult(Warmup, 2), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+        let kernels =
+            match args.GetResult(Kernel, Both) with
+            | Fused -> [ ClsKernel.Fused ]
+            | Reference -> [ ClsKernel.Reference ]
+            | Both -> [ ClsKernel.Fused; ClsKernel.Reference ]
+        for kernel in kernels do
+            ProbeBenchmark.Run(spec, kernel, options) |> toJson |> printfn "%s"

@@ -18,6 +18,7 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Spec of ParseResults<SpecCommand.SpecArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepCommand.SweepArgs>
+    | [<CliPrefix(CliPrefix.None)>] Embed of ParseResults<EmbedCommand.EmbedArgs>
 
     interface IArgParserTemplate with
         member v.Usage =
@@ -33,6 +34,7 @@ type Verb =
             | Spec _ -> "validate a spec or config; print shapes and parameter counts."
             | Bench _ -> "time a training step and an eval forward on synthetic inputs (JSON per kernel)."
             | Sweep _ -> "hyperparameter sweep from a W&B sweep file: local parallel trials, or a Slurm job array."
+            | Embed _ -> "videos through a TorchScript encoder: one token file per video, resumable, shardable."
 
 let private dispatch (results: ParseResults<Verb>) =
     match results.GetSubCommand() with
@@ -47,6 +49,7 @@ let private dispatch (results: ParseResults<Verb>) =
     | Spec a -> SpecCommand.run a
     | Bench a -> BenchCommand.run a
     | Sweep a -> SweepCommand.run a
+    | Embed a -> EmbedCommand.run a
 
 /// Runs one command line; returns the exit code (the tests call this directly).
 let execute (argv: string array) =

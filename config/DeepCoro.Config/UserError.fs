@@ -21,6 +21,8 @@ let messageOf (e: exn) =
     | :? Torch.TorchFileException as t -> Some t.Message
     | :? DeepCoro.Runtime.Data.DataException as d -> Some d.Message
     | :? StateDictException as s -> Some s.Message
+    | :? DeepCoro.Runtime.Video.VideoException as v -> Some v.Message
+    | :? DeepCoro.Runtime.Encoders.EncoderException as e -> Some e.Message
     | :? InputShapeException as s -> Some s.Message
     | :? ArgumentException as a -> Some a.Message
     | :? IO.FileNotFoundException as f -> Some(sprintf "%s: file not found" f.FileName)

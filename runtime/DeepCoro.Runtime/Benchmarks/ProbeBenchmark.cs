@@ -95,7 +95,7 @@ namespace DeepCoro.Runtime.Benchmarks
             ? randn(new long[] { batch })
             : randint(0, head.Task == TaskKind.Binary ? 2 : head.Outputs, new long[] { batch }).to(ScalarType.Float32);
 
-        private static double Median(BenchOptions o, bool cuda, Action step)
+        internal static double Median(BenchOptions o, bool cuda, Action step)
         {
             for (int i = 0; i < o.Warmup; i++) step();
             if (cuda) torch.cuda.synchronize();

@@ -12,20 +12,34 @@ namespace DeepCoro.Runtime.Data
         public Geometry Geometry { get; }
         public StudyLoader Loader { get; }
 
-        private Dataset(DataOptions options, ManifestData studies, Geometry geometry, StudyLoader loader)
+        /// <summary>Refreshes data computed anew for each training pass (an encoder's prefix under random sampling).</summary>
+        private readonly System.Action<int, System.Threading.CancellationToken>? beforeTrainingPass;
+
+        private Dataset(DataOptions options, ManifestData studies, Geometry geometry, StudyLoader loader,
+            System.Action<int, System.Threading.CancellationToken>? beforeTrainingPass = null)
         {
             Options = options;
             Studies = studies;
             Geometry = geometry;
             Loader = loader;
+            this.beforeTrainingPass = beforeTrainingPass;
         }
 
         /// <param name="required">splits that must hold at least one study (training needs train and val).</param>
         public static Dataset Open(ModelSpec spec, DataOptions options, params string[] required)
         {
             CheckHeads(spec);
-            var geometry = new Geometry(spec, options);
             var studies = Manifest.Read(options, spec.Heads, spec.ViewEmbedding?.Classes ?? 0);
+            return Over(spec, options, studies, new Geometry(spec, options), required);
+        }
+
+        /// <summary>
+        /// A dataset over studies read elsewhere, whose files hold what <paramref name="geometry"/> describes (an
+        /// encoder's cached prefix rather than the model's tokens).
+        /// </summary>
+        public static Dataset Over(ModelSpec spec, DataOptions options, ManifestData studies, Geometry geometry, params string[] required)
+        {
+            CheckHeads(spec);
             foreach (var split in required)
                 if (studies.Split(split).Count == 0)
                 {
@@ -68,8 +82,15 @@ namespace DeepCoro.Runtime.Data
             }
         }
 
+        /// <summary>The same data, with <paramref name="refresh"/>(epoch) run before each training pass.</summary>
+        public Dataset WithTrainingRefresh(System.Action<int, System.Threading.CancellationToken> refresh) =>
+            new(Options, Studies, Geometry, Loader, refresh);
+
         /// <summary>The batches of one pass over a split.</summary>
-        public IEnumerable<StudyBatch> Pass(IReadOnlyList<Study> studies, bool training, int seed, int epoch, System.Threading.CancellationToken cancel = default) =>
-            Loader.Stream(BatchPlan.Make(studies, Options, training, seed, epoch), cancel);
+        public IEnumerable<StudyBatch> Pass(IReadOnlyList<Study> studies, bool training, int seed, int epoch, System.Threading.CancellationToken cancel = default)
+        {
+            if (training) beforeTrainingPass?.Invoke(epoch, cancel);
+            return Loader.Stream(BatchPlan.Make(studies, Options, training, seed, epoch), cancel);
+        }
     }
 }

@@ -24,6 +24,14 @@ namespace DeepCoro.Runtime.Data
             Layout = options.Layout;
         }
 
+        /// <summary>Files of [L, dim] per video (L from the first file read), whatever the model consumes: an encoder's hidden tokens.</summary>
+        public Geometry(int dim, FileLayout layout)
+        {
+            Dim = dim;
+            HasTokens = true;
+            Layout = layout;
+        }
+
         /// <summary>Floats per video in a batch.</summary>
         public long VideoSize => (long)Tokens * Dim;
 

@@ -13,7 +13,7 @@ namespace DeepCoro.Runtime.Model
     /// registered under its key in the plan's order (the reference's state_dict names and order), the pooling steps'
     /// blocks, then one Linear per head.
     /// </summary>
-    public sealed class MilModel : nn.Module<ModelInput, OrderedDictionary<string, Tensor>>
+    public sealed class MilModel : nn.Module<ModelInput, OrderedDictionary<string, Tensor>>, IPoolingProbe
     {
         private readonly Dictionary<string, nn.Module> planned = new();
         private readonly List<IKernelChoice> kernelBlocks = new();
@@ -81,6 +81,8 @@ namespace DeepCoro.Runtime.Model
         }
 
         public override OrderedDictionary<string, Tensor> forward(ModelInput input) => Heads(Pool(input));
+
+        public nn.Module<ModelInput, OrderedDictionary<string, Tensor>> Module => this;
 
         /// <summary>The pooled vector [B, W] every head reads: the study embedding.</summary>
         public Tensor Pool(ModelInput input)

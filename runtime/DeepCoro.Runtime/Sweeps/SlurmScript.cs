@@ -56,7 +56,7 @@ namespace DeepCoro.Runtime.Sweeps
             return string.Join(",", parts);
         }
 
-        private static string Quote(string s) =>
+        public static string Quote(string s) =>
             s.All(ch => char.IsLetterOrDigit(ch) || "/._-+=:".Contains(ch)) ? s : "'" + s.Replace("'", "'\\''") + "'";
     }
 }

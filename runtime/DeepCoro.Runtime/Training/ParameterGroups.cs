@@ -46,7 +46,9 @@ namespace DeepCoro.Runtime.Training
             foreach (var (key, p) in model.named_parameters())
             {
                 if (!p.requires_grad) continue;
-                var g = moduleOf.TryGetValue(key, out var module) ? GroupOf(plan, module, o) : ("other", o.Lr, o.WeightDecay);
+                var g = moduleOf.TryGetValue(key, out var module) ? GroupOf(plan, module, o)
+                    : model is Encoders.EncoderProbe e && key.StartsWith(Encoders.EncoderProbe.EncoderKey + ".") ? ("video_encoder", e.Options.Lr, e.Options.WeightDecay)
+                    : ("other", o.Lr, o.WeightDecay);
                 if (g is not { } group)
                 {
                     p.requires_grad = false;

@@ -17,6 +17,8 @@ namespace DeepCoro.Runtime.Training
         public OptimizerOptions Optimizer { get; init; } = new();
         public ScheduleOptions Schedule { get; init; } = new();
         public string Device { get; init; } = "cpu";
+        /// <summary>A video encoder trained with the probe (its frozen prefix cached; see Encoders/EncoderData); null: the probe alone.</summary>
+        public Encoders.EncoderOptions? Encoder { get; init; }
 
         /// <summary>A copy with the given options changed (null keeps one): C#'s <c>with</c> for callers without it, such as F#.</summary>
         public TrainOptions With(

@@ -4,6 +4,7 @@ using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Model;
 using TorchSharp;
 using static TorchSharp.torch;
+using Probe = TorchSharp.torch.nn.Module<DeepCoro.Runtime.Model.ModelInput, System.Collections.Generic.OrderedDictionary<string, TorchSharp.torch.Tensor>>;
 
 namespace DeepCoro.Runtime.Training
 {
@@ -15,13 +16,13 @@ namespace DeepCoro.Runtime.Training
     /// </summary>
     public sealed class TrainStep
     {
-        private readonly MilModel model;
+        private readonly Probe model;
         private readonly AdamOptimizer optimizer;
         private readonly double? clipNorm;
         private readonly Device device;
         private readonly List<TorchSharp.Modules.Parameter> parameters;
 
-        public TrainStep(MilModel model, AdamOptimizer optimizer, double? clipNorm, Device device)
+        public TrainStep(Probe model, AdamOptimizer optimizer, double? clipNorm, Device device)
         {
             this.model = model;
             this.optimizer = optimizer;

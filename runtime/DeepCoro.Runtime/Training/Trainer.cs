@@ -7,11 +7,13 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using DeepCoro.Runtime.Data;
+using DeepCoro.Runtime.Encoders;
 using DeepCoro.Runtime.IO;
 using DeepCoro.Runtime.Model;
 using DeepCoro.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
+using Probe = TorchSharp.torch.nn.Module<DeepCoro.Runtime.Model.ModelInput, System.Collections.Generic.OrderedDictionary<string, TorchSharp.torch.Tensor>>;
 
 namespace DeepCoro.Runtime.Training
 {
@@ -90,7 +92,7 @@ namespace DeepCoro.Runtime.Training
             observer.Note($"every embedding is finite (checked in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
 
             random.manual_seed(options.Seed);
-            using var model = new MilModel(spec);
+            using var model = EncoderProbe.Create(spec, options.Encoder);
             model.to(device);
             var groups = ParameterGroups.Of(spec, model, options.Optimizer);
             using var optimizer = new AdamOptimizer(groups, options.Optimizer);
@@ -183,7 +185,7 @@ namespace DeepCoro.Runtime.Training
             return result;
         }
 
-        private void SaveBest(MilModel model, int epoch, double value) =>
+        private void SaveBest(nn.Module model, int epoch, double value) =>
             Safetensors.Save(files.Best, StateDict.Of(model), new Dictionary<string, string>
             {
                 ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
@@ -192,7 +194,7 @@ namespace DeepCoro.Runtime.Training
             });
 
         /// <summary>Reloads the best weights and writes predictions and metrics for every non-empty split.</summary>
-        private OrderedDictionary<string, double> Finish(MilModel model, CancellationToken cancel)
+        private OrderedDictionary<string, double> Finish(Probe model, CancellationToken cancel)
         {
             var best = Safetensors.Load(files.Best);
             StateDict.LoadStrict(model, best, files.Best);
@@ -211,14 +213,15 @@ namespace DeepCoro.Runtime.Training
         }
 
         /// <summary>One pass in evaluation mode (no dropout, the first num_videos videos, no gradients).</summary>
-        public SplitResults Evaluate(MilModel model, IReadOnlyList<Study> studies, CancellationToken cancel = default) =>
-            EvaluateWith(model, data, spec, options.Loss, device, studies, cancel);
+        // every probe the trainer builds (MilModel, EncoderProbe) takes its pooled vector before its heads
+        public SplitResults Evaluate(Probe model, IReadOnlyList<Study> studies, CancellationToken cancel = default) =>
+            EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, studies, cancel);
 
         /// <summary>One evaluation pass over <paramref name="studies"/>; with <paramref name="embeddings"/>, each study's pooled vector is kept there.</summary>
-        public static SplitResults EvaluateWith(MilModel model, Dataset data, ModelSpec spec, LossOptions loss, Device device, IReadOnlyList<Study> studies,
+        public static SplitResults EvaluateWith(IPoolingProbe model, Dataset data, ModelSpec spec, LossOptions loss, Device device, IReadOnlyList<Study> studies,
             CancellationToken cancel = default, StudyEmbeddings? embeddings = null)
         {
-            model.eval();
+            model.Module.eval();
             var results = new SplitResults(spec.Heads, loss);
             using (no_grad())
                 foreach (var batch in data.Pass(studies, false, 0, 0, cancel))

@@ -21,6 +21,7 @@ type RunArgs =
     | Check
     | Set of key_value: string
     | Embeddings of dir: string
+    | Encoder of path: string
     | As_Reference_Built
     | Output of dir: string
     | Weights of path: string
@@ -35,6 +36,7 @@ type RunArgs =
             | Check -> "validate the whole file without data: print the resolved model, heads, parameter groups and warnings."
             | Set _ -> "override a key, e.g. --set epochs=5, --set head_lr.cathEF=1e-4, --set data.batch_size=16 (repeatable)."
             | Embeddings _ -> "folder of embeddings for a CSV of videos, found by file stem (x.avi -> DIR/x.npy|.safetensors|.pt)."
+            | Encoder _ -> "a TorchScript encoder (tools/export_encoder.py): the CSV's videos go through it, its top trains with the probe (video_freeze_ratio)."
             | As_Reference_Built -> "build what DeepCORO_CLIP builds from the file (8 heads, separate layers, post-norm, no head dropout)."
             | Output _ -> "run directory (default: output_dir/<config name>, else runs/<config name>)."
             | Weights _ -> "weights for val, test and inference (default inference_model_path): .safetensors or a DeepCORO_CLIP .pt."
@@ -101,8 +103,9 @@ let private evaluate (args: ParseResults<RunArgs>) (config: TrainConfig) (run: s
         | Some w -> w
         | None -> fail (sprintf "%s: run_mode %s needs weights: set inference_model_path (a .pt or .safetensors), or give --weights" config.Path mode.Split)
     let device = DeviceChoice.Parse(args.GetResult(Device, config.Train.Device))
-    use model = TrainCommands.loadModel config.Spec weights
-    model.``to``(device) |> ignore
+    let model = TrainCommands.loadModel config weights
+    use _ = model.Module
+    model.Module.``to``(device) |> ignore
     let withLabels = mode <> Inference
     let data = TrainCommands.openData config (config.Data.With(labelsRequired = withLabels)) [ mode.Split ]
     let embeddings = if config.Run.SaveEmbeddings || mode = Inference then Some(StudyEmbeddings()) else None
@@ -132,6 +135,7 @@ let run (args: ParseResults<RunArgs>) =
         { ConfigFile.defaultOptions with
             Overrides = overrides args
             Embeddings = args.TryGetResult Embeddings
+            Encoder = args.TryGetResult Encoder
             AsReferenceBuilt = args.Contains As_Reference_Built }
     let config = loadWith path options
     for w in config.Warnings do eprintfn "%s" w

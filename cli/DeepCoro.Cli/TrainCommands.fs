@@ -20,10 +20,12 @@ type TrainArgs =
     | Resume
     | Epochs of int
     | Device of string
+    | Encoder of path: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Encoder _ -> "a TorchScript encoder (tools/export_encoder.py): the manifest's videos go through it, its top trains with the probe (encoder.freeze_ratio)."
             | Config _ -> "training config (YAML; see docs/training.md)."
             | Output _ -> "run directory (default runs/<config name>)."
             | Resume -> "continue the run in --output from its last checkpoint."
@@ -101,7 +103,13 @@ let private loadConfig (path: string) (options: ConfigFile.ReadOptions) =
 
 /// Opens a config's data for the splits that must not be empty, and prints what reading it dropped.
 let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: string list) =
-    let dataset = Dataset.Open(config.Spec, data, Array.ofList required)
+    let dataset =
+        match Option.ofObj config.Train.Encoder with
+        | None -> Dataset.Open(config.Spec, data, Array.ofList required)
+        | Some encoder ->
+            // the manifest's videos go through the encoder's frozen prefix once (cached) before anything trains
+            EncodingDisplay.show (fun observer ->
+                Encoders.EncoderData.Open(config.Spec, data, encoder, config.Train.Seed, config.Train.Device, observer, Threading.CancellationToken.None, Array.ofList required))
     for note in dataset.Studies.Notes do eprintfn "note: %s" note
     dataset
 
@@ -120,8 +128,8 @@ let trainWith (configPath: string) (options: ConfigFile.ReadOptions) (run: strin
 /// The default run directory of a config: runs/<its name>.
 let defaultRun (configPath: string) = Path.Combine("runs", Path.GetFileNameWithoutExtension configPath)
 
-let train (configPath: string) (output: string option) (resume: bool) (epochs: int option) (device: string option) =
-    trainWith configPath ConfigFile.defaultOptions (output |> Option.defaultWith (fun () -> defaultRun configPath)) resume epochs device
+let train (configPath: string) (encoder: string option) (output: string option) (resume: bool) (epochs: int option) (device: string option) =
+    trainWith configPath { ConfigFile.defaultOptions with Encoder = encoder } (output |> Option.defaultWith (fun () -> defaultRun configPath)) resume epochs device
 
 let printRun (r: TrainResult) =
     let stopped = if r.StoppedEarly then " (stopped early)" else ""
@@ -132,15 +140,16 @@ let printRun (r: TrainResult) =
     printfn "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv, summary.json" (Path.GetFullPath r.RunDirectory)
 
 let runTrain (args: ParseResults<TrainArgs>) =
-    let r = train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device)
+    let r = train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Encoder) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device)
     printRun r
 
-/// A model with weights from this product's .safetensors or a DeepCORO_CLIP .pt, warnings printed.
-let loadModel (spec: DeepCoro.Spec.ModelSpec) (weights: string) =
-    let model = new MilModel(spec)
-    let loaded = ModelWeights.LoadInto(model, spec, weights)
+/// The model a config runs, with its weights: the probe, under the encoder's trainable top when the config has an
+/// encoder (a run trained so saves both under one state_dict).
+let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
+    let model = Encoders.EncoderProbe.Create(config.Spec, config.Train.Encoder)
+    let loaded = ModelWeights.LoadInto(model, config.Spec, weights)
     for w in loaded.Warnings do eprintfn "warning: %s" w
-    model
+    box model :?> IPoolingProbe
 
 /// The config (the run's copy) and model (the run's model.ir.json) of a run directory, with the given or best
 /// weights loaded.
@@ -149,23 +158,23 @@ let private openRun (run: string) (weights: string option) =
     let ir = Path.Combine(run, "model.ir.json")
     if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
     let config = { loadConfig file ConfigFile.defaultOptions with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
-    let model = loadModel config.Spec (weights |> Option.defaultValue (Path.Combine(run, "best.safetensors")))
+    let model = loadModel config (weights |> Option.defaultValue (Path.Combine(run, "best.safetensors")))
     let device = DeviceChoice.Parse config.Train.Device
-    model.``to``(device) |> ignore
+    model.Module.``to``(device) |> ignore
     config, model, device
 
 let runEval (args: ParseResults<EvalArgs>) =
     let split = args.GetResult(EvalArgs.Split, "val")
     if not (List.contains split [ "train"; "val"; "test" ]) then fail (sprintf "--split %s: expected train, val or test" split)
     let config, model, device = openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
-    use model = model
+    use _ = model.Module
     let data = openData config config.Data [ split ]
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
     TrainDisplay.printMetrics (results.Metrics split)
 
 let runPredict (args: ParseResults<PredictArgs>) =
     let config, model, device = openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
-    use model = model
+    use _ = model.Module
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
     let data = openData config (config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root)) []
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray

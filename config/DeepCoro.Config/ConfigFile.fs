@@ -18,6 +18,8 @@ type ReadOptions =
     { Overrides: (string * string) list
       /// A folder of embeddings for a CSV of videos (--embeddings): the layout's key for it, set.
       Embeddings: string option
+      /// A TorchScript encoder trained with the probe from the CSV's videos (--encoder): the layout's key for it, set.
+      Encoder: string option
       AsReferenceBuilt: bool
       /// Read only the model (spec, infer): a nested file's other sections are not looked at.
       ModelOnly: bool
@@ -25,7 +27,7 @@ type ReadOptions =
       /// The model's name; by default the file's stem.
       ModelName: string option }
 
-let defaultOptions = { Overrides = []; Embeddings = None; AsReferenceBuilt = false; ModelOnly = false; DefaultRank = None; ModelName = None }
+let defaultOptions = { Overrides = []; Embeddings = None; Encoder = None; AsReferenceBuilt = false; ModelOnly = false; DefaultRank = None; ModelName = None }
 
 /// A config read: its layout, everything it set, the model, and what the user should know.
 type ConfigFile =
@@ -87,12 +89,17 @@ let private entriesOf (r: ConfigReader) (layout: Layout) (options: ReadOptions) 
     | Reference -> known r Reference "" "the config" top
     | ModelFile -> known r ModelFile "" "the model config" top
 
-/// One warning for every key that only DeepCORO_CLIP's encoder, augmentation, AMP, W&B or DDP use.
-let private encoderSummary (r: ConfigReader) (root: YamlNode) (applied: (ConfigKey * YamlEntry * string) list) =
-    let skipped = applied |> List.filter (fun (k, _, _) -> k.Status <> Honoured) |> List.map (fun (k, _, _) -> k.Name)
+/// One warning for every key that only DeepCORO_CLIP's encoder, augmentation, AMP, W&B or DDP use; with an encoder,
+/// the encoder's keys that a run honours are not among them.
+let private encoderSummary (r: ConfigReader) (root: YamlNode) (applied: (ConfigKey * YamlEntry * string) list) (withEncoder: bool) =
+    let skipped =
+        applied
+        |> List.filter (fun (k, _, _) -> k.Status <> Honoured && not (withEncoder && k.Status = WithEncoder))
+        |> List.map (fun (k, _, _) -> k.Name)
+    let effect = if withEncoder then "are not applied by this run (its encoder is the exported one, its videos are read without augmentation)" else "have no effect on stored embeddings"
     if not skipped.IsEmpty then
-        r.Warn(root, sprintf "%d keys concern only DeepCORO_CLIP's video encoder, augmentation, AMP, W&B or DDP and have no effect on stored embeddings: %s (docs/config-keys.md says why each)"
-                          skipped.Length (String.concat ", " skipped))
+        r.Warn(root, sprintf "%d keys concern only DeepCORO_CLIP's video encoder, augmentation, AMP, W&B or DDP and %s: %s (docs/config-keys.md says why each)"
+                          skipped.Length effect (String.concat ", " skipped))
 
 /// labels_map as written, read once the heads are known: a label with an integer value names a class id (class names
 /// of predictions and confusion matrices; label text in the CSV read through it); any other value (DeepCORO_CLIP's
@@ -148,6 +155,9 @@ let private overridesOf (r: ConfigReader) (root: YamlNode) (layout: Layout) (opt
     [ yield! options.Overrides
       match options.Embeddings with
       | Some dir -> yield (if layout = Reference then "embeddings_dir" else "data.embeddings"), Path.GetFullPath dir
+      | None -> ()
+      match options.Encoder with
+      | Some file -> yield (if layout = Reference then "video_encoder_torchscript" else "encoder.path"), Path.GetFullPath file
       | None -> ()
       if options.AsReferenceBuilt then
           if layout = Reference then yield "as_reference_built", "true"
@@ -218,7 +228,7 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
             { settings with Model = { settings.Model with Heads = [ "dummy", 1 ]; Written = Map.add "head_structure" root settings.Model.Written } }
         else settings
     if layout = Reference then
-        encoderSummary r root entries
+        encoderSummary r root entries (settings.Encoder.Path <> "")
     let viewClasses =
         if layout = Reference && isNull settings.Data.ViewColumn then
             if settings.Model.ViewClasses > 0 then
@@ -247,7 +257,10 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
         if r.Errors.Count > 0 then raise (ConfigError(List.ofSeq r.Errors))
         { Path = path
           Layout = layout
-          Settings = { settings with Data = data; Train = settings.Train.With(optimizer = optimizer) }
+          Settings =
+            { settings with
+                Data = data
+                Train = settings.Train.With(optimizer = optimizer, encoder = (if settings.Encoder.Path = "" then null else settings.Encoder)) }
           Spec = spec
           Warnings = [ for w in r.Warnings -> string w ]
           Notices = if layout = Reference then referenceNotice settings else [] }

@@ -17,6 +17,8 @@ type KeyStatus =
     | Honoured
     /// It concerns DeepCORO_CLIP's video encoder, its augmentation or its fine-tuning; embeddings are read as stored.
     | EncoderOnly
+    /// It concerns the video encoder and is honoured when the run trains one (an exported encoder given).
+    | WithEncoder
     /// It has no counterpart here; the reason says why.
     | Ignored of reason: string
 
@@ -73,6 +75,16 @@ let private schedule (f: 'T -> ScheduleOptions -> ScheduleOptions) =
     train (fun v (t: TrainOptions) -> t.With(schedule = f v t.Schedule))
 let private loss (f: 'T -> LossOptions -> LossOptions) = train (fun v (t: TrainOptions) -> t.With(loss = f v t.Loss))
 let private run (f: 'T -> RunSettings -> RunSettings) (v: 'T) (s: Settings) = { s with Run = f v s.Run }
+let private encoder (f: 'T -> DeepCoro.Runtime.Encoders.EncoderOptions -> DeepCoro.Runtime.Encoders.EncoderOptions) (v: 'T) (s: Settings) =
+    { s with Encoder = f v s.Encoder }
+
+/// A list of numbers (dataset_mean, dataset_std: one per channel).
+let private numbers (c: KeyContext) (node: YamlNode) =
+    match node with
+    | :? YamlSequenceNode as list ->
+        let values = [ for item in list.Children -> c.Reader.Float(c.Key, item) ]
+        if List.forall Option.isSome values then Some(List.choose id values |> Array.ofList :> IReadOnlyList<float>) else None
+    | _ -> c.Reader.Float(c.Key, node) |> Option.map (fun v -> [| v |] :> IReadOnlyList<float>)
 
 // ------------------------------------------------------------------ names the files use
 
@@ -320,8 +332,19 @@ let private nestedKeys =
       o "view_embedding_lr" "the view embedding's rate" (read rate (optimizer (fun v o -> o.With(viewEmbeddingLr = v))))
       o "view_embedding_weight_decay" "the view embedding's decay" (read rate (optimizer (fun v o -> o.With(viewEmbeddingWeightDecay = v))))
       o "train_pooling" "false freezes the pooling (cls token, attention layers, norms, gates)" (read flag (optimizer (fun v o -> o.With(trainPooling = v))))
-      row "video_encoder_lr" ours "optimizer" EncoderOnly 1 "the fine-tuned encoder's rate" keep
-      row "video_encoder_weight_decay" ours "optimizer" EncoderOnly 1 "the fine-tuned encoder's decay" keep
+      row "video_encoder_lr" ours "optimizer" Honoured 1 "the encoder's rate (with an encoder)" (read rate (encoder (fun v e -> e.With(lr = v))))
+      row "video_encoder_weight_decay" ours "optimizer" Honoured 1 "the encoder's decay (with an encoder)" (read rate (encoder (fun v e -> e.With(weightDecay = v))))
+      { row "path" ours "encoder" Honoured 1 "a TorchScript encoder (tools/export_encoder.py) trained with the probe from the manifest's videos"
+            (fun c node s -> match path c node s with Some p -> { s with Encoder = s.Encoder.With(path = p) } | None -> s) with IsPath = true }
+      row "freeze_ratio" ours "encoder" Honoured 1 "the share of its parameter tensors that train, from the top (1: none)"
+          (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (encoder (fun v e -> e.With(freezeRatio = v))))
+      row "frames" ours "encoder" Honoured 1 "frames per video" (read (int 1) (encoder (fun v e -> e.With(frames = v))))
+      row "stride" ours "encoder" Honoured 1 "frame stride (above 1: drawn from 1..stride at each read)" (read (int 1) (encoder (fun v e -> e.With(stride = v))))
+      row "resize" ours "encoder" Honoured 1 "frame size" (read (int 1) (encoder (fun v e -> e.With(resize = v))))
+      row "mean" ours "encoder" Honoured 1 "pixel normalisation's mean (computed from training videos when absent)" (read numbers (encoder (fun v e -> e.With(datasetMean = v))))
+      row "std" ours "encoder" Honoured 1 "pixel normalisation's std" (read numbers (encoder (fun v e -> e.With(datasetStd = v))))
+      { row "cache" ours "encoder" Honoured 1 "where the frozen prefix's outputs are kept (default: beside the manifest)"
+            (fun c node s -> match path c node s with Some p -> { s with Encoder = s.Encoder.With(cacheDirectory = p) } | None -> s) with IsPath = true }
       sc "name" "the learning-rate schedule" (read (choice scheduleNames) (schedule (fun v o -> o.With(kind = v))))
       sc "lr_step_period" "step: epochs per step" (read positive (schedule (fun v o -> o.With(stepPeriodEpochs = v))))
       sc "factor" "step: the factor per period" (read positive (schedule (fun v o -> o.With(factor = v))))
@@ -353,7 +376,9 @@ let private nestedKeys =
 /// product's extensions in that layout.
 let private referenceKeys =
     let h name pass doc apply = row name reference "" Honoured pass doc apply
-    let encoder name doc = row name reference "" EncoderOnly 1 doc keep
+    let encoderOnly name doc = row name reference "" EncoderOnly 1 doc keep
+    // keys of the encoder that a run with an encoder honours; without one they have nothing to act on
+    let withEncoder name doc apply = row name reference "" WithEncoder 1 doc apply
     let ignored name why = row name reference "" (Ignored why) 1 why keep
     [ h "pipeline_project" 0 "checked: a linear-probing project (or the PCI embedding extraction)"
           (read pipeline (fun v s -> { s with Run = { s.Run with Pipeline = Some v } }))
@@ -414,21 +439,23 @@ let private referenceKeys =
       pathRow "embeddings_dir" reference "" 1 "folder of embeddings for the CSV's videos, found by file stem (same as --embeddings)" (fun p s -> { s with Data = s.Data.With(embeddingsDir = p) })
       h "embeddings_keep_folders" 1 "mirror the videos' sub-folders under embeddings_dir" (read flag (data (fun v d -> d.With(embeddingsKeepFolders = v))))
       h "as_reference_built" 0 "build what DeepCORO_CLIP builds (same as --as-reference-built)" (read flag (run (fun v r -> { r with AsReferenceBuilt = v })))
-      encoder "dropout" "the video encoder's dropout (the pooling's is dropout_attention)"
-      encoder "model_name" "the encoder's backbone"
-      encoder "aggregator_depth" "the encoder's aggregator layers"
-      encoder "num_heads" "the encoder's aggregator heads (the pooling's are num_attention_heads)"
-      encoder "video_freeze_ratio" "the encoder's trained share"
-      encoder "pretrained" "the encoder's pretrained weights"
-      encoder "video_encoder_checkpoint_path" "the encoder's checkpoint"
-      encoder "video_encoder_lr" "the encoder's rate"
-      encoder "video_encoder_weight_decay" "the encoder's decay"
-      encoder "rand_augment" "video augmentation"
-      encoder "resize" "frame size"
-      encoder "frames" "frames per video"
-      encoder "stride" "frame stride"
-      encoder "dataset_mean" "pixel normalisation"
-      encoder "dataset_std" "pixel normalisation"
+      { row "video_encoder_torchscript" reference "" Honoured 1 "the encoder exported by tools/export_encoder.py: trained with the probe from the CSV's videos (same as --encoder)"
+            (fun c node s -> match path c node s with Some p -> { s with Encoder = s.Encoder.With(path = p) } | None -> s) with IsPath = true }
+      encoderOnly "dropout" "the video encoder's dropout (the pooling's is dropout_attention)"
+      encoderOnly "model_name" "the encoder's backbone (an exported encoder is what it is)"
+      encoderOnly "aggregator_depth" "the encoder's aggregator layers"
+      encoderOnly "num_heads" "the encoder's aggregator heads (the pooling's are num_attention_heads)"
+      encoderOnly "pretrained" "the encoder's pretrained weights"
+      encoderOnly "video_encoder_checkpoint_path" "the encoder's PyTorch checkpoint (export it with tools/export_encoder.py)"
+      encoderOnly "rand_augment" "video augmentation (not applied here: videos are read without it)"
+      withEncoder "video_freeze_ratio" "the encoder's trained share of parameter tensors" (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (encoder (fun v e -> e.With(freezeRatio = v))))
+      withEncoder "video_encoder_lr" "the encoder's rate" (read rate (encoder (fun v e -> e.With(lr = v))))
+      withEncoder "video_encoder_weight_decay" "the encoder's decay" (read rate (encoder (fun v e -> e.With(weightDecay = v))))
+      withEncoder "resize" "frame size" (read (int 1) (encoder (fun v e -> e.With(resize = v))))
+      withEncoder "frames" "frames per video" (read (int 1) (encoder (fun v e -> e.With(frames = v))))
+      withEncoder "stride" "frame stride (above 1: drawn from 1..stride at each read, as the reference)" (read (int 1) (encoder (fun v e -> e.With(stride = v))))
+      withEncoder "dataset_mean" "pixel normalisation (computed from training videos when absent)" (read numbers (encoder (fun v e -> e.With(datasetMean = v))))
+      withEncoder "dataset_std" "pixel normalisation" (read numbers (encoder (fun v e -> e.With(datasetStd = v))))
       ignored "name" "a W&B run setting"
       ignored "project" "a W&B run setting"
       ignored "entity" "a W&B run setting"
@@ -444,7 +471,7 @@ let private referenceKeys =
 let all = modelKeys @ nestedKeys @ referenceKeys
 
 /// The nested layout's sections (top-level keys).
-let sections = [ "model_config"; "model"; "data"; "optimizer"; "scheduler"; "training"; "run" ]
+let sections = [ "model_config"; "model"; "data"; "optimizer"; "scheduler"; "training"; "run"; "encoder" ]
 
 /// The keys read in a layout and (for the nested layout) a section.
 let keysOf (layout: Layout) (section: string) =
@@ -455,6 +482,7 @@ let statusText (key: ConfigKey) =
     match key.Status with
     | Honoured -> "honoured"
     | EncoderOnly -> "encoder only"
+    | WithEncoder -> "with an encoder"
     | Ignored _ -> "ignored"
 
 /// docs/config-keys.md's tables: DeepCORO_CLIP's flat keys, then this product's sections.
@@ -467,7 +495,7 @@ let markdown () =
     [ yield "## DeepCORO_CLIP's flat layout"
       yield ""
       yield! rows (keysOf Reference "" |> List.sortBy (fun k -> k.Name))
-      for section in [ "model_config"; "data"; "optimizer"; "scheduler"; "training"; "run" ] do
+      for section in [ "model_config"; "data"; "optimizer"; "scheduler"; "training"; "run"; "encoder" ] do
           yield ""
           yield sprintf "## `%s:`" section
           yield ""

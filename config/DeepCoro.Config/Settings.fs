@@ -101,7 +101,12 @@ type Settings =
       LabelsMap: (string * (string * YamlNode) list) list
       Data: DataOptions
       Train: TrainOptions
+      /// A video encoder trained with the probe: its options as the keys give them; used when its path is set.
+      Encoder: DeepCoro.Runtime.Encoders.EncoderOptions
       Run: RunSettings }
+
+/// No encoder yet: the reference's defaults for its keys, and no path.
+let private noEncoder = DeepCoro.Runtime.Encoders.EncoderOptions(Path = "")
 
 /// The options a layout starts from: this product's defaults, or DeepCORO_CLIP's (α-separated CSV with a Split
 /// column, no gradient clipping, its dataclass defaults for the pooling's rates and decays, 1 video per study).
@@ -124,8 +129,9 @@ let initial (layout: Layout) (baseDir: string) =
             train
                 .With(optimizer = train.Optimizer.With(attentionLr = 1e-4, attentionWeightDecay = 0.0, attentionAcrossLr = 1e-3, attentionAcrossWeightDecay = 1e-5))
                 .WithoutClipping()
+          Encoder = noEncoder
           Run = defaultRun }
     | Nested
     | ModelFile ->
         { Layout = layout; BaseDir = baseDir; Model = defaultModel; ModelPath = None; TargetLabels = None; LabelsMap = []; Data = data
-          Train = train; Run = defaultRun }
+          Train = train; Encoder = noEncoder; Run = defaultRun }

@@ -34,6 +34,24 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>Videos decoded at once while the encoder runs.</summary>
         public int DecodeThreads { get; init; } = 2;
 
+        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as F#.</summary>
+        public EncoderOptions With(
+            string? path = null, double? freezeRatio = null, double? lr = null, double? weightDecay = null, int? frames = null, int? stride = null,
+            int? resize = null, IReadOnlyList<double>? datasetMean = null, IReadOnlyList<double>? datasetStd = null, string? cacheDirectory = null) =>
+            this with
+            {
+                Path = path ?? Path,
+                FreezeRatio = freezeRatio ?? FreezeRatio,
+                Lr = lr ?? Lr,
+                WeightDecay = weightDecay ?? WeightDecay,
+                Frames = frames ?? Frames,
+                Stride = stride ?? Stride,
+                Resize = resize ?? Resize,
+                DatasetMean = datasetMean ?? DatasetMean,
+                DatasetStd = datasetStd ?? DatasetStd,
+                CacheDirectory = cacheDirectory ?? CacheDirectory,
+            };
+
         /// <summary>The sampling these options give, with mean and std from the options or else from <paramref name="computed"/>.</summary>
         public FrameSampling Sampling(DatasetStatistics? computed)
         {

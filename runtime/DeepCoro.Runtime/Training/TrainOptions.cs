@@ -24,7 +24,7 @@ namespace DeepCoro.Runtime.Training
         public TrainOptions With(
             int? epochs = null, int? seed = null, int? gradientAccumulation = null, double? clipNorm = null, string? monitor = null,
             int? patience = null, double? minDelta = null, LossOptions? loss = null, OptimizerOptions? optimizer = null,
-            ScheduleOptions? schedule = null, string? device = null) =>
+            ScheduleOptions? schedule = null, string? device = null, Encoders.EncoderOptions? encoder = null) =>
             this with
             {
                 Epochs = epochs ?? Epochs,
@@ -38,6 +38,7 @@ namespace DeepCoro.Runtime.Training
                 Optimizer = optimizer ?? Optimizer,
                 Schedule = schedule ?? Schedule,
                 Device = device ?? Device,
+                Encoder = encoder ?? Encoder,
             };
 
         /// <summary>The same options without gradient clipping (max_grad_norm: null), which <see cref="With"/> cannot express.</summary>

@@ -20,6 +20,7 @@ type TrainArgs =
     | Resume
     | Epochs of int
     | Device of string
+    | No_Report
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -29,6 +30,7 @@ type TrainArgs =
             | Resume -> "continue the run in --output from its last checkpoint."
             | Epochs _ -> "override training.epochs."
             | Device _ -> "override training.device (auto, cpu, cuda, cuda:i)."
+            | No_Report -> "skip writing RUN/report/index.html at the end (`deepcoro report --run RUN` writes it later)."
 
 type EvalArgs =
     | [<Mandatory>] Run of dir: string
@@ -78,14 +80,10 @@ type SynthArgs =
             | Max_Videos _ -> "videos per study, at most (default 4)."
             | Epochs _ -> "training.epochs written into config.yaml (default 20)."
 
-/// The run's own copy of its config (relative paths made absolute), so eval and predict need only --run and still
-/// work when the original config has changed or the run was moved.
-let private runConfigFile run = Path.Combine(run, "config.yaml")
-
 /// Copies the config into a new run directory. A run that holds a checkpoint keeps its copy: --resume refuses
 /// other options, and a refused start must not replace the copy of the run it refused to touch.
 let private copyConfig (configPath: string) (run: string) =
-    let copy = runConfigFile run
+    let copy = RunAccess.configFile run
     if not (File.Exists(Path.Combine(run, "checkpoint.safetensors")) && File.Exists copy) then
         let full = Path.GetFullPath configPath
         // the sweep's merge with no parameters: the config with its path keys made absolute against its folder
@@ -95,66 +93,57 @@ let private copyConfig (configPath: string) (run: string) =
         Directory.CreateDirectory run |> ignore
         AtomicFile.WriteText(copy, text)
 
-let private loadConfig (path: string) =
-    let config = TrainConfig.load path
-    for w in config.Warnings do eprintfn "%s" w
-    config
-
-/// Trains; returns the run's result. Shared by `train` and `demo`.
-let train (configPath: string) (output: string option) (resume: bool) (epochs: int option) (device: string option) =
-    let config = loadConfig configPath
+/// Trains, then writes the run's report unless told not to; returns the run's result. Shared by `train` and `demo`.
+let train (configPath: string) (output: string option) (resume: bool) (epochs: int option) (device: string option) (report: bool) =
+    let config = RunAccess.loadConfig configPath
     let options = config.Train.Override(Option.toNullable epochs, Option.toObj device)
     let run = output |> Option.defaultWith (fun () -> Path.Combine("runs", Path.GetFileNameWithoutExtension configPath))
     let data = Dataset.Open(config.Spec, config.Data, "train", "val")
     let trainer = Trainer(config.Spec, data, options, run)
     copyConfig configPath run
-    TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
+    let result = TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
+    if report then printfn "report: %s" (ReportCommand.writeRunReport run None)
+    result
 
 let private describeRun (r: TrainResult) =
     let stopped = if r.StoppedEarly then " (stopped early)" else ""
     if r.BestEpoch = 0 then
         printfn "no epoch improved %s (NaN in every epoch, or never past min_delta); best.safetensors holds the last epoch's weights%s" r.Monitor stopped
     else printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue stopped
-    TrainDisplay.printMetrics r.Metrics
-    printfn "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv, summary.json" (Path.GetFullPath r.RunDirectory)
+    TrainDisplay.printMetrics r.Metrics r.Intervals
+    printfn "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json" (Path.GetFullPath r.RunDirectory)
 
 let runTrain (args: ParseResults<TrainArgs>) =
-    let r = train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device)
+    let r =
+        train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs)
+            (args.TryGetResult TrainArgs.Device) (not (args.Contains No_Report))
     describeRun r
-
-/// The config (the run's copy) and model (the run's model.ir.json) of a run directory, with the given or best
-/// weights loaded.
-let private openRun (run: string) (weights: string option) =
-    let file = runConfigFile run
-    let ir = Path.Combine(run, "model.ir.json")
-    if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
-    let config = { loadConfig file with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
-    let weights = weights |> Option.defaultValue (Path.Combine(run, "best.safetensors"))
-    let model = new MilModel(config.Spec)
-    let tensors = Safetensors.Load weights
-    StateDict.LoadStrict(model, tensors, weights)
-    let device = DeviceChoice.Parse config.Train.Device
-    model.``to``(device) |> ignore
-    config, model, device
 
 let runEval (args: ParseResults<EvalArgs>) =
     let split = args.GetResult(EvalArgs.Split, "val")
     if not (List.contains split [ "train"; "val"; "test" ]) then fail (sprintf "--split %s: expected train, val or test" split)
-    let config, model, device = openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
+    let config, model, device = RunAccess.openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
     use model = model
     let data = Dataset.Open(config.Spec, config.Data, split)
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
-    TrainDisplay.printMetrics (results.Metrics split)
+    TrainDisplay.printMetrics (results.Metrics split) (results.Intervals(split, config.Train.Intervals, config.Train.Seed))
 
 let runPredict (args: ParseResults<PredictArgs>) =
-    let config, model, device = openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
+    let config, model, device = RunAccess.openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
     use model = model
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
     let data = Dataset.Open(config.Spec, config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root))
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
-    results.WritePredictions(args.GetResult PredictArgs.Out)
-    printfn "wrote %s: %d studies" (args.GetResult PredictArgs.Out) results.Count
+    let out = args.GetResult PredictArgs.Out
+    results.WritePredictions out
+    printfn "wrote %s: %d studies" out results.Count
+    // the metrics of the studies that have labels, with their intervals, beside the predictions
+    let metrics = results.Metrics "predict"
+    if metrics |> Seq.exists (fun kv -> not (kv.Key.EndsWith "_loss") && not (Double.IsNaN kv.Value)) then
+        let file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath out), Path.GetFileNameWithoutExtension out + "_metrics.csv")
+        Evaluation.MetricsTable.Write(file, metrics, results.Intervals("predict", config.Train.Intervals, config.Train.Seed), config.Train.Intervals)
+        printfn "wrote %s: the labelled studies' metrics with %g%% intervals" file (100.0 * config.Train.Intervals.Level)
 
 /// The config.yaml that `synth` writes beside its data: the two-level cls_token probe on two heads.
 let synthConfig (dim: int) (tokens: int) (epochs: int) =

@@ -19,6 +19,7 @@ let describe (e: exn) =
     | :? DeepCoro.Config.DeepCoroConfig.ConfigError as c -> Some c.Message
     | :? SafetensorsException as s -> Some s.Message
     | :? DeepCoro.Runtime.Data.DataException as d -> Some d.Message
+    | :? DeepCoro.Runtime.Telemetry.NonFiniteTrainingException as n -> Some n.Message
     | :? StateDictException as s -> Some s.Message
     | :? InputShapeException as s -> Some s.Message
     | :? ArgumentException as a -> Some a.Message

@@ -16,7 +16,7 @@ namespace DeepCoro.Runtime.Model
     {
         private readonly Dictionary<string, nn.Module> sharedModules = new();
         private readonly HashSet<string> tokenKeys = new();
-        private readonly List<ClsTokenPool> clsPools = new();
+        private readonly List<ClsLevel> clsLevels = new();
         private readonly IReadOnlyList<PoolingStep> plan;
         private readonly Embedding? viewEmbedding;
         private readonly HeadLayers heads;
@@ -43,8 +43,11 @@ namespace DeepCoro.Runtime.Model
         /// <summary>Switches every cls-token level between the fused and the reference algorithm.</summary>
         public ClsKernel Kernel
         {
-            set { foreach (var pool in clsPools) pool.Kernel = value; }
+            set { foreach (var level in clsLevels) level.Pool.Kernel = value; }
         }
+
+        /// <summary>The cls-token levels in the order they run (innermost axis first), for telemetry and `explain`.</summary>
+        public IReadOnlyList<ClsLevel> ClsLevels => clsLevels;
 
         public override OrderedDictionary<string, Tensor> forward(ModelInput input)
         {
@@ -95,7 +98,8 @@ namespace DeepCoro.Runtime.Model
                         Shared(o.AttentionKey, () => new AttentionWeights(o.AttentionKey, width)),
                         Shared(o.NormKey, () => ModelParts.Norm(width)),
                         o.AttentionHeads, o.Norm, o.Dropout, kernel);
-                    clsPools.Add(pool);
+                    var name = clsLevels.Any(l => l.Level.Over == level.Over) ? $"{level.Over}_{clsLevels.Count + 1}" : level.Over;
+                    clsLevels.Add(new ClsLevel(name, level, pool));
                     return pool;
             }
         }

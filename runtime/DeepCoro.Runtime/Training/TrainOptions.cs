@@ -1,3 +1,6 @@
+using DeepCoro.Runtime.Evaluation;
+using DeepCoro.Runtime.Telemetry;
+
 namespace DeepCoro.Runtime.Training
 {
     /// <summary>How a run trains: everything but the model and the data.</summary>
@@ -17,6 +20,9 @@ namespace DeepCoro.Runtime.Training
         public OptimizerOptions Optimizer { get; init; } = new();
         public ScheduleOptions Schedule { get; init; } = new();
         public string Device { get; init; } = "cpu";
+        /// <summary>Bootstrap confidence intervals of the final metrics (summary.json, the metrics files).</summary>
+        public IntervalOptions Intervals { get; init; } = new();
+        public TelemetryOptions Telemetry { get; init; } = new();
 
         /// <summary>The same options with command-line overrides applied (null = keep).</summary>
         public TrainOptions Override(int? epochs, string? device) =>

@@ -1,0 +1,51 @@
+/// A trained run directory as the verbs that read one see it: its own config copy, its model, its best weights.
+module DeepCoro.Cli.RunAccess
+
+open System.IO
+open TorchSharp
+open DeepCoro.Runtime
+open DeepCoro.Runtime.IO
+open DeepCoro.Runtime.Model
+open DeepCoro.Config
+open DeepCoro.Config.UserError
+
+/// The run's own copy of its config (relative paths made absolute), so eval and predict need only --run and still
+/// work when the original config has changed or the run was moved.
+let configFile run = Path.Combine(run, "config.yaml")
+
+let bestWeights run = Path.Combine(run, "best.safetensors")
+
+let loadConfig (path: string) =
+    let config = TrainConfig.load path
+    for w in config.Warnings do eprintfn "%s" w
+    config
+
+/// The config (the run's copy) with the model of the run's model.ir.json.
+let openConfig (run: string) =
+    let file = configFile run
+    let ir = Path.Combine(run, "model.ir.json")
+    if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
+    { loadConfig file with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
+
+/// The run's model with the given weights, or its best ones, on the config's device.
+let openModel (run: string) (config: TrainConfig.TrainConfig) (weights: string option) =
+    let weights =
+        match weights with
+        | Some w -> w
+        | None ->
+            let best = bestWeights run
+            if not (File.Exists best) then
+                fail (sprintf "%s: no best model (best.safetensors) in the run: it has not finished an epoch; train or --resume it first" run)
+            best
+    let model = new MilModel(config.Spec)
+    let tensors = Safetensors.Load weights
+    StateDict.LoadStrict(model, tensors, weights)
+    let device = DeviceChoice.Parse config.Train.Device
+    model.``to``(device) |> ignore
+    model, device
+
+/// The config and model (given or best weights) of a run directory.
+let openRun (run: string) (weights: string option) =
+    let config = openConfig run
+    let model, device = openModel run config weights
+    config, model, device

@@ -1,0 +1,21 @@
+namespace DeepCoro.Runtime.Telemetry
+{
+    /// <summary>What a run measures about itself each epoch, and when non-finite steps stop it.</summary>
+    public sealed record TelemetryOptions
+    {
+        /// <summary>
+        /// Attention, gradient, cls-token and memory figures per epoch (metrics.jsonl and TensorBoard); off, none of
+        /// them. The non-finite guard runs either way.
+        /// </summary>
+        public bool Enabled { get; init; } = true;
+
+        /// <summary>Optimizer steps between two measurements of the update-to-weight ratio (each copies the weights).</summary>
+        public int UpdateRatioEvery { get; init; } = 10;
+
+        /// <summary>
+        /// Optimizer steps in a row skipped for a non-finite loss or gradient after which the run stops (the last
+        /// checkpoint, written at the end of the last good epoch, is kept).
+        /// </summary>
+        public int MaxConsecutiveSkips { get; init; } = 5;
+    }
+}

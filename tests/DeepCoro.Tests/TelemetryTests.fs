@@ -213,7 +213,7 @@ let runTests =
             for step, tag, h in histograms do
                 Expect.isTrue (step = 1L || step = 2L) "epoch as step"
                 Expect.equal h.BucketLimit.Count h.Bucket.Count (tag + ": a limit per bucket")
-                Expect.floatClose Accuracy.high (Seq.sum h.Bucket) h.Num (tag + ": buckets sum to the count")
+                Expect.floatClose Accuracy.high (Seq.fold (+) 0.0 h.Bucket) h.Num (tag + ": buckets sum to the count")
                 Expect.isGreaterThan h.Num 0.0 tag
             let scalars = [ for e in records do if not (isNull e.Summary) then for v in e.Summary.Value do if isNull v.Histo then v.Tag ] |> set
             Expect.isTrue (scalars.Contains "attention/tokens/entropy" && scalars.Contains "grad/norm") "telemetry scalars in TensorBoard"

@@ -31,10 +31,11 @@ namespace DeepCoro.Runtime.Report
             return this;
         }
 
-        /// <summary>A table; cells are text, except those given as <see cref="Link"/>.</summary>
+        /// <summary>A table; cells are text, except those given as <see cref="Link"/>; an empty header is left out.</summary>
         public HtmlPage Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object>> rows)
         {
-            body.Append("<table>\n<tr>").Append(string.Concat(header.Select(h => $"<th>{Encode(h)}</th>"))).Append("</tr>\n");
+            body.Append("<table>\n");
+            if (header.Any(h => h.Length > 0)) body.Append("<tr>").Append(string.Concat(header.Select(h => $"<th>{Encode(h)}</th>"))).Append("</tr>\n");
             foreach (var row in rows)
                 body.Append("<tr>").Append(string.Concat(row.Select(c => c is Link l ? $"<td><a href=\"{Encode(l.Href)}\">{Encode(l.Text)}</a></td>" : $"<td>{Encode(c?.ToString() ?? "")}</td>"))).Append("</tr>\n");
             body.Append("</table>\n");
@@ -62,8 +63,8 @@ namespace DeepCoro.Runtime.Report
             "th:first-child, td:first-child { text-align: left; }\n" +
             "th { background: #f0f0f0; }\n" +
             ".figures { display: flex; flex-wrap: wrap; gap: 1em; }\n" +
-            "figure { margin: 0; max-width: 100%; }\n" +
-            "figure img { max-width: 100%; border: 1px solid #ddd; }\n" +
+            "figure { margin: 0; flex: 1 1 560px; max-width: 920px; }\n" +
+            "figure img { width: 100%; border: 1px solid #ddd; }\n" +
             "figcaption { font-size: 0.85em; color: #555; max-width: 900px; }\n" +
             ".note { background: #fff7e0; border-left: 4px solid #e0a000; padding: 0.5em 1em; }\n";
     }

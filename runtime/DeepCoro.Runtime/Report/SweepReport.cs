@@ -29,7 +29,7 @@ namespace DeepCoro.Runtime.Report
                 new object[] { "sweep", store.Dir },
                 new object[] { "search", $"{sweep.Method.ToString().ToLowerInvariant()}, {trials.Count} trials ({string.Join(", ", trials.GroupBy(t => t.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"))})" },
                 new object[] { "metric", $"{metric.Name} ({metric.Goal.ToString().ToLowerInvariant()})" },
-                new object[] { "best", best is null ? "no trial has a metric yet" : $"{TrialRecord.Name(best.Index)}: {SweepValues.Format(best.Final)} at epoch {best.BestEpoch}" },
+                new object[] { "best", best is null ? "no trial has a metric yet" : $"{TrialRecord.Name(best.Index)}: {Number(best.Final)} at epoch {best.BestEpoch}" },
             });
             foreach (var n in notes) page.Paragraph(n, "note");
 
@@ -44,7 +44,7 @@ namespace DeepCoro.Runtime.Report
                         ? new Link(TrialRecord.Name(t.Index), Path.GetRelativePath(dir, report).Replace('\\', '/'))
                         : TrialRecord.Name(t.Index),
                     t.Status.ToString().ToLowerInvariant() + (t.Reason is null ? "" : $": {t.Reason}"),
-                    t.Final is null ? "" : SweepValues.Format(t.Final),
+                    Number(t.Final),
                     t.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "",
                 };
                 cells.AddRange(parameters.Select(p => (object)(t.Params.TryGetPropertyValue(p, out var v) ? SweepValues.Format(v) : "")));
@@ -67,6 +67,8 @@ namespace DeepCoro.Runtime.Report
             return index;
         }
 
+        private static string Number(double? v) => v is { } x ? x.ToString("G6", CultureInfo.InvariantCulture) : "";
+
         /// <summary>Each scored trial's metric in trial order, and the best so far.</summary>
         private static Figure? Progress(IReadOnlyList<TrialRecord> trials, SweepMetric metric)
         {
@@ -84,6 +86,7 @@ namespace DeepCoro.Runtime.Report
             line.LinePattern = LinePattern.Dashed;
             line.LegendText = "best so far";
             plot.XLabel("trial");
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
             plot.YLabel(metric.Name);
             plot.Title($"{metric.Name} per trial", size: 14);
             plot.ShowLegend(Alignment.UpperRight);

@@ -14,7 +14,7 @@ namespace DeepCoro.Runtime.Telemetry
     /// <see cref="TelemetryOptions.UpdateRatioEvery"/>-th step, which copies the group's weights); for the run, the
     /// global gradient norm and the share of steps whose global norm exceeded max_grad_norm (clipping scales every
     /// group by the one global factor, so that share is the same for every group); per cls token, its gradient
-    /// norm before clipping and its update norm at every step.
+    /// norm before clipping and its update norm at every step. The ratio's sample starts at each epoch's first step.
     /// </summary>
     public sealed class GradientStatistics
     {
@@ -32,7 +32,7 @@ namespace DeepCoro.Runtime.Telemetry
         private Tensor[] tokenBefore = Array.Empty<Tensor>();
         private double globalNorm, clipped;
         private int steps, ratioSteps;
-        private long calls;
+        private long callsThisEpoch;
 
         /// <param name="tokens">the state_dict keys of the cls tokens (a frozen one is left out).</param>
         public GradientStatistics(IReadOnlyList<ParameterGroup> groups, IEnumerable<string> tokens, double? clipNorm, int ratioEvery, TelemetryClock clock)
@@ -87,7 +87,8 @@ namespace DeepCoro.Runtime.Telemetry
             using var span = clock.Measure();
             using var noGrad = no_grad();
             tokenBefore = tokenIndex.Select(i => parameters[i].detach().clone()).ToArray();
-            if (calls++ % ratioEvery == 0) before = parameters.Select(p => p.detach().clone()).ToArray();
+            // the epoch's first step and every ratioEvery-th after it: every epoch gets a figure
+            if (callsThisEpoch++ % ratioEvery == 0) before = parameters.Select(p => p.detach().clone()).ToArray();
         }
 
         /// <summary>Called right after the optimizer step.</summary>
@@ -133,6 +134,7 @@ namespace DeepCoro.Runtime.Telemetry
             Array.Clear(groupNorm); Array.Clear(groupRatio); Array.Clear(tokenGrad); Array.Clear(tokenUpdate);
             globalNorm = clipped = 0;
             steps = ratioSteps = 0;
+            callsThisEpoch = 0;
             return scalars;
         }
     }

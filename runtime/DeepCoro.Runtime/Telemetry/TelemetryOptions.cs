@@ -9,7 +9,10 @@ namespace DeepCoro.Runtime.Telemetry
         /// </summary>
         public bool Enabled { get; init; } = true;
 
-        /// <summary>Optimizer steps between two measurements of the update-to-weight ratio (each copies the weights).</summary>
+        /// <summary>
+        /// Optimizer steps between two measurements of the update-to-weight ratio (each copies the weights), counted
+        /// from each epoch's first step.
+        /// </summary>
         public int UpdateRatioEvery { get; init; } = 10;
 
         /// <summary>

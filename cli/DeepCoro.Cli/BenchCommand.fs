@@ -1,4 +1,5 @@
-/// `deepcoro bench`: training-step and eval timings of a probe on synthetic inputs, one JSON line per kernel.
+/// `deepcoro bench`: training-step and eval timings of a probe on synthetic inputs, one JSON line per kernel (and
+/// per telemetry setting with --telemetry); with --intervals, the bootstrap's time per head instead.
 module DeepCoro.Cli.BenchCommand
 
 open System.Text.Json.Nodes
@@ -25,6 +26,8 @@ type BenchArgs =
     | Device of string
     | Steps of int
     | Warmup of int
+    | Telemetry
+    | Intervals of samples: int
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -41,6 +44,8 @@ type BenchArgs =
             | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
             | Steps _ -> "timed steps; the median is reported (default 10)."
             | Warmup _ -> "untimed steps first (default 2)."
+            | Telemetry -> "time each kernel without, then with the training telemetry (gradient and attention statistics)."
+            | Intervals _ -> "instead: time the bootstrap intervals of one head per task on N samples (1000 resamples, median of --steps)."
 
 and BenchKernel =
     | Fused
@@ -74,18 +79,37 @@ let toJson (r: BenchResult) =
     o["read_floor_ms"] <- round r.ReadFloorMs
     o["peak_rss_mb"] <- round r.PeakRssMb
     o["step_extra_mb"] <- round r.StepExtraMb
+    o["telemetry"] <- JsonValue.Create r.Telemetry
     o.ToJsonString()
+
+let private intervals (samples: int) (repeats: int) =
+    for r in IntervalBenchmark.Run(samples, 1000, repeats) do
+        let o = JsonObject()
+        o["bench"] <- JsonValue.Create "intervals"
+        o["task"] <- JsonValue.Create r.Task
+        o["samples"] <- JsonValue.Create r.Samples
+        o["resamples"] <- JsonValue.Create r.Resamples
+        o["cores"] <- JsonValue.Create r.Threads
+        o["ms_per_head"] <- JsonValue.Create(System.Math.Round(r.Ms, 1))
+        o["cpu_ms_per_head"] <- JsonValue.Create(System.Math.Round(r.CpuMs, 1))
+        printfn "%s" (o.ToJsonString())
 
 let run (args: ParseResults<BenchArgs>) =
     args.TryGetResult Threads |> Option.iter torch.set_num_threads
-    let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
-    let options =
-        BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
-                     args.GetResult(Steps, 10), args.GetResult(Warmup, 2), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
-    let kernels =
-        match args.GetResult(Kernel, Both) with
-        | Fused -> [ ClsKernel.Fused ]
-        | Reference -> [ ClsKernel.Reference ]
-        | Both -> [ ClsKernel.Fused; ClsKernel.Reference ]
-    for kernel in kernels do
-        ProbeBenchmark.Run(spec, kernel, options) |> toJson |> printfn "%s"
+    match args.TryGetResult Intervals with
+    | Some samples when samples < 2 -> fail "--intervals: at least 2 samples"
+    | Some samples -> intervals samples (args.GetResult(Steps, 5))
+    | None ->
+        let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
+        let options =
+            BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
+                         args.GetResult(Steps, 10), args.GetResult(Warmup, 2), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+        let kernels =
+            match args.GetResult(Kernel, Both) with
+            | Fused -> [ ClsKernel.Fused ]
+            | Reference -> [ ClsKernel.Reference ]
+            | Both -> [ ClsKernel.Fused; ClsKernel.Reference ]
+        let telemetry = if args.Contains Telemetry then [ false; true ] else [ false ]
+        for kernel in kernels do
+            for t in telemetry do
+                ProbeBenchmark.Run(spec, kernel, options.WithTelemetry t) |> toJson |> printfn "%s"

@@ -10,14 +10,12 @@ namespace DeepCoro.Runtime.Evaluation
     /// </summary>
     public sealed class BinarySamples : HeadSamples
     {
-        private readonly bool[] positive;
-        private readonly Ranking ranking;
+        private readonly RankedLabels ranked;
         private readonly int[] strata;
 
         public BinarySamples(double[] score, bool[] positive) : base(TaskKind.Binary, positive.Length)
         {
-            this.positive = positive;
-            ranking = new Ranking(score);
+            ranked = new RankedLabels(new Ranking(score), positive, 1);
             strata = positive.Select(p => p ? 1 : 0).ToArray();
         }
 
@@ -25,7 +23,7 @@ namespace DeepCoro.Runtime.Evaluation
 
         public override void Evaluate(ReadOnlySpan<double> weight, Span<double> into)
         {
-            var r = CurveWalk.Walk(ranking, weight, positive, 1);
+            var r = CurveWalk.Walk(ranked, weight, precision: true, threshold: true);
             double tp = r.TruePositives, fp = r.FalsePositives, fn = r.Positives - tp, tn = r.Negatives - fp;
             double precision = Ratio(tp, tp + fp), recall = Ratio(tp, tp + fn);
             into[0] = r.Auc;

@@ -11,6 +11,7 @@ namespace DeepCoro.Runtime.Evaluation
     /// defined) and over all samples for regression; the metrics are evaluated under those counts over the order
     /// sorted once (<see cref="HeadSamples"/>), never on a copied and re-sorted sample. Resample b draws from its own
     /// generator seeded by (seed, stream, b), so the result does not depend on the threads that computed it.
+    /// Measured by `deepcoro bench --intervals 10000` (docs/monitoring.md).
     /// </summary>
     public static class Bootstrap
     {
@@ -25,9 +26,9 @@ namespace DeepCoro.Runtime.Evaluation
             Parallel.For(0, resamples, () => new double[samples.Count], (b, _, weight) =>
             {
                 Array.Clear(weight);
-                var rng = new Random(Seeding.Mix(seed, stream, b));
+                var rng = new SplitMix64(Seeding.Mix(seed, stream, b));
                 foreach (var members in strata)
-                    for (int t = 0; t < members.Length; t++) weight[members[rng.Next(members.Length)]] += 1;
+                    for (int t = 0; t < members.Length; t++) weight[members[rng.Below(members.Length)]] += 1;
                 samples.Evaluate(weight, values.AsSpan(b * metrics, metrics));
                 return weight;
             }, _ => { });

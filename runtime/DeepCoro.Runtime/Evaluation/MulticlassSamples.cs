@@ -13,20 +13,18 @@ namespace DeepCoro.Runtime.Evaluation
     {
         private readonly int classes;
         private readonly int[] label, predicted;
-        private readonly bool[][] isClass;
-        private readonly Ranking[] perClass;
-        private readonly bool[] flatPositive;
-        private readonly Ranking flat;
+        private readonly RankedLabels[] perClass;
+        private readonly RankedLabels flat;
 
         public MulticlassSamples(double[][] probability, int[] label, int classes) : base(TaskKind.Multiclass, label.Length)
         {
             this.classes = classes;
             this.label = label;
             predicted = probability.Select(p => Array.IndexOf(p, p.Max())).ToArray();
-            isClass = Enumerable.Range(0, classes).Select(c => label.Select(y => y == c).ToArray()).ToArray();
-            perClass = Enumerable.Range(0, classes).Select(c => new Ranking(probability.Select(p => p[c]).ToArray())).ToArray();
-            flatPositive = label.SelectMany(y => Enumerable.Range(0, classes).Select(c => c == y)).ToArray();
-            flat = new Ranking(probability.SelectMany(p => p.Take(classes)).ToArray());
+            perClass = Enumerable.Range(0, classes)
+                .Select(c => new RankedLabels(new Ranking(probability.Select(p => p[c]).ToArray()), label.Select(y => y == c).ToArray(), 1)).ToArray();
+            flat = new RankedLabels(new Ranking(probability.SelectMany(p => p.Take(classes)).ToArray()),
+                label.SelectMany(y => Enumerable.Range(0, classes).Select(c => c == y)).ToArray(), classes);
         }
 
         public override int[]? Strata => label;
@@ -37,7 +35,7 @@ namespace DeepCoro.Runtime.Evaluation
             int aucCount = 0, apCount = 0;
             for (int c = 0; c < classes; c++)
             {
-                var r = CurveWalk.Walk(perClass[c], weight, isClass[c], 1);
+                var r = CurveWalk.Walk(perClass[c], weight, precision: true, threshold: false);
                 if (!double.IsNaN(r.Auc)) { aucSum += r.Auc; aucCount++; }
                 if (!double.IsNaN(r.AveragePrecision)) { apSum += r.AveragePrecision; apCount++; }
             }
@@ -64,7 +62,7 @@ namespace DeepCoro.Runtime.Evaluation
                 seen++;
             }
             into[0] = aucCount > 0 ? aucSum / aucCount : double.NaN;
-            into[1] = CurveWalk.Walk(flat, weight, flatPositive, classes).Auc;
+            into[1] = CurveWalk.Walk(flat, weight, precision: false, threshold: false).Auc;
             into[2] = apCount > 0 ? apSum / apCount : double.NaN;
             into[3] = f1 / seen;
             into[4] = precision / seen;

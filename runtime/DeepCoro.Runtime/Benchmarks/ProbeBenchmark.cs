@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 namespace DeepCoro.Runtime.Benchmarks
 {
     /// <param name="Telemetry">time the step and the forward with the run's telemetry on (gradient statistics every
-    /// step, the update ratio every <see cref="TelemetryOptions.UpdateRatioEvery"/>-th, attention statistics in eval).</param>
+    /// step and a gradient sample every <see cref="TelemetryOptions.SampleEvery"/>-th, attention statistics in eval).</param>
     public sealed record BenchOptions(int Batch, int Videos, int Tokens, int Steps, int Warmup, Device Device, int Seed = 0, bool Telemetry = false)
     {
         public BenchOptions WithTelemetry(bool on) => this with { Telemetry = on };
@@ -58,7 +58,7 @@ namespace DeepCoro.Runtime.Benchmarks
             using var optimizer = new AdamOptimizer(groups, training.Optimizer);
             var clock = new TelemetryClock();
             var gradients = o.Telemetry
-                ? new GradientStatistics(groups, model.ClsLevels.Select(l => l.TokenKey), training.ClipNorm, training.Telemetry.UpdateRatioEvery, clock)
+                ? new GradientStatistics(groups, model.ClsLevels.Select(l => l.TokenKey), training.ClipNorm, training.Telemetry.SampleEvery, clock)
                 : null;
             using var attention = o.Telemetry && model.ClsLevels.Count > 0 ? new AttentionStatistics(model, clock) : null;
             var step = new TrainStep(model, optimizer, training.ClipNorm, o.Device, gradients);

@@ -37,7 +37,7 @@ namespace DeepCoro.Runtime.Telemetry
             Guard = new NonFiniteGuard(o.MaxConsecutiveSkips, checkpoint);
             tokenKeys = model.ClsLevels.Select(l => l.TokenKey).Distinct().ToList();
             if (!o.Enabled) return;
-            Gradients = new GradientStatistics(groups, tokenKeys, options.ClipNorm, o.UpdateRatioEvery, clock);
+            Gradients = new GradientStatistics(groups, tokenKeys, options.ClipNorm, o.SampleEvery, clock);
             if (model.ClsLevels.Count > 0) Attention = new AttentionStatistics(model, clock);
         }
 

@@ -10,10 +10,11 @@ namespace DeepCoro.Runtime.Telemetry
         public bool Enabled { get; init; } = true;
 
         /// <summary>
-        /// Optimizer steps between two measurements of the update-to-weight ratio (each copies the weights), counted
-        /// from each epoch's first step.
+        /// Optimizer steps between two gradient samples (per-group gradient norms, update-to-weight ratios, cls-token
+        /// norms; a sample reads every gradient and copies the weights), counted from each epoch's first step. The
+        /// global gradient norm and the clipped share count every step.
         /// </summary>
-        public int UpdateRatioEvery { get; init; } = 10;
+        public int SampleEvery { get; init; } = 10;
 
         /// <summary>
         /// Optimizer steps in a row skipped for a non-finite loss or gradient after which the run stops (the last

@@ -1,5 +1,5 @@
-/// `deepcoro bench`: training-step and eval timings of a probe on synthetic inputs, one JSON line per kernel (and
-/// per telemetry setting with --telemetry); with --intervals, the bootstrap's time per head instead.
+/// `deepcoro bench`: training-step and eval timings of a probe on synthetic inputs, one JSON line per kernel; with
+/// --telemetry, what the training telemetry adds to them; with --intervals, the bootstrap's time per head.
 module DeepCoro.Cli.BenchCommand
 
 open System.Text.Json.Nodes
@@ -44,7 +44,7 @@ type BenchArgs =
             | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
             | Steps _ -> "timed steps; the median is reported (default 10)."
             | Warmup _ -> "untimed steps first (default 2)."
-            | Telemetry -> "time each kernel without, then with the training telemetry (gradient and attention statistics)."
+            | Telemetry -> "instead: the CPU time the training telemetry adds to a step and a forward (fused kernel; --steps pairs, alternating)."
             | Intervals _ -> "instead: time the bootstrap intervals of one head per task on N samples (1000 resamples, median of --steps)."
 
 and BenchKernel =
@@ -79,7 +79,6 @@ let toJson (r: BenchResult) =
     o["read_floor_ms"] <- round r.ReadFloorMs
     o["peak_rss_mb"] <- round r.PeakRssMb
     o["step_extra_mb"] <- round r.StepExtraMb
-    o["telemetry"] <- JsonValue.Create r.Telemetry
     o.ToJsonString()
 
 let private intervals (samples: int) (repeats: int) =
@@ -99,6 +98,26 @@ let run (args: ParseResults<BenchArgs>) =
     match args.TryGetResult Intervals with
     | Some samples when samples < 2 -> fail "--intervals: at least 2 samples"
     | Some samples -> intervals samples (args.GetResult(Steps, 5))
+    | None when args.Contains Telemetry ->
+        let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
+        let options =
+            BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
+                         args.GetResult(Steps, 50), args.GetResult(Warmup, 10), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+        let r = TelemetryBenchmark.Run(spec, options, options.Steps)
+        let o = JsonObject()
+        let round (v: float) = JsonValue.Create(System.Math.Round(v, 3)) :> JsonNode
+        o["bench"] <- JsonValue.Create "telemetry"
+        o["threads"] <- JsonValue.Create(torch.get_num_threads ())
+        o["batch"] <- JsonValue.Create options.Batch
+        o["tokens"] <- JsonValue.Create options.Tokens
+        o["pairs"] <- JsonValue.Create r.Pairs
+        o["train_step_cpu_ms"] <- round r.TrainStepCpuMs
+        o["train_telemetry_cpu_ms"] <- round r.TrainTelemetryCpuMs
+        o["train_share"] <- round r.TrainShare
+        o["eval_cpu_ms"] <- round r.EvalCpuMs
+        o["eval_telemetry_cpu_ms"] <- round r.EvalTelemetryCpuMs
+        o["eval_share"] <- round r.EvalShare
+        printfn "%s" (o.ToJsonString())
     | None ->
         let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
         let options =
@@ -109,7 +128,5 @@ let run (args: ParseResults<BenchArgs>) =
             | Fused -> [ ClsKernel.Fused ]
             | Reference -> [ ClsKernel.Reference ]
             | Both -> [ ClsKernel.Fused; ClsKernel.Reference ]
-        let telemetry = if args.Contains Telemetry then [ false; true ] else [ false ]
         for kernel in kernels do
-            for t in telemetry do
-                ProbeBenchmark.Run(spec, kernel, options.WithTelemetry t) |> toJson |> printfn "%s"
+            ProbeBenchmark.Run(spec, kernel, options) |> toJson |> printfn "%s"

@@ -226,3 +226,16 @@ let explainTests =
             Expect.stringContains err "--tokens-grid: '8,7' is not a token grid" "the flag and the value"
         }
     ]
+
+[<Tests>]
+let classNameTests =
+    testList "class names" [
+        test "class names come from labels_map where it names a class, else the index" {
+            let head = DeepCoro.Spec.HeadSpec("stenosis", DeepCoro.Spec.TaskKind.Multiclass, 3, DeepCoro.Spec.LossKind.Ce)
+            let map = Collections.Generic.Dictionary<string, Collections.Generic.IReadOnlyDictionary<string, int>>()
+            map.["stenosis"] <- Collections.Generic.Dictionary(dict [ "none", 0; "severe", 2 ])
+            Expect.sequenceEqual (ClassNames.For(head, map)) [| "none"; "1"; "severe" |] "named and unnamed"
+            let binary = DeepCoro.Spec.HeadSpec("abnormal", DeepCoro.Spec.TaskKind.Binary, 1, DeepCoro.Spec.LossKind.Bce)
+            Expect.sequenceEqual (ClassNames.For(binary, Collections.Generic.Dictionary())) [| "0"; "1" |] "binary without a map"
+        }
+    ]

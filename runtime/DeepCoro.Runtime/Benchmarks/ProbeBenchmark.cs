@@ -6,7 +6,6 @@ using System.Linq;
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Model;
-using DeepCoro.Runtime.Telemetry;
 using DeepCoro.Runtime.Training;
 using DeepCoro.Spec;
 using TorchSharp;
@@ -14,25 +13,18 @@ using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Benchmarks
 {
-    /// <param name="Telemetry">time the step and the forward with the run's telemetry on (gradient statistics every
-    /// step and a gradient sample every <see cref="TelemetryOptions.SampleEvery"/>-th, attention statistics in eval).</param>
-    public sealed record BenchOptions(int Batch, int Videos, int Tokens, int Steps, int Warmup, Device Device, int Seed = 0, bool Telemetry = false)
-    {
-        public BenchOptions WithTelemetry(bool on) => this with { Telemetry = on };
-    }
+    public sealed record BenchOptions(int Batch, int Videos, int Tokens, int Steps, int Warmup, Device Device, int Seed = 0);
 
     /// <summary>One kernel's figures: medians in ms, the process's peak RSS while it ran, and what the steps added to it.</summary>
     public sealed record BenchResult(
         ClsKernel Kernel, string Device, int Threads, int Batch, int Videos, int Tokens, int Dim,
-        double TrainStepMs, double EvalMs, double ReadFloorMs, double PeakRssMb, double StepExtraMb, bool Telemetry = false);
+        double TrainStepMs, double EvalMs, double ReadFloorMs, double PeakRssMb, double StepExtraMb);
 
     /// <summary>
     /// Times a probe on synthetic inputs: one training step as `train` runs it (<see cref="TrainStep"/>: the batch
     /// to the device, forward, the heads' weighted label-masked losses, backward, clipping, the AdamW step over the
     /// reference's parameter groups with the default training options) and one no-grad forward, against the time of
     /// one full read of the input (the memory-bandwidth floor). On CUDA each timed call ends with a synchronize.
-    /// With telemetry on, the step feeds the gradient statistics and the forward the attention statistics, as in
-    /// `train`; the difference to a run without is what telemetry costs per step.
     /// </summary>
     public static class ProbeBenchmark
     {
@@ -54,14 +46,8 @@ namespace DeepCoro.Runtime.Benchmarks
             using var x = tensor(values, shape, device: o.Device);
             using var mask = tensor(maskValues, new long[] { o.Batch, n }, device: o.Device);
             var training = new TrainOptions();
-            var groups = ParameterGroups.Of(spec, model, training.Optimizer);
-            using var optimizer = new AdamOptimizer(groups, training.Optimizer);
-            var clock = new TelemetryClock();
-            var gradients = o.Telemetry
-                ? new GradientStatistics(groups, model.ClsLevels.Select(l => l.TokenKey), training.ClipNorm, training.Telemetry.SampleEvery, clock)
-                : null;
-            using var attention = o.Telemetry && model.ClsLevels.Count > 0 ? new AttentionStatistics(model, clock) : null;
-            var step = new TrainStep(model, optimizer, training.ClipNorm, o.Device, gradients);
+            using var optimizer = new AdamOptimizer(ParameterGroups.Of(spec, model, training.Optimizer), training.Optimizer);
+            var step = new TrainStep(model, optimizer, training.ClipNorm, o.Device);
             bool cuda = o.Device.type == DeviceType.CUDA;
 
             double readFloor = Median(o, cuda, () => { using var s = x.sum(); s.item<float>(); });
@@ -77,18 +63,15 @@ namespace DeepCoro.Runtime.Benchmarks
             long peak = Rss.PeakBytes();
 
             model.eval();
-            using var recording = attention?.Recording();
             double eval = Median(o, cuda, () =>
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
-                var input = new ModelInput(x, mask);
-                attention?.Watch(input);
-                var outputs = model.forward(input);
+                var outputs = model.forward(new ModelInput(x, mask));
                 outputs.Values.First().sum().item<float>();
             });
             return new BenchResult(kernel, o.Device.ToString(), get_num_threads(), o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim,
-                train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0, o.Telemetry);
+                train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0);
         }
 
         private static Study[] Studies(ModelSpec spec, int batch) =>

@@ -11,14 +11,18 @@ namespace DeepCoro.Runtime.Telemetry
     /// Per cls level and attention head, over the rows of a pass (the validation set): the entropy of the cls
     /// query's attention normalised by the log of its valid positions (1 = uniform, 0 = all on one), the effective
     /// number of attended positions exp(entropy), the largest weight and the share on the cls token itself; and a
-    /// histogram of log10 of the weights (from 1e-6 up; its extremes are the edges of the outermost non-empty
-    /// buckets). The weights are the ones the running kernel computed (its
+    /// histogram of log10 of the weights from the pass's first batches, until it was offered 2^17 positions (below
+    /// 1e-6 counted in the lowest bucket; its extremes, sum and sum of squares come from the buckets' edges and
+    /// centres). The weights are the ones the running kernel computed (its
     /// <see cref="Blocks.ClsTokenPool.AttentionSink"/>); rows of padded videos and rows with no valid instance are
     /// left out. Sums stay on the device until an epoch's figures are read.
     /// </summary>
     public sealed class AttentionStatistics : IDisposable
     {
         private const int Buckets = 60;
+
+        /// <summary>Weights a level's histogram takes per pass: enough for its shape, and later batches skip its cost.</summary>
+        private const long HistogramSample = 1 << 17;
         private const long LowestLog = -6;
 
         private readonly IReadOnlyList<ClsLevel> levels;
@@ -26,9 +30,12 @@ namespace DeepCoro.Runtime.Telemetry
         private readonly Tensor[] stats;      // per level [4, h]: normalised entropy, effective count, max, cls share
         private readonly Tensor[] rows;       // per level [1]
         private readonly Tensor[] buckets;    // per level [Buckets]
-        private readonly Tensor[] moments;    // per level [2]: sum and sum of squares of the log10 weights
-        private readonly double[] counted;    // per level: weights in the histogram
-        private readonly Scalar smallest = Math.Pow(10, LowestLog).ToScalar();
+        private readonly long[] sampled;      // per level: positions offered to the histogram this pass
+        // Scalars kept alive with the statistics (an implicit temporary can be finalized mid-call in TorchSharp 0.107)
+        private readonly Scalar floor = 1e-30.ToScalar();
+        private readonly Scalar toLog10 = (1 / Math.Log(10)).ToScalar();
+        private readonly Scalar lowest = ((double)LowestLog).ToScalar();
+        private readonly Scalar aboveRange = 1.0.ToScalar();
         private Tensor? mask;
 
         public AttentionStatistics(MilModel model, TelemetryClock clock)
@@ -39,8 +46,7 @@ namespace DeepCoro.Runtime.Telemetry
             stats = levels.Select(l => zeros(4, l.Level.Options.AttentionHeads, device: device)).ToArray();
             rows = levels.Select(_ => zeros(1, device: device)).ToArray();
             buckets = levels.Select(_ => zeros(Buckets, device: device)).ToArray();
-            moments = levels.Select(_ => zeros(2, device: device)).ToArray();
-            counted = new double[levels.Count];
+            sampled = new long[levels.Count];
         }
 
         /// <summary>Feeds the statistics from every cls level until disposed.</summary>
@@ -67,17 +73,20 @@ namespace DeepCoro.Runtime.Telemetry
                 ? ones(m, s, ScalarType.Bool, a.device)
                 : cat(new[] { ones(m, 1, ScalarType.Bool, a.device), valid }, 1);
             var used = valid is null ? RowsOfValidVideos(m, a.device) : valid.any(1);
-            var entropy = special.entr(a).sum(2);                                               // [m, h]
+            // one log serves the entropy and the histogram; a masked weight is 0, and 0 x log(floor) adds 0
+            var logs = a.clamp_min(floor).log();                                               // [m, h, S]
+            var entropy = a.mul(logs).sum(2).neg();                                            // [m, h]
             var normalised = entropy / keys.sum(1, type: ScalarType.Float32).log().unsqueeze(1);
             var perRow = stack(new[] { normalised, entropy.exp(), a.amax(new long[] { 2 }), a.select(2, 0) }, 0);   // [4, m, h]
             // where, not a product: a row with only the cls position has 0 / log 1 = NaN, and NaN x 0 is NaN
             stats[level].add_(where(used.view(1, m, 1), perRow, zeros_like(perRow)).sum(1));
             rows[level].add_(used.sum().to(ScalarType.Float32));
-            var logs = a.masked_select(keys.logical_and(used.unsqueeze(1)).unsqueeze(1).expand(a.shape)).clamp_min(smallest).log10();
-            if (logs.numel() == 0) return;
-            buckets[level].add_(logs.histc(Buckets, LowestLog, 0));
-            moments[level].add_(stack(new[] { logs.sum(), logs.square().sum() }));
-            counted[level] += logs.numel();
+            if (sampled[level] >= HistogramSample) return;
+            sampled[level] += a.numel();
+            // the histogram's weights: valid positions of used rows; the others go above its range, where histc drops them
+            var counted = keys.logical_and(used.unsqueeze(1)).unsqueeze(1);                   // [m, 1, S]
+            var log10 = logs.mul(toLog10).clamp_min(lowest);
+            buckets[level].add_(log10.masked_fill(counted.logical_not(), aboveRange).histc(Buckets, LowestLog, 0));
         }
 
         /// <summary>Rows of a level within videos come as [B, N, ...] flattened: each video's rows share its mask entry.</summary>
@@ -119,29 +128,29 @@ namespace DeepCoro.Runtime.Telemetry
             for (int l = 0; l < levels.Count; l++)
             {
                 using var countsTensor = buckets[l].to(ScalarType.Float64).cpu();
-                using var momentsTensor = moments[l].to(ScalarType.Float64).cpu();
                 var counts = countsTensor.data<double>().ToArray();
-                var m = momentsTensor.data<double>().ToArray();
-                if (counted[l] == 0) continue;
+                if (counts.Sum() == 0) continue;
                 int first = Array.FindIndex(counts, c => c > 0), last = Array.FindLastIndex(counts, c => c > 0);
                 double width = -LowestLog / (double)Buckets;
                 var limits = Enumerable.Range(1, Buckets).Select(i => LowestLog + i * width).ToArray();
+                var centres = limits.Select(u => u - width / 2).ToArray();
                 yield return ($"attention/{levels[l].Name}/log10_weight",
-                    new Histogram(LowestLog + first * width, LowestLog + (last + 1) * width, counted[l], m[0], m[1], limits, counts));
+                    new Histogram(LowestLog + first * width, LowestLog + (last + 1) * width, counts.Sum(),
+                        counts.Zip(centres, (c, x) => c * x).Sum(), counts.Zip(centres, (c, x) => c * x * x).Sum(), limits, counts));
             }
         }
 
         /// <summary>Starts a new pass.</summary>
         public void Reset()
         {
-            foreach (var t in stats.Concat(rows).Concat(buckets).Concat(moments)) t.zero_();
-            Array.Clear(counted);
+            foreach (var t in stats.Concat(rows).Concat(buckets)) t.zero_();
+            Array.Clear(sampled);
         }
 
         public void Dispose()
         {
-            foreach (var t in stats.Concat(rows).Concat(buckets).Concat(moments)) t.Dispose();
-            smallest.Dispose();
+            foreach (var t in stats.Concat(rows).Concat(buckets)) t.Dispose();
+            foreach (var scalar in new[] { floor, toLog10, lowest, aboveRange }) scalar.Dispose();
         }
 
         private sealed class Detach : IDisposable

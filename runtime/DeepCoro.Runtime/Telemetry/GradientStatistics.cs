@@ -28,7 +28,8 @@ namespace DeepCoro.Runtime.Telemetry
         private readonly int[] groupOf;                       // the group of each parameter, in optimizer order
         private readonly List<Parameter> parameters;
         private double[]? pending;                            // a sampled step's gradient norms, until its update is known
-        private Tensor[]? before;
+        private Tensor[]? before;                             // a sampled step's weights before it, then its change
+        private double[]? sizes;                              // their norms
         private double globalNorm, clipped;
         private int steps, samples;
         private long callsThisEpoch;
@@ -85,32 +86,34 @@ namespace DeepCoro.Runtime.Telemetry
             for (int t = 0; t < tokenIndex.Length; t++) tokenGrad[t] += values[tokenIndex[t]];
         }
 
-        /// <summary>Called right before the optimizer step: a sampled step copies the weights.</summary>
+        /// <summary>Called right before the optimizer step: a sampled step measures and copies the weights.</summary>
         public void BeforeStep()
         {
             if (pending is null) return;
             using var span = clock.Measure();
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            before = parameters.Select(p => p.detach().clone()).ToArray();
+            sizes = stack(parameters.Select(p => p.norm()).ToArray()).to(ScalarType.Float64).cpu().data<double>().ToArray();
+            before = parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
         }
 
-        /// <summary>Called right after the optimizer step: a sampled step measures its update.</summary>
+        /// <summary>Called right after the optimizer step: a sampled step measures its update (in place in the copies).</summary>
         public void AfterStep()
         {
-            if (before is null) return;
+            if (before is null || sizes is null) return;
             using var span = clock.Measure();
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var change = new double[groups.Count];
+            var change = stack(parameters.Select((p, i) => before[i].sub_(p).norm()).ToArray()).to(ScalarType.Float64).cpu().data<double>().ToArray();
+            var moved = new double[groups.Count];
             var size = new double[groups.Count];
-            var pairs = parameters.Select((p, i) => stack(new[] { (p - before[i]).square().sum(), before[i].square().sum() })).ToArray();
-            var values = stack(pairs).to(ScalarType.Float64).cpu().data<double>().ToArray();
-            for (int i = 0; i < parameters.Count; i++) { change[groupOf[i]] += values[2 * i]; size[groupOf[i]] += values[2 * i + 1]; }
-            for (int g = 0; g < groups.Count; g++) groupRatio[g] += size[g] > 0 ? Math.Sqrt(change[g] / size[g]) : 0;
-            for (int t = 0; t < tokenIndex.Length; t++) tokenUpdate[t] += Math.Sqrt(values[2 * tokenIndex[t]]);
+            for (int i = 0; i < parameters.Count; i++) { moved[groupOf[i]] += change[i] * change[i]; size[groupOf[i]] += sizes[i] * sizes[i]; }
+            for (int g = 0; g < groups.Count; g++) groupRatio[g] += size[g] > 0 ? Math.Sqrt(moved[g] / size[g]) : 0;
+            for (int t = 0; t < tokenIndex.Length; t++) tokenUpdate[t] += change[tokenIndex[t]];
             samples++;
             foreach (var b in before) b.Dispose();
             before = null;
+            sizes = null;
             pending = null;
         }
 

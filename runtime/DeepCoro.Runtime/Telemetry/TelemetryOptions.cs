@@ -14,7 +14,7 @@ namespace DeepCoro.Runtime.Telemetry
         /// norms; a sample reads every gradient and copies the weights), counted from each epoch's first step. The
         /// global gradient norm and the clipped share count every step.
         /// </summary>
-        public int SampleEvery { get; init; } = 10;
+        public int SampleEvery { get; init; } = 50;
 
         /// <summary>
         /// Optimizer steps in a row skipped for a non-finite loss or gradient after which the run stops (the last

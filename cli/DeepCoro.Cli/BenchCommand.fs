@@ -54,10 +54,10 @@ and BenchKernel =
 
 /// The seed scenario's model (heads cathEF:1, stenosis:3, contrast:2) with the chosen pooling.
 let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
-    let options = { DeepCoroConfig.defaultPooling with AttentionHeads = heads; Dropout = dropout }
+    let options = PoolOptions(AttentionHeads = heads, Dropout = dropout)
     let stages =
-        try DeepCoroConfig.stagesFor mode [ Dsl.videos; Dsl.tokens ] options
-        with :? System.ArgumentException -> fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " DeepCoroConfig.poolingModes))
+        try ModelBuild.stagesFor mode [ Dsl.videos; Dsl.tokens ] options true
+        with :? System.ArgumentException -> fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " ConfigKeys.poolingModes))
     Dsl.hierarchy stages
     |> Dsl.heads [ Dsl.regression "cathEF"; Dsl.classification "stenosis" 3; Dsl.binary "contrast" |> Dsl.outputs 2 ]
     |> Dsl.model "Bench" dim

@@ -16,36 +16,32 @@ type InferArgs =
     | [<Mandatory>] Inputs of path: string
     | [<Mandatory>] Output of path: string
     | Grad
-    | Kernel of ClsKernelName
+    | Kernel of ClsKernel
     | Device of string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Config _ -> "IR JSON, DeepCORO_CLIP YAML/JSON config, or a golden case (file.json#name)."
-            | Weights _ -> "PyTorch state_dict in safetensors (keys checked strictly)."
+            | Weights _ -> "weights: safetensors, or a PyTorch .pt/.pth checkpoint or state_dict (keys checked strictly)."
             | Inputs _ -> "safetensors with x, optional mask and view_ids (and probe.* with --grad)."
             | Output _ -> "safetensors to write: out.<head> (or out), and grad.* with --grad."
             | Grad -> "also write grad.x and grad.<parameter> of sum(out * probe)."
             | Kernel _ -> "cls attention kernel: fused (default) or reference."
             | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
 
-and ClsKernelName =
-    | Fused
-    | Reference
-
-let toKernel =
-    function
-    | Fused -> ClsKernel.Fused
-    | Reference -> ClsKernel.Reference
-
 let run (args: ParseResults<InferArgs>) =
     let device = DeviceChoice.Parse(args.GetResult(Device, "cpu"))
     let weightsPath = args.GetResult Weights
     let inputsPath = args.GetResult Inputs
-    let model = describe (args.GetResult Config) |> build (toKernel (args.GetResult(Kernel, Fused)))
+    let description = read (args.GetResult Config)
+    let model = build (args.GetResult(Kernel, ClsKernel.Fused)) description
     use scope = torch.NewDisposeScope()
-    StateDict.LoadStrict(model.Module, Safetensors.Load weightsPath, weightsPath)
+    let spec =
+        match description with
+        | Probe spec -> spec
+        | Standalone _ -> null
+    for w in ModelWeights.LoadInto(model.Module, spec, weightsPath).Warnings do eprintfn "warning: %s" w
     model.Module.``to``(device) |> ignore
     let inputs =
         let d = Dictionary<string, torch.Tensor>()

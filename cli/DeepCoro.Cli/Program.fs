@@ -8,11 +8,13 @@ open DeepCoro.Cli.CliError
 
 type Verb =
     | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoCommand.DemoArgs>
+    | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunCommand.RunArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainCommands.TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<TrainCommands.EvalArgs>
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<TrainCommands.PredictArgs>
     | [<CliPrefix(CliPrefix.None)>] Synth of ParseResults<TrainCommands.SynthArgs>
     | [<CliPrefix(CliPrefix.None)>] Infer of ParseResults<InferCommand.InferArgs>
+    | [<CliPrefix(CliPrefix.None)>] Import of ParseResults<ImportCommand.ImportArgs>
     | [<CliPrefix(CliPrefix.None)>] Spec of ParseResults<SpecCommand.SpecArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepCommand.SweepArgs>
@@ -22,12 +24,14 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
+            | Run _ -> "run a config as DeepCORO_CLIP's scripts/main.py --base_config does: its run_mode (train, val, test, inference), or --check."
             | Train _ -> "train a probe from a YAML config (checkpoints, metrics, best model, predictions)."
             | Eval _ -> "metrics of a trained run on a split."
             | Predict _ -> "predictions CSV for a manifest from a trained run."
             | Synth _ -> "write a synthetic dataset with planted signal, plus its config.yaml."
             | Demo _ -> "synthesize a small dataset, train the two-level cls_token probe, print its metrics."
             | Infer _ -> "run a model on saved inputs (outputs, and gradients with --grad)."
+            | Import _ -> "convert a DeepCORO_CLIP .pt checkpoint into safetensors weights for a config's model."
             | Spec _ -> "validate a spec or config; print shapes and parameter counts."
             | Bench _ -> "time a training step and an eval forward on synthetic inputs (JSON per kernel)."
             | Sweep _ -> "hyperparameter sweep from a W&B sweep file: local parallel trials, or a Slurm job array."
@@ -36,12 +40,14 @@ type Verb =
 
 let private dispatch (results: ParseResults<Verb>) =
     match results.GetSubCommand() with
+    | Run a -> RunCommand.run a
     | Train a -> TrainCommands.runTrain a
     | Eval a -> TrainCommands.runEval a
     | Predict a -> TrainCommands.runPredict a
     | Synth a -> TrainCommands.runSynth a
     | Demo a -> DemoCommand.run a
     | Infer a -> InferCommand.run a
+    | Import a -> ImportCommand.run a
     | Spec a -> SpecCommand.run a
     | Bench a -> BenchCommand.run a
     | Sweep a -> SweepCommand.run a
@@ -59,7 +65,7 @@ let execute (argv: string array) =
         eprintfn "%s" e.Message
         if e.ErrorCode = ErrorCode.HelpText then ExitCode.ok else ExitCode.usage
     | e ->
-        match describe e with
+        match messageOf e with
         | Some message ->
             eprintfn "error: %s" message
             ExitCode.failure

@@ -71,7 +71,7 @@ let writeSweepReport (dir: string) =
         elif File.Exists(Path.Combine(run, "model.ir.json")) && File.Exists(RunAccess.configFile run) then
             try reports.[t.Index] <- writeRunReport run None
             with e ->
-                match describe e with
+                match messageOf e with
                 | Some message -> notes.Add(sprintf "%s: no report (%s)" (TrialRecord.Name t.Index) message)
                 | None -> reraise ()
     SweepReport.Write(store, sweep, trials, reports, notes)

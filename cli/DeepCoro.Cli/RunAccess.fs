@@ -15,17 +15,26 @@ let configFile run = Path.Combine(run, "config.yaml")
 
 let bestWeights run = Path.Combine(run, "best.safetensors")
 
-let loadConfig (path: string) =
-    let config = TrainConfig.load path
+/// Reads a config, printing its warnings and notices.
+let loadConfig (path: string) (options: ConfigFile.ReadOptions) =
+    let config = TrainConfig.loadWith path options
     for w in config.Warnings do eprintfn "%s" w
+    for n in config.Notices do eprintfn "%s" n
     config
+
+/// A model with weights from this product's .safetensors or a DeepCORO_CLIP .pt, warnings printed.
+let loadModel (spec: DeepCoro.Spec.ModelSpec) (weights: string) =
+    let model = new MilModel(spec)
+    let loaded = ModelWeights.LoadInto(model, spec, weights)
+    for w in loaded.Warnings do eprintfn "warning: %s" w
+    model
 
 /// The config (the run's copy) with the model of the run's model.ir.json.
 let openConfig (run: string) =
     let file = configFile run
     let ir = Path.Combine(run, "model.ir.json")
     if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
-    { loadConfig file with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
+    { loadConfig file ConfigFile.defaultOptions with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
 
 /// The run's model with the given weights, or its best ones, on the config's device.
 let openModel (run: string) (config: TrainConfig.TrainConfig) (weights: string option) =
@@ -37,9 +46,7 @@ let openModel (run: string) (config: TrainConfig.TrainConfig) (weights: string o
             if not (File.Exists best) then
                 fail (sprintf "%s: no best model (best.safetensors) in the run: it has not finished an epoch; train or --resume it first" run)
             best
-    let model = new MilModel(config.Spec)
-    let tensors = Safetensors.Load weights
-    StateDict.LoadStrict(model, tensors, weights)
+    let model = loadModel config.Spec weights
     let device = DeviceChoice.Parse config.Train.Device
     model.``to``(device) |> ignore
     model, device

@@ -29,8 +29,8 @@ type TrainArgs =
             | Output _ -> "run directory (default runs/<config name>)."
             | Resume -> "continue the run in --output from its last checkpoint."
             | Epochs _ -> "override training.epochs."
-            | Device _ -> "override training.device (auto, cpu, cuda, cuda:i)."
             | No_Report -> "skip writing RUN/report/index.html at the end (`deepcoro report --run RUN` writes it later)."
+            | Device _ -> "override training.device (auto, cpu, cuda, cuda:i)."
 
 type EvalArgs =
     | [<Mandatory>] Run of dir: string
@@ -80,32 +80,46 @@ type SynthArgs =
             | Max_Videos _ -> "videos per study, at most (default 4)."
             | Epochs _ -> "training.epochs written into config.yaml (default 20)."
 
-/// Copies the config into a new run directory. A run that holds a checkpoint keeps its copy: --resume refuses
-/// other options, and a refused start must not replace the copy of the run it refused to touch.
-let private copyConfig (configPath: string) (run: string) =
+/// Copies the config into a new run directory, as the run read it (ConfigFile.resolvedText: overrides applied, paths
+/// absolute). A run that holds a checkpoint keeps its copy: --resume refuses other options, and a refused start must
+/// not replace the copy of the run it refused to touch.
+let private copyConfig (configPath: string) (options: ConfigFile.ReadOptions) (run: string) =
     let copy = RunAccess.configFile run
     if not (File.Exists(Path.Combine(run, "checkpoint.safetensors")) && File.Exists copy) then
         let full = Path.GetFullPath configPath
-        // the sweep's merge with no parameters: the config with its path keys made absolute against its folder
-        let text =
-            Sweeps.SweepConfig(full, Path.GetDirectoryName full, File.ReadAllText full, Array.empty)
-                .Merge(Text.Json.Nodes.JsonObject(), sprintf "copied by `deepcoro train` from %s, relative paths made absolute" full)
+        let text = ConfigFile.resolvedText full (File.ReadAllText full) options (sprintf "copied by deepcoro from %s, overrides applied, relative paths made absolute" full)
         Directory.CreateDirectory run |> ignore
         AtomicFile.WriteText(copy, text)
 
-/// Trains, then writes the run's report unless told not to; returns the run's result. Shared by `train` and `demo`.
+/// Opens a config's data for the splits that must not be empty, and prints what reading it dropped.
+let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: string list) =
+    let dataset = Dataset.Open(config.Spec, data, Array.ofList required)
+    for note in dataset.Studies.Notes do eprintfn "note: %s" note
+    dataset
+
+/// Trains the model of a config read with `options` into `run`; returns the run's result. Shared by `train`, `run`
+/// and `demo`.
+let trainConfig (config: TrainConfig.TrainConfig) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
+    let training = config.Train.With(?epochs = epochs, ?device = device)
+    let data = openData config config.Data [ "train"; "val" ]
+    let trainer = Trainer(config.Spec, data, training, run)
+    copyConfig config.Path options run
+    TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
+
+let trainWith (configPath: string) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
+    trainConfig (RunAccess.loadConfig configPath options) options run resume epochs device
+
+/// The default run directory of a config: runs/<its name>.
+let defaultRun (configPath: string) = Path.Combine("runs", Path.GetFileNameWithoutExtension configPath)
+
+/// Trains, then writes the run's report unless told not to. Shared by `train` and `demo`.
 let train (configPath: string) (output: string option) (resume: bool) (epochs: int option) (device: string option) (report: bool) =
-    let config = RunAccess.loadConfig configPath
-    let options = config.Train.Override(Option.toNullable epochs, Option.toObj device)
-    let run = output |> Option.defaultWith (fun () -> Path.Combine("runs", Path.GetFileNameWithoutExtension configPath))
-    let data = Dataset.Open(config.Spec, config.Data, "train", "val")
-    let trainer = Trainer(config.Spec, data, options, run)
-    copyConfig configPath run
-    let result = TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
+    let run = output |> Option.defaultWith (fun () -> defaultRun configPath)
+    let result = trainWith configPath ConfigFile.defaultOptions run resume epochs device
     if report then printfn "report: %s" (ReportCommand.writeRunReport run None)
     result
 
-let private describeRun (r: TrainResult) =
+let printRun (r: TrainResult) =
     let stopped = if r.StoppedEarly then " (stopped early)" else ""
     if r.BestEpoch = 0 then
         printfn "no epoch improved %s (NaN in every epoch, or never past min_delta); best.safetensors holds the last epoch's weights%s" r.Monitor stopped
@@ -117,14 +131,14 @@ let runTrain (args: ParseResults<TrainArgs>) =
     let r =
         train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs)
             (args.TryGetResult TrainArgs.Device) (not (args.Contains No_Report))
-    describeRun r
+    printRun r
 
 let runEval (args: ParseResults<EvalArgs>) =
     let split = args.GetResult(EvalArgs.Split, "val")
     if not (List.contains split [ "train"; "val"; "test" ]) then fail (sprintf "--split %s: expected train, val or test" split)
     let config, model, device = RunAccess.openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
     use model = model
-    let data = Dataset.Open(config.Spec, config.Data, split)
+    let data = openData config config.Data [ split ]
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
     TrainDisplay.printMetrics (results.Metrics split) (results.Intervals(split, config.Train.Intervals, config.Train.Seed))
 
@@ -132,7 +146,7 @@ let runPredict (args: ParseResults<PredictArgs>) =
     let config, model, device = RunAccess.openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
     use model = model
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
-    let data = Dataset.Open(config.Spec, config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root))
+    let data = openData config (config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root)) []
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
     let out = args.GetResult PredictArgs.Out
@@ -208,4 +222,3 @@ let runSynth (args: ParseResults<SynthArgs>) =
     synth out o (args.GetResult(SynthArgs.Epochs, 20))
     printfn "wrote %s: %d studies (D %d, L %d, up to %d videos); train with: deepcoro train --config %s" out o.Studies o.Dim o.Tokens o.MaxVideos (Path.Combine(out, "config.yaml"))
 
-let printRun = describeRun

@@ -10,10 +10,13 @@ open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.Model
 open DeepCoro.Config.UserError
 
+/// One of the reference's stand-alone probing heads: ClsTokenLinearProbingHead, or its regression form.
+type StandaloneHead = { InputDim: int; OutputDim: int; Dropout: float; AttentionHeads: int; UseCls: bool; Regression: bool }
+
 /// What a config describes: a multi-instance probe from a spec, or one of the reference's stand-alone heads.
 type ModelDescription =
     | Probe of ModelSpec
-    | StandaloneHead of inputDim: int * outputDim: int * dropout: float * heads: int * useCls: bool * regression: bool
+    | Standalone of StandaloneHead
 
 /// A built model behind one interface for infer and bench.
 type LoadedModel =
@@ -45,40 +48,50 @@ let private caseEntry (source: string) (name: string) (entry: JsonElement) =
             match config.TryGetProperty "use_cls_token" with
             | true, v -> v.GetBoolean()
             | _ -> true
-        StandaloneHead(int (number "input_dim" nan), int (number "output_dim" nan), number "dropout" 0.1,
-                       int (number "num_heads" 8.0), useCls, model = "ClsTokenLinearProbingRegressionHead")
+        Standalone
+            { InputDim = int (number "input_dim" nan); OutputDim = int (number "output_dim" nan); Dropout = number "dropout" 0.1
+              AttentionHeads = int (number "num_heads" 8.0); UseCls = useCls; Regression = (model = "ClsTokenLinearProbingRegressionHead") }
     | other -> fail (sprintf "%s: case '%s' has model '%s'; expected multi_instance_linear_probing, ClsTokenLinearProbingHead or ClsTokenLinearProbingRegressionHead" source name other)
 
-/// Reads a config; `file.json#name` picks one entry of a cases file.
-let describe (config: string) : ModelDescription =
+/// Reads a config with read options (overrides, --as-reference-built); `file.json#name` picks one entry of a cases
+/// file. Returns the model and the warnings and notices of a config read, for the caller to print.
+let readWith (config: string) (options: ConfigFile.ReadOptions) : ModelDescription * string list =
     let path, caseName =
         match config.LastIndexOf '#' with
         | i when i > 0 -> config.Substring(0, i), Some(config.Substring(i + 1))
         | _ -> config, None
+    if Directory.Exists path then fail (sprintf "%s: is a folder; --config names a config file" path)
     if not (File.Exists path) then fail (sprintf "%s: config file not found" path)
     let text = File.ReadAllText path
     let ext = Path.GetExtension(path).ToLowerInvariant()
-    if ext = ".yaml" || ext = ".yml" then Probe (DeepCoroConfig.load path)
+    let imported () =
+        let file = ConfigFile.read path text { options with ModelOnly = true }
+        Probe file.Spec, file.Warnings @ file.Notices
+    if ext = ".yaml" || ext = ".yml" then imported ()
     else
-        let doc =
-            try JsonDocument.Parse text
-            with :? JsonException as e -> fail (sprintf "%s: not valid JSON (%s)" path e.Message)
-        use doc = doc
-        let root = doc.RootElement
-        let has (key: string) = root.ValueKind = JsonValueKind.Object && fst (root.TryGetProperty key)
-        match caseName with
-        | Some name ->
-            match root.TryGetProperty name with
-            | true, entry -> caseEntry path name entry
-            | _ ->
-                let names = [ for p in root.EnumerateObject() -> p.Name ]
-                fail (sprintf "%s: no case '%s'; %s" path name (Suggestions.Hint(name, names)))
-        | None when has "irVersion" -> Probe (SpecJson.Parse(text, path))
-        | None when has "model" && has "config" -> caseEntry path (Path.GetFileNameWithoutExtension path) root
-        | None -> Probe (DeepCoroConfig.load path)
+        match (try Some(JsonDocument.Parse text) with :? JsonException -> None), caseName with
+        // not JSON: the spec reader words it, at its line and column (DC0001)
+        | None, None -> Probe(SpecJson.Parse(text, path)), []
+        | None, Some _ -> fail (sprintf "%s: not valid JSON; a cases file is a JSON object of cases" path)
+        | Some doc, _ ->
+            use doc = doc
+            let root = doc.RootElement
+            let has (key: string) = root.ValueKind = JsonValueKind.Object && fst (root.TryGetProperty key)
+            match caseName with
+            | Some name ->
+                match root.TryGetProperty name with
+                | true, entry -> caseEntry path name entry, []
+                | _ ->
+                    let names = [ for p in root.EnumerateObject() -> p.Name ]
+                    fail (sprintf "%s: no case '%s'; %s" path name (Suggestions.Hint(name, names)))
+            | None when has "irVersion" -> Probe(SpecJson.Parse(text, path)), []
+            | None when has "model" && has "config" -> caseEntry path (Path.GetFileNameWithoutExtension path) root, []
+            | None -> imported ()
+
+/// Reads a config; `file.json#name` picks one entry of a cases file.
+let read (config: string) : ModelDescription = readWith config ConfigFile.defaultOptions |> fst
 
 let build (kernel: ClsKernel) (description: ModelDescription) : LoadedModel =
     match description with
     | Probe spec -> ProbeModel(new MilModel(spec, kernel))
-    | StandaloneHead(inputDim, outputDim, dropout, heads, useCls, regression) ->
-        HeadModel(new LinearProbingHead(inputDim, outputDim, dropout, heads, useCls, regression, kernel))
+    | Standalone h -> HeadModel(new LinearProbingHead(h.InputDim, h.OutputDim, h.Dropout, h.AttentionHeads, h.UseCls, h.Regression, kernel))

@@ -36,17 +36,17 @@ type Validator() =
                 match modelPath configText with
                 | Some path ->
                     let full = if Path.IsPathRooted path then path else Path.Combine(Path.GetDirectoryName configPath, path)
-                    match ModelLoading.describe full with
+                    match ModelLoading.read full with
                     | ModelLoading.Probe spec ->
-                        SpecValidator.Validate spec |> Seq.filter (fun d -> d.Severity = Severity.Error)
+                        (ModelPlan.Of spec).Errors |> Seq.filter (fun d -> d.Severity = Severity.Error)
                         |> Seq.map string |> String.concat "; " |> fun s -> if s = "" then null else s
-                    | ModelLoading.StandaloneHead _ -> null
+                    | ModelLoading.Standalone _ -> null
                 | None ->
                     DeepCoroConfig.import (Path.GetFileName configPath) configText |> ignore
                     null
             with
-            | :? DeepCoroConfig.ConfigError as e -> e.Diagnostics |> List.map string |> String.concat "; "
+            | :? ConfigError.ConfigError as e -> e.Diagnostics |> List.map string |> String.concat "; "
             | e ->
-                match UserError.describe e with
+                match UserError.messageOf e with
                 | Some message -> message
                 | None -> reraise ()

@@ -12,12 +12,13 @@ exception UserFailure of message: string
 let fail message = raise (UserFailure message)
 
 /// The message for an exception a user caused, or None for a bug (which keeps its stack trace).
-let describe (e: exn) =
+let messageOf (e: exn) =
     match e with
     | UserFailure m -> Some m
     | :? SpecException as s -> Some s.Message
-    | :? DeepCoro.Config.DeepCoroConfig.ConfigError as c -> Some c.Message
+    | :? DeepCoro.Config.ConfigError.ConfigError as c -> Some c.Message
     | :? SafetensorsException as s -> Some s.Message
+    | :? Torch.TorchFileException as t -> Some t.Message
     | :? DeepCoro.Runtime.Data.DataException as d -> Some d.Message
     | :? DeepCoro.Runtime.Telemetry.NonFiniteTrainingException as n -> Some n.Message
     | :? StateDictException as s -> Some s.Message

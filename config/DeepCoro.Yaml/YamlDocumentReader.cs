@@ -27,14 +27,16 @@ namespace DeepCoro.Yaml
         public List<YamlDiagnostic> Errors { get; } = new List<YamlDiagnostic>();
         public List<YamlDiagnostic> Warnings { get; } = new List<YamlDiagnostic>();
 
-        /// <summary>The root of the first document, or null with the error reported (empty text, invalid YAML; a key
-        /// repeated in a map is invalid YAML here: "not valid YAML: Duplicate key x" at the second one).</summary>
+        /// <summary>What a key repeated in a map means; maps read by <see cref="Map"/> apply it.</summary>
+        public RepeatedKeyRule RepeatedKeys { get; set; } = RepeatedKeyRule.Refuse;
+
+        /// <summary>The root of the first document, or null with the error reported (empty text, invalid YAML).</summary>
         public YamlNode? Load(string text, string emptyMessage)
         {
             try
             {
                 var stream = new YamlStream();
-                stream.Load(new StringReader(text));
+                stream.Load(new RepeatedKeyParser(new Parser(new StringReader(text))));
                 if (stream.Documents.Count > 0) return stream.Documents[0].RootNode;
                 Error(1, 1, DiagnosticCodes.Malformed, emptyMessage);
             }
@@ -45,16 +47,90 @@ namespace DeepCoro.Yaml
             return null;
         }
 
+        /// <summary>
+        /// Sets <paramref name="key"/> (dotted: a path of map keys, the last of repeated ones counting) to the YAML
+        /// value <paramref name="text"/> under <paramref name="root"/>, creating maps on the way; messages name the new
+        /// node "--set key=text". Returns an error message when a key on the way is a single value, else null.
+        /// </summary>
+        public string? Override(YamlMappingNode root, string key, string text)
+        {
+            YamlNode value;
+            try
+            {
+                var stream = new YamlStream();
+                stream.Load(new StringReader(text));
+                value = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : new YamlScalarNode("");
+            }
+            catch (YamlException) { value = new YamlScalarNode(text); }
+            Origins[value] = $"--set {key}={text}";
+            var map = root;
+            var path = key.Split('.');
+            for (int i = 0; i < path.Length; i++)
+            {
+                // the entries of this key in the map, the last (the one PyYAML keeps) at the end
+                var copies = map.Children.Keys.OfType<YamlScalarNode>()
+                    .Where(k => k.Value == path[i] || (k.Value ?? "").StartsWith(path[i] + RepeatedKeyParser.Marker, StringComparison.Ordinal)).ToList();
+                if (i == path.Length - 1)
+                {
+                    foreach (var copy in copies) map.Children.Remove(copy);
+                    map.Children[new YamlScalarNode(path[i])] = value;
+                    return null;
+                }
+                if (copies.Count == 0)
+                {
+                    var inner = new YamlMappingNode();
+                    map.Children[new YamlScalarNode(path[i])] = inner;
+                    map = inner;
+                }
+                else if (map.Children[copies[^1]] is YamlMappingNode next) map = next;
+                else return $"--set {key}={text}: '{string.Join(".", path.Take(i + 1))}' is a single value, not a map";
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// The tree as PyYAML would hold it: every map keeps one entry per key, the last of repeated ones (in the place
+        /// of the first), so that it saves without the loader's marks.
+        /// </summary>
+        public static YamlNode WithoutRepeats(YamlNode node)
+        {
+            switch (node)
+            {
+                case YamlMappingNode map:
+                    var result = new YamlMappingNode();
+                    foreach (var (key, value) in map.Children)
+                    {
+                        var name = key is YamlScalarNode k ? k.Value ?? "" : null;
+                        int marker = name?.IndexOf(RepeatedKeyParser.Marker, StringComparison.Ordinal) ?? -1;
+                        var resolvedKey = marker < 0 ? key : new YamlScalarNode(name!.Substring(0, marker));
+                        result.Children[resolvedKey] = WithoutRepeats(value);
+                    }
+                    return result;
+                case YamlSequenceNode list:
+                    return new YamlSequenceNode(list.Children.Select(WithoutRepeats));
+                default:
+                    return node;
+            }
+        }
+
         public void Error(int line, int column, string code, string message) =>
             Errors.Add(new YamlDiagnostic(File, line, column, code, Severity.Error, message));
 
-        public void Error(YamlNode node, string code, string message) => Error((int)node.Start.Line, (int)node.Start.Column, code, message);
+        public void Error(YamlNode node, string code, string message) => Errors.Add(At(node, code, Severity.Error, message));
 
         /// <summary>A value the format does not accept.</summary>
         public void Error(YamlNode node, string message) => Error(node, DiagnosticCodes.InvalidValue, message);
 
         public void Warn(YamlNode node, string message) =>
-            Warnings.Add(new YamlDiagnostic(File, (int)node.Start.Line, (int)node.Start.Column, "", Severity.Warning, message));
+            Warnings.Add(At(node, "", Severity.Warning, message));
+
+        /// <summary>Nodes that did not come from the file (a command-line override), and what to call them instead.</summary>
+        public Dictionary<YamlNode, string> Origins { get; } = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
+
+        private YamlDiagnostic At(YamlNode node, string code, Severity severity, string message) =>
+            Origins.TryGetValue(node, out var origin)
+                ? new YamlDiagnostic(origin, 0, 0, code, severity, message)
+                : new YamlDiagnostic(File, (int)node.Start.Line, (int)node.Start.Column, code, severity, message);
 
         /// <summary>An unknown key, with the closest known one.</summary>
         public void Unknown(YamlNode keyNode, string key, string where, IEnumerable<string> known) =>
@@ -71,8 +147,28 @@ namespace DeepCoro.Yaml
             var entries = new List<YamlEntry>();
             foreach (var kv in m.Children)
             {
-                if (kv.Key is YamlScalarNode k) entries.Add(new YamlEntry(k.Value ?? "", kv.Key, kv.Value));
-                else Error(kv.Key, DiagnosticCodes.Malformed, $"{what}: a key must be a plain name");
+                if (kv.Key is not YamlScalarNode k)
+                {
+                    Error(kv.Key, DiagnosticCodes.Malformed, $"{what}: a key must be a plain name");
+                    continue;
+                }
+                var name = k.Value ?? "";
+                int marker = name.IndexOf(RepeatedKeyParser.Marker, StringComparison.Ordinal);
+                if (marker < 0)
+                {
+                    entries.Add(new YamlEntry(name, kv.Key, kv.Value));
+                    continue;
+                }
+                name = name.Substring(0, marker);
+                int first = entries.FindIndex(e => e.Key == name);
+                var where = $"{what}: key '{name}' is repeated (first on line {entries[first].KeyNode.Start.Line})";
+                if (RepeatedKeys == RepeatedKeyRule.Refuse)
+                    Error(kv.Key, DiagnosticCodes.Malformed, where + "; give each key once");
+                else
+                {
+                    Warn(kv.Key, where + ": the last value counts, as PyYAML reads the file");
+                    entries[first] = new YamlEntry(name, kv.Key, kv.Value);
+                }
             }
             return new YamlMap(this, m, what, entries);
         }
@@ -93,7 +189,10 @@ namespace DeepCoro.Yaml
         private T? Typed<T>(YamlNode node, string what, string expected, TryParse<T> parse) where T : struct
         {
             string? text;
-            if (Wording.PlainScalarsOnly) text = node is YamlScalarNode { Style: ScalarStyle.Plain } s ? s.Value ?? "" : null;
+            if (node is YamlScalarNode tagged && YamlTags.Of(tagged) is { } tag)
+                // an explicit tag decides, as PyYAML reads it: !!str is text, !!int, !!float and !!bool are values
+                text = tag == YamlTags.Str ? null : tagged.Value ?? "";
+            else if (Wording.PlainScalarsOnly) text = node is YamlScalarNode { Style: ScalarStyle.Plain } s ? s.Value ?? "" : null;
             else if ((text = String(node, what)) is null) return null;   // not a scalar: String reported it
             if (text is not null && parse(text, out var value)) return value;
             Error(node, DiagnosticCodes.Malformed, Wording.Expected(what, expected, node));

@@ -50,17 +50,6 @@ type Stage =
     /// Parallel branches over the same axes whose outputs are concatenated (widths add up).
     | Concat of Stage list
 
-/// F# mirror of PoolOptions (C# `with` is not available from F#).
-type private Opts =
-    { AttentionHeads: int; Norm: NormPlacement; Dropout: float; Hidden: int
-      TokenKey: string; AttentionKey: string; NormKey: string; GateKey: string }
-
-let private edit (f: Opts -> Opts) (o: PoolOptions) =
-    let r =
-        f { AttentionHeads = o.AttentionHeads; Norm = o.Norm; Dropout = o.Dropout; Hidden = o.Hidden
-            TokenKey = o.TokenKey; AttentionKey = o.AttentionKey; NormKey = o.NormKey; GateKey = o.GateKey }
-    PoolOptions(r.AttentionHeads, r.Norm, r.Dropout, r.Hidden, r.TokenKey, r.AttentionKey, r.NormKey, r.GateKey)
-
 let private pool kind (_: Over) (Axis a) = Level { Kind = kind; Axis = a; Options = PoolOptions() }
 
 /// Mean over the valid instances of an axis.
@@ -103,55 +92,45 @@ let private option (name: string) (fits: PoolKind list) (f: PoolOptions -> PoolO
     go stage
 
 /// Attention heads of a cls-token level (must divide the width).
-let attentionHeads (n: int) = option "attentionHeads" [ PoolKind.ClsToken ] (edit (fun o -> { o with AttentionHeads = n }))
+let attentionHeads (n: int) = option "attentionHeads" [ PoolKind.ClsToken ] (fun o -> o.With(attentionHeads = n))
 
 /// Layer norm before the attention of a cls-token level.
-let preNorm (stage: Stage) = option "preNorm" [ PoolKind.ClsToken ] (edit (fun o -> { o with Norm = NormPlacement.Pre })) stage
+let preNorm (stage: Stage) = option "preNorm" [ PoolKind.ClsToken ] (fun o -> o.With(norm = NormPlacement.Pre)) stage
 
 /// Layer norm after the attention of a cls-token level (the default).
-let postNorm (stage: Stage) = option "postNorm" [ PoolKind.ClsToken ] (edit (fun o -> { o with Norm = NormPlacement.Post })) stage
+let postNorm (stage: Stage) = option "postNorm" [ PoolKind.ClsToken ] (fun o -> o.With(norm = NormPlacement.Post)) stage
 
 /// Dropout of a cls-token or gated-attention level.
 let dropout (p: float) =
-    option "dropout" [ PoolKind.ClsToken; PoolKind.GatedAttention ] (edit (fun o -> { o with Dropout = p }))
+    option "dropout" [ PoolKind.ClsToken; PoolKind.GatedAttention ] (fun o -> o.With(dropout = p))
 
 /// Hidden size of a gated-attention level (default 128).
-let hidden (n: int) = option "hidden" [ PoolKind.GatedAttention ] (edit (fun o -> { o with Hidden = n }))
+let hidden (n: int) = option "hidden" [ PoolKind.GatedAttention ] (fun o -> o.With(hidden = n))
 
 /// Cls-token levels use the shared `cls_attention`/`cls_norm` layer, like the reference's
 /// `separate_video_attention: false`. Apply it to each cls level (or to a branch holding them).
 let sharedAttention (stage: Stage) =
     option "sharedAttention" [ PoolKind.ClsToken ]
-        (edit (fun o -> { o with AttentionKey = ReferenceNames.SharedAttention; NormKey = ReferenceNames.SharedNorm })) stage
+        (fun o -> o.With(attentionKey = ReferenceNames.SharedAttention, normKey = ReferenceNames.SharedNorm)) stage
 
 /// Explicit state_dict prefix of the cls token parameter.
-let tokenKey (key: string) = option "tokenKey" [ PoolKind.ClsToken ] (edit (fun o -> { o with TokenKey = key }))
+let tokenKey (key: string) = option "tokenKey" [ PoolKind.ClsToken ] (fun o -> o.With(tokenKey = key))
 
 /// Explicit state_dict prefix of a cls level's attention layer.
-let attentionKey (key: string) = option "attentionKey" [ PoolKind.ClsToken ] (edit (fun o -> { o with AttentionKey = key }))
+let attentionKey (key: string) = option "attentionKey" [ PoolKind.ClsToken ] (fun o -> o.With(attentionKey = key))
 
 /// Explicit state_dict prefix of a cls level's layer norm.
-let normKey (key: string) = option "normKey" [ PoolKind.ClsToken ] (edit (fun o -> { o with NormKey = key }))
+let normKey (key: string) = option "normKey" [ PoolKind.ClsToken ] (fun o -> o.With(normKey = key))
 
 /// Explicit state_dict prefix of a gated-attention level (`<key>_V`, `<key>_U`, `<key>_w`).
-let gateKey (key: string) = option "gateKey" [ PoolKind.GatedAttention ] (edit (fun o -> { o with GateKey = key }))
+let gateKey (key: string) = option "gateKey" [ PoolKind.GatedAttention ] (fun o -> o.With(gateKey = key))
 
 // ---------------------------------------------------------------- heads
 
-/// Training losses; each maps to the IR's LossKind.
-type Loss =
-    | Mse
-    | Mae
-    | Rmse
-    | Huber
-    | Bce
-    | Ce
-    | Focal
-
 /// A task head: one Linear layer on the pooled vector.
-type Head = { Name: string; Task: TaskKind; Outputs: int; Loss: Loss option; Weight: float }
+type Head = { Name: string; Task: TaskKind; Outputs: int; Loss: LossKind option; Weight: float; Dropout: float }
 
-let private head name task outputs = { Name = name; Task = task; Outputs = outputs; Loss = None; Weight = 1.0 }
+let private head name task outputs = { Name = name; Task = task; Outputs = outputs; Loss = None; Weight = 1.0; Dropout = 0.0 }
 
 /// A regression head with one output (mse by default); `|> outputs k` for k outputs.
 let regression (name: string) = head name TaskKind.Regression 1
@@ -165,21 +144,14 @@ let classification (name: string) (n: int) = head name TaskKind.Multiclass n
 /// Sets the number of outputs of a head.
 let outputs (n: int) (h: Head) = { h with Outputs = n }
 
-/// Sets the training loss of a head.
-let loss (l: Loss) (h: Head) = { h with Loss = Some l }
+/// Sets the training loss of a head (`open type DeepCoro.Spec.LossKind` to write `loss Huber`).
+let loss (l: LossKind) (h: Head) = { h with Loss = Some l }
+
+/// Drops pooled features with probability p before the head, in training (DeepCORO_CLIP's head_dropout).
+let headDropout (p: float) (h: Head) = { h with Dropout = p }
 
 /// Sets the weight of a head's loss in the total (default 1).
 let lossWeight (w: float) (h: Head) = { h with Weight = w }
-
-let toLossKind l =
-    match l with
-    | Mse -> LossKind.Mse
-    | Mae -> LossKind.Mae
-    | Rmse -> LossKind.Rmse
-    | Huber -> LossKind.Huber
-    | Bce -> LossKind.Bce
-    | Ce -> LossKind.Ce
-    | Focal -> LossKind.Focal
 
 // ---------------------------------------------------------------- model
 
@@ -245,8 +217,8 @@ let model (name: string) (embeddingDim: int) (d: Draft) : ModelSpec =
         | Some axes -> axes |> List.map (fun a -> a.Name)
         | None -> inferAxes d.Stages
     let toHead (h: Head) =
-        let lossKind = h.Loss |> Option.map toLossKind |> Option.defaultValue (HeadSpec.DefaultLoss h.Task)
-        HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight)
+        let lossKind = h.Loss |> Option.defaultValue (HeadSpec.DefaultLoss h.Task)
+        HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight, h.Dropout)
     ModelSpec(
         ModelSpec.CurrentIrVersion,
         name,
@@ -262,12 +234,11 @@ let model (name: string) (embeddingDim: int) (d: Draft) : ModelSpec =
         spec
 
 /// Every finding of the spec validator (errors and warnings).
-let validate (spec: ModelSpec) : SpecDiagnostic list = SpecValidator.Validate spec |> List.ofSeq
+let validate (spec: ModelSpec) : SpecDiagnostic list = (ModelPlan.Of spec).Diagnostics |> List.ofSeq
 
 /// The spec itself, or a SpecException naming `source` and every error.
 let validated (source: string) (spec: ModelSpec) =
-    let ds = SpecValidator.Validate spec
-    if ds |> Seq.exists (fun d -> d.Severity = Severity.Error) then raise (SpecException(source, ds))
+    (ModelPlan.Of spec).OrThrow source |> ignore
     spec
 
 /// The canonical JSON form of the IR.

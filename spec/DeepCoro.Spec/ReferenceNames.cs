@@ -11,9 +11,13 @@ namespace DeepCoro.Spec
         public const string SharedAttention = "cls_attention";
         public const string SharedNorm = "cls_norm";
         public const string Gate = "attention";
+        public const string ViewEmbedding = "view_embedding";
+        public const string Heads = "heads";
+
+        private const string Within = "within", Across = "across";
 
         public static string Suffix(string axis) =>
-            axis == "tokens" ? "within" : axis == "videos" ? "across" : axis;
+            axis == "tokens" ? Within : axis == "videos" ? Across : axis;
 
         public static string Attention(string axis) => SharedAttention + "_" + Suffix(axis);
 
@@ -31,6 +35,23 @@ namespace DeepCoro.Spec
             PoolKind.GatedAttention => options with { GateKey = Or(options.GateKey, Gate) },
             _ => options,
         };
+
+        /// <summary>
+        /// The role and scope the reference's name of a module implies (cls_attention_within: attention, within);
+        /// what the plan gives modules that no level uses, so that they keep the reference's state_dict order.
+        /// </summary>
+        public static (ParameterRole Role, LevelScope Scope) RoleOf(string moduleKey)
+        {
+            LevelScope ScopeOf(string prefix) =>
+                moduleKey == prefix + "_" + Within ? LevelScope.Within : moduleKey == prefix + "_" + Across || moduleKey == prefix ? LevelScope.Across : LevelScope.None;
+            if (moduleKey == ClsToken) return (ParameterRole.ClsToken, LevelScope.None);
+            if (moduleKey.StartsWith(SharedAttention)) return (ParameterRole.Attention, ScopeOf(SharedAttention));
+            if (moduleKey.StartsWith(SharedNorm)) return (ParameterRole.Norm, ScopeOf(SharedNorm));
+            if (moduleKey.StartsWith(Gate + "_")) return (ParameterRole.Gate, LevelScope.Across);
+            if (moduleKey == ViewEmbedding) return (ParameterRole.ViewEmbedding, LevelScope.None);
+            if (moduleKey == Heads) return (ParameterRole.Head, LevelScope.None);
+            return (ParameterRole.Other, LevelScope.None);
+        }
 
         private static string Or(string value, string fallback) => string.IsNullOrEmpty(value) ? fallback : value;
     }

@@ -17,7 +17,7 @@ namespace DeepCoro.Spec
     {
         private static readonly string[] TopFields = { "irVersion", "name", "embeddingDim", "axes", "viewEmbedding", "pooling", "heads", "unusedParameters" };
         private static readonly string[] ViewFields = { "classes", "key" };
-        private static readonly string[] HeadFields = { "name", "task", "outputs", "loss", "weight" };
+        private static readonly string[] HeadFields = { "name", "task", "outputs", "loss", "weight", "dropout" };
         private static readonly string[] ParamFieldsCls = { "token", "attention", "norm" };
         private static readonly string[] ParamFieldsGate = { "gate" };
 
@@ -51,7 +51,7 @@ namespace DeepCoro.Spec
             var spec = reader.ReadModel(root);
             if (spec == null || reader.Diagnostics.Any(d => d.Severity == Severity.Error))
                 return new SpecReadResult(null, reader.Diagnostics);
-            var all = reader.Diagnostics.Concat(SpecValidator.Validate(spec).Select(d => reader.Locate(d))).ToList();
+            var all = reader.Diagnostics.Concat(ModelPlan.Of(spec).Diagnostics.Select(d => reader.Locate(d))).ToList();
             return new SpecReadResult(all.Any(d => d.Severity == Severity.Error) ? null : spec, all);
         }
 
@@ -179,7 +179,7 @@ namespace DeepCoro.Spec
                     if (vn != null && CheckFields(vn, "viewEmbedding", ViewFields))
                     {
                         var classes = Int(vn, "viewEmbedding", "classes", true);
-                        var key = Field(vn, "viewEmbedding", "key", JsonKind.String, false)?.Text ?? "view_embedding";
+                        var key = Field(vn, "viewEmbedding", "key", JsonKind.String, false)?.Text ?? ReferenceNames.ViewEmbedding;
                         if (classes != null) view = new ViewEmbeddingSpec(classes.Value, key);
                     }
                 }
@@ -313,8 +313,9 @@ namespace DeepCoro.Spec
                 var outputs = Int(node, path, "outputs", true);
                 var loss = Enum(node, path, "loss", LossNames, false);
                 var weight = Field(node, path, "weight", JsonKind.Number, false)?.Number ?? 1.0;
+                var dropout = Field(node, path, "dropout", JsonKind.Number, false)?.Number ?? 0.0;
                 if (name == null || task == null || outputs == null) return null;
-                return new HeadSpec(name, task.Value, outputs.Value, loss ?? HeadSpec.DefaultLoss(task.Value), weight);
+                return new HeadSpec(name, task.Value, outputs.Value, loss ?? HeadSpec.DefaultLoss(task.Value), weight, dropout);
             }
         }
 
@@ -334,7 +335,8 @@ namespace DeepCoro.Spec
             w.Key("heads");
             w.Open('[');
             foreach (var h in spec.Heads)
-                w.Item($"{{ \"name\": {Str(h.Name)}, \"task\": \"{TaskName(h.Task)}\", \"outputs\": {h.Outputs}, \"loss\": \"{LossName(h.Loss)}\", \"weight\": {Num(h.Weight)} }}");
+                // dropout is written only where a head has it, so specs without keep their canonical form
+                w.Item($"{{ \"name\": {Str(h.Name)}, \"task\": \"{TaskName(h.Task)}\", \"outputs\": {h.Outputs}, \"loss\": \"{LossName(h.Loss)}\", \"weight\": {Num(h.Weight)}{(h.Dropout > 0 ? $", \"dropout\": {Num(h.Dropout)}" : "")} }}");
             w.Close(']');
             if (spec.UnusedParameters.Count > 0)
             {

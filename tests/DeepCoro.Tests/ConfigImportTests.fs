@@ -8,6 +8,7 @@ open Expecto
 open DeepCoro.Spec
 open DeepCoro.Config
 open DeepCoro.Config.DeepCoroConfig
+open DeepCoro.Config.ConfigError
 
 let rec private describe (stages: seq<PoolStage>) =
     stages
@@ -18,7 +19,7 @@ let rec private describe (stages: seq<PoolStage>) =
         | _ -> failwith "unknown stage")
     |> String.concat " "
 
-let private keysOf (spec: ModelSpec) = SpecValidator.ParameterShapes spec |> Seq.map (fun kv -> kv.Key) |> Set.ofSeq
+let private keysOf (spec: ModelSpec) = (ModelPlan.Of spec).Parameters |> Seq.map (fun p -> p.Key) |> Set.ofSeq
 let private poolKeys spec = keysOf spec |> Set.filter (fun k -> not (k.StartsWith "heads."))
 
 let private gate = set [ for m in [ "V"; "U"; "w" ] do for p in [ "weight"; "bias" ] -> sprintf "attention_%s.%s" m p ]
@@ -80,8 +81,9 @@ let tests =
                     Expect.equal (poolKeys spec) keys "parameter keys"
                     Expect.equal (List.ofSeq spec.Axes) (if rank = 3 then [ "videos" ] else [ "videos"; "tokens" ]) "axes"
                     let width = if mode.Contains "+" then 128 else 64
-                    Expect.equal (SpecValidator.HeadInputWidth spec) width "head width"
-                    Expect.equal (SpecValidator.ParameterShapes spec |> Seq.find (fun kv -> kv.Key = "heads.stenosis.weight")).Value [| 3; width |] "head shape"
+                    Expect.equal ((ModelPlan.Of spec).HeadWidth) width "head width"
+                    let head = (ModelPlan.Of spec).Parameters |> Seq.find (fun p -> p.Key = "heads.stenosis.weight")
+                    Expect.equal (List.ofSeq head.Shape) [ 3; width ] "head shape"
                 }
         ]
         test "default rank is 4D; separate_video_attention false shares cls_attention/cls_norm" {
@@ -158,11 +160,11 @@ let tests =
             let e = failure (fun () -> parse "c.yaml" "embedding_dim: 8\nhead_structure:\n  cathEF: 0\n")
             Expect.stringContains (string e.Diagnostics.Head) "c.yaml:3:3: DC0008" "outputs located at the head"
             let e = failure (fun () -> parse "c.yaml" (bare "mean" "loss_structure:\n  cathEf: mse\n"))
-            Expect.equal (messages e) [ "c.yaml:9:3: loss_structure: 'cathEf' is not a head of head_structure; did you mean 'cathEF'?" ] "unknown head"
+            Expect.equal (messages e) [ "c.yaml:9:3: loss_structure: 'cathEf' is not a head of the model; did you mean 'cathEF'?" ] "unknown head"
             let e = failure (fun () -> parse "c.yaml" "embedding_dim: [8\n")
             Expect.stringStarts (string e.Diagnostics.Head) "c.yaml:" "YAML error located"
             let e = failure (fun () -> parse "c.yaml" "embedding_dim: 8\nhead_structure: {a: 1, a: 2}\n")
-            Expect.equal (messages e) [ "c.yaml:2:24: not valid YAML: Duplicate key a" ] "duplicate head"
+            Expect.equal (messages e) [ "c.yaml:2:24: head_structure: key 'a' is repeated (first on line 2); give each key once" ] "duplicate head"
             let e = failure (fun () -> parse "c.yaml" "model_config: 3\n")
             Expect.equal (messages e) [ "c.yaml:1:15: model_config: expected a map but found '3'" ] "not a map"
             let e = failure (fun () -> parse "c.yaml" (bare "mean" "input_rank: 5\n"))
@@ -193,7 +195,7 @@ let tests =
                     let rank = case.Value.GetProperty("input_shape").GetArrayLength()
                     let spec = ofCaseConfig case.Name (config.GetRawText()) rank
                     let golden = safetensorsShapes (Path.Combine(TestSupport.goldenDir, case.Name + ".weights.safetensors"))
-                    let mine = SpecValidator.ParameterShapes spec |> Seq.map (fun kv -> kv.Key, List.ofArray kv.Value) |> Map.ofSeq
+                    let mine = (ModelPlan.Of spec).Parameters |> Seq.map (fun p -> p.Key, List.ofSeq p.Shape) |> Map.ofSeq
                     for KeyValue(k, shape) in mine do
                         Expect.equal (Map.tryFind k golden) (Some shape) (sprintf "%s: %s" case.Name k)
                     // The reference builds cls_attention_within/cls_norm_within whenever it has a separate cls

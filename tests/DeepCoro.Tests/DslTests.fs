@@ -5,6 +5,7 @@ open FsCheck
 open FsCheck.FSharp
 open DeepCoro.Spec
 open DeepCoro.Dsl.Dsl
+open type DeepCoro.Spec.LossKind
 
 let private seedJson = """{
   "irVersion": 1, "name": "SeedClsToken", "embeddingDim": 512, "axes": ["videos", "tokens"],
@@ -20,7 +21,7 @@ let private seedJson = """{
   ]
 }"""
 
-let private keysOf (spec: ModelSpec) = SpecValidator.ParameterShapes spec |> Seq.map (fun kv -> kv.Key) |> Set.ofSeq
+let private keysOf (spec: ModelSpec) = (ModelPlan.Of spec).Parameters |> Seq.map (fun p -> p.Key) |> Set.ofSeq
 
 let private errors spec = validate spec |> List.filter (fun d -> d.Severity = Severity.Error)
 
@@ -114,7 +115,7 @@ let tests =
             Expect.contains (keysOf s) "cls_attention_across.in_proj_weight" "across key for videos"
             let c = hierarchy [ mean over tokens; concat [ mean over videos; clsToken over videos ] ] |> heads [ binary "x" ] |> model "M" 64
             Expect.equal (List.ofSeq c.Axes) [ "videos"; "tokens" ] "concat reduces videos"
-            Expect.equal (SpecValidator.HeadInputWidth c) 128 "concat doubles the width"
+            Expect.equal ((ModelPlan.Of c).HeadWidth) 128 "concat doubles the width"
         }
         test "attention+cls_token 4D is a concat of two two-level branches" {
             let s =

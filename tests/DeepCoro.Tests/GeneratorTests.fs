@@ -127,18 +127,26 @@ let private maxAbsDiff (a: torch.Tensor) (b: torch.Tensor) = (a - b).abs().max()
 
 let private identical (a: torch.Tensor) (b: torch.Tensor) = a.shape = b.shape && (a.numel () = 0L || maxAbsDiff a b = 0.0f)
 
-/// The same seed gives the same weights under the same keys in the same order, and bit-identical outputs.
+/// The state_dict as (key, shape) pairs in its order.
+let private keysAndShapes (state: IReadOnlyDictionary<string, torch.Tensor>) =
+    [ for KeyValue(key, value) in state -> key, List.ofArray value.shape ]
+
+/// Both front doors build the plan: its keys and shapes in its order; the same seed gives the same weights (both create
+/// the plan's modules in its order) and bit-identical outputs.
 let private checkAgainstInterpreter (generated: Generated) (spec: ModelSpec) (seed: int) =
     use scope = torch.NewDisposeScope()
+    let plan = ModelPlan.Of spec
+    let planned = [ for p in plan.Parameters -> p.Key, [ for d in p.Shape -> int64 d ] ]
     torch.manual_seed (int64 seed) |> ignore
     use interpreted = new MilModel(spec)
     torch.manual_seed (int64 seed) |> ignore
     use model = generated.Create()
     let expected, actual = StateDict.Of interpreted, StateDict.Of model
-    Expect.sequenceEqual actual.Keys expected.Keys $"{spec.Name}: state_dict keys and their order"
+    Expect.sequenceEqual (keysAndShapes expected) planned $"{spec.Name}: MilModel's state_dict is the plan's, in its order"
+    Expect.sequenceEqual (keysAndShapes actual) planned $"{spec.Name}: the generated module's state_dict is the plan's, in its order"
     for KeyValue(key, value) in expected do
         Expect.isTrue (identical value actual[key]) $"{spec.Name}: '{key}' initialised alike"
-    Expect.equal (generated.Constant "ParameterCount" :?> int64) (SpecValidator.ParameterCount spec) $"{spec.Name}: ParameterCount"
+    Expect.equal (generated.Constant "ParameterCount" :?> int64) plan.ParameterCount $"{spec.Name}: ParameterCount"
     interpreted.eval ()
     model.eval ()
     let input = randomInput spec seed
@@ -197,7 +205,7 @@ let private genSpec (name: string) =
         else return spec
     }
     // Shared keys at different widths (after a concat) are DC0011: such draws are not valid specs.
-    |> Gen.filter (fun s -> SpecValidator.Validate s |> Seq.forall (fun d -> d.Severity <> Severity.Error))
+    |> Gen.filter (fun s -> (ModelPlan.Of s).Diagnostics |> Seq.forall (fun d -> d.Severity <> Severity.Error))
 
 let private genBatch =
     gen {
@@ -273,7 +281,7 @@ let private diagnosticCases =
       DiagnosticCodes.ConcatMismatch, withLine 7 "    { \"concat\": [ [ { \"pool\": \"mean\", \"over\": \"tokens\" } ] ] },", 7
       DiagnosticCodes.HighDropout, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"dropout\": 0.6 },", 7
       DiagnosticCodes.NarrowAttentionHead, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"attentionHeads\": 16 },", 7
-      DiagnosticCodes.AtypicalLoss, withLine 11 (headLine ", \"weight\": 0"), 11 ]
+      DiagnosticCodes.ZeroLossWeight, withLine 11 (headLine ", \"weight\": 0"), 11 ]
 
 let private checkDiagnostic (code: string) (text: string) (line: int) =
     let path = "/specs/Probe.deepcoro.json"

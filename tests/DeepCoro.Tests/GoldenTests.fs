@@ -17,7 +17,7 @@ let caseNames =
 
 /// Runs a golden case through the same path as `deepcoro infer --grad`.
 let runCase (kernel: ClsKernel) (name: string) =
-    let model = ModelLoading.describe (Path.Combine(goldenDir, "cases.json") + "#" + name) |> ModelLoading.build kernel
+    let model = ModelLoading.read (Path.Combine(goldenDir, "cases.json") + "#" + name) |> ModelLoading.build kernel
     let weights = Path.Combine(goldenDir, name + ".weights.safetensors")
     StateDict.LoadStrict(model.Module, Safetensors.Load weights, weights)
     let io = Safetensors.Load(Path.Combine(goldenDir, name + ".io.safetensors"))

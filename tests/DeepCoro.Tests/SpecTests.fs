@@ -17,7 +17,7 @@ let tests =
     testList "spec" [
         test "the seed spec reads with keys named like the reference" {
             let spec = SpecJson.Parse(seedIr, "seed.json")
-            let keys = SpecValidator.ParameterShapes spec |> Seq.map (fun kv -> kv.Key) |> List.ofSeq
+            let keys = (ModelPlan.Of spec).Parameters |> Seq.map (fun p -> p.Key) |> List.ofSeq
             Expect.contains keys "cls_attention_within.in_proj_weight" "within layer"
             Expect.contains keys "cls_attention_across.out_proj.bias" "across layer"
             Expect.equal (keys |> List.filter ((=) "cls_token")).Length 1 "one shared cls token"

@@ -125,45 +125,6 @@ let lossTests =
         }
     ]
 
-/// Implicit double -> Scalar conversions in a runtime source file: each one is a temporary that TorchSharp 0.107 can
-/// let a garbage collection finalize in the middle of the native call it was made for.
-let private implicitScalars =
-    let compilation =
-        lazy
-            let sources =
-                Directory.EnumerateFiles(Path.Combine(repoRoot, "runtime", "DeepCoro.Runtime"), "*.cs", SearchOption.AllDirectories)
-                |> Seq.filter (fun f -> not (f.Contains "/obj/" || f.Contains "/bin/"))
-                |> Seq.map (fun f -> Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(File.ReadAllText f, path = f))
-            // compiled from source against everything the tests run with but the runtime's own assembly
-            let references =
-                (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split(Path.PathSeparator)
-                |> Array.filter (fun p -> p.EndsWith ".dll" && not (p.EndsWith "DeepCoro.Runtime.dll"))
-                |> Array.map (fun p -> Microsoft.CodeAnalysis.MetadataReference.CreateFromFile p :> Microsoft.CodeAnalysis.MetadataReference)
-            Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create("scan", sources, references,
-                Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary, allowUnsafe = true))
-    fun (relative: string) ->
-        let c = compilation.Force()
-        let tree = c.SyntaxTrees |> Seq.find (fun t -> t.FilePath.EndsWith relative)
-        let model = c.GetSemanticModel(tree, false)
-        [ for node in tree.GetRoot().DescendantNodes() do
-              match node with
-              | :? Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax as e ->
-                  let info = Microsoft.CodeAnalysis.CSharp.CSharpExtensions.GetTypeInfo(model, e)
-                  if not (isNull info.ConvertedType) && info.ConvertedType.Name = "Scalar" && not (isNull info.Type) && info.Type.Name <> "Scalar" then
-                      yield sprintf "%s:%d: %s" relative (tree.GetLineSpan(e.Span).StartLinePosition.Line + 1) (e.ToString())
-              | _ -> () ]
-
-[<Tests>]
-let scalarTests =
-    testList "per-batch Scalars" [
-        test "the training step's files make no implicit double -> Scalar temporaries" {
-            let found =
-                [ "Training/Losses.cs"; "Training/SplitResults.cs"; "Training/Trainer.cs"; "Training/TrainStep.cs"; "Training/AdamOptimizer.cs"; "Benchmarks/ProbeBenchmark.cs" ]
-                |> List.collect implicitScalars
-            Expect.equal found [] "implicit Scalars"
-        }
-    ]
-
 [<Tests>]
 let scheduleTests =
     let at kind (configure: ScheduleOptions -> ScheduleOptions) t =
@@ -348,7 +309,7 @@ let badInputTests =
             (fun dir -> [ manifestOf dir + ":2"; "label 3 of head 'abnormal' is outside its classes 0..1" ])
         case "empty split" (fun dir _ -> rewrite (manifestOf dir) (fun t -> t.Replace("αvalα", "αtrainα"))) (fun _ -> [ "split 'val' is empty" ])
         case "manifest column missing" (fun _ config -> rewrite config (fun t -> t.Replace("path_column: FileName", "path_column: FilName")))
-            (fun _ -> [ "column 'FilName' (data.path_column) not found"; "did you mean 'FileName'?" ])
+            (fun _ -> [ "column 'FilName' (data.path_column, datapoint_loc_label) not found"; "did you mean 'FileName'?" ])
         case "a .npy header with a shape numpy cannot have" (fun dir _ ->
             // Latin-1 keeps every byte as one char; the longer header still holds the whole shape
             let latin = Text.Encoding.Latin1

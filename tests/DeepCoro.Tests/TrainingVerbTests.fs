@@ -295,7 +295,7 @@ let verbTests =
             let failed = Path.Combine(tempDir (), "failed.csv")
             failsWith [ "predict"; "--run"; run; "--manifest"; "/nonexistent/m.csv"; "--out"; failed ] [ "/nonexistent/m.csv: manifest not found" ]
             writeManifest bad (header.Replace("FileName", "File")) fields
-            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ "column 'FileName' (data.path_column) not found"; "did you mean 'File'?" ]
+            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ "column 'FileName' (data.path_column, datapoint_loc_label) not found"; "did you mean 'File'?" ]
             writeManifest bad header (fields |> Array.mapi (fun i f -> if i = 0 then Array.updateAt 2 "missing.npy" f else f))
             failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ Path.Combine(dir, "missing.npy"); "not found" ]
             Expect.isFalse (File.Exists failed) "no predictions file from a failed predict"

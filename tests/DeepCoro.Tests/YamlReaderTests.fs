@@ -33,8 +33,16 @@ let yamlReaderTests =
             Expect.equal [ for e in kept -> e.Key, (e.Value :?> YamlScalarNode).Value ] [ "alpha", "1"; "beta", "2" ] "kept"
             Expect.equal (errors r) [ "f.yaml:3:1: unknown key 'alhpa' in the file: did you mean 'alpha'?" ] "reported"
             Expect.equal m.Entries.Count 3 "Entries keeps every entry"
-            let r2, _ = read (YamlWording()) "a:\n  x: 1\n  x: 2\n"
-            Expect.equal (errors r2) [ "f.yaml:3:3: not valid YAML: Duplicate key x" ] "a repeated key fails the load, located"
+            let r2, m2 = read (YamlWording()) "a:\n  x: 1\n  x: 2\n"
+            let inner = r2.Map(value m2 "a", "a")
+            Expect.equal (errors r2) [ "f.yaml:3:3: a: key 'x' is repeated (first on line 2); give each key once" ] "a repeated key is an error, located"
+            Expect.equal [ for e in inner.Entries -> e.Key ] [ "x" ] "the first is kept"
+            let r3 = YamlDocumentReader("f.yaml", RepeatedKeys = RepeatedKeyRule.LastWins)
+            let m3 = r3.Map(r3.Load("x: 1\ny: 2\nx: 3\n", "empty"), "the file")
+            Expect.equal [ for e in m3.Entries -> e.Key, (e.Value :?> YamlScalarNode).Value ] [ "x", "3"; "y", "2" ] "PyYAML's rule: the last value counts"
+            Expect.isEmpty r3.Errors "no error"
+            Expect.equal (r3.Warnings |> Seq.map string |> List.ofSeq)
+                [ "f.yaml:3:1: warning: the file: key 'x' is repeated (first on line 1): the last value counts, as PyYAML reads the file" ] "one warning naming both lines"
         }
         test "typed reads point at the value and use the format's wording" {
             let wording = YamlWording(PlainScalarsOnly = true, Expected = fun what expected _ -> sprintf "%s wants %s" what expected)

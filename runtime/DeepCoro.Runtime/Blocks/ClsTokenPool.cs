@@ -12,7 +12,7 @@ namespace DeepCoro.Runtime.Blocks
     /// seq = [cls; x], (pre-norm) LN, multi-head attention, (post-norm) LN, dropout, keep the cls row.
     /// No residual, no feed-forward. A row with every instance masked gets the cls token attending to itself.
     /// </summary>
-    public sealed class ClsTokenPool : IInstancePool
+    public sealed class ClsTokenPool : IInstancePool, IKernelChoice
     {
         private readonly Func<Tensor> token;
         private readonly AttentionWeights attention;
@@ -26,6 +26,8 @@ namespace DeepCoro.Runtime.Blocks
         private const double MaxFoldedMeanToStd = 4.0;
 
         public ClsKernel Kernel { get; set; }
+
+        public int Heads => heads;
 
         /// <summary>
         /// When set, receives every call's attention of the cls query, softmax before dropout, as computed by the

@@ -33,27 +33,4 @@ namespace DeepCoro.Runtime.Blocks
             return a.unsqueeze(1).matmul(x).squeeze(1);
         }
     }
-
-    /// <summary>Mean over the valid instances; a row with none gives zeros.</summary>
-    public sealed class MeanPool : IInstancePool
-    {
-        public Tensor Pool(Tensor x, Tensor? valid, bool training)
-        {
-            if (valid is null) return x.mean(new long[] { 1 });
-            var weights = valid.to(x.dtype);
-            var count = weights.sum(1, keepdim: true).clamp_min(Constants.One);
-            return weights.unsqueeze(1).matmul(x).squeeze(1) / count;
-        }
-    }
-
-    /// <summary>Feature-wise max over the valid instances; a row with none gives zeros (the reference gives NaN).</summary>
-    public sealed class MaxPool : IInstancePool
-    {
-        public Tensor Pool(Tensor x, Tensor? valid, bool training)
-        {
-            if (valid is null) return x.amax(new long[] { 1 });
-            var pooled = x.masked_fill(valid.logical_not().unsqueeze(-1), Constants.NegativeInfinity).amax(new long[] { 1 });
-            return where(valid.any(1, keepdim: true), pooled, zeros_like(pooled));
-        }
-    }
 }

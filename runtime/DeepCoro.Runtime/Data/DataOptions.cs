@@ -14,18 +14,41 @@ namespace DeepCoro.Runtime.Data
         public required string Manifest { get; init; }
         public string Separator { get; init; } = ",";
         public string? Root { get; init; }
+        /// <summary>The column grouping rows into studies (with <see cref="MultiVideo"/>).</summary>
         public string StudyColumn { get; init; } = "StudyInstanceUID";
+        /// <summary>False makes every row a study of its own with one video (DeepCORO_CLIP's multi_video: false).</summary>
+        public bool MultiVideo { get; init; } = true;
         public string SplitColumn { get; init; } = "Split";
         public string PathColumn { get; init; } = "FileName";
         public string? ViewColumn { get; init; }
+        /// <summary>View names -> view ids for a view column of names; a missing view reads as "Other", an unknown one as padding.</summary>
+        public IReadOnlyDictionary<string, int>? ViewLabelsMap { get; init; }
         public FileLayout Layout { get; init; } = FileLayout.Video;
         /// <summary>Head name -> label column; a head not listed reads the column of its own name.</summary>
         public IReadOnlyDictionary<string, string> LabelColumns { get; init; } = new Dictionary<string, string>();
         /// <summary>Head name -> (label text -> class index), for class labels stored as names.</summary>
         public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> LabelsMap { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, int>>();
+        /// <summary>Whether every label column must exist (inference reads manifests without them).</summary>
+        public bool LabelsRequired { get; init; } = true;
+        /// <summary>
+        /// What a study's rows disagreeing on a label mean: an error, or (DeepCORO_CLIP's rule) the first row's value
+        /// counts and the disagreements are counted in one note.
+        /// </summary>
+        public bool FirstLabelWins { get; init; }
         public string TrainSplit { get; init; } = "train";
         public string ValSplit { get; init; } = "val";
         public string TestSplit { get; init; } = "test";
+        public string InferenceSplit { get; init; } = "inference";
+        /// <summary>
+        /// A folder of embeddings for a manifest that names videos: each video's embedding is found by file stem
+        /// (<see cref="EmbeddingPaths"/>); a video without one is dropped from its study, as DeepCORO_CLIP drops a
+        /// missing video, and a study left with none is skipped; both are counted in one note.
+        /// </summary>
+        public string? EmbeddingsDir { get; init; }
+        /// <summary>With <see cref="EmbeddingsDir"/>: mirror the video's sub-folders below the root under it.</summary>
+        public bool EmbeddingsKeepFolders { get; init; }
+        /// <summary>Drop (and count) rows whose file does not exist, as DeepCORO_CLIP does, instead of refusing the manifest.</summary>
+        public bool SkipMissingFiles { get; init; }
         /// <summary>Tokens per video (L); null = taken from the first file, then every file must agree.</summary>
         public int? Tokens { get; init; }
         /// <summary>The tokens' layout as [T, H, W] (MViT: [8, 7, 7]), for drawing attention; null = a plain sequence.</summary>
@@ -44,5 +67,65 @@ namespace DeepCoro.Runtime.Data
         /// relative paths resolve against <paramref name="root"/>, or with null its own folder, never the training root.
         /// </summary>
         public DataOptions WithManifest(string manifest, string? root) => this with { Manifest = manifest, Root = root };
+
+        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as F#.</summary>
+        public DataOptions With(
+            string? manifest = null,
+            string? separator = null,
+            string? root = null,
+            string? studyColumn = null,
+            bool? multiVideo = null,
+            string? splitColumn = null,
+            string? pathColumn = null,
+            string? viewColumn = null,
+            IReadOnlyDictionary<string, int>? viewLabelsMap = null,
+            FileLayout? layout = null,
+            IReadOnlyDictionary<string, string>? labelColumns = null,
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? labelsMap = null,
+            bool? labelsRequired = null,
+            bool? firstLabelWins = null,
+            string? trainSplit = null,
+            string? valSplit = null,
+            string? testSplit = null,
+            string? inferenceSplit = null,
+            string? embeddingsDir = null,
+            bool? embeddingsKeepFolders = null,
+            bool? skipMissingFiles = null,
+            int? tokens = null,
+            int? numVideos = null,
+            bool? randomVideosInTraining = null,
+            int? batchSize = null,
+            int? prefetch = null,
+            int? readThreads = null) =>
+            this with
+            {
+                Manifest = manifest ?? Manifest,
+                Separator = separator ?? Separator,
+                Root = root ?? Root,
+                StudyColumn = studyColumn ?? StudyColumn,
+                MultiVideo = multiVideo ?? MultiVideo,
+                SplitColumn = splitColumn ?? SplitColumn,
+                PathColumn = pathColumn ?? PathColumn,
+                ViewColumn = viewColumn ?? ViewColumn,
+                ViewLabelsMap = viewLabelsMap ?? ViewLabelsMap,
+                Layout = layout ?? Layout,
+                LabelColumns = labelColumns ?? LabelColumns,
+                LabelsMap = labelsMap ?? LabelsMap,
+                LabelsRequired = labelsRequired ?? LabelsRequired,
+                FirstLabelWins = firstLabelWins ?? FirstLabelWins,
+                TrainSplit = trainSplit ?? TrainSplit,
+                ValSplit = valSplit ?? ValSplit,
+                TestSplit = testSplit ?? TestSplit,
+                InferenceSplit = inferenceSplit ?? InferenceSplit,
+                EmbeddingsDir = embeddingsDir ?? EmbeddingsDir,
+                EmbeddingsKeepFolders = embeddingsKeepFolders ?? EmbeddingsKeepFolders,
+                SkipMissingFiles = skipMissingFiles ?? SkipMissingFiles,
+                Tokens = tokens ?? Tokens,
+                NumVideos = numVideos ?? NumVideos,
+                RandomVideosInTraining = randomVideosInTraining ?? RandomVideosInTraining,
+                BatchSize = batchSize ?? BatchSize,
+                Prefetch = prefetch ?? Prefetch,
+                ReadThreads = readThreads ?? ReadThreads,
+            };
     }
 }

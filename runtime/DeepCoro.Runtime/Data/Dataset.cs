@@ -29,10 +29,10 @@ namespace DeepCoro.Runtime.Data
             foreach (var split in required)
                 if (studies.Split(split).Count == 0)
                 {
-                    var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, _ => options.TestSplit };
+                    var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, "test" => options.TestSplit, _ => options.InferenceSplit };
                     throw new DataException($"{options.Manifest}: split '{name}' is empty: no row has {options.SplitColumn} = {name}");
                 }
-            geometry.Scan(studies.Train.Concat(studies.Val).Concat(studies.Test));
+            geometry.Scan(studies.Train.Concat(studies.Val).Concat(studies.Test).Concat(studies.Inference));
             var loader = new StudyLoader(geometry, options, spec.Heads.Count, spec.ViewEmbedding is { } v ? v.Classes : null);
             return new Dataset(options, studies, geometry, loader);
         }

@@ -2,17 +2,20 @@ using System;
 using System.IO;
 using System.Linq;
 using DeepCoro.Runtime.IO;
+using DeepCoro.Runtime.IO.Torch;
 
 namespace DeepCoro.Runtime.Data
 {
     /// <summary>A float32 array read from one embedding file, with its shape.</summary>
     public sealed record EmbeddingArray(float[] Data, long[] Shape)
     {
+        private static readonly string Formats = "expected " + string.Join(", ", EmbeddingPaths.Extensions[..^1]) + " or " + EmbeddingPaths.Extensions[^1];
+
         public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 
         /// <summary>
-        /// Reads a .npy, or a .safetensors holding one tensor (or one named "embedding"), as float32; every value
-        /// must be finite.
+        /// Reads a .npy, or a .safetensors or a torch.save .pt holding one tensor (or one named "embedding"), as
+        /// float32; every value must be finite.
         /// </summary>
         public static EmbeddingArray Load(string path)
         {
@@ -22,7 +25,8 @@ namespace DeepCoro.Runtime.Data
             {
                 ".npy" => Npy.Read(path),
                 ".safetensors" => FromSafetensors(path),
-                _ => throw new DataException($"{path}: unknown embedding format '{ext}'; expected .npy or .safetensors"),
+                ".pt" => FromTorch(path),
+                _ => throw new DataException($"{path}: unknown embedding format '{ext}'; {Formats}"),
             };
             RequireFinite(path, array.Data, array.Shape);
             return array;
@@ -66,7 +70,12 @@ namespace DeepCoro.Runtime.Data
             if (!File.Exists(path)) throw new DataException($"{path}: embedding file not found");
             var ext = Path.GetExtension(path).ToLowerInvariant();
             if (ext == ".npy") return Npy.Header(path).Shape;
-            if (ext != ".safetensors") throw new DataException($"{path}: unknown embedding format '{ext}'; expected .npy or .safetensors");
+            if (ext == ".pt")
+            {
+                using var file = OpenTorch(path);
+                return PickTorch(file).Shape;
+            }
+            if (ext != ".safetensors") throw new DataException($"{path}: unknown embedding format '{ext}'; {Formats}");
             SafetensorsHeader header;
             try { header = Safetensors.ReadHeader(path); }
             catch (SafetensorsException e) { throw new DataException(e.Message); }
@@ -115,6 +124,41 @@ namespace DeepCoro.Runtime.Data
                 using var f = tensor.to(TorchSharp.torch.ScalarType.Float32).contiguous();
                 return new EmbeddingArray(f.data<float>().ToArray(), tensor.shape);
             }
+        }
+
+        private static TorchFile OpenTorch(string path)
+        {
+            try { return TorchFile.Open(path); }
+            catch (TorchFileException e) { throw new DataException(e.Message); }
+        }
+
+        /// <summary>The one tensor of a .pt (torch.save of a tensor, or of a dict with one tensor or one named "embedding").</summary>
+        private static PickledTensor PickTorch(TorchFile file)
+        {
+            var tensor = file.Root switch
+            {
+                PickledTensor t => t,
+                PickledDict d when d.TryGetValue("embedding", out var named) && named is PickledTensor t => t,
+                PickledDict { Count: 1 } d when d.Entries[0].Value is PickledTensor t => t,
+                PickledDict d => throw new DataException($"{file.Path}: holds a dict of {d.Count} entries {d.KeySummary()}; expected one tensor, or one named 'embedding'"),
+                _ => throw new DataException($"{file.Path}: holds no tensor; expected torch.save(tensor)"),
+            };
+            if (tensor.Storage.Type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16))
+                throw new DataException($"{file.Path}: the embedding is {tensor.Storage.Type}; expected float32 or float16");
+            return tensor;
+        }
+
+        private static EmbeddingArray FromTorch(string path)
+        {
+            using var file = OpenTorch(path);
+            var picked = PickTorch(file);
+            try
+            {
+                using var tensor = file.ReadTensor(picked);
+                using var f = tensor.to(TorchSharp.torch.ScalarType.Float32);
+                return new EmbeddingArray(f.data<float>().ToArray(), picked.Shape);
+            }
+            catch (TorchFileException e) { throw new DataException(e.Message); }
         }
 
         /// <summary>The tensors of one file, disposed together.</summary>

@@ -56,7 +56,7 @@ namespace DeepCoro.Runtime.Data
             var per = study ? shape.Skip(1).ToArray() : shape;
             if ((study && (shape.Length < 2 || shape[0] < 1)) || per.Length is < 1 or > 2) Fail($"expected {Expected(study)}");
             long l = per.Length == 2 ? per[0] : 1, d = per[^1];
-            if (d != Dim) Fail($"embedding dim {d}, the model's is {Dim}");
+            if (d != Dim) Fail($"embedding dim {d}, the model's is {Dim} (embedding_dim; DeepCORO_CLIP's files leave it out for its encoder's 512)");
             if (!HasTokens && l != 1) Fail($"{l} tokens, but the model pools videos only: expected {Expected(study)}");
             if (HasTokens && Tokens == 0) Tokens = (int)l;
             if (l != Tokens) Fail($"{l} tokens, expected L = {Tokens} (data.tokens, or the first file read)");

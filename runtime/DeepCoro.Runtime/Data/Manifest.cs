@@ -7,54 +7,33 @@ using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Data
 {
-    /// <summary>The studies of a manifest, by split, in manifest order.</summary>
-    public sealed record ManifestData(IReadOnlyList<Study> Train, IReadOnlyList<Study> Val, IReadOnlyList<Study> Test)
-    {
-        public IReadOnlyList<Study> Split(string name) => name switch
-        {
-            "train" => Train,
-            "val" => Val,
-            "test" => Test,
-            _ => throw new ArgumentException($"split '{name}': expected train, val or test"),
-        };
-    }
-
     /// <summary>
     /// Reads a manifest (one row per video) into studies grouped by the study column; labels are parsed per head
-    /// by its task (regression: a number; binary: 0/1; multiclass: 0..K-1; or a name through labels_map).
+    /// by its task (regression: a number; binary: 0/1; multiclass: 0..K-1; or a name through labels_map). What the
+    /// reading dropped (videos without a file, studies left without videos, missing labels per head, rows disagreeing
+    /// on a label where the first wins) is counted in <see cref="ManifestData.Notes"/>, one line each.
     /// </summary>
     public static class Manifest
     {
-        private static readonly HashSet<string> MissingTokens = new(StringComparer.OrdinalIgnoreCase) { "", "nan", "na", "null", "none" };
+        /// <summary>Cells that mean "no value": pandas' default NA strings, in any case.</summary>
+        private static readonly HashSet<string> MissingTokens = new(StringComparer.OrdinalIgnoreCase)
+        {
+            "", "nan", "-nan", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan",
+        };
+
+        /// <summary>The view name a missing view cell reads as, as in DeepCORO_CLIP.</summary>
+        public const string OtherView = "Other";
 
         public static ManifestData Read(DataOptions options, IReadOnlyList<HeadSpec> heads, int viewClasses = 0)
         {
             var path = options.Manifest;
+            if (Directory.Exists(path)) throw new DataException($"{path}: is a folder; data.manifest names the CSV file with one row per video");
             if (!File.Exists(path)) throw new DataException($"{path}: manifest not found");
             using var reader = new StreamReader(path);
             var headerLine = reader.ReadLine() ?? throw new DataException($"{path}: the manifest is empty");
-            var header = DelimitedText.Split(headerLine, options.Separator);
-            int Column(string name, string key)
-            {
-                int i = header.IndexOf(name);
-                if (i >= 0) return i;
-                var hint = header.Count == 1 && options.Separator != "," && headerLine.Contains(',')
-                    ? $"the header has one column: is the separator '{options.Separator}' right (data.separator)?"
-                    : Suggestions.Hint(name, header);
-                throw new DataException($"{path}: column '{name}' ({key}) not found in the header; {hint}");
-            }
-            int study = Column(options.StudyColumn, "data.study_column"), split = Column(options.SplitColumn, "data.split_column");
-            int file = Column(options.PathColumn, "data.path_column");
-            int view = options.ViewColumn is { } vc ? Column(vc, "data.view_column") : -1;
-            foreach (var key in options.LabelColumns.Keys.Concat(options.LabelsMap.Keys))
-                if (!heads.Any(h => h.Name == key))
-                    throw new DataException($"data: '{key}' is not a head of the model; {Suggestions.Hint(key, heads.Select(h => h.Name))}");
-            foreach (var h in heads)
-                if (h.Task == TaskKind.Regression && options.LabelsMap.ContainsKey(h.Name))
-                    throw new DataException($"data.labels_map.{h.Name}: '{h.Name}' is a regression head; its labels are numbers, not classes");
-            var labelCols = heads.Select(h => Column(options.LabelColumns.TryGetValue(h.Name, out var c) ? c : h.Name, $"label of head '{h.Name}'")).ToArray();
+            var columns = new Columns(options, heads, DelimitedText.Split(headerLine, options.Separator), headerLine, path);
             var root = options.Root ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
-
+            var tally = new Tally(heads);
             var studies = new Dictionary<string, Study>();
             var order = new List<Study>();
             int lineNo = 1;
@@ -63,45 +42,98 @@ namespace DeepCoro.Runtime.Data
                 lineNo++;
                 if (line.Length == 0) continue;
                 var f = DelimitedText.Split(line, options.Separator);
-                if (f.Count != header.Count)
-                    throw new DataException($"{path}:{lineNo}: {f.Count} fields, the header has {header.Count}");
-                var labels = heads.Select((h, i) => ParseLabel(h, f[labelCols[i]], options, path, lineNo)).ToArray();
-                var id = f[study];
+                if (f.Count != columns.Count)
+                    throw new DataException($"{path}:{lineNo}: {f.Count} fields, the header has {columns.Count}");
+                var raw = f[columns.File];
+                if (raw.Length == 0) throw new DataException($"{path}:{lineNo}: empty {options.PathColumn} cell; every row names its video's file");
+                var labels = heads.Select((h, i) => columns.Labels[i] < 0 ? double.NaN : ParseLabel(h, f[columns.Labels[i]], options, path, lineNo)).ToArray();
+                var id = options.MultiVideo ? f[columns.Study] : $"{raw}";
                 if (id.Length == 0) throw new DataException($"{path}:{lineNo}: empty study id ({options.StudyColumn})");
-                long viewId = viewClasses;
-                if (view >= 0 && !MissingTokens.Contains(f[view]))
+                var split = f[columns.Split];
+                if (!studies.TryGetValue(id, out var study))
                 {
-                    if (!long.TryParse(f[view], NumberStyles.Integer, CultureInfo.InvariantCulture, out viewId) || viewId < 0 || viewId >= viewClasses)
-                        throw new DataException($"{path}:{lineNo}: view id '{f[view]}' ({options.ViewColumn}) is not an integer in [0, {viewClasses - 1}]");
-                }
-                var video = new VideoRef(Path.Combine(root, f[file]), lineNo, viewId);
-                if (!studies.TryGetValue(id, out var s))
-                {
-                    s = new Study { Id = id, Split = f[split], Videos = new List<VideoRef>(), Labels = labels, FirstLine = lineNo };
-                    studies[id] = s;
-                    order.Add(s);
+                    study = new Study { Id = id, Split = split, Videos = new List<VideoRef>(), Labels = labels, FirstLine = lineNo };
+                    studies[id] = study;
+                    order.Add(study);
                 }
                 else
                 {
-                    if (s.Split != f[split])
-                        throw new DataException($"{path}:{lineNo}: study '{id}' is in split '{f[split]}' here but '{s.Split}' on line {s.FirstLine}");
-                    for (int i = 0; i < heads.Count; i++)
-                        if (!SameLabel(s.Labels[i], labels[i]))
-                            throw new DataException($"{path}:{lineNo}: study '{id}' has label {heads[i].Name} = {labels[i]} here but {s.Labels[i]} on line {s.FirstLine}");
+                    if (study.Split != split)
+                        throw new DataException($"{path}:{lineNo}: study '{id}' is in split '{split}' here but '{study.Split}' on line {study.FirstLine}");
+                    MergeLabels(study, labels, heads, options, tally, path, lineNo);
                 }
-                if (options.Layout == FileLayout.Study && s.Videos.Count > 0 && s.Videos[0].Path != video.Path)
+                var file = ResolveFile(raw, root, options, tally);
+                if (file is null) continue;
+                var video = new VideoRef(file, lineNo, ViewId(columns.View < 0 ? null : f[columns.View], options, viewClasses, path, lineNo), raw);
+                if (options.Layout == FileLayout.Study && study.Videos.Count > 0 && study.Videos[0].Path != video.Path)
                     throw new DataException($"{path}:{lineNo}: study '{id}' names a second study file; with data.layout: study each study has one file");
-                if (options.Layout == FileLayout.Video || s.Videos.Count == 0) s.Videos.Add(video);
+                if (study.Videos.Any(v => v.Path == video.Path))
+                {
+                    if (options.Layout == FileLayout.Study) continue;
+                    if (!options.FirstLabelWins)
+                        throw new DataException($"{path}:{lineNo}: study '{id}' lists {raw} again (first on line {study.Videos.First(v => v.Path == video.Path).Line}); each video once");
+                    tally.Duplicates++;
+                    continue;
+                }
+                study.Videos.Add(video);
             }
             if (order.Count == 0) throw new DataException($"{path}: the manifest has a header but no rows");
-            var known = new[] { options.TrainSplit, options.ValSplit, options.TestSplit };
+            var known = new[] { options.TrainSplit, options.ValSplit, options.TestSplit, options.InferenceSplit };
             foreach (var s in order)
                 if (!known.Contains(s.Split))
-                    throw new DataException($"{path}:{s.FirstLine}: split '{s.Split}' is none of {string.Join(", ", known)} (data.splits); {Suggestions.Hint(s.Split, known)}");
-            return new ManifestData(
-                order.Where(s => s.Split == options.TrainSplit).ToList(),
-                order.Where(s => s.Split == options.ValSplit).ToList(),
-                order.Where(s => s.Split == options.TestSplit).ToList());
+                    throw new DataException($"{path}:{s.FirstLine}: split '{s.Split}' is none of {string.Join(", ", known)} ({options.SplitColumn}, data.splits); {Suggestions.Hint(s.Split, known)}");
+            var kept = order.Where(s => s.Videos.Count > 0).ToList();
+            tally.StudiesWithoutVideos = order.Count - kept.Count;
+            foreach (var s in kept)
+                for (int h = 0; h < heads.Count; h++)
+                    if (double.IsNaN(s.Labels[h])) tally.MissingLabels[h]++;
+            List<Study> Of(string split) => kept.Where(s => s.Split == split).ToList();
+            return new ManifestData(Of(options.TrainSplit), Of(options.ValSplit), Of(options.TestSplit), Of(options.InferenceSplit), tally.Notes(path, options));
+        }
+
+        /// <summary>The file a row's path names, or null when it is missing and missing files are dropped (counted).</summary>
+        private static string? ResolveFile(string raw, string root, DataOptions options, Tally tally)
+        {
+            if (options.EmbeddingsDir is { } dir)
+            {
+                var found = EmbeddingPaths.Find(dir, raw, options.Root, options.EmbeddingsKeepFolders);
+                if (found is null) tally.MissingFiles++;
+                return found;
+            }
+            var file = Path.Combine(root, raw);
+            if (options.SkipMissingFiles && !File.Exists(file))
+            {
+                tally.MissingFiles++;
+                return null;
+            }
+            return file;
+        }
+
+        /// <summary>A later row of a study: a head it leaves empty keeps the study's label; a head the study lacks takes it.</summary>
+        private static void MergeLabels(Study study, double[] labels, IReadOnlyList<HeadSpec> heads, DataOptions options, Tally tally, string path, int line)
+        {
+            for (int i = 0; i < heads.Count; i++)
+            {
+                if (double.IsNaN(labels[i]) || SameLabel(study.Labels[i], labels[i])) continue;
+                if (double.IsNaN(study.Labels[i])) study.Labels[i] = labels[i];
+                else if (options.FirstLabelWins) tally.Conflicts[i]++;
+                else throw new DataException($"{path}:{line}: study '{study.Id}' has label {heads[i].Name} = {labels[i]} here but {study.Labels[i]} on line {study.FirstLine}");
+            }
+        }
+
+        private static long ViewId(string? cell, DataOptions options, int viewClasses, string path, int line)
+        {
+            if (cell is null) return viewClasses;
+            if (options.ViewLabelsMap is { } names)
+            {
+                // as DeepCORO_CLIP: a missing view reads as "Other", a view the map does not name as padding
+                var name = MissingTokens.Contains(cell.Trim()) ? OtherView : cell.Trim();
+                return names.TryGetValue(name, out var mapped) && mapped >= 0 && mapped < viewClasses ? mapped : viewClasses;
+            }
+            if (MissingTokens.Contains(cell)) return viewClasses;
+            if (!long.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) || id < 0 || id >= viewClasses)
+                throw new DataException($"{path}:{line}: view id '{cell}' ({options.ViewColumn}) is not an integer in [0, {viewClasses - 1}]; for view names give view_labels_map");
+            return id;
         }
 
         private static bool SameLabel(double a, double b) => a.Equals(b) || (double.IsNaN(a) && double.IsNaN(b));
@@ -110,10 +142,16 @@ namespace DeepCoro.Runtime.Data
         {
             text = text.Trim();
             if (MissingTokens.Contains(text)) return double.NaN;
-            if (options.LabelsMap.TryGetValue(head.Name, out var map))
+            if (head.Task != TaskKind.Regression && options.LabelsMap.TryGetValue(head.Name, out var map))
             {
                 if (map.TryGetValue(text, out var mapped)) return CheckClass(head, mapped, text, path, line);
-                throw new DataException($"{path}:{line}: label '{text}' of head '{head.Name}' is not in labels_map.{head.Name} ({string.Join(", ", map.Keys)})");
+                // a number the map names by its integer form, as pandas reads "1.0" in a float column
+                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number == Math.Floor(number)
+                    && map.TryGetValue(((long)number).ToString(CultureInfo.InvariantCulture), out mapped))
+                    return CheckClass(head, mapped, text, path, line);
+                // any other number is a class id already, as DeepCORO_CLIP maps only text labels
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    throw new DataException($"{path}:{line}: label '{text}' of head '{head.Name}' is not in labels_map.{head.Name} ({string.Join(", ", map.Keys)})");
             }
             if (head.Task == TaskKind.Binary && bool.TryParse(text, out var flag)) return flag ? 1 : 0;
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
@@ -129,6 +167,63 @@ namespace DeepCoro.Runtime.Data
             if (value < 0 || value >= classes)
                 throw new DataException($"{path}:{line}: label {text} of head '{head.Name}' is outside its classes 0..{classes - 1}");
             return value;
+        }
+
+        /// <summary>The columns a manifest's header must have, by index (-1 when absent and allowed to be).</summary>
+        private sealed class Columns
+        {
+            public readonly int Count, Study, Split, File, View;
+            public readonly int[] Labels;
+
+            public Columns(DataOptions options, IReadOnlyList<HeadSpec> heads, List<string> header, string headerLine, string path)
+            {
+                Count = header.Count;
+                int Column(string name, string key, bool required = true)
+                {
+                    int i = header.IndexOf(name);
+                    if (i >= 0 || !required) return i;
+                    var hint = header.Count == 1 && options.Separator != "," && headerLine.Contains(',')
+                        ? $"the header has one column: is the separator '{options.Separator}' right (data.separator)?"
+                        : Suggestions.Hint(name, header);
+                    throw new DataException($"{path}: column '{name}' ({key}) not found in the header; {hint}");
+                }
+                Study = options.MultiVideo ? Column(options.StudyColumn, "data.study_column, groupby_column") : -1;
+                Split = Column(options.SplitColumn, "data.split_column");
+                File = Column(options.PathColumn, "data.path_column, datapoint_loc_label");
+                View = options.ViewColumn is { } vc ? Column(vc, "data.view_column") : -1;
+                foreach (var key in options.LabelColumns.Keys.Concat(options.LabelsMap.Keys))
+                    if (!heads.Any(h => h.Name == key))
+                        throw new DataException($"data: '{key}' is not a head of the model; {Suggestions.Hint(key, heads.Select(h => h.Name))}");
+                Labels = heads.Select(h => Column(options.LabelColumns.TryGetValue(h.Name, out var c) ? c : h.Name, $"label of head '{h.Name}'", options.LabelsRequired)).ToArray();
+            }
+        }
+
+        /// <summary>What reading dropped or left unlabelled, summed up in one note per kind.</summary>
+        private sealed class Tally
+        {
+            private readonly IReadOnlyList<HeadSpec> heads;
+            public int MissingFiles, StudiesWithoutVideos, Duplicates;
+            public readonly int[] MissingLabels, Conflicts;
+
+            public Tally(IReadOnlyList<HeadSpec> heads)
+            {
+                this.heads = heads;
+                MissingLabels = new int[heads.Count];
+                Conflicts = new int[heads.Count];
+            }
+
+            public IReadOnlyList<string> Notes(string path, DataOptions options)
+            {
+                var notes = new List<string>();
+                string What() => options.EmbeddingsDir is { } dir ? $"without an embedding in {dir}" : "whose file does not exist";
+                if (MissingFiles > 0) notes.Add($"{path}: {MissingFiles} video(s) {What()} were dropped from their studies");
+                if (Duplicates > 0) notes.Add($"{path}: {Duplicates} row(s) repeating a video of their study were dropped");
+                if (StudiesWithoutVideos > 0) notes.Add($"{path}: {StudiesWithoutVideos} stud(ies) left without any video were skipped");
+                string PerHead(int[] counts) => string.Join(", ", heads.Select((h, i) => (h.Name, Count: counts[i])).Where(x => x.Count > 0).Select(x => $"{x.Name} {x.Count}"));
+                if (MissingLabels.Any(c => c > 0)) notes.Add($"{path}: studies without a label, left out of that head's loss and metrics: {PerHead(MissingLabels)}");
+                if (Conflicts.Any(c => c > 0)) notes.Add($"{path}: rows disagreeing with their study's first label (the first counts, as in DeepCORO_CLIP): {PerHead(Conflicts)}");
+                return notes;
+            }
         }
     }
 }

@@ -23,8 +23,12 @@ namespace DeepCoro.Runtime.IO
             return result;
         }
 
-        /// <summary>Copies every tensor into the model; keys must match exactly and shapes too. Floating types are converted.</summary>
-        public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> tensors, string source)
+        /// <summary>
+        /// Copies every tensor into the model; keys must match exactly and shapes too. Floating types are converted.
+        /// <paramref name="explain"/> may add why the keys differ (given the missing and the unexpected ones).
+        /// </summary>
+        public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> tensors, string source,
+            Func<IReadOnlyList<string>, IReadOnlyList<string>, string?>? explain = null)
         {
             var own = Of(model);
             var missing = own.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
@@ -34,7 +38,8 @@ namespace DeepCoro.Runtime.IO
                 var parts = new List<string>();
                 if (missing.Count > 0) parts.Add("missing keys: " + string.Join(", ", missing));
                 if (unexpected.Count > 0) parts.Add("unexpected keys: " + string.Join(", ", unexpected));
-                throw new StateDictException($"{source}: weights do not fit the model ({string.Join("; ", parts)})");
+                var why = explain?.Invoke(missing, unexpected) is { } reason ? "; " + reason : "";
+                throw new StateDictException($"{source}: weights do not fit the model ({string.Join("; ", parts)}){why}");
             }
             foreach (var (key, target) in own)
             {

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using TorchSharp;
 using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Model
 {
@@ -11,20 +12,24 @@ namespace DeepCoro.Runtime.Model
     /// </summary>
     public sealed class HeadLayers : torch.nn.Module
     {
-        private readonly Dictionary<string, Linear> layers = new();
+        private readonly Dictionary<string, (Linear Layer, double Dropout)> layers = new();
 
-        /// <param name="heads">Head names and output counts, in the spec's order.</param>
-        /// <param name="width">The pooled width the heads read.</param>
-        public HeadLayers(IEnumerable<(string Name, int Outputs)> heads, int width) : base("heads")
+        public HeadLayers() : base("heads") { }
+
+        /// <summary>Registers the Linear of head <paramref name="name"/> (in the plan's order) and the dropout before it.</summary>
+        public void Add(string name, Linear layer, double dropout)
         {
-            foreach (var (name, outputs) in heads)
-            {
-                var layer = ModelParts.Linear(width, outputs);
-                register_module(name, layer);
-                layers[name] = layer;
-            }
+            register_module(name, layer);
+            layers[name] = (layer, dropout);
         }
 
-        public Linear this[string name] => layers[name];
+        public Linear this[string name] => layers[name].Layer;
+
+        /// <summary>Head <paramref name="name"/> on the pooled vector, dropping features first in training.</summary>
+        public Tensor Forward(string name, Tensor pooled, bool training)
+        {
+            var (layer, dropout) = layers[name];
+            return layer.forward(dropout > 0 ? torch.nn.functional.dropout(pooled, dropout, training) : pooled);
+        }
     }
 }

@@ -15,8 +15,6 @@ namespace DeepCoro.Runtime.Model
     /// <summary>Checks a <see cref="ModelInput"/> against a spec before any math runs.</summary>
     public static class InputGuard
     {
-        public static string Expected(ModelSpec spec) => Expected(spec.Axes, spec.EmbeddingDim);
-
         public static string Expected(IReadOnlyList<string> axes, int embeddingDim) => "[B, " + string.Join(", ", axes) + $", {embeddingDim}]";
 
         public static void Check(ModelSpec spec, ModelInput input) =>

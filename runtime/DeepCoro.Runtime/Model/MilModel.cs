@@ -9,111 +9,102 @@ using static TorchSharp.torch;
 namespace DeepCoro.Runtime.Model
 {
     /// <summary>
-    /// A multi-instance probe built from any valid spec at run time: parameters registered under the spec's
-    /// keys (the reference's state_dict names), the pooling plan, then one Linear per head.
+    /// A multi-instance probe built from any valid spec at run time by running its plan: every module created and
+    /// registered under its key in the plan's order (the reference's state_dict names and order), the pooling steps'
+    /// blocks, then one Linear per head.
     /// </summary>
     public sealed class MilModel : nn.Module<ModelInput, OrderedDictionary<string, Tensor>>
     {
-        private readonly Dictionary<string, nn.Module> sharedModules = new();
-        private readonly HashSet<string> tokenKeys = new();
+        private readonly Dictionary<string, nn.Module> planned = new();
+        private readonly List<IKernelChoice> kernelBlocks = new();
         private readonly List<ClsLevel> clsLevels = new();
-        private readonly IReadOnlyList<PoolingStep> plan;
+        private readonly IReadOnlyList<PoolingStep> steps;
         private readonly Embedding? viewEmbedding;
-        private readonly HeadLayers heads;
+        private readonly HeadLayers heads = new();
 
         public ModelSpec Spec { get; }
 
+        public ModelPlan Plan { get; }
+
         public MilModel(ModelSpec spec, ClsKernel kernel = ClsKernel.Fused) : base(spec.Name)
         {
-            var errors = SpecValidator.Validate(spec).Where(d => d.Severity == Severity.Error).ToList();
-            if (errors.Count > 0) throw new SpecException($"spec '{spec.Name}': ", errors);
+            Plan = ModelPlan.Of(spec).OrThrow($"spec '{spec.Name}': ");
             Spec = spec;
-            if (spec.ViewEmbedding is { } view)
-            {
-                viewEmbedding = ModelParts.ViewEmbedding(view.Classes, spec.EmbeddingDim);
-                register_module(view.Key, viewEmbedding);
-            }
-            (plan, var width) = Steps(spec.Pooling, spec.EmbeddingDim, kernel);
-            heads = new HeadLayers(spec.Heads.Select(h => (h.Name, h.Outputs)), width);
-            register_module("heads", heads);
-            foreach (var unused in spec.UnusedParameters)
-                ModelParts.RegisterUnused(this, unused.Key, unused.Shape.Select(d => (long)d).ToArray());
+            foreach (var module in Plan.Modules) Register(module);
+            if (spec.ViewEmbedding is { } view) viewEmbedding = (Embedding)planned[view.Key];
+            steps = Build(Plan.Steps, kernel);
         }
 
-        /// <summary>Switches every cls-token level between the fused and the reference algorithm.</summary>
+        private void Register(PlannedModule module)
+        {
+            switch (module.Kind)
+            {
+                case ModuleKind.Token:
+                    register_parameter(module.Key, ModelParts.ClsToken(module.Output));
+                    break;
+                case ModuleKind.Unused:
+                    foreach (var p in module.Parameters) ModelParts.RegisterUnused(this, p.Key, p.Shape.Select(d => (long)d).ToArray());
+                    break;
+                case ModuleKind.Linear when module.Role == ParameterRole.Head:
+                    // the heads' container is registered where the plan puts the first head
+                    if (!heads.children().Any()) register_module(ReferenceNames.Heads, heads);
+                    var head = Spec.Heads.First(h => h.Key == module.Key);
+                    heads.Add(head.Name, ModelParts.Linear(module.Input, module.Output), head.Dropout);
+                    break;
+                default:
+                    var created = ModelParts.Create(module);
+                    register_module(module.Key, created);
+                    planned[module.Key] = created;
+                    break;
+            }
+        }
+
+        private IReadOnlyList<PoolingStep> Build(IReadOnlyList<PlanStep> plan, ClsKernel kernel) =>
+            plan.Select(step => step switch
+            {
+                PlanStep.Pool pool => Pool(pool, kernel),
+                PlanStep.Concat concat => new PoolingStep.Concat(concat.Branches.Select(b => Build(b, kernel)).ToList()),
+                _ => throw new System.InvalidOperationException($"unknown plan step {step}"),
+            }).ToList();
+
+        private PoolingStep Pool(PlanStep.Pool step, ClsKernel kernel)
+        {
+            // a getter, looked up at each call: Module.to(device or dtype) replaces registered parameters
+            var block = PoolBlocks.Create(step.Block, key => planned[key], key => () => get_parameter(key)!, kernel);
+            if (block is IKernelChoice choice) kernelBlocks.Add(choice);
+            if (block is ClsTokenPool cls)
+            {
+                var name = clsLevels.Any(l => l.Over == step.Over) ? $"{step.Over}_{clsLevels.Count + 1}" : step.Over;
+                var token = step.Block.Arguments.OfType<BlockArgument.Parameter>().Single().Key;
+                clsLevels.Add(new ClsLevel(name, step.Over, token, cls));
+            }
+            return new PoolingStep.Level(block, step.Masked);
+        }
+
+        /// <summary>Switches every block that has a choice between the fused and the reference algorithm.</summary>
         public ClsKernel Kernel
         {
-            set { foreach (var level in clsLevels) level.Pool.Kernel = value; }
+            set { foreach (var block in kernelBlocks) block.Kernel = value; }
         }
 
         /// <summary>The cls-token levels in the order they run (innermost axis first), for telemetry and `explain`.</summary>
         public IReadOnlyList<ClsLevel> ClsLevels => clsLevels;
 
-        public override OrderedDictionary<string, Tensor> forward(ModelInput input)
+        public override OrderedDictionary<string, Tensor> forward(ModelInput input) => Heads(Pool(input));
+
+        /// <summary>The pooled vector [B, W] every head reads: the study embedding.</summary>
+        public Tensor Pool(ModelInput input)
         {
             InputGuard.Check(Spec, input);
-            var pooled = ProbeForward.Pool(plan, viewEmbedding, input, training);
+            return ProbeForward.Pool(steps, viewEmbedding, input, training);
+        }
+
+        /// <summary>Every head on a pooled vector, in the spec's order.</summary>
+        public OrderedDictionary<string, Tensor> Heads(Tensor pooled)
+        {
             var outputs = new OrderedDictionary<string, Tensor>();
-            foreach (var head in Spec.Heads) outputs[head.Name] = heads[head.Name].forward(pooled);
+            foreach (var head in Spec.Heads) outputs[head.Name] = heads.Forward(head.Name, pooled, training);
             return outputs;
-        }
-
-        /// <summary>The executable steps of <paramref name="stages"/> and the width they leave (branch widths add up).</summary>
-        private (IReadOnlyList<PoolingStep> Steps, int Width) Steps(IReadOnlyList<PoolStage> stages, int width, ClsKernel kernel)
-        {
-            var steps = new List<PoolingStep>();
-            foreach (var stage in stages)
-            {
-                if (stage is ConcatStage concat)
-                {
-                    var branches = concat.Branches.Select(b => Steps(b, width, kernel)).ToList();
-                    steps.Add(new PoolingStep.Concat(branches.Select(b => b.Steps).ToList()));
-                    width = branches.Sum(b => b.Width);
-                    continue;
-                }
-                var level = (PoolLevel)stage;
-                steps.Add(new PoolingStep.Level(Pool(level, width, kernel), level.Over == Spec.MaskedAxis));
-            }
-            return (steps, width);
-        }
-
-        private IInstancePool Pool(PoolLevel level, int width, ClsKernel kernel)
-        {
-            var o = level.Options;
-            switch (level.Kind)
-            {
-                case PoolKind.Mean: return new MeanPool();
-                case PoolKind.Max: return new MaxPool();
-                case PoolKind.GatedAttention:
-                    return new GatedAttentionPool(
-                        Shared(o.GateKey + "_V", () => ModelParts.Linear(width, o.Hidden)),
-                        Shared(o.GateKey + "_U", () => ModelParts.Linear(width, o.Hidden)),
-                        Shared(o.GateKey + "_w", () => ModelParts.Linear(o.Hidden, 1)),
-                        o.Dropout);
-                default:
-                    if (tokenKeys.Add(o.TokenKey)) register_parameter(o.TokenKey, ModelParts.ClsToken(width));
-                    // Looked up at each call: Module.to(device or dtype) replaces registered parameters.
-                    var tokenKey = o.TokenKey;
-                    var pool = new ClsTokenPool(() => get_parameter(tokenKey)!,
-                        Shared(o.AttentionKey, () => new AttentionWeights(o.AttentionKey, width)),
-                        Shared(o.NormKey, () => ModelParts.Norm(width)),
-                        o.AttentionHeads, o.Norm, o.Dropout, kernel);
-                    var name = clsLevels.Any(l => l.Level.Over == level.Over) ? $"{level.Over}_{clsLevels.Count + 1}" : level.Over;
-                    clsLevels.Add(new ClsLevel(name, level, pool));
-                    return pool;
-            }
-        }
-
-        /// <summary>The module registered under <paramref name="key"/>, created on first use: equal keys share parameters.</summary>
-        private T Shared<T>(string key, System.Func<T> create) where T : nn.Module
-        {
-            if (!sharedModules.TryGetValue(key, out var module))
-            {
-                module = create();
-                register_module(key, module);
-                sharedModules[key] = module;
-            }
-            return (T)module;
         }
     }
 }

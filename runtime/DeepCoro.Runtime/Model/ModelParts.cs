@@ -1,5 +1,6 @@
 using System.Linq;
 using DeepCoro.Runtime.Blocks;
+using DeepCoro.Spec;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -59,11 +60,22 @@ namespace DeepCoro.Runtime.Model
             public Holder(string name) : base(name) { }
         }
 
-        public static Embedding ViewEmbedding(int classes, int width)
+        /// <summary>A view embedding table of <paramref name="rows"/> rows (the view classes and the padding id).</summary>
+        public static Embedding Embedding(int rows, int width)
         {
-            var embedding = nn.Embedding(classes + 1, width);
+            var embedding = nn.Embedding(rows, width);
             using (no_grad()) nn.init.normal_(embedding.weight!, 0.0, 1.0);
             return embedding;
         }
+
+        /// <summary>The module a plan names (not the token, a bare parameter, nor unused holders), freshly initialised.</summary>
+        public static nn.Module Create(PlannedModule module) => module.Kind switch
+        {
+            ModuleKind.Attention => new AttentionWeights(module.Key, module.Output),
+            ModuleKind.Norm => Norm(module.Output),
+            ModuleKind.Linear => Linear(module.Input, module.Output),
+            ModuleKind.Embedding => Embedding(module.Input, module.Output),
+            _ => throw new System.ArgumentException($"module '{module.Key}' of kind {module.Kind} is not built by {nameof(Create)}"),
+        };
     }
 }

@@ -75,7 +75,7 @@ namespace DeepCoro.Runtime.Report
                 rows[r] = Enumerable.Range(0, heads).Select(h => weights.AsSpan((row * heads + h) * positions, positions).ToArray()).ToArray();
                 padding[r] = perStudy == n && !mask[i * n + r];
             }
-            return new LevelAttention(level.Name, level.Level.Over, rows, padding);
+            return new LevelAttention(level.Name, level.Over, rows, padding);
         }
 
         /// <summary>

@@ -43,7 +43,7 @@ namespace DeepCoro.Runtime.Telemetry
             levels = model.ClsLevels;
             this.clock = clock;
             var device = model.parameters().First().device;
-            stats = levels.Select(l => zeros(4, l.Level.Options.AttentionHeads, device: device)).ToArray();
+            stats = levels.Select(l => zeros(4, l.Pool.Heads, device: device)).ToArray();
             rows = levels.Select(_ => zeros(1, device: device)).ToArray();
             buckets = levels.Select(_ => zeros(Buckets, device: device)).ToArray();
             sampled = new long[levels.Count];

@@ -5,9 +5,6 @@ using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Training
 {
-    /// <summary>Loss options that the spec's loss kinds leave open.</summary>
-    public sealed record LossOptions(double HuberDelta = 0.1, double FocalGamma = 2.0);
-
     /// <summary>
     /// Per-sample losses of one head on the labelled samples only. logits [M, n], target [M] (regression value,
     /// or class index as float); returns [M]. No implicit double -> Scalar temporaries (TorchSharp 0.107 lets a
@@ -36,7 +33,7 @@ namespace DeepCoro.Runtime.Training
                 case LossKind.Ce:
                     return nn.functional.cross_entropy(ClassLogits(logits), target.to(ScalarType.Int64), reduction: nn.Reduction.None);
                 case LossKind.Focal:
-                    return Focal(head, logits, target, options.FocalGamma);
+                    return Focal(head, logits, target, options);
                 default:
                     throw new ArgumentException($"head '{head.Name}': unknown loss {head.Loss}");
             }
@@ -55,8 +52,11 @@ namespace DeepCoro.Runtime.Training
         /// <summary>Class logits; a one-column binary head becomes [0, z] so softmax equals sigmoid.</summary>
         public static Tensor ClassLogits(Tensor logits) => logits.shape[1] == 1 ? cat(new[] { zeros_like(logits), logits }, 1) : logits;
 
-        /// <summary>Focal loss (Lin et al.): (1 - p_t)^gamma * CE, binary on the sigmoid, multiclass on the softmax.</summary>
-        private static Tensor Focal(HeadSpec head, Tensor logits, Tensor target, double gamma)
+        /// <summary>
+        /// Focal loss (Lin et al.): (1 - p_t)^gamma * CE, binary on the sigmoid, multiclass on the softmax; a binary one
+        /// with alpha weighs positives by alpha and negatives by 1 - alpha (DeepCORO_CLIP's binary_focal).
+        /// </summary>
+        private static Tensor Focal(HeadSpec head, Tensor logits, Tensor target, LossOptions options)
         {
             if (head.Task == TaskKind.Binary && logits.shape[1] == 1)
             {
@@ -64,11 +64,15 @@ namespace DeepCoro.Runtime.Training
                 var ce = nn.functional.binary_cross_entropy_with_logits(z, target, reduction: nn.Reduction.None);
                 var p = z.sigmoid();
                 var pt = p * target + p.neg().add(One) * target.neg().add(One);
-                return Modulate(pt, gamma) * ce;
+                var loss = Modulate(pt, options.FocalGamma) * ce;
+                if (options.FocalAlpha is not { } alpha) return loss;
+                using var a = alpha.ToScalar();
+                using var b = (1 - alpha).ToScalar();
+                return loss * (target.mul(a) + target.neg().add(One).mul(b));
             }
             var logp = ClassLogits(logits).log_softmax(1);
             var logpt = logp.gather(1, target.to(ScalarType.Int64).unsqueeze(1)).squeeze(1);
-            return Modulate(logpt.exp(), gamma) * logpt.neg();
+            return Modulate(logpt.exp(), options.FocalGamma) * logpt.neg();
         }
 
         /// <summary>The focal factor (1 - p_t)^gamma.</summary>

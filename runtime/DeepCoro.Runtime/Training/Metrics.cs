@@ -32,6 +32,10 @@ namespace DeepCoro.Runtime.Training
         public static OrderedDictionary<string, double> Multiclass(double[][] prob, int[] y, int classes) =>
             new MulticlassSamples(prob, y, classes).Evaluate();
 
+        /// <summary>The names DeepCORO_CLIP's runner logs for some of these metrics, logged too so its sweeps and scripts find them.</summary>
+        public static readonly IReadOnlyDictionary<string, string> ReferenceNames =
+            new Dictionary<string, string> { ["pearson"] = "pearson_r", ["precision"] = "ppv", ["recall"] = "sensitivity" };
+
         /// <summary>The metric names of a task, in the order the functions above report them.</summary>
         public static IReadOnlyList<string> Names(TaskKind task) => task switch
         {

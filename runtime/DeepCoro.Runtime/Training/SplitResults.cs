@@ -33,7 +33,8 @@ namespace DeepCoro.Runtime.Training
 
         public int Count => rows.Count;
 
-        /// <summary>Every study of the pass with its videos used and its scores per head, in pass order.</summary>
+        /// <summary>Every study of the pass in order: the study, how many of its videos the pass used (its first ones
+        /// in evaluation), and per head its scores (regression value, P(positive), or class probabilities).</summary>
         public IReadOnlyList<(Study Study, int Videos, double[][] Scores)> Rows => rows;
 
         /// <summary>
@@ -112,7 +113,11 @@ namespace DeepCoro.Runtime.Training
                 if (!double.IsNaN(loss)) main += head.Weight * loss;
                 m[$"{prefix}/{head.Name}_loss"] = loss;
                 if (Samples(h) is not { } samples) continue;
-                foreach (var (k, v) in samples.Evaluate()) m[$"{prefix}/{head.Name}_{k}"] = v;
+                foreach (var (k, v) in samples.Evaluate())
+                {
+                    m[$"{prefix}/{head.Name}_{k}"] = v;
+                    if (Training.Metrics.ReferenceNames.TryGetValue(k, out var alias)) m[$"{prefix}/{head.Name}_{alias}"] = v;
+                }
             }
             m[$"{prefix}/main_loss"] = main;
             return m;
@@ -130,7 +135,11 @@ namespace DeepCoro.Runtime.Training
             {
                 if (Samples(h) is not { } samples) continue;
                 var bounds = Bootstrap.Intervals(samples, options, seed, h);
-                for (int k = 0; k < bounds.Length; k++) intervals[$"{prefix}/{heads[h].Name}_{samples.Names[k]}"] = bounds[k];
+                for (int k = 0; k < bounds.Length; k++)
+                {
+                    intervals[$"{prefix}/{heads[h].Name}_{samples.Names[k]}"] = bounds[k];
+                    if (Training.Metrics.ReferenceNames.TryGetValue(samples.Names[k], out var alias)) intervals[$"{prefix}/{heads[h].Name}_{alias}"] = bounds[k];
+                }
             }
             return intervals;
         }

@@ -24,8 +24,29 @@ namespace DeepCoro.Runtime.Training
         public IntervalOptions Intervals { get; init; } = new();
         public TelemetryOptions Telemetry { get; init; } = new();
 
-        /// <summary>The same options with command-line overrides applied (null = keep).</summary>
-        public TrainOptions Override(int? epochs, string? device) =>
-            this with { Epochs = epochs ?? Epochs, Device = device ?? Device };
+        /// <summary>A copy with the given options changed (null keeps one): C#'s <c>with</c> for callers without it, such as F#.</summary>
+        public TrainOptions With(
+            int? epochs = null, int? seed = null, int? gradientAccumulation = null, double? clipNorm = null, string? monitor = null,
+            int? patience = null, double? minDelta = null, LossOptions? loss = null, OptimizerOptions? optimizer = null,
+            ScheduleOptions? schedule = null, string? device = null, IntervalOptions? intervals = null, TelemetryOptions? telemetry = null) =>
+            this with
+            {
+                Epochs = epochs ?? Epochs,
+                Seed = seed ?? Seed,
+                GradientAccumulation = gradientAccumulation ?? GradientAccumulation,
+                ClipNorm = clipNorm ?? ClipNorm,
+                Monitor = monitor ?? Monitor,
+                Patience = patience ?? Patience,
+                MinDelta = minDelta ?? MinDelta,
+                Loss = loss ?? Loss,
+                Optimizer = optimizer ?? Optimizer,
+                Schedule = schedule ?? Schedule,
+                Device = device ?? Device,
+                Intervals = intervals ?? Intervals,
+                Telemetry = telemetry ?? Telemetry,
+            };
+
+        /// <summary>The same options without gradient clipping (max_grad_norm: null), which <see cref="With"/> cannot express.</summary>
+        public TrainOptions WithoutClipping() => this with { ClipNorm = null };
     }
 }

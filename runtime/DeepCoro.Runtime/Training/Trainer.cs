@@ -65,13 +65,21 @@ namespace DeepCoro.Runtime.Training
             CheckMonitor(spec, options.Monitor);
         }
 
+        private const string MainLossKey = "val/main_loss", BestValLossKey = "best_val_loss";
+
         /// <summary>Metric keys a split reports for a spec: per head its task's metrics and its loss, then main_loss.</summary>
         public static IEnumerable<string> MetricKeys(ModelSpec spec, string prefix) =>
-            spec.Heads.SelectMany(h => Metrics.Names(h.Task).Append("loss").Select(m => $"{prefix}/{h.Name}_{m}")).Append($"{prefix}/main_loss");
+            spec.Heads.SelectMany(h => Metrics.Names(h.Task).SelectMany(m => Metrics.ReferenceNames.TryGetValue(m, out var alias) ? new[] { m, alias } : new[] { m })
+                    .Append("loss").Select(m => $"{prefix}/{h.Name}_{m}"))
+                .Append($"{prefix}/main_loss");
+
+        /// <summary>Every metric key a run logs per epoch: the splits' keys and best_val_loss (DeepCORO_CLIP's sweep metric).</summary>
+        public static IEnumerable<string> RunMetricKeys(ModelSpec spec) =>
+            MetricKeys(spec, "train").Concat(MetricKeys(spec, "val")).Append(BestValLossKey);
 
         private static void CheckMonitor(ModelSpec spec, string monitor)
         {
-            var known = MetricKeys(spec, "val").Concat(MetricKeys(spec, "train")).ToList();
+            var known = RunMetricKeys(spec).ToList();
             if (!known.Contains(monitor))
                 throw new ArgumentException($"training.monitor: '{monitor}' is not a metric of this model; {Suggestions.Hint(monitor, known)}");
         }
@@ -118,6 +126,8 @@ namespace DeepCoro.Runtime.Training
             foreach (var (keptEpoch, keptMetrics) in log.Kept) board.Scalars(keptEpoch, keptMetrics);
             using var telemetry = new RunTelemetry(model, groups, options, device, files.Checkpoint);
             var trainStep = new TrainStep(model, optimizer, options.ClipNorm, device, telemetry.Gradients);
+            // DeepCORO_CLIP's sweeps optimise best_val_loss, the lowest val/main_loss so far: a resume starts from the kept epochs'
+            double bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.PositiveInfinity).Min();
 
             observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);
             bool stoppedEarly = false;
@@ -151,7 +161,7 @@ namespace DeepCoro.Runtime.Training
                 observer.Evaluating(epoch, "val");
                 SplitResults val;
                 using (telemetry.RecordingAttention())
-                    val = EvaluateWith(model, data, spec, options.Loss, device, data.Studies.Val, cancel, telemetry.Attention is { } attention ? attention.Watch : null);
+                    val = EvaluateWith(model, data, spec, options.Loss, device, data.Studies.Val, cancel, watch: telemetry.Attention is { } attention ? attention.Watch : null);
                 var metrics = new OrderedDictionary<string, double>();
                 foreach (var (k, v) in train.Metrics("train")) metrics[k] = v;
                 foreach (var (k, v) in val.Metrics("val")) metrics[k] = v;
@@ -160,6 +170,8 @@ namespace DeepCoro.Runtime.Training
                 metrics["lr"] = options.Optimizer.Lr * factor;
                 foreach (var g in groups) metrics["lr/" + g.Name.Replace(':', '/')] = g.Lr * factor;
                 metrics["train/studies_per_second"] = data.Studies.Train.Count / Math.Max(1e-9, trainSeconds);
+                if (metrics.GetValueOrDefault(MainLossKey, double.NaN) is var valLoss && valLoss < bestValLoss) bestValLoss = valLoss;
+                metrics[BestValLossKey] = bestValLoss;
                 foreach (var (k, v) in telemetry.EpochMetrics(clock.Elapsed.TotalSeconds)) metrics[k] = v;
 
                 double value = metrics.GetValueOrDefault(options.Monitor, double.NaN);
@@ -226,9 +238,12 @@ namespace DeepCoro.Runtime.Training
         public SplitResults Evaluate(MilModel model, IReadOnlyList<Study> studies, CancellationToken cancel = default) =>
             EvaluateWith(model, data, spec, options.Loss, device, studies, cancel);
 
-        /// <param name="watch">sees each batch's input right before its forward (attention telemetry), or null.</param>
+        /// <summary>
+        /// One evaluation pass over <paramref name="studies"/>; with <paramref name="embeddings"/>, each study's pooled
+        /// vector is kept there; <paramref name="watch"/> sees each batch's input right before its forward (attention telemetry).
+        /// </summary>
         public static SplitResults EvaluateWith(MilModel model, Dataset data, ModelSpec spec, LossOptions loss, Device device, IReadOnlyList<Study> studies,
-            CancellationToken cancel = default, Action<ModelInput>? watch = null)
+            CancellationToken cancel = default, StudyEmbeddings? embeddings = null, Action<ModelInput>? watch = null)
         {
             model.eval();
             var results = new SplitResults(spec.Heads, loss);
@@ -239,7 +254,9 @@ namespace DeepCoro.Runtime.Training
                     {
                         var input = Inputs(batch, device);
                         watch?.Invoke(input);
-                        results.Add(batch, model.forward(input));
+                        var pooled = model.Pool(input);
+                        embeddings?.Add(batch.Studies.Select(s => s.Id), pooled);
+                        results.Add(batch, model.Heads(pooled));
                     }
                     batch.Release();
                 }

@@ -3,16 +3,14 @@
 #nullable enable
 
 using AttentionWeights = global::DeepCoro.Runtime.Blocks.AttentionWeights;
+using Blocks = global::DeepCoro.Runtime.Blocks;
 using ClsKernel = global::DeepCoro.Runtime.Blocks.ClsKernel;
-using ClsTokenPool = global::DeepCoro.Runtime.Blocks.ClsTokenPool;
 using Embedding = global::TorchSharp.Modules.Embedding;
-using GatedAttentionPool = global::DeepCoro.Runtime.Blocks.GatedAttentionPool;
 using HeadLayers = global::DeepCoro.Runtime.Model.HeadLayers;
+using IKernelChoice = global::DeepCoro.Runtime.Blocks.IKernelChoice;
 using InputGuard = global::DeepCoro.Runtime.Model.InputGuard;
 using LayerNorm = global::TorchSharp.Modules.LayerNorm;
 using Linear = global::TorchSharp.Modules.Linear;
-using MaxPool = global::DeepCoro.Runtime.Blocks.MaxPool;
-using MeanPool = global::DeepCoro.Runtime.Blocks.MeanPool;
 using ModelInput = global::DeepCoro.Runtime.Model.ModelInput;
 using ModelParts = global::DeepCoro.Runtime.Model.ModelParts;
 using NormPlacement = global::DeepCoro.Spec.NormPlacement;
@@ -25,7 +23,7 @@ namespace DeepCoro.Generated
 {
     /// <summary>
     /// Model <c>EveryBlock</c> of <c>EveryBlock.deepcoro.json</c>: x [B, studies, videos, tokens, 32], pooled to [B, 64], then 2 head(s).
-    /// Parameters are registered under the spec's state_dict keys, exactly as the IR-built MilModel registers them.
+    /// Parameters are registered under the spec's state_dict keys in the plan's order, exactly as the IR-built MilModel registers them.
     /// </summary>
     /// <remarks>
     /// Shapes and parameters, computed at build time:
@@ -94,40 +92,44 @@ namespace DeepCoro.Generated
             };
         }
 
+        private readonly Parameter cls_token;
         private readonly Embedding view_embedding;
+        private readonly AttentionWeights cls_attention_across;
+        private readonly LayerNorm cls_norm_across;
         private readonly Linear attention_V;
         private readonly Linear attention_U;
         private readonly Linear attention_w;
-        private readonly Parameter cls_token;
-        private readonly AttentionWeights cls_attention_across;
-        private readonly LayerNorm cls_norm_across;
-        private readonly HeadLayers heads;
-        private readonly ClsTokenPool[] clsPools;
+        private readonly HeadLayers heads = new HeadLayers();
+        private readonly IKernelChoice[] kernelBlocks;
         private readonly global::System.Collections.Generic.IReadOnlyList<PoolingStep> plan;
 
         /// <summary>Creates the model with freshly initialised parameters (as ModelParts initialises them).</summary>
         /// <param name="kernel">How the cls-token levels compute: fused (fast) or the reference algorithm.</param>
         public EveryBlock(ClsKernel kernel = ClsKernel.Fused) : base(ModelName)
         {
-            view_embedding = ModelParts.ViewEmbedding(3, 32);
+            cls_token = ModelParts.ClsToken(32);
+            register_parameter("cls_token", cls_token);
+            view_embedding = ModelParts.Embedding(4, 32);
             register_module("view_embedding", view_embedding);
-            var pool0 = new MaxPool();
+            cls_attention_across = new AttentionWeights("cls_attention_across", 32);
+            register_module("cls_attention_across", cls_attention_across);
+            ModelParts.RegisterUnused(this, "cls_attention_within.out_proj.weight", new long[] { 32, 32 });
+            cls_norm_across = ModelParts.Norm(32);
+            register_module("cls_norm_across", cls_norm_across);
             attention_V = ModelParts.Linear(32, 16);
             register_module("attention_V", attention_V);
             attention_U = ModelParts.Linear(32, 16);
             register_module("attention_U", attention_U);
             attention_w = ModelParts.Linear(16, 1);
             register_module("attention_w", attention_w);
-            var pool1 = new GatedAttentionPool(attention_V, attention_U, attention_w, 0.1);
-            cls_token = ModelParts.ClsToken(32);
-            register_parameter("cls_token", cls_token);
-            cls_attention_across = new AttentionWeights("cls_attention_across", 32);
-            register_module("cls_attention_across", cls_attention_across);
-            cls_norm_across = ModelParts.Norm(32);
-            register_module("cls_norm_across", cls_norm_across);
-            var pool2 = new ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 2, NormPlacement.Pre, 0.0, kernel);
-            var pool3 = new MeanPool();
-            clsPools = new ClsTokenPool[] { pool2 };
+            register_module("heads", heads);
+            heads.Add("lvef_grade", ModelParts.Linear(64, 4), 0.0);
+            heads.Add("contrast", ModelParts.Linear(64, 1), 0.0);
+            var pool0 = new Blocks.MaxPool();
+            var pool1 = new Blocks.GatedAttentionPool(attention_V, attention_U, attention_w, 0.1);
+            var pool2 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 2, NormPlacement.Pre, 0.0, kernel);
+            var pool3 = new Blocks.MeanPool();
+            kernelBlocks = new IKernelChoice[] { pool2 };
             plan = new PoolingStep[]
             {
                 new PoolingStep.Level(pool0, Masked: false),
@@ -144,15 +146,12 @@ namespace DeepCoro.Generated
                 }),
                 new PoolingStep.Level(pool3, Masked: true),
             };
-            heads = new HeadLayers(new[] { ("lvef_grade", 4), ("contrast", 1) }, 64);
-            register_module("heads", heads);
-            ModelParts.RegisterUnused(this, "cls_attention_within.out_proj.weight", new long[] { 32, 32 });
         }
 
-        /// <summary>Switches every cls-token level between the fused and the reference algorithm.</summary>
+        /// <summary>Switches every block that has a choice between the fused and the reference algorithm.</summary>
         public ClsKernel Kernel
         {
-            set { foreach (var pool in clsPools) pool.Kernel = value; }
+            set { foreach (var block in kernelBlocks) block.Kernel = value; }
         }
 
         /// <summary>Pools x over tokens, then videos, then studies, and applies every head.</summary>
@@ -163,8 +162,8 @@ namespace DeepCoro.Generated
             InputGuard.Check(ModelName, Axes, EmbeddingDim, ViewClasses, probeInput);
             var pooled = ProbeForward.Pool(plan, view_embedding, probeInput, training);
             return new Output(
-                heads["lvef_grade"].forward(pooled),
-                heads["contrast"].forward(pooled));
+                heads.Forward("lvef_grade", pooled, training),
+                heads.Forward("contrast", pooled, training));
         }
     }
 }

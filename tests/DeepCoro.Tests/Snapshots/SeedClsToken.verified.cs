@@ -3,16 +3,14 @@
 #nullable enable
 
 using AttentionWeights = global::DeepCoro.Runtime.Blocks.AttentionWeights;
+using Blocks = global::DeepCoro.Runtime.Blocks;
 using ClsKernel = global::DeepCoro.Runtime.Blocks.ClsKernel;
-using ClsTokenPool = global::DeepCoro.Runtime.Blocks.ClsTokenPool;
 using Embedding = global::TorchSharp.Modules.Embedding;
-using GatedAttentionPool = global::DeepCoro.Runtime.Blocks.GatedAttentionPool;
 using HeadLayers = global::DeepCoro.Runtime.Model.HeadLayers;
+using IKernelChoice = global::DeepCoro.Runtime.Blocks.IKernelChoice;
 using InputGuard = global::DeepCoro.Runtime.Model.InputGuard;
 using LayerNorm = global::TorchSharp.Modules.LayerNorm;
 using Linear = global::TorchSharp.Modules.Linear;
-using MaxPool = global::DeepCoro.Runtime.Blocks.MaxPool;
-using MeanPool = global::DeepCoro.Runtime.Blocks.MeanPool;
 using ModelInput = global::DeepCoro.Runtime.Model.ModelInput;
 using ModelParts = global::DeepCoro.Runtime.Model.ModelParts;
 using NormPlacement = global::DeepCoro.Spec.NormPlacement;
@@ -25,7 +23,7 @@ namespace DeepCoro.Generated
 {
     /// <summary>
     /// Model <c>SeedClsToken</c> of <c>SeedClsToken.deepcoro.json</c>: x [B, videos, tokens, 512], pooled to [B, 512], then 3 head(s).
-    /// Parameters are registered under the spec's state_dict keys, exactly as the IR-built MilModel registers them.
+    /// Parameters are registered under the spec's state_dict keys in the plan's order, exactly as the IR-built MilModel registers them.
     /// </summary>
     /// <remarks>
     /// Shapes and parameters, computed at build time:
@@ -91,11 +89,11 @@ namespace DeepCoro.Generated
 
         private readonly Parameter cls_token;
         private readonly AttentionWeights cls_attention_within;
-        private readonly LayerNorm cls_norm_within;
         private readonly AttentionWeights cls_attention_across;
+        private readonly LayerNorm cls_norm_within;
         private readonly LayerNorm cls_norm_across;
-        private readonly HeadLayers heads;
-        private readonly ClsTokenPool[] clsPools;
+        private readonly HeadLayers heads = new HeadLayers();
+        private readonly IKernelChoice[] kernelBlocks;
         private readonly global::System.Collections.Generic.IReadOnlyList<PoolingStep> plan;
 
         /// <summary>Creates the model with freshly initialised parameters (as ModelParts initialises them).</summary>
@@ -106,28 +104,30 @@ namespace DeepCoro.Generated
             register_parameter("cls_token", cls_token);
             cls_attention_within = new AttentionWeights("cls_attention_within", 512);
             register_module("cls_attention_within", cls_attention_within);
-            cls_norm_within = ModelParts.Norm(512);
-            register_module("cls_norm_within", cls_norm_within);
-            var pool0 = new ClsTokenPool(() => cls_token, cls_attention_within, cls_norm_within, 8, NormPlacement.Post, 0.0, kernel);
             cls_attention_across = new AttentionWeights("cls_attention_across", 512);
             register_module("cls_attention_across", cls_attention_across);
+            cls_norm_within = ModelParts.Norm(512);
+            register_module("cls_norm_within", cls_norm_within);
             cls_norm_across = ModelParts.Norm(512);
             register_module("cls_norm_across", cls_norm_across);
-            var pool1 = new ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 8, NormPlacement.Post, 0.0, kernel);
-            clsPools = new ClsTokenPool[] { pool0, pool1 };
+            register_module("heads", heads);
+            heads.Add("cathEF", ModelParts.Linear(512, 1), 0.0);
+            heads.Add("stenosis", ModelParts.Linear(512, 3), 0.0);
+            heads.Add("contrast", ModelParts.Linear(512, 2), 0.0);
+            var pool0 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_within, cls_norm_within, 8, NormPlacement.Post, 0.0, kernel);
+            var pool1 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 8, NormPlacement.Post, 0.0, kernel);
+            kernelBlocks = new IKernelChoice[] { pool0, pool1 };
             plan = new PoolingStep[]
             {
                 new PoolingStep.Level(pool0, Masked: false),
                 new PoolingStep.Level(pool1, Masked: true),
             };
-            heads = new HeadLayers(new[] { ("cathEF", 1), ("stenosis", 3), ("contrast", 2) }, 512);
-            register_module("heads", heads);
         }
 
-        /// <summary>Switches every cls-token level between the fused and the reference algorithm.</summary>
+        /// <summary>Switches every block that has a choice between the fused and the reference algorithm.</summary>
         public ClsKernel Kernel
         {
-            set { foreach (var pool in clsPools) pool.Kernel = value; }
+            set { foreach (var block in kernelBlocks) block.Kernel = value; }
         }
 
         /// <summary>Pools x over tokens, then videos, and applies every head.</summary>
@@ -138,9 +138,9 @@ namespace DeepCoro.Generated
             InputGuard.Check(ModelName, Axes, EmbeddingDim, null, probeInput);
             var pooled = ProbeForward.Pool(plan, null, probeInput, training);
             return new Output(
-                heads["cathEF"].forward(pooled),
-                heads["stenosis"].forward(pooled),
-                heads["contrast"].forward(pooled));
+                heads.Forward("cathEF", pooled, training),
+                heads.Forward("stenosis", pooled, training),
+                heads.Forward("contrast", pooled, training));
         }
     }
 }

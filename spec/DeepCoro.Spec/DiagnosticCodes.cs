@@ -2,15 +2,6 @@ using System.Collections.Generic;
 
 namespace DeepCoro.Spec
 {
-    public enum Severity { Error, Warning }
-
-    /// <summary>A finding about a spec: its code, the JSON path of the field at fault, and where it stands in the file.</summary>
-    public sealed record SpecDiagnostic(string Code, Severity Severity, string Path, string Message, int Line = 0, int Column = 0)
-    {
-        public override string ToString() =>
-            (Line > 0 ? $"({Line},{Column}) " : "") + $"{(Severity == Severity.Error ? "error" : "warning")} {Code}: {Path}: {Message}";
-    }
-
     /// <summary>Every code a spec can get; the generator reports the same codes at build time.</summary>
     public static class DiagnosticCodes
     {
@@ -30,7 +21,7 @@ namespace DeepCoro.Spec
         public const string ConcatMismatch = "DC0014";
         public const string HighDropout = "DC1001";
         public const string NarrowAttentionHead = "DC1002";
-        public const string AtypicalLoss = "DC1003";
+        public const string ZeroLossWeight = "DC1003";
 
         public static readonly IReadOnlyDictionary<string, string> Titles = new Dictionary<string, string>
         {
@@ -50,22 +41,7 @@ namespace DeepCoro.Spec
             [ConcatMismatch] = "Concat branches are empty or reduce different axes",
             [HighDropout] = "Dropout of 0.5 or more (warning)",
             [NarrowAttentionHead] = "Attention head width below 16 (warning)",
-            [AtypicalLoss] = "Loss unusual for the head, e.g. a loss weight of 0 that trains nothing (warning)",
+            [ZeroLossWeight] = "A loss weight of 0: the head trains nothing (warning)",
         };
-    }
-
-    public sealed class SpecException : System.Exception
-    {
-        public IReadOnlyList<SpecDiagnostic> Diagnostics { get; }
-
-        public SpecException(string source, IReadOnlyList<SpecDiagnostic> diagnostics)
-            : base(Describe(source, diagnostics)) { Diagnostics = diagnostics; }
-
-        private static string Describe(string source, IReadOnlyList<SpecDiagnostic> diagnostics)
-        {
-            var lines = new List<string>();
-            foreach (var d in diagnostics) if (d.Severity == Severity.Error) lines.Add(source + d);
-            return string.Join("\n", lines);
-        }
     }
 }

@@ -1,0 +1,22 @@
+using System;
+using System.Collections.Generic;
+
+namespace DeepCoro.Runtime.Data
+{
+    /// <summary>The studies of a manifest, by split, in manifest order, and one note per kind of row the reading dropped.</summary>
+    public sealed record ManifestData(
+        IReadOnlyList<Study> Train, IReadOnlyList<Study> Val, IReadOnlyList<Study> Test, IReadOnlyList<Study> Inference, IReadOnlyList<string> Notes)
+    {
+        /// <summary>The split names runs use, in this order.</summary>
+        public static readonly IReadOnlyList<string> SplitNames = new[] { "train", "val", "test", "inference" };
+
+        public IReadOnlyList<Study> Split(string name) => name switch
+        {
+            "train" => Train,
+            "val" => Val,
+            "test" => Test,
+            "inference" => Inference,
+            _ => throw new ArgumentException($"split '{name}': expected train, val, test or inference"),
+        };
+    }
+}

@@ -1,0 +1,4 @@
+namespace DeepCoro.Runtime.Training
+{
+    public enum OptimizerKind { AdamW, RAdam }
+}

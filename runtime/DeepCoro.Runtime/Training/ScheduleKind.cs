@@ -1,0 +1,4 @@
+namespace DeepCoro.Runtime.Training
+{
+    public enum ScheduleKind { Constant, Step, Cosine, CosineWarmRestart, LinearWarmup, CosineWithWarmup, CosineWithHardRestartsWithWarmup }
+}

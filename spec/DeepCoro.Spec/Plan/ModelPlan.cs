@@ -1,0 +1,39 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace DeepCoro.Spec
+{
+    /// <summary>
+    /// A spec resolved once: the modules in state_dict order (DeepCORO_CLIP's order for its models: root parameters,
+    /// then view embedding, attention layers, norms, gates and heads, inner levels before outer ones), the pooling
+    /// steps with the width after each, the width the heads read, the shape table and every diagnostic. The validator
+    /// reports from it, MilModel runs it, the generator prints it, optimizer groups go by its roles: nothing else walks
+    /// the IR.
+    /// </summary>
+    public sealed record ModelPlan(
+        ModelSpec Spec,
+        EquatableList<PlannedModule> Modules,
+        EquatableList<PlanStep> Steps,
+        int HeadWidth,
+        EquatableList<ShapeRow> Rows,
+        EquatableList<SpecDiagnostic> Diagnostics)
+    {
+        /// <summary>Resolves a spec; a spec with errors still gets its diagnostics (check <see cref="HasErrors"/>).</summary>
+        public static ModelPlan Of(ModelSpec spec) => ModelPlanner.Resolve(spec);
+
+        public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
+
+        public IEnumerable<SpecDiagnostic> Errors => Diagnostics.Where(d => d.Severity == Severity.Error);
+
+        /// <summary>Every tensor of the state_dict, in its order.</summary>
+        public IEnumerable<PlannedParameter> Parameters => Modules.SelectMany(m => m.Parameters);
+
+        public long ParameterCount => Parameters.Sum(p => p.Count);
+
+        /// <summary>The head modules, in the spec's head order.</summary>
+        public IEnumerable<PlannedModule> Heads => Modules.Where(m => m.Role == ParameterRole.Head);
+
+        /// <summary>The plan itself, or a <see cref="SpecException"/> naming <paramref name="source"/> and every error.</summary>
+        public ModelPlan OrThrow(string source) => HasErrors ? throw new SpecException(source, Diagnostics) : this;
+    }
+}

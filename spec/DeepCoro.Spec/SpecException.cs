@@ -1,0 +1,19 @@
+using System.Collections.Generic;
+
+namespace DeepCoro.Spec
+{
+    public sealed class SpecException : System.Exception
+    {
+        public IReadOnlyList<SpecDiagnostic> Diagnostics { get; }
+
+        public SpecException(string source, IReadOnlyList<SpecDiagnostic> diagnostics)
+            : base(Describe(source, diagnostics)) { Diagnostics = diagnostics; }
+
+        private static string Describe(string source, IReadOnlyList<SpecDiagnostic> diagnostics)
+        {
+            var lines = new List<string>();
+            foreach (var d in diagnostics) if (d.Severity == Severity.Error) lines.Add(source + d);
+            return string.Join("\n", lines);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+namespace DeepCoro.Spec
+{
+    public enum TaskKind { Regression, Binary, Multiclass }
+}

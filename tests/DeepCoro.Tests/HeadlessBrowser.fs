@@ -26,7 +26,8 @@ let private onPath (name: string) =
 
 let private find () = [ "chromium"; "chromium-browser"; "google-chrome" ] |> List.tryPick onPath
 
-/// The browser, installed by tests/browser/setup.sh when missing (CI runs it first); Error with the reason when none can be had.
+/// The browser, installed by tests/browser/setup.sh when missing (CI runs it first); Error with the reason when none
+/// can be had.
 let browser =
     lazy (
         match find () with

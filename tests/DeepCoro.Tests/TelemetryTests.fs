@@ -1,6 +1,7 @@
 /// Training telemetry: the attention weights the running kernel exposes (equal to the reference kernel's row 0),
 /// attention, gradient and cls-token figures against direct computations, non-finite batches skipped and counted,
-/// K skipped steps in a row stopping a run with its checkpoint intact, and TensorBoard histograms as protobuf reads them.
+/// K skipped steps in a row stopping a run with its checkpoint intact, and TensorBoard histograms as protobuf reads
+/// them.
 module DeepCoro.Tests.TelemetryTests
 
 open System
@@ -85,7 +86,8 @@ let statisticTests =
             stats.Watch(ModelInput(torch.zeros(3L, 2L, 2L, 4L), mask))
             let within = model.ClsLevels |> Seq.find (fun l -> l.Name = "tokens")
             let across = model.ClsLevels |> Seq.find (fun l -> l.Name = "videos")
-            // rows are (study, video): (0,0) (0,1 padded) (1,0) (1,1) (2,0 padded) (2,1 padded); positions [cls; t0; t1]
+            // rows are (study, video): (0,0) (0,1 padded) (1,0) (1,1) (2,0 padded) (2,1 padded); positions [cls; t0;
+            // t1]
             let w = [ [ 0.5; 0.25; 0.25 ]; [ 1.0; 0.0; 0.0 ]; [ 0.2; 0.3; 0.5 ]; [ 1.0 / 3.0; 1.0 / 3.0; 1.0 / 3.0 ]; [ 1.0; 0.0; 0.0 ]; [ 0.0; 0.0; 1.0 ] ]
             within.Pool.AttentionSink.Invoke(torch.tensor(w |> List.concat |> List.map float32 |> Array.ofList).reshape(6L, 1L, 3L), null)
             // per study [cls; v0; v1]; study 2's row has no valid video

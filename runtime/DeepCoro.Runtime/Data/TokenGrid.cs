@@ -21,7 +21,8 @@ namespace DeepCoro.Runtime.Data
             return new TokenGrid(v[0], v[1], v[2]);
         }
 
-        /// <summary>Tokens in front of the grid for <paramref name="tokens"/> tokens (0 or 1), or null when the grid does not fit.</summary>
+        /// <summary>Tokens in front of the grid for <paramref name="tokens"/> tokens (0 or 1), or null when the grid
+        /// does not fit.</summary>
         public int? Leading(int tokens) => tokens == Cells ? 0 : tokens == Cells + 1 ? 1 : null;
 
         public override string ToString() => $"[{T}, {H}, {W}]";

@@ -23,13 +23,16 @@ namespace DeepCoro.Runtime.Evaluation
 
         public int Count { get; }
 
-        /// <summary>The metric names, in the order <see cref="Evaluate(ReadOnlySpan{double}, Span{double})"/> writes them.</summary>
+        /// <summary>The metric names, in the order <see cref="Evaluate(ReadOnlySpan{double}, Span{double})"/> writes
+        /// them.</summary>
         public IReadOnlyList<string> Names => Metrics.Names(Task);
 
-        /// <summary>The class of each sample, within which a bootstrap resamples; null to resample all samples together.</summary>
+        /// <summary>The class of each sample, within which a bootstrap resamples; null to resample all samples
+        /// together.</summary>
         public abstract int[]? Strata { get; }
 
-        /// <summary>The metrics when sample i counts <paramref name="weight"/>[i] times (a weight of 0 leaves it out).</summary>
+        /// <summary>The metrics when sample i counts <paramref name="weight"/>[i] times (a weight of 0 leaves it
+        /// out).</summary>
         public abstract void Evaluate(ReadOnlySpan<double> weight, Span<double> into);
 
         /// <summary>The metrics of the samples as they are.</summary>
@@ -44,7 +47,8 @@ namespace DeepCoro.Runtime.Evaluation
             return metrics;
         }
 
-        /// <summary>A head's samples: per sample its scores (the regression value, P(positive), or class probabilities) and its label.</summary>
+        /// <summary>A head's samples: per sample its scores (the regression value, P(positive), or class
+        /// probabilities) and its label.</summary>
         public static HeadSamples For(HeadSpec head, double[][] scores, double[] labels) => head.Task switch
         {
             TaskKind.Regression => new RegressionSamples(scores.Select(s => s[0]).ToArray(), labels),

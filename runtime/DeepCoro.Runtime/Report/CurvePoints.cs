@@ -3,7 +3,8 @@ using DeepCoro.Runtime.Evaluation;
 
 namespace DeepCoro.Runtime.Report
 {
-    /// <summary>The ROC and precision-recall curves of binary scores, one point per distinct threshold (positive when score >= it).</summary>
+    /// <summary>The ROC and precision-recall curves of binary scores, one point per distinct threshold (positive when
+    /// score >= it).</summary>
     public static class CurvePoints
     {
         public sealed record Curve(double[] X, double[] Y);

@@ -35,7 +35,8 @@ namespace DeepCoro.Runtime.Report
             return figures;
         }
 
-        /// <summary>Each head's prediction and the label: "cathEF 0.612 (label 0.580); abnormal P 0.83 (label 1)".</summary>
+        /// <summary>Each head's prediction and the label: "cathEF 0.612 (label 0.580); abnormal P 0.83 (label
+        /// 1)".</summary>
         public static string Outcome(StudyAttention s, ModelSpec spec, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap)
         {
             string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

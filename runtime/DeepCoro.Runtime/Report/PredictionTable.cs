@@ -66,7 +66,8 @@ namespace DeepCoro.Runtime.Report
             return new PredictionTable(split, result, studies);
         }
 
-        /// <summary>Comma-separated fields with double-quoted ones ("" inside quotes is a quote), as the writer writes them.</summary>
+        /// <summary>Comma-separated fields with double-quoted ones ("" inside quotes is a quote), as the writer
+        /// writes them.</summary>
         private static string[] Fields(string line)
         {
             var fields = new List<string>();

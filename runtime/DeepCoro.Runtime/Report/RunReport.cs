@@ -86,7 +86,8 @@ namespace DeepCoro.Runtime.Report
             yield return new object[] { "written", DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) };
         }
 
-        /// <summary>Per head a table: a row per split, a column per metric, each cell the value and its interval.</summary>
+        /// <summary>Per head a table: a row per split, a column per metric, each cell the value and its
+        /// interval.</summary>
         private static void MetricTables(HtmlPage page, ModelSpec spec, RunSummary summary)
         {
             page.Heading("Metrics of the best model");

@@ -21,7 +21,8 @@ namespace DeepCoro.Runtime.Training
     public sealed record TrainResult(string RunDirectory, int EpochsRun, bool StoppedEarly, int BestEpoch, string Monitor, double BestValue,
         IReadOnlyDictionary<string, double> Metrics)
     {
-        /// <summary>Bootstrap intervals of the best model's metrics, keyed like them (empty when the options ask for none).</summary>
+        /// <summary>Bootstrap intervals of the best model's metrics, keyed like them (empty when the options ask for
+        /// none).</summary>
         public IReadOnlyDictionary<string, MetricInterval> Intervals { get; init; } = new Dictionary<string, MetricInterval>();
     }
 
@@ -239,8 +240,10 @@ namespace DeepCoro.Runtime.Training
             EvaluateWith(model, data, spec, options.Loss, device, studies, cancel);
 
         /// <summary>
-        /// One evaluation pass over <paramref name="studies"/>; with <paramref name="embeddings"/>, each study's pooled
-        /// vector is kept there; <paramref name="watch"/> sees each batch's input right before its forward (attention telemetry).
+        /// One evaluation pass over <paramref name="studies"/>; with <paramref name="embeddings"/>, each study's
+        /// pooled
+        /// vector is kept there; <paramref name="watch"/> sees each batch's input right before its forward (attention
+        /// telemetry).
         /// </summary>
         public static SplitResults EvaluateWith(MilModel model, Dataset data, ModelSpec spec, LossOptions loss, Device device, IReadOnlyList<Study> studies,
             CancellationToken cancel = default, StudyEmbeddings? embeddings = null, Action<ModelInput>? watch = null)

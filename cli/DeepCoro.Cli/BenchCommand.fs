@@ -1,4 +1,5 @@
-/// `deepcoro bench`: training-step and eval timings of a probe on synthetic inputs, one JSON line per kernel.
+/// `deepcoro bench`: training-step and eval timings of a probe on synthetic inputs, one JSON line per kernel; with
+/// --telemetry, what the training telemetry adds to them; with --intervals, the bootstrap's time per head.
 module DeepCoro.Cli.BenchCommand
 
 open System.Text.Json.Nodes
@@ -27,6 +28,8 @@ type BenchArgs =
     | Warmup of int
     | Encoder of path: string
     | Ratios of string
+    | Telemetry
+    | Intervals of samples: int
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -45,6 +48,8 @@ type BenchArgs =
             | Warmup _ -> "untimed steps first (default 2)."
             | Encoder _ -> "time fine-tuning this TorchScript encoder with the probe: the whole encoder per step vs its frozen prefix cached."
             | Ratios _ -> "with --encoder: video_freeze_ratio values, comma-separated (default 0.5,0.76,0.8,0.92)."
+            | Telemetry -> "instead: the CPU time the training telemetry adds to a step and a forward (fused kernel; --steps pairs, alternating)."
+            | Intervals _ -> "instead: time the bootstrap intervals of one head per task on N samples (1000 resamples, median of --steps)."
 
 and BenchKernel =
     | Fused
@@ -110,10 +115,44 @@ let private encoderBench (args: ParseResults<BenchArgs>) (path: string) =
     for ratio in ratios do
         EncoderBenchmark.Run(path, ratio, System.Func<int, ModelSpec> probe, options) |> encoderJson |> printfn "%s"
 
+let private intervals (samples: int) (repeats: int) =
+    for r in IntervalBenchmark.Run(samples, 1000, repeats) do
+        let o = JsonObject()
+        o["bench"] <- JsonValue.Create "intervals"
+        o["task"] <- JsonValue.Create r.Task
+        o["samples"] <- JsonValue.Create r.Samples
+        o["resamples"] <- JsonValue.Create r.Resamples
+        o["cores"] <- JsonValue.Create r.Threads
+        o["ms_per_head"] <- JsonValue.Create(System.Math.Round(r.Ms, 1))
+        o["cpu_ms_per_head"] <- JsonValue.Create(System.Math.Round(r.CpuMs, 1))
+        printfn "%s" (o.ToJsonString())
+
 let run (args: ParseResults<BenchArgs>) =
     args.TryGetResult Threads |> Option.iter torch.set_num_threads
-    match args.TryGetResult Encoder with
-    | Some path -> encoderBench args path
+    match args.TryGetResult Intervals with
+    | _ when args.Contains Encoder -> encoderBench args (args.GetResult Encoder)
+    | Some samples when samples < 2 -> fail "--intervals: at least 2 samples"
+    | Some samples -> intervals samples (args.GetResult(Steps, 5))
+    | None when args.Contains Telemetry ->
+        let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
+        let options =
+            BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
+                         args.GetResult(Steps, 50), args.GetResult(Warmup, 10), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+        let r = TelemetryBenchmark.Run(spec, options, options.Steps)
+        let o = JsonObject()
+        let round (v: float) = JsonValue.Create(System.Math.Round(v, 3)) :> JsonNode
+        o["bench"] <- JsonValue.Create "telemetry"
+        o["threads"] <- JsonValue.Create(torch.get_num_threads ())
+        o["batch"] <- JsonValue.Create options.Batch
+        o["tokens"] <- JsonValue.Create options.Tokens
+        o["pairs"] <- JsonValue.Create r.Pairs
+        o["train_step_cpu_ms"] <- round r.TrainStepCpuMs
+        o["train_telemetry_cpu_ms"] <- round r.TrainTelemetryCpuMs
+        o["train_share"] <- round r.TrainShare
+        o["eval_cpu_ms"] <- round r.EvalCpuMs
+        o["eval_telemetry_cpu_ms"] <- round r.EvalTelemetryCpuMs
+        o["eval_share"] <- round r.EvalShare
+        printfn "%s" (o.ToJsonString())
     | None ->
         let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
         let options =

@@ -19,6 +19,8 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepCommand.SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Embed of ParseResults<EmbedCommand.EmbedArgs>
+    | [<CliPrefix(CliPrefix.None)>] Explain of ParseResults<ExplainCommand.ExplainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportCommand.ReportArgs>
 
     interface IArgParserTemplate with
         member v.Usage =
@@ -35,6 +37,8 @@ type Verb =
             | Bench _ -> "time a training step and an eval forward on synthetic inputs (JSON per kernel)."
             | Sweep _ -> "hyperparameter sweep from a W&B sweep file: local parallel trials, or a Slurm job array."
             | Embed _ -> "videos through a TorchScript encoder: one token file per video, resumable, shardable."
+            | Explain _ -> "the best model's attention for chosen studies, as pictures (across videos per head, within videos over tokens)."
+            | Report _ -> "a self-contained HTML report of a run (curves, metrics with intervals, evaluation plots, attention) or a sweep."
 
 let private dispatch (results: ParseResults<Verb>) =
     match results.GetSubCommand() with
@@ -50,6 +54,8 @@ let private dispatch (results: ParseResults<Verb>) =
     | Bench a -> BenchCommand.run a
     | Sweep a -> SweepCommand.run a
     | Embed a -> EmbedCommand.run a
+    | Explain a -> ExplainCommand.run a
+    | Report a -> ReportCommand.run a
 
 /// Runs one command line; returns the exit code (the tests call this directly).
 let execute (argv: string array) =

@@ -103,7 +103,7 @@ let private evaluate (args: ParseResults<RunArgs>) (config: TrainConfig) (run: s
         | Some w -> w
         | None -> fail (sprintf "%s: run_mode %s needs weights: set inference_model_path (a .pt or .safetensors), or give --weights" config.Path mode.Split)
     let device = DeviceChoice.Parse(args.GetResult(Device, config.Train.Device))
-    let model = TrainCommands.loadModel config weights
+    let model = RunAccess.loadModel config weights
     use _ = model.Module
     model.Module.``to``(device) |> ignore
     let withLabels = mode <> Inference
@@ -118,7 +118,7 @@ let private evaluate (args: ParseResults<RunArgs>) (config: TrainConfig) (run: s
     let ours = Path.Combine(run, sprintf "predictions_%s.csv" mode.Split)
     results.WritePredictions ours
     printfn "wrote %s and %s: %d studies" reference ours results.Count
-    if withLabels then TrainDisplay.printMetrics (results.Metrics mode.Split)
+    if withLabels then TrainDisplay.printMetrics (results.Metrics mode.Split) (results.Intervals(mode.Split, config.Train.Intervals, config.Train.Seed))
     match embeddings with
     | Some e ->
         let name = config.Run.EmbeddingFile |> Option.defaultValue "study_embeddings.safetensors"

@@ -21,6 +21,7 @@ type TrainArgs =
     | Epochs of int
     | Device of string
     | Encoder of path: string
+    | No_Report
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -30,6 +31,7 @@ type TrainArgs =
             | Output _ -> "run directory (default runs/<config name>)."
             | Resume -> "continue the run in --output from its last checkpoint."
             | Epochs _ -> "override training.epochs."
+            | No_Report -> "skip writing RUN/report/index.html at the end (`deepcoro report --run RUN` writes it later)."
             | Device _ -> "override training.device (auto, cpu, cuda, cuda:i)."
 
 type EvalArgs =
@@ -80,26 +82,16 @@ type SynthArgs =
             | Max_Videos _ -> "videos per study, at most (default 4)."
             | Epochs _ -> "training.epochs written into config.yaml (default 20)."
 
-/// The run's own copy of its config (relative paths made absolute), so eval and predict need only --run and still
-/// work when the original config has changed or the run was moved.
-let private runConfigFile run = Path.Combine(run, "config.yaml")
-
 /// Copies the config into a new run directory, as the run read it (ConfigFile.resolvedText: overrides applied, paths
 /// absolute). A run that holds a checkpoint keeps its copy: --resume refuses other options, and a refused start must
 /// not replace the copy of the run it refused to touch.
 let private copyConfig (configPath: string) (options: ConfigFile.ReadOptions) (run: string) =
-    let copy = runConfigFile run
+    let copy = RunAccess.configFile run
     if not (File.Exists(Path.Combine(run, "checkpoint.safetensors")) && File.Exists copy) then
         let full = Path.GetFullPath configPath
         let text = ConfigFile.resolvedText full (File.ReadAllText full) options (sprintf "copied by deepcoro from %s, overrides applied, relative paths made absolute" full)
         Directory.CreateDirectory run |> ignore
         AtomicFile.WriteText(copy, text)
-
-let private loadConfig (path: string) (options: ConfigFile.ReadOptions) =
-    let config = TrainConfig.loadWith path options
-    for w in config.Warnings do eprintfn "%s" w
-    for n in config.Notices do eprintfn "%s" n
-    config
 
 /// Opens a config's data for the splits that must not be empty, and prints what reading it dropped.
 let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: string list) =
@@ -123,64 +115,57 @@ let trainConfig (config: TrainConfig.TrainConfig) (options: ConfigFile.ReadOptio
     TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
 
 let trainWith (configPath: string) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
-    trainConfig (loadConfig configPath options) options run resume epochs device
+    trainConfig (RunAccess.loadConfig configPath options) options run resume epochs device
 
 /// The default run directory of a config: runs/<its name>.
 let defaultRun (configPath: string) = Path.Combine("runs", Path.GetFileNameWithoutExtension configPath)
 
-let train (configPath: string) (encoder: string option) (output: string option) (resume: bool) (epochs: int option) (device: string option) =
-    trainWith configPath { ConfigFile.defaultOptions with Encoder = encoder } (output |> Option.defaultWith (fun () -> defaultRun configPath)) resume epochs device
+/// Trains, then writes the run's report unless told not to. Shared by `train` and `demo`.
+let train (configPath: string) (encoder: string option) (output: string option) (resume: bool) (epochs: int option) (device: string option) (report: bool) =
+    let run = output |> Option.defaultWith (fun () -> defaultRun configPath)
+    let result = trainWith configPath { ConfigFile.defaultOptions with Encoder = encoder } run resume epochs device
+    if report then printfn "report: %s" (ReportCommand.writeRunReport run None)
+    result
 
 let printRun (r: TrainResult) =
     let stopped = if r.StoppedEarly then " (stopped early)" else ""
     if r.BestEpoch = 0 then
         printfn "no epoch improved %s (NaN in every epoch, or never past min_delta); best.safetensors holds the last epoch's weights%s" r.Monitor stopped
     else printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue stopped
-    TrainDisplay.printMetrics r.Metrics
-    printfn "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv, summary.json" (Path.GetFullPath r.RunDirectory)
+    TrainDisplay.printMetrics r.Metrics r.Intervals
+    printfn "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json" (Path.GetFullPath r.RunDirectory)
 
 let runTrain (args: ParseResults<TrainArgs>) =
-    let r = train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Encoder) (args.TryGetResult TrainArgs.Output) (args.Contains Resume) (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device)
+    let r =
+        train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Encoder) (args.TryGetResult TrainArgs.Output) (args.Contains Resume)
+            (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device) (not (args.Contains No_Report))
     printRun r
-
-/// The model a config runs, with its weights: the probe, under the encoder's trainable top when the config has an
-/// encoder (a run trained so saves both under one state_dict).
-let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
-    let model = Encoders.EncoderProbe.Create(config.Spec, config.Train.Encoder)
-    let loaded = ModelWeights.LoadInto(model, config.Spec, weights)
-    for w in loaded.Warnings do eprintfn "warning: %s" w
-    box model :?> IPoolingProbe
-
-/// The config (the run's copy) and model (the run's model.ir.json) of a run directory, with the given or best
-/// weights loaded.
-let private openRun (run: string) (weights: string option) =
-    let file = runConfigFile run
-    let ir = Path.Combine(run, "model.ir.json")
-    if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
-    let config = { loadConfig file ConfigFile.defaultOptions with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
-    let model = loadModel config (weights |> Option.defaultValue (Path.Combine(run, "best.safetensors")))
-    let device = DeviceChoice.Parse config.Train.Device
-    model.Module.``to``(device) |> ignore
-    config, model, device
 
 let runEval (args: ParseResults<EvalArgs>) =
     let split = args.GetResult(EvalArgs.Split, "val")
     if not (List.contains split [ "train"; "val"; "test" ]) then fail (sprintf "--split %s: expected train, val or test" split)
-    let config, model, device = openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
+    let config, model, device = RunAccess.openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
     use _ = model.Module
     let data = openData config config.Data [ split ]
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
-    TrainDisplay.printMetrics (results.Metrics split)
+    TrainDisplay.printMetrics (results.Metrics split) (results.Intervals(split, config.Train.Intervals, config.Train.Seed))
 
 let runPredict (args: ParseResults<PredictArgs>) =
-    let config, model, device = openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
+    let config, model, device = RunAccess.openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
     use _ = model.Module
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
     let data = openData config (config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root)) []
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
-    results.WritePredictions(args.GetResult PredictArgs.Out)
-    printfn "wrote %s: %d studies" (args.GetResult PredictArgs.Out) results.Count
+    let out = args.GetResult PredictArgs.Out
+    results.WritePredictions out
+    printfn "wrote %s: %d studies" out results.Count
+    // the metrics of the studies that have labels, with their intervals, beside the predictions
+    let metrics = results.Metrics "predict"
+    if metrics |> Seq.exists (fun kv -> not (kv.Key.EndsWith "_loss") && not (Double.IsNaN kv.Value)) then
+        let file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath out), Path.GetFileNameWithoutExtension out + "_metrics.csv")
+        Evaluation.MetricsTable.Write(file, metrics, results.Intervals("predict", config.Train.Intervals, config.Train.Seed), config.Train.Intervals)
+        printfn "wrote %s: the labelled studies' metrics with %g%% intervals" file (100.0 * config.Train.Intervals.Level)
 
 /// The config.yaml that `synth` writes beside its data: the two-level cls_token probe on two heads.
 let synthConfig (dim: int) (tokens: int) (epochs: int) =

@@ -68,21 +68,26 @@ let run (work: ITrainingObserver -> 'T) : 'T =
             .Start(fun ctx -> result <- work (LiveObserver(ctx, out)))
         result
 
-/// Metrics of the best model as a table: one row per split and head, the head's metrics as columns.
-let printMetrics (metrics: IReadOnlyDictionary<string, float>) =
+/// Metrics as a table: one row per split and head, the head's metrics as columns, each with its interval when
+/// one was computed ("0.8123 [0.7811, 0.8430]").
+let printMetrics (metrics: IReadOnlyDictionary<string, float>) (intervals: IReadOnlyDictionary<string, DeepCoro.Runtime.Evaluation.MetricInterval>) =
+    let cell key v =
+        match intervals.TryGetValue key with
+        | true, ci -> sprintf "%s [%s, %s]" (fmt v) (fmt ci.Lower) (fmt ci.Upper)
+        | _ -> fmt v
     let rows =
         metrics
         |> Seq.choose (fun kv ->
             match kv.Key.Split('/', 2) with
             | [| split; rest |] when rest <> "main_loss" ->
                 let i = rest.IndexOf '_'
-                if i > 0 then Some(split, rest.Substring(0, i), rest.Substring(i + 1), kv.Value) else None
+                if i > 0 then Some(split, rest.Substring(0, i), rest.Substring(i + 1), cell kv.Key kv.Value) else None
             | _ -> None)
         |> Seq.toList
     let groups = rows |> List.groupBy (fun (s, h, _, _) -> s, h)
     if Console.IsOutputRedirected then
         for ((split, head), values) in groups do
-            printfn "%-5s %-12s %s" split head (values |> List.map (fun (_, _, m, v) -> sprintf "%s=%s" m (fmt v)) |> String.concat " ")
+            printfn "%-5s %-12s %s" split head (values |> List.map (fun (_, _, m, v) -> sprintf "%s=%s" m v) |> String.concat " ")
     else
         let out = console ()
         for (head, byHead) in groups |> List.groupBy (fun ((_, h), _) -> h) do
@@ -91,6 +96,6 @@ let printMetrics (metrics: IReadOnlyDictionary<string, float>) =
             table.AddColumn "split" |> ignore
             for n in names do table.AddColumn(TableColumn(Markup.Escape n).RightAligned()) |> ignore
             for ((split, _), values) in byHead do
-                let cell n = values |> List.tryFind (fun (_, _, m, _) -> m = n) |> Option.map (fun (_, _, _, v) -> fmt v) |> Option.defaultValue ""
-                table.AddRow(Array.append [| split |] (names |> List.map cell |> Array.ofList)) |> ignore
+                let cell n = values |> List.tryFind (fun (_, _, m, _) -> m = n) |> Option.map (fun (_, _, _, v) -> v) |> Option.defaultValue ""
+                table.AddRow(Array.append [| split |] (names |> List.map (cell >> Markup.Escape) |> Array.ofList)) |> ignore
             out.Write table

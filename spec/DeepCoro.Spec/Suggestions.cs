@@ -18,6 +18,19 @@ namespace DeepCoro.Spec
             return best != null && bestDistance <= Math.Max(2, word.Length / 2) ? best : null;
         }
 
+        /// <summary>The <paramref name="count"/> known words nearest to <paramref name="word"/>, nearest first (ties
+        /// in order).</summary>
+        public static IReadOnlyList<string> Nearest(string word, IEnumerable<string> known, int count)
+        {
+            var ranked = new List<(int Distance, int Index, string Word)>();
+            int index = 0;
+            foreach (var k in known) ranked.Add((Distance(word.ToLowerInvariant(), k.ToLowerInvariant()), index++, k));
+            ranked.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Index.CompareTo(b.Index));
+            var nearest = new List<string>();
+            for (int i = 0; i < ranked.Count && i < count; i++) nearest.Add(ranked[i].Word);
+            return nearest;
+        }
+
         public static string Hint(string word, IEnumerable<string> known)
         {
             var closest = Closest(word, known);

@@ -25,7 +25,7 @@ type Case =
 
     member c.D = c.Heads * c.HeadWidth
 
-let private genCase =
+let genCase =
     gen {
         let! b = Gen.choose (1, 3)
         let! n = Gen.choose (1, 4)

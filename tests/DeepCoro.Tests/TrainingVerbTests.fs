@@ -551,7 +551,7 @@ let stepTests =
             for (p, g) in Array.zip parameters expectedGrads do
                 let d = (p.grad - g).abs().max().item<float32>()
                 Expect.isLessThanOrEqual (float d) 1e-5 "gradient"
-            step.Update 1.0
+            step.Update 1.0 |> ignore
             // the clipped gradient, then AdamW's first step: p - lr g / (|g| + eps) (bias corrections cancel)
             let norm = expectedGrads |> Array.sumBy (fun g -> float (g.square().sum().item<float32>())) |> sqrt
             Expect.isGreaterThan norm clip "the gradient is clipped"

@@ -27,6 +27,15 @@ namespace DeepCoro.Runtime.Blocks
 
         public ClsKernel Kernel { get; set; }
 
+        public int Heads => heads;
+
+        /// <summary>
+        /// When set, receives every call's attention of the cls query, softmax before dropout, as computed by the
+        /// kernel that runs: [m, h, 1 + s] (position 0 is the cls token itself, then the s instances), detached, and
+        /// the instance mask [m, s] (null when every instance is valid). Telemetry and `explain` read it.
+        /// </summary>
+        public Action<Tensor, Tensor?>? AttentionSink { get; set; }
+
         /// <param name="token">The current cls token [1, 1, W]: a getter, since Module.to() replaces parameters.</param>
         public ClsTokenPool(Func<Tensor> token, AttentionWeights attention, LayerNorm norm, int heads, NormPlacement placement, double dropout, ClsKernel kernel)
         {
@@ -98,7 +107,9 @@ namespace DeepCoro.Runtime.Blocks
             if (valid is not null) tokenScores = tokenScores.masked_fill(valid.logical_not().unsqueeze(1), Constants.NegativeInfinity);
             var clsScore = (u.matmul(clsIn) + beta).view(1, h, 1).expand(m, h, 1);
 
-            var a = F.dropout(F.softmax(cat(new[] { clsScore, tokenScores }, 2), 2), dropout, training);   // [m, h, 1+s]
+            var probabilities = F.softmax(cat(new[] { clsScore, tokenScores }, 2), 2);                   // [m, h, 1+s]
+            AttentionSink?.Invoke(probabilities.detach(), valid);
+            var a = F.dropout(probabilities, dropout, training);
             var aCls = a.select(2, 0);                                                 // [m, h]
             var aTok = a.narrow(2, 1, s).contiguous();                                 // [m, h, s]
 
@@ -133,7 +144,9 @@ namespace DeepCoro.Runtime.Blocks
                 var keys = cat(new[] { ones(m, 1, ScalarType.Bool, valid.device), valid }, 1);
                 scores = scores.masked_fill(keys.logical_not().view(m, 1, 1, s + 1), Constants.NegativeInfinity);
             }
-            var attn = F.dropout(F.softmax(scores, -1), dropout, training);
+            var probabilities = F.softmax(scores, -1);
+            AttentionSink?.Invoke(probabilities.select(2, 0).detach(), valid);                          // row 0: the cls query
+            var attn = F.dropout(probabilities, dropout, training);
             var output = attn.matmul(Split(qkv[2])).transpose(1, 2).reshape(m, s + 1, w);
             output = F.linear(output, attention.out_proj.weight!, attention.out_proj.bias);
             if (placement == NormPlacement.Post) output = LayerNorm(output);

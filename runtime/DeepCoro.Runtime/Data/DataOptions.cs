@@ -51,6 +51,9 @@ namespace DeepCoro.Runtime.Data
         public bool SkipMissingFiles { get; init; }
         /// <summary>Tokens per video (L); null = taken from the first file, then every file must agree.</summary>
         public int? Tokens { get; init; }
+        /// <summary>The tokens' layout as [T, H, W] (MViT: [8, 7, 7]), for drawing attention; null = a plain
+        /// sequence.</summary>
+        public TokenGrid? TokensGrid { get; init; }
         public int NumVideos { get; init; } = 4;
         /// <summary>Training draws a random subset of a study's videos each epoch; evaluation always takes the first ones.</summary>
         public bool RandomVideosInTraining { get; init; } = true;

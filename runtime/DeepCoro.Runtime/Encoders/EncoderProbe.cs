@@ -70,6 +70,7 @@ namespace DeepCoro.Runtime.Encoders
         public override OrderedDictionary<string, Tensor> forward(ModelInput input) => Heads(Pool(input));
 
         public nn.Module<ModelInput, OrderedDictionary<string, Tensor>> Module => this;
+        public MilModel Pooling => probe;
 
         public OrderedDictionary<string, Tensor> Heads(Tensor pooled) => probe.Heads(pooled);
 

@@ -17,6 +17,7 @@ namespace DeepCoro.Runtime.Model
     {
         private readonly Dictionary<string, nn.Module> planned = new();
         private readonly List<IKernelChoice> kernelBlocks = new();
+        private readonly List<ClsLevel> clsLevels = new();
         private readonly IReadOnlyList<PoolingStep> steps;
         private readonly Embedding? viewEmbedding;
         private readonly HeadLayers heads = new();
@@ -71,6 +72,12 @@ namespace DeepCoro.Runtime.Model
             // a getter, looked up at each call: Module.to(device or dtype) replaces registered parameters
             var block = PoolBlocks.Create(step.Block, key => planned[key], key => () => get_parameter(key)!, kernel);
             if (block is IKernelChoice choice) kernelBlocks.Add(choice);
+            if (block is ClsTokenPool cls)
+            {
+                var name = clsLevels.Any(l => l.Over == step.Over) ? $"{step.Over}_{clsLevels.Count + 1}" : step.Over;
+                var token = step.Block.Arguments.OfType<BlockArgument.Parameter>().Single().Key;
+                clsLevels.Add(new ClsLevel(name, step.Over, token, cls));
+            }
             return new PoolingStep.Level(block, step.Masked);
         }
 
@@ -80,9 +87,14 @@ namespace DeepCoro.Runtime.Model
             set { foreach (var block in kernelBlocks) block.Kernel = value; }
         }
 
+        /// <summary>The cls-token levels in the order they run (innermost axis first), for telemetry and
+        /// `explain`.</summary>
+        public IReadOnlyList<ClsLevel> ClsLevels => clsLevels;
+
         public override OrderedDictionary<string, Tensor> forward(ModelInput input) => Heads(Pool(input));
 
         public nn.Module<ModelInput, OrderedDictionary<string, Tensor>> Module => this;
+        public MilModel Pooling => this;
 
         /// <summary>The pooled vector [B, W] every head reads: the study embedding.</summary>
         public Tensor Pool(ModelInput input)

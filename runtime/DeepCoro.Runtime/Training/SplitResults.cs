@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using DeepCoro.Runtime.Data;
+using DeepCoro.Runtime.Evaluation;
 using DeepCoro.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,8 +43,21 @@ namespace DeepCoro.Runtime.Training
         /// </summary>
         public Tensor Add(StudyBatch batch, IReadOnlyDictionary<string, Tensor> outputs)
         {
+            var measured = Measure(batch, outputs);
+            Record(measured);
+            return measured.Total;
+        }
+
+        /// <summary>
+        /// The batch's scores and losses, not yet recorded: training records a batch only once its loss is known
+        /// to be finite (a batch it skips must not reach the epoch's metrics).
+        /// </summary>
+        public MeasuredBatch Measure(StudyBatch batch, IReadOnlyDictionary<string, Tensor> outputs)
+        {
             Tensor total = zeros(1, device: outputs.Values.First().device);
             var scores = new double[batch.Size][][];
+            var sums = new double[heads.Count];
+            var counts = new double[heads.Count];
             for (int i = 0; i < batch.Size; i++) scores[i] = new double[heads.Count][];
             for (int h = 0; h < heads.Count; h++)
             {
@@ -58,20 +72,34 @@ namespace DeepCoro.Runtime.Training
                 var index = tensor(labelled.Select(i => (long)i).ToArray(), device: logits.device);
                 var target = tensor(labelled.Select(i => (float)batch.Labels[i * batch.Heads + h]).ToArray(), device: logits.device);
                 var perSample = Losses.PerSample(head, logits.index_select(0, index), target, lossOptions);
-                lossSum[h] += perSample.detach().sum().item<float>();
-                lossCount[h] += labelled.Length;
+                sums[h] = perSample.detach().sum().item<float>();
+                counts[h] = labelled.Length;
                 // a Scalar kept alive through its call (an implicit temporary can be finalized mid-call in TorchSharp 0.107)
                 using var weight = head.Weight.ToScalar();
                 total = total + Losses.Reduce(head, perSample).mul(weight);
             }
-            for (int i = 0; i < batch.Size; i++)
-                rows.Add((batch.Studies[i], batch.Mask.Skip(i * (int)batch.Shape[1]).Take((int)batch.Shape[1]).Count(m => m), scores[i]));
-            return total;
+            var videos = Enumerable.Range(0, batch.Size).Select(i => batch.Mask.Skip(i * (int)batch.Shape[1]).Take((int)batch.Shape[1]).Count(m => m)).ToArray();
+            return new MeasuredBatch(batch.Studies, videos, scores, sums, counts, total);
+        }
+
+        /// <summary>Adds a measured batch's scores and losses to the split's.</summary>
+        public void Record(MeasuredBatch measured)
+        {
+            for (int h = 0; h < heads.Count; h++) { lossSum[h] += measured.LossSums[h]; lossCount[h] += measured.LossCounts[h]; }
+            for (int i = 0; i < measured.Studies.Length; i++) rows.Add((measured.Studies[i], measured.Videos[i], measured.Scores[i]));
         }
 
         /// <summary>The mean loss of a head over its labelled samples (root of the mean for rmse); NaN without labels.</summary>
         public double HeadLoss(int h) => lossCount[h] == 0 ? double.NaN
             : heads[h].Loss == LossKind.Rmse ? Math.Sqrt(lossSum[h] / lossCount[h]) : lossSum[h] / lossCount[h];
+
+        /// <summary>The labelled samples of head <paramref name="h"/>, or null when none is labelled.</summary>
+        public HeadSamples? Samples(int h)
+        {
+            var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
+            return labelled.Count == 0 ? null
+                : HeadSamples.For(heads[h], labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
+        }
 
         /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head losses with labels).</summary>
         public OrderedDictionary<string, double> Metrics(string prefix)
@@ -84,10 +112,8 @@ namespace DeepCoro.Runtime.Training
                 var loss = HeadLoss(h);
                 if (!double.IsNaN(loss)) main += head.Weight * loss;
                 m[$"{prefix}/{head.Name}_loss"] = loss;
-                var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
-                if (labelled.Count == 0) continue;
-                var values = Training.Metrics.ForHead(head, labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
-                foreach (var (k, v) in values)
+                if (Samples(h) is not { } samples) continue;
+                foreach (var (k, v) in samples.Evaluate())
                 {
                     m[$"{prefix}/{head.Name}_{k}"] = v;
                     if (Training.Metrics.ReferenceNames.TryGetValue(k, out var alias)) m[$"{prefix}/{head.Name}_{alias}"] = v;
@@ -95,6 +121,27 @@ namespace DeepCoro.Runtime.Training
             }
             m[$"{prefix}/main_loss"] = main;
             return m;
+        }
+
+        /// <summary>
+        /// Bootstrap intervals of every task metric of <see cref="Metrics(string)"/> (losses have none: per-sample
+        /// losses are not kept), keyed alike; empty when the options ask for none.
+        /// </summary>
+        public OrderedDictionary<string, MetricInterval> Intervals(string prefix, IntervalOptions options, int seed)
+        {
+            var intervals = new OrderedDictionary<string, MetricInterval>();
+            if (!options.Enabled) return intervals;
+            for (int h = 0; h < heads.Count; h++)
+            {
+                if (Samples(h) is not { } samples) continue;
+                var bounds = Bootstrap.Intervals(samples, options, seed, h);
+                for (int k = 0; k < bounds.Length; k++)
+                {
+                    intervals[$"{prefix}/{heads[h].Name}_{samples.Names[k]}"] = bounds[k];
+                    if (Training.Metrics.ReferenceNames.TryGetValue(samples.Names[k], out var alias)) intervals[$"{prefix}/{heads[h].Name}_{alias}"] = bounds[k];
+                }
+            }
+            return intervals;
         }
 
         /// <summary>Writes one row per study: id, split, videos used, then per head its label and prediction columns.</summary>

@@ -2,13 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using DeepCoro.Runtime.Telemetry;
 
 namespace DeepCoro.Runtime.Training
 {
     /// <summary>
     /// Writes TensorBoard event files: TFRecord framing (u64 length, masked CRC32C of the length, the bytes,
     /// masked CRC32C of the bytes) around hand-encoded Event protos (wall_time, step, file_version or a
-    /// Summary of scalar values). Only the few fields TensorBoard reads for scalars are written.
+    /// Summary of scalar values or of HistogramProtos). Only the fields TensorBoard reads for them are written.
     /// </summary>
     public sealed class TensorBoardWriter : IDisposable
     {
@@ -42,6 +43,47 @@ namespace DeepCoro.Runtime.Training
             Bytes(ev, 5, summary.ToArray());
             Record(ev.ToArray());
             stream.Flush();
+        }
+
+        /// <summary>One event with a histogram per tag (Summary.Value.histo, a HistogramProto).</summary>
+        public void Histograms(long step, IEnumerable<(string Tag, Histogram Histogram)> histograms)
+        {
+            var summary = new List<byte>();
+            foreach (var (tag, h) in histograms)
+            {
+                var proto = new List<byte>();
+                Double(proto, 1, h.Min);
+                Double(proto, 2, h.Max);
+                Double(proto, 3, h.Count);
+                Double(proto, 4, h.Sum);
+                Double(proto, 5, h.SumSquares);
+                Bytes(proto, 6, Packed(h.BucketLimits));
+                Bytes(proto, 7, Packed(h.BucketCounts));
+                var v = new List<byte>();
+                Bytes(v, 1, Encoding.UTF8.GetBytes(tag));
+                Bytes(v, 5, proto.ToArray());
+                Bytes(summary, 1, v.ToArray());
+            }
+            if (summary.Count == 0) return;
+            var ev = new List<byte>();
+            Header(ev, step);
+            Bytes(ev, 5, summary.ToArray());
+            Record(ev.ToArray());
+            stream.Flush();
+        }
+
+        private static void Double(List<byte> buffer, int field, double value)
+        {
+            buffer.Add((byte)((field << 3) | 1));                     // fixed64
+            buffer.AddRange(BitConverter.GetBytes(value));
+        }
+
+        /// <summary>A packed repeated double field's payload.</summary>
+        private static byte[] Packed(double[] values)
+        {
+            var bytes = new byte[values.Length * 8];
+            for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), values[i]);
+            return bytes;
         }
 
         private static void Header(List<byte> ev, long step)

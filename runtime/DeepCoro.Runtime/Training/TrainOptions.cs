@@ -1,3 +1,6 @@
+using DeepCoro.Runtime.Evaluation;
+using DeepCoro.Runtime.Telemetry;
+
 namespace DeepCoro.Runtime.Training
 {
     /// <summary>How a run trains: everything but the model and the data.</summary>
@@ -19,12 +22,16 @@ namespace DeepCoro.Runtime.Training
         public string Device { get; init; } = "cpu";
         /// <summary>A video encoder trained with the probe (its frozen prefix cached; see Encoders/EncoderData); null: the probe alone.</summary>
         public Encoders.EncoderOptions? Encoder { get; init; }
+        /// <summary>Bootstrap confidence intervals of the final metrics (summary.json, the metrics files).</summary>
+        public IntervalOptions Intervals { get; init; } = new();
+        public TelemetryOptions Telemetry { get; init; } = new();
 
         /// <summary>A copy with the given options changed (null keeps one): C#'s <c>with</c> for callers without it, such as F#.</summary>
         public TrainOptions With(
             int? epochs = null, int? seed = null, int? gradientAccumulation = null, double? clipNorm = null, string? monitor = null,
             int? patience = null, double? minDelta = null, LossOptions? loss = null, OptimizerOptions? optimizer = null,
-            ScheduleOptions? schedule = null, string? device = null, Encoders.EncoderOptions? encoder = null) =>
+            ScheduleOptions? schedule = null, string? device = null, Encoders.EncoderOptions? encoder = null, IntervalOptions? intervals = null,
+            TelemetryOptions? telemetry = null) =>
             this with
             {
                 Epochs = epochs ?? Epochs,
@@ -39,6 +46,8 @@ namespace DeepCoro.Runtime.Training
                 Schedule = schedule ?? Schedule,
                 Device = device ?? Device,
                 Encoder = encoder ?? Encoder,
+                Intervals = intervals ?? Intervals,
+                Telemetry = telemetry ?? Telemetry,
             };
 
         /// <summary>The same options without gradient clipping (max_grad_norm: null), which <see cref="With"/> cannot express.</summary>

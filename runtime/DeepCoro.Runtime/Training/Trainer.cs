@@ -8,8 +8,10 @@ using System.Text;
 using System.Threading;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Encoders;
+using DeepCoro.Runtime.Evaluation;
 using DeepCoro.Runtime.IO;
 using DeepCoro.Runtime.Model;
+using DeepCoro.Runtime.Telemetry;
 using DeepCoro.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +21,12 @@ namespace DeepCoro.Runtime.Training
 {
     /// <summary>The outcome of a run: the best epoch by the monitored metric and the best model's metrics on every split.</summary>
     public sealed record TrainResult(string RunDirectory, int EpochsRun, bool StoppedEarly, int BestEpoch, string Monitor, double BestValue,
-        IReadOnlyDictionary<string, double> Metrics);
+        IReadOnlyDictionary<string, double> Metrics)
+    {
+        /// <summary>Bootstrap intervals of the best model's metrics, keyed like them (empty when the options ask for
+        /// none).</summary>
+        public IReadOnlyDictionary<string, MetricInterval> Intervals { get; init; } = new Dictionary<string, MetricInterval>();
+    }
 
     /// <summary>The files of a run directory.</summary>
     public sealed record RunFiles(string Directory)
@@ -31,6 +38,9 @@ namespace DeepCoro.Runtime.Training
         public string TensorBoard => Path.Combine(Directory, "tensorboard");
         public string Summary => Path.Combine(Directory, "summary.json");
         public string Predictions(string split) => Path.Combine(Directory, $"predictions_{split}.csv");
+        /// <summary>The metrics of a split's predictions with their confidence intervals.</summary>
+        public string PredictionMetrics(string split) => Path.Combine(Directory, $"predictions_{split}_metrics.csv");
+        public string Report => Path.Combine(Directory, "report");
     }
 
     /// <summary>
@@ -117,7 +127,8 @@ namespace DeepCoro.Runtime.Training
                 foreach (var old in Directory.GetFiles(files.TensorBoard, "events.out.tfevents.*")) File.Delete(old);
             using var board = new TensorBoardWriter(files.TensorBoard);
             foreach (var (keptEpoch, keptMetrics) in log.Kept) board.Scalars(keptEpoch, keptMetrics);
-            var trainStep = new TrainStep(model, optimizer, options.ClipNorm, device);
+            using var telemetry = new RunTelemetry(((IPoolingProbe)model).Pooling, groups, options, device, files.Checkpoint);
+            var trainStep = new TrainStep(model, optimizer, options.ClipNorm, device, telemetry.Gradients);
             // DeepCORO_CLIP's sweeps optimise best_val_loss, the lowest val/main_loss so far: a resume starts from the kept epochs'
             double bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.PositiveInfinity).Min();
 
@@ -131,6 +142,7 @@ namespace DeepCoro.Runtime.Training
                 if (device.type == DeviceType.CUDA && cuda.is_available()) cuda.manual_seed_all(options.Seed * 1_000_003L + epoch);
                 var train = new SplitResults(spec.Heads, options.Loss);
                 clock.Restart();
+                telemetry.EpochStarted();
                 int b = 0, seen = 0;
                 long step = state.Step;
                 foreach (var batch in data.Pass(data.Studies.Train, true, options.Seed, epoch - 1, cancel))
@@ -138,10 +150,11 @@ namespace DeepCoro.Runtime.Training
                     int groupStart = b / accum * accum, groupSize = Math.Min(accum, batches - groupStart);
                     double loss = trainStep.Accumulate(batch, train, groupSize);
                     batch.Release();
+                    telemetry.Guard.Batch(loss);
                     seen += batch.Size;
                     if (b + 1 == groupStart + groupSize)
                     {
-                        trainStep.Update(schedule.Factor(step));
+                        telemetry.Guard.Update(trainStep.Update(schedule.Factor(step)), epoch, step + 1);
                         step++;
                     }
                     b++;
@@ -149,7 +162,9 @@ namespace DeepCoro.Runtime.Training
                 }
                 double trainSeconds = clock.Elapsed.TotalSeconds;
                 observer.Evaluating(epoch, "val");
-                var val = Evaluate(model, data.Studies.Val, cancel);
+                SplitResults val;
+                using (telemetry.RecordingAttention())
+                    val = EvaluateWith(model, data, spec, options.Loss, device, data.Studies.Val, cancel, watch: telemetry.Attention is { } attention ? attention.Watch : null);
                 var metrics = new OrderedDictionary<string, double>();
                 foreach (var (k, v) in train.Metrics("train")) metrics[k] = v;
                 foreach (var (k, v) in val.Metrics("val")) metrics[k] = v;
@@ -160,6 +175,7 @@ namespace DeepCoro.Runtime.Training
                 metrics["train/studies_per_second"] = data.Studies.Train.Count / Math.Max(1e-9, trainSeconds);
                 if (metrics.GetValueOrDefault(MainLossKey, double.NaN) is var valLoss && valLoss < bestValLoss) bestValLoss = valLoss;
                 metrics[BestValLossKey] = bestValLoss;
+                foreach (var (k, v) in telemetry.EpochMetrics(clock.Elapsed.TotalSeconds)) metrics[k] = v;
 
                 double value = metrics.GetValueOrDefault(options.Monitor, double.NaN);
                 bool improved = !double.IsNaN(value) && (higher ? value > state.Best + options.MinDelta : value < state.Best - options.MinDelta);
@@ -168,6 +184,7 @@ namespace DeepCoro.Runtime.Training
                     : state with { EpochsDone = epoch, Step = step, EpochsWithoutImprovement = state.EpochsWithoutImprovement + 1 };
                 log.Append(epoch, step, metrics);
                 board.Scalars(epoch, metrics);
+                board.Histograms(epoch, telemetry.Histograms());
                 if (improved) SaveBest(model, epoch, value);
                 Checkpoint.Save(files.Checkpoint, model, optimizer, state, specJson, runOptions, options.Epochs);
                 observer.EpochEnded(epoch, metrics, improved);
@@ -179,8 +196,8 @@ namespace DeepCoro.Runtime.Training
                 }
             }
             if (!File.Exists(files.Best)) SaveBest(model, state.EpochsDone, double.NaN);
-            var final = Finish(model, cancel);
-            var result = new TrainResult(files.Directory, state.EpochsDone, stoppedEarly, state.BestEpoch, options.Monitor, state.Best, final);
+            var (final, intervals) = Finish(model, cancel);
+            var result = new TrainResult(files.Directory, state.EpochsDone, stoppedEarly, state.BestEpoch, options.Monitor, state.Best, final) { Intervals = intervals };
             WriteSummary(result);
             return result;
         }
@@ -193,13 +210,17 @@ namespace DeepCoro.Runtime.Training
                 ["value"] = value.ToString("R", CultureInfo.InvariantCulture),
             });
 
-        /// <summary>Reloads the best weights and writes predictions and metrics for every non-empty split.</summary>
-        private OrderedDictionary<string, double> Finish(Probe model, CancellationToken cancel)
+        /// <summary>
+        /// Reloads the best weights and writes, for every non-empty split, its predictions and their metrics with
+        /// bootstrap intervals.
+        /// </summary>
+        private (OrderedDictionary<string, double>, OrderedDictionary<string, MetricInterval>) Finish(Probe model, CancellationToken cancel)
         {
             var best = Safetensors.Load(files.Best);
             StateDict.LoadStrict(model, best, files.Best);
             foreach (var t in best.Values) t.Dispose();
             var all = new OrderedDictionary<string, double>();
+            var intervals = new OrderedDictionary<string, MetricInterval>();
             foreach (var split in new[] { "train", "val", "test" })
             {
                 var studies = data.Studies.Split(split);
@@ -207,9 +228,13 @@ namespace DeepCoro.Runtime.Training
                 observer.Evaluating(0, split);
                 var results = Evaluate(model, studies, cancel);
                 results.WritePredictions(files.Predictions(split));
-                foreach (var (k, v) in results.Metrics(split)) all[k] = v;
+                var metrics = results.Metrics(split);
+                var bounds = results.Intervals(split, options.Intervals, options.Seed);
+                MetricsTable.Write(files.PredictionMetrics(split), metrics, bounds, options.Intervals);
+                foreach (var (k, v) in metrics) all[k] = v;
+                foreach (var (k, v) in bounds) intervals[k] = v;
             }
-            return all;
+            return (all, intervals);
         }
 
         /// <summary>One pass in evaluation mode (no dropout, the first num_videos videos, no gradients).</summary>
@@ -217,9 +242,13 @@ namespace DeepCoro.Runtime.Training
         public SplitResults Evaluate(Probe model, IReadOnlyList<Study> studies, CancellationToken cancel = default) =>
             EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, studies, cancel);
 
-        /// <summary>One evaluation pass over <paramref name="studies"/>; with <paramref name="embeddings"/>, each study's pooled vector is kept there.</summary>
+        /// <summary>
+        /// One evaluation pass over <paramref name="studies"/>; with <paramref name="embeddings"/>, each study's
+        /// pooled vector is kept there; <paramref name="watch"/> sees each batch's input right before its forward
+        /// (attention telemetry).
+        /// </summary>
         public static SplitResults EvaluateWith(IPoolingProbe model, Dataset data, ModelSpec spec, LossOptions loss, Device device, IReadOnlyList<Study> studies,
-            CancellationToken cancel = default, StudyEmbeddings? embeddings = null)
+            CancellationToken cancel = default, StudyEmbeddings? embeddings = null, Action<ModelInput>? watch = null)
         {
             model.Module.eval();
             var results = new SplitResults(spec.Heads, loss);
@@ -228,7 +257,9 @@ namespace DeepCoro.Runtime.Training
                 {
                     using (NewDisposeScope())
                     {
-                        var pooled = model.Pool(Inputs(batch, device));
+                        var input = Inputs(batch, device);
+                        watch?.Invoke(input);
+                        var pooled = model.Pool(input);
                         embeddings?.Add(batch.Studies.Select(s => s.Id), pooled);
                         results.Add(batch, model.Heads(pooled));
                     }
@@ -256,7 +287,15 @@ namespace DeepCoro.Runtime.Training
             var sb = new StringBuilder("{\n");
             sb.Append($"  \"epochs_run\": {r.EpochsRun},\n  \"stopped_early\": {(r.StoppedEarly ? "true" : "false")},\n");
             sb.Append($"  \"best_epoch\": {(r.BestEpoch == 0 ? "null" : r.BestEpoch)},\n  \"monitor\": {System.Text.Json.JsonSerializer.Serialize(r.Monitor)},\n  \"best_value\": {F(r.BestValue)},\n");
-            sb.Append("  \"metrics\": {").Append(string.Join(",", r.Metrics.Select(kv => $"\n    {System.Text.Json.JsonSerializer.Serialize(kv.Key)}: {F(kv.Value)}"))).Append("\n  }\n}\n");
+            sb.Append("  \"metrics\": {").Append(string.Join(",", r.Metrics.Select(kv => $"\n    {System.Text.Json.JsonSerializer.Serialize(kv.Key)}: {F(kv.Value)}"))).Append("\n  }");
+            if (r.Intervals.Count > 0)
+            {
+                var o = options.Intervals;
+                sb.Append($",\n  \"intervals\": {{\n    \"level\": {F(o.Level)},\n    \"resamples\": {o.Resamples},\n    \"seed\": {options.Seed},\n    \"metrics\": {{");
+                sb.Append(string.Join(",", r.Intervals.Select(kv => $"\n      {System.Text.Json.JsonSerializer.Serialize(kv.Key)}: [{F(kv.Value.Lower)}, {F(kv.Value.Upper)}]")));
+                sb.Append("\n    }\n  }");
+            }
+            sb.Append("\n}\n");
             AtomicFile.WriteText(files.Summary, sb.ToString());
         }
     }

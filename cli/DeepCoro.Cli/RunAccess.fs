@@ -1,0 +1,67 @@
+/// A trained run directory as the verbs that read one see it: its own config copy, its model, its best weights.
+module DeepCoro.Cli.RunAccess
+
+open System.IO
+open TorchSharp
+open DeepCoro.Runtime
+open DeepCoro.Runtime.IO
+open DeepCoro.Runtime.Model
+open DeepCoro.Config
+open DeepCoro.Config.UserError
+
+/// The run's own copy of its config (relative paths made absolute), so eval and predict need only --run and still
+/// work when the original config has changed or the run was moved.
+let configFile run = Path.Combine(run, "config.yaml")
+
+let bestWeights run = Path.Combine(run, "best.safetensors")
+
+/// Reads a config, printing its warnings and notices.
+let loadConfig (path: string) (options: ConfigFile.ReadOptions) =
+    let config = TrainConfig.loadWith path options
+    for w in config.Warnings do eprintfn "%s" w
+    for n in config.Notices do eprintfn "%s" n
+    config
+
+/// The model a config runs, with its weights (this product's .safetensors or a DeepCORO_CLIP .pt), warnings printed:
+/// the probe, under the encoder's trainable top when the config has an encoder (a run trained so saves both in one
+/// state_dict).
+let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
+    let model = Encoders.EncoderProbe.Create(config.Spec, config.Train.Encoder)
+    let loaded = ModelWeights.LoadInto(model, config.Spec, weights)
+    for w in loaded.Warnings do eprintfn "warning: %s" w
+    box model :?> IPoolingProbe
+
+/// The pooling model alone, for what reads its attention (explain, the report's examples): a run that fine-tunes an
+/// encoder has its attention over the encoder's outputs of videos, which these do not compute.
+let tokenProbe (config: TrainConfig.TrainConfig) (model: IPoolingProbe) =
+    match model with
+    | :? MilModel as m when isNull config.Train.Encoder -> m
+    | _ -> fail (sprintf "%s: the run fine-tunes the encoder %s; attention pictures read token files, so embed the videos with the trained encoder (deepcoro embed) and explain a probe trained on them" config.Path config.Train.Encoder.Path)
+
+/// The config (the run's copy) with the model of the run's model.ir.json.
+let openConfig (run: string) =
+    let file = configFile run
+    let ir = Path.Combine(run, "model.ir.json")
+    if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
+    { loadConfig file ConfigFile.defaultOptions with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
+
+/// The run's model with the given weights, or its best ones, on the config's device.
+let openModel (run: string) (config: TrainConfig.TrainConfig) (weights: string option) =
+    let weights =
+        match weights with
+        | Some w -> w
+        | None ->
+            let best = bestWeights run
+            if not (File.Exists best) then
+                fail (sprintf "%s: no best model (best.safetensors) in the run: it has not finished an epoch; train or --resume it first" run)
+            best
+    let model = loadModel config weights
+    let device = DeviceChoice.Parse config.Train.Device
+    model.Module.``to``(device) |> ignore
+    model, device
+
+/// The config and model (given or best weights) of a run directory.
+let openRun (run: string) (weights: string option) =
+    let config = openConfig run
+    let model, device = openModel run config weights
+    config, model, device

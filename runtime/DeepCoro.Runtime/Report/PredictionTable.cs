@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using DeepCoro.Spec;
+
+namespace DeepCoro.Runtime.Report
+{
+    /// <summary>
+    /// A predictions_{split}.csv read back per head: the labelled studies' labels and scores (the regression
+    /// value, P(positive), or the class probabilities), in file order.
+    /// </summary>
+    public sealed class PredictionTable
+    {
+        public string Split { get; }
+
+        private readonly Dictionary<string, (double[] Labels, double[][] Scores)> heads;
+
+        /// <summary>Every study of the file, labelled or not, in file order.</summary>
+        public IReadOnlyList<StudyScores> Studies { get; }
+
+        private PredictionTable(string split, Dictionary<string, (double[], double[][])> heads, IReadOnlyList<StudyScores> studies)
+        {
+            Split = split;
+            this.heads = heads;
+            Studies = studies;
+        }
+
+        public (double[] Labels, double[][] Scores) Head(string name) => heads[name];
+
+        /// <summary>The table, or null when the file does not exist.</summary>
+        public static PredictionTable? Read(string path, string split, IReadOnlyList<HeadSpec> specHeads)
+        {
+            if (!File.Exists(path)) return null;
+            var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+            if (lines.Length == 0) return null;
+            var header = Fields(lines[0]);
+            int Column(string name)
+            {
+                int i = Array.IndexOf(header, name);
+                return i >= 0 ? i : throw new InvalidDataException($"{path}: no column '{name}'; not written by this version of `deepcoro train`");
+            }
+            var rows = lines.Skip(1).Select(Fields).ToArray();
+            double Number(string[] row, int column) =>
+                column < row.Length && double.TryParse(row[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
+            var result = new Dictionary<string, (double[], double[][])>();
+            int id = Column("study_id");
+            var labels = new int[specHeads.Count];
+            var scores = new int[specHeads.Count][];
+            foreach (var (h, k) in specHeads.Select((h, k) => (h, k)))
+            {
+                int label = Column(h.Name);
+                var scoreColumns = h.Task switch
+                {
+                    TaskKind.Regression => new[] { Column(h.Name + "_pred") },
+                    TaskKind.Binary => new[] { Column(h.Name + "_prob") },
+                    _ => Enumerable.Range(0, h.Outputs).Select(k => Column($"{h.Name}_prob_{k}")).ToArray(),
+                };
+                var labelled = rows.Where(r => !double.IsNaN(Number(r, label))).ToArray();
+                result[h.Name] = (labelled.Select(r => Number(r, label)).ToArray(), labelled.Select(r => scoreColumns.Select(c => Number(r, c)).ToArray()).ToArray());
+                labels[k] = label;
+                scores[k] = scoreColumns;
+            }
+            var studies = rows.Select(r => new StudyScores(r[id], labels.Select(c => Number(r, c)).ToArray(), scores.Select(cs => cs.Select(c => Number(r, c)).ToArray()).ToArray())).ToList();
+            return new PredictionTable(split, result, studies);
+        }
+
+        /// <summary>Comma-separated fields with double-quoted ones ("" inside quotes is a quote), as the writer
+        /// writes them.</summary>
+        private static string[] Fields(string line)
+        {
+            var fields = new List<string>();
+            var current = new System.Text.StringBuilder();
+            bool quoted = false;
+            for (int i = 0; i < line.Length; i++)
+            {
+                char c = line[i];
+                if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
+                else if (c == '"') quoted = !quoted;
+                else if (c == ',' && !quoted) { fields.Add(current.ToString()); current.Clear(); }
+                else current.Append(c);
+            }
+            fields.Add(current.ToString());
+            return fields.ToArray();
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using DeepCoro.Runtime.IO;
+using DeepCoro.Runtime.Training;
+using DeepCoro.Spec;
+
+namespace DeepCoro.Runtime.Report
+{
+    /// <summary>
+    /// RUN/report/index.html and its PNGs: the run's facts and metric table (with bootstrap intervals where the run
+    /// has them), training curves, per head the evaluation plots of the best model's predictions (ROC and
+    /// precision-recall with the chosen threshold, calibration, confusion matrices; scatter and Bland-Altman for
+    /// regression), attention over epochs with example maps, and the optimisation telemetry. What a run lacks (an
+    /// older run without telemetry, an unfinished one) is left out with a note, never an error.
+    /// </summary>
+    public static class RunReport
+    {
+        private static readonly string[] Splits = { "val", "test" };
+
+        public static string Write(RunReportInputs inputs)
+        {
+            var run = inputs.RunDirectory;
+            var spec = inputs.Spec;
+            var history = RunHistory.Read(Path.Combine(run, "metrics.jsonl"));
+            var summary = RunSummary.Read(Path.Combine(run, "summary.json"));
+            var predictions = Splits.Select(s => PredictionTable.Read(Path.Combine(run, $"predictions_{s}.csv"), s, spec.Heads)).Where(p => p is not null).Select(p => p!).ToList();
+            var notes = new List<string>(inputs.Notes);
+            if (history.Rows.Count == 0) notes.Add("metrics.jsonl holds no epoch yet: no training curves.");
+            if (summary is null) notes.Add("No summary.json: the run has not finished, so there are no final metrics or predictions yet.");
+            bool telemetry = history.Keys.Any(k => k.StartsWith("telemetry/"));
+            if (history.Rows.Count > 0 && !telemetry)
+                notes.Add("This run logged no telemetry (written by a version before it existed, or with telemetry off): no attention, gradient or memory curves.");
+
+            var page = new HtmlPage($"Run report: {spec.Name}");
+            page.Table(new[] { "", "" }, Facts(run, spec, history, summary));
+            foreach (var n in notes) page.Paragraph(n, "note");
+            var figures = new List<Figure>();
+            void Section(string heading, IReadOnlyList<Figure> added, string? text = null)
+            {
+                if (added.Count == 0) return;
+                page.Heading(heading);
+                if (text is not null) page.Paragraph(text);
+                page.Figures(added);
+                figures.AddRange(added);
+            }
+
+            if (summary is not null) MetricTables(page, spec, summary);
+            Section("Training", TrainingCurves(spec, history, summary));
+            foreach (var (head, k) in spec.Heads.Select((h, k) => (h, k)))
+                Section($"Head {head.Name} ({Task(head)})", HeadFigures(head, predictions, summary, inputs.LabelsMap));
+            if (telemetry) Section("Attention", AttentionCurves(history),
+                "Per cls level over the validation set: entropy of the cls query's attention divided by the log of its valid positions (1 = uniform, 0 = all on one position), and the share on the cls token itself.");
+            var examples = inputs.Examples.SelectMany(e => ExplainPlots.Figures(e, spec, inputs.Grid, inputs.LabelsMap)
+                .Where(f => !f.FileName.Contains("_head")).Select(f => f with { FileName = $"example_{Safe(e.Study.Id)}_{f.FileName}" })).ToList();
+            Section("Attention examples", examples, "Studies of the validation split with the largest and the smallest error: where each head looks, as the best model computes it (`deepcoro explain` draws any study).");
+            if (telemetry) Section("Optimisation and memory", OptimisationCurves(history));
+
+            var dir = Path.Combine(run, "report");
+            Figure.Save(dir, figures);
+            var index = Path.Combine(dir, "index.html");
+            AtomicFile.WriteText(index, page.Render());
+            return index;
+        }
+
+        private static string Task(HeadSpec h) => h.Task switch
+        {
+            TaskKind.Regression => "regression",
+            TaskKind.Binary => "binary",
+            _ => $"{h.Outputs} classes",
+        };
+
+        private static string F(double v) => double.IsFinite(v) ? v.ToString("0.####", CultureInfo.InvariantCulture) : "-";
+
+        public static string Safe(string name) => new(name.Select(c => char.IsLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '_').ToArray());
+
+        private static IEnumerable<IReadOnlyList<object>> Facts(string run, ModelSpec spec, RunHistory history, RunSummary? summary)
+        {
+            yield return new object[] { "run", Path.GetFullPath(run) };
+            yield return new object[] { "model", $"{spec.Name}: D {spec.EmbeddingDim}, axes [{string.Join(", ", spec.Axes)}], heads {string.Join(", ", spec.Heads.Select(h => $"{h.Name} ({Task(h)})"))}" };
+            yield return new object[] { "epochs logged", history.Rows.Count };
+            if (summary is not null)
+                yield return new object[] { "best epoch", summary.BestEpoch is { } b ? $"{b} ({summary.Monitor} = {F(summary.BestValue)})" : $"none improved {summary.Monitor}" };
+            yield return new object[] { "written", DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) };
+        }
+
+        /// <summary>Per head a table: a row per split, a column per metric, each cell the value and its
+        /// interval.</summary>
+        private static void MetricTables(HtmlPage page, ModelSpec spec, RunSummary summary)
+        {
+            page.Heading("Metrics of the best model");
+            page.Paragraph(summary.IntervalLevel is { } level
+                ? $"In brackets: the {level:0.##%} bootstrap percentile interval (resampled within each class for classification heads)."
+                : "No confidence intervals: the run computed none (ci_n_bootstrap 0, or written by an older version).");
+            foreach (var head in spec.Heads)
+            {
+                var names = Metrics.Names(head.Task).Append("loss").ToList();
+                var rows = new List<IReadOnlyList<object>>();
+                foreach (var split in new[] { "train", "val", "test" })
+                {
+                    if (!summary.Metrics.ContainsKey($"{split}/{head.Name}_loss")) continue;
+                    rows.Add(names.Select(n =>
+                    {
+                        var key = $"{split}/{head.Name}_{n}";
+                        var value = summary.Metrics.TryGetValue(key, out var v) ? F(v) : "";
+                        return (object)(summary.Intervals.TryGetValue(key, out var ci) ? $"{value} [{F(ci.Lower)}, {F(ci.Upper)}]" : value);
+                    }).Prepend(split).ToList());
+                }
+                page.Heading($"{head.Name} ({Task(head)})", 3);
+                page.Table(names.Prepend("split").ToList(), rows);
+            }
+        }
+
+        private static IReadOnlyList<Figure> TrainingCurves(ModelSpec spec, RunHistory history, RunSummary? summary)
+        {
+            var figures = new List<Figure>();
+            if (history.Rows.Count == 0) return figures;
+            ReportCharts.Series S(string label, string key, bool dashed = false, float width = 2)
+            {
+                var (x, y) = history.Series(key);
+                return new ReportCharts.Series(label, x, y, dashed, width);
+            }
+            var losses = new List<ReportCharts.Series> { S("val main", "val/main_loss", false, 3), S("train main", "train/main_loss", true, 3) };
+            foreach (var h in spec.Heads) { losses.Add(S($"val {h.Name}", $"val/{h.Name}_loss")); losses.Add(S($"train {h.Name}", $"train/{h.Name}_loss", true)); }
+            figures.Add(ReportCharts.Lines("loss.png", "Loss per head and the weighted main loss (log scale); solid: validation, dashed: training.", "loss", "loss", losses, log10: true));
+            var main = spec.Heads.Select(h => (h, Metrics.Names(h.Task)[0])).SelectMany(x => new[] { S($"val {x.h.Name} {x.Item2}", $"val/{x.h.Name}_{x.Item2}"), S($"train {x.h.Name} {x.Item2}", $"train/{x.h.Name}_{x.Item2}", true) });
+            figures.Add(ReportCharts.Lines("main_metric.png", "Each head's main metric (AUC, R² or macro AUC); solid: validation, dashed: training.", "main metric per head", "value", main));
+            if (summary is not null && history.Has(summary.Monitor) && !summary.Monitor.EndsWith("main_loss"))
+                figures.Add(ReportCharts.Lines("monitor.png", $"The monitored metric {summary.Monitor}, which picks the best epoch.", summary.Monitor, summary.Monitor, new[] { S(summary.Monitor, summary.Monitor) }));
+            var rates = history.Keys.Where(k => k.StartsWith("lr/")).Select(k => S(k[3..], k)).ToList();
+            if (rates.Count > 0) figures.Add(ReportCharts.Lines("lr.png", "Learning rate of each parameter group at the epoch's last step.", "learning rate per parameter group", "learning rate", rates, log10: true));
+            return figures;
+        }
+
+        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap)
+        {
+            var figures = new List<Figure>();
+            var data = predictions.Select(p => (p.Split, Rows: p.Head(head.Name))).Where(x => x.Rows.Labels.Length > 0).ToList();
+            if (data.Count == 0) return figures;
+            if (head.Task == TaskKind.Regression)
+            {
+                var pairs = data.Select(d => (d.Split, d.Rows.Labels, d.Rows.Scores.Select(s => s[0]).ToArray())).ToList();
+                figures.Add(ReportCharts.Scatter(head.Name, pairs));
+                figures.Add(ReportCharts.BlandAltman(head.Name, pairs));
+                return figures;
+            }
+            var names = ClassNames.For(head, labelsMap);
+            if (head.Task == TaskKind.Binary)
+            {
+                double threshold = summary?.Metrics.TryGetValue($"val/{head.Name}_best_threshold", out var t) == true && double.IsFinite(t) ? t : 0.5;
+                var binary = data.Select(d => (d.Split, Score: d.Rows.Scores.Select(s => s[0]).ToArray(), Positive: d.Rows.Labels.Select(y => y > 0.5).ToArray())).ToList();
+                figures.Add(ReportCharts.Roc(head.Name, binary, threshold));
+                figures.Add(ReportCharts.PrecisionRecall(head.Name, binary, threshold));
+                figures.Add(ReportCharts.Calibration(head.Name, binary.Select(b => (b.Split, b.Score, b.Positive)).ToList()));
+                foreach (var b in binary)
+                    figures.Add(ReportCharts.Confusion(head.Name, b.Split, names, b.Positive.Select(p => p ? 1 : 0).ToArray(),
+                        b.Score.Select(s => s >= threshold ? 1 : 0).ToArray(), $"positive when P >= {F(threshold)} (chosen on val)"));
+                return figures;
+            }
+            var multi = data.Select(d => (d.Split, Truth: d.Rows.Labels.Select(y => (int)y).ToArray(), Predicted: d.Rows.Scores.Select(s => Array.IndexOf(s, s.Max())).ToArray(),
+                Confidence: d.Rows.Scores.Select(s => s.Max()).ToArray())).ToList();
+            figures.Add(ReportCharts.Calibration(head.Name, multi.Select(m => (m.Split, m.Confidence, m.Truth.Zip(m.Predicted, (t, p) => t == p).ToArray())).ToList()));
+            foreach (var m in multi) figures.Add(ReportCharts.Confusion(head.Name, m.Split, names, m.Truth, m.Predicted, "predicted = the most probable class"));
+            return figures;
+        }
+
+        private static IReadOnlyList<Figure> AttentionCurves(RunHistory history)
+        {
+            var levels = history.Keys.Where(k => k.StartsWith("attention/") && k.Split('/').Length == 3).Select(k => k.Split('/')[1]).Distinct().ToList();
+            var figures = new List<Figure>();
+            foreach (var level in levels)
+            {
+                var heads = history.Keys.Where(k => k.StartsWith($"attention/{level}/h") && k.EndsWith("/entropy")).ToList();
+                var series = heads.Select(k => { var (x, y) = history.Series(k); return new ReportCharts.Series(k.Split('/')[2], x, y, false, 1); })
+                    .Prepend(Series(history, "mean", $"attention/{level}/entropy", 4)).ToList();
+                figures.Add(ReportCharts.Lines($"attention_{level}_entropy.png", $"Level '{level}': normalised entropy of each head's attention (thick: mean over heads); falling means the heads focus.",
+                    $"attention entropy, level {level}", "entropy / log(valid positions)", series, limits: (0, 1.02)));
+            }
+            figures.Add(ReportCharts.Lines("attention_focus.png", "Mean over heads, per level: the largest weight (solid) and the share on the cls token itself (dashed).",
+                "attention focus", "weight", levels.SelectMany(l => new[]
+                {
+                    Series(history, $"{l} max weight", $"attention/{l}/max_weight"), Series(history, $"{l} cls share", $"attention/{l}/cls_share") with { Dashed = true },
+                }), limits: (0, 1.02)));
+            figures.Add(ReportCharts.Lines("attention_effective.png", "Mean over heads, per level: the effective number of positions attended, exp(entropy) (the cls token counts as one).",
+                "effective positions attended", "positions", levels.Select(l => Series(history, l, $"attention/{l}/effective"))));
+            return figures;
+        }
+
+        private static IReadOnlyList<Figure> OptimisationCurves(RunHistory history)
+        {
+            var keys = history.Keys;
+            var figures = new List<Figure>
+            {
+                ReportCharts.Lines("gradient_norms.png", "Gradient L2 norm before clipping, per parameter group and global (mean over the epoch's steps).", "gradient norms", "norm",
+                    keys.Where(k => k.StartsWith("grad/") && k.EndsWith("/norm") && k != "grad/norm").Select(k => Series(history, k[5..^5], k)).Prepend(Series(history, "global", "grad/norm", 4)), log10: true),
+                ReportCharts.Lines("update_ratio.png", "|update| / |weights| per parameter group (sampled steps): about 1e-3 is the usual healthy range.", "update-to-weight ratio", "ratio",
+                    keys.Where(k => k.EndsWith("/update_ratio")).Select(k => Series(history, k[5..^13], k)), log10: true),
+                ReportCharts.Lines("stability.png", "Share of steps whose gradient norm exceeded max_grad_norm (clipped), and batches and steps skipped for a non-finite loss or gradient.", "clipping and skipped steps", "share / count",
+                    new[] { Series(history, "clipped share", "grad/clipped_share"), Series(history, "skipped batches", "train/skipped_batches"), Series(history, "skipped steps", "train/skipped_steps") }),
+                ReportCharts.Lines("cls_tokens.png", "Each cls token: its norm, its gradient norm before clipping and its update norm per step.", "cls tokens", "norm",
+                    keys.Where(k => k.StartsWith("cls/")).Select(k => Series(history, k[4..], k)), log10: true),
+                ReportCharts.Lines("memory.png", "Peak resident memory of the process in each epoch (and CUDA memory in use on CUDA).", "memory", "MB",
+                    keys.Where(k => k.StartsWith("memory/")).Select(k => Series(history, k[7..], k))),
+                ReportCharts.Lines("telemetry_cost.png", "Time spent measuring all of the above, as a share of the epoch.", "telemetry cost", "share of the epoch",
+                    new[] { Series(history, "telemetry share", "telemetry/share") }),
+            };
+            return figures;
+        }
+
+        private static ReportCharts.Series Series(RunHistory history, string label, string key, float width = 2)
+        {
+            var (x, y) = history.Series(key);
+            return new ReportCharts.Series(label, x, y, false, width);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using System;
+
+namespace DeepCoro.Runtime.Telemetry
+{
+    /// <summary>Training stopped: too many optimizer steps in a row had a non-finite loss or gradient.</summary>
+    public sealed class NonFiniteTrainingException : Exception
+    {
+        public NonFiniteTrainingException(string message) : base(message) { }
+    }
+}

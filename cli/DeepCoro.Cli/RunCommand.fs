@@ -122,8 +122,6 @@ let private evaluate (args: ParseResults<RunArgs>) (config: TrainConfig) (run: s
     match embeddings with
     | Some e ->
         let name = config.Run.EmbeddingFile |> Option.defaultValue "study_embeddings.safetensors"
-        if Path.GetExtension(name).Equals(".pt", StringComparison.OrdinalIgnoreCase) then
-            fail (sprintf "embedding_output_file %s: .pt study embeddings are not written yet; name a .safetensors file" name)
         let path = Path.Combine(predictions, name)
         e.Save path
         printfn "wrote %s: %d study embeddings" path e.Count

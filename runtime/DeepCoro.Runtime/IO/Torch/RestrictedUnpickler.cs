@@ -252,7 +252,7 @@ namespace DeepCoro.Runtime.IO.Torch
         private static object LittleEndianInteger(ReadOnlySpan<byte> bytes)
         {
             var value = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-            return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+            return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
         }
 
         private object TextInteger(string text)
@@ -260,7 +260,7 @@ namespace DeepCoro.Runtime.IO.Torch
             if (text == "01") return true;    // protocol 0 writes True and False as INT 01 / 00
             if (text == "00") return false;
             return BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-                ? (value >= long.MinValue && value <= long.MaxValue ? (long)value : value)
+                ? (value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value)
                 : throw Corrupt($"'{text}' is not an integer");
         }
 

@@ -88,10 +88,9 @@ let private copyConfig (configPath: string) (run: string) =
     let copy = runConfigFile run
     if not (File.Exists(Path.Combine(run, "checkpoint.safetensors")) && File.Exists copy) then
         let full = Path.GetFullPath configPath
-        // the sweep's merge with no parameters: the config with its path keys made absolute against its folder
         let text =
-            Sweeps.SweepConfig(full, Path.GetDirectoryName full, File.ReadAllText full, Array.empty)
-                .Merge(Text.Json.Nodes.JsonObject(), sprintf "copied by `deepcoro train` from %s, relative paths made absolute" full)
+            Sweeps.SweepConfig.WithAbsolutePaths(full, Path.GetDirectoryName full, File.ReadAllText full, SweepKeySpace.pathKeys,
+                                                 sprintf "copied by `deepcoro train` from %s, relative paths made absolute" full)
         Directory.CreateDirectory run |> ignore
         AtomicFile.WriteText(copy, text)
 

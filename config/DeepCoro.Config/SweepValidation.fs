@@ -11,6 +11,7 @@ open DeepCoro.Spec
 open DeepCoro.Yaml
 open DeepCoro.Config
 open DeepCoro.Runtime.Sweeps
+open DeepCoro.Runtime.Training
 
 /// The `model:` path of a trial config, unless it has model_config or is not a map; a file that does not read as
 /// YAML gets None too, so that the import below reports it with its line and column.
@@ -50,3 +51,25 @@ type Validator() =
                 match UserError.describe e with
                 | Some message -> message
                 | None -> reraise ()
+
+/// The model of a base config (model_config, or model: <path>), or None when it names none.
+let private modelOf (configPath: string) (configText: string) =
+    match modelPath configText with
+    | Some path ->
+        let full = if Path.IsPathRooted path then path else Path.Combine(Path.GetDirectoryName(Path.GetFullPath configPath), path)
+        match ModelLoading.describe full with
+        | ModelLoading.Probe spec -> Some spec
+        | ModelLoading.StandaloneHead _ -> None
+    | None -> Some (DeepCoroConfig.import (Path.GetFileName configPath) configText).Spec
+
+/// Why `deepcoro train` could never report the sweep's metric for this base config, or None. Checked before the sweep
+/// starts, so a metric the trainer does not log fails once, not in every trial.
+let metricProblem (sweepFile: string) (basePath: string) (baseText: string) (metric: string) =
+    match modelOf basePath baseText with
+    | None -> None
+    | Some spec ->
+        let logged = [ yield! Trainer.MetricKeys(spec, "val"); yield! Trainer.MetricKeys(spec, "train") ]
+        if List.contains metric logged then None
+        else
+            Some(sprintf "%s: metric.name '%s' is not a metric `deepcoro train` logs for the model of %s; %s" sweepFile metric
+                     (Path.GetFileName basePath) (Suggestions.Hint(metric, logged)))

@@ -341,8 +341,8 @@ let sweepTests =
             let _, config = dataset 30 2 id
             let run = Path.Combine(tempDir (), "run")
             trainRun config run false silent |> ignore
-            let sweep = SweepFileParser.Parse("sweep.yaml", "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3]}\n")
-            let sweepConfig = SweepConfig("config.yaml", Path.GetDirectoryName config, File.ReadAllText config, sweep.Parameters)
+            let store, sweepConfig = SweepHarness.create "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3]}\n" 1 0
+            let sweep = sweepConfig.Sweep
             // the trial is the finished run: its log read by the sweep's own tail reader
             let launcher =
                 { new ITrialLauncher with
@@ -350,16 +350,15 @@ let sweepTests =
                         let tail = JsonlTail(Path.Combine(run, "metrics.jsonl"))
                         { new IRunningTrial with
                             member _.ProcessId = Nullable()
-                            member _.ProcessStart = Nullable()
-                            member _.HasExited = true
+                            member _.ProcessStart = null
+                            member _.WaitForExit(_) = true
                             member _.ExitCode = 0
                             member _.ReadNewRows() = tail.ReadNew()
                             member _.FailureDetail() = ""
                             member _.Kill() = ()
                             member _.Dispose() = () } }
-            let validator = { new ITrialValidator with member _.Check(_, _) = null }
-            let runner = SweepRunner(SweepStore(Path.Combine(tempDir (), "sweep")), sweep, sweepConfig, Suggesters.For(sweep, 0), validator, launcher)
-            let record = runner.Run(SweepRunOptions(1, 1, TimeSpan.Zero), Threading.CancellationToken.None) |> Seq.exactlyOne
+            SweepAgent(store, sweepConfig, Suggesters.For(sweep, 0), SweepHarness.anyConfig, launcher, SweepHarness.options None).Run(Threading.CancellationToken.None) |> ignore
+            let record = SweepHarness.recordsOf store.Dir |> Seq.exactlyOne
             Expect.sequenceEqual (record.Epochs |> Seq.map (fun e -> e.Epoch)) [ 1; 2 ] "epochs as the sweep counts them"
             let firstLoss = Text.Json.JsonDocument.Parse((File.ReadLines(Path.Combine(run, "metrics.jsonl")) |> Seq.head)).RootElement.GetProperty("val/main_loss").GetDouble()
             Expect.equal (record.BestUpTo(1, sweep.Metric).Value) firstLoss "the rung at epoch 1 judges the first epoch"

@@ -332,7 +332,11 @@ let private runLocal (store: SweepStore) (config: SweepConfig) (manifest: SweepM
         let log = new StreamWriter(Path.Combine(store.LogsDir, sprintf "local-agent-%d.log" slot), true, AutoFlush = true)
         let p = new Process(StartInfo = info)
         p.OutputDataReceived.Add(fun e -> if not (isNull e.Data) then lock log (fun () -> log.WriteLine e.Data))
-        p.ErrorDataReceived.Add(fun e -> if not (isNull e.Data) then lock log (fun () -> log.WriteLine e.Data))
+        p.ErrorDataReceived.Add(fun e ->
+            if not (isNull e.Data) then
+                lock log (fun () -> log.WriteLine e.Data)
+                // an agent's own error (its log holds the rest) is the sweep's to show
+                if e.Data.StartsWith "error:" then eprintfn "agent %d %s" slot e.Data)
         p.Start() |> ignore
         p.BeginOutputReadLine()
         p.BeginErrorReadLine()

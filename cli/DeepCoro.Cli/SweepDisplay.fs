@@ -94,6 +94,6 @@ let private maxMs (xs: TimeSpan seq) = if Seq.isEmpty xs then 0.0 else xs |> Seq
 
 /// One line an agent prints when it ends (the scale check reads these): its trials and the lock's cost.
 let agentSummary (agent: AgentIdentity) (r: AgentReport) =
-    sprintf "agent %O: %d trials%s; lock: %d acquisitions, wait median %.2f ms (max %.1f ms); held to claim or propose median %.2f ms (max %.1f ms), to report median %.2f ms"
+    sprintf "agent %O: %d trials%s; lock: %d acquisitions, wait median %.2f ms (max %.1f ms); held per proposal median %.2f ms (max %.1f ms; CPU median %.2f ms) over %d, to report median %.2f ms"
         agent r.TrialsRun (if r.Interrupted then " (stopped)" else "") r.LockWaits.Count (median r.LockWaits) (maxMs r.LockWaits)
-        (median r.ClaimHolds) (maxMs r.ClaimHolds) (median r.ReportHolds)
+        (median r.ProposalHolds) (maxMs r.ProposalHolds) (median r.ProposalCpu) r.ProposalHolds.Count (median r.ReportHolds)

@@ -24,7 +24,7 @@ let private sections =
 /// Keys that hold one value per head (a map of heads, or one value for all).
 let private perHeadKeys = [ "head_lr"; "head_weight_decay"; "head_weights"; "loss_structure"; "head_task"; "label_columns"; "labels_map" ]
 
-/// Top-level reference keys the training config accepts and ignores: its video encoder, AMP and W&B set-up.
+/// Top-level reference keys the training config accepts and ignores: its video encoder, loader, AMP and W&B set-up.
 let private encoderKeys =
     TrainConfig.topKeys
     |> List.filter (fun k -> not (List.exists (fun (s, _) -> s = k) sections) && k <> "model" && not (TrainConfig.referenceKeys.ContainsKey k))
@@ -73,7 +73,8 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
     let checkHead (path: string list) =
         match path |> List.skipWhile (fun k -> not (List.contains k perHeadKeys)) with
         | key :: head :: _ when not heads.IsEmpty && not (List.contains head heads) ->
-            Some(sprintf "'%s' is not a head of %s's model (heads: %s); %s" head baseFile (String.Join(", ", heads)) (Suggestions.Hint(head, heads)))
+            let closest = match Suggestions.Closest(head, heads) with null -> "" | c -> sprintf "; did you mean '%s'?" c
+            Some(sprintf "'%s' is not a head of %s's model (heads: %s)%s" head baseFile (String.Join(", ", heads)) closest)
         | _ -> None
 
     let at (path: string list) (note: string option) =
@@ -90,7 +91,7 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
         let segments = name.Split '.' |> List.ofArray
         let first, rest = List.head segments, List.tail segments
         if rest.IsEmpty && List.contains first encoderKeys then
-            KeyResolution.NotSwept("keys of the reference's video encoder, AMP or W&B set-up, which precomputed embeddings do not use")
+            KeyResolution.NotSwept("keys of the reference's video encoder, loader, AMP or W&B set-up, which precomputed embeddings do not use")
         else
         match YamlKeyTree.Follow(root, Array.ofList segments) with
         | :? YamlMappingNode when List.contains (List.last segments) perHeadKeys -> at segments (Some "one value for every head")
@@ -106,12 +107,18 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
             | [] ->
                 let inSection = sections |> List.filter (fun (_, keys) -> List.contains first keys) |> List.map fst
                 match aliases.TryFind first, inSection with
-                | Some target, _ -> at (target @ rest) (Some(sprintf "not in %s; set at %s (the reference's '%s')" baseFile (dotted (target @ rest)) first))
+                | Some target, _ ->
+                    let renamed = if List.last target = first then "" else sprintf " (the reference's '%s')" first
+                    at (target @ rest) (Some(sprintf "not in %s; set at %s%s" baseFile (dotted (target @ rest)) renamed))
                 | None, [ "model_config" ] when not hasModelConfig ->
                     KeyResolution.Error(sprintf "a model key, but %s gives its model as a file (model:); sweep it in a base with model_config" baseFile)
                 | None, [ section ] -> at (section :: segments) (Some(sprintf "not in %s; set at %s" baseFile (dotted (section :: segments))))
                 | None, _ ->
-                    KeyResolution.Error(sprintf "not a key of %s (%s): %s" baseFile "this project's training config" (Suggestions.Hint(name, known)))
+                    let hint =
+                        match Suggestions.Closest(name, known) with
+                        | null -> sprintf "no section reads it (%s)" (String.Join(", ", sections |> List.map fst))
+                        | closest -> sprintf "did you mean '%s'?" closest
+                    KeyResolution.Error(sprintf "not a key of %s (this project's training config): %s" baseFile hint)
         | _ -> at segments None
 
     interface IParameterKeySpace with

@@ -68,8 +68,14 @@ let metricProblem (sweepFile: string) (basePath: string) (baseText: string) (met
     match modelOf basePath baseText with
     | None -> None
     | Some spec ->
-        let logged = [ yield! Trainer.MetricKeys(spec, "val"); yield! Trainer.MetricKeys(spec, "train") ]
+        let validation = List.ofSeq (Trainer.MetricKeys(spec, "val"))
+        let logged = validation @ List.ofSeq (Trainer.MetricKeys(spec, "train"))
         if List.contains metric logged then None
         else
+            let hint =
+                match Suggestions.Closest(metric, logged) with
+                | null when validation.Length <= 8 -> sprintf "it logs %s, and the same under train/" (String.Join(", ", validation))
+                | null -> sprintf "it logs val/main_loss and val/<head>_<metric> for each head (e.g. %s), and the same under train/" validation.Head
+                | closest -> sprintf "did you mean '%s'?" closest
             Some(sprintf "%s: metric.name '%s' is not a metric `deepcoro train` logs for the model of %s; %s" sweepFile metric
-                     (Path.GetFileName basePath) (Suggestions.Hint(metric, logged)))
+                     (Path.GetFileName basePath) hint)

@@ -54,7 +54,7 @@ let tests =
             Expect.sequenceEqual (config.Sweep.Parameters |> Seq.map (fun p -> p.Name))
                 [ "pooling_mode"; "dropout"; "scheduler_name"; "optimizer"; "batch_size"; "head_lr"; "attention_across_lr"; "lr_step_period" ] "the search"
             Expect.contains config.Warnings "sweep.yaml: warning: not swept: name (line 12), project (line 13), entity (line 14): W&B run settings (they name the W&B run), not training keys" "one warning for the run settings"
-            Expect.isTrue (config.Warnings |> Seq.exists (fun w -> w.Contains "not swept: video_freeze_ratio (line 15), stride (line 16): keys of the reference's video encoder")) "one warning for the encoder keys"
+            Expect.isTrue (config.Warnings |> Seq.exists (fun w -> w.Contains "not swept: video_freeze_ratio (line 15), stride (line 16): keys of the reference's video encoder, loader")) "one warning for the encoder keys"
         }
         test "a trial config has every value where training reads it, and W&B's name never touches optimizer.name" {
             let config = resolveAgainst cathef referenceStyle
@@ -95,7 +95,7 @@ let tests =
             let code, _, err = CliTests.deepcoro [ "sweep"; "--base"; cathef; "--sweep"; sweep; "--trials"; "2"; "--output"; out ]
             Expect.equal code 1 err
             Expect.stringContains err "sweep.yaml: metric.name 'best_val_los' is not a metric `deepcoro train` logs for the model of cathef_cls_token.yaml" "named"
-            Expect.stringContains err "known: val/cathEF_mae" "the metrics it does log"
+            Expect.stringContains err "it logs val/cathEF_mae" "the metrics it does log"
             Expect.isFalse (Directory.Exists out) "nothing written"
         }
         test "--dry-run shows W&B's command, where each parameter goes and the first trials, and writes nothing" {

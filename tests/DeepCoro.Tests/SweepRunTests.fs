@@ -43,6 +43,9 @@ let private deepcoro (args: string list) =
     p.BeginErrorReadLine()
     p, output
 
+[<System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)>]
+extern int private signal(int pid, int signal)
+
 /// Runs `deepcoro` to its end; its exit code and output.
 let private run (args: string list) =
     let p, output = deepcoro args
@@ -120,6 +123,31 @@ let localTests =
             for c in before do Expect.contains completed c "finished trials are kept"
             Expect.isTrue (records |> List.exists (fun r -> r.Attempts = 2 && r.Requeues = 1)) "a trial whose agent was killed ran again"
             nothingHalfWritten out
+        }
+
+        test "SIGTERM to the one-machine sweep stops its agents: running trials are interrupted, not deaths, and run again on resume" {
+            let dir = tempDir ()
+            let out = Path.Combine(dir, "sweep")
+            let sweep = write dir "sweep.yaml" gridSweep
+            let args = [ "sweep"; "--base"; fixture "base.yaml"; "--sweep"; sweep; "--parallel"; "2"; "--output"; out; "--trial-command"; fakeTrial 8 0.25 ]
+            let first, output = deepcoro args
+            waitFor "two trials mid-run" (fun () ->
+                records out |> List.filter (fun r -> r.Status = TrialStatus.Running && r.Epochs.Count >= 1) |> List.length = 2)
+            Expect.equal (signal (first.Id, 15)) 0 "SIGTERM sent to the sweep alone"
+            Expect.isTrue (first.WaitForExit 60000) "the sweep ends"
+            first.WaitForExit()
+            Expect.equal first.ExitCode 1 "interrupted"
+            Expect.stringContains (lock output (fun () -> output.ToString())) "sweep interrupted; run the same command again to resume" "says so"
+            let stopped = events (SweepStore out)
+            Expect.equal (stopped |> List.filter (fun e -> e.Kind = TrialEventKind.Interrupted) |> List.length) 2 "both running trials interrupted"
+            Expect.isEmpty (stopped |> List.filter (fun e -> e.Kind = TrialEventKind.Requeued)) "no death counted"
+            let code, rerun = run args
+            Expect.equal code 0 rerun
+            let records = recordsOf out
+            Expect.isTrue (records |> List.forall (fun r -> r.Status = TrialStatus.Finished && r.Requeues = 0)) "all finished"
+            Expect.equal (records |> List.filter (fun r -> r.Attempts = 2) |> List.length) 2 "the two interrupted ones ran again"
+            Expect.equal (completions out |> Array.distinct).Length 6 "each trial completed"
+            Expect.equal (completions out).Length 6 "once"
         }
 
         test "a crashing trial fails alone; the sweep goes on" {
@@ -233,26 +261,45 @@ let agentTests =
             let proposals = events |> List.filter (fun e -> e.Kind = TrialEventKind.Created) |> List.map (fun e -> e.Params.ToJsonString())
             Expect.equal (proposals |> List.distinct).Length 64 "bayes proposals are distinct"
             // the lock's cost, from the line each agent prints when it ends
-            let summary = Regex(@"(\d+) trials; lock: (\d+) acquisitions, wait median ([\d.]+) ms \(max ([\d.]+) ms\); held to claim or propose median ([\d.]+) ms \(max ([\d.]+) ms\), to report median ([\d.]+) ms")
+            let summary = Regex(@"(\d+) trials; lock: (\d+) acquisitions, wait median ([\d.]+) ms \(max ([\d.]+) ms\); held per proposal median ([\d.]+) ms \(max ([\d.]+) ms; CPU median ([\d.]+) ms\) over \d+, to report median ([\d.]+) ms")
             let rows =
                 [ for _, output in agents ->
                       let m = summary.Match(lock output (fun () -> output.ToString()))
                       Expect.isTrue m.Success "an agent's summary"
-                      [| for g in 1 .. 7 -> float m.Groups.[g].Value |] ]
+                      [| for g in 1 .. 8 -> float m.Groups.[g].Value |] ]
             let median (xs: float list) = let s = List.sort xs in s.[s.Length / 2]
             let column k = rows |> List.map (fun r -> r.[k])
             Expect.equal (column 0 |> List.sum) 64.0 "the agents' counts add up"
-            printfn "scale check: 32 agents, 64 bayes trials of ~0.1 s, %.1f s wall, %.1f trials/s; %d lock acquisitions" wall (64.0 / wall) (int (column 1 |> List.sum))
+            printfn "scale check: 32 agents, 64 bayes trials of ~0.1 s, %.1f s wall (load average %s), %.1f trials/s; %d lock acquisitions"
+                wall (File.ReadAllText("/proc/loadavg").Split(' ').[0]) (64.0 / wall) (int (column 1 |> List.sum))
             printfn "  lock wait per acquisition, median of agents' medians %.2f ms, worst %.0f ms" (median (column 2)) (column 3 |> List.max)
-            printfn "  held to claim or propose (GP fit, config written and checked): median %.1f ms, worst %.0f ms; to report an epoch or end: median %.2f ms"
-                (median (column 4)) (column 5 |> List.max) (median (column 6))
+            printfn "  held per proposal (GP fit, config written and checked): median %.1f ms, worst %.0f ms (CPU in it: median %.1f ms); to report an epoch or end: median %.2f ms"
+                (median (column 4)) (column 5 |> List.max) (median (column 6)) (median (column 7))
             // the proposal's cost at the scale of a 1000-trial sweep over 64 nodes: 1000 results, 63 trials running
             let config = resolve text
             let search = Suggesters.For(config.Sweep, 1)
             let rng = Random(2)
-            let observations = [| for i in 0 .. 1062 -> Observation(Suggesters.SampleAll(config.Sweep.Parameters, rng), (if i < 1000 then Nullable(rng.NextDouble()) else Nullable())) |]
-            let timings = [ for _ in 1 .. 3 -> let c = Stopwatch.StartNew() in search.Suggest(1063, observations) |> ignore; c.Elapsed.TotalMilliseconds ]
-            printfn "  bayes proposal with 1000 results and 63 running (GP over %d + 63 points): median of 3 %.0f ms" BayesSuggester.ModelPoints (median timings)
+            for results in [ 100; 200; 1000 ] do
+                let observations =
+                    [| for i in 0 .. results + 62 -> Observation(Suggesters.SampleAll(config.Sweep.Parameters, rng), (if i < results then Nullable(rng.NextDouble()) else Nullable())) |]
+                let timings = [ for _ in 1 .. 3 -> let c = Stopwatch.StartNew() in search.Suggest(results + 63, observations) |> ignore; c.Elapsed.TotalMilliseconds ]
+                printfn "  bayes proposal with %d results and 63 running (the GP fit to %d of them): median of 3 %.0f ms"
+                    results (min results BayesSuggester.ModelPoints) (median timings)
+            // what a new agent reads before its first claim (outside the lock): the journal of 1000 trials of 30 epochs
+            let journal = SweepJournal(Path.Combine(dir, "big.jsonl"))
+            let agent = AgentIdentity("node", 1, "ticks:1")
+            for t in 0 .. 999 do
+                let values = Suggesters.SampleAll(config.Sweep.Parameters, rng)
+                journal.Append
+                    [| yield TrialEvent.Created(t, values); yield TrialEvent.Started(t, 1, agent)
+                       for e in 1 .. 30 -> TrialEvent.EpochDone(t, 1, e, rng.NextDouble(), JsonObject(dict [ "val/main_loss", JsonValue.Create 0.5 :> JsonNode ]))
+                       yield TrialEvent.Ended(t, 1, TrialStatus.Finished, null) |] |> ignore
+            let c = Stopwatch.StartNew()
+            let state = SweepState(config.Sweep)
+            let read = SweepJournal(Path.Combine(dir, "big.jsonl")).ReadNew()
+            for e in read do state.Apply e
+            printfn "  reading a journal of 1000 trials x 30 epochs (%d events, %.1f MB): %.0f ms"
+                read.Count (float (FileInfo(Path.Combine(dir, "big.jsonl")).Length) / 1e6) c.Elapsed.TotalMilliseconds
         }
     ]
 

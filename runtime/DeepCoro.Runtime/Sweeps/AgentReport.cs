@@ -5,8 +5,10 @@ namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
     /// What an agent did: trials it ran to an end, whether it was stopped, and the sweep lock's cost: how long each
-    /// acquisition waited, and how long the lock was held to claim or propose a trial and to report one.
+    /// acquisition waited; how long the lock was held for each proposal (the search proposing a new trial, its config
+    /// written and checked) and the CPU time this process spent in it (the hold on an idle machine); how long it was
+    /// held to report an epoch or an end.
     /// </summary>
-    public sealed record AgentReport(int TrialsRun, bool Interrupted, IReadOnlyList<TimeSpan> LockWaits, IReadOnlyList<TimeSpan> ClaimHolds,
-                                     IReadOnlyList<TimeSpan> ReportHolds);
+    public sealed record AgentReport(int TrialsRun, bool Interrupted, IReadOnlyList<TimeSpan> LockWaits, IReadOnlyList<TimeSpan> ProposalHolds,
+                                     IReadOnlyList<TimeSpan> ProposalCpu, IReadOnlyList<TimeSpan> ReportHolds);
 }

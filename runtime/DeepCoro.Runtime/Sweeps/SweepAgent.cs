@@ -33,6 +33,10 @@ namespace DeepCoro.Runtime.Sweeps
         private readonly SweepState state;
         private readonly List<TimeSpan> waits = new List<TimeSpan>();
         private readonly List<TimeSpan> claimHolds = new List<TimeSpan>();
+        private readonly List<TimeSpan> proposalHolds = new List<TimeSpan>();
+        private readonly List<TimeSpan> proposalCpu = new List<TimeSpan>();
+        /// <summary>Whether the last claim had the search propose a trial (for the lock's cost per proposal).</summary>
+        private bool proposedLast;
         private readonly List<TimeSpan> reportHolds = new List<TimeSpan>();
 
         public SweepAgent(SweepStore store, SweepConfig config, ISuggester suggester, ITrialValidator validator, ITrialLauncher launcher,
@@ -56,13 +60,19 @@ namespace DeepCoro.Runtime.Sweeps
             bool interrupted = false;
             while (!cancel.IsCancellationRequested && (options.Count is null || done < options.Count))
             {
+                var cpu = Environment.CpuUsage.TotalTime;
                 var claim = Locked(Claim, claimHolds);
+                if (proposedLast)
+                {
+                    proposalHolds.Add(claimHolds[^1]);
+                    proposalCpu.Add(Environment.CpuUsage.TotalTime - cpu);
+                }
                 if (claim is null) break;
                 var outcome = RunAttempt(claim.Value.Index, claim.Value.Attempt, cancel);
                 if (outcome == Outcome.Ended) done++;
                 if (outcome == Outcome.Interrupted) { interrupted = true; break; }
             }
-            return new AgentReport(done, interrupted || cancel.IsCancellationRequested, waits, claimHolds, reportHolds);
+            return new AgentReport(done, interrupted || cancel.IsCancellationRequested, waits, proposalHolds, proposalCpu, reportHolds);
         }
 
         /// <summary>
@@ -82,6 +92,7 @@ namespace DeepCoro.Runtime.Sweeps
         /// <summary>Re-queues dead agents' trials, then claims the lowest pending trial or creates the next; null when nothing is left.</summary>
         private (int Index, int Attempt)? Claim()
         {
+            proposedLast = false;
             Reap();
             if (state.FirstPending() is TrialRecord pending)
             {
@@ -94,6 +105,7 @@ namespace DeepCoro.Runtime.Sweeps
             while (state.NextIndex < limit)
             {
                 int index = state.NextIndex;
+                proposedLast = true;
                 var values = suggester.Suggest(index, state.Observations());
                 var header = $"trial {index} of a deepcoro sweep: base.yaml with " +
                              string.Join(", ", values.Select(kv => $"{kv.Key}={SweepValues.Format(kv.Value)}"));

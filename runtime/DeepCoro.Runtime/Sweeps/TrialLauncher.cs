@@ -12,7 +12,7 @@ namespace DeepCoro.Runtime.Sweeps
     /// <summary>Where one attempt of a trial reads its config and writes its run and logs.</summary>
     public sealed record TrialLaunch(int Index, string ConfigPath, string RunDir, string LogDir);
 
-    /// <summary>A trial being trained. The runner polls it from one thread: no member needs to be thread-safe.</summary>
+    /// <summary>A trial being trained. Its agent polls it from one thread (the heartbeat reads only the process id and start).</summary>
     public interface IRunningTrial : IDisposable
     {
         int? ProcessId { get; }

@@ -366,6 +366,7 @@ let private runLocal (store: SweepStore) (config: SweepConfig) (manifest: SweepM
                    && replaced < manifest.Trials && workLeft () then
                     eprintfn "note: agent %d (pid %d) was killed (exit code %d); starting another" slot p.Id p.ExitCode
                     p.WaitForExit()
+                    p.Dispose()
                     log.Dispose()
                     replaced <- replaced + 1
                     slots.[slot] <- start slot

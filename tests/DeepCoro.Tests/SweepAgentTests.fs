@@ -35,7 +35,7 @@ type private GatedTrial() =
         member _.WaitForExit(timeout) =
             if not (released || killed) then Thread.Sleep(min timeout (TimeSpan.FromMilliseconds 5.0))
             released || killed
-        member _.ExitCode = 0
+        member _.ExitCode = if killed then 137 else 0
         member _.ReadNewRows() =
             let taken = ResizeArray<JsonObject>()
             let mutable row = Unchecked.defaultof<JsonObject>

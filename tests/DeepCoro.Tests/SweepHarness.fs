@@ -43,7 +43,7 @@ let scriptedTrial (curve: float list) (onKill: unit -> unit) =
         member _.ProcessId = Nullable()
         member _.ProcessStart = null
         member _.WaitForExit(_) = killed || left.IsEmpty
-        member _.ExitCode = 0
+        member _.ExitCode = if killed then 137 else 0
         member _.ReadNewRows() =
             match left with
             | v :: rest when not killed ->

@@ -180,6 +180,18 @@ namespace DeepCoro.Runtime.Sweeps
                 observer?.Note($"{TrialRecord.Name(index)} attempt {attempt} was re-queued by another agent ({state.Find(index)?.Reason}); this attempt is abandoned");
                 return Outcome.Abandoned;
             }
+            if (stopping && !exited)
+            {
+                trial.Kill();
+                if (trial.ExitCode != 0)
+                {
+                    Append(TrialEvent.Interrupted(index, attempt, "its agent was stopped; the trial runs again from the start"));
+                    return Outcome.Interrupted;
+                }
+                // it ended by itself just before the kill: reported as it ended, so that it never runs twice
+                exited = true;
+                rows.AddRange(trial.ReadNewRows().Where(r => Metric(r) is not null));
+            }
             foreach (var row in rows)
             {
                 var record = state.Find(index)!;
@@ -193,13 +205,7 @@ namespace DeepCoro.Runtime.Sweeps
                     return Outcome.Ended;
                 }
             }
-            if (!exited)
-            {
-                if (!stopping) return Outcome.Running;
-                trial.Kill();
-                Append(TrialEvent.Interrupted(index, attempt, "its agent was stopped; the trial runs again from the start"));
-                return Outcome.Interrupted;
-            }
+            if (!exited) return Outcome.Running;
             int code = trial.ExitCode;
             if (code != 0 && stopping)
             {

@@ -247,11 +247,6 @@ let private onStopSignals (cancel: CancellationTokenSource) =
     let handler = Action<PosixSignalContext>(fun ctx -> ctx.Cancel <- true; cancel.Cancel())
     [ PosixSignalRegistration.Create(PosixSignal.SIGINT, handler); PosixSignalRegistration.Create(PosixSignal.SIGTERM, handler) ]
 
-[<DllImport("libc", SetLastError = true)>]
-extern int private kill(int pid, int signal)
-
-let private sigterm = 15
-
 let private agentCommand (args: ParseResults<AgentArgs>) =
     let store = SweepStore(args.GetResult Agent_Dir)
     let manifest, config = openSweep store
@@ -322,61 +317,27 @@ let private dryRun (p: Plan) =
 
 /// The one-machine form: P agent processes on this machine, their events printed from the journal; an agent killed
 /// by a signal is replaced while work is left, so its trial (re-queued at once: its process is gone) still runs.
-let private runLocal (store: SweepStore) (config: SweepConfig) (manifest: SweepManifest) (agents: int) (sweepName: string) =
-    printfn "sweep %s: %s search, %d trials, %d agents, in %s" sweepName manifest.Method manifest.Trials agents store.Dir
-    Directory.CreateDirectory store.LogsDir |> ignore
-    let start slot =
-        let command = deepcoroCommand ()
-        let info = ProcessStartInfo(List.head command, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false)
-        for a in List.tail command @ [ "sweep"; "agent"; store.Dir ] do info.ArgumentList.Add a
-        let log = new StreamWriter(Path.Combine(store.LogsDir, sprintf "local-agent-%d.log" slot), true, AutoFlush = true)
-        let p = new Process(StartInfo = info)
-        p.OutputDataReceived.Add(fun e -> if not (isNull e.Data) then lock log (fun () -> log.WriteLine e.Data))
-        p.ErrorDataReceived.Add(fun e ->
-            if not (isNull e.Data) then
-                lock log (fun () -> log.WriteLine e.Data)
-                // an agent's own error (its log holds the rest) is the sweep's to show
-                if e.Data.StartsWith "error:" then eprintfn "agent %d %s" slot e.Data)
-        p.Start() |> ignore
-        p.BeginOutputReadLine()
-        p.BeginErrorReadLine()
-        p, log
-    let slots = Array.init agents start
+/// True when the sweep was stopped (Ctrl-C, SIGTERM).
+let private runLocal (store: SweepStore) (config: SweepConfig) (manifest: SweepManifest) (count: int) (sweepName: string) =
+    printfn "sweep %s: %s search, %d trials, %d agents, in %s" sweepName manifest.Method manifest.Trials count store.Dir
     let follower = SweepDisplay.JournalFollower(store, config.Sweep, stdout)
     follower.CatchUp()
     if follower.State.Trials.Count > 0 then printfn "resuming: %s" (SweepDisplay.counts follower.State.Trials)
-    use cancel = new CancellationTokenSource()
-    let signals = onStopSignals cancel
-    let mutable replaced = 0
     let workLeft () =
         let trials = follower.State.Trials
         trials.Count < store.ReadManifest().Trials || trials |> Seq.exists (fun t -> not t.IsFinal)
+    use cancel = new CancellationTokenSource()
+    let signals = onStopSignals cancel
     try
-        let mutable forwarded = false
-        while slots |> Array.exists (fun (p, _) -> not p.HasExited) do
+        use agents = new SweepLocalAgents.LocalAgents(deepcoroCommand (), store, count, manifest.Trials)
+        use _stop = cancel.Token.Register(fun () -> agents.Stop())
+        while agents.Running do
             cancel.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds 200.0) |> ignore
             follower.Poll()
-            if cancel.IsCancellationRequested && not forwarded then
-                forwarded <- true
-                for p, _ in slots do if not p.HasExited then kill (p.Id, sigterm) |> ignore
-            for slot in 0 .. agents - 1 do
-                let p, log = slots.[slot]
-                // exit codes above 128 (or negative) mean a signal ended the agent, not the sweep being done
-                if p.HasExited && (p.ExitCode > 128 || p.ExitCode < 0) && not cancel.IsCancellationRequested
-                   && replaced < manifest.Trials && workLeft () then
-                    eprintfn "note: agent %d (pid %d) was killed (exit code %d); starting another" slot p.Id p.ExitCode
-                    p.WaitForExit()
-                    p.Dispose()
-                    log.Dispose()
-                    replaced <- replaced + 1
-                    slots.[slot] <- start slot
+            if not cancel.IsCancellationRequested then agents.ReplaceKilled workLeft
         follower.Poll()
     finally
         signals |> List.iter (fun s -> s.Dispose())
-        for p, log in slots do
-            p.WaitForExit()
-            p.Dispose()
-            log.Dispose()
     cancel.IsCancellationRequested
 
 let private sweepCommand (args: ParseResults<SweepArgs>) =

@@ -131,8 +131,9 @@ let localTests =
             let sweep = write dir "sweep.yaml" gridSweep
             let args = [ "sweep"; "--base"; fixture "base.yaml"; "--sweep"; sweep; "--parallel"; "2"; "--output"; out; "--trial-command"; fakeTrial 8 0.25 ]
             let first, output = deepcoro args
+            // both early in their 8 epochs, so neither can end by itself before the signal lands
             waitFor "two trials mid-run" (fun () ->
-                records out |> List.filter (fun r -> r.Status = TrialStatus.Running && r.Epochs.Count >= 1) |> List.length = 2)
+                records out |> List.filter (fun r -> r.Status = TrialStatus.Running && r.Epochs.Count >= 1 && r.Epochs.Count <= 3) |> List.length = 2)
             Expect.equal (signal (first.Id, 15)) 0 "SIGTERM sent to the sweep alone"
             Expect.isTrue (first.WaitForExit 60000) "the sweep ends"
             first.WaitForExit()

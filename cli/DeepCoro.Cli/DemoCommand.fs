@@ -40,6 +40,6 @@ let run (args: ParseResults<DemoArgs>) =
     let options = SyntheticOptions(Studies = args.GetResult(Studies, 600), Seed = 1)
     printfn "demo: writing %d synthetic studies to %s (planted signal: cathEF = 0.55 + 0.1 z1, abnormal = [z2 > 0])" options.Studies data
     TrainCommands.synth data options epochs
-    let result = TrainCommands.train (Path.Combine(data, "config.yaml")) None (Some(Path.Combine(out, "run"))) false None None true
+    let result = TrainCommands.train (Path.Combine(data, "config.yaml")) DeepCoro.Config.ConfigFile.defaultOptions (Some(Path.Combine(out, "run"))) false None None true
     TrainCommands.printRun result
     printfn "config: %s; tensorboard --logdir %s" (Path.Combine(data, "config.yaml")) (Path.Combine(out, "run", "tensorboard"))

@@ -143,9 +143,9 @@ let private emitSlurm (args: ParseResults<EmbedArgs>) (dir: string) =
     if args.Contains Shard then fail "embed --emit-slurm: each task gets its own --shard; drop --shard"
     options args |> ignore
     let slurm =
-        SlurmOptions(args.TryGetResult Partition |> Option.toObj, args.TryGetResult Time |> Option.toObj,
-                     args.TryGetResult Cpus |> Option.toNullable, args.TryGetResult Mem |> Option.toObj,
-                     args.TryGetResult Gpus |> Option.toNullable, JobName = "deepcoro-embed")
+        SlurmOptions(n, Partition = (args.TryGetResult Partition |> Option.toObj), Time = (args.TryGetResult Time |> Option.toObj),
+                     Cpus = (args.TryGetResult Cpus |> Option.toNullable), Mem = (args.TryGetResult Mem |> Option.toObj),
+                     Gpus = (args.TryGetResult Gpus |> Option.toNullable), JobName = "deepcoro-embed")
     let command = SweepCommand.deepcoroCommand () @ [ "embed" ] @ taskArguments args
     let struct (array, finish, submit) = EmbedSlurm.Write(dir, n, command, slurm)
     printfn "%d shards: %s; then %s writes the whole manifest" n array finish

@@ -64,11 +64,11 @@ let writeSweepReport (dir: string) =
     let sweep =
         try SweepFileParser.Parse(Path.GetFileName store.SweepPath, File.ReadAllText store.SweepPath)
         with :? SweepFileException as e -> fail e.Message
-    let trials = store.LoadAll().Values |> List.ofSeq
+    let trials = store.Load(sweep).Trials |> List.ofSeq
     let notes = ResizeArray<string>()
     let reports = Collections.Generic.Dictionary<int, string>()
     for t in trials do
-        let run = store.RunDir t.Index
+        let run = store.RunDir(t.Index, max 1 t.Attempts)
         let index = Path.Combine(run, "report", "index.html")
         if File.Exists index then reports.[t.Index] <- index
         elif File.Exists(Path.Combine(run, "model.ir.json")) && File.Exists(RunAccess.configFile run) then

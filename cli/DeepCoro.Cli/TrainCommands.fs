@@ -21,6 +21,7 @@ type TrainArgs =
     | Epochs of int
     | Device of string
     | Encoder of path: string
+    | As_Reference_Built
     | No_Report
 
     interface IArgParserTemplate with
@@ -31,6 +32,7 @@ type TrainArgs =
             | Output _ -> "run directory (default runs/<config name>)."
             | Resume -> "continue the run in --output from its last checkpoint."
             | Epochs _ -> "override training.epochs."
+            | As_Reference_Built -> "build what DeepCORO_CLIP builds from a config in its layout (8 heads, separate layers, post-norm, no head dropout)."
             | No_Report -> "skip writing RUN/report/index.html at the end (`deepcoro report --run RUN` writes it later)."
             | Device _ -> "override training.device (auto, cpu, cuda, cuda:i)."
 
@@ -121,9 +123,9 @@ let trainWith (configPath: string) (options: ConfigFile.ReadOptions) (run: strin
 let defaultRun (configPath: string) = Path.Combine("runs", Path.GetFileNameWithoutExtension configPath)
 
 /// Trains, then writes the run's report unless told not to. Shared by `train` and `demo`.
-let train (configPath: string) (encoder: string option) (output: string option) (resume: bool) (epochs: int option) (device: string option) (report: bool) =
+let train (configPath: string) (options: ConfigFile.ReadOptions) (output: string option) (resume: bool) (epochs: int option) (device: string option) (report: bool) =
     let run = output |> Option.defaultWith (fun () -> defaultRun configPath)
-    let result = trainWith configPath { ConfigFile.defaultOptions with Encoder = encoder } run resume epochs device
+    let result = trainWith configPath options run resume epochs device
     if report then printfn "report: %s" (ReportCommand.writeRunReport run None)
     result
 
@@ -137,7 +139,8 @@ let printRun (r: TrainResult) =
 
 let runTrain (args: ParseResults<TrainArgs>) =
     let r =
-        train (args.GetResult TrainArgs.Config) (args.TryGetResult TrainArgs.Encoder) (args.TryGetResult TrainArgs.Output) (args.Contains Resume)
+        let options = { ConfigFile.defaultOptions with Encoder = args.TryGetResult TrainArgs.Encoder; AsReferenceBuilt = args.Contains TrainArgs.As_Reference_Built }
+        train (args.GetResult TrainArgs.Config) options (args.TryGetResult TrainArgs.Output) (args.Contains Resume)
             (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device) (not (args.Contains No_Report))
     printRun r
 

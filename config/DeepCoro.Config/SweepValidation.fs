@@ -1,52 +1,46 @@
-/// Checks a trial's config before launch, so a trial the spec checks reject (6 attention heads over a width of 512:
-/// DC0003) is recorded as invalid instead of run. The model is what a trial can get wrong before training starts:
-/// `model_config` (DeepCORO_CLIP keys) goes through the config import, `model: <path>` through the spec loader,
-/// and a file of bare model keys through the import as a whole.
+/// Checks a trial's config before launch as `deepcoro train` will read it (its layout, the sweep's read options such
+/// as --as-reference-built), so a trial the spec checks reject (6 attention heads over a width of 512: DC0003) is
+/// recorded as invalid instead of run; and checks once, before a sweep starts, that its metric is one the runs log.
 module DeepCoro.Config.SweepValidation
 
 open System
-open System.IO
-open YamlDotNet.RepresentationModel
 open DeepCoro.Spec
-open DeepCoro.Yaml
 open DeepCoro.Config
 open DeepCoro.Runtime.Sweeps
+open DeepCoro.Runtime.Training
 
-/// The `model:` path of a trial config, unless it has model_config or is not a map; a file that does not read as
-/// YAML gets None too, so that the import below reports it with its line and column.
-let private modelPath (text: string) =
-    let r = YamlDocumentReader("")
-    match r.Load(text, "") with
-    | :? YamlMappingNode as root ->
-        let m = r.Map(root, "")
-        if m.Find("model_config").HasValue then None
-        else
-            match Option.ofNullable (m.Find "model") with
-            | Some e ->
-                match e.Value with
-                | :? YamlScalarNode as s -> Some s.Value
-                | _ -> None
-            | None -> None
-    | _ -> None
+/// The config's problems in one line, or None.
+let private problemOf (configPath: string) (configText: string) (options: ConfigFile.ReadOptions) =
+    try
+        // a trial command of the user's own reads the config its way: only the model is this product's to check
+        if options.ModelOnly then ConfigFile.read configPath configText options |> ignore
+        else TrainConfig.parseWith configPath configText options |> ignore
+        None
+    with
+    | :? ConfigError.ConfigError as e -> Some(e.Diagnostics |> List.map string |> String.concat "; ")
+    | e ->
+        match UserError.messageOf e with
+        | Some message -> Some message
+        | None -> reraise ()
 
-type Validator() =
+type Validator(options: ConfigFile.ReadOptions) =
     interface ITrialValidator with
-        member _.Check(configPath, configText) =
-            try
-                match modelPath configText with
-                | Some path ->
-                    let full = if Path.IsPathRooted path then path else Path.Combine(Path.GetDirectoryName configPath, path)
-                    match ModelLoading.read full with
-                    | ModelLoading.Probe spec ->
-                        (ModelPlan.Of spec).Errors |> Seq.filter (fun d -> d.Severity = Severity.Error)
-                        |> Seq.map string |> String.concat "; " |> fun s -> if s = "" then null else s
-                    | ModelLoading.Standalone _ -> null
-                | None ->
-                    DeepCoroConfig.import (Path.GetFileName configPath) configText |> ignore
-                    null
-            with
-            | :? ConfigError.ConfigError as e -> e.Diagnostics |> List.map string |> String.concat "; "
-            | e ->
-                match UserError.messageOf e with
-                | Some message -> message
-                | None -> reraise ()
+        member _.Check(configPath, configText) = problemOf configPath configText options |> Option.toObj
+
+/// Why `deepcoro train` could never report the sweep's metric for this base config, or None; a base that does not
+/// read is named with its problems. Checked before the sweep starts, so it fails once, not in every trial.
+let metricProblem (sweepFile: string) (basePath: string) (baseText: string) (options: ConfigFile.ReadOptions) (metric: string) =
+    match (try Ok(TrainConfig.parseWith basePath baseText options) with e -> Error e) with
+    | Error _ -> problemOf basePath baseText options
+    | Ok config ->
+        let logged = List.ofSeq (Trainer.RunMetricKeys config.Spec)
+        if List.contains metric logged then None
+        else
+            let validation = List.ofSeq (Trainer.MetricKeys(config.Spec, "val"))
+            let hint =
+                match Suggestions.Closest(metric, logged) with
+                | null when validation.Length <= 8 -> sprintf "it logs %s, best_val_loss, and the same under train/" (String.Join(", ", validation))
+                | null -> sprintf "it logs val/main_loss, best_val_loss and val/<head>_<metric> for each head (e.g. %s), and the same under train/" validation.Head
+                | closest -> sprintf "did you mean '%s'?" closest
+            Some(sprintf "%s: metric.name '%s' is not a metric `deepcoro train` logs for the model of %s; %s" sweepFile metric
+                     (IO.Path.GetFileName basePath) hint)

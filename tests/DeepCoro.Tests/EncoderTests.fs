@@ -349,8 +349,8 @@ let fineTuneTests =
                     Expect.isTrue (ga.ContainsKey "video_encoder.proj.1.weight") "the projection trains"
                     Expect.equal (ga |> Map.exists (fun k _ -> k.StartsWith "video_encoder.model.blocks")) (ratio > 0.0) "encoder blocks train above 0"
                     for KeyValue(k, g) in ga do assertClose (sprintf "step %d: gradient of %s" step k) gb.[k] g
-                    stepA.Update 1.0
-                    stepB.Update 1.0
+                    stepA.Update 1.0 |> ignore
+                    stepB.Update 1.0 |> ignore
                     batch.Release()
                 let frozen = cached.named_parameters() |> Seq.filter (fun struct (k, p) -> k.StartsWith "video_encoder." && not p.requires_grad) |> Seq.length
                 Expect.equal frozen (103 - int (ratio * 103.0)) "the frozen tensors"

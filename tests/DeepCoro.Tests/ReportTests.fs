@@ -141,7 +141,7 @@ let tests =
             let train = sprintf "%s train --config {config} --output {output} --no-report" (Path.Combine(AppContext.BaseDirectory, "deepcoro"))
             let code, _, err = CliTests.deepcoro [ "sweep"; "--base"; config; "--sweep"; sweep; "--output"; out; "--trial-command"; train ]
             Expect.equal code 0 err
-            Expect.isFalse (File.Exists(Path.Combine(out, "trials", "trial-0000", "run", "report", "index.html"))) "trials ran with --no-report"
+            Expect.isFalse (File.Exists(Path.Combine(out, "trials", "trial-0000", "attempt-1", "run", "report", "index.html"))) "trials ran with --no-report"
             let code, stdout, err = CliTests.deepcoro [ "report"; "--sweep"; out ]
             Expect.equal code 0 err
             let index = Path.Combine(out, "report", "index.html")
@@ -149,7 +149,7 @@ let tests =
             let html = File.ReadAllText index
             expectSelfContained html
             for t in [ "trial-0000"; "trial-0001" ] do
-                let link = sprintf "../trials/%s/run/report/index.html" t
+                let link = sprintf "../trials/%s/attempt-1/run/report/index.html" t
                 Expect.contains (references html) link (sprintf "links %s's report" t)
                 Expect.isTrue (File.Exists(Path.Combine(out, "report", link))) (sprintf "%s's report written" t)
             for p in [ "progress.png"; "param_lr.png" ] do expectPicture (Path.Combine(out, "report", p))
@@ -175,8 +175,9 @@ let explainTests =
         test "explain on the demo run: weights per video sum to 1, padded videos get none, equal to the reference kernel" {
             let run = demo.Force()
             let config = DeepCoro.Cli.RunAccess.openConfig run
-            let model, device = DeepCoro.Cli.RunAccess.openModel run config None
-            use model = model
+            let probe, device = DeepCoro.Cli.RunAccess.openModel run config None
+            use _ = probe.Module
+            let model = DeepCoro.Cli.RunAccess.tokenProbe config probe
             let data = Dataset.Open(config.Spec, config.Data)
             let studies = data.Studies.Val
             // studies whose evaluation batch holds longer ones: their padded slots must get nothing

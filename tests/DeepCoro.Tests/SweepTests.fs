@@ -129,11 +129,36 @@ let gridTests =
 
 let parserTests =
     testList "sweep file" [
-        test "W&B agent keys are warnings, once each; the rest parses" {
-            let s = parse "program: train.py\ncommand: [python, train.py]\nentity: me\nproject: p\nname: n\ndescription: d\nmethod: bayes\nmetric:\n  name: val/cathEF_mae\n  goal: minimize\nparameters:\n  lr: {min: 0.1, max: 0.2}\n"
+        test "W&B agent and server keys are warnings, once each; the command W&B would run is kept to show" {
+            let s = parse "program: train.py\ncommand:\n  - torchrun\n  - --nproc_per_node=2\n  - scripts/main.py\n  - ${args}\nentity: me\nproject: p\nname: n\ndescription: d\nmethod: bayes\nmetric:\n  name: val/cathEF_mae\n  goal: minimize\nparameters:\n  lr: {min: 0.1, max: 0.2}\n"
             Expect.equal s.Warnings.Count 6 "one warning per ignored key"
-            Expect.stringContains s.Warnings.[0] "sweep.yaml:1:1: warning: 'program'" "located"
+            Expect.stringContains s.Warnings.[0] "sweep.yaml:1:1: warning: program" "located"
+            Expect.stringContains s.Warnings.[1] "sweep.yaml:2:1: warning: command: W&B's agent would run `torchrun --nproc_per_node=2 scripts/main.py ${args}`" "the command shown"
+            Expect.sequenceEqual s.WandbCommand [ "torchrun"; "--nproc_per_node=2"; "scripts/main.py"; "${args}" ] "command kept"
             Expect.equal s.Method SearchMethod.Bayes "method"
+        }
+        test "top-level keys W&B does not know are warnings, as W&B ignores them; a misspelt required key is named" {
+            let s = parse "method: grid\nmetric: {name: m}\nparameters:\n  a: {values: [1]}\nrun_mode: train\nnotes: |\n  a long note\n"
+            Expect.equal s.Warnings.Count 2 "run_mode and notes"
+            Expect.stringContains s.Warnings.[0] "sweep.yaml:5:1: warning: 'run_mode' is not a W&B sweep key; ignored" "run_mode"
+            try parse "methd: grid\nmetric: {name: m}\nparameters:\n  a: {values: [1]}\n" |> ignore; failtest "accepted"
+            with :? SweepFileException as e -> Expect.stringContains e.Message "missing 'method' (grid, random or bayes) ('methd' is not a key: did you mean 'method'?)" "named"
+        }
+        test "floats are written as YAML 1.1 readers (PyYAML) read floats: a dot and a signed exponent" {
+            // PyYAML's float rule: 1e-05 or 2 would be a string or an int in the reference's scripts
+            let pyyamlFloat = Text.RegularExpressions.Regex(@"^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?$")
+            for x, text in [ 1e-5, "1.0e-05"; 2.0, "2.0"; 0.1, "0.1"; 1.5e20, "1.5e+20"; -3e-7, "-3.0e-07"; 1234.5, "1234.5" ] do
+                let f = SweepValues.FormatFloat x
+                Expect.equal f text (string x)
+                Expect.isTrue (pyyamlFloat.IsMatch f) (sprintf "%s is a PyYAML float" f)
+                Expect.equal (Double.Parse(f, Globalization.CultureInfo.InvariantCulture)) x "round trip"
+        }
+        test "a value read back from JSON keeps its parameter's type (0.0 stays a float, a draw of an int_uniform an int)" {
+            let s = parse "method: random\nmetric: {name: m}\nparameters:\n  dropout: {values: [0.0, 0.1]}\n  n: {min: 1, max: 4}\n  x: {min: 0.0, max: 2.0}\n"
+            let back (p: SweepParameter) (v: JsonNode) = p.Canonical(JsonNode.Parse(v.ToJsonString())) |> SweepValues.Format
+            Expect.equal (back s.Parameters.[0] (JsonValue.Create 0.0)) "0.0" "categorical float"
+            Expect.equal (back s.Parameters.[1] (JsonValue.Create 3L)) "3" "int"
+            Expect.equal (back s.Parameters.[2] (JsonValue.Create 1.0)) "1.0" "float draw"
         }
         test "an unknown key is an error with line, column and suggestion" {
             try parse "method: random\nmetric: {name: m}\nparameters:\n  lr:\n    distribution: uniform\n    min: 0.1\n    mx: 0.2\n" |> ignore; failtest "accepted"

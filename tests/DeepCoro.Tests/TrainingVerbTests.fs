@@ -341,8 +341,8 @@ let sweepTests =
             let _, config = dataset 30 2 id
             let run = Path.Combine(tempDir (), "run")
             trainRun config run false silent |> ignore
-            let sweep = SweepFileParser.Parse("sweep.yaml", "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3]}\n")
-            let sweepConfig = SweepConfig("config.yaml", Path.GetDirectoryName config, File.ReadAllText config, sweep.Parameters)
+            let store, sweepConfig = SweepHarness.create "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3]}\n" 1 0
+            let sweep = sweepConfig.Sweep
             // the trial is the finished run: its log read by the sweep's own tail reader
             let launcher =
                 { new ITrialLauncher with
@@ -350,16 +350,15 @@ let sweepTests =
                         let tail = JsonlTail(Path.Combine(run, "metrics.jsonl"))
                         { new IRunningTrial with
                             member _.ProcessId = Nullable()
-                            member _.ProcessStart = Nullable()
-                            member _.HasExited = true
+                            member _.ProcessStart = null
+                            member _.WaitForExit(_) = true
                             member _.ExitCode = 0
                             member _.ReadNewRows() = tail.ReadNew()
                             member _.FailureDetail() = ""
                             member _.Kill() = ()
                             member _.Dispose() = () } }
-            let validator = { new ITrialValidator with member _.Check(_, _) = null }
-            let runner = SweepRunner(SweepStore(Path.Combine(tempDir (), "sweep")), sweep, sweepConfig, Suggesters.For(sweep, 0), validator, launcher)
-            let record = runner.Run(SweepRunOptions(1, 1, TimeSpan.Zero), Threading.CancellationToken.None) |> Seq.exactlyOne
+            SweepAgent(store, sweepConfig, Suggesters.For(sweep, 0), SweepHarness.anyConfig, launcher, SweepHarness.options None).Run(Threading.CancellationToken.None) |> ignore
+            let record = SweepHarness.recordsOf store.Dir |> Seq.exactlyOne
             Expect.sequenceEqual (record.Epochs |> Seq.map (fun e -> e.Epoch)) [ 1; 2 ] "epochs as the sweep counts them"
             let firstLoss = Text.Json.JsonDocument.Parse((File.ReadLines(Path.Combine(run, "metrics.jsonl")) |> Seq.head)).RootElement.GetProperty("val/main_loss").GetDouble()
             Expect.equal (record.BestUpTo(1, sweep.Metric).Value) firstLoss "the rung at epoch 1 judges the first epoch"
@@ -456,6 +455,32 @@ let demoTests =
     ]
 
 /// The steps of the scalar events in a run's TensorBoard files (TFRecord frames around Event protos).
+/// The protobuf fields of a message: (field number, varint value, length-delimited bytes); fixed-width fields skipped
+/// except that a fixed32 is reported with its number (a scalar's simple_value).
+let private fields (data: byte[]) =
+    let mutable i = 0
+    let varint () =
+        let mutable v, shift, go = 0UL, 0, true
+        while go do
+            let b = data.[i]
+            i <- i + 1
+            v <- v ||| (uint64 (b &&& 0x7Fuy) <<< shift)
+            shift <- shift + 7
+            go <- b &&& 0x80uy <> 0uy
+        v
+    [ while i < data.Length do
+          let key = int (varint ())
+          match key &&& 7 with
+          | 0 -> yield key >>> 3, varint (), [||]
+          | 1 -> i <- i + 8
+          | 5 -> i <- i + 4; yield key >>> 3, 0UL, [||]
+          | _ ->
+              let n = int (varint ())
+              yield key >>> 3, 0UL, data.[i .. i + n - 1]
+              i <- i + n ]
+
+/// The step of every TensorBoard event holding scalars (Event.summary's values with a simple_value; histograms of
+/// the same epoch are events of their own).
 let private boardSteps (run: string) =
     [ for file in Directory.GetFiles(Path.Combine(run, "tensorboard")) do
           let bytes = File.ReadAllBytes file
@@ -464,25 +489,11 @@ let private boardSteps (run: string) =
               let length = int (BitConverter.ToUInt64(bytes, at))
               let data = bytes.[at + 12 .. at + 12 + length - 1]
               at <- at + 16 + length
-              let mutable i, step, scalars = 0, 0L, false
-              let varint () =
-                  let mutable v, shift, go = 0UL, 0, true
-                  while go do
-                      let b = data.[i]
-                      i <- i + 1
-                      v <- v ||| (uint64 (b &&& 0x7Fuy) <<< shift)
-                      shift <- shift + 7
-                      go <- b &&& 0x80uy <> 0uy
-                  v
-              while i < data.Length do
-                  let key = int (varint ())
-                  match key &&& 7 with
-                  | 0 -> let v = varint () in if key >>> 3 = 2 then step <- int64 v
-                  | 1 -> i <- i + 8
-                  | _ ->
-                      let n = int (varint ())
-                      if key >>> 3 = 5 then scalars <- true
-                      i <- i + n
+              let event = fields data
+              let step = event |> List.tryPick (fun (n, v, _) -> if n = 2 then Some(int64 v) else None) |> Option.defaultValue 0L
+              let scalars =
+                  event |> List.exists (fun (n, _, summary) ->
+                      n = 5 && fields summary |> List.exists (fun (m, _, value) -> m = 1 && fields value |> List.exists (fun (k, _, _) -> k = 2)))
               if scalars then yield step ]
 
 [<Tests>]

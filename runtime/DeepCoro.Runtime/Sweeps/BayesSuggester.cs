@@ -8,7 +8,7 @@ namespace DeepCoro.Runtime.Sweeps
     /// <summary>
     /// Bayesian optimisation: a Gaussian process over the unit-cube encoding of the parameters, and the candidate
     /// of highest expected improvement among draws from the priors and perturbations of the best trials so far.
-    /// Trials still running count at the mean loss ("constant liar"), so parallel slots explore different points.
+    /// Trials still running count at the mean loss ("constant liar"), so parallel agents explore different points.
     /// The first trials are random draws. Every random choice is seeded by (seed, trial index): deterministic.
     /// </summary>
     public sealed class BayesSuggester : ISuggester
@@ -16,6 +16,7 @@ namespace DeepCoro.Runtime.Sweeps
         private const int PriorCandidates = 1000;
         private const int LocalCandidates = 100;
         private const int LocalCentres = 5;
+        public const int ModelPoints = 200;
         private readonly IReadOnlyList<SweepParameter> parameters;
         private readonly int seed;
         private readonly int dims;
@@ -52,7 +53,7 @@ namespace DeepCoro.Runtime.Sweeps
 
             var inputs = new List<double[]>();
             var targets = new List<double>();
-            foreach (var o in done) { inputs.Add(Encode(o.Params)); targets.Add(o.Loss!.Value); }
+            foreach (var o in Modelled(done)) { inputs.Add(Encode(o.Params)); targets.Add(o.Loss!.Value); }
             var liar = targets.Average();
             foreach (var o in earlier.Where(o => o.Loss is null)) { inputs.Add(Encode(o.Params)); targets.Add(liar); }
             var gp = new GaussianProcess(inputs, targets);
@@ -72,6 +73,18 @@ namespace DeepCoro.Runtime.Sweeps
                 if (ei > pickEi) { pickEi = ei; pick = c; }
             }
             return pick!;
+        }
+
+        /// <summary>
+        /// The results the GP is fit to: all of them up to <see cref="ModelPoints"/>, else the best half of that many and
+        /// the most recent others. Fitting is cubic in the points and runs under the sweep lock, so this bounds the
+        /// lock's hold in long sweeps (about a second on one core at the cap) while keeping the region that matters.
+        /// </summary>
+        private static IEnumerable<Observation> Modelled(List<Observation> done)
+        {
+            if (done.Count <= ModelPoints) return done;
+            var best = done.OrderBy(o => o.Loss!.Value).Take(ModelPoints / 2).ToHashSet();
+            return done.Where(best.Contains).Concat(done.Where(o => !best.Contains(o)).TakeLast(ModelPoints - best.Count));
         }
 
         /// <summary>A neighbour of a good trial: numbers moved a little in quantile space, categories redrawn now and then.</summary>

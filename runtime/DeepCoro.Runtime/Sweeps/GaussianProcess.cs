@@ -1,11 +1,14 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
     /// Gaussian-process regression on the unit cube with a Matern 5/2 kernel. Targets are standardised; the length
-    /// scale and noise are picked from a fixed grid by the log marginal likelihood, so a fit is deterministic.
+    /// scale and noise are picked from a fixed grid by the log marginal likelihood, so a fit is deterministic. The
+    /// numeric loops are compiled optimised at once: an agent fits a few GPs per process, too few for tiered
+    /// compilation to reach them, and it fits them holding the sweep lock.
     /// </summary>
     public sealed class GaussianProcess
     {
@@ -20,6 +23,7 @@ namespace DeepCoro.Runtime.Sweeps
         public double LengthScale { get; }
         public double Noise { get; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public GaussianProcess(IReadOnlyList<double[]> inputs, IReadOnlyList<double> targets)
         {
             int n = inputs.Count;
@@ -58,6 +62,7 @@ namespace DeepCoro.Runtime.Sweeps
         }
 
         /// <summary>Posterior mean and standard deviation of the latent function at <paramref name="at"/>, in target units.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public (double Mean, double Std) Predict(double[] at)
         {
             int n = x.Length;
@@ -87,6 +92,7 @@ namespace DeepCoro.Runtime.Sweeps
             return margin * Normal.Cdf(z) + sd * Normal.Pdf(z);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static double Kernel(double[] a, double[] b, double lengthScale)
         {
             double d2 = 0;
@@ -96,6 +102,7 @@ namespace DeepCoro.Runtime.Sweeps
         }
 
         /// <summary>In-place lower Cholesky factor; false when the matrix is not positive definite.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool Cholesky(double[,] a, int n)
         {
             for (int j = 0; j < n; j++)
@@ -116,6 +123,7 @@ namespace DeepCoro.Runtime.Sweeps
         }
 
         /// <summary>Solves (L L^T) z = y given the factor L.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static double[] Solve(double[,] l, int n, double[] y)
         {
             var z = (double[])y.Clone();

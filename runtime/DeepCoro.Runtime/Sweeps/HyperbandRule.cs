@@ -5,7 +5,7 @@ using System.Linq;
 
 namespace DeepCoro.Runtime.Sweeps
 {
-    /// <summary>The decision at a rung, separate from the runner so that scripted curves can test it.</summary>
+    /// <summary>The decision at a rung, separate from the agent so that scripted curves can test it.</summary>
     public static class HyperbandRule
     {
         /// <summary>

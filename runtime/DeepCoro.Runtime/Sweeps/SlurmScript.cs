@@ -7,35 +7,32 @@ using DeepCoro.Runtime.IO;
 
 namespace DeepCoro.Runtime.Sweeps
 {
-    /// <summary>Resources of each array task; null leaves the cluster's default.</summary>
-    public sealed record SlurmOptions(string? Partition = null, string? Time = null, int? Cpus = null, string? Mem = null,
-                                      int? Gpus = null, int? Parallel = null, string JobName = "deepcoro-sweep");
-
     /// <summary>
-    /// An sbatch job array with one task per runnable trial; each task runs <c>deepcoro sweep trial DIR --index
-    /// $SLURM_ARRAY_TASK_ID</c>, which trains that trial and writes its record into the shared sweep directory.
+    /// An sbatch job array whose tasks are sweep agents: each runs <c>deepcoro sweep agent DIR</c>, which pulls trials
+    /// from the shared sweep directory until none is left (or its count is reached). Every search method works so,
+    /// bayes included: each agent's next trial is proposed, under the sweep lock, from the results recorded so far.
     /// </summary>
     public static class SlurmScript
     {
-        public static string Write(SweepStore store, IEnumerable<int> indices, IReadOnlyList<string> deepcoro, SlurmOptions o)
+        public static string Write(SweepStore store, IReadOnlyList<string> deepcoro, SlurmOptions o)
         {
-            var list = indices.OrderBy(i => i).ToList();
-            if (list.Count == 0) throw new ArgumentException("no trial to run: every trial is invalid or already final");
-            var logs = Path.Combine(store.Dir, "logs");
-            Directory.CreateDirectory(logs);
+            if (o.Agents < 1) throw new ArgumentException("--agents: must be at least 1");
+            Directory.CreateDirectory(store.LogsDir);
             var sb = new StringBuilder();
             sb.Append("#!/bin/bash\n");
             sb.Append($"#SBATCH --job-name={o.JobName}\n");
-            sb.Append($"#SBATCH --array={Ranges(list)}{(o.Parallel is int p ? "%" + p : "")}\n");
+            sb.Append($"#SBATCH --array=0-{o.Agents - 1}{(o.Parallel is int p ? "%" + p : "")}\n");
             if (o.Partition != null) sb.Append($"#SBATCH --partition={o.Partition}\n");
             if (o.Time != null) sb.Append($"#SBATCH --time={o.Time}\n");
             if (o.Cpus is int c) sb.Append($"#SBATCH --cpus-per-task={c}\n");
             if (o.Mem != null) sb.Append($"#SBATCH --mem={o.Mem}\n");
             if (o.Gpus is int g && g > 0) sb.Append($"#SBATCH --gres=gpu:{g}\n");
-            sb.Append($"#SBATCH --output={Path.Combine(logs, "slurm-%A_%a.out")}\n");
-            sb.Append("# Written by `deepcoro sweep --emit-slurm`; gather results with `deepcoro sweep status` on the same directory.\n");
+            sb.Append($"#SBATCH --output={Path.Combine(store.LogsDir, "agent-%A_%a.out")}\n");
+            sb.Append("# Written by `deepcoro sweep --emit-slurm`: every task is a sweep agent pulling trials from the directory below.\n");
+            sb.Append("# Submit again for more agents; follow with `deepcoro sweep status DIR` from any node.\n");
             sb.Append("set -euo pipefail\n");
-            sb.Append($"exec {string.Join(" ", deepcoro.Select(Quote))} sweep trial {Quote(store.Dir)} --index \"$SLURM_ARRAY_TASK_ID\"\n");
+            var count = o.Count is int n ? $" --count {n}" : "";
+            sb.Append($"exec {string.Join(" ", deepcoro.Select(Quote))} sweep agent {Quote(store.Dir)}{count}\n");
             var path = Path.Combine(store.Dir, "sweep.sbatch");
             AtomicFile.WriteText(path, sb.ToString());
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);

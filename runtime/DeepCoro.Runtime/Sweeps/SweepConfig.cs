@@ -4,73 +4,105 @@ using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
+using DeepCoro.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
-    /// The base training config and where each swept parameter goes in it. A dotted name is a path of keys
-    /// (head_lr.cathEF). It lands at that path from the top when the path exists there; else at the one place in the
-    /// config where it exists (pooling_mode -> model_config.pooling_mode); a name found in several places is an error;
-    /// a name found nowhere is added from the top (and reported), for the trial's config check to accept or reject.
-    /// Trial configs live in the sweep directory, so relative paths under the training config's path keys
-    /// (manifest, root, model, data_filename) are made absolute against the base config's folder.
+    /// The base config and where each swept parameter goes in it. W&amp;B run settings (name, project, entity, ...) are
+    /// never swept: W&amp;B uses them for the run, not the trainer, and they would collide with keys such as
+    /// optimizer.name. Every other parameter goes through the base layout's key space; all errors are gathered and
+    /// thrown together, before any trial exists. A trial config is the base with the sampled values written at their
+    /// paths, in the base's own layout; relative paths under the key space's path keys are made absolute.
     /// </summary>
     public sealed class SweepConfig
     {
-        private static readonly string[] PathKeys = { "manifest", "root", "model", "data_filename" };
+        /// <summary>wandb.init's run settings, which sweep files set as parameters to name their runs.</summary>
+        public static readonly IReadOnlyList<string> RunSettings = new[] { "name", "project", "entity", "group", "job_type", "tags", "notes" };
+
         private readonly string baseText;
         private readonly string baseDir;
-        private readonly Dictionary<string, string[]> targets = new Dictionary<string, string[]>();
+        private readonly IParameterKeySpace keySpace;
+        private readonly Dictionary<string, IReadOnlyList<string>> targets = new Dictionary<string, IReadOnlyList<string>>();
 
-        public IReadOnlyList<string> Notes { get; }
+        /// <summary>The sweep with only the parameters that are swept: what the search explores.</summary>
+        public SweepDefinition Sweep { get; }
 
-        public SweepConfig(string baseFile, string baseDir, string baseText, IEnumerable<SweepParameter> parameters)
+        /// <summary>Each parameter of the sweep file with what the key space said of it, in file order.</summary>
+        public IReadOnlyList<(SweepParameter Parameter, KeyResolution Resolution)> Resolutions { get; }
+
+        /// <summary>Parameters left out of the search, one line per reason; notes on where swept ones landed.</summary>
+        public IReadOnlyList<string> Warnings { get; }
+
+        public SweepConfig(SweepDefinition sweep, string baseFile, string baseDir, string baseText, IParameterKeySpace keySpace)
         {
             this.baseText = baseText;
             this.baseDir = baseDir;
-            var root = ParseRoot(baseFile, baseText);
-            var notes = new List<string>();
-            var errors = new List<string>();
-            foreach (var p in parameters)
-            {
-                var segments = p.Name.Split('.');
-                if (Follow(root, segments) is not null) { targets[p.Name] = segments; continue; }
-                var found = new List<string[]>();
-                Search(root, new List<string>(), segments, found);
-                if (found.Count == 1) targets[p.Name] = found[0];
-                else if (found.Count > 1)
-                    errors.Add($"sweep parameter '{p.Name}' matches several keys of {baseFile}: {string.Join(", ", found.Select(f => string.Join(".", f)))}; name one in full");
-                else
-                {
-                    var blocker = Blocker(root, segments);
-                    if (blocker != null) errors.Add($"sweep parameter '{p.Name}': '{blocker}' is a single value in {baseFile}, not a map");
-                    else { targets[p.Name] = segments; notes.Add($"sweep parameter '{p.Name}' is not in {baseFile}; trials set it at the top level"); }
-                }
-            }
+            this.keySpace = keySpace;
+            ParseRoot(baseFile, baseText);
+            var resolutions = Resolve(sweep, keySpace);
+            var errors = resolutions.Where(r => r.Resolution.Kind == KeyResolutionKind.Error).Select(r => $"{r.Parameter.Where}: {r.Resolution.Message}").ToList();
+            var swept = resolutions.Where(r => r.Resolution.Kind == KeyResolutionKind.Swept).Select(r => r.Parameter).ToList();
+            if (errors.Count == 0 && swept.Count == 0)
+                errors.Add($"{sweep.File}: no parameter is left to sweep against {baseFile} ({keySpace.Layout})");
             if (errors.Count > 0) throw new ArgumentException(string.Join("\n", errors));
-            Notes = notes;
+            foreach (var (p, r) in resolutions.Where(r => r.Resolution.Kind == KeyResolutionKind.Swept)) targets[p.Name] = r.Path;
+            var warnings = resolutions.Where(r => r.Resolution.Kind == KeyResolutionKind.NotSwept).GroupBy(r => r.Resolution.Message)
+                .Select(g => $"{sweep.File}: warning: not swept: {string.Join(", ", g.Select(r => $"{r.Parameter.Name} (line {r.Parameter.Line})"))}: {g.Key}")
+                .Concat(resolutions.Where(r => r.Resolution.Kind == KeyResolutionKind.Swept && r.Resolution.Message is not null)
+                                   .Select(r => $"{r.Parameter.Where}: note: {r.Resolution.Message}"))
+                .ToList();
+            Warnings = warnings;
+            Resolutions = resolutions;
+            Sweep = sweep with { Parameters = swept };
         }
+
+        /// <summary>What becomes of each parameter of <paramref name="sweep"/> against a base of <paramref name="keySpace"/>, errors included.</summary>
+        public static IReadOnlyList<(SweepParameter Parameter, KeyResolution Resolution)> Resolve(SweepDefinition sweep, IParameterKeySpace keySpace) =>
+            sweep.Parameters.Select(p => (p, RunSettings.Contains(p.Name)
+                ? KeyResolution.NotSwept("W&B run settings (they name the W&B run), not training keys")
+                : keySpace.Resolve(p.Name))).ToList();
 
         public string TargetOf(string parameter) => string.Join(".", targets[parameter]);
 
-        /// <summary>The base config with <paramref name="values"/> set, as YAML text.</summary>
+        /// <summary>The base config with <paramref name="values"/> set, as YAML text in the base's layout.</summary>
         public string Merge(JsonObject values, string header)
         {
             var root = ParseRoot("base", baseText);
-            AbsolutePaths(root);
+            AbsolutePaths(root, baseDir, keySpace.PathKeys);
             foreach (var kv in values)
             {
                 var path = targets[kv.Key];
                 var map = root;
-                for (int i = 0; i < path.Length - 1; i++)
+                for (int i = 0; i < path.Count - 1; i++)
                 {
                     var key = new YamlScalarNode(path[i]);
-                    if (!map.Children.TryGetValue(key, out var next)) { next = new YamlMappingNode(); map.Children[key] = next; }
+                    if (!map.Children.TryGetValue(key, out var next) || next is not YamlMappingNode)
+                    {
+                        next = new YamlMappingNode();
+                        map.Children[key] = next;
+                    }
                     map = (YamlMappingNode)next;
                 }
                 map.Children[new YamlScalarNode(path[^1])] = SweepValues.ToYaml(kv.Value);
             }
+            return Text(root, header);
+        }
+
+        /// <summary>
+        /// A config with the relative paths under <paramref name="pathKeys"/> made absolute against
+        /// <paramref name="baseDir"/>, so that a copy elsewhere (a trial, a run's own copy) reads the same files.
+        /// </summary>
+        public static string WithAbsolutePaths(string file, string baseDir, string text, IReadOnlyCollection<string> pathKeys, string header)
+        {
+            var root = ParseRoot(file, text);
+            AbsolutePaths(root, baseDir, pathKeys);
+            return Text(root, header);
+        }
+
+        private static string Text(YamlMappingNode root, string header)
+        {
             var writer = new StringWriter();
             writer.WriteLine("# " + header);
             new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
@@ -79,59 +111,29 @@ namespace DeepCoro.Runtime.Sweeps
             return text.EndsWith("...\n") ? text[..^4] : text.Replace("\r\n...\r\n", "\r\n");
         }
 
-        /// <summary>The merged config as JSON, for the trial record.</summary>
-        public static JsonNode? ToJson(string yaml) => SweepValues.FromYaml(ParseRoot("trial", yaml));
-
-        private static YamlMappingNode ParseRoot(string file, string text)
+        /// <summary>
+        /// A base config's root map read as PyYAML reads it (DeepCORO_CLIP's files repeat keys: the last value counts),
+        /// or an ArgumentException naming the file, line and problem.
+        /// </summary>
+        public static YamlMappingNode ParseRoot(string file, string text)
         {
-            var stream = new YamlStream();
-            try { stream.Load(new StringReader(text)); }
-            catch (YamlException e) { throw new ArgumentException($"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}"); }
-            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            var reader = new YamlDocumentReader(file);
+            var node = reader.Load(text, "the base config is empty");
+            if (node is null) throw new ArgumentException(string.Join("; ", reader.Errors.Select(e => e.ToString())));
+            if (YamlDocumentReader.WithoutRepeats(node) is not YamlMappingNode root)
                 throw new ArgumentException($"{file}: the base config must be a map of keys");
             return root;
         }
 
-        private void AbsolutePaths(YamlMappingNode map)
+        private static void AbsolutePaths(YamlMappingNode map, string baseDir, IReadOnlyCollection<string> pathKeys)
         {
             foreach (var kv in map.Children.ToList())
             {
-                if (kv.Value is YamlMappingNode child) AbsolutePaths(child);
-                else if (kv.Key is YamlScalarNode { Value: string key } && PathKeys.Contains(key)
+                if (kv.Value is YamlMappingNode child) AbsolutePaths(child, baseDir, pathKeys);
+                else if (kv.Key is YamlScalarNode { Value: string key } && pathKeys.Contains(key)
                          && kv.Value is YamlScalarNode { Value: string path } scalar && path != "" && !Path.IsPathRooted(path))
-                    map.Children[kv.Key] = new YamlScalarNode(Path.GetFullPath(Path.Combine(baseDir, path))) { Style = scalar.Style };
+                    map.Children[kv.Key] = new YamlScalarNode(Path.GetFullPath(Path.Combine(baseDir, path))) { Style = scalar.Style, Tag = scalar.Tag };
             }
-        }
-
-        private static YamlNode? Follow(YamlMappingNode from, IReadOnlyList<string> segments)
-        {
-            YamlNode node = from;
-            foreach (var s in segments)
-            {
-                if (node is not YamlMappingNode m || !m.Children.TryGetValue(new YamlScalarNode(s), out var next)) return null;
-                node = next;
-            }
-            return node;
-        }
-
-        private static void Search(YamlMappingNode node, List<string> at, string[] segments, List<string[]> found)
-        {
-            if (at.Count > 0 && Follow(node, segments) is not null) found.Add(at.Concat(segments).ToArray());
-            foreach (var kv in node.Children)
-                if (kv.Value is YamlMappingNode child && kv.Key is YamlScalarNode k)
-                {
-                    at.Add(k.Value!);
-                    Search(child, at, segments, found);
-                    at.RemoveAt(at.Count - 1);
-                }
-        }
-
-        /// <summary>The first prefix of the path that exists as a scalar from the top (head_lr: 5e-4 blocks head_lr.cathEF).</summary>
-        private static string? Blocker(YamlMappingNode root, string[] segments)
-        {
-            for (int i = 1; i < segments.Length; i++)
-                if (Follow(root, segments[..i]) is YamlNode n && n is not YamlMappingNode) return string.Join(".", segments[..i]);
-            return null;
         }
     }
 }

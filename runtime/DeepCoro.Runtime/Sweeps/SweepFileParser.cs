@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
+using DeepCoro.Spec;
 using DeepCoro.Yaml;
 using YamlDotNet.RepresentationModel;
 
@@ -16,14 +17,16 @@ namespace DeepCoro.Runtime.Sweeps
     }
 
     /// <summary>
-    /// Reads W&amp;B sweep files (YAML). Keys that only mean something to W&amp;B's agent or server (program, command,
-    /// entity, project, name, description, metric.target, early_terminate.strict) are reported once as warnings;
-    /// any other unknown key is an error naming its line and column and the closest known key.
+    /// Reads W&amp;B sweep files (YAML) as W&amp;B does: a top-level key it does not know (run_mode, notes, ...) is ignored
+    /// with a warning; keys that only mean something to W&amp;B's agent or server (program, command, entity, project,
+    /// name, description, metric.target, early_terminate.strict) are reported once each, and the command W&amp;B would
+    /// have run is kept to be shown. Inside metric, parameters and early_terminate an unknown key is an error naming
+    /// its line and column and the closest known key.
     /// </summary>
     public static class SweepFileParser
     {
         private static readonly string[] TopKeys = { "method", "metric", "parameters", "early_terminate", "run_cap" };
-        private static readonly string[] IgnoredTopKeys = { "program", "command", "entity", "project", "name", "description" };
+        private static readonly string[] ServerKeys = { "entity", "project", "name", "description", "controller" };
         private static readonly string[] MetricKeys = { "name", "goal" };
         private static readonly string[] ParameterKeys = { "value", "values", "distribution", "min", "max", "mu", "sigma", "q", "parameters" };
         private static readonly string[] HyperbandKeys = { "type", "min_iter", "max_iter", "eta", "s" };
@@ -67,6 +70,8 @@ namespace DeepCoro.Runtime.Sweeps
                 int? runCap = null;
                 var parameters = new List<SweepParameter>();
                 bool sawParameters = false;
+                List<string>? command = null, program = null;
+                var ignored = new List<string>();
                 foreach (var (key, keyNode, value) in top)
                 {
                     switch (key)
@@ -85,26 +90,50 @@ namespace DeepCoro.Runtime.Sweeps
                             runCap = Int(value, "run_cap");
                             if (runCap <= 0) Error(value, "run_cap: must be at least 1");
                             break;
+                        case "command":
+                            command = Words(value);
+                            Warn(keyNode, $"command: W&B's agent would run `{string.Join(" ", command)}`; not run here (trials run the sweep's trial command)");
+                            break;
+                        case "program":
+                            // W&B's default command is `${env} ${interpreter} ${program} ${args}`
+                            program = new List<string> { "python", string.Join(" ", Words(value)), "${args}" };
+                            Warn(keyNode, "program: the script W&B's agent would run; not run here (trials run the sweep's trial command)");
+                            break;
                         default:
-                            if (IgnoredTopKeys.Contains(key))
-                                Warn(keyNode, $"'{key}' is a W&B agent/server setting; ignored (trials run `deepcoro train`)");
-                            else Unknown(keyNode, key, "the sweep file", TopKeys.Concat(IgnoredTopKeys).ToArray());
+                            if (ServerKeys.Contains(key)) Warn(keyNode, $"'{key}' is a W&B server setting; ignored");
+                            else
+                            {
+                                ignored.Add(key);
+                                Warn(keyNode, $"'{key}' is not a W&B sweep key; ignored, as W&B ignores it");
+                            }
                             break;
                     }
                 }
-                if (method is null && !top.Any(t => t.Key == "method")) Error(root, "missing 'method' (grid, random or bayes)");
+                string Misspelt(string wanted) =>
+                    ignored.FirstOrDefault(k => Suggestions.Closest(k, TopKeys) == wanted) is string k ? $" ('{k}' is not a key: did you mean '{wanted}'?)" : "";
+                if (method is null && !top.Any(t => t.Key == "method")) Error(root, "missing 'method' (grid, random or bayes)" + Misspelt("method"));
                 if (metric is null && !top.Any(t => t.Key == "metric"))
-                    Error(root, "missing 'metric', e.g. metric: { name: val/main_loss, goal: minimize }");
-                if (!sawParameters) Error(root, "missing 'parameters'");
+                    Error(root, "missing 'metric', e.g. metric: { name: val/main_loss, goal: minimize }" + Misspelt("metric"));
+                if (!sawParameters) Error(root, "missing 'parameters'" + Misspelt("parameters"));
                 else if (parameters.Count == 0 && Errors.Count == 0) Error(root, "'parameters' is empty");
                 foreach (var dup in parameters.GroupBy(x => x.Name).Where(g => g.Count() > 1))
                     Error(root, $"parameter '{dup.Key}' is given twice (as a dotted key and nested?)");
                 if (method == SearchMethod.Grid)
                     foreach (var prm in parameters.Where(x => x.GridValues() is null))
-                        Error(root, $"grid search cannot enumerate '{prm.Name}' ({prm.DistributionName}); give it 'values', or use random or bayes");
+                        Error(prm.Line, prm.Column, DiagnosticCodes.InvalidValue,
+                              $"grid search cannot enumerate '{prm.Name}' ({prm.DistributionName}); give it 'values', or use random or bayes");
                 if (Errors.Count > 0 || method is null || metric is null) return null;
-                return new SweepDefinition(method.Value, metric, parameters, hyperband, runCap, Warnings.Select(w => w.ToString()).ToList());
+                return new SweepDefinition(File, method.Value, metric, parameters, hyperband, runCap, Warnings.Select(w => w.ToString()).ToList(),
+                                           command ?? program ?? new List<string>());
             }
+
+            /// <summary>A command as words: a list of scalars (W&amp;B's form) or one string.</summary>
+            private static List<string> Words(YamlNode node) => node switch
+            {
+                YamlSequenceNode seq => seq.Children.Select(c => c is YamlScalarNode s ? s.Value ?? "" : c.ToString()).ToList(),
+                YamlScalarNode s => new List<string> { s.Value ?? "" },
+                _ => new List<string> { node.ToString() },
+            };
 
             private SweepMetric? Metric(YamlNode node)
             {
@@ -161,7 +190,7 @@ namespace DeepCoro.Runtime.Sweeps
             {
                 var entries = Entries(node, prefix == "" ? "parameters" : prefix + ".parameters");
                 if (entries is null) return;
-                foreach (var (name, _, value) in entries)
+                foreach (var (name, keyNode, value) in entries)
                 {
                     var full = prefix == "" ? name : prefix + "." + name;
                     var keys = Entries(value, $"parameter '{full}'");
@@ -174,7 +203,7 @@ namespace DeepCoro.Runtime.Sweeps
                         continue;
                     }
                     var p = Parameter(full, value, keys);
-                    if (p is not null) into.Add(p);
+                    if (p is not null) into.Add(p.At(File, (int)keyNode.Start.Line, (int)keyNode.Start.Column));
                 }
             }
 

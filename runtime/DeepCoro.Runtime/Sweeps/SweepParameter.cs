@@ -28,6 +28,13 @@ namespace DeepCoro.Runtime.Sweeps
         public double Q { get; }
         /// <summary>Integer draws (int_uniform, or q distributions whose q and bounds are integers).</summary>
         public bool Integer { get; }
+        /// <summary>Where the sweep file declares it, for messages (<c>sweep.yaml:23:3</c>); empty when built in code.</summary>
+        public string File { get; private init; } = "";
+        public int Line { get; private init; }
+        public int Column { get; private init; }
+
+        /// <summary>The parameter's place in its file as messages start: <c>sweep.yaml:23:3</c>, or its name alone.</summary>
+        public string Where => File == "" ? $"parameter '{Name}'" : $"{File}:{Line}:{Column}: parameter '{Name}'";
 
         public static readonly IReadOnlyDictionary<string, Distribution> Names = new Dictionary<string, Distribution>
         {
@@ -48,6 +55,22 @@ namespace DeepCoro.Runtime.Sweeps
             Name = name; Distribution = distribution; Values = values ?? Array.Empty<JsonNode?>();
             Min = min; Max = max; Mu = mu; Sigma = sigma; Q = q;
             Integer = integer || distribution == Distribution.IntUniform;
+        }
+
+        /// <summary>This parameter, declared at <paramref name="line"/> of <paramref name="file"/>.</summary>
+        public SweepParameter At(string file, int line, int column) =>
+            new SweepParameter(Name, Distribution, Values, Min, Max, Mu, Sigma, Q, Integer) { File = file, Line = line, Column = column };
+
+        /// <summary>
+        /// A value read back from JSON in this parameter's own type: JSON writes 0.0 as 0, but a categorical value keeps
+        /// its YAML type (0.0 stays a float in trial configs and plots) and a continuous draw stays a float.
+        /// </summary>
+        public JsonNode? Canonical(JsonNode? value)
+        {
+            if (IsCategorical)
+                return Values.FirstOrDefault(v => SweepValues.Same(v, value)) is JsonNode declared ? declared.DeepClone() : value?.DeepClone();
+            if (!SweepValues.TryNumber(value, out var x)) return value?.DeepClone();
+            return Integer ? JsonValue.Create((long)Math.Round(x)) : JsonValue.Create(x);
         }
 
         public string DistributionName => Names.First(kv => kv.Value == Distribution).Key;

@@ -1,54 +1,19 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Threading;
 using DeepCoro.Runtime.IO;
 
 namespace DeepCoro.Runtime.Sweeps
 {
-    /// <summary>What a sweep directory was created for; a rerun with other files or another seed is refused.</summary>
-    /// <param name="BaseDir">The folder of the original base config, against which its relative paths resolve.</param>
-    public sealed record SweepManifest(string Method, string Metric, string Goal, int Seed, int Trials, string SweepSha256, string BaseSha256,
-                                       string BaseDir, IReadOnlyList<string> Command)
-    {
-        public string ToJson() => new JsonObject
-        {
-            ["version"] = 1,
-            ["method"] = Method,
-            ["metric"] = Metric,
-            ["goal"] = Goal,
-            ["seed"] = Seed,
-            ["trials"] = Trials,
-            ["sweepSha256"] = SweepSha256,
-            ["baseSha256"] = BaseSha256,
-            ["baseDir"] = BaseDir,
-            ["command"] = new JsonArray(Command.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()),
-        }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-
-        public static SweepManifest FromJson(string json, string source)
-        {
-            try
-            {
-                var o = JsonNode.Parse(json)!.AsObject();
-                return new SweepManifest((string)o["method"]!, (string)o["metric"]!, (string)o["goal"]!, (int)o["seed"]!, (int)o["trials"]!,
-                                         (string)o["sweepSha256"]!, (string)o["baseSha256"]!, (string)o["baseDir"]!,
-                                         o["command"]!.AsArray().Select(c => (string)c!).ToList());
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
-            {
-                throw new InvalidDataException($"{source}: not a sweep manifest ({e.Message})", e);
-            }
-        }
-    }
-
     /// <summary>
-    /// The sweep directory: <c>sweep.json</c> (manifest), <c>sweep.yaml</c> and <c>base.yaml</c> (copies of the inputs,
-    /// so Slurm tasks and <c>sweep status</c> need nothing else), and <c>trials/trial-NNNN/</c> with <c>record.json</c>,
-    /// <c>config.yaml</c>, <c>run/</c> (the trial's training output) and its stdout/stderr logs. Every file is written atomically.
+    /// The sweep directory, on a file system every agent sees: <c>sweep.json</c> (manifest, written last: a directory
+    /// is a sweep once it exists), <c>sweep.yaml</c> and <c>base.yaml</c> (copies of the inputs, so agents and
+    /// <c>sweep status</c> need nothing else), <c>journal.jsonl</c> (every trial event) with its lock
+    /// <c>journal.lock</c>, and <c>trials/trial-NNNN/</c> holding <c>config.yaml</c> and one <c>attempt-K/</c> per
+    /// attempt (<c>run/</c>, stdout and stderr logs, <c>heartbeat.json</c>). Every file but the journal is written
+    /// whole (temporary file, then rename); the journal only grows by whole lines.
     /// </summary>
     public sealed class SweepStore
     {
@@ -59,84 +24,101 @@ namespace DeepCoro.Runtime.Sweeps
         public string ManifestPath => Path.Combine(Dir, "sweep.json");
         public string SweepPath => Path.Combine(Dir, "sweep.yaml");
         public string BasePath => Path.Combine(Dir, "base.yaml");
+        public string JournalPath => Path.Combine(Dir, "journal.jsonl");
+        public string LockPath => Path.Combine(Dir, "journal.lock");
         public string BestConfigPath => Path.Combine(Dir, "best_config.yaml");
+        public string LeaderboardPath => Path.Combine(Dir, "leaderboard.csv");
         public string PlotsDir => Path.Combine(Dir, "plots");
+        public string LogsDir => Path.Combine(Dir, "logs");
         public string TrialDir(int index) => Path.Combine(Dir, "trials", TrialRecord.Name(index));
-        public string RecordPath(int index) => Path.Combine(TrialDir(index), "record.json");
         public string ConfigPath(int index) => Path.Combine(TrialDir(index), "config.yaml");
-        public string RunDir(int index) => Path.Combine(TrialDir(index), "run");
+        public string AttemptDir(int index, int attempt) => Path.Combine(TrialDir(index), $"attempt-{attempt}");
+        public string RunDir(int index, int attempt) => Path.Combine(AttemptDir(index, attempt), "run");
+        public string HeartbeatPath(int index, int attempt) => Path.Combine(AttemptDir(index, attempt), "heartbeat.json");
 
         public bool Exists => File.Exists(ManifestPath);
 
         public static string Sha256(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
 
-        /// <summary>Creates the directory for a new sweep, or checks that an existing one holds the same sweep.</summary>
+        /// <summary>Takes the sweep lock (creating the directory), after checking that this file system enforces it.</summary>
+        public SweepLock Lock(TimeSpan timeout, CancellationToken cancel)
+        {
+            Directory.CreateDirectory(Dir);
+            SweepLock.CheckEnforced(LockPath);
+            return SweepLock.Acquire(LockPath, timeout, cancel);
+        }
+
+        /// <summary>Creates a new sweep here; refused when the directory already holds one.</summary>
+        public SweepManifest Init(string sweepText, string baseText, SweepManifest manifest)
+        {
+            using var held = Lock(TimeSpan.FromMinutes(1), CancellationToken.None);
+            if (Exists)
+                throw new ArgumentException($"{Dir} already holds a sweep (sweep.json); run agents on it (deepcoro sweep agent {Dir}), or pick another --output");
+            Create(sweepText, baseText, manifest);
+            return manifest;
+        }
+
+        /// <summary>
+        /// The one-machine form: creates the sweep, or checks that the directory holds the same one (same files, seed,
+        /// method) and lets a larger budget extend it.
+        /// </summary>
         public SweepManifest CreateOrCheck(string sweepText, string baseText, SweepManifest wanted)
         {
-            if (Exists)
+            using var held = Lock(TimeSpan.FromMinutes(1), CancellationToken.None);
+            if (!Exists)
             {
-                var have = ReadManifest();
-                var why = have.SweepSha256 != wanted.SweepSha256 ? "another sweep file"
-                        : have.BaseSha256 != wanted.BaseSha256 ? "another base config"
-                        : have.Seed != wanted.Seed ? $"seed {have.Seed}"
-                        : have.Method != wanted.Method ? $"method {have.Method}"
-                        : null;
-                if (why != null)
-                    throw new ArgumentException($"{Dir} holds a sweep started with {why}; resume it with the same inputs, or pick another --output");
-                // a larger --trials extends the sweep; the command may move with a rebuilt binary
-                var merged = have with { Trials = Math.Max(have.Trials, wanted.Trials), Command = wanted.Command };
-                AtomicFile.WriteText(ManifestPath, merged.ToJson());
-                return merged;
+                Create(sweepText, baseText, wanted);
+                return wanted;
             }
-            Directory.CreateDirectory(Dir);
-            AtomicFile.WriteText(SweepPath, sweepText);
-            AtomicFile.WriteText(BasePath, baseText);
-            AtomicFile.WriteText(ManifestPath, wanted.ToJson());
-            return wanted;
+            var have = ReadManifest();
+            var why = have.SweepSha256 != wanted.SweepSha256 ? "another sweep file"
+                    : have.BaseSha256 != wanted.BaseSha256 ? "another base config"
+                    : have.Seed != wanted.Seed ? $"seed {have.Seed}"
+                    : have.Method != wanted.Method ? $"method {have.Method}"
+                    : null;
+            if (why != null)
+                throw new ArgumentException($"{Dir} holds a sweep started with {why}; resume it with the same inputs, or pick another --output");
+            if (wanted.Trials <= have.Trials) return have;
+            var extended = have with { Trials = wanted.Trials };
+            AtomicFile.WriteText(ManifestPath, extended.ToJson());
+            return extended;
         }
 
         public SweepManifest ReadManifest()
         {
-            if (!Exists) throw new ArgumentException($"{Dir}: not a sweep directory (no sweep.json)");
+            if (!Directory.Exists(Dir)) throw new ArgumentException($"{Dir}: no such directory");
+            if (!Exists)
+                throw new ArgumentException($"{Dir}: not a sweep directory (no sweep.json); create one with `deepcoro sweep init --base B --sweep S --output {Dir}`");
             return SweepManifest.FromJson(File.ReadAllText(ManifestPath), ManifestPath);
         }
 
-        /// <summary>Holds the directory for one driver at a time; the lock goes with the process, however it ends.</summary>
-        public IDisposable Lock()
+        /// <summary>Every trial as the journal tells it (no lock: whole lines only).</summary>
+        public SweepState Load(SweepDefinition sweep)
         {
-            Directory.CreateDirectory(Dir);
+            var state = new SweepState(sweep);
+            foreach (var e in new SweepJournal(JournalPath).ReadNew()) state.Apply(e);
+            return state;
+        }
+
+        private void Create(string sweepText, string baseText, SweepManifest manifest)
+        {
+            AtomicFile.WriteText(SweepPath, sweepText);
+            AtomicFile.WriteText(BasePath, baseText);
+            // the manifest goes last and never over another: it is what makes the directory a sweep
+            var temp = ManifestPath + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
             try
             {
-                return new FileStream(Path.Combine(Dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                AtomicFile.WriteText(temp, manifest.ToJson());
+                File.Move(temp, ManifestPath, overwrite: false);
             }
-            catch (IOException)
+            catch (IOException) when (Exists)
             {
-                throw new ArgumentException($"{Dir}: another `deepcoro sweep` is running on this directory");
+                throw new ArgumentException($"{Dir} already holds a sweep (sweep.json); run agents on it (deepcoro sweep agent {Dir}), or pick another --output");
             }
-        }
-
-        public void Save(TrialRecord record) => AtomicFile.WriteText(RecordPath(record.Index), record.ToJson());
-
-        public TrialRecord? Load(int index)
-        {
-            var path = RecordPath(index);
-            return File.Exists(path) ? TrialRecord.FromJson(File.ReadAllText(path), path) : null;
-        }
-
-        /// <summary>Every trial record, by index.</summary>
-        public SortedDictionary<int, TrialRecord> LoadAll()
-        {
-            var all = new SortedDictionary<int, TrialRecord>();
-            var trials = Path.Combine(Dir, "trials");
-            if (!Directory.Exists(trials)) return all;
-            foreach (var dir in Directory.GetDirectories(trials, "trial-*"))
+            finally
             {
-                var path = Path.Combine(dir, "record.json");
-                if (!File.Exists(path)) continue;
-                var r = TrialRecord.FromJson(File.ReadAllText(path), path);
-                all[r.Index] = r;
+                if (File.Exists(temp)) File.Delete(temp);
             }
-            return all;
         }
     }
 }

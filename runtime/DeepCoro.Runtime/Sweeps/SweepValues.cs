@@ -68,16 +68,28 @@ namespace DeepCoro.Runtime.Sweeps
             {
                 if (v.TryGetValue<long>(out var l)) return l.ToString(CultureInfo.InvariantCulture);
                 if (v.TryGetValue<int>(out var i)) return i.ToString(CultureInfo.InvariantCulture);
-                if (v.TryGetValue<double>(out var d))
-                {
-                    var s = d.ToString("R", CultureInfo.InvariantCulture);
-                    // keep the float type visible so that YAML readers do not turn 2.0 into an int
-                    return s.Contains('.') || s.Contains('E') || s.Contains('e') ? s : s + ".0";
-                }
+                if (v.TryGetValue<double>(out var d)) return FormatFloat(d);
                 if (v.TryGetValue<bool>(out var b)) return b ? "true" : "false";
                 if (v.TryGetValue<string>(out var str)) return str;
             }
             return value.ToJsonString();
+        }
+
+        /// <summary>
+        /// Shortest round-trip digits in the form YAML 1.1 readers (PyYAML, so the reference's scripts) take for a float:
+        /// a dot in the mantissa and a signed exponent (1.0e-05; PyYAML reads 1e-05 as a string, 2 as an int).
+        /// </summary>
+        public static string FormatFloat(double d)
+        {
+            if (double.IsNaN(d)) return ".nan";
+            if (double.IsInfinity(d)) return d > 0 ? ".inf" : "-.inf";
+            var s = d.ToString("R", CultureInfo.InvariantCulture);
+            int e = s.IndexOfAny(new[] { 'E', 'e' });
+            var mantissa = e < 0 ? s : s[..e];
+            if (!mantissa.Contains('.')) mantissa += ".0";
+            if (e < 0) return mantissa;
+            var exponent = s[(e + 1)..];
+            return mantissa + "e" + (exponent.StartsWith('-') || exponent.StartsWith('+') ? exponent : "+" + exponent);
         }
 
         public static bool TryNumber(JsonNode? value, out double number)

@@ -12,12 +12,14 @@ namespace DeepCoro.Runtime.Sweeps
     /// <summary>Where one attempt of a trial reads its config and writes its run and logs.</summary>
     public sealed record TrialLaunch(int Index, string ConfigPath, string RunDir, string LogDir);
 
-    /// <summary>A trial being trained. The runner polls it from one thread: no member needs to be thread-safe.</summary>
+    /// <summary>A trial being trained. Its agent polls it from one thread (the heartbeat reads only the process id and start).</summary>
     public interface IRunningTrial : IDisposable
     {
         int? ProcessId { get; }
-        DateTime? ProcessStart { get; }
-        bool HasExited { get; }
+        /// <summary>The trial process's start token (see ProcessLiveness), with its id naming it exactly.</summary>
+        string? ProcessStart { get; }
+        /// <summary>True once the trial has exited; waits up to <paramref name="timeout"/> for it (returning as it exits).</summary>
+        bool WaitForExit(TimeSpan timeout);
         int ExitCode { get; }
         /// <summary>Rows of the trial's metrics log written since the last call.</summary>
         IReadOnlyList<JsonObject> ReadNewRows();
@@ -134,12 +136,12 @@ namespace DeepCoro.Runtime.Sweeps
                 process.BeginOutputReadLine();
                 process.BeginErrorReadLine();
                 ProcessId = process.Id;
-                ProcessStart = process.StartTime.ToUniversalTime();
+                ProcessStart = ProcessLiveness.StartToken(process.Id);
             }
 
             public int? ProcessId { get; }
-            public DateTime? ProcessStart { get; }
-            public bool HasExited => process.HasExited;
+            public string? ProcessStart { get; }
+            public bool WaitForExit(TimeSpan timeout) => process.WaitForExit(timeout);
 
             public int ExitCode
             {

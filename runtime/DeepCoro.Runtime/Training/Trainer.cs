@@ -164,7 +164,7 @@ namespace DeepCoro.Runtime.Training
                 observer.Evaluating(epoch, "val");
                 SplitResults val;
                 using (telemetry.RecordingAttention())
-                    val = EvaluateWith(model, data, spec, options.Loss, device, data.Studies.Val, cancel, watch: telemetry.Attention is { } attention ? attention.Watch : null);
+                    val = EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, data.Studies.Val, cancel, watch: telemetry.Attention is { } attention ? attention.Watch : null);
                 var metrics = new OrderedDictionary<string, double>();
                 foreach (var (k, v) in train.Metrics("train")) metrics[k] = v;
                 foreach (var (k, v) in val.Metrics("val")) metrics[k] = v;

@@ -391,7 +391,7 @@ let private referenceKeys =
       h "scheduler_name" 1 "scheduler.name" (read (choice scheduleNames) (schedule (fun v o -> o.With(kind = v))))
       h "lr_step_period" 1 "scheduler.lr_step_period" (read positive (schedule (fun v o -> o.With(stepPeriodEpochs = v))))
       h "factor" 1 "scheduler.factor" (read positive (schedule (fun v o -> o.With(factor = v))))
-      h "optimizer" 1 "AdamW or RAdam" (read (choice optimizerNames) (optimizer (fun v o -> o.With(kind = v))))
+      h "optimizer" 1 "optimizer.name: AdamW or RAdam" (read (choice optimizerNames) (optimizer (fun v o -> o.With(kind = v))))
       h "gradient_accumulation_steps" 1 "training.gradient_accumulation_steps"
           (read (fun c n -> c.Reader.IntAtLeast(1, c.Key, n) |> Option.filter (fun v -> v <= 100000 || (c.Reader.Error(n, sprintf "%s: at most 100000, got %d" c.Key v); false))) (train (fun v t -> t.With(gradientAccumulation = v))))
       h "num_warmup_percent" 1 "scheduler.num_warmup_percent" (read warmup (schedule (fun v o -> o.With(warmupFraction = v))))
@@ -448,14 +448,14 @@ let private referenceKeys =
       encoderOnly "pretrained" "the encoder's pretrained weights"
       encoderOnly "video_encoder_checkpoint_path" "the encoder's PyTorch checkpoint (export it with tools/export_encoder.py)"
       encoderOnly "rand_augment" "video augmentation (not applied here: videos are read without it)"
-      withEncoder "video_freeze_ratio" "the encoder's trained share of parameter tensors" (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (encoder (fun v e -> e.With(freezeRatio = v))))
-      withEncoder "video_encoder_lr" "the encoder's rate" (read rate (encoder (fun v e -> e.With(lr = v))))
-      withEncoder "video_encoder_weight_decay" "the encoder's decay" (read rate (encoder (fun v e -> e.With(weightDecay = v))))
-      withEncoder "resize" "frame size" (read (int 1) (encoder (fun v e -> e.With(resize = v))))
-      withEncoder "frames" "frames per video" (read (int 1) (encoder (fun v e -> e.With(frames = v))))
-      withEncoder "stride" "frame stride (above 1: drawn from 1..stride at each read, as the reference)" (read (int 1) (encoder (fun v e -> e.With(stride = v))))
-      withEncoder "dataset_mean" "pixel normalisation (computed from training videos when absent)" (read numbers (encoder (fun v e -> e.With(datasetMean = v))))
-      withEncoder "dataset_std" "pixel normalisation" (read numbers (encoder (fun v e -> e.With(datasetStd = v))))
+      withEncoder "video_freeze_ratio" "encoder.freeze_ratio: the encoder's trained share of parameter tensors" (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (encoder (fun v e -> e.With(freezeRatio = v))))
+      withEncoder "video_encoder_lr" "optimizer.video_encoder_lr: the encoder's rate" (read rate (encoder (fun v e -> e.With(lr = v))))
+      withEncoder "video_encoder_weight_decay" "optimizer.video_encoder_weight_decay: the encoder's decay" (read rate (encoder (fun v e -> e.With(weightDecay = v))))
+      withEncoder "resize" "encoder.resize: frame size" (read (int 1) (encoder (fun v e -> e.With(resize = v))))
+      withEncoder "frames" "encoder.frames: frames per video" (read (int 1) (encoder (fun v e -> e.With(frames = v))))
+      withEncoder "stride" "encoder.stride: frame stride (above 1: drawn from 1..stride at each read, as the reference)" (read (int 1) (encoder (fun v e -> e.With(stride = v))))
+      withEncoder "dataset_mean" "encoder.mean: pixel normalisation (computed from training videos when absent)" (read numbers (encoder (fun v e -> e.With(datasetMean = v))))
+      withEncoder "dataset_std" "encoder.std: pixel normalisation" (read numbers (encoder (fun v e -> e.With(datasetStd = v))))
       ignored "name" "a W&B run setting"
       ignored "project" "a W&B run setting"
       ignored "entity" "a W&B run setting"
@@ -476,6 +476,15 @@ let sections = [ "model_config"; "model"; "data"; "optimizer"; "scheduler"; "tra
 /// The keys read in a layout and (for the nested layout) a section.
 let keysOf (layout: Layout) (section: string) =
     all |> List.filter (fun k -> List.contains layout k.Layouts && (layout <> Nested || k.Section = section))
+
+/// The key of this product's layout that a DeepCORO_CLIP key is, as its row's doc starts ("scheduler.name ...",
+/// "encoder.freeze_ratio: ..."): section and key, when it has one.
+let counterpart (key: ConfigKey) =
+    let m = System.Text.RegularExpressions.Regex.Match(key.Doc, @"^([a-z_]+)\.([a-z_]+)\b")
+    if m.Success && List.contains Reference key.Layouts
+       && keysOf Nested m.Groups[1].Value |> List.exists (fun k -> k.Name = m.Groups[2].Value) then
+        Some(m.Groups[1].Value, m.Groups[2].Value)
+    else None
 
 /// A key's status as the docs table words it.
 let statusText (key: ConfigKey) =

@@ -42,6 +42,8 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
         let at = if layout = Reference then [| "video_encoder_torchscript" |] else [| "encoder"; "path" |]
         not (isNull (YamlKeyTree.Follow(root, at)))
 
+    let encoderAbsent = "keys of the video encoder, honoured only when the base trains one (video_encoder_torchscript or encoder.path); trials still run"
+
     let known =
         if layout = Reference then flat |> List.map (fun k -> k.Name)
         else [ for s, keys in sections do for k in keys -> s + "." + k.Name ] @ [ for _, keys in sections do for k in keys -> k.Name ]
@@ -72,34 +74,57 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
             | closest -> sprintf "did you mean '%s'?" closest
         KeyResolution.Error(sprintf "not a key of %s (%s): %s" baseFile where hint)
 
+    /// Why a key of DeepCORO_CLIP's layout, or of the encoder section, is not swept in this base; None when it is.
+    let notSwept (key: ConfigKey) =
+        match key.Status with
+        | Ignored why -> Some why
+        | EncoderOnly -> Some "keys of DeepCORO_CLIP's video encoder or augmentation, which stored embeddings do not use (trials still run)"
+        | WithEncoder when not hasEncoder -> Some encoderAbsent
+        | _ when key.Section = "encoder" && not hasEncoder -> Some encoderAbsent
+        | _ -> None
+
     /// DeepCORO_CLIP's flat keys: the status of the key's row decides.
     let resolveFlat (segments: string list) =
         match flat |> List.tryFind (fun k -> k.Name = List.head segments) with
         | None -> unknown (dotted segments) "DeepCORO_CLIP's layout"
         | Some key ->
-            match key.Status with
-            | Ignored why -> KeyResolution.NotSwept(sprintf "not swept: %s" why)
-            | EncoderOnly -> KeyResolution.NotSwept "keys of DeepCORO_CLIP's video encoder or augmentation, which stored embeddings do not use (trials still run)"
-            | WithEncoder when not hasEncoder ->
-                KeyResolution.NotSwept "keys of the video encoder, honoured only when the base trains one (video_encoder_torchscript); trials still run"
-            | _ -> at segments None
+            match notSwept key with
+            | Some why -> KeyResolution.NotSwept why
+            | None -> at segments None
 
-    /// This product's sections: where the base has the key, else the one section that reads it.
+    /// This product's sections: where the base has the key, else the one section that reads it, else the section
+    /// key a DeepCORO_CLIP name stands for (scheduler_name: scheduler.name), so the reference's sweep files fit.
     let resolveNested (name: string) (segments: string list) =
+        let first, rest = List.head segments, List.tail segments
         match YamlKeyTree.Follow(root, Array.ofList segments) with
         | :? YamlMappingNode when List.contains (List.last segments) perHeadKeys -> at segments (Some "one value for every head")
-        | :? YamlMappingNode -> KeyResolution.Error(sprintf "'%s' is a section of %s; sweep one of its keys (%s.<key>)" name baseFile name)
+        | :? YamlMappingNode ->
+            // DeepCORO_CLIP's `optimizer` names the optimizer, a key of the section of that name here
+            match flat |> List.tryFind (fun k -> k.Name = first) |> Option.bind counterpart with
+            | Some(section, target) when rest.IsEmpty ->
+                at [ section; target ] (Some(sprintf "DeepCORO_CLIP's '%s' is %s.%s here" first section target))
+            | _ -> KeyResolution.Error(sprintf "'%s' is a section of %s; sweep one of its keys (%s.<key>)" name baseFile name)
         | null ->
             match YamlKeyTree.FindBelowTop(root, Array.ofList segments) |> List.ofSeq with
             | [ path ] -> at (List.ofArray path) None
             | _ :: _ as paths ->
                 KeyResolution.Error(sprintf "'%s' matches several keys of %s (%s); name one in full" name baseFile (String.Join(", ", paths |> List.map dotted)))
             | [] ->
-                let first = List.head segments
-                match sections |> List.filter (fun (_, keys) -> keys |> List.exists (fun k -> k.Name = first)) |> List.map fst with
-                | [ "model_config" ] when isNull (YamlKeyTree.Follow(root, [| "model_config" |])) ->
-                    KeyResolution.Error(sprintf "a model key, but %s gives its model as a file (model:); sweep it in a base with model_config" baseFile)
-                | [ section ] -> at (section :: segments) (Some(sprintf "not in %s; set at %s" baseFile (dotted (section :: segments))))
+                let inSections = sections |> List.choose (fun (s, keys) -> keys |> List.tryFind (fun k -> k.Name = first) |> Option.map (fun k -> s, k))
+                let reference = flat |> List.tryFind (fun k -> k.Name = first)
+                match inSections, reference with
+                | [ section, key ], _ ->
+                    match notSwept key, section with
+                    | Some why, _ -> KeyResolution.NotSwept why
+                    | None, "model_config" when isNull (YamlKeyTree.Follow(root, [| "model_config" |])) ->
+                        KeyResolution.Error(sprintf "a model key, but %s gives its model as a file (model:); sweep it in a base with model_config" baseFile)
+                    | None, _ -> at (section :: segments) (Some(sprintf "not in %s; set at %s" baseFile (dotted (section :: segments))))
+                | [], Some key ->
+                    match notSwept key, counterpart key with
+                    | Some why, _ -> KeyResolution.NotSwept why
+                    | None, Some(section, target) ->
+                        at (section :: target :: rest) (Some(sprintf "DeepCORO_CLIP's '%s' is %s.%s here" first section target))
+                    | None, None -> unknown name "this product's training config"
                 | _ -> unknown name "this product's training config"
         | _ -> at segments None
 

@@ -7,7 +7,8 @@ namespace DeepCoro.Runtime.Training
 {
     /// <summary>
     /// Evaluation metrics on plain arrays (labelled samples only). Undefined values are NaN: AUC with one class
-    /// present, Pearson/R² with constant targets. Metrics.md-style names: the keys below, prefixed by the head.
+    /// present, Pearson/R² with constant targets, every ranking metric when a score is NaN (a diverged model).
+    /// Metrics.md-style names: the keys below, prefixed by the head.
     /// </summary>
     public static class Metrics
     {
@@ -34,6 +35,7 @@ namespace DeepCoro.Runtime.Training
         public static OrderedDictionary<string, double> Binary(double[] score, double[] y)
         {
             var labels = y.Select(v => v > 0.5).ToArray();
+            if (score.Any(double.IsNaN)) return new OrderedDictionary<string, double>(Names(TaskKind.Binary).Select(k => KeyValuePair.Create(k, double.NaN)));
             int pos = labels.Count(b => b), neg = labels.Length - pos;
             double threshold = 0.5;
             if (pos > 0 && neg > 0)
@@ -44,7 +46,7 @@ namespace DeepCoro.Runtime.Training
                 for (int i = 0; i < order.Length;)
                 {
                     int j = i;
-                    for (; j < order.Length && score[order[j]] == score[order[i]]; j++) { if (labels[order[j]]) tp++; else fp++; }
+                    for (; j < order.Length && Tied(score[order[j]], score[order[i]]); j++) { if (labels[order[j]]) tp++; else fp++; }
                     double g = Math.Sqrt((double)tp / pos * (1 - (double)fp / neg));
                     if (g > best) { best = g; threshold = score[order[i]]; }
                     i = j;
@@ -72,20 +74,26 @@ namespace DeepCoro.Runtime.Training
             yield return ("npv", Ratio(tn, tn + fn));
         }
 
+        /// <summary>
+        /// Whether two scores fall in one tie group. double.Equals holds for NaN == NaN (== does not), so every group has
+        /// at least one member and the grouping loops always advance.
+        /// </summary>
+        private static bool Tied(double a, double b) => a.Equals(b);
+
         /// <summary>Zero when nothing was counted (scikit-learn's zero_division=0).</summary>
         private static double Ratio(int a, int b) => b == 0 ? 0 : (double)a / b;
 
-        /// <summary>ROC AUC by the Mann-Whitney statistic with mid-ranks for ties; NaN with one class.</summary>
+        /// <summary>ROC AUC by the Mann-Whitney statistic with mid-ranks for ties; NaN with one class or a NaN score.</summary>
         public static double Auc(double[] score, bool[] labels)
         {
             int pos = labels.Count(b => b), neg = labels.Length - pos;
-            if (pos == 0 || neg == 0) return double.NaN;
+            if (pos == 0 || neg == 0 || score.Any(double.IsNaN)) return double.NaN;
             var order = Enumerable.Range(0, score.Length).OrderBy(i => score[i]).ToArray();
             double rankSum = 0;
             for (int i = 0; i < order.Length;)
             {
                 int j = i;
-                while (j + 1 < order.Length && score[order[j + 1]] == score[order[i]]) j++;
+                while (j + 1 < order.Length && Tied(score[order[j + 1]], score[order[i]])) j++;
                 double mid = (i + j) / 2.0 + 1;
                 for (int k = i; k <= j; k++) if (labels[order[k]]) rankSum += mid;
                 i = j + 1;
@@ -93,18 +101,18 @@ namespace DeepCoro.Runtime.Training
             return (rankSum - pos * (pos + 1) / 2.0) / ((double)pos * neg);
         }
 
-        /// <summary>Average precision: sum over distinct thresholds of (R_k - R_{k-1}) P_k; NaN without positives.</summary>
+        /// <summary>Average precision: sum over distinct thresholds of (R_k - R_{k-1}) P_k; NaN without positives or with a NaN score.</summary>
         public static double AveragePrecision(double[] score, bool[] labels)
         {
             int pos = labels.Count(b => b);
-            if (pos == 0) return double.NaN;
+            if (pos == 0 || score.Any(double.IsNaN)) return double.NaN;
             var order = Enumerable.Range(0, score.Length).OrderByDescending(i => score[i]).ToArray();
             double ap = 0, lastRecall = 0;
             int tp = 0, seen = 0;
             for (int i = 0; i < order.Length;)
             {
                 int j = i;
-                while (j < order.Length && score[order[j]] == score[order[i]]) { if (labels[order[j]]) tp++; seen++; j++; }
+                while (j < order.Length && Tied(score[order[j]], score[order[i]])) { if (labels[order[j]]) tp++; seen++; j++; }
                 double recall = (double)tp / pos;
                 ap += (recall - lastRecall) * tp / seen;
                 lastRecall = recall;
@@ -117,6 +125,7 @@ namespace DeepCoro.Runtime.Training
         public static OrderedDictionary<string, double> Multiclass(double[][] prob, int[] y, int classes)
         {
             int n = y.Length;
+            if (prob.Any(p => p.Any(double.IsNaN))) return new OrderedDictionary<string, double>(Names(TaskKind.Multiclass).Select(k => KeyValuePair.Create(k, double.NaN)));
             var pred = prob.Select(p => Array.IndexOf(p, p.Max())).ToArray();
             var aucs = new List<double>();
             var aps = new List<double>();

@@ -136,6 +136,7 @@ namespace DeepCoro.Runtime.Training
                     int groupStart = b / accum * accum, groupSize = Math.Min(accum, batches - groupStart);
                     double loss = trainStep.Accumulate(batch, train, groupSize);
                     batch.Release();
+                    if (!double.IsFinite(loss)) throw Diverged(epoch, b + 1, loss, state.EpochsDone);
                     seen += batch.Size;
                     if (b + 1 == groupStart + groupSize)
                     {
@@ -182,6 +183,11 @@ namespace DeepCoro.Runtime.Training
             WriteSummary(result);
             return result;
         }
+
+        private TrainingDivergedException Diverged(int epoch, int batch, double loss, int epochsDone) => new(
+            $"training diverged at epoch {epoch}, batch {batch}: the training loss is {loss.ToString(CultureInfo.InvariantCulture)}; "
+            + $"lower optimizer.lr ({options.Optimizer.Lr.ToString("G3", CultureInfo.InvariantCulture)}), keep optimizer.betas in [0, 1) and eps above 0, "
+            + $"or clip with training.max_grad_norm; {files.Directory} keeps {(epochsDone == 0 ? "no checkpoint" : $"epoch {epochsDone}")}, nothing of this epoch was saved");
 
         private void SaveBest(MilModel model, int epoch, double value) =>
             Safetensors.Save(files.Best, StateDict.Of(model), new Dictionary<string, string>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
+using DeepCoro.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -84,8 +85,9 @@ namespace DeepCoro.Runtime.Sweeps
 
         private static YamlMappingNode ParseRoot(string file, string text)
         {
-            var stream = new YamlStream();
-            try { stream.Load(new StringReader(text)); }
+            YamlStream stream;
+            try { stream = GuardedYaml.Load(text); }
+            catch (YamlLimitException e) { throw new ArgumentException($"{file}:{e.Start.Line}:{e.Start.Column}: {e.Message}"); }
             catch (YamlException e) { throw new ArgumentException($"{file}:{e.Start.Line}:{e.Start.Column}: not valid YAML: {e.Message}"); }
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
                 throw new ArgumentException($"{file}: the base config must be a map of keys");

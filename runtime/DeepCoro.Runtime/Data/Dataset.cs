@@ -20,7 +20,7 @@ namespace DeepCoro.Runtime.Data
             Loader = loader;
         }
 
-        /// <param name="required">splits that must hold at least one study (training needs train and val).</param>
+        /// <param name="required">splits that must hold at least one study with a label (training needs train and val).</param>
         public static Dataset Open(ModelSpec spec, DataOptions options, params string[] required)
         {
             CheckHeads(spec);
@@ -31,6 +31,12 @@ namespace DeepCoro.Runtime.Data
                 {
                     var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, "test" => options.TestSplit, _ => options.InferenceSplit };
                     throw new DataException($"{options.Manifest}: split '{name}' is empty: no row has {options.SplitColumn} = {name}");
+                }
+                else if (split != "inference" && studies.Split(split).All(s => s.Labels.All(double.IsNaN)))
+                {
+                    // its losses and metrics would all be undefined: nothing to learn from, or no epoch to choose
+                    var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, _ => options.TestSplit };
+                    throw new DataException($"{options.Manifest}: split '{name}' has no label for any head ({string.Join(", ", spec.Heads.Select(h => h.Name))}): every label cell of its {studies.Split(split).Count} studies is empty");
                 }
             geometry.Scan(studies.Train.Concat(studies.Val).Concat(studies.Test).Concat(studies.Inference));
             var loader = new StudyLoader(geometry, options, spec.Heads.Count, spec.ViewEmbedding is { } v ? v.Classes : null);

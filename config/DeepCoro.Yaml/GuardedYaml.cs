@@ -40,9 +40,11 @@ namespace DeepCoro.Yaml
             // each open map or sequence: its anchor and the expanded count when it started
             var open = new Stack<(AnchorName Anchor, long Start)>();
             long nodes = 0, expanded = 0;
-            while (parser.MoveNext())
+            var at = Mark.Empty;
+            while (Next(parser, at))
             {
                 var e = parser.Current!;
+                at = e.End;
                 switch (e)
                 {
                     case MappingStart or SequenceStart:
@@ -64,13 +66,21 @@ namespace DeepCoro.Yaml
                 }
             }
 
-            void Count(ParsingEvent at, long expansion)
+            void Count(ParsingEvent e, long expansion)
             {
-                if (++nodes > MaxNodes) throw new YamlLimitException(at.Start, $"more than {MaxNodes} nodes; a config holds far fewer");
+                if (++nodes > MaxNodes) throw new YamlLimitException(e.Start, $"more than {MaxNodes} nodes; a config holds far fewer");
                 expanded += expansion;
                 if (expanded > MaxExpandedNodes)
-                    throw new YamlLimitException(at.Start, $"aliases expand to more than {MaxExpandedNodes} nodes; write the values out, or alias less");
+                    throw new YamlLimitException(e.Start, $"aliases expand to more than {MaxExpandedNodes} nodes; write the values out, or alias less");
             }
+        }
+
+        /// <summary>The parser's next event. YamlDotNet's scanner throws InvalidOperationException on some malformed
+        /// text instead of a YamlException; that becomes one too, located after the last event read.</summary>
+        private static bool Next(Parser parser, Mark after)
+        {
+            try { return parser.MoveNext(); }
+            catch (System.InvalidOperationException) { throw new YamlException(after, after, "unreadable text after this point"); }
         }
     }
 }

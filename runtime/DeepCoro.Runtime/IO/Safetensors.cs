@@ -62,6 +62,9 @@ namespace DeepCoro.Runtime.IO
 
         private static SafetensorsHeader ParseHeader(string path, byte[] header, long dataStart, long dataLength)
         {
+            // JsonDocument checks the JSON but not the UTF-8 inside strings, which would fail later, in GetString
+            try { StrictUtf8.GetCharCount(header); }
+            catch (DecoderFallbackException) { throw new SafetensorsException($"{path}: the header is not valid UTF-8 text"); }
             JsonDocument doc;
             try { doc = JsonDocument.Parse(header); }
             catch (JsonException e) { throw new SafetensorsException($"{path}: the header is not valid JSON ({OneLine(e.Message)})"); }
@@ -106,7 +109,7 @@ namespace DeepCoro.Runtime.IO
         {
             if (value.ValueKind != JsonValueKind.Object)
                 throw new SafetensorsException($"{path}: tensor '{key}' has a malformed header entry: expected {{\"dtype\", \"shape\", \"data_offsets\"}}, got a {value.ValueKind.ToString().ToLowerInvariant()}");
-            var dtypeName = Field(path, key, value, "dtype", JsonValueKind.String).GetString() ?? "";
+            var dtypeName = Text(path, Field(path, key, value, "dtype", JsonValueKind.String));
             if (!DTypes.TryGetValue(dtypeName, out var dtype))
                 throw new SafetensorsException($"{path}: tensor '{key}' has dtype '{dtypeName}', expected one of {string.Join(", ", DTypes.Keys)}");
             var shape = Integers(path, key, Field(path, key, value, "shape", JsonValueKind.Array), "shape");
@@ -151,6 +154,8 @@ namespace DeepCoro.Runtime.IO
         }
 
         private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
 
         public static OrderedDictionary<string, Tensor> Load(string path)
         {

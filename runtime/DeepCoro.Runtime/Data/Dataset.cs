@@ -39,6 +39,10 @@ namespace DeepCoro.Runtime.Data
                     throw new DataException($"{options.Manifest}: split '{name}' has no label for any head ({string.Join(", ", spec.Heads.Select(h => h.Name))}): every label cell of its {studies.Split(split).Count} studies is empty");
                 }
             geometry.Scan(studies.Train.Concat(studies.Val).Concat(studies.Test).Concat(studies.Inference));
+            // a batch is one pooled float array, indexed by int
+            long batchFloats = (long)options.BatchSize * options.NumVideos * geometry.VideoSize;
+            if (batchFloats > System.Array.MaxLength)
+                throw new DataException($"data.batch_size {options.BatchSize} x num_videos {options.NumVideos} x {geometry.VideoSize} floats per video = {batchFloats} floats per batch, more than one buffer holds ({System.Array.MaxLength}); lower data.batch_size");
             var loader = new StudyLoader(geometry, options, spec.Heads.Count, spec.ViewEmbedding is { } v ? v.Classes : null);
             return new Dataset(options, studies, geometry, loader);
         }

@@ -34,4 +34,13 @@ let refuseInputAsOutput (outputFlag: string) (output: string) (inputs: (string *
     let full (p: string) = Path.GetFullPath p
     for (inputFlag, input) in inputs do
         if full input = full output then
-            raise (UsageFailure(sprintf "%s %s: is also %s; writing it would overwrite that input, so choose another %s" outputFlag output inputFlag outputFlag))
+            raise (
+                UsageFailure(
+                    sprintf
+                        "%s %s: is also %s; writing it would overwrite that input, so choose another %s"
+                        outputFlag
+                        output
+                        inputFlag
+                        outputFlag
+                )
+            )

@@ -21,9 +21,9 @@ namespace DeepCoro.Yaml
         /// <summary>Nodes a reader visits with every alias replaced by the node it names.</summary>
         public const long MaxExpandedNodes = 100_000;
 
-        /// <summary>Loads every document of <paramref name="text"/>, read through <paramref name="through"/> when given
-        /// (a parser that rewrites events); a <see cref="YamlException"/> (or its <see cref="YamlLimitException"/>) when
-        /// it is not valid YAML or exceeds a limit.</summary>
+        /// <summary>Loads every document of <paramref name="text"/>, read through <paramref name="through"/> when
+        /// given (a parser that rewrites events); a <see cref="YamlException"/> (or its
+        /// <see cref="YamlLimitException"/>) when it is not valid YAML or exceeds a limit.</summary>
         public static YamlStream Load(string text, Func<IParser, IParser>? through = null)
         {
             Check(text);

@@ -116,7 +116,8 @@ namespace DeepCoro.Yaml
         }
 
         /// <summary>Nodes reported as the wrong kind of value: any later error on one of them is a consequence of that
-        /// one (a config that is a single word is not also missing each of its keys), so it is not reported again.</summary>
+        /// one (a config that is a single word is not also missing each of its keys), so it is not reported
+        /// again.</summary>
         private readonly HashSet<YamlNode> wrongKind = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
 
         public void Error(int line, int column, string code, string message) =>

@@ -27,13 +27,15 @@ open DeepCoro.Tests.TestSupport
 
 let private cases =
     match Environment.GetEnvironmentVariable "DEEPCORO_FUZZ_CASES" with
-    | null | "" -> 200
+    | null
+    | "" -> 200
     | n -> int n
 
 /// One corrupted input and how it was made: FsCheck prints it when a case fails.
-type Hostile =
-    { How: string
-      Bytes: byte[] }
+type Hostile = {
+    How: string
+    Bytes: byte[]
+} with
 
     override h.ToString() = sprintf "%s (%d bytes)" h.How h.Bytes.Length
 
@@ -51,15 +53,30 @@ let private memoryBudget = 512L <<< 20
 /// within the time and memory budget: its value, or the message of a user error; any other exception fails the case.
 let private guarded (case: Hostile) (read: unit -> 'T) : Result<'T, string> =
     let outcome = ref None
-    let thread = Thread(ThreadStart(fun () -> outcome.Value <- Some(try Ok(read ()) with e -> Error e)), 1 <<< 20, IsBackground = true)
+    let thread =
+        Thread(
+            ThreadStart(fun () ->
+                outcome.Value <-
+                    Some(
+                        try
+                            Ok(read ())
+                        with e ->
+                            Error e
+                    )),
+            1 <<< 20,
+            IsBackground = true
+        )
     let before = GC.GetTotalAllocatedBytes false
     let clock = Diagnostics.Stopwatch.StartNew()
     thread.Start()
     let overBudget () = GC.GetTotalAllocatedBytes false - before > memoryBudget
     while not (thread.Join 20) do
-        if clock.Elapsed > timeBudget then failtestf "%O: still running after %O (a hang)" case timeBudget
-        if overBudget () then failtestf "%O: allocated over %d MB while reading" case (memoryBudget >>> 20)
-    if overBudget () then failtestf "%O: allocated over %d MB while reading" case (memoryBudget >>> 20)
+        if clock.Elapsed > timeBudget then
+            failtestf "%O: still running after %O (a hang)" case timeBudget
+        if overBudget () then
+            failtestf "%O: allocated over %d MB while reading" case (memoryBudget >>> 20)
+    if overBudget () then
+        failtestf "%O: allocated over %d MB while reading" case (memoryBudget >>> 20)
     match outcome.Value with
     | Some(Ok v) -> Ok v
     | Some(Error e) ->
@@ -69,12 +86,14 @@ let private guarded (case: Hostile) (read: unit -> 'T) : Result<'T, string> =
     | None -> failtestf "%O: the reader ended without an outcome" case
 
 let private expectOneLine (case: Hostile) (message: string) =
-    if message.Contains '\n' || message.Trim() = "" then failtestf "%O: a refusal that is not one line: %s" case message
+    if message.Contains '\n' || message.Trim() = "" then
+        failtestf "%O: a refusal that is not one line: %s" case message
 
 /// Every line names the file and the place in it (`file:line:col:` for YAML, `file(line,col)` or `file:` for IR).
 let private expectLocated (file: string) (case: Hostile) (message: string) =
     for line in message.Split '\n' do
-        if not (line.StartsWith(file + ":") || line.StartsWith(file + "(")) then failtestf "%O: a refusal line that does not name %s: %s" case file line
+        if not (line.StartsWith(file + ":") || line.StartsWith(file + "(")) then
+            failtestf "%O: a refusal line that does not name %s: %s" case file line
 
 let private property name (seed: uint64) (gen: Gen<Hostile>) (check: Hostile -> unit) =
     let config = { FsCheckConfig.defaultConfig with maxTest = cases; replay = Some(seed, 0x9E3779B97F4A7C15UL, None) }
@@ -90,7 +109,8 @@ let private flipped (valid: byte[]) =
         let! count = Gen.choose (1, 8)
         let! flips = Gen.listOfLength count (Gen.zip (Gen.choose (0, valid.Length - 1)) (Gen.choose (1, 255)))
         let bytes = Array.copy valid
-        for (at, mask) in flips do bytes[at] <- bytes[at] ^^^ byte mask
+        for (at, mask) in flips do
+            bytes[at] <- bytes[at] ^^^ byte mask
         return hostile (sprintf "bytes flipped at %A" (flips |> List.map fst)) bytes
     }
 
@@ -101,8 +121,18 @@ let private extremeIntegers = [ 0L; -1L; 1L; 2147483647L; 2147483648L; 429496729
 
 let private extremeJson () : JsonNode list =
     (extremeIntegers |> List.map (fun i -> JsonValue.Create i :> JsonNode))
-    @ [ JsonValue.Create 2000000000; JsonValue.Create 1e308; JsonValue.Create 1.5; JsonValue.Create -0.0
-        JsonValue.Create "1"; JsonValue.Create "x"; JsonValue.Create true; null; JsonArray(); JsonObject() ]
+    @ [
+        JsonValue.Create 2000000000
+        JsonValue.Create 1e308
+        JsonValue.Create 1.5
+        JsonValue.Create -0.0
+        JsonValue.Create "1"
+        JsonValue.Create "x"
+        JsonValue.Create true
+        null
+        JsonArray()
+        JsonObject()
+    ]
 
 let private nested (depth: int) = String.replicate depth "[" + String.replicate depth "]"
 
@@ -123,8 +153,8 @@ let private safetensorsFixture =
         let ir = Path.Combine(dir, "fuzz.ir.json")
         File.WriteAllText(ir, SpecJson.Write fuzzSpec)
         let inputs = Path.Combine(dir, "inputs.safetensors")
-        use x = TorchSharp.torch.randn(2L, 3L, 8L)
-        use mask = TorchSharp.torch.ones([| 2L; 3L |], TorchSharp.torch.ScalarType.Bool)
+        use x = TorchSharp.torch.randn (2L, 3L, 8L)
+        use mask = TorchSharp.torch.ones ([| 2L; 3L |], TorchSharp.torch.ScalarType.Bool)
         Safetensors.Save(inputs, [ Collections.Generic.KeyValuePair("x", x); Collections.Generic.KeyValuePair("mask", mask) ])
         { Dir = dir; Valid = File.ReadAllBytes weights; Ir = ir; Inputs = inputs }
 
@@ -165,19 +195,31 @@ let private headerEdits (valid: byte[]) =
                 edit (sprintf "'%s' shape[%d] = %O" key index value) (fun h -> setAt (entry h).["shape"] (clone value))
                 edit (sprintf "'%s' data_offsets[%d] = %O" key index value) (fun h -> setAt (entry h).["data_offsets"] (clone value))
                 edit (sprintf "'%s' data_offsets[%d] = %O" key index value) (fun h -> setAt (entry h).["data_offsets"] (clone value))
-                edit (sprintf "'%s' takes the data_offsets of '%s'" key other) (fun h -> (entry h).["data_offsets"] <- clone h.[other].["data_offsets"])
-                edit (sprintf "'%s' takes the data_offsets of '%s'" key other) (fun h -> (entry h).["data_offsets"] <- clone h.[other].["data_offsets"])
+                edit (sprintf "'%s' takes the data_offsets of '%s'" key other) (fun h ->
+                    (entry h).["data_offsets"] <- clone h.[other].["data_offsets"])
+                edit (sprintf "'%s' takes the data_offsets of '%s'" key other) (fun h ->
+                    (entry h).["data_offsets"] <- clone h.[other].["data_offsets"])
                 edit (sprintf "'%s' dtype %s" key dtype) (fun h -> (entry h)["dtype"] <- JsonValue.Create dtype)
                 edit (sprintf "'%s' loses %s" key field) (fun h -> (entry h).Remove field |> ignore)
                 edit (sprintf "'%s' %s = %O" key field value) (fun h -> (entry h)[field] <- (clone value))
                 edit (sprintf "'%s' entry = %O" key value) (fun h -> h[key] <- (clone value))
                 edit (sprintf "__metadata__ = %O" value) (fun h -> h["__metadata__"] <- (clone value))
-                edit "__metadata__ with a number" (fun h -> h["__metadata__"] <- JsonObject([ Collections.Generic.KeyValuePair("a", JsonValue.Create 1 :> JsonNode) ]))
+                edit "__metadata__ with a number" (fun h ->
+                    h["__metadata__"] <- JsonObject([ Collections.Generic.KeyValuePair("a", JsonValue.Create 1 :> JsonNode) ]))
                 raw (sprintf "'%s' repeated" key) (headerText.Insert(1, sprintf "\"%s\":%s," key entryJson))
                 raw (sprintf "'%s' renamed to a lone surrogate" key) (headerText.Replace((sprintf "\"%s\"" key), "\"\\ud800\""))
-                raw (sprintf "'%s' shape nested %d deep" key depth) (headerText.Replace((sprintf "\"%s\":{" key), (sprintf "\"%s\":{\"x\":%s," key (nested depth))))
-                hostile (sprintf "'%s' renamed to invalid UTF-8" key)
-                    (frame (Array.concat [ [| byte '{'; byte '"'; 0xFFuy; 0xC3uy; byte '"'; byte ':' |]; Encoding.UTF8.GetBytes entryJson; Encoding.UTF8.GetBytes("," + headerText[1..]) ]) data)
+                raw
+                    (sprintf "'%s' shape nested %d deep" key depth)
+                    (headerText.Replace((sprintf "\"%s\":{" key), (sprintf "\"%s\":{\"x\":%s," key (nested depth))))
+                hostile
+                    (sprintf "'%s' renamed to invalid UTF-8" key)
+                    (frame
+                        (Array.concat [
+                            [| byte '{'; byte '"'; 0xFFuy; 0xC3uy; byte '"'; byte ':' |]
+                            Encoding.UTF8.GetBytes entryJson
+                            Encoding.UTF8.GetBytes("," + headerText[1..])
+                        ])
+                        data)
             ]
     }
 
@@ -211,7 +253,8 @@ let private captured (args: string array) =
     try
         let code = DeepCoro.Cli.Program.execute args
         code, err.ToString().Trim()
-    finally Console.SetError old
+    finally
+        Console.SetError old
 
 let private safetensorsTests =
     testList "safetensors" [
@@ -219,16 +262,25 @@ let private safetensorsTests =
             let f = safetensorsFixture.Value
             let path = Path.Combine(f.Dir, "case.safetensors")
             File.WriteAllBytes(path, case.Bytes)
-            match guarded case (fun () ->
-                let header = Safetensors.ReadHeader path
-                let tensors = Safetensors.Load path
-                try
-                    for e in header.Entries do
-                        let t = tensors[e.Key]
-                        if not (Seq.forall2 (=) t.shape e.Shape) || t.NumberOfElements * elementSize t <> e.End - e.Begin then
-                            failtestf "%O: '%s' read as [%s], the header says %A over %d bytes" case e.Key (String.Join(", ", t.shape)) e.Shape (e.End - e.Begin)
-                finally
-                    for t in tensors.Values do t.Dispose()) with
+            match
+                guarded case (fun () ->
+                    let header = Safetensors.ReadHeader path
+                    let tensors = Safetensors.Load path
+                    try
+                        for e in header.Entries do
+                            let t = tensors[e.Key]
+                            if not (Seq.forall2 (=) t.shape e.Shape) || t.NumberOfElements * elementSize t <> e.End - e.Begin then
+                                failtestf
+                                    "%O: '%s' read as [%s], the header says %A over %d bytes"
+                                    case
+                                    e.Key
+                                    (String.Join(", ", t.shape))
+                                    e.Shape
+                                    (e.End - e.Begin)
+                    finally
+                        for t in tensors.Values do
+                            t.Dispose())
+            with
             | Ok() -> ()
             | Error m -> expectOneLine case m)
 
@@ -237,13 +289,18 @@ let private safetensorsTests =
             let weights = Path.Combine(f.Dir, "weights.safetensors")
             File.WriteAllBytes(weights, case.Bytes)
             let outDir = Path.Combine(f.Dir, "out")
-            if Directory.Exists outDir then Directory.Delete(outDir, true)
+            if Directory.Exists outDir then
+                Directory.Delete(outDir, true)
             let output = Path.Combine(outDir, "out.safetensors")
-            match guarded case (fun () -> captured [| "infer"; "--config"; f.Ir; "--weights"; weights; "--inputs"; f.Inputs; "--output"; output |]) with
+            match
+                guarded case (fun () ->
+                    captured [| "infer"; "--config"; f.Ir; "--weights"; weights; "--inputs"; f.Inputs; "--output"; output |])
+            with
             | Ok(0, _) ->
                 let written = Safetensors.Load output
                 Expect.sequenceEqual (written.Keys |> Seq.sort) [ "out.c"; "out.y" ] (sprintf "%O: the output's tensors" case)
-                for t in written.Values do t.Dispose()
+                for t in written.Values do
+                    t.Dispose()
             | Ok(1, message) ->
                 expectOneLine case message
                 Expect.stringStarts message "error: " (sprintf "%O: the refusal" case)
@@ -265,8 +322,12 @@ let private npyValid =
 /// A .npy file with the given header dictionary text (version 1, data as given).
 let private npyWith (version: byte) (dict: string) (data: byte[]) =
     let header = dict + "\n"
-    Array.concat [ [| 0x93uy; byte 'N'; byte 'U'; byte 'M'; byte 'P'; byte 'Y'; version; 0uy |]; BitConverter.GetBytes(uint16 header.Length)
-                   Encoding.Latin1.GetBytes header; data ]
+    Array.concat [
+        [| 0x93uy; byte 'N'; byte 'U'; byte 'M'; byte 'P'; byte 'Y'; version; 0uy |]
+        BitConverter.GetBytes(uint16 header.Length)
+        Encoding.Latin1.GetBytes header
+        data
+    ]
 
 let private npyGen =
     let valid = npyValid.Value
@@ -280,18 +341,34 @@ let private npyGen =
             let! descr = Gen.elements [ "'<f2'"; "'=f4'"; "'<f8'"; "'>f4'"; "'|b1'"; "'<i8'"; "'xx'"; "''"; "4" ]
             let! fortran = Gen.elements [ "True"; "maybe" ]
             let! shape =
-                Gen.elements [ "(4,)"; "(8,)"; "()"; "(0, 8)"; "(-1, 8)"; "(4.5, 8)"; "(4611686018427387904,)"; "(2147483648, 2147483648)"
-                               "(4294967296, 1073741824)"; "(4611686018427387904, 0, 4611686018427387904)"; "(4, 8, 2)"
-                               "(" + String.replicate 2000 "1, " + ")"; "(4 8)"; "(4, 8" ]
+                Gen.elements [
+                    "(4,)"
+                    "(8,)"
+                    "()"
+                    "(0, 8)"
+                    "(-1, 8)"
+                    "(4.5, 8)"
+                    "(4611686018427387904,)"
+                    "(2147483648, 2147483648)"
+                    "(4294967296, 1073741824)"
+                    "(4611686018427387904, 0, 4611686018427387904)"
+                    "(4, 8, 2)"
+                    "(" + String.replicate 2000 "1, " + ")"
+                    "(4 8)"
+                    "(4, 8"
+                ]
             let! lose = Gen.elements [ "descr"; "shape"; "fortran_order" ]
             let! version = Gen.elements [ 0uy; 2uy; 4uy; 255uy ]
             return!
                 Gen.frequency [
                     1, Gen.constant (hostile (sprintf "descr %s" descr) (npyWith 1uy (dict (change "descr" descr)) data))
-                    1, Gen.constant (hostile (sprintf "fortran_order %s" fortran) (npyWith 1uy (dict (change "fortran_order" fortran)) data))
+                    1,
+                    Gen.constant (hostile (sprintf "fortran_order %s" fortran) (npyWith 1uy (dict (change "fortran_order" fortran)) data))
                     4, Gen.constant (hostile (sprintf "shape %s" shape) (npyWith 1uy (dict (change "shape" shape)) data))
-                    1, Gen.constant (hostile (sprintf "no %s" lose) (npyWith 1uy (dict (valid |> List.filter (fun (k, _) -> k <> lose))) data))
-                    1, Gen.constant (hostile (sprintf "version %d" version) (npyWith version (dict valid) data)) ]
+                    1,
+                    Gen.constant (hostile (sprintf "no %s" lose) (npyWith 1uy (dict (valid |> List.filter (fun (k, _) -> k <> lose))) data))
+                    1, Gen.constant (hostile (sprintf "version %d" version) (npyWith version (dict valid) data))
+                ]
         }
     let poisoned =
         gen {
@@ -303,7 +380,10 @@ let private npyGen =
         }
     let lengths =
         Gen.elements [ 0us; 1us; 65535us; 200us ]
-        |> Gen.map (fun n -> let b = Array.copy valid in BitConverter.GetBytes(n).CopyTo(b, 8); hostile (sprintf "header length field %d" n) b)
+        |> Gen.map (fun n ->
+            let b = Array.copy valid in
+            BitConverter.GetBytes(n).CopyTo(b, 8)
+            hostile (sprintf "header length field %d" n) b)
     Gen.frequency [ 2, damaged valid; 4, structural; 1, poisoned; 1, lengths ]
 
 let private npyTests =
@@ -332,12 +412,39 @@ let private datasetFixture =
         SyntheticData.Write(dir, SyntheticOptions(Studies = 16, Seed = 3, Dim = 16, Tokens = 2, MaxVideos = 2))
         let configText = DeepCoro.Cli.TrainCommands.synthConfig 16 2 1
         File.WriteAllText(Path.Combine(dir, "config.yaml"), configText)
-        { Dir = dir; Config = TrainConfig.load (Path.Combine(dir, "config.yaml")); ConfigText = configText
-          Manifest = File.ReadAllText(Path.Combine(dir, SyntheticData.Manifest)) }
+        {
+            Dir = dir
+            Config = TrainConfig.load (Path.Combine(dir, "config.yaml"))
+            ConfigText = configText
+            Manifest = File.ReadAllText(Path.Combine(dir, SyntheticData.Manifest))
+        }
 
-let private manifestCells =
-    [ ""; " "; "nan"; "1e309"; "-1e309"; "1e308"; "-0"; "2"; "-1"; "0.5"; "99999999999999999999"; "true"; "TRAIN"; "val"; "test"
-      "embeddings"; "embeddings/"; "/"; ".."; "../../../../etc/passwd"; "\"quoted\""; "a\"b"; "α"; "embeddings/study00000/video0.npy" ]
+let private manifestCells = [
+    ""
+    " "
+    "nan"
+    "1e309"
+    "-1e309"
+    "1e308"
+    "-0"
+    "2"
+    "-1"
+    "0.5"
+    "99999999999999999999"
+    "true"
+    "TRAIN"
+    "val"
+    "test"
+    "embeddings"
+    "embeddings/"
+    "/"
+    ".."
+    "../../../../etc/passwd"
+    "\"quoted\""
+    "a\"b"
+    "α"
+    "embeddings/study00000/video0.npy"
+]
 
 let private manifestGen =
     let lines = datasetFixture.Value.Manifest.TrimEnd('\n').Split '\n'
@@ -358,16 +465,39 @@ let private manifestGen =
                     hostileText (sprintf "row %d repeated" r) (join (Array.insertAt r2 lines[r] lines))
                     hostileText (sprintf "row %d cell %d = '%s'" r c cell) (join (lines |> Array.updateAt r (setCell lines[r])))
                     hostileText (sprintf "header cell %d = '%s'" c cell) (join (lines |> Array.updateAt 0 (setCell lines[0])))
-                    hostileText (sprintf "header columns %d and %d swapped" c c2)
-                        (join (lines |> Array.updateAt 0 (let h = lines[0].Split sep in h |> Array.permute (fun i -> if i = c then c2 elif i = c2 then c else i) |> String.concat sep)))
+                    hostileText
+                        (sprintf "header columns %d and %d swapped" c c2)
+                        (join (
+                            lines
+                            |> Array.updateAt
+                                0
+                                (let h = lines[0].Split sep in
+                                 h
+                                 |> Array.permute (fun i ->
+                                     if i = c then c2
+                                     elif i = c2 then c
+                                     else i)
+                                 |> String.concat sep)
+                        ))
                     hostileText (sprintf "row %d has an extra field" r) (join (lines |> Array.updateAt r (lines[r] + sep + cell)))
                     hostileText (sprintf "row %d lost its separators" r) (join (lines |> Array.updateAt r (lines[r].Replace(sep, ""))))
                     hostileText "the header alone" (join lines[..0])
                     hostileText "empty" ""
                     hostileText "CRLF line ends" ((join lines).Replace("\n", "\r\n"))
                     hostileText "a byte-order mark" ("\uFEFF" + join lines)
-                    hostileText (sprintf "every split is '%s'" cell) (join (lines |> Array.mapi (fun i l -> if i = 0 then l else (l.Split sep |> Array.updateAt 1 cell |> String.concat sep))))
-                    hostileText "every label empty" (join (lines |> Array.mapi (fun i l -> if i = 0 then l else (l.Split sep |> Array.updateAt 3 "" |> Array.updateAt 4 "" |> String.concat sep))))
+                    hostileText
+                        (sprintf "every split is '%s'" cell)
+                        (join (
+                            lines
+                            |> Array.mapi (fun i l -> if i = 0 then l else (l.Split sep |> Array.updateAt 1 cell |> String.concat sep))
+                        ))
+                    hostileText
+                        "every label empty"
+                        (join (
+                            lines
+                            |> Array.mapi (fun i l ->
+                                if i = 0 then l else (l.Split sep |> Array.updateAt 3 "" |> Array.updateAt 4 "" |> String.concat sep))
+                        ))
                 ]
         }
     Gen.frequency [ 1, damaged (Encoding.UTF8.GetBytes(join lines)); 5, edits ]
@@ -379,29 +509,61 @@ let private manifestTests =
             let path = Path.Combine(f.Dir, "case.csv")
             File.WriteAllBytes(path, case.Bytes)
             let options = f.Config.Data.WithManifest(path, null)
-            match guarded case (fun () ->
-                let data = Dataset.Open(f.Config.Spec, options, "train", "val")
-                for batch in data.Pass(data.Studies.Train, true, 0, 0) do
-                    if batch.Size < 1 || batch.Shape[0] <> int64 batch.Size then failtestf "%O: a batch of %d studies shaped %A" case batch.Size batch.Shape
-                    batch.Release()
-                data) with
+            match
+                guarded case (fun () ->
+                    let data = Dataset.Open(f.Config.Spec, options, "train", "val")
+                    for batch in data.Pass(data.Studies.Train, true, 0, 0) do
+                        if batch.Size < 1 || batch.Shape[0] <> int64 batch.Size then
+                            failtestf "%O: a batch of %d studies shaped %A" case batch.Size batch.Shape
+                        batch.Release()
+                    data)
+            with
             | Ok data ->
                 for s in Seq.concat [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] do
                     Expect.isNonEmpty s.Videos (sprintf "%O: study %s without videos" case s.Id)
-                    for v in s.Videos do Expect.isTrue (File.Exists v.Path) (sprintf "%O: study %s names %s" case s.Id v.Path)
+                    for v in s.Videos do
+                        Expect.isTrue (File.Exists v.Path) (sprintf "%O: study %s names %s" case s.Id v.Path)
             | Error m -> expectOneLine case m)
     ]
 
 /// Values that break a YAML reader or what it feeds: zero, negatives, 2^31, overflow, NaN, infinities, other types.
-let private yamlValues =
-    [ "0"; "-3"; "1"; "2000000000"; "99999999999999999999"; "1e308"; "-1e308"; "1e-320"; ".nan"; ".inf"; "-.inf"; "''"; "~"; "null"
-      "true"; "no"; "[]"; "{}"; "[1, 2]"; "{a: 1}"; "*undefined"; "&x 1"; "\"\\ud800\""; "!!binary AAAA"; "2.5"; "-0.0"; "0x10"; "1_000" ]
+let private yamlValues = [
+    "0"
+    "-3"
+    "1"
+    "2000000000"
+    "99999999999999999999"
+    "1e308"
+    "-1e308"
+    "1e-320"
+    ".nan"
+    ".inf"
+    "-.inf"
+    "''"
+    "~"
+    "null"
+    "true"
+    "no"
+    "[]"
+    "{}"
+    "[1, 2]"
+    "{a: 1}"
+    "*undefined"
+    "&x 1"
+    "\"\\ud800\""
+    "!!binary AAAA"
+    "2.5"
+    "-0.0"
+    "0x10"
+    "1_000"
+]
 
 /// A "billion laughs": nine levels of nine aliases each, 387 million nodes once expanded.
-let private laughs (key: string) =
-    [ yield sprintf "%s:" key
-      yield "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"
-      for i in 1..9 -> sprintf "  a%d: &a%d [%s]" i i (String.concat ", " (List.replicate 9 (sprintf "*a%d" (i - 1)))) ]
+let private laughs (key: string) = [
+    yield sprintf "%s:" key
+    yield "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"
+    for i in 1..9 -> sprintf "  a%d: &a%d [%s]" i i (String.concat ", " (List.replicate 9 (sprintf "*a%d" (i - 1))))
+]
 
 let private yamlGen (valid: string) (ignoredKey: string) =
     let lines = valid.TrimEnd('\n').Split '\n'
@@ -417,16 +579,26 @@ let private yamlGen (valid: string) (ignoredKey: string) =
             return!
                 Gen.elements [
                     hostileText (sprintf "line %d value = %s" (i + 1) value) (join (lines |> Array.updateAt i (setValue lines[i] value)))
-                    hostileText (sprintf "line %d value nested %d deep" (i + 1) depth) (join (lines |> Array.updateAt i (setValue lines[i] (nested depth))))
-                    hostileText (sprintf "line %d value a map nested %d deep" (i + 1) depth)
-                        (join (lines |> Array.updateAt i (setValue lines[i] (String.replicate depth "{a: " + "1" + String.replicate depth "}"))))
-                    hostileText (sprintf "a billion laughs under '%s'" ignoredKey) (join (Array.append lines (Array.ofList (laughs ignoredKey))))
-                    hostileText (sprintf "a billion laughs, line %d takes it" (i + 1))
+                    hostileText
+                        (sprintf "line %d value nested %d deep" (i + 1) depth)
+                        (join (lines |> Array.updateAt i (setValue lines[i] (nested depth))))
+                    hostileText
+                        (sprintf "line %d value a map nested %d deep" (i + 1) depth)
+                        (join (
+                            lines |> Array.updateAt i (setValue lines[i] (String.replicate depth "{a: " + "1" + String.replicate depth "}"))
+                        ))
+                    hostileText
+                        (sprintf "a billion laughs under '%s'" ignoredKey)
+                        (join (Array.append lines (Array.ofList (laughs ignoredKey))))
+                    hostileText
+                        (sprintf "a billion laughs, line %d takes it" (i + 1))
                         (join (Array.append (Array.ofList (laughs ignoredKey)) (lines |> Array.updateAt i (setValue lines[i] "*a9"))))
                     hostileText (sprintf "line %d repeated" (j + 1)) (join (Array.insertAt j lines[j] lines))
                     hostileText (sprintf "line %d removed" (j + 1)) (join (Array.removeAt j lines))
                     hostileText (sprintf "line %d indented" (j + 1)) (join (lines |> Array.updateAt j (" " + lines[j])))
-                    hostileText (sprintf "line %d indented with a tab" (j + 1)) (join (lines |> Array.updateAt j ("\t" + lines[j].TrimStart())))
+                    hostileText
+                        (sprintf "line %d indented with a tab" (j + 1))
+                        (join (lines |> Array.updateAt j ("\t" + lines[j].TrimStart())))
                     hostileText "a single word" "hello\n"
                     hostileText "a list" "- 1\n- 2\n"
                     hostileText "two documents" (join lines + "---\n" + join lines)
@@ -436,8 +608,11 @@ let private yamlGen (valid: string) (ignoredKey: string) =
 
 let private configTests =
     testList "training config" [
-        property "a config parses to a valid model and options, or every problem is a located line" 0xC0F1UL
-            (yamlGen datasetFixture.Value.ConfigText "project") (fun case ->
+        property
+            "a config parses to a valid model and options, or every problem is a located line"
+            0xC0F1UL
+            (yamlGen datasetFixture.Value.ConfigText "project")
+            (fun case ->
                 let f = datasetFixture.Value
                 let path = Path.Combine(f.Dir, "config.yaml")
                 match guarded case (fun () -> TrainConfig.parse path (text case.Bytes)) with
@@ -446,7 +621,9 @@ let private configTests =
                     let schedule = Schedule(config.Train.Schedule, 3L, config.Train.Epochs)
                     for t in 0L .. 5L do
                         let factor = schedule.Factor t
-                        Expect.isTrue (Double.IsFinite factor && factor >= 0.0) (sprintf "%O: learning-rate factor %g at step %d" case factor t)
+                        Expect.isTrue
+                            (Double.IsFinite factor && factor >= 0.0)
+                            (sprintf "%O: learning-rate factor %g at step %d" case factor t)
                 | Error m -> expectLocated "config.yaml" case m)
     ]
 
@@ -456,15 +633,21 @@ let private sweepText = lazy (File.ReadAllText(Path.Combine(repoRoot, "examples"
 
 let private sweepTests =
     testList "sweep file" [
-        property "a sweep file gives a search that proposes trials, or every problem is a located line" 0x5EE9UL
-            (yamlGen sweepText.Value "description") (fun case ->
-                match guarded case (fun () ->
-                    let sweep = SweepFileParser.Parse("sweep.yaml", text case.Bytes)
-                    let suggester = Suggesters.For(sweep, 0)
-                    [ for i in 0..2 -> suggester.Suggest(i, Array.empty) ]) with
+        property
+            "a sweep file gives a search that proposes trials, or every problem is a located line"
+            0x5EE9UL
+            (yamlGen sweepText.Value "description")
+            (fun case ->
+                match
+                    guarded case (fun () ->
+                        let sweep = SweepFileParser.Parse("sweep.yaml", text case.Bytes)
+                        let suggester = Suggesters.For(sweep, 0)
+                        [ for i in 0..2 -> suggester.Suggest(i, Array.empty) ])
+                with
                 | Ok proposals ->
                     for p in proposals do
-                        if not (isNull p) then Expect.isGreaterThan p.Count 0 (sprintf "%O: an empty proposal" case)
+                        if not (isNull p) then
+                            Expect.isGreaterThan p.Count 0 (sprintf "%O: an empty proposal" case)
                 | Error m -> expectLocated "sweep.yaml" case m)
     ]
 
@@ -485,8 +668,14 @@ let private irGen =
             seq {
                 yield n
                 match n with
-                | :? JsonObject as o -> for kv in o do if not (isNull kv.Value) then yield! walk kv.Value
-                | :? JsonArray as a -> for v in a do if not (isNull v) then yield! walk v
+                | :? JsonObject as o ->
+                    for kv in o do
+                        if not (isNull kv.Value) then
+                            yield! walk kv.Value
+                | :? JsonArray as a ->
+                    for v in a do
+                        if not (isNull v) then
+                            yield! walk v
                 | _ -> ()
             }
         walk root |> Seq.filter (fun n -> not (isNull n.Parent)) |> List.ofSeq
@@ -516,7 +705,8 @@ let private irGen =
                     | :? JsonArray as a -> a.RemoveAt(target.GetElementIndex())
                     | _ -> ()
                     hostileText (sprintf "%s removed" path) (root.ToJsonString())
-                | 2 -> hostileText (sprintf "%s nested %d deep" path depth) (root.ToJsonString().Replace(target.ToJsonString(), nested depth))
+                | 2 ->
+                    hostileText (sprintf "%s nested %d deep" path depth) (root.ToJsonString().Replace(target.ToJsonString(), nested depth))
                 | _ ->
                     match target.Parent with
                     | :? JsonObject as o ->
@@ -524,7 +714,10 @@ let private irGen =
                         let key = sprintf "\"%s\":" (target.GetPropertyName())
                         let i = json.IndexOf key
                         hostileText (sprintf "%s repeated" path) (json.Insert(i, key + target.ToJsonString() + ","))
-                    | _ -> hostileText (sprintf "%s doubled" path) (root.ToJsonString().Replace(target.ToJsonString(), target.ToJsonString() + "," + target.ToJsonString()))
+                    | _ ->
+                        hostileText
+                            (sprintf "%s doubled" path)
+                            (root.ToJsonString().Replace(target.ToJsonString(), target.ToJsonString() + "," + target.ToJsonString()))
         }
     Gen.frequency [ 1, damaged (Encoding.UTF8.GetBytes valid); 5, edits ]
 

@@ -22,18 +22,22 @@ module private Native =
 /// `deepcoro` in-process: exit code and stderr, which must be one line when the command fails.
 let private run (args: string list) =
     let code, _, err = CliTests.deepcoro args
-    if code <> 0 then Expect.isFalse (err.Trim().Contains '\n') (sprintf "one line: %s" err)
+    if code <> 0 then
+        Expect.isFalse (err.Trim().Contains '\n') (sprintf "one line: %s" err)
     code, err.Trim()
 
 let private refused (code: int) (args: string list) (fragments: string list) =
     let actual, err = run args
     Expect.equal actual code (sprintf "exit code; stderr: %s" err)
-    for f in fragments do Expect.stringContains err f "the message"
+    for f in fragments do
+        Expect.stringContains err f "the message"
 
 /// `deepcoro` as a child process (the apphost beside the tests).
 let private start (args: string list) =
-    let info = ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "deepcoro"), RedirectStandardOutput = true, RedirectStandardError = true)
-    for a in args do info.ArgumentList.Add a
+    let info =
+        ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "deepcoro"), RedirectStandardOutput = true, RedirectStandardError = true)
+    for a in args do
+        info.ArgumentList.Add a
     let p = Process.Start info
     p.OutputDataReceived.Add ignore
     p.BeginOutputReadLine()
@@ -46,14 +50,17 @@ let private finish (p: Process) =
 
 let private waitFor (what: string) (condition: unit -> bool) =
     let deadline = DateTime.UtcNow.AddSeconds 180.0
-    while not (condition ()) && DateTime.UtcNow < deadline do Threading.Thread.Sleep 50
+    while not (condition ()) && DateTime.UtcNow < deadline do
+        Threading.Thread.Sleep 50
     Expect.isTrue (condition ()) what
 
 let private epochsDone (checkpoint: string) = int (Safetensors.ReadHeader checkpoint).Metadata.["epochs_done"]
 
 /// Every line of metrics.jsonl parses and the epochs count 1, 2, ...: no two runs wrote into it.
 let private expectCleanLog (run: string) =
-    let epochs = [ for l in File.ReadAllLines(Path.Combine(run, "metrics.jsonl")) -> JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32() ]
+    let epochs = [
+        for l in File.ReadAllLines(Path.Combine(run, "metrics.jsonl")) -> JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32()
+    ]
     Expect.equal epochs [ 1 .. epochs.Length ] "metrics.jsonl: one line per epoch, in order"
 
 let private leftovers (dir: string) = Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories)
@@ -93,7 +100,7 @@ let private concurrencyTests =
             let code, err = finish p
             Expect.equal code 130 err
             Expect.stringContains err (sprintf "SIGINT: stopped; %s holds epoch %d" checkpoint (epochsDone checkpoint)) "where"
-            Expect.stringContains err (sprintf "deepcoro train --config %s --output %s --resume" config runDir) "how to resume"
+            Expect.stringContains err "continue with the same command and --resume" "how to resume"
             Expect.isEmpty (leftovers runDir) "no temporary files"
             expectCleanLog runDir
         }
@@ -107,7 +114,8 @@ let private concurrencyTests =
             let stale = Path.Combine(dir, sprintf ".best.safetensors.%s.%d.0badc0de.tmp" host ended.Id)
             let live = Path.Combine(dir, sprintf ".best.safetensors.%s.%d.0badc0de.tmp" host Environment.ProcessId)
             let otherHost = Path.Combine(dir, sprintf ".best.safetensors.elsewhere.%d.0badc0de.tmp" ended.Id)
-            for f in [ stale; live; otherHost ] do File.WriteAllText(f, "half")
+            for f in [ stale; live; otherHost ] do
+                File.WriteAllText(f, "half")
             AtomicFile.WriteText(target, "whole")
             Expect.isFalse (File.Exists stale) "the ended process's temp file is gone"
             Expect.isTrue (File.Exists live) "a live writer's is kept"
@@ -118,7 +126,10 @@ let private concurrencyTests =
         test "train refuses a run directory that would overwrite its own config or manifest" {
             let dir, config = dataset 30 1 id
             let before = File.ReadAllText config
-            refused 2 [ "train"; "--config"; config; "--output"; dir ] [ "the run would write"; "config.yaml, which is the --config being read" ]
+            refused 2 [ "train"; "--config"; config; "--output"; dir ] [
+                "the run would write"
+                "config.yaml, which is the --config being read"
+            ]
             Expect.equal (File.ReadAllText config) before "the config is untouched"
         }
     ]
@@ -131,7 +142,8 @@ let private mount (dir: string) (options: string) =
         let err = p.StandardError.ReadToEnd()
         p.WaitForExit()
         if p.ExitCode = 0 then Ok() else Error(err.Trim())
-    with e -> Error e.Message
+    with e ->
+        Error e.Message
 
 let private unmount (dir: string) =
     use p = Process.Start(ProcessStartInfo("umount", sprintf "-l %s" dir))
@@ -145,7 +157,8 @@ let private fill (dir: string) =
         while true do
             s.Write(chunk, 0, chunk.Length)
             s.Flush true
-    with :? IOException -> ()
+    with :? IOException ->
+        ()
 
 let private diskTests =
     let golden = Path.Combine(goldenDir, "cases.json") + "#mean3d"
@@ -165,21 +178,27 @@ let private diskTests =
                     Expect.equal (fst (run [ "train"; "--config"; config; "--output"; runDir ])) 0 "a first epoch on a good disk"
                     let copy = Path.Combine(mnt, "run")
                     Directory.CreateDirectory copy |> ignore
-                    for f in Directory.GetFiles runDir do File.Copy(f, Path.Combine(copy, Path.GetFileName f))
+                    for f in Directory.GetFiles runDir do
+                        File.Copy(f, Path.Combine(copy, Path.GetFileName f))
                     let checkpoint = File.ReadAllBytes(Path.Combine(copy, "checkpoint.safetensors"))
                     fill mnt
                     let output = Path.Combine(mnt, "out.safetensors")
-                    refused 1 [ "infer"; "--config"; golden; "--weights"; weights; "--inputs"; inputs; "--output"; output ]
-                        [ output + ": cannot write: no space left on the device" ]
+                    refused 1 [ "infer"; "--config"; golden; "--weights"; weights; "--inputs"; inputs; "--output"; output ] [
+                        output + ": cannot write: no space left on the device"
+                    ]
                     Expect.isFalse (File.Exists output) "no output"
                     let code, err = run [ "train"; "--config"; config; "--output"; copy; "--resume"; "--epochs"; "2" ]
                     Expect.equal code 1 err
                     Expect.stringContains err "cannot write: no space left on the device" "the cause"
                     Expect.stringContains err copy "the path"
-                    Expect.sequenceEqual (File.ReadAllBytes(Path.Combine(copy, "checkpoint.safetensors"))) checkpoint "the checkpoint is intact"
+                    Expect.sequenceEqual
+                        (File.ReadAllBytes(Path.Combine(copy, "checkpoint.safetensors")))
+                        checkpoint
+                        "the checkpoint is intact"
                     Expect.isEmpty (leftovers mnt) "no temporary files"
                     expectCleanLog copy
-                finally unmount mnt
+                finally
+                    unmount mnt
         }
 
         test "a read-only file system: one line naming the file" {
@@ -191,9 +210,11 @@ let private diskTests =
             | Ok() ->
                 try
                     let output = Path.Combine(mnt, "out.safetensors")
-                    refused 1 [ "infer"; "--config"; golden; "--weights"; weights; "--inputs"; inputs; "--output"; output ]
-                        [ output + ": cannot write: the file system is read-only" ]
-                finally unmount mnt
+                    refused 1 [ "infer"; "--config"; golden; "--weights"; weights; "--inputs"; inputs; "--output"; output ] [
+                        output + ": cannot write: the file system is read-only"
+                    ]
+                finally
+                    unmount mnt
         }
     ]
 
@@ -218,7 +239,10 @@ let private outputTests =
             let copy = Path.Combine(dir, "io.safetensors")
             File.Copy(inputs, copy)
             let before = File.ReadAllBytes copy
-            refused 2 [ "infer"; "--config"; golden; "--weights"; weights; "--inputs"; copy; "--output"; copy ] [ "--output"; "is also --inputs" ]
+            refused 2 [ "infer"; "--config"; golden; "--weights"; weights; "--inputs"; copy; "--output"; copy ] [
+                "--output"
+                "is also --inputs"
+            ]
             Expect.sequenceEqual (File.ReadAllBytes copy) before "the inputs are untouched"
             let data, config = dataset 30 1 id
             let runDir = Path.Combine(data, "run")
@@ -231,18 +255,22 @@ let private outputTests =
 
         test "a directory where a file is expected says so" {
             let dir = tempDir ()
-            refused 1 (infer (Path.Combine(dir, "o.safetensors")) |> List.map (fun a -> if a = weights then dir else a)) [ dir + ": is a directory, expected a file" ]
-            refused 1 [ "train"; "--config"; dir ] [ dir + ": is a directory, expected a file" ]
+            refused 1 (infer (Path.Combine(dir, "o.safetensors")) |> List.map (fun a -> if a = weights then dir else a)) [
+                dir + ": is a directory, expected a file"
+            ]
+            refused 1 [ "train"; "--config"; dir ] [ dir + ": is a folder; --config names a config file" ]
         }
     ]
 
 /// A small YAML file whose aliases nest 8 deep: 10^8 nodes once expanded.
 let private aliasBomb =
-    [ yield "method: grid"
-      yield "metric: {name: val/main_loss, goal: minimize}"
-      yield "x0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
-      for i in 1..8 -> sprintf "x%d: &a%d [%s]" i i (String.concat ", " (List.replicate 10 (sprintf "*a%d" (i - 1))))
-      yield "parameters:\n  lr:\n    values: *a8" ]
+    [
+        yield "method: grid"
+        yield "metric: {name: val/main_loss, goal: minimize}"
+        yield "x0: &a0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+        for i in 1..8 -> sprintf "x%d: &a%d [%s]" i i (String.concat ", " (List.replicate 10 (sprintf "*a%d" (i - 1))))
+        yield "parameters:\n  lr:\n    values: *a8"
+    ]
     |> String.concat "\n"
 
 let private hostileInputTests =
@@ -260,7 +288,10 @@ let private hostileInputTests =
 
         test "a diverging run (lr 1e30) stops with one line naming the epoch and what to change" {
             let dir, config = dataset 30 3 (fun t -> t.Replace("lr: 0.003", "lr: 1.0e30"))
-            refused 1 [ "train"; "--config"; config; "--output"; Path.Combine(dir, "run") ] [ "training diverged at epoch 1"; "lower optimizer.lr" ]
+            refused 1 [ "train"; "--config"; config; "--output"; Path.Combine(dir, "run") ] [
+                "training diverged at epoch 1"
+                "lower optimizer.lr"
+            ]
         }
 
         test "a validation split without any label is refused, and a split without labels has a NaN main loss" {
@@ -269,22 +300,35 @@ let private hostileInputTests =
             let lines = File.ReadAllLines manifest
             let unlabel (l: string) = let f = l.Split 'α' in if f.[1] = "val" then String.Join("α", f.[0..2]) + "αα" else l
             File.WriteAllLines(manifest, Array.append [| lines.[0] |] (lines.[1..] |> Array.map unlabel))
-            refused 1 [ "train"; "--config"; config; "--output"; Path.Combine(dir, "run") ] [ "split 'val' has no label for any head (cathEF, abnormal)" ]
+            refused 1 [ "train"; "--config"; config; "--output"; Path.Combine(dir, "run") ] [
+                "split 'val' has no label for any head (cathEF, abnormal)"
+            ]
         }
 
         test "alias bombs, billion laughs under an ignored key and 100 k-deep nesting: one located line, at once" {
             let dir, config = dataset 30 1 id
-            let write name (text: string) = let p = Path.Combine(dir, name) in File.WriteAllText(p, text); p
+            let write name (text: string) =
+                let p = Path.Combine(dir, name) in
+                File.WriteAllText(p, text)
+                p
             let clock = Stopwatch.StartNew()
-            refused 1 [ "sweep"; "--base"; config; "--sweep"; write "bomb.yaml" aliasBomb; "--output"; Path.Combine(dir, "sweep") ]
-                [ "bomb.yaml:"; "aliases expand to more than 100000 nodes" ]
-            let laughs =
-                [ yield "project:"
-                  yield "  a0: &a0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol, i: lol}"
-                  for i in 1..9 -> sprintf "  a%d: &a%d {%s}" i i (String.concat ", " [ for k in 0..8 -> sprintf "k%d: *a%d" k (i - 1) ]) ]
-            refused 1 [ "train"; "--config"; write "laughs.yaml" (File.ReadAllText config + String.concat "\n" laughs + "\n") ] [ "laughs.yaml:"; "aliases expand" ]
-            refused 1 [ "train"; "--config"; write "deep.yaml" ("a: " + String.replicate 100000 "[" + String.replicate 100000 "]" + "\n") ]
-                [ "deep.yaml:1:"; "nested deeper than 64 levels" ]
+            refused 1 [ "sweep"; "--base"; config; "--sweep"; write "bomb.yaml" aliasBomb; "--output"; Path.Combine(dir, "sweep") ] [
+                "bomb.yaml:"
+                "aliases expand to more than 100000 nodes"
+            ]
+            let laughs = [
+                yield "project:"
+                yield "  a0: &a0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol, i: lol}"
+                for i in 1..9 -> sprintf "  a%d: &a%d {%s}" i i (String.concat ", " [ for k in 0..8 -> sprintf "k%d: *a%d" k (i - 1) ])
+            ]
+            refused 1 [ "train"; "--config"; write "laughs.yaml" (File.ReadAllText config + String.concat "\n" laughs + "\n") ] [
+                "laughs.yaml:"
+                "aliases expand"
+            ]
+            refused 1 [ "train"; "--config"; write "deep.yaml" ("a: " + String.replicate 100000 "[" + String.replicate 100000 "]" + "\n") ] [
+                "deep.yaml:1:"
+                "nested deeper than 64 levels"
+            ]
             refused 1 [ "train"; "--config"; write "word.yaml" "hello\n" ] [ "word.yaml:1:1: the config: expected a map" ]
             Expect.isTrue (clock.Elapsed < TimeSpan.FromSeconds 60.0) (sprintf "in %O" clock.Elapsed)
         }
@@ -300,10 +344,18 @@ let private hostileInputTests =
                 let e = Expect.throwsC (fun () -> Safetensors.Load path |> ignore) id
                 Expect.stringContains e.Message fragment "message"
                 Expect.isTrue (e :? SafetensorsException) (sprintf "a SafetensorsException: %O" e)
-            fails (file """{"x":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}""" 0) "more elements than 64-bit sizes can count"
-            fails (file """{"x":{"dtype":"F32","shape":[4294967296,1073741824],"data_offsets":[0,0]}}""" 0) "more elements than 64-bit sizes can count"
-            fails (file """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""" 12) "overlap"
-            fails (file """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""" 8) "'a' appears twice"
+            fails
+                (file """{"x":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}""" 0)
+                "more elements than 64-bit sizes can count"
+            fails
+                (file """{"x":{"dtype":"F32","shape":[4294967296,1073741824],"data_offsets":[0,0]}}""" 0)
+                "more elements than 64-bit sizes can count"
+            fails
+                (file """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""" 12)
+                "overlap"
+            fails
+                (file """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""" 8)
+                "'a' appears twice"
             // a name holding the byte 0xFF, which UTF-8 never uses
             let bad = Text.Encoding.UTF8.GetBytes """{"?":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"""
             bad.[Array.findIndex ((=) (byte '?')) bad] <- 0xFFuy
@@ -315,9 +367,12 @@ let private hostileInputTests =
         test "BOOL embeddings and NaN weights or inputs are refused, as the training loader refuses NaN embeddings" {
             let dir = tempDir ()
             let emb = Path.Combine(dir, "e.safetensors")
-            use mask = torch.ones([| 4L; 16L |], torch.ScalarType.Bool)
+            use mask = torch.ones ([| 4L; 16L |], torch.ScalarType.Bool)
             Safetensors.Save(emb, [ Collections.Generic.KeyValuePair("embedding", mask) ])
-            Expect.stringContains (Expect.throwsC (fun () -> EmbeddingArray.ShapeOf emb |> ignore) (fun e -> e.Message)) "dtype Bool; expected floating point" "BOOL"
+            Expect.stringContains
+                (Expect.throwsC (fun () -> EmbeddingArray.ShapeOf emb |> ignore) (fun e -> e.Message))
+                "dtype Bool; expected floating point"
+                "BOOL"
             let golden = Path.Combine(goldenDir, "cases.json") + "#mean3d"
             let poison (source: string) (key: string) =
                 let tensors = Safetensors.Load source
@@ -329,8 +384,13 @@ let private hostileInputTests =
             let inputs = Path.Combine(goldenDir, "mean3d.io.safetensors")
             let firstWeight = (Safetensors.ReadHeader weights).Entries.[0].Key
             let output = Path.Combine(dir, "o.safetensors")
-            refused 1 [ "infer"; "--config"; golden; "--weights"; poison weights firstWeight; "--inputs"; inputs; "--output"; output ] [ "NaN or infinite"; "weights must be finite" ]
-            refused 1 [ "infer"; "--config"; golden; "--weights"; weights; "--inputs"; poison inputs "x"; "--output"; output ] [ "'x' holds NaN or infinite values" ]
+            refused 1 [ "infer"; "--config"; golden; "--weights"; poison weights firstWeight; "--inputs"; inputs; "--output"; output ] [
+                "NaN or infinite"
+                "weights must be finite"
+            ]
+            refused 1 [ "infer"; "--config"; golden; "--weights"; weights; "--inputs"; poison inputs "x"; "--output"; output ] [
+                "'x' holds NaN or infinite values"
+            ]
         }
 
         test "IR: irVersion as a string, a 2e9-wide embedding; case files with wrongly typed fields" {
@@ -338,12 +398,20 @@ let private hostileInputTests =
             let emitted = Path.Combine(dir, "mean3d.json")
             Expect.equal (fst (run [ "spec"; Path.Combine(goldenDir, "cases.json") + "#mean3d"; "--emit-ir"; emitted ])) 0 "an IR"
             let ir = File.ReadAllText emitted
-            let write name (text: string) = let p = Path.Combine(dir, name) in File.WriteAllText(p, text); p
+            let write name (text: string) =
+                let p = Path.Combine(dir, name) in
+                File.WriteAllText(p, text)
+                p
             refused 1 [ "spec"; write "v.json" (ir.Replace("\"irVersion\": 1", "\"irVersion\": \"1\"")) ] [ "irVersion" ]
-            refused 1 [ "spec"; write "wide.json" (ir.Replace("\"embeddingDim\": 32", "\"embeddingDim\": 2000000000")) ] [ "DC0012"; "embedding dim 2000000000 is above" ]
-            let case = """{"x": {"model": "multi_instance_linear_probing", "config": {"embedding_dim": 8, "head_structure": {"y": 1}, "pooling_mode": "mean"}, "input_shape": 5}}"""
+            refused 1 [ "spec"; write "wide.json" (ir.Replace("\"embeddingDim\": 32", "\"embeddingDim\": 2000000000")) ] [
+                "DC0012"
+                "embedding dim 2000000000 is above"
+            ]
+            let case =
+                """{"x": {"model": "multi_instance_linear_probing", "config": {"embedding_dim": 8, "head_structure": {"y": 1}, "pooling_mode": "mean"}, "input_shape": 5}}"""
             refused 1 [ "spec"; write "cases.json" case + "#x" ] [ "case 'x': 'input_shape' must be an array, got a number" ]
-            let head = """{"h": {"model": "ClsTokenLinearProbingHead", "config": {"input_dim": "8", "output_dim": 2}, "input_shape": [2, 8]}}"""
+            let head =
+                """{"h": {"model": "ClsTokenLinearProbingHead", "config": {"input_dim": "8", "output_dim": 2}, "input_shape": [2, 8]}}"""
             refused 1 [ "spec"; write "head.json" head + "#h" ] [ "'config.input_dim' must be a number, got a string" ]
         }
     ]

@@ -20,7 +20,8 @@ namespace DeepCoro.Runtime.Data
             Loader = loader;
         }
 
-        /// <param name="required">splits that must hold at least one study with a label (training needs train and val).</param>
+        /// <param name="required">splits that must hold at least one study with a label (training needs train and
+        /// val).</param>
         public static Dataset Open(ModelSpec spec, DataOptions options, params string[] required)
         {
             CheckHeads(spec);

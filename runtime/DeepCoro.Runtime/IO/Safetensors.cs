@@ -119,7 +119,7 @@ namespace DeepCoro.Runtime.IO
             long bytes;
             try
             {
-                // zeros counted as ones: libtorch's strides (products of later dimensions) must fit as well as the count
+                // zeros count as ones: libtorch's strides (products of later dimensions) must fit, not just the count
                 long span = shape.Aggregate(1L, (a, d) => checked(a * Math.Max(d, 1L)));
                 bytes = shape.Contains(0) ? 0 : checked(span * dtype.Size);
             }

@@ -75,15 +75,16 @@ namespace DeepCoro.Runtime.Training
         }
 
         /// <summary>
-        /// Whether two scores fall in one tie group. double.Equals holds for NaN == NaN (== does not), so every group has
-        /// at least one member and the grouping loops always advance.
+        /// Whether two scores fall in one tie group. double.Equals holds for NaN == NaN (== does not), so every
+        /// group has at least one member and the grouping loops always advance.
         /// </summary>
         private static bool Tied(double a, double b) => a.Equals(b);
 
         /// <summary>Zero when nothing was counted (scikit-learn's zero_division=0).</summary>
         private static double Ratio(int a, int b) => b == 0 ? 0 : (double)a / b;
 
-        /// <summary>ROC AUC by the Mann-Whitney statistic with mid-ranks for ties; NaN with one class or a NaN score.</summary>
+        /// <summary>ROC AUC by the Mann-Whitney statistic with mid-ranks for ties; NaN with one class or a NaN
+        /// score.</summary>
         public static double Auc(double[] score, bool[] labels)
         {
             int pos = labels.Count(b => b), neg = labels.Length - pos;
@@ -101,7 +102,8 @@ namespace DeepCoro.Runtime.Training
             return (rankSum - pos * (pos + 1) / 2.0) / ((double)pos * neg);
         }
 
-        /// <summary>Average precision: sum over distinct thresholds of (R_k - R_{k-1}) P_k; NaN without positives or with a NaN score.</summary>
+        /// <summary>Average precision: sum over distinct thresholds of (R_k - R_{k-1}) P_k; NaN without positives or
+        /// with a NaN score.</summary>
         public static double AveragePrecision(double[] score, bool[] labels)
         {
             int pos = labels.Count(b => b);

@@ -73,8 +73,8 @@ namespace DeepCoro.Runtime.Training
         public double HeadLoss(int h) => lossCount[h] == 0 ? double.NaN
             : heads[h].Loss == LossKind.Rmse ? Math.Sqrt(lossSum[h] / lossCount[h]) : lossSum[h] / lossCount[h];
 
-        /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head losses with
-        /// labels; NaN when no head has one).</summary>
+        /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head
+        /// losses with labels; NaN when no head has one).</summary>
         public OrderedDictionary<string, double> Metrics(string prefix)
         {
             var m = new OrderedDictionary<string, double>();

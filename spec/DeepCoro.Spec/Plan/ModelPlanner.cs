@@ -247,14 +247,16 @@ namespace DeepCoro.Spec
             return module.Parameters.Sum(p => p.Count);
         }
 
-        /// <summary>Above this a width is a typo; below it, products of widths (3 D for in_proj) stay within int.</summary>
+        /// <summary>Above this a width is a typo; below it, products of widths (3 D for in_proj) stay within
+        /// int.</summary>
         private const int MaxDimension = 1 << 20;
 
         /// <summary>2 GiB of float32: the most one tensor's data spans here (safetensors data is read and written
         /// through spans, whose length is an int).</summary>
         private const long MaxTensorElements = (1L << 31) / 4;
 
-        /// <summary>Set once a width is above <see cref="MaxDimension"/>: the tensors it makes too large say nothing more.</summary>
+        /// <summary>Set once a width is above <see cref="MaxDimension"/>: the tensors it makes too large say nothing
+        /// more.</summary>
         private bool tooWide;
 
         private void TooWide(string path, string message)

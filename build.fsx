@@ -11,6 +11,7 @@
 //   demo    the main job: synthesise a dataset, train the seed model, print metrics
 //   bench   the seed-scenario benchmark, fused and reference kernels (JSON lines)
 //   infer   the seed scenario's golden case through `deepcoro infer`
+//   fuzz    the fuzz suite with 5000 hostile inputs per reader (DEEPCORO_FUZZ_CASES overrides; `test` runs 200)
 open System
 open System.Diagnostics
 open System.IO
@@ -71,6 +72,11 @@ let targets = [
     "pack", [ Dotnet "pack DeepCoroDsl.sln -c Release -o out/packages -p:ContinuousIntegrationBuild=true" ]
     "format", [ Dotnet "tool restore"; Dotnet "fantomas ." ]
     "check", [ Dotnet "tool restore"; Check("fantomas --check, comment lines", fun () -> max (run "fantomas --check .") (commentLines ())) ]
+    "fuzz",
+    [
+        Dotnet "build DeepCoroDsl.sln -c Release"
+        Dotnet "run --project tests/DeepCoro.Tests -c Release --no-build -- --no-spinner --colours 0 --filter fuzz"
+    ]
     "demo", [ cli "demo" ]
     "bench", [ cli "bench" ]
     "infer",
@@ -88,6 +94,9 @@ let step =
         check ()
 
 let target = fsi.CommandLineArgs |> Array.tryItem 1 |> Option.defaultValue "test"
+
+if target = "fuzz" && String.IsNullOrEmpty(Environment.GetEnvironmentVariable "DEEPCORO_FUZZ_CASES") then
+    Environment.SetEnvironmentVariable("DEEPCORO_FUZZ_CASES", "5000")
 
 match List.tryFind (fst >> (=) target) targets with
 | Some(_, steps) ->

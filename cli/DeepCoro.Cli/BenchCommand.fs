@@ -12,24 +12,25 @@ open DeepCoro.Runtime
 open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.Benchmarks
 open DeepCoro.Config.UserError
+open DeepCoro.Cli.CliError
 
 type BenchArgs =
-    | Batch of int
-    | Videos of int
-    | Tokens of int
-    | Dim of int
-    | Attention_Heads of int
-    | Mode of string
-    | Dropout of float
-    | Kernel of BenchKernel
-    | Threads of int
-    | Device of string
-    | Steps of int
-    | Warmup of int
-    | Encoder of path: string
-    | Ratios of string
+    | [<Unique>] Batch of int
+    | [<Unique>] Videos of int
+    | [<Unique>] Tokens of int
+    | [<Unique>] Dim of int
+    | [<Unique>] Attention_Heads of int
+    | [<Unique>] Mode of string
+    | [<Unique>] Dropout of float
+    | [<Unique>] Kernel of BenchKernel
+    | [<Unique>] Threads of int
+    | [<Unique>] Device of string
+    | [<Unique>] Steps of int
+    | [<Unique>] Warmup of int
+    | [<Unique>] Encoder of path: string
+    | [<Unique>] Ratios of string
     | Telemetry
-    | Intervals of samples: int
+    | [<Unique>] Intervals of samples: int
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -62,10 +63,16 @@ let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
     let stages =
         try ModelBuild.stagesFor mode [ Dsl.videos; Dsl.tokens ] options true
         with :? System.ArgumentException -> fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " ConfigKeys.poolingModes))
-    Dsl.hierarchy stages
-    |> Dsl.heads [ Dsl.regression "cathEF"; Dsl.classification "stenosis" 3; Dsl.binary "contrast" |> Dsl.outputs 2 ]
-    |> Dsl.model "Bench" dim
-    |> Dsl.validated "bench"
+    let spec =
+        Dsl.hierarchy stages
+        |> Dsl.heads [ Dsl.regression "cathEF"; Dsl.classification "stenosis" 3; Dsl.binary "contrast" |> Dsl.outputs 2 ]
+        |> Dsl.model "Bench" dim
+    try
+        Dsl.validated "bench" spec
+    with :? SpecException as e ->
+        // the levels of one model fail alike (7 heads over 512 at both cls levels): each reason once, on one line
+        let reasons = e.Diagnostics |> Seq.filter (fun d -> d.Severity = Severity.Error) |> Seq.map (fun d -> d.Message) |> Seq.distinct
+        raise (UsageFailure(sprintf "--mode %s --dim %d --attention-heads %d: %s" mode dim heads (String.concat "; " reasons)))
 
 /// One JSON line, fields in the order the README's table uses.
 let toJson (r: BenchResult) =
@@ -128,7 +135,8 @@ let private intervals (samples: int) (repeats: int) =
         printfn "%s" (o.ToJsonString())
 
 let run (args: ParseResults<BenchArgs>) =
-    args.TryGetResult Threads |> Option.iter torch.set_num_threads
+    let count flag (case: Quotations.Expr<int -> BenchArgs>) fallback = args.GetResult(case, fallback) |> checkInt flag OptionRules.count
+    args.TryGetResult Threads |> Option.iter (checkInt "--threads" OptionRules.count >> torch.set_num_threads)
     match args.TryGetResult Intervals with
     | _ when args.Contains Encoder -> encoderBench args (args.GetResult Encoder)
     | Some samples when samples < 2 -> fail "--intervals: at least 2 samples"
@@ -154,10 +162,11 @@ let run (args: ParseResults<BenchArgs>) =
         o["eval_share"] <- round r.EvalShare
         printfn "%s" (o.ToJsonString())
     | None ->
-        let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
+        let dropout = args.GetResult(Dropout, 0.1) |> checkFloat "--dropout" OptionRules.belowOne
+        let spec = specFor (args.GetResult(Mode, "cls_token")) (count "--dim" <@ Dim @> 512) (count "--attention-heads" <@ Attention_Heads @> 8) dropout
         let options =
-            BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
-                         args.GetResult(Steps, 10), args.GetResult(Warmup, 2), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+            BenchOptions(count "--batch" <@ Batch @> 8, count "--videos" <@ Videos @> 4, count "--tokens" <@ Tokens @> 393, count "--steps" <@ Steps @> 10,
+                         args.GetResult(Warmup, 2) |> checkInt "--warmup" OptionRules.countOrZero, DeviceChoice.Parse(args.GetResult(Device, "cpu")))
         let kernels =
             match args.GetResult(Kernel, Both) with
             | Fused -> [ ClsKernel.Fused ]

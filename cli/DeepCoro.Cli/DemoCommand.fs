@@ -5,12 +5,15 @@ module DeepCoro.Cli.DemoCommand
 open System.IO
 open Argu
 open DeepCoro.Runtime.Data
+open DeepCoro.Runtime.IO
+open DeepCoro.Config
 open DeepCoro.Config.UserError
+open DeepCoro.Cli.CliError
 
 type DemoArgs =
-    | Out of dir: string
-    | Studies of int
-    | Epochs of int
+    | [<Unique>] Out of dir: string
+    | [<Unique>] Studies of int
+    | [<Unique>] Epochs of int
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -22,22 +25,29 @@ type DemoArgs =
 /// The file demo leaves in its folder: only a folder holding it (or an empty one) is deleted by the next demo.
 let markerName = ".deepcoro-demo"
 
-/// Empties `out` for a new demo, refusing a folder that demo did not write: it is deleted recursively.
+/// Locks `out` and empties it for a new demo, refusing a folder that demo did not write (its entries are deleted
+/// recursively) or one that another demo is using (emptying it would pull its files away mid-run).
 let private prepare (out: string) =
     if File.Exists out then fail (sprintf "--out %s: is a file; demo needs a folder" out)
-    if Directory.Exists out then
-        if File.Exists(Path.Combine(out, markerName)) then Directory.Delete(out, true)
-        elif not (Seq.isEmpty (Directory.EnumerateFileSystemEntries out)) then
-            fail (sprintf "--out %s: the folder is not empty and was not written by demo (no %s); choose another --out or empty it" out markerName)
-    Directory.CreateDirectory out |> ignore
-    File.WriteAllText(Path.Combine(out, markerName), "written by `deepcoro demo`; the next demo with this --out replaces this folder\n")
+    let entries () =
+        if Directory.Exists out then
+            Directory.EnumerateFileSystemEntries out |> Seq.filter (fun e -> Path.GetFileName e <> DirectoryLock.FileName) |> Seq.toList
+        else []
+    if not (File.Exists(Path.Combine(out, markerName)) || List.isEmpty (entries ())) then
+        fail (sprintf "--out %s: the folder is not empty and was not written by demo (no %s); choose another --out or empty it" out markerName)
+    let held = DirectoryLock.Acquire(out, "deepcoro demo")
+    for entry in entries () do
+        if Directory.Exists entry then Directory.Delete(entry, true) else File.Delete entry
+    AtomicFile.WriteText(Path.Combine(out, markerName), "written by `deepcoro demo`; the next demo with this --out replaces this folder\n")
+    held
 
 let run (args: ParseResults<DemoArgs>) =
     let out = Path.GetFullPath(args.GetResult(Out, "deepcoro-demo"))
-    prepare out
+    let epochs = args.GetResult(Epochs, 20) |> checkInt "--epochs" OptionRules.count
+    let studies = args.GetResult(Studies, 600) |> checkInt "--studies" OptionRules.count
+    use _ = prepare out
     let data = Path.Combine(out, "data")
-    let epochs = args.GetResult(Epochs, 20)
-    let options = SyntheticOptions(Studies = args.GetResult(Studies, 600), Seed = 1)
+    let options = SyntheticOptions(Studies = studies, Seed = 1)
     printfn "demo: writing %d synthetic studies to %s (planted signal: cathEF = 0.55 + 0.1 z1, abnormal = [z2 > 0])" options.Studies data
     TrainCommands.synth data options epochs
     let result = TrainCommands.train (Path.Combine(data, "config.yaml")) DeepCoro.Config.ConfigFile.defaultOptions (Some(Path.Combine(out, "run"))) false None None true

@@ -9,15 +9,16 @@ open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.IO
 open DeepCoro.Runtime.Model
 open DeepCoro.Config.ModelLoading
+open DeepCoro.Cli.CliError
 
 type InferArgs =
-    | [<Mandatory>] Config of path: string
-    | [<Mandatory>] Weights of path: string
-    | [<Mandatory>] Inputs of path: string
-    | [<Mandatory>] Output of path: string
+    | [<Mandatory; Unique>] Config of path: string
+    | [<Mandatory; Unique>] Weights of path: string
+    | [<Mandatory; Unique>] Inputs of path: string
+    | [<Mandatory; Unique>] Output of path: string
     | Grad
-    | Kernel of ClsKernel
-    | Device of string
+    | [<Unique>] Kernel of ClsKernel
+    | [<Unique>] Device of string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -34,6 +35,8 @@ let run (args: ParseResults<InferArgs>) =
     let device = DeviceChoice.Parse(args.GetResult(Device, "cpu"))
     let weightsPath = args.GetResult Weights
     let inputsPath = args.GetResult Inputs
+    refuseInputAsOutput "--output" (args.GetResult Output)
+        [ "--config", (args.GetResult Config).Split('#').[0]; "--weights", weightsPath; "--inputs", inputsPath ]
     let description = read (args.GetResult Config)
     let model = build (args.GetResult(Kernel, ClsKernel.Fused)) description
     use scope = torch.NewDisposeScope()

@@ -67,6 +67,12 @@ let execute (argv: string array) =
     | :? ArguParseException as e ->
         eprintfn "%s" e.Message
         if e.ErrorCode = ErrorCode.HelpText then ExitCode.ok else ExitCode.usage
+    | UsageFailure message ->
+        eprintfn "error: %s" message
+        ExitCode.usage
+    | Interrupted(message, signal) ->
+        eprintfn "%s" message
+        ExitCode.interrupted signal
     | e ->
         match messageOf e with
         | Some message ->

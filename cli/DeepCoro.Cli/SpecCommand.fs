@@ -6,10 +6,11 @@ open Argu
 open DeepCoro.Spec
 open DeepCoro.Runtime.IO
 open DeepCoro.Config
+open DeepCoro.Cli.CliError
 
 type SpecArgs =
     | [<MainCommand; Mandatory>] File of path: string
-    | Emit_Ir of path: string
+    | [<Unique>] Emit_Ir of path: string
     | As_Reference_Built
 
     interface IArgParserTemplate with
@@ -59,6 +60,7 @@ let run (args: ParseResults<SpecArgs>) =
         parameterTable plan |> List.iter (printfn "%s")
         match args.TryGetResult Emit_Ir with
         | Some path ->
+            refuseInputAsOutput "--emit-ir" path [ "FILE", (args.GetResult File).Split('#').[0] ]
             AtomicFile.WriteText(path, SpecJson.Write spec)
             printfn "wrote %s" path
         | None -> ()

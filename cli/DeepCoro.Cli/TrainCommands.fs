@@ -13,14 +13,15 @@ open DeepCoro.Runtime.Model
 open DeepCoro.Runtime.Training
 open DeepCoro.Config
 open DeepCoro.Config.UserError
+open DeepCoro.Cli.CliError
 
 type TrainArgs =
-    | [<Mandatory>] Config of path: string
-    | Output of dir: string
+    | [<Mandatory; Unique>] Config of path: string
+    | [<Unique>] Output of dir: string
     | Resume
-    | Epochs of int
-    | Device of string
-    | Encoder of path: string
+    | [<Unique>] Epochs of int
+    | [<Unique>] Device of string
+    | [<Unique>] Encoder of path: string
     | As_Reference_Built
     | No_Report
 
@@ -37,9 +38,9 @@ type TrainArgs =
             | Device _ -> "override training.device (auto, cpu, cuda, cuda:i)."
 
 type EvalArgs =
-    | [<Mandatory>] Run of dir: string
-    | Split of string
-    | Weights of path: string
+    | [<Mandatory; Unique>] Run of dir: string
+    | [<Unique>] Split of string
+    | [<Unique>] Weights of path: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -49,11 +50,11 @@ type EvalArgs =
             | Weights _ -> "weights to evaluate (default RUN/best.safetensors)."
 
 type PredictArgs =
-    | [<Mandatory>] Run of dir: string
-    | [<Mandatory>] Manifest of path: string
-    | [<Mandatory>] Out of path: string
-    | Weights of path: string
-    | Root of dir: string
+    | [<Mandatory; Unique>] Run of dir: string
+    | [<Mandatory; Unique>] Manifest of path: string
+    | [<Mandatory; Unique>] Out of path: string
+    | [<Unique>] Weights of path: string
+    | [<Unique>] Root of dir: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -65,13 +66,13 @@ type PredictArgs =
             | Root _ -> "folder the manifest's relative paths resolve against (default the manifest's folder)."
 
 type SynthArgs =
-    | [<Mandatory>] Out of dir: string
-    | Studies of int
-    | Seed of int
-    | Dim of int
-    | Tokens of int
-    | Max_Videos of int
-    | Epochs of int
+    | [<Mandatory; Unique>] Out of dir: string
+    | [<Unique>] Studies of int
+    | [<Unique>] Seed of int
+    | [<Unique>] Dim of int
+    | [<Unique>] Tokens of int
+    | [<Unique>] Max_Videos of int
+    | [<Unique>] Epochs of int
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -79,7 +80,7 @@ type SynthArgs =
             | Out _ -> "folder to write manifest.csv, embeddings/ and config.yaml into."
             | Studies _ -> "number of studies (default 300)."
             | Seed _ -> "random seed (default 1)."
-            | Dim _ -> "embedding dim D (default 64; must be divisible by 8 attention heads)."
+            | Dim _ -> "embedding dim D (default 64)."
             | Tokens _ -> "tokens per video L (default 16)."
             | Max_Videos _ -> "videos per study, at most (default 4)."
             | Epochs _ -> "training.epochs written into config.yaml (default 20)."
@@ -95,6 +96,48 @@ let private copyConfig (configPath: string) (options: ConfigFile.ReadOptions) (r
         Directory.CreateDirectory run |> ignore
         AtomicFile.WriteText(copy, text)
 
+/// Refuses a run directory whose files would replace the config or manifest being trained from (`--output D` for
+/// `--config D/config.yaml`). A run with a checkpoint keeps its config copy, so resuming from that copy is fine.
+let private refuseRunOverInputs (configPath: string) (manifest: string) (run: string) =
+    let files = RunFiles(run)
+    let written =
+        (if File.Exists files.Checkpoint then [] else [ RunAccess.configFile run ])
+        @ [ files.Spec; files.Best; files.Checkpoint; files.MetricsLog; files.Summary ]
+        @ [ for split in [ "train"; "val"; "test" ] -> files.Predictions split ]
+    for (flag, input) in [ "--config", configPath; "data.manifest", manifest ] do
+        match written |> List.tryFind (fun w -> Path.GetFullPath w = Path.GetFullPath input) with
+        | Some w -> raise (UsageFailure(sprintf "--output %s: the run would write %s, which is the %s being read; choose another --output" run w flag))
+        | None -> ()
+
+/// The line a stopped run ends with: where its last checkpoint is and how to continue it.
+let private interruptedMessage (signal: string) (run: string) =
+    let checkpoint = RunFiles(run).Checkpoint
+    if File.Exists checkpoint then
+        let epoch =
+            match (Safetensors.ReadHeader checkpoint).Metadata.TryGetValue "epochs_done" with
+            | true, e -> e
+            | _ -> "?"
+        sprintf "%s: stopped; %s holds epoch %s; continue with the same command and --resume" signal checkpoint epoch
+    else sprintf "%s: stopped before the first epoch ended; nothing to resume in %s; start again with the same command" signal run
+
+/// Runs `work` with SIGINT and SIGTERM turned into a cancellation: the run stops between batches and says how to
+/// resume (exit 130 or 143). A second signal ends the process at once, as without this handler.
+let private interruptible (run: string) (work: Threading.CancellationToken -> 'T) =
+    use cancel = new Threading.CancellationTokenSource()
+    let received = ref None
+    let handler (ctx: Runtime.InteropServices.PosixSignalContext) =
+        if received.Value.IsNone then
+            ctx.Cancel <- true
+            received.Value <- Some ctx.Signal
+            cancel.Cancel()
+    use _int = Runtime.InteropServices.PosixSignalRegistration.Create(Runtime.InteropServices.PosixSignal.SIGINT, handler)
+    use _term = Runtime.InteropServices.PosixSignalRegistration.Create(Runtime.InteropServices.PosixSignal.SIGTERM, handler)
+    try
+        work cancel.Token
+    with :? OperationCanceledException when cancel.IsCancellationRequested ->
+        let name, number = if received.Value = Some Runtime.InteropServices.PosixSignal.SIGINT then "SIGINT", 2 else "SIGTERM", 15
+        raise (Interrupted(interruptedMessage name run, number))
+
 /// Opens a config's data for the splits that must not be empty, and prints what reading it dropped.
 let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: string list) =
     let dataset =
@@ -108,13 +151,17 @@ let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: st
     dataset
 
 /// Trains the model of a config read with `options` into `run`; returns the run's result. Shared by `train`, `run`
-/// and `demo`.
+/// and `demo`. The run directory is locked from before its first file is written until the run ends, so a second
+/// training (or a --resume) on it is refused.
 let trainConfig (config: TrainConfig.TrainConfig) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
+    let epochs = epochs |> Option.map (checkInt "--epochs" OptionRules.count)
     let training = config.Train.With(?epochs = epochs, ?device = device)
+    refuseRunOverInputs config.Path config.Data.Manifest run
     let data = openData config config.Data [ "train"; "val" ]
     let trainer = Trainer(config.Spec, data, training, run)
+    use _ = DirectoryLock.Acquire(run, "deepcoro train")
     copyConfig config.Path options run
-    TrainDisplay.run (fun observer -> trainer.Run(resume, observer))
+    interruptible run (fun cancel -> TrainDisplay.run (fun observer -> trainer.Run(resume, observer, cancel)))
 
 let trainWith (configPath: string) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
     trainConfig (RunAccess.loadConfig configPath options) options run resume epochs device
@@ -154,7 +201,13 @@ let runEval (args: ParseResults<EvalArgs>) =
     TrainDisplay.printMetrics (results.Metrics split) (results.Intervals(split, config.Train.Intervals, config.Train.Seed))
 
 let runPredict (args: ParseResults<PredictArgs>) =
-    let config, model, device = RunAccess.openRun (args.GetResult PredictArgs.Run) (args.TryGetResult PredictArgs.Weights)
+    let run = args.GetResult PredictArgs.Run
+    refuseInputAsOutput "--out" (args.GetResult PredictArgs.Out)
+        [ "--manifest", args.GetResult PredictArgs.Manifest
+          "--weights", args.GetResult(PredictArgs.Weights, Path.Combine(run, "best.safetensors"))
+          "the run's config", RunAccess.configFile run
+          "the run's model", Path.Combine(run, "model.ir.json") ]
+    let config, model, device = RunAccess.openRun run (args.TryGetResult PredictArgs.Weights)
     use _ = model.Module
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
     let data = openData config (config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root)) []
@@ -170,13 +223,18 @@ let runPredict (args: ParseResults<PredictArgs>) =
         Evaluation.MetricsTable.Write(file, metrics, results.Intervals("predict", config.Train.Intervals, config.Train.Seed), config.Train.Intervals)
         printfn "wrote %s: the labelled studies' metrics with %g%% intervals" file (100.0 * config.Train.Intervals.Level)
 
+/// Attention heads for a width: the most of 8, 4, 2 that keeps each head at least 16 wide (narrower heads draw
+/// warning DC1002), else 1.
+let synthHeads (dim: int) =
+    [ 8; 4; 2 ] |> List.tryFind (fun h -> dim % h = 0 && dim / h >= 16) |> Option.defaultValue 1
+
 /// The config.yaml that `synth` writes beside its data: the two-level cls_token probe on two heads.
 let synthConfig (dim: int) (tokens: int) (epochs: int) =
     let template = """# Written by `deepcoro synth`: the two-level cls_token probe on the synthetic set beside this file.
 model_config:
   embedding_dim: {dim}
   pooling_mode: cls_token
-  num_attention_heads: 8
+  num_attention_heads: {heads}
   normalization_strategy: post_norm
   dropout: 0.1
   head_structure:
@@ -217,19 +275,20 @@ training:
   monitor: val/main_loss
   huber_delta: 0.1
 """
-    template.Replace("{dim}", string dim).Replace("{tokens}", string tokens).Replace("{epochs}", string epochs)
+    template.Replace("{dim}", string dim).Replace("{heads}", string (synthHeads dim)).Replace("{tokens}", string tokens)
+        .Replace("{epochs}", string epochs)
 
 let synth (out: string) (options: SyntheticOptions) (epochs: int) =
-    if options.Dim % 8 <> 0 then fail (sprintf "--dim %d: must be divisible by the 8 attention heads of the written config" options.Dim)
     SyntheticData.Write(out, options)
     AtomicFile.WriteText(Path.Combine(out, "config.yaml"), synthConfig options.Dim options.Tokens epochs)
 
 let runSynth (args: ParseResults<SynthArgs>) =
     let out = args.GetResult SynthArgs.Out
+    let count flag (case: Quotations.Expr<int -> SynthArgs>) fallback = args.GetResult(case, fallback) |> checkInt flag OptionRules.count
     let o =
         SyntheticOptions(
-            Studies = args.GetResult(SynthArgs.Studies, 300), Seed = args.GetResult(SynthArgs.Seed, 1), Dim = args.GetResult(SynthArgs.Dim, 64),
-            Tokens = args.GetResult(SynthArgs.Tokens, 16), MaxVideos = args.GetResult(SynthArgs.Max_Videos, 4))
-    synth out o (args.GetResult(SynthArgs.Epochs, 20))
+            Studies = count "--studies" <@ SynthArgs.Studies @> 300, Seed = args.GetResult(SynthArgs.Seed, 1), Dim = count "--dim" <@ SynthArgs.Dim @> 64,
+            Tokens = count "--tokens" <@ SynthArgs.Tokens @> 16, MaxVideos = count "--max-videos" <@ SynthArgs.Max_Videos @> 4)
+    synth out o (count "--epochs" <@ SynthArgs.Epochs @> 20)
     printfn "wrote %s: %d studies (D %d, L %d, up to %d videos); train with: deepcoro train --config %s" out o.Studies o.Dim o.Tokens o.MaxVideos (Path.Combine(out, "config.yaml"))
 

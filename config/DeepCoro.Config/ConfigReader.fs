@@ -38,28 +38,29 @@ type ConfigReader(file: string) =
 
     member r.Text(key: string, node: YamlNode) = r.String(node, key) |> Option.ofObj
 
-    /// An integer of at least `least`.
-    member r.IntAtLeast(least: int, key: string, node: YamlNode) =
-        r.Int(key, node)
-        |> Option.filter (fun i ->
-            i >= least || (r.Error(node, sprintf "%s: must be at least %d, got %d" key least i); false))
-
-    /// A finite number in [low, high] (either bound open where the flag says so).
-    member r.Between(low: float, high: float, openHigh: bool, key: string, node: YamlNode) =
-        r.Float(key, node)
+    /// A number its rule allows (OptionRules: the rule, and the words, of the command line's flags too); an integer
+    /// when the rule says so.
+    member r.Ruled(rule: OptionRules.Rule, key: string, node: YamlNode) =
+        (if rule.Integer then r.Int(key, node) |> Option.map float else r.Float(key, node))
         |> Option.filter (fun x ->
-            let ok = x >= low && (if openHigh then x < high else x <= high)
-            if not ok then
-                r.Error(node, sprintf "%s: must be in [%g, %g%s, got %g" key low high (if openHigh then ")" else "]") x)
-            ok)
+            match OptionRules.violation rule x with
+            | None -> true
+            | Some why -> r.Error(node, sprintf "%s: %s" key why); false)
+
+    /// A count of at least `least` (and at most OptionRules.maxCount).
+    member r.IntAtLeast(least: int, key: string, node: YamlNode) =
+        r.Ruled({ OptionRules.count with Low = OptionRules.Inclusive(float least) }, key, node) |> Option.map int
+
+    /// A finite number in [low, high] (the high bound open where the flag says so).
+    member r.Between(low: float, high: float, openHigh: bool, key: string, node: YamlNode) =
+        let high = if openHigh then OptionRules.Exclusive high else OptionRules.Inclusive high
+        r.Ruled({ Integer = false; Low = OptionRules.Inclusive low; High = high }, key, node)
 
     /// A finite number >= 0 (rates, decays, weights).
-    member r.NonNegative(key: string, node: YamlNode) = r.Between(0.0, Double.MaxValue, false, key, node)
+    member r.NonNegative(key: string, node: YamlNode) = r.Ruled(OptionRules.nonNegative, key, node)
 
-    /// A number > 0.
-    member r.Positive(key: string, node: YamlNode) =
-        r.Float(key, node)
-        |> Option.filter (fun x -> x > 0.0 || (r.Error(node, sprintf "%s: must be greater than 0, got %g" key x); false))
+    /// A finite number > 0.
+    member r.Positive(key: string, node: YamlNode) = r.Ruled(OptionRules.positive, key, node)
 
     /// One of named choices; an unknown name is reported with the closest.
     member r.Choice(key: string, choices: (string * 'T) list, node: YamlNode) =

@@ -28,30 +28,50 @@ type LoadedModel =
         | ProbeModel p -> p
         | HeadModel h -> h
 
+let private kindName (v: JsonElement) =
+    match v.ValueKind with
+    | JsonValueKind.Object -> "an object"
+    | JsonValueKind.Array -> "an array"
+    | JsonValueKind.String -> "a string"
+    | JsonValueKind.Number -> "a number"
+    | JsonValueKind.True | JsonValueKind.False -> "a boolean"
+    | _ -> "null"
+
 let private caseEntry (source: string) (name: string) (entry: JsonElement) =
-    let prop (key: string) =
+    let where = sprintf "%s: case '%s'" source name
+    let typed (key: string) (kind: JsonValueKind) (expected: string) (v: JsonElement) =
+        if v.ValueKind = kind || (kind = JsonValueKind.True && v.ValueKind = JsonValueKind.False) then v
+        else fail (sprintf "%s: '%s' must be %s, got %s" where key expected (kindName v))
+    if entry.ValueKind <> JsonValueKind.Object then fail (sprintf "%s: expected an object {model, config, input_shape}, got %s" where (kindName entry))
+    let prop (key: string) (kind: JsonValueKind) (expected: string) =
         match entry.TryGetProperty key with
-        | true, v -> v
-        | _ -> fail (sprintf "%s: case '%s' has no '%s'" source name key)
-    let model = (prop "model").GetString()
-    let config = prop "config"
-    let rank = (prop "input_shape").GetArrayLength()
-    let number (key: string) fallback =
-        match config.TryGetProperty key with
-        | true, v -> v.GetDouble()
-        | _ -> fallback
+        | true, v -> typed key kind expected v
+        | _ -> fail (sprintf "%s has no '%s'" where key)
+    let model = (prop "model" JsonValueKind.String "a string").GetString()
+    let config = prop "config" JsonValueKind.Object "an object"
+    let rank = (prop "input_shape" JsonValueKind.Array "an array").GetArrayLength()
+    let number (key: string) (rule: OptionRules.Rule) (fallback: float option) =
+        let value =
+            match config.TryGetProperty key, fallback with
+            | (true, v), _ -> (typed ("config." + key) JsonValueKind.Number "a number" v).GetDouble()
+            | _, Some f -> f
+            | _, None -> fail (sprintf "%s: config has no '%s'" where key)
+        match OptionRules.violation rule value with
+        | Some why -> fail (sprintf "%s: config.%s %s" where key why)
+        | None -> value
     match model with
     | "multi_instance_linear_probing" -> Probe (DeepCoroConfig.ofCaseConfig name (config.GetRawText()) rank)
     | "ClsTokenLinearProbingHead"
     | "ClsTokenLinearProbingRegressionHead" ->
         let useCls =
             match config.TryGetProperty "use_cls_token" with
-            | true, v -> v.GetBoolean()
+            | true, v -> (typed "config.use_cls_token" JsonValueKind.True "true or false" v).GetBoolean()
             | _ -> true
         Standalone
-            { InputDim = int (number "input_dim" nan); OutputDim = int (number "output_dim" nan); Dropout = number "dropout" 0.1
-              AttentionHeads = int (number "num_heads" 8.0); UseCls = useCls; Regression = (model = "ClsTokenLinearProbingRegressionHead") }
-    | other -> fail (sprintf "%s: case '%s' has model '%s'; expected multi_instance_linear_probing, ClsTokenLinearProbingHead or ClsTokenLinearProbingRegressionHead" source name other)
+            { InputDim = int (number "input_dim" OptionRules.count None); OutputDim = int (number "output_dim" OptionRules.count None)
+              Dropout = number "dropout" OptionRules.belowOne (Some 0.1); AttentionHeads = int (number "num_heads" OptionRules.count (Some 8.0))
+              UseCls = useCls; Regression = (model = "ClsTokenLinearProbingRegressionHead") }
+    | other -> fail (sprintf "%s has model '%s'; expected multi_instance_linear_probing, ClsTokenLinearProbingHead or ClsTokenLinearProbingRegressionHead" where other)
 
 /// Reads a config with read options (overrides, --as-reference-built); `file.json#name` picks one entry of a cases
 /// file. Returns the model and the warnings and notices of a config read, for the caller to print.
@@ -60,8 +80,7 @@ let readWith (config: string) (options: ConfigFile.ReadOptions) : ModelDescripti
         match config.LastIndexOf '#' with
         | i when i > 0 -> config.Substring(0, i), Some(config.Substring(i + 1))
         | _ -> config, None
-    if Directory.Exists path then fail (sprintf "%s: is a folder; --config names a config file" path)
-    if not (File.Exists path) then fail (sprintf "%s: config file not found" path)
+    requireFile "config file" path
     let text = File.ReadAllText path
     let ext = Path.GetExtension(path).ToLowerInvariant()
     let imported () =
@@ -78,6 +97,7 @@ let readWith (config: string) (options: ConfigFile.ReadOptions) : ModelDescripti
             let root = doc.RootElement
             let has (key: string) = root.ValueKind = JsonValueKind.Object && fst (root.TryGetProperty key)
             match caseName with
+            | Some _ when root.ValueKind <> JsonValueKind.Object -> fail (sprintf "%s: a cases file is an object of named cases, got %s" path (kindName root))
             | Some name ->
                 match root.TryGetProperty name with
                 | true, entry -> caseEntry path name entry, []

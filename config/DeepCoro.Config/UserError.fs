@@ -11,6 +11,15 @@ exception UserFailure of message: string
 
 let fail message = raise (UserFailure message)
 
+/// Fails unless `path` is a file: "path: <what> not found" (what: "config file"), or a directory.
+let requireFile (what: string) (path: string) =
+    match InputFile.Problem(path, what) with
+    | null -> ()
+    | problem -> fail problem
+
+/// The message of an I/O failure that no writer or reader named itself: .NET's own, on one line.
+let private oneLine (message: string) = message.ReplaceLineEndings(" ").Trim()
+
 /// The message for an exception a user caused, or None for a bug (which keeps its stack trace).
 let messageOf (e: exn) =
     match e with
@@ -25,9 +34,13 @@ let messageOf (e: exn) =
     | :? DeepCoro.Runtime.Video.VideoException as v -> Some v.Message
     | :? DeepCoro.Runtime.Encoders.EncoderException as e -> Some e.Message
     | :? InputShapeException as s -> Some s.Message
+    | :? OutputException as o -> Some o.Message
+    | :? DirectoryInUseException as d -> Some d.Message
+    | :? DeepCoro.Runtime.Sweeps.SweepFileException as s -> Some s.Message
     | :? ArgumentException as a -> Some a.Message
     | :? IO.FileNotFoundException as f -> Some(sprintf "%s: file not found" f.FileName)
     | :? IO.InvalidDataException as d -> Some d.Message
-    | :? IO.DirectoryNotFoundException as d -> Some d.Message
-    | :? UnauthorizedAccessException as u -> Some u.Message
+    | :? IO.DirectoryNotFoundException as d -> Some(oneLine d.Message)
+    | :? UnauthorizedAccessException as u -> Some(oneLine u.Message)
+    | :? IO.IOException as i -> Some(oneLine i.Message)
     | _ -> None

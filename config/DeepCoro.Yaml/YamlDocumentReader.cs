@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using DeepCoro.Spec;
 using YamlDotNet.Core;
@@ -30,15 +29,19 @@ namespace DeepCoro.Yaml
         /// <summary>What a key repeated in a map means; maps read by <see cref="Map"/> apply it.</summary>
         public RepeatedKeyRule RepeatedKeys { get; set; } = RepeatedKeyRule.Refuse;
 
-        /// <summary>The root of the first document, or null with the error reported (empty text, invalid YAML).</summary>
+        /// <summary>The root of the first document, or null with the error reported (empty text, invalid YAML, YAML
+        /// beyond <see cref="GuardedYaml"/>'s limits).</summary>
         public YamlNode? Load(string text, string emptyMessage)
         {
             try
             {
-                var stream = new YamlStream();
-                stream.Load(new RepeatedKeyParser(new Parser(new StringReader(text))));
+                var stream = GuardedYaml.Load(text, parser => new RepeatedKeyParser(parser));
                 if (stream.Documents.Count > 0) return stream.Documents[0].RootNode;
                 Error(1, 1, DiagnosticCodes.Malformed, emptyMessage);
+            }
+            catch (YamlLimitException e)
+            {
+                Error((int)e.Start.Line, (int)e.Start.Column, DiagnosticCodes.Malformed, e.Message);
             }
             catch (YamlException e)
             {
@@ -57,8 +60,7 @@ namespace DeepCoro.Yaml
             YamlNode value;
             try
             {
-                var stream = new YamlStream();
-                stream.Load(new StringReader(text));
+                var stream = GuardedYaml.Load(text);
                 value = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : new YamlScalarNode("");
             }
             catch (YamlException) { value = new YamlScalarNode(text); }
@@ -113,10 +115,25 @@ namespace DeepCoro.Yaml
             }
         }
 
+        /// <summary>Nodes reported as the wrong kind of value: any later error on one of them is a consequence of that
+        /// one (a config that is a single word is not also missing each of its keys), so it is not reported
+        /// again.</summary>
+        private readonly HashSet<YamlNode> wrongKind = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+
         public void Error(int line, int column, string code, string message) =>
             Errors.Add(new YamlDiagnostic(File, line, column, code, Severity.Error, message));
 
-        public void Error(YamlNode node, string code, string message) => Errors.Add(At(node, code, Severity.Error, message));
+        public void Error(YamlNode node, string code, string message)
+        {
+            if (!wrongKind.Contains(node)) Errors.Add(At(node, code, Severity.Error, message));
+        }
+
+        /// <summary>The node is not the kind of value expected: reported once, and nothing more about it.</summary>
+        private void WrongKind(YamlNode node, string message)
+        {
+            Error(node, DiagnosticCodes.Malformed, message);
+            wrongKind.Add(node);
+        }
 
         /// <summary>A value the format does not accept.</summary>
         public void Error(YamlNode node, string message) => Error(node, DiagnosticCodes.InvalidValue, message);
@@ -141,7 +158,7 @@ namespace DeepCoro.Yaml
         {
             if (node is not YamlMappingNode m)
             {
-                Error(node, DiagnosticCodes.Malformed, Wording.Expected(what, "a map", node));
+                WrongKind(node, Wording.Expected(what, "a map", node));
                 return null;
             }
             var entries = new List<YamlEntry>();
@@ -176,7 +193,7 @@ namespace DeepCoro.Yaml
         public string? String(YamlNode node, string what)
         {
             if (node is YamlScalarNode s && !(Wording.EmptyStringIsMissing && string.IsNullOrEmpty(s.Value))) return s.Value ?? "";
-            Error(node, DiagnosticCodes.Malformed, Wording.Expected(what, Wording.StringName, node));
+            WrongKind(node, Wording.Expected(what, Wording.StringName, node));
             return null;
         }
 
@@ -195,7 +212,7 @@ namespace DeepCoro.Yaml
             else if (Wording.PlainScalarsOnly) text = node is YamlScalarNode { Style: ScalarStyle.Plain } s ? s.Value ?? "" : null;
             else if ((text = String(node, what)) is null) return null;   // not a scalar: String reported it
             if (text is not null && parse(text, out var value)) return value;
-            Error(node, DiagnosticCodes.Malformed, Wording.Expected(what, expected, node));
+            WrongKind(node, Wording.Expected(what, expected, node));
             return null;
         }
 

@@ -12,7 +12,8 @@ namespace DeepCoro.Spec
         private static string Describe(string source, IReadOnlyList<SpecDiagnostic> diagnostics)
         {
             var lines = new List<string>();
-            foreach (var d in diagnostics) if (d.Severity == Severity.Error) lines.Add(source + d);
+            // a located diagnostic reads file(line,col) error ... (MSBuild's form), one without a position file: error
+            foreach (var d in diagnostics) if (d.Severity == Severity.Error) lines.Add(source + (d.Line > 0 ? "" : ": ") + d);
             return string.Join("\n", lines);
         }
     }

@@ -201,7 +201,7 @@ namespace DeepCoro.Spec
                         var u = ReadUnused(unusedNode.Items[i], $"unusedParameters[{i}]");
                         if (u != null) unused.Add(u);
                     }
-                if (name == null || dim == null || axesNode == null || pooling == null || headsNode == null) return null;
+                if (version == null || name == null || dim == null || axesNode == null || pooling == null || headsNode == null) return null;
                 return new ModelSpec(version!.Value, name, dim.Value, axes.ToEquatableList(), pooling, heads.ToEquatableList(), view)
                 { UnusedParameters = unused.ToEquatableList() };
             }

@@ -25,7 +25,8 @@ namespace DeepCoro.Runtime.Data
             this.beforeTrainingPass = beforeTrainingPass;
         }
 
-        /// <param name="required">splits that must hold at least one study (training needs train and val).</param>
+        /// <param name="required">splits that must hold at least one study with a label (training needs train and
+        /// val).</param>
         public static Dataset Open(ModelSpec spec, DataOptions options, params string[] required)
         {
             CheckHeads(spec);
@@ -46,7 +47,17 @@ namespace DeepCoro.Runtime.Data
                     var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, "test" => options.TestSplit, _ => options.InferenceSplit };
                     throw new DataException($"{options.Manifest}: split '{name}' is empty: no row has {options.SplitColumn} = {name}");
                 }
+                else if (split != "inference" && studies.Split(split).All(s => s.Labels.All(double.IsNaN)))
+                {
+                    // its losses and metrics would all be undefined: nothing to learn from, or no epoch to choose
+                    var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, _ => options.TestSplit };
+                    throw new DataException($"{options.Manifest}: split '{name}' has no label for any head ({string.Join(", ", spec.Heads.Select(h => h.Name))}): every label cell of its {studies.Split(split).Count} studies is empty");
+                }
             geometry.Scan(studies.Train.Concat(studies.Val).Concat(studies.Test).Concat(studies.Inference));
+            // a batch is one pooled float array, indexed by int
+            long batchFloats = (long)options.BatchSize * options.NumVideos * geometry.VideoSize;
+            if (batchFloats > System.Array.MaxLength)
+                throw new DataException($"data.batch_size {options.BatchSize} x num_videos {options.NumVideos} x {geometry.VideoSize} floats per video = {batchFloats} floats per batch, more than one buffer holds ({System.Array.MaxLength}); lower data.batch_size");
             var loader = new StudyLoader(geometry, options, spec.Heads.Count, spec.ViewEmbedding is { } v ? v.Classes : null);
             return new Dataset(options, studies, geometry, loader);
         }

@@ -19,7 +19,7 @@ namespace DeepCoro.Runtime.Data
         /// </summary>
         public static EmbeddingArray Load(string path)
         {
-            if (!File.Exists(path)) throw new DataException($"{path}: embedding file not found");
+            if (IO.InputFile.Problem(path, "embedding file") is { } problem) throw new DataException(problem);
             var ext = Path.GetExtension(path).ToLowerInvariant();
             var array = ext switch
             {
@@ -67,7 +67,7 @@ namespace DeepCoro.Runtime.Data
         /// <summary>The shape of an embedding file from its header alone (no data is read).</summary>
         public static long[] ShapeOf(string path)
         {
-            if (!File.Exists(path)) throw new DataException($"{path}: embedding file not found");
+            if (IO.InputFile.Problem(path, "embedding file") is { } problem) throw new DataException(problem);
             var ext = Path.GetExtension(path).ToLowerInvariant();
             if (ext == ".npy") return Npy.Header(path).Shape;
             if (ext == ".pt")
@@ -85,7 +85,16 @@ namespace DeepCoro.Runtime.Data
                 if (header.Entries.Count != 1) throw new DataException($"{path}: holds {header.Entries.Count} tensors; expected one, or one named 'embedding'");
                 entry = header.Entries[0];
             }
+            RequireFloat(path, entry.Type);
             return entry.Shape;
+        }
+
+        /// <summary>An embedding holds floating-point values: a BOOL or integer tensor is a mask or ids saved in its
+        /// place.</summary>
+        private static void RequireFloat(string path, TorchSharp.torch.ScalarType type)
+        {
+            if (type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16 or TorchSharp.torch.ScalarType.BFloat16 or TorchSharp.torch.ScalarType.Float64))
+                throw new DataException($"{path}: the embedding has dtype {type}; expected floating point (F32, F16, BF16 or F64)");
         }
 
         /// <summary>
@@ -94,7 +103,7 @@ namespace DeepCoro.Runtime.Data
         /// </summary>
         public static void LoadInto(string path, Func<long[], (long Offset, long Length)> check, float[] target)
         {
-            if (!File.Exists(path)) throw new DataException($"{path}: embedding file not found");
+            if (IO.InputFile.Problem(path, "embedding file") is { } problem) throw new DataException(problem);
             (long Offset, long Length) place = default;
             long[] shape;
             if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
@@ -121,6 +130,7 @@ namespace DeepCoro.Runtime.Data
             using (tensors)
             {
                 var tensor = tensors.Pick(path);
+                RequireFloat(path, tensor.dtype);
                 using var f = tensor.to(TorchSharp.torch.ScalarType.Float32).contiguous();
                 return new EmbeddingArray(f.data<float>().ToArray(), tensor.shape);
             }

@@ -32,7 +32,9 @@ namespace DeepCoro.Runtime.Data
             {
                 int major = reader.ReadByte();
                 reader.ReadByte();
+                if (major is < 1 or > 3) throw new DataException($"{path}: .npy format version {major} is not one of 1, 2, 3");
                 long headerLength = major == 1 ? reader.ReadUInt16() : reader.ReadUInt32();
+                if (headerLength > MaxHeader) throw new DataException($"{path}: a .npy header of {headerLength} bytes; NumPy writes a few hundred");
                 if (headerLength > stream.Length - stream.Position)
                     throw new DataException($"{path}: truncated .npy header: it promises {headerLength} bytes, the file holds {stream.Length - stream.Position} more");
                 header = Encoding.Latin1.GetString(reader.ReadBytes((int)headerLength));
@@ -49,8 +51,19 @@ namespace DeepCoro.Runtime.Data
                     throw new DataException($"{path}: .npy shape ({shapeText.Groups[1].Value}) is not a tuple of non-negative integers");
             if (descr is not ("<f4" or "=f4" or "<f2" or "=f2"))
                 throw new DataException($"{path}: dtype '{descr}' is not supported; expected little-endian float32 ('<f4') or float16 ('<f2')");
+            long elements;
+            try { elements = shape.Aggregate(1L, (a, d) => checked(a * d)); }
+            catch (OverflowException) { throw new DataException($"{path}: .npy shape ({shapeText.Groups[1].Value}) has more elements than 64-bit sizes can count"); }
+            long remaining = stream.Length - stream.Position;
+            if (elements > remaining / (descr.EndsWith("f4") ? 4 : 2))
+                throw new DataException($"{path}: truncated: the header promises {elements} elements ({shapeText.Groups[1].Value}), the file holds {remaining} data bytes");
+            if (elements > Array.MaxLength)
+                throw new DataException($"{path}: {elements} elements; one embedding file holds at most {Array.MaxLength}");
             return (descr, shape);
         }
+
+        /// <summary>NumPy itself refuses headers over 10 000 bytes unless told otherwise.</summary>
+        private const long MaxHeader = 1 << 20;
 
         /// <summary>
         /// Reads the data straight into <paramref name="target"/> (which must hold exactly the array's elements),

@@ -41,7 +41,7 @@ namespace DeepCoro.Runtime.Data
                 return v.Select(x => x / norm).ToArray();
             }
             float[] u = Direction(), w = Direction(), marker = Direction(), carrier = Direction();
-            Directory.CreateDirectory(Path.Combine(directory, "embeddings"));
+            IO.OutputException.Guard(directory, () => Directory.CreateDirectory(Path.Combine(directory, "embeddings")));
             var manifest = new StringBuilder(string.Join(Separator, "StudyInstanceUID", "Split", "FileName", "cathEF", "abnormal")).Append('\n');
             var data = new float[l * d];
             for (int s = 0; s < o.Studies; s++)
@@ -55,7 +55,8 @@ namespace DeepCoro.Runtime.Data
                 var relevant = new bool[videos];
                 relevant[rng.Next(videos)] = true;
                 for (int v = 0; v < videos; v++) if (rng.NextDouble() < 0.3) relevant[v] = true;
-                Directory.CreateDirectory(Path.Combine(directory, "embeddings", id));
+                var folder = Path.Combine(directory, "embeddings", id);
+                IO.OutputException.Guard(folder, () => Directory.CreateDirectory(folder));
                 for (int v = 0; v < videos; v++)
                 {
                     for (int i = 0; i < data.Length; i++) data[i] = (float)Seeding.Gaussian(rng);
@@ -67,7 +68,12 @@ namespace DeepCoro.Runtime.Data
                             for (int k = 0; k < d; k++) data[t * d + k] += (float)(3 * (z1 * u[k] + z2 * w[k]) + 3 * carrier[k]);
                     }
                     var file = Path.Combine("embeddings", id, $"video{v}.npy");
-                    using (var stream = File.Create(Path.Combine(directory, file))) Npy.WriteFloat32(stream, data, new long[] { l, d });
+                    var path = Path.Combine(directory, file);
+                    IO.OutputException.Guard(path, () =>
+                    {
+                        using var stream = File.Create(path);
+                        Npy.WriteFloat32(stream, data, new long[] { l, d });
+                    });
                     manifest.Append(string.Join(Separator, id, split, file, ef, abnormal)).Append('\n');
                 }
             }

@@ -17,6 +17,7 @@ namespace DeepCoro.Runtime.IO
         public static LoadedWeights LoadInto(nn.Module model, ModelSpec? spec, string path)
         {
             using var scope = NewDisposeScope();
+            if (InputFile.Problem(path, "file") is { } problem) throw new StateDictException(problem);
             switch (Path.GetExtension(path).ToLowerInvariant())
             {
                 case ".safetensors":

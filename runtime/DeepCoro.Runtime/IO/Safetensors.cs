@@ -42,7 +42,7 @@ namespace DeepCoro.Runtime.IO
         /// </summary>
         public static SafetensorsHeader ReadHeader(string path)
         {
-            if (!File.Exists(path)) throw new SafetensorsException($"{path}: file not found");
+            if (InputFile.Problem(path, "file") is { } problem) throw new SafetensorsException(problem);
             try
             {
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
@@ -62,47 +62,100 @@ namespace DeepCoro.Runtime.IO
 
         private static SafetensorsHeader ParseHeader(string path, byte[] header, long dataStart, long dataLength)
         {
+            // JsonDocument checks the JSON but not the UTF-8 inside strings, which would fail later, in GetString
+            try { StrictUtf8.GetCharCount(header); }
+            catch (DecoderFallbackException) { throw new SafetensorsException($"{path}: the header is not valid UTF-8 text"); }
             JsonDocument doc;
             try { doc = JsonDocument.Parse(header); }
-            catch (JsonException e) { throw new SafetensorsException($"{path}: the header is not valid JSON ({e.Message})"); }
+            catch (JsonException e) { throw new SafetensorsException($"{path}: the header is not valid JSON ({OneLine(e.Message)})"); }
             using (doc)
             {
                 if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SafetensorsException($"{path}: the header is not a JSON object");
                 var metadata = new Dictionary<string, string>();
                 var entries = new List<SafetensorsEntry>();
+                var names = new HashSet<string>();
                 foreach (var entry in doc.RootElement.EnumerateObject())
                 {
-                    if (entry.Name != "__metadata__") { entries.Add(ReadEntry(path, entry, dataLength)); continue; }
+                    var name = Name(path, entry);
+                    if (!names.Add(name)) throw new SafetensorsException($"{path}: '{name}' appears twice in the header");
+                    if (name != "__metadata__") { entries.Add(ReadEntry(path, name, entry.Value, dataLength)); continue; }
                     if (entry.Value.ValueKind != JsonValueKind.Object) throw new SafetensorsException($"{path}: __metadata__ is not a map of strings");
                     foreach (var m in entry.Value.EnumerateObject())
-                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw new SafetensorsException($"{path}: __metadata__ '{m.Name}' is not a string");
+                    {
+                        var key = Name(path, m);
+                        if (m.Value.ValueKind != JsonValueKind.String) throw new SafetensorsException($"{path}: __metadata__ '{key}' is not a string");
+                        if (!metadata.TryAdd(key, Text(path, m.Value))) throw new SafetensorsException($"{path}: __metadata__ '{key}' appears twice");
+                    }
                 }
+                CheckDisjoint(path, entries);
                 return new SafetensorsHeader(metadata, entries, dataStart);
             }
         }
 
-        private static SafetensorsEntry ReadEntry(string path, JsonProperty entry, long dataLength)
+        /// <summary>A property name; JSON escapes can spell a lone UTF-16 surrogate, which is no text.</summary>
+        private static string Name(string path, JsonProperty property)
         {
-            var key = entry.Name;
+            try { return property.Name; }
+            catch (InvalidOperationException) { throw new SafetensorsException($"{path}: a header name is not valid Unicode text"); }
+        }
+
+        private static string Text(string path, JsonElement value)
+        {
+            try { return value.GetString()!; }
+            catch (InvalidOperationException) { throw new SafetensorsException($"{path}: a header string is not valid Unicode text"); }
+        }
+
+        private static SafetensorsEntry ReadEntry(string path, string key, JsonElement value, long dataLength)
+        {
+            if (value.ValueKind != JsonValueKind.Object)
+                throw new SafetensorsException($"{path}: tensor '{key}' has a malformed header entry: expected {{\"dtype\", \"shape\", \"data_offsets\"}}, got a {value.ValueKind.ToString().ToLowerInvariant()}");
+            var dtypeName = Text(path, Field(path, key, value, "dtype", JsonValueKind.String));
+            if (!DTypes.TryGetValue(dtypeName, out var dtype))
+                throw new SafetensorsException($"{path}: tensor '{key}' has dtype '{dtypeName}', expected one of {string.Join(", ", DTypes.Keys)}");
+            var shape = Integers(path, key, Field(path, key, value, "shape", JsonValueKind.Array), "shape");
+            var offsets = Integers(path, key, Field(path, key, value, "data_offsets", JsonValueKind.Array), "data_offsets");
+            string Described() => $"tensor '{key}' {dtypeName} [{string.Join(", ", shape)}]";
+            if (shape.Any(d => d < 0)) throw new SafetensorsException($"{path}: {Described()} has a negative dimension");
+            long bytes;
             try
             {
-                var dtypeName = entry.Value.GetProperty("dtype").GetString() ?? "";
-                if (!DTypes.TryGetValue(dtypeName, out var dtype))
-                    throw new SafetensorsException($"{path}: tensor '{key}' has dtype '{dtypeName}', expected one of {string.Join(", ", DTypes.Keys)}");
-                var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                long count = shape.Aggregate(1L, (a, b) => a * b);
-                if (offsets.Length != 2 || shape.Any(d => d < 0) || offsets[1] - offsets[0] != count * dtype.Size || offsets[0] < 0)
-                    throw new SafetensorsException($"{path}: tensor '{key}' {dtypeName} [{string.Join(", ", shape)}] does not match its data offsets [{string.Join(", ", offsets)}]");
-                if (offsets[1] > dataLength)
-                    throw new SafetensorsException($"{path}: truncated: tensor '{key}' ends at byte {offsets[1]} of the data but the file holds {dataLength}");
-                return new SafetensorsEntry(key, dtypeName, dtype.Type, shape, offsets[0], offsets[1]);
+                // zeros count as ones: libtorch's strides (products of later dimensions) must fit, not just the count
+                long span = shape.Aggregate(1L, (a, d) => checked(a * Math.Max(d, 1L)));
+                bytes = shape.Contains(0) ? 0 : checked(span * dtype.Size);
             }
-            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+            catch (OverflowException) { throw new SafetensorsException($"{path}: {Described()} has more elements than 64-bit sizes can count"); }
+            if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] - offsets[0] != bytes)
+                throw new SafetensorsException($"{path}: {Described()} ({bytes} bytes) does not match its data offsets [{string.Join(", ", offsets)}]");
+            if (offsets[1] > dataLength)
+                throw new SafetensorsException($"{path}: truncated: tensor '{key}' ends at byte {offsets[1]} of the data but the file holds {dataLength}");
+            return new SafetensorsEntry(key, dtypeName, dtype.Type, shape, offsets[0], offsets[1]);
+        }
+
+        private static JsonElement Field(string path, string key, JsonElement entry, string name, JsonValueKind kind)
+        {
+            if (entry.TryGetProperty(name, out var v) && v.ValueKind == kind) return v;
+            throw new SafetensorsException($"{path}: tensor '{key}' has a malformed header entry: '{name}' must be a{(kind == JsonValueKind.Array ? "n array" : " string")}");
+        }
+
+        private static long[] Integers(string path, string key, JsonElement array, string name) =>
+            array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var v) ? v
+                : throw new SafetensorsException($"{path}: tensor '{key}': {name} must hold 64-bit integers, got {OneLine(e.GetRawText())}")).ToArray();
+
+        /// <summary>Two tensors may not share bytes: writing one through the other would corrupt both.</summary>
+        private static void CheckDisjoint(string path, IEnumerable<SafetensorsEntry> entries)
+        {
+            SafetensorsEntry? previous = null;
+            foreach (var e in entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin))
             {
-                throw new SafetensorsException($"{path}: tensor '{key}' has a malformed header entry (needs dtype, shape, data_offsets): {e.Message}");
+                if (previous != null && e.Begin < previous.End)
+                    throw new SafetensorsException($"{path}: tensors '{previous.Key}' [{previous.Begin}, {previous.End}) and '{e.Key}' [{e.Begin}, {e.End}) overlap in the data");
+                previous = e;
             }
         }
+
+        private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
 
         public static OrderedDictionary<string, Tensor> Load(string path)
         {

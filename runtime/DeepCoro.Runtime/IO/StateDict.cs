@@ -24,8 +24,9 @@ namespace DeepCoro.Runtime.IO
         }
 
         /// <summary>
-        /// Copies every tensor into the model; keys must match exactly and shapes too. Floating types are converted.
-        /// <paramref name="explain"/> may add why the keys differ (given the missing and the unexpected ones).
+        /// Copies every tensor into the model; keys must match exactly and shapes too, values must be finite. Floating
+        /// types are converted. <paramref name="explain"/> may add why the keys differ (given the missing and the
+        /// unexpected ones).
         /// </summary>
         public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> tensors, string source,
             Func<IReadOnlyList<string>, IReadOnlyList<string>, string?>? explain = null)
@@ -48,6 +49,8 @@ namespace DeepCoro.Runtime.IO
                     throw new StateDictException($"{source}: '{key}' has shape [{string.Join(", ", value.shape)}], the model expects [{string.Join(", ", target.shape)}]");
                 if (!value.is_floating_point())
                     throw new StateDictException($"{source}: '{key}' has dtype {value.dtype}, expected a floating-point tensor");
+                if (!Finite.All(value))
+                    throw new StateDictException($"{source}: '{key}' holds NaN or infinite values; weights must be finite (a diverged run's, or a corrupt file?)");
             }
             using (no_grad())
                 foreach (var (key, target) in own) target.copy_(tensors[key]);

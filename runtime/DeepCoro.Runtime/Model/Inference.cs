@@ -31,6 +31,7 @@ namespace DeepCoro.Runtime.Model
         {
             if (!inputs.TryGetValue("x", out var x)) throw new InputShapeException($"{source}: no tensor 'x' (the input) among [{string.Join(", ", inputs.Keys)}]");
             if (x.dtype != ScalarType.Float32) throw new InputShapeException($"{source}: 'x' must be float32, got {x.dtype}");
+            if (!IO.Finite.All(x)) throw new InputShapeException($"{source}: 'x' holds NaN or infinite values; inputs must be finite, as training requires of its embeddings");
             model.eval();
             var result = new OrderedDictionary<string, Tensor>();
             if (!withGrad)

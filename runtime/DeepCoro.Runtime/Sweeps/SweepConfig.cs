@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
+using DeepCoro.Yaml;
 using YamlDotNet.Core;
 using DeepCoro.Yaml;
 using YamlDotNet.RepresentationModel;

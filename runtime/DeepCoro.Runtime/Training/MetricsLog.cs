@@ -66,6 +66,6 @@ namespace DeepCoro.Runtime.Training
         }
 
         public void Append(int epoch, long step, IReadOnlyDictionary<string, double> metrics) =>
-            File.AppendAllText(path, Line(epoch, step, metrics) + "\n");
+            IO.OutputException.Guard(path, () => File.AppendAllText(path, Line(epoch, step, metrics) + "\n"));
     }
 }

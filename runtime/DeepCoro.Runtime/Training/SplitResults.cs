@@ -101,7 +101,8 @@ namespace DeepCoro.Runtime.Training
                 : HeadSamples.For(heads[h], labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
         }
 
-        /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head losses with labels).</summary>
+        /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head
+        /// losses with labels; NaN when no head has one).</summary>
         public OrderedDictionary<string, double> Metrics(string prefix)
         {
             var m = new OrderedDictionary<string, double>();
@@ -119,7 +120,8 @@ namespace DeepCoro.Runtime.Training
                     if (Training.Metrics.ReferenceNames.TryGetValue(k, out var alias)) m[$"{prefix}/{head.Name}_{alias}"] = v;
                 }
             }
-            m[$"{prefix}/main_loss"] = main;
+            // a split without any label has no loss: NaN, so that no epoch is chosen by it
+            m[$"{prefix}/main_loss"] = Enumerable.Range(0, heads.Count).All(h => lossCount[h] == 0) ? double.NaN : main;
             return m;
         }
 

@@ -44,6 +44,7 @@ namespace DeepCoro.Spec
         {
             int d = spec.EmbeddingDim;
             if (d <= 0) Error(DiagnosticCodes.InvalidValue, "embeddingDim", $"embedding dim must be positive, got {d}");
+            else if (d > MaxDimension) TooWide("embeddingDim", $"embedding dim {d} is above {MaxDimension}, more than any encoder gives");
             if (!Identifiers.IsSimpleName(spec.Name)) Error(DiagnosticCodes.InvalidValue, "name", $"model name '{spec.Name}' must start with a letter and hold only letters, digits and '_'");
             else if (Identifiers.GeneratedModelMembers.Contains(spec.Name)) Error(DiagnosticCodes.InvalidValue, "name", $"model name '{spec.Name}' is also a member of the generated C# class; choose another name");
             if (spec.Axes.Count == 0) Error(DiagnosticCodes.InvalidValue, "axes", "at least one input axis is needed (e.g. [\"videos\"] or [\"videos\", \"tokens\"])");
@@ -56,6 +57,7 @@ namespace DeepCoro.Spec
             if (spec.ViewEmbedding is { } view)
             {
                 if (view.Classes <= 0) Error(DiagnosticCodes.InvalidValue, "viewEmbedding.classes", $"view classes must be positive, got {view.Classes}");
+                else if (view.Classes > MaxDimension) TooWide("viewEmbedding.classes", $"{view.Classes} view classes, above {MaxDimension}");
                 long p = Claim(view.Key, ModuleKind.Embedding, ParameterRole.ViewEmbedding, "viewEmbedding", view.Classes + 1, d, view.Classes, "viewEmbedding", null);
                 rows.Add(new ShapeRow("viewEmbedding", $"view embedding ({view.Classes} views + padding)", Shape(spec.Axes, d), p));
             }
@@ -150,6 +152,7 @@ namespace DeepCoro.Spec
                 case PoolKind.GatedAttention:
                     int hid = o.Hidden;
                     if (hid <= 0) Error(DiagnosticCodes.InvalidValue, path + ".hidden", $"gated-attention hidden size must be positive, got {hid}");
+                    else if (hid > MaxDimension) TooWide(path + ".hidden", $"gated-attention hidden size {hid} is above {MaxDimension}");
                     string v = o.GateKey + GateValue, u = o.GateKey + GateGate, w = o.GateKey + GateWeight;
                     parameters += Claim(v, ModuleKind.Linear, ParameterRole.Gate, "gated attention", width, hid, hid, path + ".params.gate", level.Over);
                     parameters += Claim(u, ModuleKind.Linear, ParameterRole.Gate, "gated attention", width, hid, hid, path + ".params.gate", level.Over);
@@ -240,7 +243,32 @@ namespace DeepCoro.Spec
             entry.UsedBy.Add(user);
             if (axis != null) entry.Axes.Add(axis);
             claimed[key] = entry;
+            foreach (var p in module.Parameters) CheckSize(p, path);
             return module.Parameters.Sum(p => p.Count);
+        }
+
+        /// <summary>Above this a width is a typo; below it, products of widths (3 D for in_proj) stay within
+        /// int.</summary>
+        private const int MaxDimension = 1 << 20;
+
+        /// <summary>2 GiB of float32: the most one tensor's data spans here (safetensors data is read and written
+        /// through spans, whose length is an int).</summary>
+        private const long MaxTensorElements = (1L << 31) / 4;
+
+        /// <summary>Set once a width is above <see cref="MaxDimension"/>: the tensors it makes too large say nothing
+        /// more.</summary>
+        private bool tooWide;
+
+        private void TooWide(string path, string message)
+        {
+            Error(DiagnosticCodes.InvalidValue, path, message);
+            tooWide = true;
+        }
+
+        private void CheckSize(PlannedParameter p, string path)
+        {
+            if (!tooWide && p.Shape.All(x => x > 0) && p.Count > MaxTensorElements)
+                Error(DiagnosticCodes.InvalidValue, path, $"parameter '{p.Key}' [{string.Join(", ", p.Shape)}] would hold {p.Count} values; one tensor holds at most {MaxTensorElements} (2 GiB of float32)");
         }
 
         /// <summary>The tensors of a module, named and shaped as PyTorch names them.</summary>
@@ -283,6 +311,7 @@ namespace DeepCoro.Spec
                     valid = false;
                 }
                 if (!valid) continue;
+                CheckSize(new PlannedParameter(u.Key, u.Shape), p + ".shape");
                 // a key is one root parameter or lies under a holder module named by its first segment, never both
                 var module = segments[0];
                 if (!groups.TryGetValue(module, out var list)) groups[module] = list = new List<PlannedParameter>();

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text.Json.Nodes;
 using DeepCoro.Yaml;
 using YamlDotNet.Core;
-using DeepCoro.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Runtime.Sweeps

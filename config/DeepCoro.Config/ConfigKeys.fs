@@ -73,6 +73,10 @@ let private optimizer (f: 'T -> OptimizerOptions -> OptimizerOptions) =
     train (fun v (t: TrainOptions) -> t.With(optimizer = f v t.Optimizer))
 let private schedule (f: 'T -> ScheduleOptions -> ScheduleOptions) =
     train (fun v (t: TrainOptions) -> t.With(schedule = f v t.Schedule))
+let private intervals (f: 'T -> DeepCoro.Runtime.Evaluation.IntervalOptions -> DeepCoro.Runtime.Evaluation.IntervalOptions) =
+    train (fun v (t: TrainOptions) -> t.With(intervals = f v t.Intervals))
+let private telemetry (f: 'T -> DeepCoro.Runtime.Telemetry.TelemetryOptions -> DeepCoro.Runtime.Telemetry.TelemetryOptions) =
+    train (fun v (t: TrainOptions) -> t.With(telemetry = f v t.Telemetry))
 let private loss (f: 'T -> LossOptions -> LossOptions) = train (fun v (t: TrainOptions) -> t.With(loss = f v t.Loss))
 let private run (f: 'T -> RunSettings -> RunSettings) (v: 'T) (s: Settings) = { s with Run = f v s.Run }
 let private encoder (f: 'T -> DeepCoro.Runtime.Encoders.EncoderOptions -> DeepCoro.Runtime.Encoders.EncoderOptions) (v: 'T) (s: Settings) =
@@ -364,8 +368,13 @@ let private nestedKeys =
       t "focal_gamma" "focal losses' gamma" (read rate (loss (fun v l -> l.With(focalGamma = v))))
       t "focal_alpha" "binary focal loss's weight of positives" (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (loss (fun v l -> l.With(focalAlpha = v))))
       t "device" "cpu, cuda or cuda:i" (read nonEmpty (train (fun v t -> t.With(device = v))))
-      t "confidence_level" "bootstrap confidence intervals' level" (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (run (fun v r -> { r with ConfidenceLevel = v })))
-      t "bootstraps" "bootstrap resamples (0: no intervals)" (read (int 0) (run (fun v r -> { r with Bootstraps = v })))
+      t "confidence_level" "bootstrap confidence intervals' level" (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (intervals (fun v i -> i.With(level = v))))
+      t "bootstraps" "bootstrap resamples (0: no intervals)" (read (int 0) (intervals (fun v i -> i.With(resamples = v))))
+      t "telemetry" "attention, gradient, cls-token and memory figures every epoch (false: none; the non-finite guard runs either way)"
+          (read flag (telemetry (fun v o -> o.With(enabled = v))))
+      t "telemetry_every" "optimizer steps between two gradient samples" (read (int 1) (telemetry (fun v o -> o.With(sampleEvery = v))))
+      t "max_nonfinite_steps" "optimizer steps in a row skipped for a non-finite loss or gradient that stop the run"
+          (read (int 1) (telemetry (fun v o -> o.With(maxConsecutiveSkips = v))))
       r "mode" "what `deepcoro run` does: train, val, test or inference" (read (choice runModes) (run (fun v r -> { r with Mode = v })))
       pathRow "weights" ours "run" 0 "the weights val, test and inference read (.safetensors or a DeepCORO_CLIP .pt)" (fun p s -> { s with Run = { s.Run with InferenceModel = Some p } })
       pathRow "output" ours "run" 0 "the run directory (the command line's --output wins)" (fun p s -> { s with Run = { s.Run with OutputDir = Some p } })
@@ -420,8 +429,8 @@ let private referenceKeys =
       h "attention_across_weight_decay" 1 "optimizer.attention_across_weight_decay" (read rate (optimizer (fun v o -> o.With(attentionAcrossWeightDecay = v))))
       pathRow "inference_model_path" reference "" 1 "the weights val, test and inference read (.pt or .safetensors)" (fun p s -> { s with Run = { s.Run with InferenceModel = Some p } })
       h "ci_confidence_level" 1 "bootstrap confidence intervals' level (DeepCORO_CLIP never computes them)"
-          (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (run (fun v r -> { r with ConfidenceLevel = v })))
-      h "ci_n_bootstrap" 1 "bootstrap resamples (0: no intervals)" (read (int 0) (run (fun v r -> { r with Bootstraps = v })))
+          (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (intervals (fun v i -> i.With(level = v))))
+      h "ci_n_bootstrap" 1 "bootstrap resamples (0: no intervals)" (read (int 0) (intervals (fun v i -> i.With(resamples = v))))
       h "train_pooling_params" 1 "false freezes the pooling (cls token, attention layers, norms, gates)"
           (read flag (optimizer (fun v o -> o.With(trainPooling = v))))
       h "view_column" 1 "data.view_column; without it DeepCORO_CLIP builds no view embedding" (read nonEmpty (data (fun v d -> d.With(viewColumn = v))))

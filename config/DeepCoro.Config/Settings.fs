@@ -75,15 +75,12 @@ type RunSettings =
       EmbeddingFile: string option
       /// Build the model DeepCORO_CLIP builds from this file (8 heads, separate layers, post-norm, no head dropout).
       AsReferenceBuilt: bool
-      /// Bootstrap confidence intervals of every reported metric: level and resamples (ci_confidence_level, ci_n_bootstrap).
-      ConfidenceLevel: float
-      Bootstraps: int
       /// The file names a DeepCORO_CLIP project other than linear probing that reads the same keys.
       Pipeline: string option }
 
 let defaultRun =
     { Mode = Train; InferenceModel = None; OutputDir = None; SaveEmbeddings = false; EmbeddingFile = None; AsReferenceBuilt = false
-      ConfidenceLevel = 0.95; Bootstraps = 1000; Pipeline = None }
+      Pipeline = None }
 
 /// Everything read so far. Keys apply to it one by one; the model is built from `Model` once every key is read.
 type Settings =

@@ -46,6 +46,17 @@ let private ok (args: string list) =
 [<Tests>]
 let tests =
     testList "drop-in" [
+        test "ci_confidence_level and ci_n_bootstrap set the bootstrap intervals; telemetry keys reach the run" {
+            let overrides = [ "ci_confidence_level", "0.9"; "ci_n_bootstrap", "250"; "data_filename", "studies.csv" ]
+            let config = TrainConfig.loadWith (fixture "cathef_cls_token.yaml") { ConfigFile.defaultOptions with Overrides = overrides }
+            Expect.equal config.Train.Intervals.Level 0.9 "level"
+            Expect.equal config.Train.Intervals.Resamples 250 "resamples"
+            let nested = Path.Combine(repoRoot, "examples", "configs", "cathef_cls_token.yaml")
+            let overrides = [ "training.bootstraps", "0"; "training.telemetry_every", "7"; "training.max_nonfinite_steps", "2"; "training.telemetry", "false" ]
+            let config = TrainConfig.loadWith nested { ConfigFile.defaultOptions with Overrides = overrides }
+            Expect.isFalse config.Train.Intervals.Enabled "0 resamples: no intervals"
+            Expect.equal (config.Train.Telemetry.SampleEvery, config.Train.Telemetry.MaxConsecutiveSkips, config.Train.Telemetry.Enabled) (7, 2, false) "telemetry"
+        }
         test "a reference config checks: repeated keys warned with both lines, the map wins, one encoder summary, notices" {
             let _, csv, embeddings = referenceData 30 id
             let out, err = ok [ "--config"; fixture "cathef_cls_token.yaml"; "--check"; "--set"; "data_filename=" + csv; "--embeddings"; embeddings ]
@@ -102,7 +113,7 @@ let tests =
             Expect.stringContains err "--set epochs: expected key=value" "no value"
             let code, _, err = run [ "--config"; fixture "cathef_cls_token.yaml"; "--check"; "--set"; "epochs=0" ]
             Expect.equal code 1 "refused"
-            Expect.stringContains err "--set epochs=0: epochs: must be at least 1, got 0" "an override's value is checked and named as such"
+            Expect.stringContains err "--set epochs=0: epochs: must be an integer from 1 to 1000000, got 0" "an override's value is checked and named as such"
         }
         test "a run on the reference's CSV and embeddings by stem: dropped videos counted once, the reference's metric names, a flat config copy" {
             let _, csv, embeddings =

@@ -295,8 +295,8 @@ let private hostileInputTests =
         test "a diverging run (lr 1e30) stops with one line naming the epoch and what to change" {
             let dir, config = dataset 30 3 (fun t -> t.Replace("lr: 0.003", "lr: 1.0e30"))
             refused 1 [ "train"; "--config"; config; "--output"; Path.Combine(dir, "run") ] [
-                "training diverged at epoch 1"
-                "lower optimizer.lr"
+                "optimizer steps in a row skipped for a non-finite loss or gradient; the run stops"
+                "Lower the learning rate"
             ]
         }
 

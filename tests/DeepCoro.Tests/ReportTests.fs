@@ -207,7 +207,9 @@ let explainTests =
             Expect.equal code 0 err
             Expect.stringContains stdout id "names the study"
             let dir = Path.Combine(out, id)
-            for f in [ "videos.png"; "tokens_mean.png"; "tokens_head0.png"; "tokens_head7.png" ] do expectPicture (Path.Combine(dir, f))
+            // the demo's width 64 gets 4 heads of 16 (synth keeps heads at least 16 wide)
+            let last = DeepCoro.Cli.TrainCommands.synthHeads 64 - 1
+            for f in [ "videos.png"; "tokens_mean.png"; "tokens_head0.png"; sprintf "tokens_head%d.png" last ] do expectPicture (Path.Combine(dir, f))
             let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--studies"; "2"; "--out"; Path.Combine(out, "ranked") ]
             Expect.equal code 0 err
             Expect.equal (Directory.GetDirectories(Path.Combine(out, "ranked")).Length) 4 "2 largest + 2 smallest"

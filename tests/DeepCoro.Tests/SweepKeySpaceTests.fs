@@ -115,6 +115,42 @@ let tests =
             for i in 0 .. 4 do Expect.stringContains stdout (sprintf "trial-%04d  pooling_mode=" i) "the first trials"
             Expect.isFalse (Directory.Exists out) "nothing written"
         }
+        test "a DeepCORO_CLIP sweep file runs against a base in its own flat layout, --as-reference-built for every trial" {
+            let dir = tempDir ()
+            let sweep = Path.Combine(dir, "sweep_config_cls_token.yaml")
+            File.WriteAllText(sweep, String.concat "\n" [
+                "command: [\"${env}\", torchrun, scripts/main.py, --base_config, config/base.yaml, \"${args}\"]"
+                "name: cls_token_sweep"
+                "project: p"
+                "entity: e"
+                "method: bayes"
+                "metric: {name: best_val_loss, goal: minimize}"
+                "parameters:"
+                "  attention_within_lr: {min: 0.0005, max: 0.005}"
+                "  num_attention_heads: {values: [6, 8]}"
+                "  dropout_attention: {min: 0.0, max: 0.3}"
+                "  head_lr.cathEF: {min: 1.0e-5, max: 1.0e-3}"
+                "  video_freeze_ratio: {values: [0.8, 0.9]}"
+                "  scheduler_name: {values: [cosine_with_warmup]}"
+                "run_mode: train"
+                "" ])
+            let basePath = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "reference", "cathef_cls_token.yaml")
+            let dryRun extra = CliTests.deepcoro ([ "sweep"; "--base"; basePath; "--sweep"; sweep; "--dry-run" ] @ extra)
+            let code, stdout, err = dryRun [ "--as-reference-built" ]
+            Expect.equal code 0 err
+            Expect.stringContains stdout "parameters (against DeepCORO_CLIP's flat config)" "the base's layout"
+            Expect.stringContains stdout "attention_within_lr                      -> attention_within_lr" "a flat key stays flat"
+            Expect.stringContains stdout "head_lr.cathEF                           -> head_lr.cathEF" "per head, into the base's map"
+            Expect.stringContains stdout "video_freeze_ratio                       not swept: keys of the video encoder" "encoder key warned"
+            Expect.stringContains stdout "train --as-reference-built --config {config}" "every trial built as the reference builds"
+            Expect.isFalse (stdout.Contains "INVALID") (sprintf "6 heads are built as 8: %s" stdout)
+            Expect.stringContains err "without run_cap runs until stopped under W&B; here it runs 50 trials" "the open-ended budget"
+            // as written, a trial with 6 heads over 512 cannot be built: shown before anything runs
+            let code, stdout, err = dryRun []
+            Expect.equal code 0 err
+            Expect.stringContains stdout "INVALID" "6 heads as written"
+            Expect.stringContains stdout "DC0003" "the spec error"
+        }
     ]
 
 [<Tests>]

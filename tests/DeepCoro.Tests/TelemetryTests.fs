@@ -185,7 +185,7 @@ let runTests =
             Expect.equal rows.Length 2 "two epochs"
             for row in rows do
                 for level in [ "tokens"; "videos" ] do
-                    for h in 0 .. 7 do
+                    for h in 0 .. DeepCoro.Cli.TrainCommands.synthHeads 16 - 1 do
                         let e = row.[sprintf "attention/%s/h%d/entropy" level h]
                         Expect.isTrue (e > 0.0 && e <= 1.0 + 1e-6) (sprintf "%s h%d entropy %g in (0, 1]" level h e)
                         Expect.isGreaterThanOrEqual row.[sprintf "attention/%s/h%d/effective" level h] 1.0 "effective count >= 1"

@@ -12,17 +12,25 @@ namespace DeepCoro.Runtime.Evaluation
     {
         private readonly RankedLabels ranked;
         private readonly int[] strata;
+        // a NaN score (a diverged model) has no rank: every metric is undefined rather than a rank made up for it
+        private readonly bool undefined;
 
         public BinarySamples(double[] score, bool[] positive) : base(TaskKind.Binary, positive.Length)
         {
             ranked = new RankedLabels(new Ranking(score), positive, 1);
             strata = positive.Select(p => p ? 1 : 0).ToArray();
+            undefined = score.Any(double.IsNaN);
         }
 
         public override int[]? Strata => strata;
 
         public override void Evaluate(ReadOnlySpan<double> weight, Span<double> into)
         {
+            if (undefined)
+            {
+                into.Fill(double.NaN);
+                return;
+            }
             var r = CurveWalk.Walk(ranked, weight, precision: true, threshold: true);
             double tp = r.TruePositives, fp = r.FalsePositives, fn = r.Positives - tp, tn = r.Negatives - fp;
             double precision = Ratio(tp, tp + fp), recall = Ratio(tp, tp + fn);

@@ -13,6 +13,10 @@ namespace DeepCoro.Runtime.Evaluation
 
         public bool Enabled => Resamples > 0;
 
+        /// <summary>A copy with the given options changed (null keeps one), for callers without C#'s <c>with</c>.</summary>
+        public IntervalOptions With(double? level = null, int? resamples = null) =>
+            this with { Level = level ?? Level, Resamples = resamples ?? Resamples };
+
         /// <summary>Throws with the config key's name when a value cannot give an interval.</summary>
         public void Check()
         {

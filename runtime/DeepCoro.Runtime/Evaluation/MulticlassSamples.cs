@@ -15,11 +15,14 @@ namespace DeepCoro.Runtime.Evaluation
         private readonly int[] label, predicted;
         private readonly RankedLabels[] perClass;
         private readonly RankedLabels flat;
+        // a NaN probability (a diverged model) has no rank: every metric is undefined
+        private readonly bool undefined;
 
         public MulticlassSamples(double[][] probability, int[] label, int classes) : base(TaskKind.Multiclass, label.Length)
         {
             this.classes = classes;
             this.label = label;
+            undefined = probability.Any(p => p.Any(double.IsNaN));
             predicted = probability.Select(p => Array.IndexOf(p, p.Max())).ToArray();
             perClass = Enumerable.Range(0, classes)
                 .Select(c => new RankedLabels(new Ranking(probability.Select(p => p[c]).ToArray()), label.Select(y => y == c).ToArray(), 1)).ToArray();
@@ -31,6 +34,11 @@ namespace DeepCoro.Runtime.Evaluation
 
         public override void Evaluate(ReadOnlySpan<double> weight, Span<double> into)
         {
+            if (undefined)
+            {
+                into.Fill(double.NaN);
+                return;
+            }
             double aucSum = 0, apSum = 0;
             int aucCount = 0, apCount = 0;
             for (int c = 0; c < classes; c++)

@@ -21,5 +21,9 @@ namespace DeepCoro.Runtime.Telemetry
         /// checkpoint, written at the end of the last good epoch, is kept).
         /// </summary>
         public int MaxConsecutiveSkips { get; init; } = 5;
+
+        /// <summary>A copy with the given options changed (null keeps one), for callers without C#'s <c>with</c>.</summary>
+        public TelemetryOptions With(bool? enabled = null, int? sampleEvery = null, int? maxConsecutiveSkips = null) =>
+            this with { Enabled = enabled ?? Enabled, SampleEvery = sampleEvery ?? SampleEvery, MaxConsecutiveSkips = maxConsecutiveSkips ?? MaxConsecutiveSkips };
     }
 }

@@ -62,9 +62,7 @@ namespace DeepCoro.Generator
                 var spec = file.Spec!;
                 if (seen.TryGetValue(spec.Name, out var first))
                 {
-                    output.ReportDiagnostic(new DiagnosticInfo(Descriptors.DuplicateModel, Severity.Error,
-                        $"name: model '{spec.Name}' is also declared by {first.FileName}; every model of a project needs its own name",
-                        file.NameLocation).ToDiagnostic());
+                    output.ReportDiagnostic(Diagnostic.Create(Descriptors.DuplicateModel, file.NameLocation.ToLocation(), spec.Name, first.FileName));
                     continue;
                 }
                 seen[spec.Name] = file;

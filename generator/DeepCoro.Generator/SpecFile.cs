@@ -20,7 +20,7 @@ namespace DeepCoro.Generator
             if (text == null)
             {
                 var nowhere = new LocationInfo(file.Path, 0, 0, 0, 0, 0, 0);
-                var unreadable = new DiagnosticInfo(DiagnosticCodes.Malformed, Severity.Error, "the spec file cannot be read", nowhere);
+                var unreadable = new DiagnosticInfo(DiagnosticCodes.Malformed, nowhere, "the spec file cannot be read");
                 return new SpecFile(file.Path, null, nowhere, EquatableList.Of(unreadable));
             }
             var content = text.ToString();

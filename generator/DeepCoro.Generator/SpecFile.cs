@@ -12,8 +12,6 @@ namespace DeepCoro.Generator
     /// </summary>
     public sealed record SpecFile(string Path, ModelSpec? Spec, LocationInfo NameLocation, EquatableList<DiagnosticInfo> Diagnostics)
     {
-        public string FileName => System.IO.Path.GetFileName(Path);
-
         public static SpecFile Read(AdditionalText file, CancellationToken cancellation)
         {
             var text = file.GetText(cancellation);

@@ -32,7 +32,7 @@ namespace DeepCoro.Generator
             /// <summary>The paths of the specs whose model name an earlier file already declares.</summary>
             public const string Shadowed = "DeepCoro.Shadowed";
             public const string Namespace = "DeepCoro.Namespace";
-            /// <summary>Each spec model with the shadowed paths and the namespace: what one source is emitted from.</summary>
+            /// <summary>Each spec model with the shadowed paths and the namespace: what its source is made of.</summary>
             public const string Models = "DeepCoro.Models";
         }
 
@@ -59,7 +59,10 @@ namespace DeepCoro.Generator
             context.RegisterSourceOutput(names, (output, all) =>
             {
                 foreach (var (name, first) in Duplicates(all))
-                    output.ReportDiagnostic(Diagnostic.Create(Descriptors.DuplicateModel, name.Location.ToLocation(), name.Name, first.FileName));
+                {
+                    output.ReportDiagnostic(
+                        Diagnostic.Create(Descriptors.DuplicateModel, name.Location.ToLocation(), name.Name, first.FileName));
+                }
             });
 
             // Paths alone, no positions: a moved line in any file leaves this equal, so no model re-runs for it.
@@ -68,8 +71,9 @@ namespace DeepCoro.Generator
                 .WithTrackingName(Steps.Shadowed);
 
             var ns = context.AnalyzerConfigOptionsProvider
-                .Select((options, _) => options.GlobalOptions.TryGetValue(NamespaceOption, out var value) && !string.IsNullOrWhiteSpace(value)
-                    ? value.Trim() : DefaultNamespace)
+                .Select((options, _) =>
+                    options.GlobalOptions.TryGetValue(NamespaceOption, out var value) && !string.IsNullOrWhiteSpace(value)
+                        ? value.Trim() : DefaultNamespace)
                 .WithTrackingName(Steps.Namespace);
 
             var models = valid
@@ -88,7 +92,10 @@ namespace DeepCoro.Generator
             });
         }
 
-        /// <summary>Each name some earlier file (in path order, names compared ignoring case) already declares, with that first declaration.</summary>
+        /// <summary>
+        /// Each name that an earlier file (in path order; names compared ignoring case) already declares, with that
+        /// first declaration.
+        /// </summary>
         private static IEnumerable<(ModelName Name, ModelName First)> Duplicates(IEnumerable<ModelName> byPath)
         {
             var first = new Dictionary<string, ModelName>(StringComparer.OrdinalIgnoreCase);

@@ -13,7 +13,10 @@ namespace DeepCoro.Generator
             Location.Create(Path, new TextSpan(Start, Length),
                 new LinePositionSpan(new LinePosition(Line, Column), new LinePosition(EndLine, EndColumn)));
 
-        /// <summary>From the 1-based line and column the spec reader reports (0 = unknown: the file's start) to the rest of that line.</summary>
+        /// <summary>
+        /// From the 1-based line and column the spec reader reports (0 = unknown: the file's start) to the rest of
+        /// that line.
+        /// </summary>
         public static LocationInfo At(string path, SourceText text, int line, int column)
         {
             if (text.Lines.Count == 0 || line < 1) return new LocationInfo(path, 0, 0, 0, 0, 0, 0);

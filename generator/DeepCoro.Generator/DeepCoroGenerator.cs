@@ -7,9 +7,11 @@ using Microsoft.CodeAnalysis;
 namespace DeepCoro.Generator
 {
     /// <summary>
-    /// Turns every <c>*.deepcoro.json</c> AdditionalFile into a typed TorchSharp module. One pipeline: each file is
-    /// read and validated into a value-equal <see cref="SpecFile"/> (cached per file); its DC diagnostics are
-    /// reported on their own, and the valid specs are emitted, one source per model.
+    /// Turns every <c>*.deepcoro.json</c> AdditionalFile into a typed TorchSharp module. Each file is read and
+    /// validated into a value-equal <see cref="SpecFile"/> (cached per file) whose DC diagnostics are reported on
+    /// their own; each valid spec, narrowed to its <see cref="SpecModel"/>, is emitted as one source. Only the model
+    /// names are gathered across files, for the one project-wide rule (DC0015), so editing one spec re-emits that
+    /// spec alone, and an edit that leaves its model as it was (a moved line) re-emits nothing.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class DeepCoroGenerator : IIncrementalGenerator
@@ -21,9 +23,17 @@ namespace DeepCoro.Generator
         /// <summary>Names of the pipeline steps, for the incremental-caching tests.</summary>
         public static class Steps
         {
+            /// <summary>Each file read and validated: a <see cref="SpecFile"/>.</summary>
             public const string Read = "DeepCoro.Read";
-            public const string Models = "DeepCoro.Models";
+            /// <summary>Each valid spec narrowed to its <see cref="SpecModel"/>, without positions.</summary>
+            public const string Specs = "DeepCoro.Specs";
+            /// <summary>Every valid spec's <see cref="ModelName"/>, in path order.</summary>
+            public const string Names = "DeepCoro.Names";
+            /// <summary>The paths of the specs whose model name an earlier file already declares.</summary>
+            public const string Shadowed = "DeepCoro.Shadowed";
             public const string Namespace = "DeepCoro.Namespace";
+            /// <summary>Each spec model with the shadowed paths and the namespace: what its source is made of.</summary>
+            public const string Models = "DeepCoro.Models";
         }
 
         public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -38,37 +48,61 @@ namespace DeepCoro.Generator
                 foreach (var d in file.Diagnostics) output.ReportDiagnostic(d.ToDiagnostic());
             });
 
+            var valid = files.Where(f => f.Spec != null);
+
+            var names = valid
+                .Select((f, _) => new ModelName(f.Spec!.Name, f.Path, f.NameLocation))
+                .Collect()
+                .Select((all, _) => all.OrderBy(n => n.Path, StringComparer.Ordinal).ToEquatableList())
+                .WithTrackingName(Steps.Names);
+
+            context.RegisterSourceOutput(names, (output, all) =>
+            {
+                foreach (var (name, first) in Duplicates(all))
+                {
+                    output.ReportDiagnostic(
+                        Diagnostic.Create(Descriptors.DuplicateModel, name.Location.ToLocation(), name.Name, first.FileName));
+                }
+            });
+
+            // Paths alone, no positions: a moved line in any file leaves this equal, so no model re-runs for it.
+            var shadowed = names
+                .Select((all, _) => Duplicates(all).Select(d => d.Name.Path).ToEquatableList())
+                .WithTrackingName(Steps.Shadowed);
+
             var ns = context.AnalyzerConfigOptionsProvider
-                .Select((options, _) => options.GlobalOptions.TryGetValue(NamespaceOption, out var value) && !string.IsNullOrWhiteSpace(value)
-                    ? value.Trim() : DefaultNamespace)
+                .Select((options, _) =>
+                    options.GlobalOptions.TryGetValue(NamespaceOption, out var value) && !string.IsNullOrWhiteSpace(value)
+                        ? value.Trim() : DefaultNamespace)
                 .WithTrackingName(Steps.Namespace);
 
-            // Collected so that two files declaring one model name get a diagnostic rather than a clash of sources.
-            var models = files
-                .Where(f => f.Spec != null)
-                .Collect()
-                .Select((all, _) => all.OrderBy(f => f.Path, StringComparer.Ordinal).ToEquatableList())
+            var models = valid
+                .Select((f, _) => new SpecModel(f.Path, f.Spec!))
+                .WithTrackingName(Steps.Specs)
+                .Combine(shadowed)
                 .Combine(ns)
                 .WithTrackingName(Steps.Models);
 
-            context.RegisterSourceOutput(models, (output, input) => Emit(output, input.Left, input.Right));
+            context.RegisterSourceOutput(models, (output, input) =>
+            {
+                var ((model, shadowedPaths), ns) = input;
+                // A second declaration of a model name gets DC0015 above rather than a clash of sources.
+                if (shadowedPaths.Contains(model.Path)) return;
+                output.AddSource(model.Spec.Name + ".g.cs", ModelEmitter.Emit(model.Spec, model.FileName, ns));
+            });
         }
 
-        private static void Emit(SourceProductionContext output, IReadOnlyList<SpecFile> files, string ns)
+        /// <summary>
+        /// Each name that an earlier file (in path order; names compared ignoring case) already declares, with that
+        /// first declaration.
+        /// </summary>
+        private static IEnumerable<(ModelName Name, ModelName First)> Duplicates(IEnumerable<ModelName> byPath)
         {
-            var seen = new Dictionary<string, SpecFile>(StringComparer.OrdinalIgnoreCase);
-            foreach (var file in files)
+            var first = new Dictionary<string, ModelName>(StringComparer.OrdinalIgnoreCase);
+            foreach (var name in byPath)
             {
-                var spec = file.Spec!;
-                if (seen.TryGetValue(spec.Name, out var first))
-                {
-                    output.ReportDiagnostic(new DiagnosticInfo(Descriptors.DuplicateModel, Severity.Error,
-                        $"name: model '{spec.Name}' is also declared by {first.FileName}; every model of a project needs its own name",
-                        file.NameLocation).ToDiagnostic());
-                    continue;
-                }
-                seen[spec.Name] = file;
-                output.AddSource(spec.Name + ".g.cs", ModelEmitter.Emit(spec, file.FileName, ns));
+                if (first.TryGetValue(name.Name, out var earlier)) yield return (name, earlier);
+                else first[name.Name] = name;
             }
         }
     }

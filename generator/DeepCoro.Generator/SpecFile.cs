@@ -12,15 +12,13 @@ namespace DeepCoro.Generator
     /// </summary>
     public sealed record SpecFile(string Path, ModelSpec? Spec, LocationInfo NameLocation, EquatableList<DiagnosticInfo> Diagnostics)
     {
-        public string FileName => System.IO.Path.GetFileName(Path);
-
         public static SpecFile Read(AdditionalText file, CancellationToken cancellation)
         {
             var text = file.GetText(cancellation);
             if (text == null)
             {
                 var nowhere = new LocationInfo(file.Path, 0, 0, 0, 0, 0, 0);
-                var unreadable = new DiagnosticInfo(DiagnosticCodes.Malformed, Severity.Error, "the spec file cannot be read", nowhere);
+                var unreadable = new DiagnosticInfo(DiagnosticCodes.Malformed, nowhere, "the spec file cannot be read");
                 return new SpecFile(file.Path, null, nowhere, EquatableList.Of(unreadable));
             }
             var content = text.ToString();

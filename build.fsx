@@ -2,8 +2,8 @@
 // by every NuGet mirror); each target is a list of steps (dotnet commands, or checks written here) run in order,
 // stopping at the first failure.
 //   build   restore and build everything (Release)
-//   test    build the whole solution (the generated example included), then run every test;
-//           prints `N passed, M failed` last
+//   test    build the whole solution (the generated example included), run every test (`N passed, M failed`),
+//           then `check`
 //   pack    the NuGet packages (DeepCoro.Spec with the generator, DeepCoro.Dsl, DeepCoro.Runtime, DeepCoro.Yaml,
 //           the `deepcoro` tool, DeepCoro.Templates) and their symbol packages, into out/packages
 //   format  format every F# file with Fantomas (the tool manifest's version; settings in .editorconfig)
@@ -62,6 +62,12 @@ let commentLines () =
 
 let cli args = Dotnet(sprintf "run --project cli/DeepCoro.Cli -c Release -- %s" args)
 
+/// Fantomas' formatting and the comment-line limit, after the tests in `test` so that CI still reports them.
+let conventions = [
+    Dotnet "tool restore"
+    Check("fantomas --check, comment lines", fun () -> max (run "fantomas --check .") (commentLines ()))
+]
+
 let targets = [
     "build", [ Dotnet "build DeepCoroDsl.sln -c Release" ]
     "test",
@@ -69,9 +75,10 @@ let targets = [
         Dotnet "build DeepCoroDsl.sln -c Release"
         Dotnet "run --project tests/DeepCoro.Tests -c Release --no-build -- --no-spinner --colours 0"
     ]
+    @ conventions
     "pack", [ Dotnet "pack DeepCoroDsl.sln -c Release -o out/packages -p:ContinuousIntegrationBuild=true" ]
     "format", [ Dotnet "tool restore"; Dotnet "fantomas ." ]
-    "check", [ Dotnet "tool restore"; Check("fantomas --check, comment lines", fun () -> max (run "fantomas --check .") (commentLines ())) ]
+    "check", conventions
     "fuzz",
     [
         Dotnet "build DeepCoroDsl.sln -c Release"

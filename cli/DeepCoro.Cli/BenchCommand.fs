@@ -47,9 +47,11 @@ type BenchArgs =
             | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
             | Steps _ -> "timed steps; the median is reported (default 10)."
             | Warmup _ -> "untimed steps first (default 2)."
-            | Encoder _ -> "time fine-tuning this TorchScript encoder with the probe: the whole encoder per step vs its frozen prefix cached."
+            | Encoder _ ->
+                "time fine-tuning this TorchScript encoder with the probe: the whole encoder per step vs its frozen prefix cached."
             | Ratios _ -> "with --encoder: video_freeze_ratio values, comma-separated (default 0.5,0.76,0.8,0.92)."
-            | Telemetry -> "instead: the CPU time the training telemetry adds to a step and a forward (fused kernel; --steps pairs, alternating)."
+            | Telemetry ->
+                "instead: the CPU time the training telemetry adds to a step and a forward (fused kernel; --steps pairs, alternating)."
             | Intervals _ -> "instead: time the bootstrap intervals of one head per task on N samples (1000 resamples, median of --steps)."
 
 and BenchKernel =
@@ -61,8 +63,10 @@ and BenchKernel =
 let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
     let options = PoolOptions(AttentionHeads = heads, Dropout = dropout)
     let stages =
-        try ModelBuild.stagesFor mode [ Dsl.videos; Dsl.tokens ] options true
-        with :? System.ArgumentException -> fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " ConfigKeys.poolingModes))
+        try
+            ModelBuild.stagesFor mode [ Dsl.videos; Dsl.tokens ] options true
+        with :? System.ArgumentException ->
+            fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " ConfigKeys.poolingModes))
     let spec =
         Dsl.hierarchy stages
         |> Dsl.heads [ Dsl.regression "cathEF"; Dsl.classification "stenosis" 3; Dsl.binary "contrast" |> Dsl.outputs 2 ]
@@ -112,12 +116,24 @@ let private encoderBench (args: ParseResults<BenchArgs>) (path: string) =
     let ratios =
         args.GetResult(Ratios, "0.5,0.76,0.8,0.92").Split(',')
         |> Array.map (fun t ->
-            match System.Double.TryParse(t.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture) with
+            match
+                System.Double.TryParse(
+                    t.Trim(),
+                    System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture
+                )
+            with
             | true, v -> v
             | _ -> fail (sprintf "--ratios: '%s' is not a number" t))
     let options =
-        BenchOptions(args.GetResult(Batch, 1), args.GetResult(Videos, 1), 0, args.GetResult(Steps, 5), args.GetResult(Warmup, 1),
-                     DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+        BenchOptions(
+            args.GetResult(Batch, 1),
+            args.GetResult(Videos, 1),
+            0,
+            args.GetResult(Steps, 5),
+            args.GetResult(Warmup, 1),
+            DeviceChoice.Parse(args.GetResult(Device, "cpu"))
+        )
     let probe dim = specFor "cls_token" dim (args.GetResult(Attention_Heads, 8)) 0.0
     for ratio in ratios do
         EncoderBenchmark.Run(path, ratio, System.Func<int, ModelSpec> probe, options) |> encoderJson |> printfn "%s"
@@ -142,10 +158,21 @@ let run (args: ParseResults<BenchArgs>) =
     | Some samples when samples < 2 -> fail "--intervals: at least 2 samples"
     | Some samples -> intervals samples (args.GetResult(Steps, 5))
     | None when args.Contains Telemetry ->
-        let spec = specFor (args.GetResult(Mode, "cls_token")) (args.GetResult(Dim, 512)) (args.GetResult(Attention_Heads, 8)) (args.GetResult(Dropout, 0.1))
+        let spec =
+            specFor
+                (args.GetResult(Mode, "cls_token"))
+                (args.GetResult(Dim, 512))
+                (args.GetResult(Attention_Heads, 8))
+                (args.GetResult(Dropout, 0.1))
         let options =
-            BenchOptions(args.GetResult(Batch, 8), args.GetResult(Videos, 4), args.GetResult(Tokens, 393),
-                         args.GetResult(Steps, 50), args.GetResult(Warmup, 10), DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+            BenchOptions(
+                args.GetResult(Batch, 8),
+                args.GetResult(Videos, 4),
+                args.GetResult(Tokens, 393),
+                args.GetResult(Steps, 50),
+                args.GetResult(Warmup, 10),
+                DeviceChoice.Parse(args.GetResult(Device, "cpu"))
+            )
         let r = TelemetryBenchmark.Run(spec, options, options.Steps)
         let o = JsonObject()
         let round (v: float) = JsonValue.Create(System.Math.Round(v, 3)) :> JsonNode
@@ -163,10 +190,21 @@ let run (args: ParseResults<BenchArgs>) =
         printfn "%s" (o.ToJsonString())
     | None ->
         let dropout = args.GetResult(Dropout, 0.1) |> checkFloat "--dropout" OptionRules.belowOne
-        let spec = specFor (args.GetResult(Mode, "cls_token")) (count "--dim" <@ Dim @> 512) (count "--attention-heads" <@ Attention_Heads @> 8) dropout
+        let spec =
+            specFor
+                (args.GetResult(Mode, "cls_token"))
+                (count "--dim" <@ Dim @> 512)
+                (count "--attention-heads" <@ Attention_Heads @> 8)
+                dropout
         let options =
-            BenchOptions(count "--batch" <@ Batch @> 8, count "--videos" <@ Videos @> 4, count "--tokens" <@ Tokens @> 393, count "--steps" <@ Steps @> 10,
-                         args.GetResult(Warmup, 2) |> checkInt "--warmup" OptionRules.countOrZero, DeviceChoice.Parse(args.GetResult(Device, "cpu")))
+            BenchOptions(
+                count "--batch" <@ Batch @> 8,
+                count "--videos" <@ Videos @> 4,
+                count "--tokens" <@ Tokens @> 393,
+                count "--steps" <@ Steps @> 10,
+                args.GetResult(Warmup, 2) |> checkInt "--warmup" OptionRules.countOrZero,
+                DeviceChoice.Parse(args.GetResult(Device, "cpu"))
+            )
         let kernels =
             match args.GetResult(Kernel, Both) with
             | Fused -> [ ClsKernel.Fused ]

@@ -28,13 +28,17 @@ let markerName = ".deepcoro-demo"
 /// Locks `out` and empties it for a new demo, refusing a folder that demo did not write (its entries are deleted
 /// recursively) or one that another demo is using (emptying it would pull its files away mid-run).
 let private prepare (out: string) =
-    if File.Exists out then fail (sprintf "--out %s: is a file; demo needs a folder" out)
+    if File.Exists out then
+        fail (sprintf "--out %s: is a file; demo needs a folder" out)
     let entries () =
         if Directory.Exists out then
             Directory.EnumerateFileSystemEntries out |> Seq.filter (fun e -> Path.GetFileName e <> DirectoryLock.FileName) |> Seq.toList
-        else []
+        else
+            []
     if not (File.Exists(Path.Combine(out, markerName)) || List.isEmpty (entries ())) then
-        fail (sprintf "--out %s: the folder is not empty and was not written by demo (no %s); choose another --out or empty it" out markerName)
+        fail (
+            sprintf "--out %s: the folder is not empty and was not written by demo (no %s); choose another --out or empty it" out markerName
+        )
     let held = DirectoryLock.Acquire(out, "deepcoro demo")
     for entry in entries () do
         if Directory.Exists entry then Directory.Delete(entry, true) else File.Delete entry
@@ -50,6 +54,14 @@ let run (args: ParseResults<DemoArgs>) =
     let options = SyntheticOptions(Studies = studies, Seed = 1)
     printfn "demo: writing %d synthetic studies to %s (planted signal: cathEF = 0.55 + 0.1 z1, abnormal = [z2 > 0])" options.Studies data
     TrainCommands.synth data options epochs
-    let result = TrainCommands.train (Path.Combine(data, "config.yaml")) DeepCoro.Config.ConfigFile.defaultOptions (Some(Path.Combine(out, "run"))) false None None true
+    let result =
+        TrainCommands.train
+            (Path.Combine(data, "config.yaml"))
+            DeepCoro.Config.ConfigFile.defaultOptions
+            (Some(Path.Combine(out, "run")))
+            false
+            None
+            None
+            true
     TrainCommands.printRun result
     printfn "config: %s; tensorboard --logdir %s" (Path.Combine(data, "config.yaml")) (Path.Combine(out, "run", "tensorboard"))

@@ -119,14 +119,22 @@ let private options (args: ParseResults<EmbedArgs>) =
         KeepFolders = (args.Contains Keep_Folders),
         Half = (not (args.Contains Float32)),
         Device = (args.GetResult(Device, "cpu")),
-        Seed = (args.GetResult(Seed, 0)))
+        Seed = (args.GetResult(Seed, 0))
+    )
 
-/// What each Slurm task repeats: the same arguments without the Slurm ones, paths made absolute (tasks may start elsewhere).
+/// What each Slurm task repeats: the same arguments without the Slurm ones, paths made absolute (tasks may start
+/// elsewhere).
 let private taskArguments (args: ParseResults<EmbedArgs>) =
     let full (p: string) = Path.GetFullPath p
     args.GetAllResults()
     |> List.choose (function
-        | Emit_Slurm _ | Shards _ | Partition _ | Time _ | Cpus _ | Mem _ | Gpus _ -> None
+        | Emit_Slurm _
+        | Shards _
+        | Partition _
+        | Time _
+        | Cpus _
+        | Mem _
+        | Gpus _ -> None
         | Encoder p -> Some(Encoder(full p))
         | Csv p -> Some(Csv(full p))
         | Root p -> Some(Root(full p))
@@ -136,16 +144,25 @@ let private taskArguments (args: ParseResults<EmbedArgs>) =
     |> ArgumentParser.Create<EmbedArgs>(programName = "embed").PrintCommandLineArguments
     |> List.ofArray
 
-/// The sbatch array: task i runs this same command with --shard i/N --resume; a dependent job writes the whole manifest.
+/// The sbatch array: task i runs this same command with --shard i/N --resume; a dependent job writes the whole
+/// manifest.
 let private emitSlurm (args: ParseResults<EmbedArgs>) (dir: string) =
     let n = args.TryGetResult Shards |> Option.defaultWith (fun () -> fail "embed --emit-slurm: give --shards N (array tasks)")
-    if n < 1 then fail (sprintf "--shards %d: must be at least 1" n)
-    if args.Contains Shard then fail "embed --emit-slurm: each task gets its own --shard; drop --shard"
+    if n < 1 then
+        fail (sprintf "--shards %d: must be at least 1" n)
+    if args.Contains Shard then
+        fail "embed --emit-slurm: each task gets its own --shard; drop --shard"
     options args |> ignore
     let slurm =
-        SlurmOptions(n, Partition = (args.TryGetResult Partition |> Option.toObj), Time = (args.TryGetResult Time |> Option.toObj),
-                     Cpus = (args.TryGetResult Cpus |> Option.toNullable), Mem = (args.TryGetResult Mem |> Option.toObj),
-                     Gpus = (args.TryGetResult Gpus |> Option.toNullable), JobName = "deepcoro-embed")
+        SlurmOptions(
+            n,
+            Partition = (args.TryGetResult Partition |> Option.toObj),
+            Time = (args.TryGetResult Time |> Option.toObj),
+            Cpus = (args.TryGetResult Cpus |> Option.toNullable),
+            Mem = (args.TryGetResult Mem |> Option.toObj),
+            Gpus = (args.TryGetResult Gpus |> Option.toNullable),
+            JobName = "deepcoro-embed"
+        )
     let command = SweepCommand.deepcoroCommand () @ [ "embed" ] @ taskArguments args
     let struct (array, finish, submit) = EmbedSlurm.Write(dir, n, command, slurm)
     printfn "%d shards: %s; then %s writes the whole manifest" n array finish
@@ -157,18 +174,30 @@ let run (args: ParseResults<EmbedArgs>) =
     | None ->
         let o = options args
         use cancel = new CancellationTokenSource()
-        let onCancel = ConsoleCancelEventHandler(fun _ e -> e.Cancel <- true; cancel.Cancel())
+        let onCancel =
+            ConsoleCancelEventHandler(fun _ e ->
+                e.Cancel <- true
+                cancel.Cancel())
         Console.CancelKeyPress.AddHandler onCancel
         let summary =
             try
-                try EncodingDisplay.show (fun observer -> Embedder.Run(o, observer, cancel.Token))
+                try
+                    EncodingDisplay.show (fun observer -> Embedder.Run(o, observer, cancel.Token))
                 with :? OperationCanceledException when cancel.IsCancellationRequested ->
                     fail "embed interrupted; run the same command with --resume to continue (finished files are kept)"
-            finally Console.CancelKeyPress.RemoveHandler onCancel
+            finally
+                Console.CancelKeyPress.RemoveHandler onCancel
         let r = summary.Result
-        printfn "embedded %d videos (%d written, %d kept from an earlier run%s) into %s; manifest %s"
-            (r.Written + r.Kept) r.Written r.Kept
-            (if r.Padded > 0 then sprintf ", %d shorter than %d frames padded with their last frame" r.Padded summary.Sampling.Frames else "")
-            o.OutputDirectory summary.Manifest
+        printfn
+            "embedded %d videos (%d written, %d kept from an earlier run%s) into %s; manifest %s"
+            (r.Written + r.Kept)
+            r.Written
+            r.Kept
+            (if r.Padded > 0 then
+                 sprintf ", %d shorter than %d frames padded with their last frame" r.Padded summary.Sampling.Frames
+             else
+                 "")
+            o.OutputDirectory
+            summary.Manifest
         if r.Failures.Count > 0 then
             printfn "%d videos could not be used, listed in %s; the first: %s" r.Failures.Count summary.Failures r.Failures.[0].Reason

@@ -18,15 +18,27 @@ type private Progress() =
     let mutable already = 0
     let mutable finished = 0
     let mutable failed = 0
-    member _.Start(t, d) = total <- t; already <- d; clock.Restart()
-    member _.Add(failure: bool) = finished <- finished + 1; (if failure then failed <- failed + 1)
+    member _.Start(t, d) =
+        total <- t
+        already <- d
+        clock.Restart()
+    member _.Add(failure: bool) =
+        finished <- finished + 1
+        (if failure then
+             failed <- failed + 1)
     member _.Done = already + finished
     member _.Total = total
     member _.Line =
         let rate = float finished / max 1e-9 clock.Elapsed.TotalSeconds
         let left = total - already - finished
         let eta = if finished > 0 then duration (float left / rate) else "-"
-        sprintf "%d/%d videos  %.2f videos/s  ETA %s%s" (already + finished) total rate eta (if failed > 0 then sprintf "  %d failed" failed else "")
+        sprintf
+            "%d/%d videos  %.2f videos/s  ETA %s%s"
+            (already + finished)
+            total
+            rate
+            eta
+            (if failed > 0 then sprintf "  %d failed" failed else "")
 
 /// Plain lines (logs, Slurm): one every 10 seconds and at the end.
 type private PlainObserver() =
@@ -60,11 +72,13 @@ type private LiveObserver(ctx: ProgressContext, out: IAnsiConsole) =
 
 /// Runs `work` with an observer that shows its progress.
 let show (work: IEncodingObserver -> 'T) : 'T =
-    if Console.IsOutputRedirected then work (PlainObserver())
+    if Console.IsOutputRedirected then
+        work (PlainObserver())
     else
         let mutable result = Unchecked.defaultof<'T>
         let out = AnsiConsole.Create(AnsiConsoleSettings(Out = AnsiConsoleOutput(Console.Out)))
-        out.Progress()
+        out
+            .Progress()
             .Columns([| TaskDescriptionColumn() :> ProgressColumn; ProgressBarColumn(); PercentageColumn(); ElapsedTimeColumn() |])
             .Start(fun ctx -> result <- work (LiveObserver(ctx, out)))
         result

@@ -31,7 +31,8 @@ type ExplainArgs =
             | Studies _ -> "explain the N studies of the split with the largest and the N with the smallest error instead."
             | Split _ -> "train, val or test: where to look for --study (default: every split) or rank --studies (default val)."
             | Out _ -> "folder for the pictures (default RUN/explain); one sub-folder per study."
-            | Tokens_Grid _ -> "the tokens' layout T,H,W, e.g. 8,7,7 for MViT's 393 = 1 + 8 x 7 x 7 tokens (default: the config's, else curves)."
+            | Tokens_Grid _ ->
+                "the tokens' layout T,H,W, e.g. 8,7,7 for MViT's 393 = 1 + 8 x 7 x 7 tokens (default: the config's, else curves)."
             | Kernel _ -> "fused (default) or reference: the cls kernel whose weights are drawn (both give the same)."
 
 let private splits = [ "train"; "val"; "test" ]
@@ -43,7 +44,16 @@ let tokenGrid (flag: string option) (data: DataOptions) =
     | None -> Option.ofObj data.TokensGrid
 
 /// Explains `wanted` (studies of `split`) and writes their pictures under `out/<study id>/`; returns the attention.
-let explainStudies (config: TrainConfig.TrainConfig) (model: MilModel) device (data: Dataset) (split: string) (wanted: Study list) grid (out: string) =
+let explainStudies
+    (config: TrainConfig.TrainConfig)
+    (model: MilModel)
+    device
+    (data: Dataset)
+    (split: string)
+    (wanted: Study list)
+    grid
+    (out: string)
+    =
     let attention = Explainer.Explain(model, data, data.Studies.Split split, ResizeArray wanted, device)
     for a in attention do
         let figures = ExplainPlots.Figures(a, config.Spec, Option.toObj grid, config.Data.LabelsMap)
@@ -60,8 +70,18 @@ let private find (data: Dataset) (among: string list) (id: string) =
     | Some found -> found
     | None ->
         let ids = among |> Seq.collect (fun s -> data.Studies.Split s |> Seq.map (fun st -> st.Id))
-        let where = match among with [ s ] -> sprintf "split %s of" s | _ -> "any split of"
-        fail (sprintf "--study %s: no such study in %s %s; the closest ids: %s" id where data.Options.Manifest (String.Join(", ", Suggestions.Nearest(id, ids, 5))))
+        let where =
+            match among with
+            | [ s ] -> sprintf "split %s of" s
+            | _ -> "any split of"
+        fail (
+            sprintf
+                "--study %s: no such study in %s %s; the closest ids: %s"
+                id
+                where
+                data.Options.Manifest
+                (String.Join(", ", Suggestions.Nearest(id, ids, 5)))
+        )
 
 let run (args: ParseResults<ExplainArgs>) =
     let runDir = args.GetResult Run
@@ -70,7 +90,8 @@ let run (args: ParseResults<ExplainArgs>) =
     | Some s when not (List.contains s splits) -> fail (sprintf "--split %s: expected train, val or test" s)
     | _ -> ()
     match args.TryGetResult Study, args.TryGetResult Studies with
-    | Some _, Some _ | None, None -> args.Raise("explain: give one of --study ID or --studies N", ErrorCode.CommandLine)
+    | Some _, Some _
+    | None, None -> args.Raise("explain: give one of --study ID or --studies N", ErrorCode.CommandLine)
     | _, Some n when n < 1 -> fail "--studies: must be at least 1"
     | _ -> ()
     let config, probe, device = RunAccess.openRun runDir None
@@ -91,10 +112,15 @@ let run (args: ParseResults<ExplainArgs>) =
     | None ->
         let split = split |> Option.defaultValue "val"
         let studies = data.Studies.Split split
-        if studies.Count = 0 then fail (sprintf "--split %s: no study of %s is in that split" split data.Options.Manifest)
+        if studies.Count = 0 then
+            fail (sprintf "--split %s: no study of %s is in that split" split data.Options.Manifest)
         let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, studies)
         let ranked = Explainer.ByError(Explainer.Scores results, config.Spec.Heads)
         let n = args.GetResult Studies
-        let chosen = Seq.append (Seq.truncate n ranked) (ranked |> Seq.skip (max n (ranked.Count - n))) |> Seq.map (fun (struct (id, _)) -> id) |> Set.ofSeq
+        let chosen =
+            Seq.append (Seq.truncate n ranked) (ranked |> Seq.skip (max n (ranked.Count - n)))
+            |> Seq.map (fun (struct (id, _)) -> id)
+            |> Set.ofSeq
         printfn "the %d studies of %s with the largest and the %d with the smallest error (of %d labelled)" n split n ranked.Count
-        explainStudies config model device data split (studies |> Seq.filter (fun s -> chosen.Contains s.Id) |> List.ofSeq) grid out |> ignore
+        explainStudies config model device data split (studies |> Seq.filter (fun s -> chosen.Contains s.Id) |> List.ofSeq) grid out
+        |> ignore

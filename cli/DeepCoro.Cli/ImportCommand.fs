@@ -22,24 +22,28 @@ type ImportArgs =
             | Config _ -> "the model's config: IR JSON, DeepCORO_CLIP YAML/JSON config, or a golden case (file.json#name)."
             | Checkpoint _ -> "DeepCORO_CLIP checkpoint (best_model_epoch_N.pt) or a state_dict saved with torch.save."
             | Out _ -> "safetensors to write (the reference's keys, loadable by infer, eval and PyTorch)."
-            | As_Reference_Built -> "a DeepCORO_CLIP config: the model it builds (8 heads, separate layers, post-norm), as its checkpoints were trained."
+            | As_Reference_Built ->
+                "a DeepCORO_CLIP config: the model it builds (8 heads, separate layers, post-norm), as its checkpoints were trained."
             | Set _ -> "override a config key, e.g. --set embedding_dim=768 (repeatable)."
 
 let run (args: ParseResults<ImportArgs>) =
     let checkpoint, out = args.GetResult Checkpoint, args.GetResult Out
-    let options =
-        { DeepCoro.Config.ConfigFile.defaultOptions with
+    let options = {
+        DeepCoro.Config.ConfigFile.defaultOptions with
             AsReferenceBuilt = args.Contains As_Reference_Built
-            Overrides = args.GetResults Set |> List.map DeepCoro.Config.ConfigFile.parseOverride }
+            Overrides = args.GetResults Set |> List.map DeepCoro.Config.ConfigFile.parseOverride
+    }
     let description, messages = readWith (args.GetResult Config) options
-    for m in messages do eprintfn "%s" m
+    for m in messages do
+        eprintfn "%s" m
     use model = (build ClsKernel.Fused description).Module
     let spec =
         match description with
         | Probe spec -> Some spec
         | Standalone _ -> None
     let loaded = ModelWeights.LoadInto(model, Option.toObj spec, checkpoint)
-    for w in loaded.Warnings do eprintfn "warning: %s" w
+    for w in loaded.Warnings do
+        eprintfn "warning: %s" w
     let metadata = Dictionary<string, string>()
     metadata["source"] <- Path.GetFullPath checkpoint
     loaded.Epoch |> Option.ofNullable |> Option.iter (fun e -> metadata["epoch"] <- string e)
@@ -47,4 +51,6 @@ let run (args: ParseResults<ImportArgs>) =
     let epoch = loaded.Epoch |> Option.ofNullable |> Option.map (sprintf " (epoch %d)") |> Option.defaultValue ""
     printfn "wrote %s: %d tensors from %s%s" out loaded.TensorCount checkpoint epoch
     if loaded.UnusedKeys.Count > 0 then
-        printfn "not used: %d video_encoder.* keys (the reference's video encoder; this project reads its embeddings)" loaded.UnusedKeys.Count
+        printfn
+            "not used: %d video_encoder.* keys (the reference's video encoder; this project reads its embeddings)"
+            loaded.UnusedKeys.Count

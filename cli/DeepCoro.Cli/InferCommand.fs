@@ -35,8 +35,11 @@ let run (args: ParseResults<InferArgs>) =
     let device = DeviceChoice.Parse(args.GetResult(Device, "cpu"))
     let weightsPath = args.GetResult Weights
     let inputsPath = args.GetResult Inputs
-    refuseInputAsOutput "--output" (args.GetResult Output)
-        [ "--config", (args.GetResult Config).Split('#').[0]; "--weights", weightsPath; "--inputs", inputsPath ]
+    refuseInputAsOutput "--output" (args.GetResult Output) [
+        "--config", (args.GetResult Config).Split('#').[0]
+        "--weights", weightsPath
+        "--inputs", inputsPath
+    ]
     let description = read (args.GetResult Config)
     let model = build (args.GetResult(Kernel, ClsKernel.Fused)) description
     use scope = torch.NewDisposeScope()
@@ -44,11 +47,13 @@ let run (args: ParseResults<InferArgs>) =
         match description with
         | Probe spec -> spec
         | Standalone _ -> null
-    for w in ModelWeights.LoadInto(model.Module, spec, weightsPath).Warnings do eprintfn "warning: %s" w
-    model.Module.``to``(device) |> ignore
+    for w in ModelWeights.LoadInto(model.Module, spec, weightsPath).Warnings do
+        eprintfn "warning: %s" w
+    model.Module.``to`` (device) |> ignore
     let inputs =
         let d = Dictionary<string, torch.Tensor>()
-        for kv in Safetensors.Load inputsPath do d[kv.Key] <- kv.Value.``to``(device)
+        for kv in Safetensors.Load inputsPath do
+            d[kv.Key] <- kv.Value.``to`` (device)
         d :> IReadOnlyDictionary<_, _>
     let outputs =
         match model with

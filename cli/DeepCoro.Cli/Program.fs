@@ -25,7 +25,8 @@ type Verb =
     interface IArgParserTemplate with
         member v.Usage =
             match v with
-            | Run _ -> "run a config as DeepCORO_CLIP's scripts/main.py --base_config does: its run_mode (train, val, test, inference), or --check."
+            | Run _ ->
+                "run a config as DeepCORO_CLIP's scripts/main.py --base_config does: its run_mode (train, val, test, inference), or --check."
             | Train _ -> "train a probe from a YAML config (checkpoints, metrics, best model, predictions)."
             | Eval _ -> "metrics of a trained run on a split."
             | Predict _ -> "predictions CSV for a manifest from a trained run."

@@ -31,15 +31,20 @@ let private examples (run: string) (config: DeepCoro.Config.TrainConfig.TrainCon
         | null -> [], [ "No predictions_val.csv (the run has not finished): no attention examples." ]
         | table ->
             let ranked = Explainer.ByError(table.Studies, config.Spec.Heads)
-            if ranked.Count = 0 then [], [ "No labelled validation study: no attention examples." ]
+            if ranked.Count = 0 then
+                [], [ "No labelled validation study: no attention examples." ]
             elif not (isNull config.Train.Encoder) then
-                [], [ "The run fine-tunes its encoder, whose outputs the attention reads: no attention examples (embed the videos with the trained encoder and explain a probe trained on them)." ]
+                [],
+                [
+                    "The run fine-tunes its encoder, whose outputs the attention reads: no attention examples (embed the videos with the trained encoder and explain a probe trained on them)."
+                ]
             else
                 try
                     let probe, device = RunAccess.openModel run config None
                     use _ = probe.Module
                     let model = RunAccess.tokenProbe config probe
-                    if model.ClsLevels.Count = 0 then [], []
+                    if model.ClsLevels.Count = 0 then
+                        [], []
                     else
                         let data = Dataset.Open(config.Spec, config.Data)
                         let id (struct (id: string, _: float)) = id
@@ -47,7 +52,9 @@ let private examples (run: string) (config: DeepCoro.Config.TrainConfig.TrainCon
                         let wanted = data.Studies.Val |> Seq.filter (fun s -> ids.Contains s.Id) |> ResizeArray
                         List.ofSeq (Explainer.Explain(model, data, data.Studies.Val, wanted, device)), []
                 with
-                | :? DataException | :? FileNotFoundException | :? DirectoryNotFoundException as e ->
+                | :? DataException
+                | :? FileNotFoundException
+                | :? DirectoryNotFoundException as e ->
                     [], [ sprintf "The run's data could not be read (%s): no attention examples." e.Message ]
 
 /// Writes RUN/report/index.html; returns its path. Shared by `report`, `train` and `demo`.
@@ -62,17 +69,21 @@ let writeSweepReport (dir: string) =
     let store = SweepStore(dir)
     store.ReadManifest() |> ignore
     let sweep =
-        try SweepFileParser.Parse(Path.GetFileName store.SweepPath, File.ReadAllText store.SweepPath)
-        with :? SweepFileException as e -> fail e.Message
+        try
+            SweepFileParser.Parse(Path.GetFileName store.SweepPath, File.ReadAllText store.SweepPath)
+        with :? SweepFileException as e ->
+            fail e.Message
     let trials = store.Load(sweep).Trials |> List.ofSeq
     let notes = ResizeArray<string>()
     let reports = Collections.Generic.Dictionary<int, string>()
     for t in trials do
         let run = store.RunDir(t.Index, max 1 t.Attempts)
         let index = Path.Combine(run, "report", "index.html")
-        if File.Exists index then reports.[t.Index] <- index
+        if File.Exists index then
+            reports.[t.Index] <- index
         elif File.Exists(Path.Combine(run, "model.ir.json")) && File.Exists(RunAccess.configFile run) then
-            try reports.[t.Index] <- writeRunReport run None
+            try
+                reports.[t.Index] <- writeRunReport run None
             with e ->
                 match messageOf e with
                 | Some message -> notes.Add(sprintf "%s: no report (%s)" (TrialRecord.Name t.Index) message)

@@ -18,8 +18,10 @@ let bestWeights run = Path.Combine(run, "best.safetensors")
 /// Reads a config, printing its warnings and notices.
 let loadConfig (path: string) (options: ConfigFile.ReadOptions) =
     let config = TrainConfig.loadWith path options
-    for w in config.Warnings do eprintfn "%s" w
-    for n in config.Notices do eprintfn "%s" n
+    for w in config.Warnings do
+        eprintfn "%s" w
+    for n in config.Notices do
+        eprintfn "%s" n
     config
 
 /// The model a config runs, with its weights (this product's .safetensors or a DeepCORO_CLIP .pt), warnings printed:
@@ -28,7 +30,8 @@ let loadConfig (path: string) (options: ConfigFile.ReadOptions) =
 let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
     let model = Encoders.EncoderProbe.Create(config.Spec, config.Train.Encoder)
     let loaded = ModelWeights.LoadInto(model, config.Spec, weights)
-    for w in loaded.Warnings do eprintfn "warning: %s" w
+    for w in loaded.Warnings do
+        eprintfn "warning: %s" w
     box model :?> IPoolingProbe
 
 /// The pooling model alone, for what reads its attention (explain, the report's examples): a run that fine-tunes an
@@ -36,13 +39,20 @@ let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
 let tokenProbe (config: TrainConfig.TrainConfig) (model: IPoolingProbe) =
     match model with
     | :? MilModel as m when isNull config.Train.Encoder -> m
-    | _ -> fail (sprintf "%s: the run fine-tunes the encoder %s; attention pictures read token files, so embed the videos with the trained encoder (deepcoro embed) and explain a probe trained on them" config.Path config.Train.Encoder.Path)
+    | _ ->
+        fail (
+            sprintf
+                "%s: the run fine-tunes the encoder %s; attention pictures read token files, so embed the videos with the trained encoder (deepcoro embed) and explain a probe trained on them"
+                config.Path
+                config.Train.Encoder.Path
+        )
 
 /// The config (the run's copy) with the model of the run's model.ir.json.
 let openConfig (run: string) =
     let file = configFile run
     let ir = Path.Combine(run, "model.ir.json")
-    if not (File.Exists file && File.Exists ir) then fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
+    if not (File.Exists file && File.Exists ir) then
+        fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
     { loadConfig file ConfigFile.defaultOptions with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
 
 /// The run's model with the given weights, or its best ones, on the config's device.
@@ -53,11 +63,13 @@ let openModel (run: string) (config: TrainConfig.TrainConfig) (weights: string o
         | None ->
             let best = bestWeights run
             if not (File.Exists best) then
-                fail (sprintf "%s: no best model (best.safetensors) in the run: it has not finished an epoch; train or --resume it first" run)
+                fail (
+                    sprintf "%s: no best model (best.safetensors) in the run: it has not finished an epoch; train or --resume it first" run
+                )
             best
     let model = loadModel config weights
     let device = DeviceChoice.Parse config.Train.Device
-    model.Module.``to``(device) |> ignore
+    model.Module.``to`` (device) |> ignore
     model, device
 
 /// The config and model (given or best weights) of a run directory.

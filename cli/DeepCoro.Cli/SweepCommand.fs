@@ -31,7 +31,8 @@ type InitArgs =
             | Output _ -> "the sweep directory to create, on a file system every agent sees."
             | Trials _ -> "number of trials (default: run_cap of the sweep file; grid: the whole grid)."
             | Seed _ -> "seed of the random and bayes searches (default 0)."
-            | Trial_Command _ -> "command run per trial, {config} {output} {trial} filled in (default: deepcoro train --config {config} --output {output})."
+            | Trial_Command _ ->
+                "command run per trial, {config} {output} {trial} filled in (default: deepcoro train --config {config} --output {output})."
             | Stale_After _ -> "seconds without a heartbeat after which another machine's agent counts as dead (default 120)."
             | As_Reference_Built -> "every trial builds what DeepCORO_CLIP builds from its config (8 heads, separate layers, post-norm)."
 
@@ -90,7 +91,8 @@ type SweepArgs =
             | Parallel _ -> "agents at once: local processes (default 1), or the Slurm array's % limit."
             | Output _ -> "the sweep directory (default runs/sweep-<sweep file name>); run again to resume."
             | Seed _ -> "seed of the random and bayes searches (default 0)."
-            | Trial_Command _ -> "command run per trial, {config} {output} {trial} filled in (default: deepcoro train --config {config} --output {output})."
+            | Trial_Command _ ->
+                "command run per trial, {config} {output} {trial} filled in (default: deepcoro train --config {config} --output {output})."
             | Stale_After _ -> "seconds without a heartbeat after which another machine's agent counts as dead (default 120)."
             | As_Reference_Built -> "every trial builds what DeepCORO_CLIP builds from its config (8 heads, separate layers, post-norm)."
             | Dry_Run -> "check everything and print where each parameter goes and the first trials; write nothing."
@@ -107,7 +109,8 @@ type SweepArgs =
 let deepcoroCommand () =
     let dll = typeof<StatusArgs>.Assembly.Location
     let apphost = Path.Combine(Path.GetDirectoryName dll, "deepcoro")
-    if File.Exists apphost then [ apphost ]
+    if File.Exists apphost then
+        [ apphost ]
     else
         let host = Environment.ProcessPath
         let dotnet = if not (isNull host) && Path.GetFileNameWithoutExtension host = "dotnet" then host else "dotnet"
@@ -135,27 +138,34 @@ let splitCommand (template: string) =
         match quote with
         | Some q when ch = q -> quote <- None
         | Some _ -> current.Append ch |> ignore
-        | None when ch = '\'' || ch = '"' -> quote <- Some ch; any <- true
+        | None when ch = '\'' || ch = '"' ->
+            quote <- Some ch
+            any <- true
         | None when Char.IsWhiteSpace ch ->
-            if current.Length > 0 || any then args.Add(current.ToString())
+            if current.Length > 0 || any then
+                args.Add(current.ToString())
             current.Clear() |> ignore
             any <- false
         | None -> current.Append ch |> ignore
-    if quote.IsSome then fail (sprintf "--trial-command: unclosed quote in '%s'" template)
-    if current.Length > 0 || any then args.Add(current.ToString())
+    if quote.IsSome then
+        fail (sprintf "--trial-command: unclosed quote in '%s'" template)
+    if current.Length > 0 || any then
+        args.Add(current.ToString())
     List.ofSeq args
 
 let private readFile what (path: string) =
-    if not (File.Exists path) then fail (sprintf "%s: file not found (%s)" path what)
+    if not (File.Exists path) then
+        fail (sprintf "%s: file not found (%s)" path what)
     File.ReadAllText path
 
 let private loadSweep (name: string) (text: string) =
-    try SweepFileParser.Parse(name, text)
-    with :? SweepFileException as e -> fail e.Message
+    try
+        SweepFileParser.Parse(name, text)
+    with :? SweepFileException as e ->
+        fail e.Message
 
 /// The key space of the base config's layout: where sweep parameters land in it.
-let private keySpaceFor (baseFile: string) (baseText: string) : IParameterKeySpace =
-    SweepKeySpace.TrainingKeySpace(baseFile, baseText)
+let private keySpaceFor (baseFile: string) (baseText: string) : IParameterKeySpace = SweepKeySpace.TrainingKeySpace(baseFile, baseText)
 
 /// A sweep file resolved against its base: the parameters that are swept and where each lands.
 let private resolve (sweep: SweepDefinition) (baseFile: string) (baseDir: string) (baseText: string) =
@@ -163,15 +173,12 @@ let private resolve (sweep: SweepDefinition) (baseFile: string) (baseDir: string
 
 /// Everything a new sweep needs, checked before anything is written: the sweep file, where each parameter goes, the
 /// metric, the budget and the trial command.
-type private Plan =
-    { SweepText: string
-      BaseText: string
-      Config: SweepConfig
-      Manifest: SweepManifest }
+type private Plan = { SweepText: string; BaseText: string; Config: SweepConfig; Manifest: SweepManifest }
 
 /// What --dry-run shows first, errors included: the command W&B would have run and where each parameter goes.
 let private printResolutions (sweep: SweepDefinition) (keySpace: IParameterKeySpace) =
-    if sweep.WandbCommand.Count > 0 then printfn "%s: W&B would have run: %s" sweep.File (String.Join(" ", sweep.WandbCommand))
+    if sweep.WandbCommand.Count > 0 then
+        printfn "%s: W&B would have run: %s" sweep.File (String.Join(" ", sweep.WandbCommand))
     printfn "parameters (against %s):" keySpace.Layout
     for struct (prm, r) in SweepConfig.Resolve(sweep, keySpace) do
         let where =
@@ -187,32 +194,55 @@ let private defaultOpenEndedTrials = 50
 /// The read options every trial of a sweep gets, from its trial command's flags.
 let private trialOptions (command: string seq) =
     let command = List.ofSeq command
-    { ConfigFile.defaultOptions with
-        AsReferenceBuilt = List.contains "--as-reference-built" command
-        ModelOnly = List.truncate 2 command <> [ deepcoroWord; "train" ] }
+    {
+        ConfigFile.defaultOptions with
+            AsReferenceBuilt = List.contains "--as-reference-built" command
+            ModelOnly = List.truncate 2 command <> [ deepcoroWord; "train" ]
+    }
 
-let private plan basePath sweepPath (trials: int option) seed (trialCommand: string option) (staleAfter: float option) (asReferenceBuilt: bool)
-                 (showResolutions: bool) =
+let private plan
+    basePath
+    sweepPath
+    (trials: int option)
+    seed
+    (trialCommand: string option)
+    (staleAfter: float option)
+    (asReferenceBuilt: bool)
+    (showResolutions: bool)
+    =
     let sweepText = readFile "--sweep" sweepPath
     let baseText = readFile "--base" basePath
     let sweep = loadSweep (Path.GetFileName sweepPath) sweepText
-    for w in sweep.Warnings do eprintfn "%s" w
+    for w in sweep.Warnings do
+        eprintfn "%s" w
     let baseFile = Path.GetFileName basePath
     // DeepCORO_CLIP's relative paths start from the working directory (its scripts run from the repository root)
     let baseDir =
-        if SweepKeySpace.layoutOf baseFile baseText = Settings.Reference then Directory.GetCurrentDirectory()
-        else Path.GetDirectoryName(Path.GetFullPath basePath)
-    if showResolutions then printResolutions sweep (keySpaceFor baseFile baseText)
+        if SweepKeySpace.layoutOf baseFile baseText = Settings.Reference then
+            Directory.GetCurrentDirectory()
+        else
+            Path.GetDirectoryName(Path.GetFullPath basePath)
+    if showResolutions then
+        printResolutions sweep (keySpaceFor baseFile baseText)
     // every problem at once: the parameters' and the metric's
     let config, parameterErrors =
-        try Some(resolve sweep baseFile baseDir baseText), [] with :? ArgumentException as e -> None, [ e.Message ]
-    let command = match trialCommand with Some t -> splitCommand t | None -> trainCommand (if asReferenceBuilt then [ "--as-reference-built" ] else [])
+        try
+            Some(resolve sweep baseFile baseDir baseText), []
+        with :? ArgumentException as e ->
+            None, [ e.Message ]
+    let command =
+        match trialCommand with
+        | Some t -> splitCommand t
+        | None -> trainCommand (if asReferenceBuilt then [ "--as-reference-built" ] else [])
     let metricErrors =
-        if trialCommand.IsSome then []
-        else SweepValidation.metricProblem sweep.File basePath baseText (trialOptions command) sweep.Metric.Name |> Option.toList
+        if trialCommand.IsSome then
+            []
+        else
+            SweepValidation.metricProblem sweep.File basePath baseText (trialOptions command) sweep.Metric.Name |> Option.toList
     match config, parameterErrors @ metricErrors with
     | Some config, [] ->
-        for w in config.Warnings do eprintfn "%s" w
+        for w in config.Warnings do
+            eprintfn "%s" w
         let size = Option.ofNullable (Suggesters.For(config.Sweep, seed)).Size
         let budget =
             match trials, Option.ofNullable sweep.RunCap, size with
@@ -224,17 +254,34 @@ let private plan basePath sweepPath (trials: int option) seed (trialCommand: str
             | None, None, Some size -> size
             | None, None, None ->
                 // W&B runs such a sweep until someone stops it; agents here need an end to know the sweep is done
-                eprintfn "%s: warning: a %s search without run_cap runs until stopped under W&B; here it runs %d trials (--trials N to choose)"
-                    sweep.File (sweep.Method.ToString().ToLowerInvariant()) defaultOpenEndedTrials
+                eprintfn
+                    "%s: warning: a %s search without run_cap runs until stopped under W&B; here it runs %d trials (--trials N to choose)"
+                    sweep.File
+                    (sweep.Method.ToString().ToLowerInvariant())
+                    defaultOpenEndedTrials
                 defaultOpenEndedTrials
         let stale = defaultArg staleAfter 120.0
-        if stale < 10.0 then fail "--stale-after: at least 10 seconds (agents write a heartbeat every few seconds)"
-        { SweepText = sweepText
-          BaseText = baseText
-          Config = config
-          Manifest =
-            SweepManifest(sweep.Method.ToString().ToLowerInvariant(), sweep.Metric.Name, sweep.Metric.Goal.ToString().ToLowerInvariant(),
-                          seed, budget, SweepStore.Sha256 sweepText, SweepStore.Sha256 baseText, baseDir, command, min 20.0 (stale / 6.0), stale) }
+        if stale < 10.0 then
+            fail "--stale-after: at least 10 seconds (agents write a heartbeat every few seconds)"
+        {
+            SweepText = sweepText
+            BaseText = baseText
+            Config = config
+            Manifest =
+                SweepManifest(
+                    sweep.Method.ToString().ToLowerInvariant(),
+                    sweep.Metric.Name,
+                    sweep.Metric.Goal.ToString().ToLowerInvariant(),
+                    seed,
+                    budget,
+                    SweepStore.Sha256 sweepText,
+                    SweepStore.Sha256 baseText,
+                    baseDir,
+                    command,
+                    min 20.0 (stale / 6.0),
+                    stale
+                )
+        }
     | _, errors -> fail (String.Join("\n", errors))
 
 /// A sweep directory's sweep, resolved against its copy of the base config.
@@ -249,44 +296,65 @@ let private warnSharedLocks (store: SweepStore) = SharedLockCheck.Warning(store.
 let private report (store: SweepStore) (config: SweepConfig) (manifest: SweepManifest) =
     let state = store.Load(config.Sweep)
     let trials = List.ofSeq state.Trials
-    printfn "sweep %s: %s search of %s (%s), %d of %d trials created%s" store.Dir manifest.Method manifest.Metric manifest.Goal
-        trials.Length manifest.Trials (if trials.IsEmpty then "" else ": " + SweepDisplay.counts trials)
+    printfn
+        "sweep %s: %s search of %s (%s), %d of %d trials created%s"
+        store.Dir
+        manifest.Method
+        manifest.Metric
+        manifest.Goal
+        trials.Length
+        manifest.Trials
+        (if trials.IsEmpty then "" else ": " + SweepDisplay.counts trials)
     let running = SweepDisplay.running store config.Sweep.Metric state
     if not running.IsEmpty then
         printfn "running:"
         running |> List.iter (printfn "%s")
     SweepDisplay.leaderboard config.Sweep.Metric trials 10 |> List.iter (printfn "%s")
-    if not trials.IsEmpty then printfn "all trials: %s" (Leaderboard.WriteCsv(store, trials, config.Sweep))
+    if not trials.IsEmpty then
+        printfn "all trials: %s" (Leaderboard.WriteCsv(store, trials, config.Sweep))
     match Leaderboard.WriteBestConfig(store, trials, config.Sweep.Metric) with
     | null -> printfn "no trial reported %s yet: no best config" config.Sweep.Metric.Name
     | path -> printfn "best config: %s" path
     let plots = SweepPlots.Write(store, config.Sweep, trials)
-    if plots.Count > 0 then printfn "plots: %s" store.PlotsDir
+    if plots.Count > 0 then
+        printfn "plots: %s" store.PlotsDir
     trials
 
 /// Ctrl-C and SIGTERM (Slurm's time limit) cancel instead of killing, so that the running trial is re-queued.
 let private onStopSignals (cancel: CancellationTokenSource) =
-    let handler = Action<PosixSignalContext>(fun ctx -> ctx.Cancel <- true; cancel.Cancel())
+    let handler =
+        Action<PosixSignalContext>(fun ctx ->
+            ctx.Cancel <- true
+            cancel.Cancel())
     [ PosixSignalRegistration.Create(PosixSignal.SIGINT, handler); PosixSignalRegistration.Create(PosixSignal.SIGTERM, handler) ]
 
 let private agentCommand (args: ParseResults<AgentArgs>) =
     let store = SweepStore(args.GetResult Agent_Dir)
     let manifest, config = openSweep store
     let count = args.TryGetResult AgentArgs.Count
-    if count |> Option.exists (fun c -> c < 1) then fail "--count: must be at least 1"
+    if count |> Option.exists (fun c -> c < 1) then
+        fail "--count: must be at least 1"
     warnSharedLocks store
     let me = AgentIdentity.Current()
     let agent =
-        SweepAgent(store, config, Suggesters.For(config.Sweep, manifest.Seed), SweepValidation.Validator(trialOptions manifest.Command),
-                   ProcessTrialLauncher(expandCommand manifest.Command), SweepAgentOptions.For(manifest, Option.toNullable count),
-                   SweepDisplay.LineObserver(config.Sweep.Metric, stdout), me)
+        SweepAgent(
+            store,
+            config,
+            Suggesters.For(config.Sweep, manifest.Seed),
+            SweepValidation.Validator(trialOptions manifest.Command),
+            ProcessTrialLauncher(expandCommand manifest.Command),
+            SweepAgentOptions.For(manifest, Option.toNullable count),
+            SweepDisplay.LineObserver(config.Sweep.Metric, stdout),
+            me
+        )
     use cancel = new CancellationTokenSource()
     let signals = onStopSignals cancel
     try
         printfn "agent %O on %s: %s search of %s" me store.Dir manifest.Method manifest.Metric
         let result = agent.Run(cancel.Token)
         printfn "%s" (SweepDisplay.agentSummary me result)
-        if result.Interrupted then fail (sprintf "agent %O stopped; its trial went back to the queue of %s" me store.Dir)
+        if result.Interrupted then
+            fail (sprintf "agent %O stopped; its trial went back to the queue of %s" me store.Dir)
     finally
         signals |> List.iter (fun s -> s.Dispose())
 
@@ -313,8 +381,15 @@ let private statusCommand (args: ParseResults<StatusArgs>) =
 
 let private initCommand (args: ParseResults<InitArgs>) =
     let p =
-        plan (args.GetResult InitArgs.Base) (args.GetResult InitArgs.Sweep) (args.TryGetResult InitArgs.Trials) (args.GetResult(InitArgs.Seed, 0))
-            (args.TryGetResult InitArgs.Trial_Command) (args.TryGetResult InitArgs.Stale_After) (args.Contains InitArgs.As_Reference_Built) false
+        plan
+            (args.GetResult InitArgs.Base)
+            (args.GetResult InitArgs.Sweep)
+            (args.TryGetResult InitArgs.Trials)
+            (args.GetResult(InitArgs.Seed, 0))
+            (args.TryGetResult InitArgs.Trial_Command)
+            (args.TryGetResult InitArgs.Stale_After)
+            (args.Contains InitArgs.As_Reference_Built)
+            false
     let store = SweepStore(args.GetResult InitArgs.Output)
     store.Init(p.SweepText, p.BaseText, p.Manifest) |> ignore
     warnSharedLocks store
@@ -328,7 +403,11 @@ let private dryRun (p: Plan) =
     let suggester = Suggesters.For(sweep, p.Manifest.Seed)
     let validator = SweepValidation.Validator(trialOptions p.Manifest.Command) :> ITrialValidator
     let shown = min p.Manifest.Trials 5
-    printfn "%s search, %d trials; the first %d (each before any result: bayes starts with random draws):" p.Manifest.Method p.Manifest.Trials shown
+    printfn
+        "%s search, %d trials; the first %d (each before any result: bayes starts with random draws):"
+        p.Manifest.Method
+        p.Manifest.Trials
+        shown
     let earlier = Collections.Generic.List<Observation>()
     for i in 0 .. shown - 1 do
         let values = suggester.Suggest(i, earlier.ToArray())
@@ -344,7 +423,8 @@ let private runLocal (store: SweepStore) (config: SweepConfig) (manifest: SweepM
     printfn "sweep %s: %s search, %d trials, %d agents, in %s" sweepName manifest.Method manifest.Trials count store.Dir
     let follower = SweepDisplay.JournalFollower(store, config.Sweep, stdout)
     follower.CatchUp()
-    if follower.State.Trials.Count > 0 then printfn "resuming: %s" (SweepDisplay.counts follower.State.Trials)
+    if follower.State.Trials.Count > 0 then
+        printfn "resuming: %s" (SweepDisplay.counts follower.State.Trials)
     let workLeft () =
         let trials = follower.State.Trials
         trials.Count < store.ReadManifest().Trials || trials |> Seq.exists (fun t -> not t.IsFinal)
@@ -356,27 +436,44 @@ let private runLocal (store: SweepStore) (config: SweepConfig) (manifest: SweepM
         while agents.Running do
             cancel.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds 200.0) |> ignore
             follower.Poll()
-            if not cancel.IsCancellationRequested then agents.ReplaceKilled workLeft
+            if not cancel.IsCancellationRequested then
+                agents.ReplaceKilled workLeft
         follower.Poll()
     finally
         signals |> List.iter (fun s -> s.Dispose())
     cancel.IsCancellationRequested
 
 let private sweepCommand (args: ParseResults<SweepArgs>) =
-    let basePath = match args.TryGetResult Base with Some p -> p | None -> fail "sweep: --base <training config> is required"
-    let sweepPath = match args.TryGetResult Sweep with Some p -> p | None -> fail "sweep: --sweep <sweep file> is required"
+    let basePath =
+        match args.TryGetResult Base with
+        | Some p -> p
+        | None -> fail "sweep: --base <training config> is required"
+    let sweepPath =
+        match args.TryGetResult Sweep with
+        | Some p -> p
+        | None -> fail "sweep: --sweep <sweep file> is required"
     let agentsAtOnce = args.GetResult(Parallel, 1)
-    if agentsAtOnce < 1 then fail "--parallel: must be at least 1"
+    if agentsAtOnce < 1 then
+        fail "--parallel: must be at least 1"
     let p =
-        plan basePath sweepPath (args.TryGetResult Trials) (args.GetResult(Seed, 0)) (args.TryGetResult Trial_Command) (args.TryGetResult Stale_After)
-            (args.Contains As_Reference_Built) (args.Contains Dry_Run)
-    if args.Contains Dry_Run then dryRun p
+        plan
+            basePath
+            sweepPath
+            (args.TryGetResult Trials)
+            (args.GetResult(Seed, 0))
+            (args.TryGetResult Trial_Command)
+            (args.TryGetResult Stale_After)
+            (args.Contains As_Reference_Built)
+            (args.Contains Dry_Run)
+    if args.Contains Dry_Run then
+        dryRun p
     else
         let emit = args.TryGetResult Emit_Slurm
         let dir =
             match emit, args.TryGetResult Output with
             | Some _, Some _ -> fail "sweep: --emit-slurm names the sweep directory; drop --output"
-            | Some d, None | None, Some d -> d
+            | Some d, None
+            | None, Some d -> d
             | None, None -> Path.Combine("runs", "sweep-" + Path.GetFileNameWithoutExtension sweepPath)
         let store = SweepStore(dir)
         let manifest = store.CreateOrCheck(p.SweepText, p.BaseText, p.Manifest)
@@ -385,18 +482,31 @@ let private sweepCommand (args: ParseResults<SweepArgs>) =
         | Some _ ->
             let agents = args.GetResult(Agents, agentsAtOnce)
             let slurm =
-                SlurmOptions(agents, args.TryGetResult Parallel |> Option.toNullable, args.TryGetResult Count |> Option.toNullable,
-                             args.TryGetResult Partition |> Option.toObj, args.TryGetResult Time |> Option.toObj,
-                             args.TryGetResult Cpus |> Option.toNullable, args.TryGetResult Mem |> Option.toObj,
-                             args.TryGetResult Gpus |> Option.toNullable)
+                SlurmOptions(
+                    agents,
+                    args.TryGetResult Parallel |> Option.toNullable,
+                    args.TryGetResult Count |> Option.toNullable,
+                    args.TryGetResult Partition |> Option.toObj,
+                    args.TryGetResult Time |> Option.toObj,
+                    args.TryGetResult Cpus |> Option.toNullable,
+                    args.TryGetResult Mem |> Option.toObj,
+                    args.TryGetResult Gpus |> Option.toNullable
+                )
             let script = SlurmScript.Write(store, deepcoroCommand (), slurm)
-            printfn "sweep %s: %s search of %s, %d trials, an array of %d agents" store.Dir manifest.Method manifest.Metric manifest.Trials agents
+            printfn
+                "sweep %s: %s search of %s, %d trials, an array of %d agents"
+                store.Dir
+                manifest.Method
+                manifest.Metric
+                manifest.Trials
+                agents
             printfn "submit:  sbatch %s" script
             printfn "follow:  deepcoro sweep status %s [--follow]" store.Dir
         | None ->
             let interrupted = runLocal store p.Config manifest agentsAtOnce (Path.GetFileName sweepPath)
             let trials = report store p.Config manifest
-            if interrupted then fail (sprintf "sweep interrupted; run the same command again to resume (%s)" store.Dir)
+            if interrupted then
+                fail (sprintf "sweep interrupted; run the same command again to resume (%s)" store.Dir)
             if trials |> List.forall (fun t -> not t.HasResult) then
                 fail (sprintf "no trial reported %s; see the reasons above and %s" manifest.Metric (Path.Combine(store.Dir, "trials")))
 

@@ -19,15 +19,19 @@ type private Agent = { Process: Process; Log: StreamWriter }
 
 let private start (deepcoro: string list) (store: SweepStore) (slot: int) =
     let info = ProcessStartInfo(List.head deepcoro, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false)
-    for a in List.tail deepcoro @ [ "sweep"; "agent"; store.Dir ] do info.ArgumentList.Add a
+    for a in List.tail deepcoro @ [ "sweep"; "agent"; store.Dir ] do
+        info.ArgumentList.Add a
     let log = new StreamWriter(Path.Combine(store.LogsDir, sprintf "local-agent-%d.log" slot), true, AutoFlush = true)
     let p = new Process(StartInfo = info)
-    p.OutputDataReceived.Add(fun e -> if not (isNull e.Data) then lock log (fun () -> log.WriteLine e.Data))
+    p.OutputDataReceived.Add(fun e ->
+        if not (isNull e.Data) then
+            lock log (fun () -> log.WriteLine e.Data))
     p.ErrorDataReceived.Add(fun e ->
         if not (isNull e.Data) then
             lock log (fun () -> log.WriteLine e.Data)
             // an agent's own error (its log holds the rest) is the sweep's to show
-            if e.Data.StartsWith "error:" then eprintfn "agent %d %s" slot e.Data)
+            if e.Data.StartsWith "error:" then
+                eprintfn "agent %d %s" slot e.Data)
     p.Start() |> ignore
     p.BeginOutputReadLine()
     p.BeginErrorReadLine()
@@ -62,7 +66,8 @@ type LocalAgents(deepcoro: string list, store: SweepStore, count: int, replaceme
     /// Asks every running agent to stop (each kills its trial and re-queues it).
     member _.Stop() =
         for a in agents do
-            if not a.Process.HasExited then kill (a.Process.Id, sigterm) |> ignore
+            if not a.Process.HasExited then
+                kill (a.Process.Id, sigterm) |> ignore
 
     interface IDisposable with
         member _.Dispose() = agents |> Array.iter close

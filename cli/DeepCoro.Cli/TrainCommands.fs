@@ -28,12 +28,14 @@ type TrainArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Encoder _ -> "a TorchScript encoder (tools/export_encoder.py): the manifest's videos go through it, its top trains with the probe (encoder.freeze_ratio)."
+            | Encoder _ ->
+                "a TorchScript encoder (tools/export_encoder.py): the manifest's videos go through it, its top trains with the probe (encoder.freeze_ratio)."
             | Config _ -> "training config (YAML; see docs/training.md)."
             | Output _ -> "run directory (default runs/<config name>)."
             | Resume -> "continue the run in --output from its last checkpoint."
             | Epochs _ -> "override training.epochs."
-            | As_Reference_Built -> "build what DeepCORO_CLIP builds from a config in its layout (8 heads, separate layers, post-norm, no head dropout)."
+            | As_Reference_Built ->
+                "build what DeepCORO_CLIP builds from a config in its layout (8 heads, separate layers, post-norm, no head dropout)."
             | No_Report -> "skip writing RUN/report/index.html at the end (`deepcoro report --run RUN` writes it later)."
             | Device _ -> "override training.device (auto, cpu, cuda, cuda:i)."
 
@@ -92,7 +94,12 @@ let private copyConfig (configPath: string) (options: ConfigFile.ReadOptions) (r
     let copy = RunAccess.configFile run
     if not (File.Exists(Path.Combine(run, "checkpoint.safetensors")) && File.Exists copy) then
         let full = Path.GetFullPath configPath
-        let text = ConfigFile.resolvedText full (File.ReadAllText full) options (sprintf "copied by deepcoro from %s, overrides applied, relative paths made absolute" full)
+        let text =
+            ConfigFile.resolvedText
+                full
+                (File.ReadAllText full)
+                options
+                (sprintf "copied by deepcoro from %s, overrides applied, relative paths made absolute" full)
         Directory.CreateDirectory run |> ignore
         AtomicFile.WriteText(copy, text)
 
@@ -106,7 +113,10 @@ let private refuseRunOverInputs (configPath: string) (manifest: string) (run: st
         @ [ for split in [ "train"; "val"; "test" ] -> files.Predictions split ]
     for (flag, input) in [ "--config", configPath; "data.manifest", manifest ] do
         match written |> List.tryFind (fun w -> Path.GetFullPath w = Path.GetFullPath input) with
-        | Some w -> raise (UsageFailure(sprintf "--output %s: the run would write %s, which is the %s being read; choose another --output" run w flag))
+        | Some w ->
+            raise (
+                UsageFailure(sprintf "--output %s: the run would write %s, which is the %s being read; choose another --output" run w flag)
+            )
         | None -> ()
 
 /// The line a stopped run ends with: where its last checkpoint is and how to continue it.
@@ -118,7 +128,8 @@ let private interruptedMessage (signal: string) (run: string) =
             | true, e -> e
             | _ -> "?"
         sprintf "%s: stopped; %s holds epoch %s; continue with the same command and --resume" signal checkpoint epoch
-    else sprintf "%s: stopped before the first epoch ended; nothing to resume in %s; start again with the same command" signal run
+    else
+        sprintf "%s: stopped before the first epoch ended; nothing to resume in %s; start again with the same command" signal run
 
 /// Runs `work` with SIGINT and SIGTERM turned into a cancellation: the run stops between batches and says how to
 /// resume (exit 130 or 143). A second signal ends the process at once, as without this handler.
@@ -146,14 +157,31 @@ let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: st
         | Some encoder ->
             // the manifest's videos go through the encoder's frozen prefix once (cached) before anything trains
             EncodingDisplay.show (fun observer ->
-                Encoders.EncoderData.Open(config.Spec, data, encoder, config.Train.Seed, config.Train.Device, observer, Threading.CancellationToken.None, Array.ofList required))
-    for note in dataset.Studies.Notes do eprintfn "note: %s" note
+                Encoders.EncoderData.Open(
+                    config.Spec,
+                    data,
+                    encoder,
+                    config.Train.Seed,
+                    config.Train.Device,
+                    observer,
+                    Threading.CancellationToken.None,
+                    Array.ofList required
+                ))
+    for note in dataset.Studies.Notes do
+        eprintfn "note: %s" note
     dataset
 
 /// Trains the model of a config read with `options` into `run`; returns the run's result. Shared by `train`, `run`
 /// and `demo`. The run directory is locked from before its first file is written until the run ends, so a second
 /// training (or a --resume) on it is refused.
-let trainConfig (config: TrainConfig.TrainConfig) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
+let trainConfig
+    (config: TrainConfig.TrainConfig)
+    (options: ConfigFile.ReadOptions)
+    (run: string)
+    (resume: bool)
+    (epochs: int option)
+    (device: string option)
+    =
     let epochs = epochs |> Option.map (checkInt "--epochs" OptionRules.count)
     let training = config.Train.With(?epochs = epochs, ?device = device)
     refuseRunOverInputs config.Path config.Data.Manifest run
@@ -163,37 +191,70 @@ let trainConfig (config: TrainConfig.TrainConfig) (options: ConfigFile.ReadOptio
     copyConfig config.Path options run
     interruptible run (fun cancel -> TrainDisplay.run (fun observer -> trainer.Run(resume, observer, cancel)))
 
-let trainWith (configPath: string) (options: ConfigFile.ReadOptions) (run: string) (resume: bool) (epochs: int option) (device: string option) =
+let trainWith
+    (configPath: string)
+    (options: ConfigFile.ReadOptions)
+    (run: string)
+    (resume: bool)
+    (epochs: int option)
+    (device: string option)
+    =
     trainConfig (RunAccess.loadConfig configPath options) options run resume epochs device
 
 /// The default run directory of a config: runs/<its name>.
 let defaultRun (configPath: string) = Path.Combine("runs", Path.GetFileNameWithoutExtension configPath)
 
 /// Trains, then writes the run's report unless told not to. Shared by `train` and `demo`.
-let train (configPath: string) (options: ConfigFile.ReadOptions) (output: string option) (resume: bool) (epochs: int option) (device: string option) (report: bool) =
+let train
+    (configPath: string)
+    (options: ConfigFile.ReadOptions)
+    (output: string option)
+    (resume: bool)
+    (epochs: int option)
+    (device: string option)
+    (report: bool)
+    =
     let run = output |> Option.defaultWith (fun () -> defaultRun configPath)
     let result = trainWith configPath options run resume epochs device
-    if report then printfn "report: %s" (ReportCommand.writeRunReport run None)
+    if report then
+        printfn "report: %s" (ReportCommand.writeRunReport run None)
     result
 
 let printRun (r: TrainResult) =
     let stopped = if r.StoppedEarly then " (stopped early)" else ""
     if r.BestEpoch = 0 then
-        printfn "no epoch improved %s (NaN in every epoch, or never past min_delta); best.safetensors holds the last epoch's weights%s" r.Monitor stopped
-    else printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue stopped
+        printfn
+            "no epoch improved %s (NaN in every epoch, or never past min_delta); best.safetensors holds the last epoch's weights%s"
+            r.Monitor
+            stopped
+    else
+        printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue stopped
     TrainDisplay.printMetrics r.Metrics r.Intervals
-    printfn "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json" (Path.GetFullPath r.RunDirectory)
+    printfn
+        "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json"
+        (Path.GetFullPath r.RunDirectory)
 
 let runTrain (args: ParseResults<TrainArgs>) =
     let r =
-        let options = { ConfigFile.defaultOptions with Encoder = args.TryGetResult TrainArgs.Encoder; AsReferenceBuilt = args.Contains TrainArgs.As_Reference_Built }
-        train (args.GetResult TrainArgs.Config) options (args.TryGetResult TrainArgs.Output) (args.Contains Resume)
-            (args.TryGetResult TrainArgs.Epochs) (args.TryGetResult TrainArgs.Device) (not (args.Contains No_Report))
+        let options = {
+            ConfigFile.defaultOptions with
+                Encoder = args.TryGetResult TrainArgs.Encoder
+                AsReferenceBuilt = args.Contains TrainArgs.As_Reference_Built
+        }
+        train
+            (args.GetResult TrainArgs.Config)
+            options
+            (args.TryGetResult TrainArgs.Output)
+            (args.Contains Resume)
+            (args.TryGetResult TrainArgs.Epochs)
+            (args.TryGetResult TrainArgs.Device)
+            (not (args.Contains No_Report))
     printRun r
 
 let runEval (args: ParseResults<EvalArgs>) =
     let split = args.GetResult(EvalArgs.Split, "val")
-    if not (List.contains split [ "train"; "val"; "test" ]) then fail (sprintf "--split %s: expected train, val or test" split)
+    if not (List.contains split [ "train"; "val"; "test" ]) then
+        fail (sprintf "--split %s: expected train, val or test" split)
     let config, model, device = RunAccess.openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
     use _ = model.Module
     let data = openData config config.Data [ split ]
@@ -202,11 +263,12 @@ let runEval (args: ParseResults<EvalArgs>) =
 
 let runPredict (args: ParseResults<PredictArgs>) =
     let run = args.GetResult PredictArgs.Run
-    refuseInputAsOutput "--out" (args.GetResult PredictArgs.Out)
-        [ "--manifest", args.GetResult PredictArgs.Manifest
-          "--weights", args.GetResult(PredictArgs.Weights, Path.Combine(run, "best.safetensors"))
-          "the run's config", RunAccess.configFile run
-          "the run's model", Path.Combine(run, "model.ir.json") ]
+    refuseInputAsOutput "--out" (args.GetResult PredictArgs.Out) [
+        "--manifest", args.GetResult PredictArgs.Manifest
+        "--weights", args.GetResult(PredictArgs.Weights, Path.Combine(run, "best.safetensors"))
+        "the run's config", RunAccess.configFile run
+        "the run's model", Path.Combine(run, "model.ir.json")
+    ]
     let config, model, device = RunAccess.openRun run (args.TryGetResult PredictArgs.Weights)
     use _ = model.Module
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
@@ -220,17 +282,22 @@ let runPredict (args: ParseResults<PredictArgs>) =
     let metrics = results.Metrics "predict"
     if metrics |> Seq.exists (fun kv -> not (kv.Key.EndsWith "_loss") && not (Double.IsNaN kv.Value)) then
         let file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath out), Path.GetFileNameWithoutExtension out + "_metrics.csv")
-        Evaluation.MetricsTable.Write(file, metrics, results.Intervals("predict", config.Train.Intervals, config.Train.Seed), config.Train.Intervals)
+        Evaluation.MetricsTable.Write(
+            file,
+            metrics,
+            results.Intervals("predict", config.Train.Intervals, config.Train.Seed),
+            config.Train.Intervals
+        )
         printfn "wrote %s: the labelled studies' metrics with %g%% intervals" file (100.0 * config.Train.Intervals.Level)
 
 /// Attention heads for a width: the most of 8, 4, 2 that keeps each head at least 16 wide (narrower heads draw
 /// warning DC1002), else 1.
-let synthHeads (dim: int) =
-    [ 8; 4; 2 ] |> List.tryFind (fun h -> dim % h = 0 && dim / h >= 16) |> Option.defaultValue 1
+let synthHeads (dim: int) = [ 8; 4; 2 ] |> List.tryFind (fun h -> dim % h = 0 && dim / h >= 16) |> Option.defaultValue 1
 
 /// The config.yaml that `synth` writes beside its data: the two-level cls_token probe on two heads.
 let synthConfig (dim: int) (tokens: int) (epochs: int) =
-    let template = """# Written by `deepcoro synth`: the two-level cls_token probe on the synthetic set beside this file.
+    let template =
+        """# Written by `deepcoro synth`: the two-level cls_token probe on the synthetic set beside this file.
 model_config:
   embedding_dim: {dim}
   pooling_mode: cls_token
@@ -275,7 +342,10 @@ training:
   monitor: val/main_loss
   huber_delta: 0.1
 """
-    template.Replace("{dim}", string dim).Replace("{heads}", string (synthHeads dim)).Replace("{tokens}", string tokens)
+    template
+        .Replace("{dim}", string dim)
+        .Replace("{heads}", string (synthHeads dim))
+        .Replace("{tokens}", string tokens)
         .Replace("{epochs}", string epochs)
 
 let synth (out: string) (options: SyntheticOptions) (epochs: int) =
@@ -287,8 +357,18 @@ let runSynth (args: ParseResults<SynthArgs>) =
     let count flag (case: Quotations.Expr<int -> SynthArgs>) fallback = args.GetResult(case, fallback) |> checkInt flag OptionRules.count
     let o =
         SyntheticOptions(
-            Studies = count "--studies" <@ SynthArgs.Studies @> 300, Seed = args.GetResult(SynthArgs.Seed, 1), Dim = count "--dim" <@ SynthArgs.Dim @> 64,
-            Tokens = count "--tokens" <@ SynthArgs.Tokens @> 16, MaxVideos = count "--max-videos" <@ SynthArgs.Max_Videos @> 4)
+            Studies = count "--studies" <@ SynthArgs.Studies @> 300,
+            Seed = args.GetResult(SynthArgs.Seed, 1),
+            Dim = count "--dim" <@ SynthArgs.Dim @> 64,
+            Tokens = count "--tokens" <@ SynthArgs.Tokens @> 16,
+            MaxVideos = count "--max-videos" <@ SynthArgs.Max_Videos @> 4
+        )
     synth out o (count "--epochs" <@ SynthArgs.Epochs @> 20)
-    printfn "wrote %s: %d studies (D %d, L %d, up to %d videos); train with: deepcoro train --config %s" out o.Studies o.Dim o.Tokens o.MaxVideos (Path.Combine(out, "config.yaml"))
-
+    printfn
+        "wrote %s: %d studies (D %d, L %d, up to %d videos); train with: deepcoro train --config %s"
+        out
+        o.Studies
+        o.Dim
+        o.Tokens
+        o.MaxVideos
+        (Path.Combine(out, "config.yaml"))

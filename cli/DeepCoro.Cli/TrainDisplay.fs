@@ -13,7 +13,8 @@ let private fmt (v: float) = if Double.IsNaN v then "-" else v.ToString("0.0000"
 let private headline (metrics: IReadOnlyDictionary<string, float>) =
     metrics
     |> Seq.filter (fun kv ->
-        kv.Key = "train/main_loss" || kv.Key = "val/main_loss"
+        kv.Key = "train/main_loss"
+        || kv.Key = "val/main_loss"
         || [ "_auc"; "_r2"; "_macro_auc" ] |> List.exists (fun s -> kv.Key.StartsWith "val/" && kv.Key.EndsWith s))
     |> Seq.map (fun kv -> sprintf "%s %s" kv.Key (fmt kv.Value))
     |> String.concat "  "
@@ -30,7 +31,12 @@ type PlainObserver() =
         member _.Batch(_, _, _, _) = ()
         member _.Evaluating(_, _) = ()
         member _.EpochEnded(epoch, metrics, improved) =
-            printfn "epoch %d: %s  %.1f studies/s%s" epoch (headline metrics) metrics.["train/studies_per_second"] (if improved then "  (best)" else "")
+            printfn
+                "epoch %d: %s  %.1f studies/s%s"
+                epoch
+                (headline metrics)
+                metrics.["train/studies_per_second"]
+                (if improved then "  (best)" else "")
         member _.Note(message) = printfn "%s" message
 
 /// A live bar per epoch inside a Spectre progress context.
@@ -44,33 +50,49 @@ type private LiveObserver(ctx: ProgressContext, out: IAnsiConsole) =
             epochs <- e
         member _.Batch(epoch, batch, loss, rate) =
             if isNull task || batch = 1 then
-                if not (isNull task) then task.StopTask()
+                if not (isNull task) then
+                    task.StopTask()
                 task <- ctx.AddTask(sprintf "epoch %d/%d" epoch epochs, true, float batches)
             task.Value <- float batch
             task.Description <- sprintf "epoch %d/%d  loss %s  %.1f studies/s" epoch epochs (fmt loss) rate
         member _.Evaluating(epoch, split) =
             // descriptions are markup: the brackets must be escaped (unescaped, Spectre's refresh thread threw)
-            if not (isNull task) then task.Description <- sprintf "%s  %s" task.Description (Markup.Escape(sprintf "[evaluating %s]" split))
+            if not (isNull task) then
+                task.Description <- sprintf "%s  %s" task.Description (Markup.Escape(sprintf "[evaluating %s]" split))
         member _.EpochEnded(epoch, metrics, improved) =
-            if not (isNull task) then task.StopTask()
+            if not (isNull task) then
+                task.StopTask()
             task <- null
             out.MarkupLine(Markup.Escape(sprintf "epoch %d: %s%s" epoch (headline metrics) (if improved then "  (best)" else "")))
         member _.Note(message) = out.MarkupLine(Markup.Escape message)
 
 /// Runs `work` with the display that suits stdout.
 let run (work: ITrainingObserver -> 'T) : 'T =
-    if Console.IsOutputRedirected then work (PlainObserver())
+    if Console.IsOutputRedirected then
+        work (PlainObserver())
     else
         let mutable result = Unchecked.defaultof<'T>
         let out = console ()
-        out.Progress()
-            .Columns([| TaskDescriptionColumn() :> ProgressColumn; ProgressBarColumn(); PercentageColumn(); ElapsedTimeColumn(); RemainingTimeColumn() |])
+        out
+            .Progress()
+            .Columns(
+                [|
+                    TaskDescriptionColumn() :> ProgressColumn
+                    ProgressBarColumn()
+                    PercentageColumn()
+                    ElapsedTimeColumn()
+                    RemainingTimeColumn()
+                |]
+            )
             .Start(fun ctx -> result <- work (LiveObserver(ctx, out)))
         result
 
 /// Metrics as a table: one row per split and head, the head's metrics as columns, each with its interval when
 /// one was computed ("0.8123 [0.7811, 0.8430]").
-let printMetrics (metrics: IReadOnlyDictionary<string, float>) (intervals: IReadOnlyDictionary<string, DeepCoro.Runtime.Evaluation.MetricInterval>) =
+let printMetrics
+    (metrics: IReadOnlyDictionary<string, float>)
+    (intervals: IReadOnlyDictionary<string, DeepCoro.Runtime.Evaluation.MetricInterval>)
+    =
     let cell key v =
         match intervals.TryGetValue key with
         | true, ci -> sprintf "%s [%s, %s]" (fmt v) (fmt ci.Lower) (fmt ci.Upper)
@@ -94,8 +116,10 @@ let printMetrics (metrics: IReadOnlyDictionary<string, float>) (intervals: IRead
             let names = byHead |> List.collect (fun (_, vs) -> vs |> List.map (fun (_, _, m, _) -> m)) |> List.distinct
             let table = Table().Title(Markup.Escape head)
             table.AddColumn "split" |> ignore
-            for n in names do table.AddColumn(TableColumn(Markup.Escape n).RightAligned()) |> ignore
+            for n in names do
+                table.AddColumn(TableColumn(Markup.Escape n).RightAligned()) |> ignore
             for ((split, _), values) in byHead do
-                let cell n = values |> List.tryFind (fun (_, _, m, _) -> m = n) |> Option.map (fun (_, _, _, v) -> v) |> Option.defaultValue ""
+                let cell n =
+                    values |> List.tryFind (fun (_, _, m, _) -> m = n) |> Option.map (fun (_, _, _, v) -> v) |> Option.defaultValue ""
                 table.AddRow(Array.append [| split |] (names |> List.map (cell >> Markup.Escape) |> Array.ofList)) |> ignore
             out.Write table

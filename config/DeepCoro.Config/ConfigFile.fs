@@ -14,31 +14,41 @@ open DeepCoro.Config.Settings
 open DeepCoro.Config.ConfigKeys
 
 /// How to read a file: `--set key=value` overrides, `--as-reference-built`, and for model files the input's rank.
-type ReadOptions =
-    { Overrides: (string * string) list
-      /// A folder of embeddings for a CSV of videos (--embeddings): the layout's key for it, set.
-      Embeddings: string option
-      /// A TorchScript encoder trained with the probe from the CSV's videos (--encoder): the layout's key for it, set.
-      Encoder: string option
-      AsReferenceBuilt: bool
-      /// Read only the model (spec, infer): a nested file's other sections are not looked at.
-      ModelOnly: bool
-      DefaultRank: int option
-      /// The model's name; by default the file's stem.
-      ModelName: string option }
+type ReadOptions = {
+    Overrides: (string * string) list
+    /// A folder of embeddings for a CSV of videos (--embeddings): the layout's key for it, set.
+    Embeddings: string option
+    /// A TorchScript encoder trained with the probe from the CSV's videos (--encoder): the layout's key for it, set.
+    Encoder: string option
+    AsReferenceBuilt: bool
+    /// Read only the model (spec, infer): a nested file's other sections are not looked at.
+    ModelOnly: bool
+    DefaultRank: int option
+    /// The model's name; by default the file's stem.
+    ModelName: string option
+}
 
-let defaultOptions = { Overrides = []; Embeddings = None; Encoder = None; AsReferenceBuilt = false; ModelOnly = false; DefaultRank = None; ModelName = None }
+let defaultOptions = {
+    Overrides = []
+    Embeddings = None
+    Encoder = None
+    AsReferenceBuilt = false
+    ModelOnly = false
+    DefaultRank = None
+    ModelName = None
+}
 
 /// A config read: its layout, everything it set, the model, and what the user should know.
-type ConfigFile =
-    { Path: string
-      Layout: Layout
-      Settings: Settings
-      Spec: ModelSpec
-      /// Findings about keys and values (located), printed as warnings.
-      Warnings: string list
-      /// What the run will do differently from what DeepCORO_CLIP would: one line each.
-      Notices: string list }
+type ConfigFile = {
+    Path: string
+    Layout: Layout
+    Settings: Settings
+    Spec: ModelSpec
+    /// Findings about keys and values (located), printed as warnings.
+    Warnings: string list
+    /// What the run will do differently from what DeepCORO_CLIP would: one line each.
+    Notices: string list
+}
 
 /// The layout of a file from its top-level keys: DeepCORO_CLIP's files name their pipeline_project, this product's
 /// training configs have sections, anything else is a bare map of model keys.
@@ -67,9 +77,17 @@ let private known (r: ConfigReader) (layout: Layout) (section: string) (where: s
         | Some k -> Some(k, e, (if section = "" || section = "model_config" then e.Key else section + "." + e.Key))
         | None ->
             if layout = Reference then
-                let closest = Suggestions.Closest(e.Key, names) |> Option.ofObj |> Option.map (sprintf "; did you mean '%s'?") |> Option.defaultValue ""
-                r.Warn(e.KeyNode, sprintf "'%s' is a key of no DeepCORO_CLIP config class: ignored, as DeepCORO_CLIP drops it%s" e.Key closest)
-            else r.Unknown(e.KeyNode, e.Key, where, names)
+                let closest =
+                    Suggestions.Closest(e.Key, names)
+                    |> Option.ofObj
+                    |> Option.map (sprintf "; did you mean '%s'?")
+                    |> Option.defaultValue ""
+                r.Warn(
+                    e.KeyNode,
+                    sprintf "'%s' is a key of no DeepCORO_CLIP config class: ignored, as DeepCORO_CLIP drops it%s" e.Key closest
+                )
+            else
+                r.Unknown(e.KeyNode, e.Key, where, names)
             None)
 
 /// The entries of the file's keys to apply, in the layout's places.
@@ -80,9 +98,12 @@ let private entriesOf (r: ConfigReader) (layout: Layout) (options: ReadOptions) 
         let allowed = if options.ModelOnly then [ "model_config" ] else sections
         top
         |> List.collect (fun e ->
-            if e.Key = "model" then known r Nested "" "the config" [ e ]
-            elif List.contains e.Key allowed then known r Nested e.Key e.Key (r.Entries(e.Key, e.Value))
-            elif options.ModelOnly then []
+            if e.Key = "model" then
+                known r Nested "" "the config" [ e ]
+            elif List.contains e.Key allowed then
+                known r Nested e.Key e.Key (r.Entries(e.Key, e.Value))
+            elif options.ModelOnly then
+                []
             else
                 r.Unknown(e.KeyNode, e.Key, "the config", sections)
                 [])
@@ -96,10 +117,20 @@ let private encoderSummary (r: ConfigReader) (root: YamlNode) (applied: (ConfigK
         applied
         |> List.filter (fun (k, _, _) -> k.Status <> Honoured && not (withEncoder && k.Status = WithEncoder))
         |> List.map (fun (k, _, _) -> k.Name)
-    let effect = if withEncoder then "are not applied by this run (its encoder is the exported one, its videos are read without augmentation)" else "have no effect on stored embeddings"
+    let effect =
+        if withEncoder then
+            "are not applied by this run (its encoder is the exported one, its videos are read without augmentation)"
+        else
+            "have no effect on stored embeddings"
     if not skipped.IsEmpty then
-        r.Warn(root, sprintf "%d keys concern only DeepCORO_CLIP's video encoder, augmentation, AMP, W&B or DDP and %s: %s (docs/config-keys.md says why each)"
-                          skipped.Length effect (String.concat ", " skipped))
+        r.Warn(
+            root,
+            sprintf
+                "%d keys concern only DeepCORO_CLIP's video encoder, augmentation, AMP, W&B or DDP and %s: %s (docs/config-keys.md says why each)"
+                skipped.Length
+                effect
+                (String.concat ", " skipped)
+        )
 
 /// labels_map as written, read once the heads are known: a label with an integer value names a class id (class names
 /// of predictions and confusion matrices; label text in the CSV read through it); any other value (DeepCORO_CLIP's
@@ -112,12 +143,15 @@ let private labelsMap (spec: ModelSpec) (s: Settings) =
             | true, id when id >= 0 -> Some id
             | _ -> None
         | _ -> None
-    let classes =
-        [ for head, labels in s.LabelsMap do
-              let h = spec.Heads |> Seq.find (fun h -> h.Name = head)
-              let ids = labels |> List.choose (fun (label, node) -> classId node |> Option.map (fun id -> label, id))
-              if h.Task <> TaskKind.Regression && not ids.IsEmpty then
-                  yield head, Collections.Generic.Dictionary<string, int>(Map.ofList ids) :> Collections.Generic.IReadOnlyDictionary<string, int> ]
+    let classes = [
+        for head, labels in s.LabelsMap do
+            let h = spec.Heads |> Seq.find (fun h -> h.Name = head)
+            let ids = labels |> List.choose (fun (label, node) -> classId node |> Option.map (fun id -> label, id))
+            if h.Task <> TaskKind.Regression && not ids.IsEmpty then
+                yield
+                    head,
+                    Collections.Generic.Dictionary<string, int>(Map.ofList ids) :> Collections.Generic.IReadOnlyDictionary<string, int>
+    ]
     s.Data.With(labelsMap = Collections.Generic.Dictionary<string, _>(Map.ofList classes))
 
 /// A DeepCORO_CLIP file's target_label against the heads: each head reads the column of its own name.
@@ -127,22 +161,33 @@ let private targetLabels (r: ConfigReader) (spec: ModelSpec) (s: Settings) =
         // inference reads no labels (DeepCORO_CLIP neither), so only the other modes need a column per head
         for h in spec.Heads do
             if not (List.contains h.Name labels) && s.Run.Mode <> Inference then
-                r.Error(node, sprintf "target_label: head '%s' of head_structure has no label column here; add it (heads read the column of their own name)" h.Name)
+                r.Error(
+                    node,
+                    sprintf
+                        "target_label: head '%s' of head_structure has no label column here; add it (heads read the column of their own name)"
+                        h.Name
+                )
         let unused = labels |> List.filter (fun l -> not (spec.Heads |> Seq.exists (fun h -> h.Name = l)))
-        if not unused.IsEmpty then r.Warn(node, sprintf "target_label: %s name no head of head_structure; not read" (String.concat ", " unused))
+        if not unused.IsEmpty then
+            r.Warn(node, sprintf "target_label: %s name no head of head_structure; not read" (String.concat ", " unused))
     | None -> ()
 
 /// What the run does differently from DeepCORO_CLIP with the same file, as one notice, or none.
 let private referenceNotice (s: Settings) =
     let optimizer = s.Train.Optimizer
-    let ignored =
-        [ yield! ModelBuild.referenceIgnored s.Model
-          if optimizer.AttentionWithinLr.HasValue || optimizer.AttentionWithinWeightDecay.HasValue then
-              yield "attention_within_lr/_weight_decay (parsed, never used: its within layers train with the cls group)" ]
-    if ignored.IsEmpty || s.Run.AsReferenceBuilt then []
+    let ignored = [
+        yield! ModelBuild.referenceIgnored s.Model
+        if optimizer.AttentionWithinLr.HasValue || optimizer.AttentionWithinWeightDecay.HasValue then
+            yield "attention_within_lr/_weight_decay (parsed, never used: its within layers train with the cls group)"
+    ]
+    if ignored.IsEmpty || s.Run.AsReferenceBuilt then
+        []
     else
-        [ sprintf "notice: this file is built as written; DeepCORO_CLIP itself would ignore %s. Pass --as-reference-built to build and train what it builds, so that its checkpoints load."
-              (String.concat "; " ignored) ]
+        [
+            sprintf
+                "notice: this file is built as written; DeepCORO_CLIP itself would ignore %s. Pass --as-reference-built to build and train what it builds, so that its checkpoints load."
+                (String.concat "; " ignored)
+        ]
 
 /// A `--set key=value` argument as a pair; UserError.fail-style message when it has no '='.
 let parseOverride (kv: string) =
@@ -151,26 +196,31 @@ let parseOverride (kv: string) =
     | _ -> raise (ArgumentException(sprintf "--set %s: expected key=value, e.g. --set epochs=5" kv))
 
 /// The overrides a read applies: --set pairs, then the flags that stand for keys of the file's layout.
-let private overridesOf (r: ConfigReader) (root: YamlNode) (layout: Layout) (options: ReadOptions) =
-    [ yield! options.Overrides
-      match options.Embeddings with
-      | Some dir -> yield (if layout = Reference then "embeddings_dir" else "data.embeddings"), Path.GetFullPath dir
-      | None -> ()
-      match options.Encoder with
-      | Some file -> yield (if layout = Reference then "video_encoder_torchscript" else "encoder.path"), Path.GetFullPath file
-      | None -> ()
-      if options.AsReferenceBuilt then
-          if layout = Reference then yield "as_reference_built", "true"
-          else r.Warn(root, "--as-reference-built concerns DeepCORO_CLIP's config files; this one is built as written") ]
+let private overridesOf (r: ConfigReader) (root: YamlNode) (layout: Layout) (options: ReadOptions) = [
+    yield! options.Overrides
+    match options.Embeddings with
+    | Some dir -> yield (if layout = Reference then "embeddings_dir" else "data.embeddings"), Path.GetFullPath dir
+    | None -> ()
+    match options.Encoder with
+    | Some file -> yield (if layout = Reference then "video_encoder_torchscript" else "encoder.path"), Path.GetFullPath file
+    | None -> ()
+    if options.AsReferenceBuilt then
+        if layout = Reference then
+            yield "as_reference_built", "true"
+        else
+            r.Warn(root, "--as-reference-built concerns DeepCORO_CLIP's config files; this one is built as written")
+]
 
 /// A file loaded, its layout known, the overrides applied: its reader, root, layout and base folder (DeepCORO_CLIP's
 /// scripts run from its repository root, so its relative paths are the working directory's).
 let private prepare (path: string) (text: string) (options: ReadOptions) =
     let r = ConfigReader(Path.GetFileName path)
     let root = r.Load(text, "the config is empty")
-    if isNull root then raise (ConfigError(List.ofSeq r.Errors))
+    if isNull root then
+        raise (ConfigError(List.ofSeq r.Errors))
     let layout = layoutOf root
-    if layout = Reference then r.RepeatedKeys <- RepeatedKeyRule.LastWins
+    if layout = Reference then
+        r.RepeatedKeys <- RepeatedKeyRule.LastWins
     match root with
     | :? YamlMappingNode as map ->
         for key, value in overridesOf r root layout options do
@@ -224,17 +274,28 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
     let settings = rest |> List.fold (apply r heads) settings
     let settings =
         if settings.Run.Pipeline = Some embeddingExtractionProject && settings.Model.Heads.IsEmpty then
-            r.Warn(root, "no head_structure: a placeholder head 'dummy' (1 output) is built, as DeepCORO_CLIP's extract_pci_embeddings.py does; only the study embeddings mean anything")
-            { settings with Model = { settings.Model with Heads = [ "dummy", 1 ]; Written = Map.add "head_structure" root settings.Model.Written } }
-        else settings
+            r.Warn(
+                root,
+                "no head_structure: a placeholder head 'dummy' (1 output) is built, as DeepCORO_CLIP's extract_pci_embeddings.py does; only the study embeddings mean anything"
+            )
+            {
+                settings with
+                    Model = { settings.Model with Heads = [ "dummy", 1 ]; Written = Map.add "head_structure" root settings.Model.Written }
+            }
+        else
+            settings
     if layout = Reference then
         encoderSummary r root entries (settings.Encoder.Path <> "")
     let viewClasses =
         if layout = Reference && isNull settings.Data.ViewColumn then
             if settings.Model.ViewClasses > 0 then
-                r.Warn(Map.find "num_view_classes" settings.Model.Written, "num_view_classes without view_column: no view embedding is built, as in DeepCORO_CLIP")
+                r.Warn(
+                    Map.find "num_view_classes" settings.Model.Written,
+                    "num_view_classes without view_column: no view embedding is built, as in DeepCORO_CLIP"
+                )
             0
-        else settings.Model.ViewClasses
+        else
+            settings.Model.ViewClasses
     let keys = if settings.Run.AsReferenceBuilt then ModelBuild.asReferenceBuilt settings.Model else settings.Model
     let spec =
         match modelFromPath with
@@ -251,19 +312,38 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
         // DeepCORO_CLIP's view embedding falls back to the gated attention's rate and decay, not a base rate
         let optimizer =
             if layout = Reference then
-                optimizer.With(viewEmbeddingLr = (optimizer.ViewEmbeddingLr |> Option.ofNullable |> Option.orElse (Option.ofNullable optimizer.AttentionLr) |> Option.toNullable),
-                               viewEmbeddingWeightDecay = (optimizer.ViewEmbeddingWeightDecay |> Option.ofNullable |> Option.orElse (Option.ofNullable optimizer.AttentionWeightDecay) |> Option.toNullable))
-            else optimizer
-        if r.Errors.Count > 0 then raise (ConfigError(List.ofSeq r.Errors))
-        { Path = path
-          Layout = layout
-          Settings =
-            { settings with
-                Data = data
-                Train = settings.Train.With(optimizer = optimizer, encoder = (if settings.Encoder.Path = "" then null else settings.Encoder)) }
-          Spec = spec
-          Warnings = [ for w in r.Warnings -> string w ]
-          Notices = if layout = Reference then referenceNotice settings else [] }
+                optimizer.With(
+                    viewEmbeddingLr =
+                        (optimizer.ViewEmbeddingLr
+                         |> Option.ofNullable
+                         |> Option.orElse (Option.ofNullable optimizer.AttentionLr)
+                         |> Option.toNullable),
+                    viewEmbeddingWeightDecay =
+                        (optimizer.ViewEmbeddingWeightDecay
+                         |> Option.ofNullable
+                         |> Option.orElse (Option.ofNullable optimizer.AttentionWeightDecay)
+                         |> Option.toNullable)
+                )
+            else
+                optimizer
+        if r.Errors.Count > 0 then
+            raise (ConfigError(List.ofSeq r.Errors))
+        {
+            Path = path
+            Layout = layout
+            Settings = {
+                settings with
+                    Data = data
+                    Train =
+                        settings.Train.With(
+                            optimizer = optimizer,
+                            encoder = (if settings.Encoder.Path = "" then null else settings.Encoder)
+                        )
+            }
+            Spec = spec
+            Warnings = [ for w in r.Warnings -> string w ]
+            Notices = if layout = Reference then referenceNotice settings else []
+        }
     | _ -> raise (ConfigError(List.ofSeq r.Errors))
 
 /// A model given by path (`model:` of the nested layout): an IR JSON, or a model config read as such.
@@ -275,8 +355,10 @@ and private loadModel (r: ConfigReader) (root: YamlNode) (path: string) : ModelS
     else
         let text = File.ReadAllText path
         try
-            if path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && text.Contains "\"irVersion\"" then Some(SpecJson.Parse(text, path))
-            else Some (read path text { defaultOptions with ModelOnly = true }).Spec
+            if path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && text.Contains "\"irVersion\"" then
+                Some(SpecJson.Parse(text, path))
+            else
+                Some (read path text { defaultOptions with ModelOnly = true }).Spec
         with
         | :? ConfigError as e ->
             r.Errors.AddRange e.Diagnostics

@@ -24,7 +24,8 @@ let wording =
     YamlWording(
         PlainScalarsOnly = true,
         ChoicesIgnoreCase = true,
-        Expected = fun what expected found -> sprintf "%s: expected %s but found %s" what expected (describeNode found))
+        Expected = fun what expected found -> sprintf "%s: expected %s but found %s" what expected (describeNode found)
+    )
 
 /// A config file being read: typed reads return None after reporting where the value stands and what was expected.
 type ConfigReader(file: string) =
@@ -45,7 +46,9 @@ type ConfigReader(file: string) =
         |> Option.filter (fun x ->
             match OptionRules.violation rule x with
             | None -> true
-            | Some why -> r.Error(node, sprintf "%s: %s" key why); false)
+            | Some why ->
+                r.Error(node, sprintf "%s: %s" key why)
+                false)
 
     /// A count of at least `least` (and at most OptionRules.maxCount).
     member r.IntAtLeast(least: int, key: string, node: YamlNode) =
@@ -85,13 +88,19 @@ type ConfigReader(file: string) =
     /// A per-head value: a map head -> value, or one value for every head. Heads that the model lacks are reported.
     member r.PerHead(key: string, node: YamlNode, heads: string list, read: string -> YamlNode -> 'T option) : Map<string, 'T> =
         match node with
-        | :? YamlScalarNode -> read key node |> Option.map (fun v -> heads |> List.map (fun h -> h, v) |> Map.ofList) |> Option.defaultValue Map.empty
+        | :? YamlScalarNode ->
+            read key node |> Option.map (fun v -> heads |> List.map (fun h -> h, v) |> Map.ofList) |> Option.defaultValue Map.empty
         | _ ->
             r.Entries(key, node)
             |> List.choose (fun e ->
-                if List.contains e.Key heads then read (sprintf "%s.%s" key e.Key) e.Value |> Option.map (fun v -> e.Key, v)
+                if List.contains e.Key heads then
+                    read (sprintf "%s.%s" key e.Key) e.Value |> Option.map (fun v -> e.Key, v)
                 else
-                    r.Error(e.KeyNode, DiagnosticCodes.InvalidValue, sprintf "%s: '%s' is not a head of the model; %s" key e.Key (Suggestions.Hint(e.Key, heads)))
+                    r.Error(
+                        e.KeyNode,
+                        DiagnosticCodes.InvalidValue,
+                        sprintf "%s: '%s' is not a head of the model; %s" key e.Key (Suggestions.Hint(e.Key, heads))
+                    )
                     None)
             |> Map.ofList
 

@@ -26,5 +26,11 @@ let load (path: string) : ModelSpec = parse (Path.GetFileName path) (File.ReadAl
 /// Builds the model of a golden case: `config` is the JSON text of its `config` object (the reference's
 /// constructor arguments) and `inputRank` the length of its `input_shape` (3 or 4).
 let ofCaseConfig (caseName: string) (config: string) (inputRank: int) : ModelSpec =
-    if inputRank <> 3 && inputRank <> 4 then invalidArg "inputRank" (sprintf "the input rank is 3 or 4, got %d" inputRank)
-    (importWith (sprintf "cases.json#%s" caseName) config { defaultOptions with DefaultRank = Some inputRank; ModelName = Some(ModelBuild.modelNameOf caseName) }).Spec
+    if inputRank <> 3 && inputRank <> 4 then
+        invalidArg "inputRank" (sprintf "the input rank is 3 or 4, got %d" inputRank)
+    (importWith (sprintf "cases.json#%s" caseName) config {
+        defaultOptions with
+            DefaultRank = Some inputRank
+            ModelName = Some(ModelBuild.modelNameOf caseName)
+    })
+        .Spec

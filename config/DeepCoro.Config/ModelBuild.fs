@@ -13,8 +13,11 @@ open DeepCoro.Config.Settings
 /// `[outer; inner]` (4D input, e.g. [videos; tokens]); `separate` gives each cls level its own attention and norm.
 let stagesFor (mode: string) (axes: Axis list) (o: PoolOptions) (separate: bool) : Stage list =
     let cls a =
-        clsToken over a |> attentionHeads o.AttentionHeads |> (if o.Norm = NormPlacement.Pre then preNorm else postNorm)
-        |> dropout o.Dropout |> (if separate then id else sharedAttention)
+        clsToken over a
+        |> attentionHeads o.AttentionHeads
+        |> (if o.Norm = NormPlacement.Pre then preNorm else postNorm)
+        |> dropout o.Dropout
+        |> (if separate then id else sharedAttention)
     let gated a = gatedAttention over a |> hidden o.Hidden |> dropout o.Dropout
     match axes, mode with
     | [ v ], "mean" -> [ mean over v ]
@@ -36,21 +39,27 @@ let stagesFor (mode: string) (axes: Axis list) (o: PoolOptions) (separate: bool)
 /// as unused parameters: its weights then load strictly and exports load back.
 let unusedReferenceParameters (mode: string) (axes: Axis list) (separate: bool) (dim: int) =
     let withinUsed = axes.Length = 2 && (mode = "cls_token" || mode = "attention+cls_token")
-    if not (mode.Contains "cls_token") || not separate || withinUsed then []
+    if not (mode.Contains "cls_token") || not separate || withinUsed then
+        []
     else
         let attention = ReferenceNames.Attention "tokens"
         let norm = ReferenceNames.Norm "tokens"
-        [ attention + ".in_proj_weight", [ 3 * dim; dim ]
-          attention + ".in_proj_bias", [ 3 * dim ]
-          attention + ".out_proj.weight", [ dim; dim ]
-          attention + ".out_proj.bias", [ dim ]
-          norm + ".weight", [ dim ]
-          norm + ".bias", [ dim ] ]
+        [
+            attention + ".in_proj_weight", [ 3 * dim; dim ]
+            attention + ".in_proj_bias", [ 3 * dim ]
+            attention + ".out_proj.weight", [ dim; dim ]
+            attention + ".out_proj.bias", [ dim ]
+            norm + ".weight", [ dim ]
+            norm + ".bias", [ dim ]
+        ]
         |> List.map (fun (key, shape) -> UnusedParameter(key, EquatableList.ToEquatableList shape))
 
 let private taskOfLoss l =
     match l with
-    | LossKind.Mse | LossKind.Mae | LossKind.Rmse | LossKind.Huber -> TaskKind.Regression
+    | LossKind.Mse
+    | LossKind.Mae
+    | LossKind.Rmse
+    | LossKind.Huber -> TaskKind.Regression
     | LossKind.Bce -> TaskKind.Binary
     | _ -> TaskKind.Multiclass
 
@@ -62,33 +71,39 @@ let headTask (explicitTask: TaskKind option) (loss: LossKind option) (outputs: i
     | Some t, _ -> t
     | None, Some l when not (l = LossKind.Focal && outputs = 1) -> taskOfLoss l
     | None, Some _ -> TaskKind.Binary
-    | None, None -> if outputs <= 1 then TaskKind.Regression elif outputs = 2 then TaskKind.Binary else TaskKind.Multiclass
+    | None, None ->
+        if outputs <= 1 then TaskKind.Regression
+        elif outputs = 2 then TaskKind.Binary
+        else TaskKind.Multiclass
 
 /// A model name (letters, digits, '_') from a file or case name: "cls4d_post-separate.yaml" -> "Cls4dPostSeparate".
 let modelNameOf (source: string) =
     let words = Text.RegularExpressions.Regex.Split(source, "[^A-Za-z0-9]+") |> Array.filter (fun w -> w <> "")
     let name = words |> Array.map (fun w -> string (Char.ToUpperInvariant w.[0]) + w.Substring 1) |> String.concat ""
-    if name = "" then "Model" elif Char.IsLetter name.[0] then name else "Model" + name
+    if name = "" then "Model"
+    elif Char.IsLetter name.[0] then name
+    else "Model" + name
 
 /// The width of DeepCORO_CLIP's encoder output (MViT-v2-S projected to 512), the embedding dim its files leave out.
 let referenceEmbeddingDim = 512
 
 /// What DeepCORO_CLIP builds from its keys whatever the file says (projects/linear_probing_project.py passes only
 /// embedding_dim, head_structure, pooling_mode, attention_hidden, dropout_attention and num_view_classes).
-let asReferenceBuilt (keys: ModelKeys) =
-    { keys with AttentionHeads = 8; Separate = true; PreNorm = false; HeadDropout = Map.empty }
+let asReferenceBuilt (keys: ModelKeys) = { keys with AttentionHeads = 8; Separate = true; PreNorm = false; HeadDropout = Map.empty }
 
 /// The keys DeepCORO_CLIP would have ignored in `keys`, each with what it says and what the reference uses instead.
 let referenceIgnored (keys: ModelKeys) =
     let written k = Map.containsKey k keys.Written
-    [ if written "num_attention_heads" && keys.AttentionHeads <> 8 then
-          yield sprintf "num_attention_heads %d (it builds 8)" keys.AttentionHeads
-      if written "separate_video_attention" && not keys.Separate then
-          yield "separate_video_attention false (it builds separate layers)"
-      if written "normalization_strategy" && keys.PreNorm then
-          yield "normalization_strategy pre_norm (it builds post_norm)"
-      if keys.HeadDropout |> Map.exists (fun _ p -> p > 0.0) then
-          yield "head_dropout (it applies none)" ]
+    [
+        if written "num_attention_heads" && keys.AttentionHeads <> 8 then
+            yield sprintf "num_attention_heads %d (it builds 8)" keys.AttentionHeads
+        if written "separate_video_attention" && not keys.Separate then
+            yield "separate_video_attention false (it builds separate layers)"
+        if written "normalization_strategy" && keys.PreNorm then
+            yield "normalization_strategy pre_norm (it builds post_norm)"
+        if keys.HeadDropout |> Map.exists (fun _ p -> p > 0.0) then
+            yield "head_dropout (it applies none)"
+    ]
 
 /// Where a validator finding (IR path) stands in the config: the value at fault, or the head's name.
 let private locate (keys: ModelKeys) (headNodes: YamlNode list) (fallback: YamlNode) (path: string) =
@@ -97,14 +112,22 @@ let private locate (keys: ModelKeys) (headNodes: YamlNode list) (fallback: YamlN
         if path.StartsWith "heads[" then
             let i = path.Substring(6, path.IndexOf ']' - 6) |> int
             List.tryItem i headNodes
-        elif path.EndsWith ".attentionHeads" then first [ "num_attention_heads"; "embedding_dim"; "pooling_mode" ]
-        elif path.EndsWith ".hidden" then first [ "attention_hidden"; "pooling_mode" ]
-        elif path.EndsWith ".dropout" then first [ "dropout_attention"; "dropout"; "pooling_mode" ]
-        elif path.StartsWith "viewEmbedding" then first [ "num_view_classes" ]
-        elif path.StartsWith "embeddingDim" then first [ "embedding_dim" ]
-        elif path.StartsWith "axes" then first [ "axes"; "input_rank" ]
-        elif path.StartsWith "pooling" then first [ "pooling_mode"; "embedding_dim" ]
-        else None
+        elif path.EndsWith ".attentionHeads" then
+            first [ "num_attention_heads"; "embedding_dim"; "pooling_mode" ]
+        elif path.EndsWith ".hidden" then
+            first [ "attention_hidden"; "pooling_mode" ]
+        elif path.EndsWith ".dropout" then
+            first [ "dropout_attention"; "dropout"; "pooling_mode" ]
+        elif path.StartsWith "viewEmbedding" then
+            first [ "num_view_classes" ]
+        elif path.StartsWith "embeddingDim" then
+            first [ "embedding_dim" ]
+        elif path.StartsWith "axes" then
+            first [ "axes"; "input_rank" ]
+        elif path.StartsWith "pooling" then
+            first [ "pooling_mode"; "embedding_dim" ]
+        else
+            None
     defaultArg found fallback
 
 /// The input axes the keys give: axes, else input_rank, else (DeepCORO_CLIP's files) what its encoder returns.
@@ -113,14 +136,23 @@ let private axesOf (r: ConfigReader) (layout: Layout) (keys: ModelKeys) (default
     let node k = Map.tryFind k keys.Written |> Option.defaultValue root
     match keys.Axes, keys.Rank with
     | Some a, Some n when n <> a.Length + 2 ->
-        r.Error(node "input_rank", DiagnosticCodes.InvalidValue, sprintf "input_rank %d disagrees with axes, which give rank %d" n (a.Length + 2)); None
+        r.Error(
+            node "input_rank",
+            DiagnosticCodes.InvalidValue,
+            sprintf "input_rank %d disagrees with axes, which give rank %d" n (a.Length + 2)
+        )
+        None
     | Some a, _ ->
         match defaultRank with
-        | Some d when d <> a.Length + 2 -> r.Error(node "axes", DiagnosticCodes.InvalidValue, sprintf "axes give rank %d but the input's rank is %d" (a.Length + 2) d); None
+        | Some d when d <> a.Length + 2 ->
+            r.Error(node "axes", DiagnosticCodes.InvalidValue, sprintf "axes give rank %d but the input's rank is %d" (a.Length + 2) d)
+            None
         | _ -> Some a
     | None, Some n ->
         match defaultRank with
-        | Some d when d <> n -> r.Error(node "input_rank", DiagnosticCodes.InvalidValue, sprintf "input_rank %d disagrees with the input's rank %d" n d); None
+        | Some d when d <> n ->
+            r.Error(node "input_rank", DiagnosticCodes.InvalidValue, sprintf "input_rank %d disagrees with the input's rank %d" n d)
+            None
         | _ -> Some(rankAxes n)
     | None, None when layout = Reference -> Some(rankAxes (if keys.EncoderAggregates || keys.PerVideoPool then 3 else 4))
     | None, None -> Some(rankAxes (defaultArg defaultRank 4))
@@ -128,33 +160,73 @@ let private axesOf (r: ConfigReader) (layout: Layout) (keys: ModelKeys) (default
 /// The spec the model keys describe, validated: every finding of the validator is reported at the key it comes from
 /// (its code leads the message), DC0003 in a DeepCORO_CLIP file with a hint at --as-reference-built. `viewClasses`
 /// is the view embedding's size (DeepCORO_CLIP builds one only with a view column).
-let build (r: ConfigReader) (layout: Layout) (name: string) (keys: ModelKeys) (viewClasses: int) (defaultRank: int option) (root: YamlNode) : ModelSpec option =
+let build
+    (r: ConfigReader)
+    (layout: Layout)
+    (name: string)
+    (keys: ModelKeys)
+    (viewClasses: int)
+    (defaultRank: int option)
+    (root: YamlNode)
+    : ModelSpec option =
     let before = r.Errors.Count
     match keys.UseClsToken, Map.tryFind "use_cls_token" keys.Written with
     | Some useCls, Some node when useCls <> keys.PoolingMode.Contains "cls_token" ->
-        r.Warn(node, sprintf "use_cls_token: %b is ignored: pooling_mode '%s' %s a cls token and decides, as in the reference (which never passes use_cls_token to the model)"
-                         useCls keys.PoolingMode (if useCls then "has no" else "has"))
+        r.Warn(
+            node,
+            sprintf
+                "use_cls_token: %b is ignored: pooling_mode '%s' %s a cls token and decides, as in the reference (which never passes use_cls_token to the model)"
+                useCls
+                keys.PoolingMode
+                (if useCls then "has no" else "has")
+        )
     | _ -> ()
     let dim =
         match keys.EmbeddingDim with
         | Some d -> Some d
         | None when layout = Reference -> Some referenceEmbeddingDim
-        | None -> r.Error(root, DiagnosticCodes.Malformed, sprintf "missing required key 'embedding_dim' in %s" (if layout = Nested then "model_config" else "the model config")); None
+        | None ->
+            r.Error(
+                root,
+                DiagnosticCodes.Malformed,
+                sprintf "missing required key 'embedding_dim' in %s" (if layout = Nested then "model_config" else "the model config")
+            )
+            None
     if keys.Heads.IsEmpty && not (Map.containsKey "head_structure" keys.Written) then
-        r.Error(root, DiagnosticCodes.Malformed, sprintf "missing required key 'head_structure' in %s" (if layout = Nested then "model_config" else "the model config"))
+        r.Error(
+            root,
+            DiagnosticCodes.Malformed,
+            sprintf "missing required key 'head_structure' in %s" (if layout = Nested then "model_config" else "the model config")
+        )
     let axes = axesOf r layout keys defaultRank root
     match dim, axes with
     | Some dim, Some axes when r.Errors.Count = before ->
         let axes = axes |> List.map axis
-        let pooling = PoolOptions(keys.AttentionHeads, (if keys.PreNorm then NormPlacement.Pre else NormPlacement.Post), keys.Dropout, keys.AttentionHidden)
+        let pooling =
+            PoolOptions(
+                keys.AttentionHeads,
+                (if keys.PreNorm then NormPlacement.Pre else NormPlacement.Post),
+                keys.Dropout,
+                keys.AttentionHidden
+            )
         let heads =
-            keys.Heads |> List.map (fun (head, outputs) ->
+            keys.Heads
+            |> List.map (fun (head, outputs) ->
                 let loss = Map.tryFind head keys.Losses
-                { Name = head; Task = headTask (Map.tryFind head keys.Tasks) loss outputs; Outputs = outputs; Loss = loss
-                  Weight = Map.tryFind head keys.Weights |> Option.defaultValue 1.0
-                  Dropout = Map.tryFind head keys.HeadDropout |> Option.defaultValue 0.0 })
+                {
+                    Name = head
+                    Task = headTask (Map.tryFind head keys.Tasks) loss outputs
+                    Outputs = outputs
+                    Loss = loss
+                    Weight = Map.tryFind head keys.Weights |> Option.defaultValue 1.0
+                    Dropout = Map.tryFind head keys.HeadDropout |> Option.defaultValue 0.0
+                })
         let spec =
-            (hierarchy (stagesFor keys.PoolingMode axes pooling keys.Separate) |> DeepCoro.Dsl.Dsl.heads heads |> withViews viewClasses |> withAxes axes |> model name dim)
+            (hierarchy (stagesFor keys.PoolingMode axes pooling keys.Separate)
+             |> DeepCoro.Dsl.Dsl.heads heads
+             |> withViews viewClasses
+             |> withAxes axes
+             |> model name dim)
                 .WithUnusedParameters(EquatableList.ToEquatableList(unusedReferenceParameters keys.PoolingMode axes keys.Separate dim))
         let headNodes =
             match Map.tryFind "head_structure" keys.Written with
@@ -166,7 +238,8 @@ let build (r: ConfigReader) (layout: Layout) (name: string) (keys: ModelKeys) (v
             let hint =
                 if d.Code = DiagnosticCodes.HeadsDoNotDivide && layout = Reference then
                     "; or --as-reference-built to build what DeepCORO_CLIP builds from this file (8 heads)"
-                else ""
+                else
+                    ""
             if reported.Add((d.Code, int node.Start.Line, int node.Start.Column, d.Message)) then
                 let message = sprintf "%s: %s%s" d.Code d.Message hint
                 if d.Severity = Severity.Error then r.Error(node, d.Code, message) else r.Warn(node, message)

@@ -34,15 +34,19 @@ let private kindName (v: JsonElement) =
     | JsonValueKind.Array -> "an array"
     | JsonValueKind.String -> "a string"
     | JsonValueKind.Number -> "a number"
-    | JsonValueKind.True | JsonValueKind.False -> "a boolean"
+    | JsonValueKind.True
+    | JsonValueKind.False -> "a boolean"
     | _ -> "null"
 
 let private caseEntry (source: string) (name: string) (entry: JsonElement) =
     let where = sprintf "%s: case '%s'" source name
     let typed (key: string) (kind: JsonValueKind) (expected: string) (v: JsonElement) =
-        if v.ValueKind = kind || (kind = JsonValueKind.True && v.ValueKind = JsonValueKind.False) then v
-        else fail (sprintf "%s: '%s' must be %s, got %s" where key expected (kindName v))
-    if entry.ValueKind <> JsonValueKind.Object then fail (sprintf "%s: expected an object {model, config, input_shape}, got %s" where (kindName entry))
+        if v.ValueKind = kind || (kind = JsonValueKind.True && v.ValueKind = JsonValueKind.False) then
+            v
+        else
+            fail (sprintf "%s: '%s' must be %s, got %s" where key expected (kindName v))
+    if entry.ValueKind <> JsonValueKind.Object then
+        fail (sprintf "%s: expected an object {model, config, input_shape}, got %s" where (kindName entry))
     let prop (key: string) (kind: JsonValueKind) (expected: string) =
         match entry.TryGetProperty key with
         | true, v -> typed key kind expected v
@@ -60,18 +64,28 @@ let private caseEntry (source: string) (name: string) (entry: JsonElement) =
         | Some why -> fail (sprintf "%s: config.%s %s" where key why)
         | None -> value
     match model with
-    | "multi_instance_linear_probing" -> Probe (DeepCoroConfig.ofCaseConfig name (config.GetRawText()) rank)
+    | "multi_instance_linear_probing" -> Probe(DeepCoroConfig.ofCaseConfig name (config.GetRawText()) rank)
     | "ClsTokenLinearProbingHead"
     | "ClsTokenLinearProbingRegressionHead" ->
         let useCls =
             match config.TryGetProperty "use_cls_token" with
             | true, v -> (typed "config.use_cls_token" JsonValueKind.True "true or false" v).GetBoolean()
             | _ -> true
-        Standalone
-            { InputDim = int (number "input_dim" OptionRules.count None); OutputDim = int (number "output_dim" OptionRules.count None)
-              Dropout = number "dropout" OptionRules.belowOne (Some 0.1); AttentionHeads = int (number "num_heads" OptionRules.count (Some 8.0))
-              UseCls = useCls; Regression = (model = "ClsTokenLinearProbingRegressionHead") }
-    | other -> fail (sprintf "%s has model '%s'; expected multi_instance_linear_probing, ClsTokenLinearProbingHead or ClsTokenLinearProbingRegressionHead" where other)
+        Standalone {
+            InputDim = int (number "input_dim" OptionRules.count None)
+            OutputDim = int (number "output_dim" OptionRules.count None)
+            Dropout = number "dropout" OptionRules.belowOne (Some 0.1)
+            AttentionHeads = int (number "num_heads" OptionRules.count (Some 8.0))
+            UseCls = useCls
+            Regression = (model = "ClsTokenLinearProbingRegressionHead")
+        }
+    | other ->
+        fail (
+            sprintf
+                "%s has model '%s'; expected multi_instance_linear_probing, ClsTokenLinearProbingHead or ClsTokenLinearProbingRegressionHead"
+                where
+                other
+        )
 
 /// Reads a config with read options (overrides, --as-reference-built); `file.json#name` picks one entry of a cases
 /// file. Returns the model and the warnings and notices of a config read, for the caller to print.
@@ -86,9 +100,16 @@ let readWith (config: string) (options: ConfigFile.ReadOptions) : ModelDescripti
     let imported () =
         let file = ConfigFile.read path text { options with ModelOnly = true }
         Probe file.Spec, file.Warnings @ file.Notices
-    if ext = ".yaml" || ext = ".yml" then imported ()
+    if ext = ".yaml" || ext = ".yml" then
+        imported ()
     else
-        match (try Some(JsonDocument.Parse text) with :? JsonException -> None), caseName with
+        match
+            (try
+                Some(JsonDocument.Parse text)
+             with :? JsonException ->
+                 None),
+            caseName
+        with
         // not JSON: the spec reader words it, at its line and column (DC0001)
         | None, None -> Probe(SpecJson.Parse(text, path)), []
         | None, Some _ -> fail (sprintf "%s: not valid JSON; a cases file is a JSON object of cases" path)
@@ -97,7 +118,8 @@ let readWith (config: string) (options: ConfigFile.ReadOptions) : ModelDescripti
             let root = doc.RootElement
             let has (key: string) = root.ValueKind = JsonValueKind.Object && fst (root.TryGetProperty key)
             match caseName with
-            | Some _ when root.ValueKind <> JsonValueKind.Object -> fail (sprintf "%s: a cases file is an object of named cases, got %s" path (kindName root))
+            | Some _ when root.ValueKind <> JsonValueKind.Object ->
+                fail (sprintf "%s: a cases file is an object of named cases, got %s" path (kindName root))
             | Some name ->
                 match root.TryGetProperty name with
                 | true, entry -> caseEntry path name entry, []

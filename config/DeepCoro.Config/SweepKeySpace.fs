@@ -14,7 +14,16 @@ open DeepCoro.Config.Settings
 open DeepCoro.Config.ConfigKeys
 
 /// Keys that hold one value per head (a map of heads, or one value for all).
-let private perHeadKeys = [ "head_lr"; "head_weight_decay"; "head_weights"; "loss_structure"; "head_task"; "label_columns"; "labels_map"; "head_dropout" ]
+let private perHeadKeys = [
+    "head_lr"
+    "head_weight_decay"
+    "head_weights"
+    "loss_structure"
+    "head_task"
+    "label_columns"
+    "labels_map"
+    "head_dropout"
+]
 
 /// Keys whose relative values are paths (a trial config lives in the sweep directory, so they are made absolute).
 let pathKeys = all |> List.filter (fun k -> k.IsPath) |> List.map (fun k -> k.Name) |> List.distinct |> Array.ofList
@@ -35,25 +44,43 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
     let heads =
         let at = if layout = Reference then [| "head_structure" |] else [| "model_config"; "head_structure" |]
         match YamlKeyTree.Follow(root, at) with
-        | :? YamlMappingNode as m -> m.Children.Keys |> Seq.choose (function :? YamlScalarNode as s -> Some s.Value | _ -> None) |> List.ofSeq
+        | :? YamlMappingNode as m ->
+            m.Children.Keys
+            |> Seq.choose (function
+                | :? YamlScalarNode as s -> Some s.Value
+                | _ -> None)
+            |> List.ofSeq
         | _ -> []
 
     let hasEncoder =
         let at = if layout = Reference then [| "video_encoder_torchscript" |] else [| "encoder"; "path" |]
         not (isNull (YamlKeyTree.Follow(root, at)))
 
-    let encoderAbsent = "keys of the video encoder, honoured only when the base trains one (video_encoder_torchscript or encoder.path); trials still run"
+    let encoderAbsent =
+        "keys of the video encoder, honoured only when the base trains one (video_encoder_torchscript or encoder.path); trials still run"
 
     let known =
-        if layout = Reference then flat |> List.map (fun k -> k.Name)
-        else [ for s, keys in sections do for k in keys -> s + "." + k.Name ] @ [ for _, keys in sections do for k in keys -> k.Name ]
+        if layout = Reference then
+            flat |> List.map (fun k -> k.Name)
+        else
+            [
+                for s, keys in sections do
+                    for k in keys -> s + "." + k.Name
+            ]
+            @ [
+                for _, keys in sections do
+                    for k in keys -> k.Name
+            ]
         |> List.distinct
 
     /// Per-head keys name a head of the model as their second key.
     let checkHead (path: string list) =
         match path |> List.skipWhile (fun k -> not (List.contains k perHeadKeys)) with
         | _ :: head :: _ when not heads.IsEmpty && not (List.contains head heads) ->
-            let closest = match Suggestions.Closest(head, heads) with null -> "" | c -> sprintf "; did you mean '%s'?" c
+            let closest =
+                match Suggestions.Closest(head, heads) with
+                | null -> ""
+                | c -> sprintf "; did you mean '%s'?" c
             Some(sprintf "'%s' is not a head of %s's model (heads: %s)%s" head baseFile (String.Join(", ", heads)) closest)
         | _ -> None
 
@@ -65,7 +92,13 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
             | null -> KeyResolution.At(Array.ofList path, Option.toObj note)
             | blocker ->
                 KeyResolution.Error(
-                    sprintf "'%s' is a single value in %s, so '%s' has nowhere to go; sweep '%s' itself, or make it a map in the base" blocker baseFile (dotted path) blocker)
+                    sprintf
+                        "'%s' is a single value in %s, so '%s' has nowhere to go; sweep '%s' itself, or make it a map in the base"
+                        blocker
+                        baseFile
+                        (dotted path)
+                        blocker
+                )
 
     let unknown (name: string) (where: string) =
         let hint =
@@ -108,16 +141,25 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
             match YamlKeyTree.FindBelowTop(root, Array.ofList segments) |> List.ofSeq with
             | [ path ] -> at (List.ofArray path) None
             | _ :: _ as paths ->
-                KeyResolution.Error(sprintf "'%s' matches several keys of %s (%s); name one in full" name baseFile (String.Join(", ", paths |> List.map dotted)))
+                KeyResolution.Error(
+                    sprintf
+                        "'%s' matches several keys of %s (%s); name one in full"
+                        name
+                        baseFile
+                        (String.Join(", ", paths |> List.map dotted))
+                )
             | [] ->
-                let inSections = sections |> List.choose (fun (s, keys) -> keys |> List.tryFind (fun k -> k.Name = first) |> Option.map (fun k -> s, k))
+                let inSections =
+                    sections |> List.choose (fun (s, keys) -> keys |> List.tryFind (fun k -> k.Name = first) |> Option.map (fun k -> s, k))
                 let reference = flat |> List.tryFind (fun k -> k.Name = first)
                 match inSections, reference with
                 | [ section, key ], _ ->
                     match notSwept key, section with
                     | Some why, _ -> KeyResolution.NotSwept why
                     | None, "model_config" when isNull (YamlKeyTree.Follow(root, [| "model_config" |])) ->
-                        KeyResolution.Error(sprintf "a model key, but %s gives its model as a file (model:); sweep it in a base with model_config" baseFile)
+                        KeyResolution.Error(
+                            sprintf "a model key, but %s gives its model as a file (model:); sweep it in a base with model_config" baseFile
+                        )
                     | None, _ -> at (section :: segments) (Some(sprintf "not in %s; set at %s" baseFile (dotted (section :: segments))))
                 | [], Some key ->
                     match notSwept key, counterpart key with

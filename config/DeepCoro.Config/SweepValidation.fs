@@ -13,8 +13,10 @@ open DeepCoro.Runtime.Training
 let private problemOf (configPath: string) (configText: string) (options: ConfigFile.ReadOptions) =
     try
         // a trial command of the user's own reads the config its way: only the model is this product's to check
-        if options.ModelOnly then ConfigFile.read configPath configText options |> ignore
-        else TrainConfig.parseWith configPath configText options |> ignore
+        if options.ModelOnly then
+            ConfigFile.read configPath configText options |> ignore
+        else
+            TrainConfig.parseWith configPath configText options |> ignore
         None
     with
     | :? ConfigError.ConfigError as e -> Some(e.Diagnostics |> List.map string |> String.concat "; ")
@@ -30,17 +32,33 @@ type Validator(options: ConfigFile.ReadOptions) =
 /// Why `deepcoro train` could never report the sweep's metric for this base config, or None; a base that does not
 /// read is named with its problems. Checked before the sweep starts, so it fails once, not in every trial.
 let metricProblem (sweepFile: string) (basePath: string) (baseText: string) (options: ConfigFile.ReadOptions) (metric: string) =
-    match (try Ok(TrainConfig.parseWith basePath baseText options) with e -> Error e) with
+    match
+        (try
+            Ok(TrainConfig.parseWith basePath baseText options)
+         with e ->
+             Error e)
+    with
     | Error _ -> problemOf basePath baseText options
     | Ok config ->
         let logged = List.ofSeq (Trainer.RunMetricKeys config.Spec)
-        if List.contains metric logged then None
+        if List.contains metric logged then
+            None
         else
             let validation = List.ofSeq (Trainer.MetricKeys(config.Spec, "val"))
             let hint =
                 match Suggestions.Closest(metric, logged) with
-                | null when validation.Length <= 8 -> sprintf "it logs %s, best_val_loss, and the same under train/" (String.Join(", ", validation))
-                | null -> sprintf "it logs val/main_loss, best_val_loss and val/<head>_<metric> for each head (e.g. %s), and the same under train/" validation.Head
+                | null when validation.Length <= 8 ->
+                    sprintf "it logs %s, best_val_loss, and the same under train/" (String.Join(", ", validation))
+                | null ->
+                    sprintf
+                        "it logs val/main_loss, best_val_loss and val/<head>_<metric> for each head (e.g. %s), and the same under train/"
+                        validation.Head
                 | closest -> sprintf "did you mean '%s'?" closest
-            Some(sprintf "%s: metric.name '%s' is not a metric `deepcoro train` logs for the model of %s; %s" sweepFile metric
-                     (IO.Path.GetFileName basePath) hint)
+            Some(
+                sprintf
+                    "%s: metric.name '%s' is not a metric `deepcoro train` logs for the model of %s; %s"
+                    sweepFile
+                    metric
+                    (IO.Path.GetFileName basePath)
+                    hint
+            )

@@ -12,15 +12,16 @@ open DeepCoro.Config.Settings
 open DeepCoro.Config.ConfigFile
 
 /// A parsed training config: the model, how to read the data, how to train and run; warnings and notices to print.
-type TrainConfig =
-    { Path: string
-      Layout: Layout
-      Spec: ModelSpec
-      Data: DataOptions
-      Train: TrainOptions
-      Run: RunSettings
-      Warnings: string list
-      Notices: string list }
+type TrainConfig = {
+    Path: string
+    Layout: Layout
+    Spec: ModelSpec
+    Data: DataOptions
+    Train: TrainOptions
+    Run: RunSettings
+    Warnings: string list
+    Notices: string list
+}
 
 /// Reads a training config's text with overrides; ConfigError with every error. A config that trains needs its
 /// data: the manifest (data.manifest, data_filename) must be given.
@@ -28,28 +29,53 @@ let parseWith (path: string) (text: string) (options: ReadOptions) : TrainConfig
     let file = read path text options
     if file.Layout = ModelFile then
         let fileName = IO.Path.GetFileName path
-        raise (ConfigError [ DeepCoro.Yaml.YamlDiagnostic(fileName, 1, 1, DiagnosticCodes.Malformed, Severity.Error,
-                                 "neither a training config (sections model_config or model, data, optimizer, scheduler, training) nor a DeepCORO_CLIP config (pipeline_project): only model keys; add a data section with the manifest") ])
+        raise (
+            ConfigError [
+                DeepCoro.Yaml.YamlDiagnostic(
+                    fileName,
+                    1,
+                    1,
+                    DiagnosticCodes.Malformed,
+                    Severity.Error,
+                    "neither a training config (sections model_config or model, data, optimizer, scheduler, training) nor a DeepCORO_CLIP config (pipeline_project): only model keys; add a data section with the manifest"
+                )
+            ]
+        )
     if file.Settings.Data.Manifest = "" then
         let fileName = IO.Path.GetFileName path
         let key = if file.Layout = Reference then "data_filename" else "data.manifest"
-        raise (ConfigError [ DeepCoro.Yaml.YamlDiagnostic(fileName, 1, 1, DiagnosticCodes.Malformed, Severity.Error, sprintf "missing %s: the CSV with one row per video" key) ])
-    { Path = path
-      Layout = file.Layout
-      Spec = file.Spec
-      Data = file.Settings.Data
-      Train = file.Settings.Train
-      Run = file.Settings.Run
-      Warnings = file.Warnings
-      Notices = file.Notices }
+        raise (
+            ConfigError [
+                DeepCoro.Yaml.YamlDiagnostic(
+                    fileName,
+                    1,
+                    1,
+                    DiagnosticCodes.Malformed,
+                    Severity.Error,
+                    sprintf "missing %s: the CSV with one row per video" key
+                )
+            ]
+        )
+    {
+        Path = path
+        Layout = file.Layout
+        Spec = file.Spec
+        Data = file.Settings.Data
+        Train = file.Settings.Train
+        Run = file.Settings.Run
+        Warnings = file.Warnings
+        Notices = file.Notices
+    }
 
 /// Parses a training config file's text.
 let parse (path: string) (text: string) : TrainConfig = parseWith path text defaultOptions
 
 /// Reads a training config file.
 let loadWith (path: string) (options: ReadOptions) =
-    if Directory.Exists path then raise (ArgumentException(sprintf "%s: is a folder; --config names a config file" path))
-    if not (File.Exists path) then raise (ArgumentException(sprintf "%s: config file not found" path))
+    if Directory.Exists path then
+        raise (ArgumentException(sprintf "%s: is a folder; --config names a config file" path))
+    if not (File.Exists path) then
+        raise (ArgumentException(sprintf "%s: config file not found" path))
     parseWith path (File.ReadAllText path) options
 
 let load (path: string) = loadWith path defaultOptions

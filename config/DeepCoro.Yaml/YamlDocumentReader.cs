@@ -9,7 +9,8 @@ namespace DeepCoro.Yaml
 {
     /// <summary>
     /// Reads one YAML file with located diagnostics: every problem is collected as <c>file:line:column: message</c>
-    /// (positions from the node at fault) so that a reader reports all of them at once instead of stopping at the first.
+    /// (positions from the node at fault) so that a reader reports all of them at once instead of stopping at the
+    /// first.
     /// Typed reads return null after reporting; the caller keeps the file's own keys, defaults and checks.
     /// </summary>
     public class YamlDocumentReader
@@ -52,7 +53,8 @@ namespace DeepCoro.Yaml
 
         /// <summary>
         /// Sets <paramref name="key"/> (dotted: a path of map keys, the last of repeated ones counting) to the YAML
-        /// value <paramref name="text"/> under <paramref name="root"/>, creating maps on the way; messages name the new
+        /// value <paramref name="text"/> under <paramref name="root"/>, creating maps on the way; messages name the
+        /// new
         /// node "--set key=text". Returns an error message when a key on the way is a single value, else null.
         /// </summary>
         public string? Override(YamlMappingNode root, string key, string text)
@@ -91,7 +93,8 @@ namespace DeepCoro.Yaml
         }
 
         /// <summary>
-        /// The tree as PyYAML would hold it: every map keeps one entry per key, the last of repeated ones (in the place
+        /// The tree as PyYAML would hold it: every map keeps one entry per key, the last of repeated ones (in the
+        /// place
         /// of the first), so that it saves without the loader's marks.
         /// </summary>
         public static YamlNode WithoutRepeats(YamlNode node)
@@ -141,7 +144,8 @@ namespace DeepCoro.Yaml
         public void Warn(YamlNode node, string message) =>
             Warnings.Add(At(node, "", Severity.Warning, message));
 
-        /// <summary>Nodes that did not come from the file (a command-line override), and what to call them instead.</summary>
+        /// <summary>Nodes that did not come from the file (a command-line override), and what to call them
+        /// instead.</summary>
         public Dictionary<YamlNode, string> Origins { get; } = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
 
         private YamlDiagnostic At(YamlNode node, string code, Severity severity, string message) =>
@@ -153,7 +157,8 @@ namespace DeepCoro.Yaml
         public void Unknown(YamlNode keyNode, string key, string where, IEnumerable<string> known) =>
             Error(keyNode, DiagnosticCodes.UnknownField, $"unknown key '{key}' in {where}: {Suggestions.Hint(key, known)}");
 
-        /// <summary>The map's entries with name keys; other keys are reported. Null when the node is not a map.</summary>
+        /// <summary>The map's entries with name keys; other keys are reported. Null when the node is not a
+        /// map.</summary>
         public YamlMap? Map(YamlNode node, string what)
         {
             if (node is not YamlMappingNode m)
@@ -216,7 +221,8 @@ namespace DeepCoro.Yaml
             return null;
         }
 
-        /// <summary>One of named choices (in the order messages list them); an unknown name is reported with the closest one.</summary>
+        /// <summary>One of named choices (in the order messages list them); an unknown name is reported with the
+        /// closest one.</summary>
         public bool TryChoice<T>(YamlNode node, string what, IEnumerable<KeyValuePair<string, T>> choices, out T value)
         {
             value = default!;

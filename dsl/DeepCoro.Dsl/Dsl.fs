@@ -18,6 +18,7 @@ exception DslError of string
 /// An input axis, named as in the IR (`tokens`, `videos`, or a custom name).
 type Axis =
     | Axis of string
+
     member this.Name = let (Axis n) = this in n
 
 /// The word between a pool and its axis. Its only value is `over`, so `clsToken over tokens` reads as
@@ -75,7 +76,8 @@ let private describe (p: PoolDef) = sprintf "%s over %s" (SpecJson.PoolName p.Ki
 let rec private levels stage =
     match stage with
     | Level p -> [ p ]
-    | Branch ss | Concat ss -> List.collect levels ss
+    | Branch ss
+    | Concat ss -> List.collect levels ss
 
 /// Applies an option to every level of the stage it fits; an option that fits none of them is an error.
 let private option (name: string) (fits: PoolKind list) (f: PoolOptions -> PoolOptions) (stage: Stage) =
@@ -101,8 +103,7 @@ let preNorm (stage: Stage) = option "preNorm" [ PoolKind.ClsToken ] (fun o -> o.
 let postNorm (stage: Stage) = option "postNorm" [ PoolKind.ClsToken ] (fun o -> o.With(norm = NormPlacement.Post)) stage
 
 /// Dropout of a cls-token or gated-attention level.
-let dropout (p: float) =
-    option "dropout" [ PoolKind.ClsToken; PoolKind.GatedAttention ] (fun o -> o.With(dropout = p))
+let dropout (p: float) = option "dropout" [ PoolKind.ClsToken; PoolKind.GatedAttention ] (fun o -> o.With(dropout = p))
 
 /// Hidden size of a gated-attention level (default 128).
 let hidden (n: int) = option "hidden" [ PoolKind.GatedAttention ] (fun o -> o.With(hidden = n))
@@ -110,8 +111,11 @@ let hidden (n: int) = option "hidden" [ PoolKind.GatedAttention ] (fun o -> o.Wi
 /// Cls-token levels use the shared `cls_attention`/`cls_norm` layer, like the reference's
 /// `separate_video_attention: false`. Apply it to each cls level (or to a branch holding them).
 let sharedAttention (stage: Stage) =
-    option "sharedAttention" [ PoolKind.ClsToken ]
-        (fun o -> o.With(attentionKey = ReferenceNames.SharedAttention, normKey = ReferenceNames.SharedNorm)) stage
+    option
+        "sharedAttention"
+        [ PoolKind.ClsToken ]
+        (fun o -> o.With(attentionKey = ReferenceNames.SharedAttention, normKey = ReferenceNames.SharedNorm))
+        stage
 
 /// Explicit state_dict prefix of the cls token parameter.
 let tokenKey (key: string) = option "tokenKey" [ PoolKind.ClsToken ] (fun o -> o.With(tokenKey = key))
@@ -228,7 +232,8 @@ let model (name: string) (embeddingDim: int) (d: Draft) : ModelSpec =
         EquatableList(d.Heads |> List.map toHead),
         (match d.Views with
          | Some n -> ViewEmbeddingSpec(n)
-         | None -> null))
+         | None -> null)
+    )
     |> fun spec ->
         callerSource () |> Option.iter (fun location -> declarations.AddOrUpdate(spec, location))
         spec

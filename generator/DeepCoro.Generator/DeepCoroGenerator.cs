@@ -32,7 +32,8 @@ namespace DeepCoro.Generator
             /// <summary>The paths of the specs whose model name an earlier file already declares.</summary>
             public const string Shadowed = "DeepCoro.Shadowed";
             public const string Namespace = "DeepCoro.Namespace";
-            /// <summary>Each spec model with the shadowed paths and the namespace: what its source is made of.</summary>
+            /// <summary>Each spec model with the shadowed paths and the namespace: what its source is made
+            /// of.</summary>
             public const string Models = "DeepCoro.Models";
         }
 

@@ -10,7 +10,8 @@ namespace DeepCoro.Generator
 {
     /// <summary>
     /// Prints the resolved plan of one valid spec as a C# module: fields and explicit registrations in the plan's
-    /// order (the order <c>MilModel</c> runs it in, so state_dicts are interchangeable and the same seed gives the same
+    /// order (the order <c>MilModel</c> runs it in, so state_dicts are interchangeable and the same seed gives the
+    /// same
     /// weights), the blocks' constructor calls, typed Input/Output records and compile-time constants. Glue only: the
     /// plan decides the structure and the runtime's blocks do the math.
     /// </summary>
@@ -213,7 +214,8 @@ namespace DeepCoro.Generator
             w.WriteLine("}");
         }
 
-        /// <summary>How generated code builds a module of the plan: the same ModelParts calls MilModel makes.</summary>
+        /// <summary>How generated code builds a module of the plan: the same ModelParts calls MilModel
+        /// makes.</summary>
         private static string Create(PlannedModule m) => m.Kind switch
         {
             ModuleKind.Token => $"ModelParts.ClsToken({m.Output})",

@@ -2,11 +2,13 @@ using System;
 
 namespace DeepCoro.Runtime
 {
-    /// <summary>The project's deterministic randomness: derived seeds, and standard normal draws from a seeded Random.</summary>
+    /// <summary>The project's deterministic randomness: derived seeds, and standard normal draws from a seeded
+    /// Random.</summary>
     public static class Seeding
     {
         /// <summary>
-        /// A well-spread 31-bit seed from a base seed and two indices (epoch and study, trial and purpose), so that each
+        /// A well-spread 31-bit seed from a base seed and two indices (epoch and study, trial and purpose), so that
+        /// each
         /// draw depends on nothing else; HashCode is randomised per process, so not that.
         /// </summary>
         public static int Mix(int seed, int a, int b)

@@ -6,7 +6,8 @@ using DeepCoro.Spec.Json;
 
 namespace DeepCoro.Spec
 {
-    /// <summary>The outcome of reading a spec: the model (null when it could not be read) and every finding, located.</summary>
+    /// <summary>The outcome of reading a spec: the model (null when it could not be read) and every finding,
+    /// located.</summary>
     public sealed record SpecReadResult(ModelSpec? Spec, IReadOnlyList<SpecDiagnostic> Diagnostics)
     {
         public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
@@ -38,7 +39,8 @@ namespace DeepCoro.Spec
         public static string LossName(LossKind k) => LossNames.First(p => p.Value == k).Key;
         public static string NormName(NormPlacement k) => NormNames.First(p => p.Value == k).Key;
 
-        /// <summary>Reads a spec and validates it; diagnostics carry the line and column of the field at fault.</summary>
+        /// <summary>Reads a spec and validates it; diagnostics carry the line and column of the field at
+        /// fault.</summary>
         public static SpecReadResult Read(string text)
         {
             JsonValue root;
@@ -55,7 +57,8 @@ namespace DeepCoro.Spec
             return new SpecReadResult(all.Any(d => d.Severity == Severity.Error) ? null : spec, all);
         }
 
-        /// <summary>Reads a valid spec or throws a <see cref="SpecException"/> listing every error, prefixed with <paramref name="source"/>.</summary>
+        /// <summary>Reads a valid spec or throws a <see cref="SpecException"/> listing every error, prefixed with
+        /// <paramref name="source"/>.</summary>
         public static ModelSpec Parse(string text, string source)
         {
             var result = Read(text);

@@ -8,18 +8,26 @@ open Expecto
 open DeepCoro.Tests.TestSupport
 
 let private spec heads =
-    sprintf """{
+    sprintf
+        """{
   "irVersion": 1, "name": "Probe", "embeddingDim": 512, "axes": ["videos", "tokens"],
   "pooling": [
     { "pool": "clsToken", "over": "tokens", "attentionHeads": %d },
     { "pool": "clsToken", "over": "videos" }
   ],
   "heads": [ { "name": "cathEF", "task": "regression", "outputs": 1 } ]
-}""" heads
+}"""
+        heads
 
 let private dotnetBuild (project: string) =
-    let info = ProcessStartInfo("dotnet", sprintf "build \"%s\" -c Release -nodeReuse:false -p:UseSharedCompilation=false" project,
-                                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false)
+    let info =
+        ProcessStartInfo(
+            "dotnet",
+            sprintf "build \"%s\" -c Release -nodeReuse:false -p:UseSharedCompilation=false" project,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false
+        )
     use p = Process.Start info
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEnd()
@@ -34,11 +42,19 @@ let tests =
             let dir = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "obj", "buildcheck", System.Guid.NewGuid().ToString("N"))
             Directory.CreateDirectory dir |> ignore
             let runtime = Path.GetRelativePath(dir, Path.Combine(repoRoot, "runtime", "DeepCoro.Runtime", "DeepCoro.Runtime.csproj"))
-            File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), sprintf """<Project Sdk="Microsoft.NET.Sdk">
+            File.WriteAllText(
+                Path.Combine(dir, "Consumer.csproj"),
+                sprintf
+                    """<Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><TargetFramework>net10.0</TargetFramework><UseDeepCoroGenerator>true</UseDeepCoroGenerator><Nullable>enable</Nullable></PropertyGroup>
   <ItemGroup><ProjectReference Include="%s" /></ItemGroup>
-</Project>""" runtime)
-            File.WriteAllText(Path.Combine(dir, "Uses.cs"), "public static class Uses { public const int Width = DeepCoro.Generated.Probe.EmbeddingDim; }\n")
+</Project>"""
+                    runtime
+            )
+            File.WriteAllText(
+                Path.Combine(dir, "Uses.cs"),
+                "public static class Uses { public const int Width = DeepCoro.Generated.Probe.EmbeddingDim; }\n"
+            )
             let specPath = Path.Combine(dir, "probe.deepcoro.json")
             try
                 File.WriteAllText(specPath, spec 6)
@@ -58,38 +74,54 @@ let tests =
             Directory.CreateDirectory specs |> ignore
             let rel (path: string) = Path.GetRelativePath(specs, Path.Combine(repoRoot, path))
             let specProject =
-                [ """<Project Sdk="Microsoft.NET.Sdk">"""
-                  """  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework></PropertyGroup>"""
-                  """  <ItemGroup><Compile Include="Models.fs" /><Compile Include="Program.fs" /></ItemGroup>"""
-                  sprintf """  <ItemGroup><PackageReference Include="FSharp.Core" /><ProjectReference Include="%s" /></ItemGroup>""" (rel "dsl/DeepCoro.Dsl/DeepCoro.Dsl.fsproj")
-                  "</Project>" ]
+                [
+                    """<Project Sdk="Microsoft.NET.Sdk">"""
+                    """  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework></PropertyGroup>"""
+                    """  <ItemGroup><Compile Include="Models.fs" /><Compile Include="Program.fs" /></ItemGroup>"""
+                    sprintf
+                        """  <ItemGroup><PackageReference Include="FSharp.Core" /><ProjectReference Include="%s" /></ItemGroup>"""
+                        (rel "dsl/DeepCoro.Dsl/DeepCoro.Dsl.fsproj")
+                    "</Project>"
+                ]
                 |> String.concat "\n"
             File.WriteAllText(Path.Combine(specs, "Specs.fsproj"), specProject)
             let models =
-                [ "module Models"
-                  "open DeepCoro.Dsl.Dsl"
-                  ""
-                  "let probe ="
-                  "    hierarchy [ clsToken over tokens |> attentionHeads 6; clsToken over videos ]"
-                  "    |> heads [ regression \"cathEF\" ]"
-                  "    |> model \"Probe\" 512" ]
+                [
+                    "module Models"
+                    "open DeepCoro.Dsl.Dsl"
+                    ""
+                    "let probe ="
+                    "    hierarchy [ clsToken over tokens |> attentionHeads 6; clsToken over videos ]"
+                    "    |> heads [ regression \"cathEF\" ]"
+                    "    |> model \"Probe\" 512"
+                ]
                 |> String.concat "\n"
             File.WriteAllText(Path.Combine(specs, "Models.fs"), models)
-            File.WriteAllText(Path.Combine(specs, "Program.fs"), "module Program\n[<EntryPoint>]\nlet main argv = DeepCoro.Dsl.Dsl.writeSpecs argv.[0] [ Models.probe ]\n")
+            File.WriteAllText(
+                Path.Combine(specs, "Program.fs"),
+                "module Program\n[<EntryPoint>]\nlet main argv = DeepCoro.Dsl.Dsl.writeSpecs argv.[0] [ Models.probe ]\n"
+            )
             let consumer = Path.Combine(dir, "Consumer")
             Directory.CreateDirectory consumer |> ignore
             let runtime = Path.GetRelativePath(consumer, Path.Combine(repoRoot, "runtime", "DeepCoro.Runtime", "DeepCoro.Runtime.csproj"))
             let consumerProject =
-                [ """<Project Sdk="Microsoft.NET.Sdk">"""
-                  """  <PropertyGroup><TargetFramework>net10.0</TargetFramework><UseDeepCoroGenerator>true</UseDeepCoroGenerator></PropertyGroup>"""
-                  sprintf """  <ItemGroup><DeepCoroSpecProject Include="../Specs/Specs.fsproj" /><ProjectReference Include="%s" /></ItemGroup>""" runtime
-                  "</Project>" ]
+                [
+                    """<Project Sdk="Microsoft.NET.Sdk">"""
+                    """  <PropertyGroup><TargetFramework>net10.0</TargetFramework><UseDeepCoroGenerator>true</UseDeepCoroGenerator></PropertyGroup>"""
+                    sprintf
+                        """  <ItemGroup><DeepCoroSpecProject Include="../Specs/Specs.fsproj" /><ProjectReference Include="%s" /></ItemGroup>"""
+                        runtime
+                    "</Project>"
+                ]
                 |> String.concat "\n"
             File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), consumerProject)
             try
                 let code, output = dotnetBuild (Path.Combine(consumer, "Consumer.csproj"))
                 Expect.notEqual code 0 "the build fails"
-                Expect.isMatch output @"Models\.fs\([5-7],1\): error DC0003: model 'Probe', pooling\[0\]\.attentionHeads" "DC0003 at the F# declaration"
+                Expect.isMatch
+                    output
+                    @"Models\.fs\([5-7],1\): error DC0003: model 'Probe', pooling\[0\]\.attentionHeads"
+                    "DC0003 at the F# declaration"
             finally
                 Directory.Delete(dir, true)
         }

@@ -43,7 +43,8 @@ let private expectError (args: string list) (fragments: string list) =
     let line = err.Trim()
     Expect.isFalse (line.Contains '\n') (sprintf "one line: %s" line)
     Expect.stringStarts line "error: " "prefixed"
-    for f in fragments do Expect.stringContains line f "message names what is wrong"
+    for f in fragments do
+        Expect.stringContains line f "message names what is wrong"
     Expect.isFalse (File.Exists output) "no output written"
     Expect.isEmpty (Directory.GetFiles(Path.GetDirectoryName output)) "no temporary file left"
 
@@ -60,7 +61,8 @@ let tests =
             Expect.stringContains out "grad.x" "lists what it wrote"
             use _ = torch.NewDisposeScope()
             let expected, actual = Safetensors.Load inputs, Safetensors.Load output
-            for key in [ "out.cathEF"; "out.stenosis"; "grad.x"; "grad.cls_token" ] do assertClose key expected[key] actual[key]
+            for key in [ "out.cathEF"; "out.stenosis"; "grad.x"; "grad.cls_token" ] do
+                assertClose key expected[key] actual[key]
         }
         test "spec prints the shape table and writes the IR" {
             let ir = Path.Combine(tempDir (), "model.json")
@@ -73,28 +75,44 @@ let tests =
             Expect.stringContains out "total" "totals"
         }
         test "wrong rank names x and the expected shape" {
-            expectError (inferWith weights (variant inputs (fun t -> t["x"] <- t["x"].select(2, 0L)))) [ "x: expected rank 4"; "[B, videos, tokens, 32]"; "[3, 4, 32]" ]
+            expectError (inferWith weights (variant inputs (fun t -> t["x"] <- t["x"].select(2, 0L)))) [
+                "x: expected rank 4"
+                "[B, videos, tokens, 32]"
+                "[3, 4, 32]"
+            ]
         }
         test "wrong embedding dim" {
-            expectError (inferWith weights (variant inputs (fun t -> t["x"] <- t["x"].narrow(3, 0L, 16L)))) [ "x: expected embedding dim 32"; "[3, 4, 9, 16]" ]
+            expectError (inferWith weights (variant inputs (fun t -> t["x"] <- t["x"].narrow(3, 0L, 16L)))) [
+                "x: expected embedding dim 32"
+                "[3, 4, 9, 16]"
+            ]
         }
         test "mask shape mismatch" {
-            expectError (inferWith weights (variant inputs (fun t -> t["mask"] <- t["mask"].narrow(1, 0L, 3L)))) [ "mask: expected [B, videos] = [3, 4]"; "[3, 3]" ]
+            expectError (inferWith weights (variant inputs (fun t -> t["mask"] <- t["mask"].narrow(1, 0L, 3L)))) [
+                "mask: expected [B, videos] = [3, 4]"
+                "[3, 3]"
+            ]
         }
         test "mask of the wrong dtype" {
-            expectError (inferWith weights (variant inputs (fun t -> t["mask"] <- t["mask"].``to``(torch.ScalarType.Float32)))) [ "mask: expected bool" ]
+            expectError (inferWith weights (variant inputs (fun t -> t["mask"] <- t["mask"].``to``(torch.ScalarType.Float32)))) [
+                "mask: expected bool"
+            ]
         }
         test "x of the wrong dtype" {
-            expectError (inferWith weights (variant inputs (fun t -> t["x"] <- t["x"].``to``(torch.ScalarType.Float64)))) [ "'x' must be float32"; "Float64" ]
+            expectError (inferWith weights (variant inputs (fun t -> t["x"] <- t["x"].``to``(torch.ScalarType.Float64)))) [
+                "'x' must be float32"
+                "Float64"
+            ]
         }
         test "missing and unexpected weight keys are listed" {
-            let w = variant weights (fun t ->
-                t.Remove "cls_token" |> ignore
-                t["cls_tokn"] <- torch.zeros(1L, 1L, 32L))
+            let w =
+                variant weights (fun t ->
+                    t.Remove "cls_token" |> ignore
+                    t["cls_tokn"] <- torch.zeros (1L, 1L, 32L))
             expectError (inferWith w inputs) [ Path.GetFileName w; "missing keys: cls_token"; "unexpected keys: cls_tokn" ]
         }
         test "weights of the wrong shape" {
-            let w = variant weights (fun t -> t["heads.cathEF.weight"] <- torch.zeros(2L, 32L))
+            let w = variant weights (fun t -> t["heads.cathEF.weight"] <- torch.zeros (2L, 32L))
             expectError (inferWith w inputs) [ "'heads.cathEF.weight' has shape [2, 32]"; "expects [1, 32]" ]
         }
         test "truncated safetensors" {
@@ -110,7 +128,9 @@ let tests =
         }
         test "missing files are named" {
             expectError (inferWith "/nonexistent/w.safetensors" inputs) [ "/nonexistent/w.safetensors: file not found" ]
-            expectError [ "infer"; "--config"; "/nonexistent/c.yaml"; "--weights"; weights; "--inputs"; inputs ] [ "/nonexistent/c.yaml: config file not found" ]
+            expectError [ "infer"; "--config"; "/nonexistent/c.yaml"; "--weights"; weights; "--inputs"; inputs ] [
+                "/nonexistent/c.yaml: config file not found"
+            ]
         }
         test "an invalid spec fails with its code and field" {
             let dir = tempDir ()

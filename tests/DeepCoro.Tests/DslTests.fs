@@ -7,7 +7,8 @@ open DeepCoro.Spec
 open DeepCoro.Dsl.Dsl
 open type DeepCoro.Spec.LossKind
 
-let private seedJson = """{
+let private seedJson =
+    """{
   "irVersion": 1, "name": "SeedClsToken", "embeddingDim": 512, "axes": ["videos", "tokens"],
   "pooling": [
     { "pool": "clsToken", "over": "tokens", "attentionHeads": 8, "norm": "post", "dropout": 0,
@@ -38,7 +39,10 @@ let private genOptions (heads: int) (hid: int) (stage: Stage) =
             let! d = Gen.elements [ 0.0; 0.1; 0.25; 1.0 / 3.0 ]
             let! shared = Gen.elements [ true; false; false ]
             let s = stage |> attentionHeads heads |> dropout d
-            let s = if pre then preNorm s elif explicitPost then postNorm s else s
+            let s =
+                if pre then preNorm s
+                elif explicitPost then postNorm s
+                else s
             return if shared then sharedAttention s else s
         }
     | Level { Kind = PoolKind.GatedAttention } ->
@@ -59,11 +63,40 @@ let private genHead (name: string) =
         let! kind = Gen.choose (0, 2)
         let! h =
             match kind with
-            | 0 -> Gen.map2 (fun k l -> regression name |> outputs k |> (match l with Some l -> loss l | None -> id)) (Gen.choose (1, 3)) (Gen.elements [ None; Some Mse; Some Mae; Some Rmse; Some Huber ])
-            | 1 -> Gen.map2 (fun k l -> binary name |> outputs k |> (match l with Some l -> loss l | None -> id)) (Gen.choose (1, 2)) (Gen.elements [ None; Some Bce; Some Focal ])
-            | _ -> Gen.map2 (fun k l -> classification name k |> (match l with Some l -> loss l | None -> id)) (Gen.choose (2, 6)) (Gen.elements [ None; Some Ce; Some Focal ])
+            | 0 ->
+                Gen.map2
+                    (fun k l ->
+                        regression name
+                        |> outputs k
+                        |> (match l with
+                            | Some l -> loss l
+                            | None -> id))
+                    (Gen.choose (1, 3))
+                    (Gen.elements [ None; Some Mse; Some Mae; Some Rmse; Some Huber ])
+            | 1 ->
+                Gen.map2
+                    (fun k l ->
+                        binary name
+                        |> outputs k
+                        |> (match l with
+                            | Some l -> loss l
+                            | None -> id))
+                    (Gen.choose (1, 2))
+                    (Gen.elements [ None; Some Bce; Some Focal ])
+            | _ ->
+                Gen.map2
+                    (fun k l ->
+                        classification name k
+                        |> (match l with
+                            | Some l -> loss l
+                            | None -> id))
+                    (Gen.choose (2, 6))
+                    (Gen.elements [ None; Some Ce; Some Focal ])
         let! w = Gen.elements [ None; Some 0.5; Some 2.0; Some 0.1 ]
-        return match w with Some w -> lossWeight w h | None -> h
+        return
+            match w with
+            | Some w -> lossWeight w h
+            | None -> h
     }
 
 /// Valid models: 1-3 axes, a random pool per axis (innermost first), the last stage possibly a concat of two
@@ -79,12 +112,16 @@ let private genCase =
         let! plain = inner |> List.take split |> List.map (genLevel nHeads hid) |> Gen.sequenceToList
         let rest = inner |> List.skip split
         let! tail =
-            if rest.IsEmpty then Gen.constant []
+            if rest.IsEmpty then
+                Gen.constant []
             else
                 gen {
                     let! b1 = rest |> List.map (genLevel nHeads hid) |> Gen.sequenceToList
                     let! b2 = rest |> List.map (genLevel nHeads hid) |> Gen.sequenceToList
-                    let item b = match b with [ one ] -> one | many -> branch many
+                    let item b =
+                        match b with
+                        | [ one ] -> one
+                        | many -> branch many
                     return [ concat [ item b1; item b2 ] ]
                 }
         let! headNames = Gen.subListOf [ "cathEF"; "stenosis"; "contrast"; "lvef_2"; "view-a" ] |> Gen.filter (fun l -> not l.IsEmpty)
@@ -113,14 +150,21 @@ let tests =
             Expect.equal (List.ofSeq s.Axes) [ "videos"; "frames" ] "inferred"
             Expect.isEmpty (errors s) "valid"
             Expect.contains (keysOf s) "cls_attention_across.in_proj_weight" "across key for videos"
-            let c = hierarchy [ mean over tokens; concat [ mean over videos; clsToken over videos ] ] |> heads [ binary "x" ] |> model "M" 64
+            let c =
+                hierarchy [ mean over tokens; concat [ mean over videos; clsToken over videos ] ] |> heads [ binary "x" ] |> model "M" 64
             Expect.equal (List.ofSeq c.Axes) [ "videos"; "tokens" ] "concat reduces videos"
             Expect.equal ((ModelPlan.Of c).HeadWidth) 128 "concat doubles the width"
         }
         test "attention+cls_token 4D is a concat of two two-level branches" {
             let s =
-                hierarchy [ concat [ branch [ gatedAttention over tokens; gatedAttention over videos ]; branch [ clsToken over tokens; clsToken over videos ] ] ]
-                |> heads [ regression "y" ] |> model "M" 64
+                hierarchy [
+                    concat [
+                        branch [ gatedAttention over tokens; gatedAttention over videos ]
+                        branch [ clsToken over tokens; clsToken over videos ]
+                    ]
+                ]
+                |> heads [ regression "y" ]
+                |> model "M" 64
             Expect.isEmpty (errors s) "valid"
             match List.ofSeq s.Pooling with
             | [ :? ConcatStage as c ] ->
@@ -132,8 +176,10 @@ let tests =
         }
         test "options reach the IR" {
             let s =
-                hierarchy [ gatedAttention over tokens |> hidden 64 |> dropout 0.2
-                            clsToken over videos |> attentionHeads 4 |> preNorm |> dropout 0.1 |> sharedAttention ]
+                hierarchy [
+                    gatedAttention over tokens |> hidden 64 |> dropout 0.2
+                    clsToken over videos |> attentionHeads 4 |> preNorm |> dropout 0.1 |> sharedAttention
+                ]
                 |> heads [ regression "ef" |> outputs 2 |> loss Huber |> lossWeight 2.0; binary "b" |> outputs 2 |> loss Focal ]
                 |> withViews 3
                 |> model "M" 64
@@ -150,11 +196,16 @@ let tests =
         }
         test "explicit keys override the reference names" {
             let s =
-                hierarchy [ clsToken over tokens |> tokenKey "tok" |> attentionKey "att" |> normKey "nrm"; gatedAttention over videos |> gateKey "g" ]
-                |> heads [ regression "y" ] |> model "M" 64
+                hierarchy [
+                    clsToken over tokens |> tokenKey "tok" |> attentionKey "att" |> normKey "nrm"
+                    gatedAttention over videos |> gateKey "g"
+                ]
+                |> heads [ regression "y" ]
+                |> model "M" 64
             Expect.isEmpty (errors s) "valid"
             let keys = keysOf s
-            for k in [ "tok"; "att.in_proj_weight"; "nrm.weight"; "g_V.weight"; "g_w.bias" ] do Expect.contains keys k k
+            for k in [ "tok"; "att.in_proj_weight"; "nrm.weight"; "g_V.weight"; "g_w.bias" ] do
+                Expect.contains keys k k
         }
         test "an option on a level it does not fit is an error naming both" {
             Expect.throwsT<DslError> (fun () -> mean over tokens |> attentionHeads 8 |> ignore) "attentionHeads on mean"
@@ -172,10 +223,12 @@ let tests =
             let good = hierarchy [ mean over videos ] |> heads [ regression "y" ] |> model "M" 8
             Expect.equal (ofJson "rt" (toJson good)) good "json helpers"
         }
-        testProperty "random DSL models round-trip DSL -> IR -> JSON -> IR"
+        testProperty
+            "random DSL models round-trip DSL -> IR -> JSON -> IR"
             (Prop.forAll (Arb.fromGen genCase) (fun c ->
                 let spec = c.Draft |> model c.Name c.Dim
                 let errs = errors spec
-                if not errs.IsEmpty then failwithf "generated an invalid model: %A\n%s" errs (toJson spec)
+                if not errs.IsEmpty then
+                    failwithf "generated an invalid model: %A\n%s" errs (toJson spec)
                 SpecJson.Parse(SpecJson.Write spec, "rt.json") = spec))
     ]

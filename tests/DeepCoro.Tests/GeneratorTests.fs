@@ -60,7 +60,8 @@ let private emptyCompilation () =
         "DeepCoro.Generated.Tests",
         [ CSharpSyntaxTree.ParseText("namespace Consumer { public static class Marker { } }", parseOptions) ],
         references.Force(),
-        CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions = NullableContextOptions.Enable))
+        CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions = NullableContextOptions.Enable)
+    )
 
 let private driverOf (texts: AdditionalText list) (ns: string option) =
     let options = Dictionary<string, string>()
@@ -70,14 +71,13 @@ let private driverOf (texts: AdditionalText list) (ns: string option) =
         texts,
         parseOptions,
         OptionsProvider(GlobalOptions options),
-        GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, true))
+        GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, true)
+    )
 
-let private driverFor (files: (string * string) list) ns =
-    driverOf [ for p, t in files -> SpecText(p, t) :> AdditionalText ] ns
+let private driverFor (files: (string * string) list) ns = driverOf [ for p, t in files -> SpecText(p, t) :> AdditionalText ] ns
 
 /// Runs the generator once over spec files (path, JSON text).
-let private generate (files: (string * string) list) =
-    (driverFor files None).RunGenerators(emptyCompilation ()).GetRunResult()
+let private generate (files: (string * string) list) = (driverFor files None).RunGenerators(emptyCompilation ()).GetRunResult()
 
 /// Generated sources compiled and loaded: the assembly holding one module per spec.
 let private compileGenerated (files: (string * string) list) =
@@ -86,7 +86,8 @@ let private compileGenerated (files: (string * string) list) =
     let mutable diagnostics = Unchecked.defaultof<_>
     (driverFor files None).RunGeneratorsAndUpdateCompilation(compilation, &updated, &diagnostics) |> ignore
     let generatorErrors = diagnostics |> Seq.filter (fun d -> d.Severity = DiagnosticSeverity.Error) |> List.ofSeq
-    if not generatorErrors.IsEmpty then failtestf "generator errors: %A" generatorErrors
+    if not generatorErrors.IsEmpty then
+        failtestf "generator errors: %A" generatorErrors
     use image = new MemoryStream()
     let emitted = updated.Emit image
     if not emitted.Success then
@@ -106,8 +107,10 @@ type private Generated(assembly: Assembly, name: string) =
     member _.Constant(field: string) = modelType.GetField(field).GetValue null
     member _.Forward(model: torch.nn.Module, input: ModelInput) =
         let args: obj[] =
-            if (inputType.GetConstructors()[0]).GetParameters().Length = 3 then [| input.X; input.Mask; input.ViewIds |]
-            else [| input.X; input.Mask |]
+            if (inputType.GetConstructors()[0]).GetParameters().Length = 3 then
+                [| input.X; input.Mask; input.ViewIds |]
+            else
+                [| input.X; input.Mask |]
         let output = modelType.GetMethod("forward").Invoke(model, [| Activator.CreateInstance(inputType, args) |])
         output.GetType().GetMethod("ToDictionary").Invoke(output, [||]) :?> OrderedDictionary<string, torch.Tensor>
 
@@ -115,12 +118,12 @@ let private randomInput (spec: ModelSpec) (seed: int) =
     torch.manual_seed (int64 seed) |> ignore
     let sizes = spec.Axes |> Seq.mapi (fun i _ -> int64 (2 + (seed + i) % 3)) |> List.ofSeq
     let batch = 2L
-    let x = torch.randn(Array.ofList (batch :: sizes @ [ int64 spec.EmbeddingDim ]))
+    let x = torch.randn (Array.ofList (batch :: sizes @ [ int64 spec.EmbeddingDim ]))
     let mask = torch.rand(batch, sizes.Head).gt(torch.tensor 0.3f)
     let views =
         match spec.ViewEmbedding with
         | null -> null
-        | v -> torch.randint(0L, int64 v.Classes + 1L, [| batch; sizes.Head |])
+        | v -> torch.randint (0L, int64 v.Classes + 1L, [| batch; sizes.Head |])
     ModelInput(x, mask, views)
 
 let private maxAbsDiff (a: torch.Tensor) (b: torch.Tensor) = (a - b).abs().max().item<float32>()
@@ -128,10 +131,12 @@ let private maxAbsDiff (a: torch.Tensor) (b: torch.Tensor) = (a - b).abs().max()
 let private identical (a: torch.Tensor) (b: torch.Tensor) = a.shape = b.shape && (a.numel () = 0L || maxAbsDiff a b = 0.0f)
 
 /// The state_dict as (key, shape) pairs in its order.
-let private keysAndShapes (state: IReadOnlyDictionary<string, torch.Tensor>) =
-    [ for KeyValue(key, value) in state -> key, List.ofArray value.shape ]
+let private keysAndShapes (state: IReadOnlyDictionary<string, torch.Tensor>) = [
+    for KeyValue(key, value) in state -> key, List.ofArray value.shape
+]
 
-/// Both front doors build the plan: its keys and shapes in its order; the same seed gives the same weights (both create
+/// Both front doors build the plan: its keys and shapes in its order; the same seed gives the same weights (both
+/// create
 /// the plan's modules in its order) and bit-identical outputs.
 let private checkAgainstInterpreter (generated: Generated) (spec: ModelSpec) (seed: int) =
     use scope = torch.NewDisposeScope()
@@ -184,7 +189,8 @@ let private genSpec (name: string) =
                         let! a = genLevel axis
                         let! b = genLevel axis
                         return ConcatStage(EquatableList.Of(EquatableList.Of a, EquatableList.Of b)) :> PoolStage
-                    else return! genLevel axis
+                    else
+                        return! genLevel axis
                 })
             |> Gen.sequenceToList
         let! headCount = Gen.choose (1, 3)
@@ -197,12 +203,31 @@ let private genSpec (name: string) =
         let! views = Gen.elements [ None; None; Some 3 ]
         let! unused = Gen.elements [ false; false; true ]
         let spec =
-            ModelSpec(ModelSpec.CurrentIrVersion, name, dim, EquatableList axes, EquatableList stages, EquatableList heads,
-                      (match views with Some v -> ViewEmbeddingSpec(v) | None -> null))
+            ModelSpec(
+                ModelSpec.CurrentIrVersion,
+                name,
+                dim,
+                EquatableList axes,
+                EquatableList stages,
+                EquatableList heads,
+                (match views with
+                 | Some v -> ViewEmbeddingSpec(v)
+                 | None -> null)
+            )
         if unused then
-            return ModelSpec(spec.IrVersion, spec.Name, spec.EmbeddingDim, spec.Axes, spec.Pooling, spec.Heads, spec.ViewEmbedding,
-                             UnusedParameters = EquatableList.Of(UnusedParameter("legacy.weight", EquatableList.Of(2, 3))))
-        else return spec
+            return
+                ModelSpec(
+                    spec.IrVersion,
+                    spec.Name,
+                    spec.EmbeddingDim,
+                    spec.Axes,
+                    spec.Pooling,
+                    spec.Heads,
+                    spec.ViewEmbedding,
+                    UnusedParameters = EquatableList.Of(UnusedParameter("legacy.weight", EquatableList.Of(2, 3)))
+                )
+        else
+            return spec
     }
     // Shared keys at different widths (after a concat) are DC0011: such draws are not valid specs.
     |> Gen.filter (fun s -> (ModelPlan.Of s).Diagnostics |> Seq.forall (fun d -> d.Severity <> Severity.Error))
@@ -221,11 +246,13 @@ let private checkBatch (specs: ModelSpec list) =
 let private goldenSpecs =
     lazy
         use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(goldenDir, "cases.json")))
-        [ for case in doc.RootElement.EnumerateObject() do
-              if case.Value.GetProperty("model").GetString() = "multi_instance_linear_probing" then
-                  let rank = case.Value.GetProperty("input_shape").GetArrayLength()
-                  let spec = DeepCoro.Config.DeepCoroConfig.ofCaseConfig case.Name (case.Value.GetProperty("config").GetRawText()) rank
-                  yield case.Name, spec ]
+        [
+            for case in doc.RootElement.EnumerateObject() do
+                if case.Value.GetProperty("model").GetString() = "multi_instance_linear_probing" then
+                    let rank = case.Value.GetProperty("input_shape").GetArrayLength()
+                    let spec = DeepCoro.Config.DeepCoroConfig.ofCaseConfig case.Name (case.Value.GetProperty("config").GetRawText()) rank
+                    yield case.Name, spec
+        ]
 
 // ------------------------------------------------------------------ snapshots and diagnostics
 
@@ -235,71 +262,79 @@ let private snapshotDir = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Sna
 let private verifySnapshot (name: string) (source: string) =
     let verified = Path.Combine(snapshotDir, name + ".verified.cs")
     let received = Path.Combine(snapshotDir, name + ".received.cs")
-    if File.Exists verified && File.ReadAllText verified = source then File.Delete received
+    if File.Exists verified && File.ReadAllText verified = source then
+        File.Delete received
     else
         File.WriteAllText(received, source)
         failtestf "%s differs from %s (or is new): review %s and rename it to .verified.cs if it is right" name verified received
 
 /// A valid spec without warnings; the cases below replace one of its lines. Line numbers are 1-based.
-let private baseLines =
-    [ "{"
-      "  \"irVersion\": 1,"
-      "  \"name\": \"Probe\","
-      "  \"embeddingDim\": 128,"
-      "  \"axes\": [\"videos\", \"tokens\"],"
-      "  \"pooling\": ["
-      "    { \"pool\": \"clsToken\", \"over\": \"tokens\" },"
-      "    { \"pool\": \"clsToken\", \"over\": \"videos\" }"
-      "  ],"
-      "  \"heads\": ["
-      "    { \"name\": \"cathEF\", \"task\": \"regression\", \"outputs\": 1 }"
-      "  ]"
-      "}" ]
+let private baseLines = [
+    "{"
+    "  \"irVersion\": 1,"
+    "  \"name\": \"Probe\","
+    "  \"embeddingDim\": 128,"
+    "  \"axes\": [\"videos\", \"tokens\"],"
+    "  \"pooling\": ["
+    "    { \"pool\": \"clsToken\", \"over\": \"tokens\" },"
+    "    { \"pool\": \"clsToken\", \"over\": \"videos\" }"
+    "  ],"
+    "  \"heads\": ["
+    "    { \"name\": \"cathEF\", \"task\": \"regression\", \"outputs\": 1 }"
+    "  ]"
+    "}"
+]
 
-let private withLine (line: int) (text: string) =
-    baseLines |> List.mapi (fun i l -> if i + 1 = line then text else l) |> String.concat "\n"
+let private withLine (line: int) (text: string) = baseLines |> List.mapi (fun i l -> if i + 1 = line then text else l) |> String.concat "\n"
 
 let private headLine (fields: string) = $"    {{ \"name\": \"cathEF\", \"task\": \"regression\", \"outputs\": 1{fields} }}"
 
 /// (code, spec text, the line the diagnostic must point at).
-let private diagnosticCases =
-    [ DiagnosticCodes.Malformed, withLine 4 "  \"embeddingDim\": \"128\",", 4
-      DiagnosticCodes.Malformed, withLine 4 "  \"embeddingDim\": 128", 5
-      DiagnosticCodes.UnsupportedVersion, withLine 2 "  \"irVersion\": 2,", 2
-      DiagnosticCodes.HeadsDoNotDivide, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"attentionHeads\": 6 },", 7
-      DiagnosticCodes.UnknownAxis, withLine 8 "    { \"pool\": \"clsToken\", \"over\": \"frames\" }", 8
-      DiagnosticCodes.AxisOrder, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"videos\" },", 7
-      DiagnosticCodes.DuplicateHead, withLine 11 (headLine " }, { \"name\": \"cath_e_f\", \"task\": \"regression\", \"outputs\": 1"), 11
-      DiagnosticCodes.InvalidHeadName, withLine 11 "    { \"name\": \"1cathEF\", \"task\": \"regression\", \"outputs\": 1 }", 11
-      DiagnosticCodes.InvalidOutputs, withLine 11 "    { \"name\": \"cathEF\", \"task\": \"multiclass\", \"outputs\": 1 }", 11
-      DiagnosticCodes.UnknownField, withLine 11 (headLine ", \"colour\": \"red\""), 11
-      DiagnosticCodes.UnreducedAxes, withLine 5 "  \"axes\": [\"studies\", \"videos\", \"tokens\"],", 6
-      DiagnosticCodes.SharedKeyConflict,
-      withLine 8 "    { \"pool\": \"clsToken\", \"over\": \"videos\", \"attentionHeads\": 4, \"params\": { \"attention\": \"cls_attention_within\" } }", 8
-      DiagnosticCodes.InvalidValue, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"dropout\": 1.5 },", 7
-      DiagnosticCodes.NoHeads, withLine 11 "", 10
-      DiagnosticCodes.ConcatMismatch, withLine 7 "    { \"concat\": [ [ { \"pool\": \"mean\", \"over\": \"tokens\" } ] ] },", 7
-      DiagnosticCodes.HighDropout, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"dropout\": 0.6 },", 7
-      DiagnosticCodes.NarrowAttentionHead, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"attentionHeads\": 16 },", 7
-      DiagnosticCodes.ZeroLossWeight, withLine 11 (headLine ", \"weight\": 0"), 11 ]
+let private diagnosticCases = [
+    DiagnosticCodes.Malformed, withLine 4 "  \"embeddingDim\": \"128\",", 4
+    DiagnosticCodes.Malformed, withLine 4 "  \"embeddingDim\": 128", 5
+    DiagnosticCodes.UnsupportedVersion, withLine 2 "  \"irVersion\": 2,", 2
+    DiagnosticCodes.HeadsDoNotDivide, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"attentionHeads\": 6 },", 7
+    DiagnosticCodes.UnknownAxis, withLine 8 "    { \"pool\": \"clsToken\", \"over\": \"frames\" }", 8
+    DiagnosticCodes.AxisOrder, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"videos\" },", 7
+    DiagnosticCodes.DuplicateHead, withLine 11 (headLine " }, { \"name\": \"cath_e_f\", \"task\": \"regression\", \"outputs\": 1"), 11
+    DiagnosticCodes.InvalidHeadName, withLine 11 "    { \"name\": \"1cathEF\", \"task\": \"regression\", \"outputs\": 1 }", 11
+    DiagnosticCodes.InvalidOutputs, withLine 11 "    { \"name\": \"cathEF\", \"task\": \"multiclass\", \"outputs\": 1 }", 11
+    DiagnosticCodes.UnknownField, withLine 11 (headLine ", \"colour\": \"red\""), 11
+    DiagnosticCodes.UnreducedAxes, withLine 5 "  \"axes\": [\"studies\", \"videos\", \"tokens\"],", 6
+    DiagnosticCodes.SharedKeyConflict,
+    withLine
+        8
+        "    { \"pool\": \"clsToken\", \"over\": \"videos\", \"attentionHeads\": 4, \"params\": { \"attention\": \"cls_attention_within\" } }",
+    8
+    DiagnosticCodes.InvalidValue, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"dropout\": 1.5 },", 7
+    DiagnosticCodes.NoHeads, withLine 11 "", 10
+    DiagnosticCodes.ConcatMismatch, withLine 7 "    { \"concat\": [ [ { \"pool\": \"mean\", \"over\": \"tokens\" } ] ] },", 7
+    DiagnosticCodes.HighDropout, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"dropout\": 0.6 },", 7
+    DiagnosticCodes.NarrowAttentionHead, withLine 7 "    { \"pool\": \"clsToken\", \"over\": \"tokens\", \"attentionHeads\": 16 },", 7
+    DiagnosticCodes.ZeroLossWeight, withLine 11 (headLine ", \"weight\": 0"), 11
+]
 
 let private checkDiagnostic (code: string) (text: string) (line: int) =
     let path = "/specs/Probe.deepcoro.json"
     let result = generate [ path, text ]
     let found = result.Diagnostics |> Seq.filter (fun d -> d.Id = code) |> List.ofSeq
-    if found.IsEmpty then failtestf "%s not reported; got %A" code (List.ofSeq result.Diagnostics)
+    if found.IsEmpty then
+        failtestf "%s not reported; got %A" code (List.ofSeq result.Diagnostics)
     let d = found.Head
     let span = d.Location.GetLineSpan()
     Expect.equal span.Path path "located in the spec file"
     Expect.equal (span.StartLinePosition.Line + 1) line $"{code} at line {line}: {d.GetMessage()}"
     let severity = if code.StartsWith "DC1" then DiagnosticSeverity.Warning else DiagnosticSeverity.Error
     Expect.equal d.Severity severity "DC0xxx fail the build, DC1xxx warn"
-    if severity = DiagnosticSeverity.Error then Expect.isEmpty result.GeneratedTrees "no code for a spec with errors"
+    if severity = DiagnosticSeverity.Error then
+        Expect.isEmpty result.GeneratedTrees "no code for a spec with errors"
 
-let private allCached (result: GeneratorDriverRunResult) =
-    [ for step in [ "DeepCoro.Read"; "DeepCoro.Models"; "DeepCoro.Namespace" ] do
-          for run in result.Results[0].TrackedSteps[step] do
-              for struct (_, reason) in run.Outputs -> step, reason ]
+let private allCached (result: GeneratorDriverRunResult) = [
+    for step in [ "DeepCoro.Read"; "DeepCoro.Models"; "DeepCoro.Namespace" ] do
+        for run in result.Results[0].TrackedSteps[step] do
+            for struct (_, reason) in run.Outputs -> step, reason
+]
 
 [<Tests>]
 let tests =
@@ -338,7 +373,9 @@ let tests =
                         let diff = maxAbsDiff value io["out." + head]
                         Expect.isLessThan diff 1e-4f $"{case}: head '{head}' matches the reference"
             }
-            testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 8 } "random valid specs"
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with maxTest = 8 }
+                "random valid specs"
                 (Prop.forAll (Arb.fromGen genBatch) checkBatch)
             test "random valid specs fire no errors" {
                 let specs = Gen.sampleWithSeed (Rnd 42UL) 10 10 (genSpec "Random") |> List.ofArray
@@ -349,7 +386,10 @@ let tests =
         ]
         testList "incremental" [
             test "a second run on unchanged inputs is all Cached/Unchanged" {
-                let files = [ for n in [ "SeedClsToken"; "EveryBlock" ] -> $"/specs/{n}.deepcoro.json", File.ReadAllText(Path.Combine(snapshotDir, n + ".deepcoro.json")) ]
+                let files = [
+                    for n in [ "SeedClsToken"; "EveryBlock" ] ->
+                        $"/specs/{n}.deepcoro.json", File.ReadAllText(Path.Combine(snapshotDir, n + ".deepcoro.json"))
+                ]
                 let compilation = emptyCompilation ()
                 let first = (driverFor files None).RunGenerators compilation
                 let consumerEdit = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class Edited { }", parseOptions))
@@ -357,7 +397,9 @@ let tests =
                 let steps = allCached second
                 Expect.isNonEmpty steps "tracked steps"
                 for step, reason in steps do
-                    Expect.isTrue (reason = IncrementalStepRunReason.Cached || reason = IncrementalStepRunReason.Unchanged) $"{step}: {reason}"
+                    Expect.isTrue
+                        (reason = IncrementalStepRunReason.Cached || reason = IncrementalStepRunReason.Unchanged)
+                        $"{step}: {reason}"
             }
             test "editing one spec re-reads only that file" {
                 let text name = File.ReadAllText(Path.Combine(snapshotDir, name + ".deepcoro.json"))
@@ -367,7 +409,11 @@ let tests =
                 let driver = (driverOf [ seed; other ] None).RunGenerators compilation
                 let edited = SpecText("/specs/a.deepcoro.json", (text "SeedClsToken").Replace("\"outputs\": 3", "\"outputs\": 4"))
                 let result = driver.ReplaceAdditionalText(seed, edited).RunGenerators(compilation).GetRunResult()
-                let reasons = result.Results[0].TrackedSteps["DeepCoro.Read"] |> Seq.collect (fun r -> r.Outputs) |> Seq.map (fun struct (_, reason) -> reason) |> List.ofSeq
+                let reasons =
+                    result.Results[0].TrackedSteps["DeepCoro.Read"]
+                    |> Seq.collect (fun r -> r.Outputs)
+                    |> Seq.map (fun struct (_, reason) -> reason)
+                    |> List.ofSeq
                 Expect.contains reasons IncrementalStepRunReason.Modified "the edited file"
                 Expect.contains reasons IncrementalStepRunReason.Cached "the other file"
             }

@@ -15,9 +15,12 @@ let private gaussian (rng: Random) = Seeding.Gaussian rng
 let private expand (counts: int[]) (xs: 'a[]) = Array.concat [ for i in 0 .. xs.Length - 1 -> Array.replicate counts.[i] xs.[i] ]
 
 let private assertSame (what: string) (expected: Collections.Generic.IDictionary<string, float>) (names: string seq) (actual: float[]) =
-    names |> Seq.iteri (fun k name ->
+    names
+    |> Seq.iteri (fun k name ->
         let e, a = expected.[name], actual.[k]
-        Expect.isTrue ((Double.IsNaN e && Double.IsNaN a) || abs (e - a) <= 1e-9 * (1.0 + abs e)) (sprintf "%s %s: weighted %g, written out %g" what name a e))
+        Expect.isTrue
+            ((Double.IsNaN e && Double.IsNaN a) || abs (e - a) <= 1e-9 * (1.0 + abs e))
+            (sprintf "%s %s: weighted %g, written out %g" what name a e))
 
 /// Standard normal CDF (Abramowitz-Stegun 7.1.26 through erf; 1e-7 is plenty for a coverage target).
 let private phi (x: float) =
@@ -30,7 +33,7 @@ let tests =
     testList "bootstrap intervals" [
         test "metrics under counts equal the metrics of the resample written out (ties, zero counts, every task)" {
             let rng = Random 11
-            for trial in 1 .. 30 do
+            for trial in 1..30 do
                 let n = 5 + rng.Next 40
                 let counts = Array.init n (fun _ -> rng.Next 4)
                 counts.[rng.Next n] <- 1
@@ -49,7 +52,9 @@ let tests =
                 r.Evaluate(ReadOnlySpan weights, Span into)
                 assertSame (sprintf "regression %d" trial) (Metrics.Regression(expand counts pred, expand counts target)) r.Names into
                 let k = 3
-                let prob = Array.init n (fun _ -> let p = Array.init k (fun _ -> Math.Round(rng.NextDouble(), 1) + 0.01) in p |> Array.map (fun v -> v / Array.sum p))
+                let prob =
+                    Array.init n (fun _ ->
+                        let p = Array.init k (fun _ -> Math.Round(rng.NextDouble(), 1) + 0.01) in p |> Array.map (fun v -> v / Array.sum p))
                 let label = Array.init n (fun _ -> rng.Next k)
                 let m = MulticlassSamples(prob, label, k)
                 let into = Array.zeroCreate m.Names.Count
@@ -94,7 +99,8 @@ let tests =
                 try
                     Bootstrap.Intervals(s, IntervalOptions(Resamples = -1), 0, 0) |> ignore
                     ""
-                with :? ArgumentException as e -> e.Message
+                with :? ArgumentException as e ->
+                    e.Message
             Expect.stringContains message "ci_n_bootstrap" "key"
         }
         test "coverage on simulated data: about 95 % of 200 repetitions cover the population MAE and AUC" {
@@ -103,14 +109,17 @@ let tests =
             let rng = Random 2024
             let trueMae, trueAuc = sqrt (2.0 / Math.PI), phi (1.0 / sqrt 2.0)
             let options = IntervalOptions(Level = 0.95, Resamples = 500)
-            let covered =
-                [ for rep in 1 .. 200 ->
-                      let target = Array.init 200 (fun _ -> gaussian rng)
-                      let mae = (Bootstrap.Intervals(RegressionSamples(target |> Array.map (fun t -> t + gaussian rng), target), options, rep, 0)).[0]
-                      let positive = Array.init 200 (fun i -> i < 100)
-                      let score = positive |> Array.map (fun p -> (if p then 1.0 else 0.0) + gaussian rng)
-                      let auc = (Bootstrap.Intervals(BinarySamples(score, positive), options, rep, 1)).[0]
-                      (mae.Lower <= trueMae && trueMae <= mae.Upper), (auc.Lower <= trueAuc && trueAuc <= auc.Upper) ]
+            let covered = [
+                for rep in 1..200 ->
+                    let target = Array.init 200 (fun _ -> gaussian rng)
+                    let mae =
+                        (Bootstrap.Intervals(RegressionSamples(target |> Array.map (fun t -> t + gaussian rng), target), options, rep, 0))
+                            .[0]
+                    let positive = Array.init 200 (fun i -> i < 100)
+                    let score = positive |> Array.map (fun p -> (if p then 1.0 else 0.0) + gaussian rng)
+                    let auc = (Bootstrap.Intervals(BinarySamples(score, positive), options, rep, 1)).[0]
+                    (mae.Lower <= trueMae && trueMae <= mae.Upper), (auc.Lower <= trueAuc && trueAuc <= auc.Upper)
+            ]
             let share f = float (covered |> List.filter f |> List.length) / 200.0
             let maeCoverage, aucCoverage = share fst, share snd
             printfn "bootstrap coverage over 200 repetitions at 95 %%: MAE %.3f, AUC %.3f" maeCoverage aucCoverage

@@ -10,9 +10,17 @@ open DeepCoro.Tests
 let private liveTensors () = DisposeScopeManager.Statistics.ThreadTotalLiveCount
 
 let private steps (kernel: ClsKernel) (mode: PoolPropertyTests.Pool) =
-    let case: PoolPropertyTests.Case =
-        { B = 2; N = 3; L = 4; Heads = 2; HeadWidth = 4; Pool = mode; FourD = true
-          Valid = [| [| true; false; true |]; [| false; false; false |] |]; Seed = 7 }
+    let case: PoolPropertyTests.Case = {
+        B = 2
+        N = 3
+        L = 4
+        Heads = 2
+        HeadWidth = 4
+        Pool = mode
+        FourD = true
+        Valid = [| [| true; false; true |]; [| false; false; false |] |]
+        Seed = 7
+    }
     use model = PoolPropertyTests.modelOf case kernel
     model.train ()
     let x, mask = PoolPropertyTests.inputOf case

@@ -17,13 +17,15 @@ open DeepCoro.Tests.TrainingTests
 
 /// A run trained by `deepcoro train` (which writes its report): 60 synthetic studies, 3 epochs.
 let private trained =
-    lazy (
-        let _, config = dataset 60 3 id
-        let run = Path.Combine(tempDir (), "run")
-        let code, out, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run ]
-        if code <> 0 then failwithf "train failed: %s" err
-        if not (out.Contains "report: ") then failwithf "train did not say where its report is: %s" out
-        run)
+    lazy
+        (let _, config = dataset 60 3 id
+         let run = Path.Combine(tempDir (), "run")
+         let code, out, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run ]
+         if code <> 0 then
+             failwithf "train failed: %s" err
+         if not (out.Contains "report: ") then
+             failwithf "train did not say where its report is: %s" out
+         run)
 
 /// A copy of the trained run, for tests that change it.
 let private copyOfRun () =
@@ -38,12 +40,16 @@ let private copyOfRun () =
 /// standard deviation of the grey level (0 to 255).
 let private pictureContent (path: string) =
     use bitmap = SKBitmap.Decode path
-    if isNull bitmap then failwithf "%s: not a decodable PNG" path
+    if isNull bitmap then
+        failwithf "%s: not a decodable PNG" path
     let pixels = bitmap.Pixels
     let common = pixels |> Array.countBy id |> Array.maxBy snd |> fst
     let grey = pixels |> Array.map (fun c -> 0.299 * float c.Red + 0.587 * float c.Green + 0.114 * float c.Blue)
     let mean = Array.average grey
-    bitmap.Width, bitmap.Height, (float (pixels |> Array.filter (fun c -> c <> common) |> Array.length) / float pixels.Length), sqrt (grey |> Array.averageBy (fun g -> (g - mean) ** 2.0))
+    bitmap.Width,
+    bitmap.Height,
+    (float (pixels |> Array.filter (fun c -> c <> common) |> Array.length) / float pixels.Length),
+    sqrt (grey |> Array.averageBy (fun g -> (g - mean) ** 2.0))
 
 let private expectPicture (path: string) =
     Expect.isTrue (File.Exists path) (sprintf "%s exists" path)
@@ -64,26 +70,46 @@ let private expectSelfContained (html: string) =
     for r in references html do
         Expect.isFalse (r.StartsWith "http:" || r.StartsWith "https:" || r.StartsWith "//") (sprintf "no network reference: %s" r)
 
-let private expectedPictures =
-    [ "loss.png"; "main_metric.png"; "lr.png"; "scatter_cathEF.png"; "bland_altman_cathEF.png"; "roc_abnormal.png"; "pr_abnormal.png"
-      "calibration_abnormal.png"; "confusion_abnormal_val.png"; "confusion_abnormal_test.png"; "attention_tokens_entropy.png"
-      "attention_videos_entropy.png"; "attention_focus.png"; "attention_effective.png"; "gradient_norms.png"; "update_ratio.png"
-      "stability.png"; "cls_tokens.png"; "memory.png"; "telemetry_cost.png" ]
+let private expectedPictures = [
+    "loss.png"
+    "main_metric.png"
+    "lr.png"
+    "scatter_cathEF.png"
+    "bland_altman_cathEF.png"
+    "roc_abnormal.png"
+    "pr_abnormal.png"
+    "calibration_abnormal.png"
+    "confusion_abnormal_val.png"
+    "confusion_abnormal_test.png"
+    "attention_tokens_entropy.png"
+    "attention_videos_entropy.png"
+    "attention_focus.png"
+    "attention_effective.png"
+    "gradient_norms.png"
+    "update_ratio.png"
+    "stability.png"
+    "cls_tokens.png"
+    "memory.png"
+    "telemetry_cost.png"
+]
 
 [<Tests>]
 let tests =
     testList "reports" [
         test "train writes the report: every expected picture is a PNG showing something, inlined in a self-contained page" {
             let report = Path.Combine(trained.Force(), "report")
-            for p in expectedPictures do expectPicture (Path.Combine(report, p))
+            for p in expectedPictures do
+                expectPicture (Path.Combine(report, p))
             let examples = Directory.GetFiles(report, "example_*.png")
             Expect.isGreaterThanOrEqual examples.Length 2 "attention examples"
-            for e in examples do expectPicture e
+            for e in examples do
+                expectPicture e
             let html = File.ReadAllText(Path.Combine(report, "index.html"))
             expectSelfContained html
             let images = references html |> List.filter (fun r -> r.StartsWith "data:")
             Expect.equal images.Length (Directory.GetFiles(report, "*.png").Length) "every picture inlined once"
-            for i in images do Expect.isTrue (i.StartsWith "data:image/png;base64,") "an inlined PNG"
+            for i in images do
+                Expect.isTrue (i.StartsWith "data:image/png;base64,") "an inlined PNG"
             Expect.stringContains html "bootstrap percentile interval" "the intervals are explained"
             Expect.isTrue (Regex.IsMatch(html, "<td>0\\.\\d+ \\[0\\.\\d+, 0\\.\\d+\\]</td>")) "metric cells carry their interval"
         }
@@ -96,7 +122,10 @@ let tests =
                 let page = HeadlessBrowser.load executable (Path.Combine(report, "index.html")) shot
                 printfn "report screenshot: %s (%d images)" shot page.Images.Length
                 Expect.isEmpty page.ConsoleErrors "console errors"
-                for r in page.Requests do Expect.isTrue (r.StartsWith "file:" || r.StartsWith "data:") (sprintf "only the file and inlined data are requested: %s" r)
+                for r in page.Requests do
+                    Expect.isTrue
+                        (r.StartsWith "file:" || r.StartsWith "data:")
+                        (sprintf "only the file and inlined data are requested: %s" r)
                 Expect.isGreaterThanOrEqual page.Images.Length (expectedPictures.Length + 2) "images in the page"
                 for alt, complete, width in page.Images do
                     Expect.isTrue complete (sprintf "loaded: %s" alt)
@@ -108,12 +137,12 @@ let tests =
             Directory.Delete(Path.Combine(run, "report"), true)
             let lines = File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))
             let old =
-                lines |> Array.map (fun l ->
-                    Regex.Replace(l, ",\"(attention|grad|cls|memory|telemetry|train/skipped)[^\"]*\":[^,}]*", ""))
+                lines |> Array.map (fun l -> Regex.Replace(l, ",\"(attention|grad|cls|memory|telemetry|train/skipped)[^\"]*\":[^,}]*", ""))
             File.WriteAllLines(Path.Combine(run, "metrics.jsonl"), old)
             Expect.isFalse (old.[0].Contains "attention/") "telemetry removed"
             File.Delete(Path.Combine(run, "summary.json"))
-            for f in Directory.GetFiles(run, "predictions_*") do File.Delete f
+            for f in Directory.GetFiles(run, "predictions_*") do
+                File.Delete f
             let code, out, err = CliTests.deepcoro [ "report"; "--run"; run ]
             Expect.equal code 0 err
             Expect.stringContains out "report: " "says where"
@@ -136,12 +165,18 @@ let tests =
         test "report --sweep: the leaderboard links each trial's report (written when missing), with the sweep's plots" {
             let dir, config = dataset 40 2 id
             let sweep = Path.Combine(dir, "sweep.yaml")
-            File.WriteAllText(sweep, "method: grid\nmetric: {name: val/main_loss, goal: minimize}\nparameters:\n  lr: {values: [0.003, 0.01]}\n")
+            File.WriteAllText(
+                sweep,
+                "method: grid\nmetric: {name: val/main_loss, goal: minimize}\nparameters:\n  lr: {values: [0.003, 0.01]}\n"
+            )
             let out = Path.Combine(dir, "sweep")
-            let train = sprintf "%s train --config {config} --output {output} --no-report" (Path.Combine(AppContext.BaseDirectory, "deepcoro"))
+            let train =
+                sprintf "%s train --config {config} --output {output} --no-report" (Path.Combine(AppContext.BaseDirectory, "deepcoro"))
             let code, _, err = CliTests.deepcoro [ "sweep"; "--base"; config; "--sweep"; sweep; "--output"; out; "--trial-command"; train ]
             Expect.equal code 0 err
-            Expect.isFalse (File.Exists(Path.Combine(out, "trials", "trial-0000", "attempt-1", "run", "report", "index.html"))) "trials ran with --no-report"
+            Expect.isFalse
+                (File.Exists(Path.Combine(out, "trials", "trial-0000", "attempt-1", "run", "report", "index.html")))
+                "trials ran with --no-report"
             let code, stdout, err = CliTests.deepcoro [ "report"; "--sweep"; out ]
             Expect.equal code 0 err
             let index = Path.Combine(out, "report", "index.html")
@@ -152,22 +187,27 @@ let tests =
                 let link = sprintf "../trials/%s/attempt-1/run/report/index.html" t
                 Expect.contains (references html) link (sprintf "links %s's report" t)
                 Expect.isTrue (File.Exists(Path.Combine(out, "report", link))) (sprintf "%s's report written" t)
-            for p in [ "progress.png"; "param_lr.png" ] do expectPicture (Path.Combine(out, "report", p))
+            for p in [ "progress.png"; "param_lr.png" ] do
+                expectPicture (Path.Combine(out, "report", p))
             Expect.stringContains html "val/main_loss" "the swept metric"
         }
         test "report and explain refuse a bad command line with exit code 2" {
             Expect.equal (let c, _, _ = CliTests.deepcoro [ "report" ] in c) 2 "report without --run or --sweep"
-            Expect.equal (let c, _, _ = CliTests.deepcoro [ "explain"; "--run"; trained.Force() ] in c) 2 "explain without --study or --studies"
+            Expect.equal
+                (let c, _, _ = CliTests.deepcoro [ "explain"; "--run"; trained.Force() ] in c)
+                2
+                "explain without --study or --studies"
         }
     ]
 
 /// The demo's run (a smaller demo: 150 studies, 3 epochs), shared by the explain tests.
 let private demo =
-    lazy (
-        let out = Path.Combine(tempDir (), "demo")
-        let code, _, err = CliTests.deepcoro [ "demo"; "--out"; out; "--studies"; "150"; "--epochs"; "3" ]
-        if code <> 0 then failwithf "demo failed: %s" err
-        Path.Combine(out, "run"))
+    lazy
+        (let out = Path.Combine(tempDir (), "demo")
+         let code, _, err = CliTests.deepcoro [ "demo"; "--out"; out; "--studies"; "150"; "--epochs"; "3" ]
+         if code <> 0 then
+             failwithf "demo failed: %s" err
+         Path.Combine(out, "run"))
 
 [<Tests>]
 let explainTests =
@@ -186,15 +226,25 @@ let explainTests =
                 Explainer.Explain(model, data, studies, ResizeArray studies, device) |> List.ofSeq
             let fused, reference = explain ClsKernel.Fused, explain ClsKernel.Reference
             Expect.equal fused.Length studies.Count "every val study explained"
-            Expect.isTrue (fused |> List.exists (fun a -> a.Levels |> Seq.exists (fun l -> l.Padding |> Array.exists id))) "some batch has padding"
+            Expect.isTrue
+                (fused |> List.exists (fun a -> a.Levels |> Seq.exists (fun l -> l.Padding |> Array.exists id)))
+                "some batch has padding"
             for a, r in List.zip fused reference do
                 for level, levelRef in Seq.zip a.Levels r.Levels do
                     for row in 0 .. level.Weights.Length - 1 do
                         for h in 0 .. level.Weights.[row].Length - 1 do
                             let w = level.Weights.[row].[h]
-                            Expect.floatClose Accuracy.medium (float (Array.sum w)) 1.0 (sprintf "%s %s row %d head %d sums to 1" a.Study.Id level.Name row h)
+                            Expect.floatClose
+                                Accuracy.medium
+                                (float (Array.sum w))
+                                1.0
+                                (sprintf "%s %s row %d head %d sums to 1" a.Study.Id level.Name row h)
                             for p in 0 .. w.Length - 1 do
-                                Expect.floatClose { absolute = 1e-5; relative = 1e-4 } (float w.[p]) (float levelRef.Weights.[row].[h].[p]) "fused == reference"
+                                Expect.floatClose
+                                    { absolute = 1e-5; relative = 1e-4 }
+                                    (float w.[p])
+                                    (float levelRef.Weights.[row].[h].[p])
+                                    "fused == reference"
                             if level.Over = "videos" then
                                 for slot in a.Videos + 1 .. w.Length - 1 do
                                     Expect.equal w.[slot] 0.0f (sprintf "%s: padded video slot %d gets no weight" a.Study.Id slot)
@@ -209,7 +259,8 @@ let explainTests =
             let dir = Path.Combine(out, id)
             // the demo's width 64 gets 4 heads of 16 (synth keeps heads at least 16 wide)
             let last = DeepCoro.Cli.TrainCommands.synthHeads 64 - 1
-            for f in [ "videos.png"; "tokens_mean.png"; "tokens_head0.png"; sprintf "tokens_head%d.png" last ] do expectPicture (Path.Combine(dir, f))
+            for f in [ "videos.png"; "tokens_mean.png"; "tokens_head0.png"; sprintf "tokens_head%d.png" last ] do
+                expectPicture (Path.Combine(dir, f))
             let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--studies"; "2"; "--out"; Path.Combine(out, "ranked") ]
             Expect.equal code 0 err
             Expect.equal (Directory.GetDirectories(Path.Combine(out, "ranked")).Length) 4 "2 largest + 2 smallest"
@@ -222,7 +273,8 @@ let explainTests =
             Expect.equal code 1 err
             Expect.stringContains err "--study study0001: no such study in any split of" "what"
             Expect.stringContains err "the closest ids: study00001" "the nearest first"
-            let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study00001"; "--split"; "test"; "--tokens-grid"; "8,7,7" ]
+            let code, _, err =
+                CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study00001"; "--split"; "test"; "--tokens-grid"; "8,7,7" ]
             Expect.isTrue (code = 0 || err.Contains "no such study in split test") err
             let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study00001"; "--tokens-grid"; "8,7" ]
             Expect.equal code 1 err

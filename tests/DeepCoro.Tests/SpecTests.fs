@@ -3,14 +3,14 @@ module DeepCoro.Tests.SpecTests
 open Expecto
 open DeepCoro.Spec
 
-let private seedIr = """{
+let private seedIr =
+    """{
   "irVersion": 1, "name": "Seed", "embeddingDim": 512, "axes": ["videos", "tokens"],
   "pooling": [ { "pool": "clsToken", "over": "tokens" }, { "pool": "clsToken", "over": "videos" } ],
   "heads": [ { "name": "cathEF", "task": "regression", "outputs": 1 } ]
 }"""
 
-let errorsOf (text: string) =
-    (SpecJson.Read text).Diagnostics |> Seq.filter (fun d -> d.Severity = Severity.Error) |> List.ofSeq
+let errorsOf (text: string) = (SpecJson.Read text).Diagnostics |> Seq.filter (fun d -> d.Severity = Severity.Error) |> List.ofSeq
 
 [<Tests>]
 let tests =
@@ -27,7 +27,11 @@ let tests =
             Expect.equal (SpecJson.Parse(SpecJson.Write spec, "rt.json")) spec "round trip"
         }
         test "six heads over 512 is DC0003 at its line" {
-            let bad = seedIr.Replace("""{ "pool": "clsToken", "over": "tokens" }""", """{ "pool": "clsToken", "over": "tokens", "attentionHeads": 6 }""")
+            let bad =
+                seedIr.Replace(
+                    """{ "pool": "clsToken", "over": "tokens" }""",
+                    """{ "pool": "clsToken", "over": "tokens", "attentionHeads": 6 }"""
+                )
             match errorsOf bad with
             | [ d ] ->
                 Expect.equal d.Code "DC0003" "code"

@@ -16,7 +16,7 @@ open DeepCoro.Tests.SweepHarness
 /// (log10 lr + 3)^2 + 1/epoch over `epochs` epochs: the fake trainer's curve, best at lr = 1e-3.
 let private lrCurve epochs (config: JsonObject) =
     let lr = number config "lr"
-    [ for e in 1 .. epochs -> (log10 lr + 3.0) ** 2.0 + 1.0 / float e ]
+    [ for e in 1..epochs -> (log10 lr + 3.0) ** 2.0 + 1.0 / float e ]
 
 let private byKind kind (events: TrialEvent list) = events |> List.filter (fun e -> e.Kind = kind)
 
@@ -33,47 +33,71 @@ type private GatedTrial() =
         member _.ProcessId = Nullable()
         member _.ProcessStart = null
         member _.WaitForExit(timeout) =
-            if not (released || killed) then Thread.Sleep(min timeout (TimeSpan.FromMilliseconds 5.0))
+            if not (released || killed) then
+                Thread.Sleep(min timeout (TimeSpan.FromMilliseconds 5.0))
             released || killed
         member _.ExitCode = if killed then 137 else 0
         member _.ReadNewRows() =
             let taken = ResizeArray<JsonObject>()
             let mutable row = Unchecked.defaultof<JsonObject>
-            while rows.TryDequeue(&row) do taken.Add row
+            while rows.TryDequeue(&row) do
+                taken.Add row
             taken.ToArray()
         member _.FailureDetail() = ""
         member _.Kill() = killed <- true
         member _.Dispose() = ()
 
-let private gatedLauncher (trials: ConcurrentDictionary<int, GatedTrial>) =
-    { new ITrialLauncher with
-        member _.Start(launch) = trials.GetOrAdd(launch.Index, fun _ -> new GatedTrial()) :> IRunningTrial }
+let private gatedLauncher (trials: ConcurrentDictionary<int, GatedTrial>) = {
+    new ITrialLauncher with
+        member _.Start(launch) = trials.GetOrAdd(launch.Index, fun _ -> new GatedTrial()) :> IRunningTrial
+}
 
 let private waitFor what (condition: unit -> bool) =
     let deadline = DateTime.UtcNow.AddSeconds 30.0
     while not (condition ()) do
-        if DateTime.UtcNow > deadline then failtestf "timed out waiting for %s" what
+        if DateTime.UtcNow > deadline then
+            failtestf "timed out waiting for %s" what
         Thread.Sleep 5
 
 let raceTests =
     testList "sweep agents racing" [
         test "8 agents on threads share a random sweep of 40 trials: each created once, run once, none lost" {
-            let store, config = create "method: random\nmetric: {name: val/main_loss}\nparameters:\n  lr: {distribution: log_uniform_values, min: 1.0e-5, max: 1.0e-1}\n" 40 5
+            let store, config =
+                create
+                    "method: random\nmetric: {name: val/main_loss}\nparameters:\n  lr: {distribution: log_uniform_values, min: 1.0e-5, max: 1.0e-1}\n"
+                    40
+                    5
             let launcher = ScriptedLauncher(lrCurve 2)
             let reports = runThreads 8 (fun _ -> agent store config launcher None 5)
             let events = events store
-            Expect.sequenceEqual (byKind TrialEventKind.Created events |> List.map (fun e -> e.Trial)) [ 0 .. 39 ] "created in order, once each"
-            Expect.sequenceEqual (byKind TrialEventKind.Started events |> List.map (fun e -> e.Trial) |> List.sort) [ 0 .. 39 ] "started once each"
-            Expect.sequenceEqual (byKind TrialEventKind.Ended events |> List.map (fun e -> e.Trial) |> List.sort) [ 0 .. 39 ] "ended once each"
-            Expect.sequenceEqual (List.sort launcher.Launched) [ 0 .. 39 ] "launched once each"
+            Expect.sequenceEqual
+                (byKind TrialEventKind.Created events |> List.map (fun e -> e.Trial))
+                [ 0..39 ]
+                "created in order, once each"
+            Expect.sequenceEqual
+                (byKind TrialEventKind.Started events |> List.map (fun e -> e.Trial) |> List.sort)
+                [ 0..39 ]
+                "started once each"
+            Expect.sequenceEqual
+                (byKind TrialEventKind.Ended events |> List.map (fun e -> e.Trial) |> List.sort)
+                [ 0..39 ]
+                "ended once each"
+            Expect.sequenceEqual (List.sort launcher.Launched) [ 0..39 ] "launched once each"
             Expect.equal (reports |> Array.sumBy (fun r -> r.TrialsRun)) 40 "the agents' counts add up"
             Expect.isGreaterThan (reports |> Array.filter (fun r -> r.TrialsRun > 0) |> Array.length) 1 "more than one agent worked"
             let random = Suggesters.For(config.Sweep, 5)
             for e in byKind TrialEventKind.Created events do
-                Expect.equal (e.Params.ToJsonString()) (random.Suggest(e.Trial, [||]).ToJsonString()) "random draws depend on the index only"
+                Expect.equal
+                    (e.Params.ToJsonString())
+                    (random.Suggest(e.Trial, [||]).ToJsonString())
+                    "random draws depend on the index only"
         }
         test "6 agents on a grid of 12 points: every point once, --count respected" {
-            let store, config = create "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-4, 1.0e-3, 1.0e-2]}\n  dropout: {values: [0.0, 0.1, 0.2, 0.3]}\n" 100 0
+            let store, config =
+                create
+                    "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-4, 1.0e-3, 1.0e-2]}\n  dropout: {values: [0.0, 0.1, 0.2, 0.3]}\n"
+                    100
+                    0
             let launcher = ScriptedLauncher(lrCurve 1)
             let reports = runThreads 6 (fun _ -> agent store config launcher (Some 3) 0)
             Expect.isTrue (reports |> Array.forall (fun r -> r.TrialsRun <= 3)) "each agent runs 3 at most"
@@ -82,7 +106,8 @@ let raceTests =
             Expect.equal (created |> List.map (fun e -> e.Params.ToJsonString()) |> List.distinct |> List.length) 12 "every point once"
         }
         test "bayes with 4 racing agents: each trial is what the search proposes from the journal as it stood, all distinct" {
-            let text = "method: bayes\nmetric: {name: val/main_loss}\nparameters:\n  lr: {distribution: log_uniform_values, min: 1.0e-5, max: 1.0e-1}\n  dropout: {min: 0.0, max: 0.5}\n"
+            let text =
+                "method: bayes\nmetric: {name: val/main_loss}\nparameters:\n  lr: {distribution: log_uniform_values, min: 1.0e-5, max: 1.0e-1}\n  dropout: {min: 0.0, max: 0.5}\n"
             let store, config = create text 16 11
             let launcher = ScriptedLauncher(lrCurve 2)
             runThreads 4 (fun _ -> agent store config launcher None 11) |> ignore
@@ -100,7 +125,9 @@ let raceTests =
             Expect.equal proposals 16 "every trial"
             let distinct = byKind TrialEventKind.Created events |> List.map (fun e -> e.Params.ToJsonString()) |> List.distinct
             Expect.equal distinct.Length 16 "bayes proposals are distinct"
-            let modelled = byKind TrialEventKind.Created events |> List.filter (fun e -> e.Trial >= BayesSuggester(config.Sweep.Parameters, 11).InitialTrials)
+            let modelled =
+                byKind TrialEventKind.Created events
+                |> List.filter (fun e -> e.Trial >= BayesSuggester(config.Sweep.Parameters, 11).InitialTrials)
             Expect.isNonEmpty modelled "the GP proposed some (after the random start)"
         }
     ]
@@ -109,7 +136,10 @@ let lifecycleTests =
     testList "sweep agent lifecycle" [
         test "hyperband through the agents stops a weak trial at its rung" {
             let store, config =
-                create "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3, 1.0e-1, 2.0e-3]}\nearly_terminate: {type: hyperband, min_iter: 1, eta: 2, s: 2}\n" 3 0
+                create
+                    "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3, 1.0e-1, 2.0e-3]}\nearly_terminate: {type: hyperband, min_iter: 1, eta: 2, s: 2}\n"
+                    3
+                    0
             let launcher = ScriptedLauncher(lrCurve 5)
             (agent store config launcher None 0).Run(CancellationToken.None) |> ignore
             Expect.sequenceEqual launcher.Launched [ 0; 1; 2 ] "every trial launched once"
@@ -147,10 +177,11 @@ let lifecycleTests =
             let store, config = create "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3]}\n" 1 0
             let trials = ConcurrentDictionary<int, GatedTrial>()
             let notes = ConcurrentQueue<string>()
-            let observer =
-                { new ISweepObserver with
+            let observer = {
+                new ISweepObserver with
                     member _.Appended(_, _) = ()
-                    member _.Note(m) = notes.Enqueue m }
+                    member _.Note(m) = notes.Enqueue m
+            }
             let slow = SweepAgent(store, config, Suggesters.For(config.Sweep, 0), anyConfig, gatedLauncher trials, options None, observer)
             let run = Threading.Tasks.Task.Run(fun () -> slow.Run(CancellationToken.None))
             waitFor "the trial to start" (fun () -> trials.ContainsKey 0)
@@ -163,7 +194,8 @@ let lifecycleTests =
             let report = run.Result
             Expect.equal report.TrialsRun 0 "nothing counted"
             Expect.isTrue (notes |> Seq.exists (fun n -> n.Contains "attempt 1 was re-queued by another agent")) "said so"
-            let attempt1 = events store |> List.filter (fun e -> e.Attempt = 1 && (e.Kind = TrialEventKind.Epoch || e.Kind = TrialEventKind.Ended))
+            let attempt1 =
+                events store |> List.filter (fun e -> e.Attempt = 1 && (e.Kind = TrialEventKind.Epoch || e.Kind = TrialEventKind.Ended))
             Expect.isEmpty attempt1 "no epoch or end of the abandoned attempt"
             Expect.equal (store.Load(config.Sweep).Find 0).Attempts 2 "attempt 2 stands"
         }
@@ -172,7 +204,11 @@ let lifecycleTests =
 let plotTests =
     testList "sweep plots" [
         test "every trial with a result is in every plot: a 2-point grid over dropout 0.0 / 0.1 draws both" {
-            let store, config = create "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  dropout: {values: [0.0, 0.1]}\n  lr: {values: [1.0e-3]}\n" 2 0
+            let store, config =
+                create
+                    "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  dropout: {values: [0.0, 0.1]}\n  lr: {values: [1.0e-3]}\n"
+                    2
+                    0
             let launcher = ScriptedLauncher(fun c -> [ 0.3 + number (c.["model_config"].AsObject()) "dropout" * 2.0 ])
             (agent store config launcher None 0).Run(CancellationToken.None) |> ignore
             let state = store.Load(config.Sweep)
@@ -184,8 +220,12 @@ let plotTests =
             Expect.equal (SweepValues.Format (state.Find 0).Params.["dropout"]) "0.0" "read back as the float it is"
             let written = SweepPlots.Write(store, config.Sweep, state.Trials)
             let names = written |> Seq.map Path.GetFileName |> Set.ofSeq
-            Expect.equal names (set [ "dropout.png"; "lr.png"; SweepPlots.ParallelCoordinates ]) "a plot per parameter, and the parallel coordinates"
-            for f in written do Expect.isGreaterThan (FileInfo(f).Length) 1000L (sprintf "%s is a picture" f)
+            Expect.equal
+                names
+                (set [ "dropout.png"; "lr.png"; SweepPlots.ParallelCoordinates ])
+                "a plot per parameter, and the parallel coordinates"
+            for f in written do
+                Expect.isGreaterThan (FileInfo(f).Length) 1000L (sprintf "%s is a picture" f)
         }
     ]
 

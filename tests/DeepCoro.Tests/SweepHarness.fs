@@ -26,34 +26,52 @@ let create (sweepText: string) (trials: int) (seed: int) =
     let sweep = config.Sweep
     let store = SweepStore(Path.Combine(tempDir (), "sweep"))
     let manifest =
-        SweepManifest(sweep.Method.ToString().ToLowerInvariant(), sweep.Metric.Name, "minimize", seed, trials, SweepStore.Sha256 sweepText,
-                      SweepStore.Sha256(baseText ()), fixtures, [| "scripted" |], 20.0, 120.0)
+        SweepManifest(
+            sweep.Method.ToString().ToLowerInvariant(),
+            sweep.Metric.Name,
+            "minimize",
+            seed,
+            trials,
+            SweepStore.Sha256 sweepText,
+            SweepStore.Sha256(baseText ()),
+            fixtures,
+            [| "scripted" |],
+            20.0,
+            120.0
+        )
     store.Init(sweepText, baseText (), manifest) |> ignore
     store, config
 
 /// Accepts every trial config.
-let anyConfig = { new ITrialValidator with member _.Check(_, _) = null }
+let anyConfig = {
+    new ITrialValidator with
+        member _.Check(_, _) = null
+}
 
 /// A trial that logs `curve` (one value per epoch, one epoch per poll) as val/main_loss, then exits 0.
 let scriptedTrial (curve: float list) (onKill: unit -> unit) =
     let mutable left = curve
     let mutable epoch = 0
     let mutable killed = false
-    { new IRunningTrial with
-        member _.ProcessId = Nullable()
-        member _.ProcessStart = null
-        member _.WaitForExit(_) = killed || left.IsEmpty
-        member _.ExitCode = if killed then 137 else 0
-        member _.ReadNewRows() =
-            match left with
-            | v :: rest when not killed ->
-                left <- rest
-                epoch <- epoch + 1
-                [| JsonObject(dict [ "epoch", JsonValue.Create epoch :> JsonNode; "val/main_loss", JsonValue.Create v :> JsonNode ]) |]
-            | _ -> [||]
-        member _.FailureDetail() = ""
-        member _.Kill() = killed <- true; onKill ()
-        member _.Dispose() = () }
+    {
+        new IRunningTrial with
+            member _.ProcessId = Nullable()
+            member _.ProcessStart = null
+            member _.WaitForExit(_) = killed || left.IsEmpty
+            member _.ExitCode = if killed then 137 else 0
+            member _.ReadNewRows() =
+                match left with
+                | v :: rest when not killed ->
+                    left <- rest
+                    epoch <- epoch + 1
+                    [| JsonObject(dict [ "epoch", JsonValue.Create epoch :> JsonNode; "val/main_loss", JsonValue.Create v :> JsonNode ]) |]
+                | _ -> [||]
+            member _.FailureDetail() = ""
+            member _.Kill() =
+                killed <- true
+                onKill ()
+            member _.Dispose() = ()
+    }
 
 /// The trial's merged config, read back as a map (values of its top level and sections).
 let configOf (launch: TrialLaunch) =
@@ -72,9 +90,19 @@ type ScriptedLauncher(curve: JsonObject -> float list) =
             launched.Enqueue launch.Index
             scriptedTrial (curve (configOf launch)) (fun () -> killed.Enqueue launch.Index)
 
-let number (o: JsonObject) (key: string) = match SweepValues.TryNumber o.[key] with | true, x -> x | _ -> nan
+let number (o: JsonObject) (key: string) =
+    match SweepValues.TryNumber o.[key] with
+    | true, x -> x
+    | _ -> nan
 
-let options count = SweepAgentOptions(Option.toNullable count, TimeSpan.Zero, TimeSpan.FromSeconds 5.0, TimeSpan.FromSeconds 120.0, TimeSpan.FromMinutes 2.0)
+let options count =
+    SweepAgentOptions(
+        Option.toNullable count,
+        TimeSpan.Zero,
+        TimeSpan.FromSeconds 5.0,
+        TimeSpan.FromSeconds 120.0,
+        TimeSpan.FromMinutes 2.0
+    )
 
 let agent (store: SweepStore) (config: SweepConfig) (launcher: ITrialLauncher) (count: int option) (seed: int) =
     SweepAgent(store, config, Suggesters.For(config.Sweep, seed), anyConfig, launcher, options count)
@@ -85,8 +113,13 @@ let recordsOf (dir: string) =
     let manifest = store.ReadManifest()
     let baseCopy = File.ReadAllText store.BasePath
     let config =
-        SweepConfig(SweepFileParser.Parse("sweep.yaml", File.ReadAllText store.SweepPath), "base.yaml", manifest.BaseDir, baseCopy,
-                    SweepKeySpace.TrainingKeySpace("base.yaml", baseCopy))
+        SweepConfig(
+            SweepFileParser.Parse("sweep.yaml", File.ReadAllText store.SweepPath),
+            "base.yaml",
+            manifest.BaseDir,
+            baseCopy,
+            SweepKeySpace.TrainingKeySpace("base.yaml", baseCopy)
+        )
     store.Load(config.Sweep).Trials |> List.ofSeq
 
 /// Every event of the journal, in order.
@@ -96,10 +129,19 @@ let events (store: SweepStore) = List.ofSeq (SweepJournal(store.JournalPath).Rea
 let runThreads (n: int) (make: int -> SweepAgent) =
     let reports = Array.zeroCreate n
     let errors = Collections.Concurrent.ConcurrentQueue<exn>()
-    let threads =
-        [| for k in 0 .. n - 1 ->
-               Thread((fun () -> try reports.[k] <- (make k).Run(CancellationToken.None) with e -> errors.Enqueue e), IsBackground = true) |]
+    let threads = [|
+        for k in 0 .. n - 1 ->
+            Thread(
+                (fun () ->
+                    try
+                        reports.[k] <- (make k).Run(CancellationToken.None)
+                    with e ->
+                        errors.Enqueue e),
+                IsBackground = true
+            )
+    |]
     threads |> Array.iter (fun t -> t.Start())
     threads |> Array.iter (fun t -> t.Join())
-    if not errors.IsEmpty then raise (AggregateException(errors))
+    if not errors.IsEmpty then
+        raise (AggregateException(errors))
     reports

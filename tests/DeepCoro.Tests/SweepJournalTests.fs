@@ -40,16 +40,23 @@ let journalTests =
             let path = Path.Combine(tempDir (), "journal.jsonl")
             SweepJournal(path).Append [| TrialEvent.Created(0, values 1e-3) |] |> ignore
             File.AppendAllText(path, "{\"event\": \"created\", oops\n")
-            try SweepJournal(path).ReadNew() |> ignore; failtest "read"
-            with :? InvalidDataException as e -> Expect.stringContains e.Message "journal.jsonl:2: not a sweep journal event" "located"
+            try
+                SweepJournal(path).ReadNew() |> ignore
+                failtest "read"
+            with :? InvalidDataException as e ->
+                Expect.stringContains e.Message "journal.jsonl:2: not a sweep journal event" "located"
         }
         test "events round-trip through their JSON lines" {
             let agent = AgentIdentity("node7", 4242, "ticks:123")
-            let events =
-                [ TrialEvent.Created(3, values 1e-3); TrialEvent.Started(3, 2, agent)
-                  TrialEvent.EpochDone(3, 2, 4, 0.25, JsonObject(dict [ "val/main_loss", JsonValue.Create 0.25 :> JsonNode ]))
-                  TrialEvent.Ended(3, 2, TrialStatus.Stopped, "hyperband", Nullable 0); TrialEvent.Requeued(3, 2, "gone")
-                  TrialEvent.Interrupted(3, 2, "stopped"); TrialEvent.Invalid(3, "DC0003") ]
+            let events = [
+                TrialEvent.Created(3, values 1e-3)
+                TrialEvent.Started(3, 2, agent)
+                TrialEvent.EpochDone(3, 2, 4, 0.25, JsonObject(dict [ "val/main_loss", JsonValue.Create 0.25 :> JsonNode ]))
+                TrialEvent.Ended(3, 2, TrialStatus.Stopped, "hyperband", Nullable 0)
+                TrialEvent.Requeued(3, 2, "gone")
+                TrialEvent.Interrupted(3, 2, "stopped")
+                TrialEvent.Invalid(3, "DC0003")
+            ]
             for e in events do
                 let back = TrialEvent.Parse(e.ToJsonLine(), "j:1")
                 Expect.equal (back.ToJsonLine()) (e.ToJsonLine()) (string e.Kind)
@@ -65,7 +72,7 @@ let lockTests =
             File.WriteAllText(counter, "0")
             SweepLock.CheckEnforced lockPath
             let work () =
-                for _ in 1 .. 25 do
+                for _ in 1..25 do
                     use _held = SweepLock.Acquire(lockPath, TimeSpan.FromMinutes 1.0, CancellationToken.None)
                     let n = int (File.ReadAllText counter)
                     Thread.Yield() |> ignore
@@ -78,19 +85,27 @@ let lockTests =
         test "a lock held longer than the timeout is an error that says what to look for" {
             let lockPath = Path.Combine(tempDir (), "journal.lock")
             use _held = SweepLock.Acquire(lockPath, TimeSpan.FromSeconds 1.0, CancellationToken.None)
-            try SweepLock.Acquire(lockPath, TimeSpan.FromMilliseconds 50.0, CancellationToken.None).Dispose(); failtest "acquired"
-            with :? TimeoutException as e -> Expect.stringContains e.Message "still locked after" "says so"
+            try
+                SweepLock.Acquire(lockPath, TimeSpan.FromMilliseconds 50.0, CancellationToken.None).Dispose()
+                failtest "acquired"
+            with :? TimeoutException as e ->
+                Expect.stringContains e.Message "still locked after" "says so"
         }
         test "mounts whose locks stay on one node are named; shared ones are not" {
             let info =
-                String.concat "\n" [ "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw"
-                                     "40 22 0:50 / /shared rw,relatime shared:30 - nfs4 srv:/export rw,vers=4.2,hard,local_lock=none,addr=10.0.0.1"
-                                     "41 22 0:51 / /scratch rw,relatime shared:31 - nfs srv:/scratch rw,vers=3,nolock,addr=10.0.0.1"
-                                     "42 22 0:52 / /lustre rw - lustre 10.0.0.2@o2ib:/fs rw,lazystatfs"
-                                     "43 22 0:53 / /lustre2 rw - lustre 10.0.0.2@o2ib:/fs2 rw,flock" ]
+                String.concat "\n" [
+                    "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw"
+                    "40 22 0:50 / /shared rw,relatime shared:30 - nfs4 srv:/export rw,vers=4.2,hard,local_lock=none,addr=10.0.0.1"
+                    "41 22 0:51 / /scratch rw,relatime shared:31 - nfs srv:/scratch rw,vers=3,nolock,addr=10.0.0.1"
+                    "42 22 0:52 / /lustre rw - lustre 10.0.0.2@o2ib:/fs rw,lazystatfs"
+                    "43 22 0:53 / /lustre2 rw - lustre 10.0.0.2@o2ib:/fs2 rw,flock"
+                ]
             Expect.isNull (SharedLockCheck.Warning("/home/me/sweep", info)) "local disk"
             Expect.isNull (SharedLockCheck.Warning("/shared/sweeps/a", info)) "NFSv4 with shared locks"
-            Expect.stringContains (SharedLockCheck.Warning("/scratch/a", info)) "on nfs mount /scratch, whose locks do not reach other nodes (nolock)" "nolock"
+            Expect.stringContains
+                (SharedLockCheck.Warning("/scratch/a", info))
+                "on nfs mount /scratch, whose locks do not reach other nodes (nolock)"
+                "nolock"
             Expect.stringContains (SharedLockCheck.Warning("/lustre/a", info)) "(no flock)" "lustre without flock"
             Expect.isNull (SharedLockCheck.Warning("/lustre2/a", info)) "lustre with flock"
         }
@@ -103,11 +118,17 @@ let stateTests =
         test "only the current attempt's events count; a re-queued trial is pending again and forgets its epochs" {
             let sweep = parse gridText
             let state = SweepState(sweep)
-            for e in [ TrialEvent.Created(0, values 1e-3); TrialEvent.Started(0, 1, remote)
-                       TrialEvent.EpochDone(0, 1, 1, 0.9, JsonObject()); TrialEvent.Requeued(0, 1, "gone")
-                       TrialEvent.EpochDone(0, 1, 2, 0.1, JsonObject())   // the dead attempt's late line: ignored
-                       TrialEvent.Started(0, 2, remote); TrialEvent.EpochDone(0, 2, 1, 0.5, JsonObject())
-                       TrialEvent.Ended(0, 1, TrialStatus.Finished, null) ] do   // attempt 1 again: ignored
+            for e in
+                [
+                    TrialEvent.Created(0, values 1e-3)
+                    TrialEvent.Started(0, 1, remote)
+                    TrialEvent.EpochDone(0, 1, 1, 0.9, JsonObject())
+                    TrialEvent.Requeued(0, 1, "gone")
+                    TrialEvent.EpochDone(0, 1, 2, 0.1, JsonObject()) // the dead attempt's late line: ignored
+                    TrialEvent.Started(0, 2, remote)
+                    TrialEvent.EpochDone(0, 2, 1, 0.5, JsonObject())
+                    TrialEvent.Ended(0, 1, TrialStatus.Finished, null)
+                ] do // attempt 1 again: ignored
                 state.Apply e
             let r = state.Find(0)
             Expect.equal r.Status TrialStatus.Running "attempt 2 runs"
@@ -118,10 +139,19 @@ let stateTests =
         test "the search sees results, pending trials without one, and failures as the worst result" {
             let sweep = parse gridText
             let state = SweepState(sweep)
-            for e in [ TrialEvent.Created(0, values 1e-4); TrialEvent.Started(0, 1, remote); TrialEvent.EpochDone(0, 1, 1, 2.0, JsonObject())
-                       TrialEvent.Ended(0, 1, TrialStatus.Finished, null); TrialEvent.Created(1, values 1e-3); TrialEvent.Started(1, 1, remote)
-                       TrialEvent.EpochDone(1, 1, 1, 0.5, JsonObject()); TrialEvent.Ended(1, 1, TrialStatus.Failed, "crash")
-                       TrialEvent.Created(2, values 1e-2); TrialEvent.Started(2, 1, remote) ] do
+            for e in
+                [
+                    TrialEvent.Created(0, values 1e-4)
+                    TrialEvent.Started(0, 1, remote)
+                    TrialEvent.EpochDone(0, 1, 1, 2.0, JsonObject())
+                    TrialEvent.Ended(0, 1, TrialStatus.Finished, null)
+                    TrialEvent.Created(1, values 1e-3)
+                    TrialEvent.Started(1, 1, remote)
+                    TrialEvent.EpochDone(1, 1, 1, 0.5, JsonObject())
+                    TrialEvent.Ended(1, 1, TrialStatus.Failed, "crash")
+                    TrialEvent.Created(2, values 1e-2)
+                    TrialEvent.Started(2, 1, remote)
+                ] do
                 state.Apply e
             let losses = state.Observations() |> Seq.map (fun o -> Option.ofNullable o.Loss) |> List.ofSeq
             Expect.equal losses [ Some 2.0; Some 2.0; None ] "finished, failed (worst), running"
@@ -138,16 +168,27 @@ let reaperTests =
         test "another node's agent is alive while its heartbeat is fresh, dead once it is stale" {
             let r = running remote (now.AddMinutes -30.0)
             Expect.isNull (TrialReaper.Dead(r, beat (now.AddSeconds -30.0), now, TimeSpan.FromSeconds 120.0, "here", alive)) "fresh"
-            Expect.stringContains (TrialReaper.Dead(r, beat (now.AddSeconds -300.0), now, TimeSpan.FromSeconds 120.0, "here", alive))
-                "its agent other-node:77 has not reported for 300 s (stale after 120 s)" "stale"
-            Expect.isNotNull (TrialReaper.Dead(r, null, now, TimeSpan.FromSeconds 120.0, "here", alive)) "no heartbeat since a start long ago"
-            Expect.isNull (TrialReaper.Dead(running remote (now.AddSeconds -5.0), null, now, TimeSpan.FromSeconds 120.0, "here", alive)) "just started"
+            Expect.stringContains
+                (TrialReaper.Dead(r, beat (now.AddSeconds -300.0), now, TimeSpan.FromSeconds 120.0, "here", alive))
+                "its agent other-node:77 has not reported for 300 s (stale after 120 s)"
+                "stale"
+            Expect.isNotNull
+                (TrialReaper.Dead(r, null, now, TimeSpan.FromSeconds 120.0, "here", alive))
+                "no heartbeat since a start long ago"
+            Expect.isNull
+                (TrialReaper.Dead(running remote (now.AddSeconds -5.0), null, now, TimeSpan.FromSeconds 120.0, "here", alive))
+                "just started"
         }
         test "an agent of this machine is dead as soon as its process is gone, whatever its heartbeat" {
             let local = AgentIdentity("here", 12, "ticks:5")
             let r = running local now
-            Expect.stringContains (TrialReaper.Dead(r, beat now, now, TimeSpan.FromSeconds 120.0, "here", (fun _ -> false))) "its agent here:12 is gone" "gone"
-            Expect.isNull (TrialReaper.Dead(r, beat (now.AddHours -1.0), now, TimeSpan.FromSeconds 120.0, "here", alive)) "alive (busy, not dead)"
+            Expect.stringContains
+                (TrialReaper.Dead(r, beat now, now, TimeSpan.FromSeconds 120.0, "here", (fun _ -> false)))
+                "its agent here:12 is gone"
+                "gone"
+            Expect.isNull
+                (TrialReaper.Dead(r, beat (now.AddHours -1.0), now, TimeSpan.FromSeconds 120.0, "here", alive))
+                "alive (busy, not dead)"
         }
         test "an agent re-queues a dead agent's trial once and fails it the second time" {
             let store, config = create gridText 1 0
@@ -167,7 +208,13 @@ let reaperTests =
             Expect.equal (first.Status, first.Attempts, first.Requeues) (TrialStatus.Finished, 2, 1) "re-queued, then run by this agent"
             // the same trial of another sweep dies twice
             let store2, config2 = create gridText 1 0
-            SweepJournal(store2.JournalPath).Append [| TrialEvent.Created(0, values 1e-3); started 1; TrialEvent.Requeued(0, 1, "gone"); started 2 |] |> ignore
+            SweepJournal(store2.JournalPath).Append [|
+                TrialEvent.Created(0, values 1e-3)
+                started 1
+                TrialEvent.Requeued(0, 1, "gone")
+                started 2
+            |]
+            |> ignore
             writeConfig store2 config2
             let report = (agent store2 config2 launcher (Some 1) 0).Run(CancellationToken.None)
             let second = store2.Load(config2.Sweep).Find 0
@@ -184,7 +231,19 @@ let directoryTests =
             let sweep = Path.Combine(dir, "sweep.yaml")
             File.WriteAllText(sweep, gridText)
             let out = Path.Combine(dir, "out")
-            let init () = CliTests.deepcoro [ "sweep"; "init"; "--base"; fixture "base.yaml"; "--sweep"; sweep; "--output"; out; "--trial-command"; "true" ]
+            let init () =
+                CliTests.deepcoro [
+                    "sweep"
+                    "init"
+                    "--base"
+                    fixture "base.yaml"
+                    "--sweep"
+                    sweep
+                    "--output"
+                    out
+                    "--trial-command"
+                    "true"
+                ]
             let code, stdout, err = init ()
             Expect.equal code 0 err
             Expect.stringContains stdout (sprintf "deepcoro sweep agent %s" out) "how to run agents"
@@ -195,7 +254,15 @@ let directoryTests =
             let m = SweepStore(out).ReadManifest()
             let outcomes = Collections.Concurrent.ConcurrentQueue<bool>()
             let threads =
-                Array.init 4 (fun _ -> Thread(fun () -> outcomes.Enqueue(try store.Init(gridText, baseText (), m) |> ignore; true with :? ArgumentException -> false)))
+                Array.init 4 (fun _ ->
+                    Thread(fun () ->
+                        outcomes.Enqueue(
+                            try
+                                store.Init(gridText, baseText (), m) |> ignore
+                                true
+                            with :? ArgumentException ->
+                                false
+                        )))
             threads |> Array.iter (fun t -> t.Start())
             threads |> Array.iter (fun t -> t.Join())
             Expect.equal (outcomes |> Seq.filter id |> Seq.length) 1 "one init wins"

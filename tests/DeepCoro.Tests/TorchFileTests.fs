@@ -34,7 +34,8 @@ let private refused (args: string list) (fragments: string list) =
     let errors = err.Split('\n') |> Array.filter (fun l -> l.StartsWith "error")
     Expect.equal errors.Length 1 (sprintf "one error line: %s" err)
     let line = errors[0].Trim()
-    for f in fragments do Expect.stringContains line f "the message names what is wrong"
+    for f in fragments do
+        Expect.stringContains line f "the message names what is wrong"
     line
 
 /// The exception of type 'E that `f` raises (the test fails if it raises none).
@@ -42,22 +43,23 @@ let private raises<'E when 'E :> exn> (f: unit -> unit) : 'E =
     try
         f ()
         failtestf "expected a %s" typeof<'E>.Name
-    with :? 'E as e -> e
+    with :? 'E as e ->
+        e
 
 /// Same shape and values.
-let private same (a: torch.Tensor) (b: torch.Tensor) =
-    a.shape = b.shape && a.equal(b).all().item<bool>()
+let private same (a: torch.Tensor) (b: torch.Tensor) = a.shape = b.shape && a.equal(b).all().item<bool>()
 
 /// Expects opening `path` to fail with a TorchFileException holding every fragment and the file's name.
 let private unreadable (path: string) (fragments: string list) =
-    let e = raises<TorchFileException> (fun () -> (TorchFile.Open path).Dispose())
+    let e = raises<TorchFileException>(fun () -> (TorchFile.Open path).Dispose())
     let message = e.Message
     Expect.stringStarts message path "names the file"
     Expect.isFalse (message.Contains '\n') (sprintf "one line: %s" message)
-    for f in fragments do Expect.stringContains message f "says what is wrong"
+    for f in fragments do
+        Expect.stringContains message f "says what is wrong"
 
 let private maxAbsDifference (a: torch.Tensor) (b: torch.Tensor) =
-    (a.to_type(torch.ScalarType.Float64) - b.to_type(torch.ScalarType.Float64)).abs().max().item<float>()
+    (a.to_type (torch.ScalarType.Float64) - b.to_type (torch.ScalarType.Float64)).abs().max().item<float>()
 
 /// A copy of a fixture with its bytes changed, in a fresh folder.
 let private damaged (source: string) (change: byte[] -> byte[]) =
@@ -88,7 +90,8 @@ let private embeddingTests =
         test "every tensor layout torch.save writes reads as PyTorch's values, header first" {
             use _ = torch.NewDisposeScope()
             let expected = Safetensors.Load(fixture "embeddings.expected.safetensors")
-            for name in [ "embedding_f32"; "embedding_f16"; "embedding_strided"; "embedding_legacy"; "embedding_protocol4"; "embedding_bigendian" ] do
+            for name in
+                [ "embedding_f32"; "embedding_f16"; "embedding_strided"; "embedding_legacy"; "embedding_protocol4"; "embedding_bigendian" ] do
                 let path = fixture (name + ".pt")
                 let e = expected[name]
                 Expect.sequenceEqual (EmbeddingArray.ShapeOf path) e.shape (name + ": shape from the header")
@@ -109,9 +112,12 @@ let private embeddingTests =
             | other -> failtestf "expected a tensor, got %A" other
         }
         test "a checkpoint or a non-float tensor is not an embedding" {
-            let e = raises<DataException> (fun () -> EmbeddingArray.Load checkpoint |> ignore)
-            Expect.stringContains e.Message "holds a dict of 5 entries [linear_probing, optimizer, scheduler, epoch, scaler]" "lists its keys"
-            let e = raises<DataException> (fun () -> EmbeddingArray.ShapeOf(fixture "values.pt") |> ignore)
+            let e = raises<DataException>(fun () -> EmbeddingArray.Load checkpoint |> ignore)
+            Expect.stringContains
+                e.Message
+                "holds a dict of 5 entries [linear_probing, optimizer, scheduler, epoch, scaler]"
+                "lists its keys"
+            let e = raises<DataException>(fun () -> EmbeddingArray.ShapeOf(fixture "values.pt") |> ignore)
             Expect.stringContains e.Message "expected one tensor, or one named 'embedding'" "says what is read"
         }
     ]
@@ -177,15 +183,18 @@ let private checkpointTests =
             Expect.isFalse bare.FromReferenceRunner "a bare state_dict"
             Expect.isFalse bare.Epoch.HasValue "no epoch"
             Expect.sequenceEqual c.Tensors.Keys bare.Tensors.Keys "the same keys as the MIL model's own state_dict"
-            for KeyValue(k, t) in bare.Tensors do Expect.isTrue (same (c.Tensors[k]) t) (k + ": the same values")
+            for KeyValue(k, t) in bare.Tensors do
+                Expect.isTrue (same (c.Tensors[k]) t) (k + ": the same values")
         }
         test "the model key of every layout the reference writes" {
             for key, expected in
-                [ "mil_model.module.heads.a.weight", "heads.a.weight"   // training: wrapper, DDP inside
-                  "module.mil_model.cls_token", "cls_token"              // inference: DDP around the wrapper
-                  "mil_model.cls_norm_across.bias", "cls_norm_across.bias"
-                  "module.cls_attention.in_proj_bias", "cls_attention.in_proj_bias"
-                  "cls_token", "cls_token" ] do
+                [
+                    "mil_model.module.heads.a.weight", "heads.a.weight" // training: wrapper, DDP inside
+                    "module.mil_model.cls_token", "cls_token" // inference: DDP around the wrapper
+                    "mil_model.cls_norm_across.bias", "cls_norm_across.bias"
+                    "module.cls_attention.in_proj_bias", "cls_attention.in_proj_bias"
+                    "cls_token", "cls_token"
+                ] do
                 Expect.equal (ReferenceCheckpoint.ModelKey key) expected key
             Expect.isNull (ReferenceCheckpoint.ModelKey "module.video_encoder.model.conv.weight") "encoder keys are not the model's"
         }
@@ -214,24 +223,40 @@ let private checkpointTests =
         }
         test "shared attention in the config against the reference's separate layers: the keys and --as-reference-built" {
             let config = Path.Combine(tempDir (), "shared.yaml")
-            File.WriteAllText(config, (File.ReadAllText checkpointConfig).Replace("  input_rank: 4", "  input_rank: 4\n  separate_video_attention: false"))
+            File.WriteAllText(
+                config,
+                (File.ReadAllText checkpointConfig).Replace("  input_rank: 4", "  input_rank: 4\n  separate_video_attention: false")
+            )
             let out = Path.Combine(tempDir (), "best.safetensors")
-            refused [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; out ]
-                [ checkpoint; "missing keys: cls_attention.in_proj_weight"; "unexpected keys: cls_attention_within.in_proj_weight"
-                  "cls_attention_across.out_proj.bias"; "--as-reference-built" ] |> ignore
+            refused [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; out ] [
+                checkpoint
+                "missing keys: cls_attention.in_proj_weight"
+                "unexpected keys: cls_attention_within.in_proj_weight"
+                "cls_attention_across.out_proj.bias"
+                "--as-reference-built"
+            ]
+            |> ignore
             Expect.isFalse (File.Exists out) "nothing written"
             Expect.isEmpty (Directory.GetFiles(Path.GetDirectoryName out)) "no temporary file left"
         }
         test "other heads in the config are named" {
             let config = Path.Combine(tempDir (), "heads.yaml")
             File.WriteAllText(config, (File.ReadAllText checkpointConfig).Replace("contrast: 2", "calcification: 2"))
-            refused [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; Path.Combine(tempDir (), "w.safetensors") ]
-                [ "missing keys: heads.calcification.weight"; "the checkpoint has [contrast] that the config lacks, the config [calcification]" ] |> ignore
+            refused [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; Path.Combine(tempDir (), "w.safetensors") ] [
+                "missing keys: heads.calcification.weight"
+                "the checkpoint has [contrast] that the config lacks, the config [calcification]"
+            ]
+            |> ignore
         }
         test "heads or norm other than the reference built: the weights load, with a warning naming the level" {
             let config = Path.Combine(tempDir (), "prenorm.yaml")
-            File.WriteAllText(config, (File.ReadAllText checkpointConfig).Replace("  input_rank: 4", "  input_rank: 4\n  num_attention_heads: 4\n  normalization_strategy: pre_norm"))
-            let code, _, err = deepcoro [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; Path.Combine(tempDir (), "w.safetensors") ]
+            File.WriteAllText(
+                config,
+                (File.ReadAllText checkpointConfig)
+                    .Replace("  input_rank: 4", "  input_rank: 4\n  num_attention_heads: 4\n  normalization_strategy: pre_norm")
+            )
+            let code, _, err =
+                deepcoro [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; Path.Combine(tempDir (), "w.safetensors") ]
             Expect.equal code 0 err
             Expect.stringContains err "warning: " "a warning"
             Expect.stringContains err "8 heads and post-norm" "what the reference builds"
@@ -243,31 +268,42 @@ let private checkpointTests =
 let private refusalTests =
     testList "refused" [
         test "a pickle calling os.system is refused by name and runs nothing" {
-            if File.Exists maliciousMarker then File.Delete maliciousMarker
+            if File.Exists maliciousMarker then
+                File.Delete maliciousMarker
             for name in [ "malicious.pt"; "malicious_legacy.pt" ] do
                 unreadable (fixture name) [ "refused"; "'posix.system'" ]
-                let e = raises<DataException> (fun () -> EmbeddingArray.Load(fixture name) |> ignore)
+                let e = raises<DataException>(fun () -> EmbeddingArray.Load(fixture name) |> ignore)
                 Expect.stringContains e.Message "'posix.system'" "names the function"
-                refused [ "import"; "--config"; checkpointConfig; "--checkpoint"; fixture name; "--out"; Path.Combine(tempDir (), "w.safetensors") ]
-                    [ fixture name; "'posix.system'" ] |> ignore
+                refused [
+                    "import"
+                    "--config"
+                    checkpointConfig
+                    "--checkpoint"
+                    fixture name
+                    "--out"
+                    Path.Combine(tempDir (), "w.safetensors")
+                ] [ fixture name; "'posix.system'" ]
+                |> ignore
             Expect.isFalse (File.Exists maliciousMarker) "the command never ran"
         }
         test "any other class is refused by name" {
             unreadable (fixture "foreign_class.pt") [ "'argparse.Namespace'"; "only tensors, state_dicts" ]
         }
         test "truncated, corrupt and foreign files are refused in one line naming them" {
-            let cases =
-                [ damaged checkpoint (fun b -> b[.. b.Length / 2]), [ "truncated or corrupt" ]
-                  damaged (fixture "embedding_legacy.pt") (fun b -> b[.. b.Length - 10]), [ "truncated: storage"; "ends at byte" ]
-                  damaged (fixture "embedding_legacy.pt") (fun b -> b[.. 200]), [ "truncated" ]
-                  rewritten checkpoint "data.pkl" (fun b -> b[.. b.Length - 40]), [ "truncated or corrupt: the pickle ends" ]
-                  rewritten checkpoint "data.pkl" (fun b -> Array.updateAt 2 0xffuy b), [ "corrupt"; "unknown pickle opcode 0xff at byte 2" ]
-                  rewritten (fixture "embedding_f32.pt") "data/0" (fun b -> b[.. 99]), [ "storage 0 holds 100 bytes"; "need 2304" ]
-                  rewritten (fixture "embedding_bigendian.pt") "byteorder" (fun _ -> "middle"B), [ "byteorder says 'middle'" ]
-                  damaged checkpoint (fun _ -> "linear_probing: not a pickle"B), [ "not a torch.save file" ]
-                  damaged checkpoint (fun _ -> [||]), [ "not a torch.save file" ]
-                  damaged checkpoint (fun _ -> File.ReadAllBytes(fixture "videos/video0.npy")), [ "not a torch.save file" ] ]
-            for path, fragments in cases do unreadable path fragments
+            let cases = [
+                damaged checkpoint (fun b -> b[.. b.Length / 2]), [ "truncated or corrupt" ]
+                damaged (fixture "embedding_legacy.pt") (fun b -> b[.. b.Length - 10]), [ "truncated: storage"; "ends at byte" ]
+                damaged (fixture "embedding_legacy.pt") (fun b -> b[..200]), [ "truncated" ]
+                rewritten checkpoint "data.pkl" (fun b -> b[.. b.Length - 40]), [ "truncated or corrupt: the pickle ends" ]
+                rewritten checkpoint "data.pkl" (fun b -> Array.updateAt 2 0xffuy b), [ "corrupt"; "unknown pickle opcode 0xff at byte 2" ]
+                rewritten (fixture "embedding_f32.pt") "data/0" (fun b -> b[..99]), [ "storage 0 holds 100 bytes"; "need 2304" ]
+                rewritten (fixture "embedding_bigendian.pt") "byteorder" (fun _ -> "middle"B), [ "byteorder says 'middle'" ]
+                damaged checkpoint (fun _ -> "linear_probing: not a pickle"B), [ "not a torch.save file" ]
+                damaged checkpoint (fun _ -> [||]), [ "not a torch.save file" ]
+                damaged checkpoint (fun _ -> File.ReadAllBytes(fixture "videos/video0.npy")), [ "not a torch.save file" ]
+            ]
+            for path, fragments in cases do
+                unreadable path fragments
             let zip = Path.Combine(tempDir (), "other.pt")
             do
                 use archive = ZipFile.Open(zip, ZipArchiveMode.Create)
@@ -292,11 +328,13 @@ let private trainOn (extension: string) =
     let dir, config = TrainingTests.dataset 12 2 id
     let videos = Path.Combine(dir, "videos")
     Directory.CreateDirectory videos |> ignore
-    for f in Directory.GetFiles(fixture "videos") do File.Copy(f, Path.Combine(videos, Path.GetFileName f))
+    for f in Directory.GetFiles(fixture "videos") do
+        File.Copy(f, Path.Combine(videos, Path.GetFileName f))
     let manifest = Path.Combine(dir, SyntheticData.Manifest)
     let lines = File.ReadAllLines manifest
     let rows =
-        lines[1..] |> Array.mapi (fun i line ->
+        lines[1..]
+        |> Array.mapi (fun i line ->
             let fields = line.Split 'α'
             String.Join("α", Array.updateAt 2 (sprintf "videos/video%d%s" (i % 8) extension) fields))
     File.WriteAllLines(manifest, Array.append [| lines[0] |] rows)
@@ -312,7 +350,8 @@ let private trainingTests =
             let npyWeights, npyMetrics = trainOn ".npy"
             Expect.equal ptMetrics.Length npyMetrics.Length "epochs"
             Expect.sequenceEqual ptWeights.Keys npyWeights.Keys "keys"
-            for KeyValue(k, t) in npyWeights do Expect.isTrue (same (ptWeights[k]) t) (k + ": the same trained weights")
+            for KeyValue(k, t) in npyWeights do
+                Expect.isTrue (same (ptWeights[k]) t) (k + ": the same trained weights")
         }
     ]
 

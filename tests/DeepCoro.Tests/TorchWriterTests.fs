@@ -25,11 +25,13 @@ let private raises<'E when 'E :> exn> (f: unit -> unit) : 'E =
     try
         f ()
         failtestf "expected a %s" typeof<'E>.Name
-    with :? 'E as e -> e
+    with :? 'E as e ->
+        e
 
 let private dictOf (entries: (obj * obj) list) =
     let d = PickledDict()
-    for k, v in entries do d.Set(k, v)
+    for k, v in entries do
+        d.Set(k, v)
     d
 
 let private entries (value: obj) =
@@ -53,21 +55,32 @@ let private fixedEmbeddings () =
     let values = Array.init 12 (fun i -> float32 (i - 5) * 0.25f)
     let all = torch.tensor(values).reshape(3L, 4L)
     let e = StudyEmbeddings()
-    e.Add([ "study-1"; "study-2" ], all.narrow(0, 0L, 2L))
-    e.Add([ "étude-3" ], all.narrow(0, 2L, 1L))
+    e.Add([ "study-1"; "study-2" ], all.narrow (0, 0L, 2L))
+    e.Add([ "étude-3" ], all.narrow (0, 2L, 1L))
     e
 
 let private roundTripTests =
     testList "round trip" [
         test "plain values, key order, shapes and tensor values come back through the restricted reader" {
             use _ = torch.NewDisposeScope()
-            let big = torch.linspace(-1.0, 1.0, 300L * 1000L).reshape(300L, 1000L)   // more than one 1 MiB chunk
+            let big = torch.linspace(-1.0, 1.0, 300L * 1000L).reshape(300L, 1000L) // more than one 1 MiB chunk
             let longs = torch.tensor([| Int64.MinValue; -1L; 0L; 1L; Int64.MaxValue; 1L <<< 40 |]).reshape(2L, 3L)
             let transposed = torch.arange(6.0f).reshape(2L, 3L).t()
-            let ids = [ for i in 1 .. 2500 -> sprintf "study-%04d" i ]   // batches of 1000 and memo indices past 255
-            let integers =
-                [ 0L; 255L; 256L; 65535L; 65536L; -1L; int64 Int32.MinValue; 1L <<< 31; -(1L <<< 39); Int64.MinValue; Int64.MaxValue ]
-            let thousand = dictOf [ for i in 0 .. 999 -> box (int64 i), box (string i) ]
+            let ids = [ for i in 1..2500 -> sprintf "study-%04d" i ] // batches of 1000 and memo indices past 255
+            let integers = [
+                0L
+                255L
+                256L
+                65535L
+                65536L
+                -1L
+                int64 Int32.MinValue
+                1L <<< 31
+                -(1L <<< 39)
+                Int64.MinValue
+                Int64.MaxValue
+            ]
+            let thousand = dictOf [ for i in 0..999 -> box (int64 i), box (string i) ]
             let root =
                 dictOf [
                     "study_ids", box (List<string> ids)
@@ -76,11 +89,11 @@ let private roundTripTests =
                     "longs", box longs
                     "transposed", box transposed
                     "scalar", box (torch.tensor 2.5f)
-                    "empty", box (torch.zeros(0L, 4L))
+                    "empty", box (torch.zeros (0L, 4L))
                     "integers", box (List<obj>(integers |> List.map box))
                     "floats", box [| box 0.1; box -1.5f; box Double.NegativeInfinity |]
-                    "plain", box [| null; box true; box false; box "λ ünïcode"; box (List<obj>()); box (PickledDict());
-                                    box [| box [| box 1 |] |] |]
+                    "plain",
+                    box [| null; box true; box false; box "λ ünïcode"; box (List<obj>()); box (PickledDict()); box [| box [| box 1 |] |] |]
                     "thousand", box thousand
                     "single", box (dictOf [ box 7, box "int key" ])
                 ]
@@ -91,8 +104,13 @@ let private roundTripTests =
             Expect.sequenceEqual (back |> List.map fst) (entries root |> List.map fst) "keys in insertion order"
             let get key = back |> List.find (fun (k, _) -> k = box key) |> snd
             Expect.sequenceEqual (listOf (get "study_ids")) (ids |> List.map box) "2500 strings"
-            let tensors =
-                [ "embeddings", big; "longs", longs; "transposed", transposed; "scalar", torch.tensor 2.5f; "empty", torch.zeros(0L, 4L) ]
+            let tensors = [
+                "embeddings", big
+                "longs", longs
+                "transposed", transposed
+                "scalar", torch.tensor 2.5f
+                "empty", torch.zeros (0L, 4L)
+            ]
             for name, expected in tensors do
                 let actual = tensorOf file (get name)
                 Expect.equal actual.dtype expected.dtype (name + ": dtype")
@@ -118,9 +136,9 @@ let private roundTripTests =
             let dir = tempDir ()
             let path = Path.Combine(dir, "refused.pt")
             let refused (value: obj) fragment =
-                let e = raises<ArgumentException> (fun () -> TorchFileWriter.Save(path, dictOf [ "x", value ]))
+                let e = raises<ArgumentException>(fun () -> TorchFileWriter.Save(path, dictOf [ "x", value ]))
                 Expect.stringContains e.Message fragment "says what is written and what it got"
-            refused (torch.zeros([| 2L |], torch.float16)) "float32 or int64 tensors, not Float16: convert it"
+            refused (torch.zeros ([| 2L |], torch.float16)) "float32 or int64 tensors, not Float16: convert it"
             refused (DateTime.Now) "not a DateTime"
             Expect.isEmpty (Directory.GetFiles dir) "nothing written, not even a temporary file"
         }
@@ -148,8 +166,13 @@ let private studyEmbeddingTests =
             (fixedEmbeddings ()).Save path
             let actual, expected = File.ReadAllBytes path, File.ReadAllBytes expectedFile
             if actual <> expected then
-                failtestf "%s (%d bytes) differs from %s (%d bytes); if the format change is meant, copy it there and run \
-                           /usr/bin/python3 tools/check_pt_writer.py on it" path actual.Length expectedFile expected.Length
+                failtestf
+                    "%s (%d bytes) differs from %s (%d bytes); if the format change is meant, copy it there and run \
+                           /usr/bin/python3 tools/check_pt_writer.py on it"
+                    path
+                    actual.Length
+                    expectedFile
+                    expected.Length
         }
         test "deepcoro run in inference writes embedding_output_file .pt as the reference's torch.save dict" {
             let io = Safetensors.Load(Path.Combine(torchFixtures, "checkpoint", "io.safetensors"))
@@ -157,23 +180,38 @@ let private studyEmbeddingTests =
             let embeddings = Path.Combine(dir, "emb")
             Directory.CreateDirectory embeddings |> ignore
             let x, mask = io["x"], io["mask"]
-            let rows =
-                [ for b in 0L .. x.shape.[0] - 1L do
-                      for v in 0L .. x.shape.[1] - 1L do
-                          if mask.[b, v].item<bool>() then
-                              let name = sprintf "s%d_v%d" b v
-                              use s = File.Create(Path.Combine(embeddings, name + ".npy"))
-                              Npy.WriteFloat32(s, ReadOnlySpan(x.[b, v].contiguous().data<float32>().ToArray()), x.[b, v].shape)
-                              yield sprintf "s%dαinferenceα/data/%s.avi" b name ]
+            let rows = [
+                for b in 0L .. x.shape.[0] - 1L do
+                    for v in 0L .. x.shape.[1] - 1L do
+                        if mask.[b, v].item<bool>() then
+                            let name = sprintf "s%d_v%d" b v
+                            use s = File.Create(Path.Combine(embeddings, name + ".npy"))
+                            Npy.WriteFloat32(s, ReadOnlySpan(x.[b, v].contiguous().data<float32>().ToArray()), x.[b, v].shape)
+                            yield sprintf "s%dαinferenceα/data/%s.avi" b name
+            ]
             let csv = Path.Combine(dir, "inference.csv")
             File.WriteAllLines(csv, "StudyInstanceUIDαSplitαFileName" :: rows)
             let config = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "reference", "inference.yaml")
             let checkpoint = Path.Combine(torchFixtures, "checkpoint", "best_model_epoch_3.pt")
             let out = Path.Combine(dir, "run")
             let code, stdout, err =
-                CliTests.deepcoro [ "run"; "--config"; config; "--set"; "data_filename=" + csv; "--set"; "embedding_dim=16"
-                                    "--set"; "inference_model_path=" + checkpoint; "--set"; "embedding_output_file=study_embeddings.pt"
-                                    "--embeddings"; embeddings; "--output"; out ]
+                CliTests.deepcoro [
+                    "run"
+                    "--config"
+                    config
+                    "--set"
+                    "data_filename=" + csv
+                    "--set"
+                    "embedding_dim=16"
+                    "--set"
+                    "inference_model_path=" + checkpoint
+                    "--set"
+                    "embedding_output_file=study_embeddings.pt"
+                    "--embeddings"
+                    embeddings
+                    "--output"
+                    out
+                ]
             Expect.equal code 0 (sprintf "exit code; stderr: %s" err)
             let path = Path.Combine(out, "predictions", "study_embeddings.pt")
             Expect.stringContains stdout (sprintf "wrote %s: 3 study embeddings" path) "reported"

@@ -28,7 +28,10 @@ let private writeManifest (path: string) (header: string) (rows: string[][]) =
 /// A copy of a config reading another manifest (and any further edit).
 let private configFor (config: string) (name: string) (edit: string -> string) =
     let path = Path.Combine(Path.GetDirectoryName config, name)
-    File.WriteAllText(path, edit ((File.ReadAllText config).Replace("manifest: manifest.csv", "manifest: " + Path.ChangeExtension(name, ".csv"))))
+    File.WriteAllText(
+        path,
+        edit ((File.ReadAllText config).Replace("manifest: manifest.csv", "manifest: " + Path.ChangeExtension(name, ".csv")))
+    )
     path
 
 let private writeNpy (path: string) (data: float32[]) (shape: int64[]) =
@@ -50,11 +53,12 @@ let private writeNpyHalf (path: string) (data: float32[]) (shape: int64[]) =
     s.Write(Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan half))
 
 /// Every batch of a pass as (values, mask, view ids).
-let private pass (data: Dataset) (studies: Collections.Generic.IReadOnlyList<Study>) training =
-    [ for b in data.Pass(studies, training, 7, 1) do
-          let values = b.Values.ToArray()
-          b.Release()
-          values, b.Mask, b.ViewIds ]
+let private pass (data: Dataset) (studies: Collections.Generic.IReadOnlyList<Study>) training = [
+    for b in data.Pass(studies, training, 7, 1) do
+        let values = b.Values.ToArray()
+        b.Release()
+        values, b.Mask, b.ViewIds
+]
 
 let private openData config (split: string) =
     let c = DeepCoro.Config.TrainConfig.load config
@@ -75,7 +79,8 @@ type private Notes() =
 let private failsWith (args: string list) (fragments: string list) =
     let code, _, err = CliTests.deepcoro args
     Expect.equal code 1 (sprintf "exit code; stderr: %s" err)
-    for f in fragments do Expect.stringContains err f "message"
+    for f in fragments do
+        Expect.stringContains err f "message"
 
 [<Tests>]
 let optimizationTests =
@@ -95,20 +100,27 @@ let optimizationTests =
         }
         test "gradient accumulation: 2 steps of batch 4 == 1 step of batch 8 (no dropout)" {
             let dir, config = dataset 24 2 id
-            // exactly 16 training studies, every label present: each optimizer step averages the same 8 studies either way
+            // exactly 16 training studies, every label present: each optimizer step averages the same 8 studies
+            // either way
             let header, fields = rows dir
             let trainIds = fields |> Array.map (fun f -> f.[0]) |> Array.distinct |> Array.take 16 |> set
             for f in fields do
                 f.[1] <- if trainIds.Contains f.[0] then "train" else "val"
-                if f.[3] = "" then f.[3] <- "0.55"
-                if f.[4] = "" then f.[4] <- "1"
+                if f.[3] = "" then
+                    f.[3] <- "0.55"
+                if f.[4] = "" then
+                    f.[4] <- "1"
             writeManifest (manifestOf dir) header fields
-            // eps 1 keeps Adam's update smooth in the gradient, so float rounding cannot flip a near-zero update's sign
+            // eps 1 keeps Adam's update smooth in the gradient, so float rounding cannot flip a near-zero update's
+            // sign
             // and a gradient twice too large shows; no clipping, which would hide that too
             let variant batch accum =
                 configFor config (sprintf "b%d.yaml" batch) (fun t ->
-                    t.Replace("dropout: 0.1", "dropout: 0.0").Replace("batch_size: 16", sprintf "batch_size: %d" batch).Replace("name: adamw", "name: adamw\n  eps: 1.0")
-                     .Replace("max_grad_norm: 1.0", "max_grad_norm: null")
+                    t
+                        .Replace("dropout: 0.1", "dropout: 0.0")
+                        .Replace("batch_size: 16", sprintf "batch_size: %d" batch)
+                        .Replace("name: adamw", "name: adamw\n  eps: 1.0")
+                        .Replace("max_grad_norm: 1.0", "max_grad_norm: null")
                     + sprintf "  gradient_accumulation_steps: %d\n" accum)
             File.Copy(manifestOf dir, Path.Combine(dir, "b4.csv"))
             File.Copy(manifestOf dir, Path.Combine(dir, "b8.csv"))
@@ -127,19 +139,27 @@ let optimizationTests =
         }
         test "RAdam: seven steps equal torch.optim.RAdam 1.13 (plain steps, rectified from step 6)" {
             use _ = torch.NewDisposeScope()
-            let p = torch.nn.Parameter(torch.tensor([| 0.5f; -1.0f |]))
+            let p = torch.nn.Parameter(torch.tensor ([| 0.5f; -1.0f |]))
             let group = ParameterGroup("g", Collections.Generic.List [ struct ("p", p) ], 0.1, 0.01)
-            use optimizer = new AdamOptimizer(ResizeArray [ group ], OptimizerOptions(Kind = OptimizerKind.RAdam, Beta1 = 0.9, Beta2 = 0.9, Eps = 1e-8))
-            // torch.optim.RAdam([p], lr=0.1, betas=(0.9, 0.9), eps=1e-8, weight_decay=0.01), float64, gradients g_t = (1, -2)(1 + t/2);
+            use optimizer =
+                new AdamOptimizer(ResizeArray [ group ], OptimizerOptions(Kind = OptimizerKind.RAdam, Beta1 = 0.9, Beta2 = 0.9, Eps = 1e-8))
+            // torch.optim.RAdam([p], lr=0.1, betas=(0.9, 0.9), eps=1e-8, weight_decay=0.01), float64, gradients g_t =
+            // (1, -2)(1 + t/2);
             // step 1 by hand: 0.5 - 0.1 (1.5 + 0.01 * 0.5) = 0.3495
-            let expected =
-                [ 0.3495, -0.699; 0.17276342105263154, -0.3455268421052631; -0.031071380947756966, 0.06214276189551393
-                  -0.2628602761783472, 0.5257205523566943; -0.5234514581646287, 1.0469029163292574
-                  -0.5479592586128402, 1.0714107168367082; -0.5795221655192112, 1.1029735588512677 ]
-            expected |> List.iteri (fun i (e0, e1) ->
+            let expected = [
+                0.3495, -0.699
+                0.17276342105263154, -0.3455268421052631
+                -0.031071380947756966, 0.06214276189551393
+                -0.2628602761783472, 0.5257205523566943
+                -0.5234514581646287, 1.0469029163292574
+                -0.5479592586128402, 1.0714107168367082
+                -0.5795221655192112, 1.1029735588512677
+            ]
+            expected
+            |> List.iteri (fun i (e0, e1) ->
                 let t = float (i + 1)
                 optimizer.ZeroGrad()
-                (p * torch.tensor([| float32 (1.0 + 0.5 * t); float32 (-2.0 * (1.0 + 0.5 * t)) |])).sum().backward()
+                (p * torch.tensor ([| float32 (1.0 + 0.5 * t); float32 (-2.0 * (1.0 + 0.5 * t)) |])).sum().backward()
                 optimizer.Step 1.0
                 close 1e-5 (float (p.[0L].item<float32>())) e0 (sprintf "step %d, p[0]" (i + 1))
                 close 1e-5 (float (p.[1L].item<float32>())) e1 (sprintf "step %d, p[1]" (i + 1)))
@@ -147,7 +167,10 @@ let optimizationTests =
         test "metrics.jsonl logs the base lr as lr and every group's as lr/<group>" {
             let _, config =
                 dataset 30 1 (fun t ->
-                    t.Replace("name: cosine_with_warmup", "name: constant").Replace("head_lr: 0.003", "head_lr: {cathEF: 0.01}").Replace("attention_across_lr: 0.003", "attention_across_lr: 0.02"))
+                    t
+                        .Replace("name: cosine_with_warmup", "name: constant")
+                        .Replace("head_lr: 0.003", "head_lr: {cathEF: 0.01}")
+                        .Replace("attention_across_lr: 0.003", "attention_across_lr: 0.02"))
             let run = Path.Combine(tempDir (), "run")
             trainRun config run false silent |> ignore
             let row = Text.Json.JsonDocument.Parse(File.ReadLines(Path.Combine(run, "metrics.jsonl")) |> Seq.head).RootElement
@@ -160,7 +183,9 @@ let optimizationTests =
         test "a monitored metric NaN in every epoch: train says no epoch improved" {
             let dir, config = dataset 30 2 (fun t -> t.Replace("monitor: val/main_loss", "monitor: val/cathEF_mse"))
             let header, fields = rows dir
-            for f in fields do if f.[1] = "val" then f.[3] <- ""
+            for f in fields do
+                if f.[1] = "val" then
+                    f.[3] <- ""
             writeManifest (manifestOf dir) header fields
             let run = Path.Combine(tempDir (), "run")
             let code, out, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run ]
@@ -181,9 +206,13 @@ let dataLayoutTests =
     testList "training data layouts" [
         test "a manifest view column reaches the view embedding; a view id out of range is named" {
             let dir, config =
-                dataset 20 1 (fun t -> t.Replace("pooling_mode: cls_token", "pooling_mode: cls_token\n  num_view_classes: 3").Replace("path_column: FileName", "path_column: FileName\n  view_column: View"))
+                dataset 20 1 (fun t ->
+                    t
+                        .Replace("pooling_mode: cls_token", "pooling_mode: cls_token\n  num_view_classes: 3")
+                        .Replace("path_column: FileName", "path_column: FileName\n  view_column: View"))
             let header, fields = rows dir
-            let withViews (view: int -> string) = writeManifest (manifestOf dir) (header + "αView") (fields |> Array.mapi (fun i f -> Array.append f [| view i |]))
+            let withViews (view: int -> string) =
+                writeManifest (manifestOf dir) (header + "αView") (fields |> Array.mapi (fun i f -> Array.append f [| view i |]))
             let predict () =
                 let c, data = openData config "train"
                 let long = data.Studies.Train |> Seq.find (fun s -> s.VideoCount >= 2)
@@ -193,9 +222,9 @@ let dataLayoutTests =
                 let ids = Array.copy batch.ViewIds
                 torch.random.manual_seed 5L |> ignore
                 use model = new MilModel(c.Spec)
-                model.eval()
-                use _ = torch.no_grad()
-                let out = model.forward(Trainer.Inputs(batch, torch.CPU))
+                model.eval ()
+                use _ = torch.no_grad ()
+                let out = model.forward (Trainer.Inputs(batch, torch.CPU))
                 ids, n, long, out.["cathEF"].[0L].item<float32>()
             withViews (fun i -> string (i % 3))
             let ids, n, long, first = predict ()
@@ -206,7 +235,9 @@ let dataLayoutTests =
             let _, _, _, shifted = predict ()
             Expect.isGreaterThan (abs (float (shifted - first))) 1e-4 "other view ids, other prediction"
             withViews (fun i -> if i = 1 then "3" else "0")
-            failsWith [ "train"; "--config"; config; "--output"; Path.Combine(dir, "run") ] [ manifestOf dir + ":3: view id '3' (View) is not an integer in [0, 2]" ]
+            failsWith [ "train"; "--config"; config; "--output"; Path.Combine(dir, "run") ] [
+                manifestOf dir + ":3: view id '3' (View) is not an integer in [0, 2]"
+            ]
         }
         test "data.layout: study reads the same batches as one file per video" {
             let dir, config = dataset 24 1 id
@@ -215,11 +246,18 @@ let dataLayoutTests =
             for (id, videos) in studies do
                 let data = videos |> Array.collect (fun f -> (Npy.Read(Path.Combine(dir, f.[2]))).Data)
                 writeNpy (Path.Combine(dir, id + ".npy")) data [| int64 videos.Length; 4L; 16L |]
-            writeManifest (Path.Combine(dir, "studies.csv")) header (studies |> Array.map (fun (id, videos) -> Array.updateAt 2 (id + ".npy") videos.[0]))
-            let perStudy = configFor config "studies.yaml" (fun t -> t.Replace("path_column: FileName", "path_column: FileName\n  layout: study"))
+            writeManifest
+                (Path.Combine(dir, "studies.csv"))
+                header
+                (studies |> Array.map (fun (id, videos) -> Array.updateAt 2 (id + ".npy") videos.[0]))
+            let perStudy =
+                configFor config "studies.yaml" (fun t -> t.Replace("path_column: FileName", "path_column: FileName\n  layout: study"))
             let _, byVideo = openData config "train"
             let _, byStudy = openData perStudy "train"
-            Expect.sequenceEqual (byStudy.Studies.Train |> Seq.map (fun s -> s.VideoCount)) (byVideo.Studies.Train |> Seq.map (fun s -> s.VideoCount)) "video counts"
+            Expect.sequenceEqual
+                (byStudy.Studies.Train |> Seq.map (fun s -> s.VideoCount))
+                (byVideo.Studies.Train |> Seq.map (fun s -> s.VideoCount))
+                "video counts"
             for training in [ true; false ] do
                 let a, b = pass byVideo byVideo.Studies.Train training, pass byStudy byStudy.Studies.Train training
                 Expect.equal b.Length a.Length "batches"
@@ -231,11 +269,12 @@ let dataLayoutTests =
             let dir, config = dataset 24 1 id
             let header, fields = rows dir
             let mixed =
-                fields |> Array.mapi (fun i f ->
+                fields
+                |> Array.mapi (fun i f ->
                     let source = Npy.Read(Path.Combine(dir, f.[2]))
                     match i % 3 with
                     | 1 ->
-                        use t = torch.tensor(source.Data, ReadOnlySpan source.Shape)
+                        use t = torch.tensor (source.Data, ReadOnlySpan source.Shape)
                         let name = Path.ChangeExtension(f.[2], ".safetensors")
                         Safetensors.Save(Path.Combine(dir, name), [ Collections.Generic.KeyValuePair("embedding", t) ])
                         Array.updateAt 2 name f
@@ -253,8 +292,10 @@ let dataLayoutTests =
             for ((xa, _, _), (xb, _, _)) in List.zip a b do
                 for i in 0 .. xa.Length - 1 do
                     // float16 keeps 11 significant bits: relative error at most 2^-11
-                    if abs (xb.[i] - xa.[i]) > 1e-3f * abs xa.[i] + 1e-7f then failtestf "value %d: %g, expected %g" i xb.[i] xa.[i]
-                    if xb.[i] <> xa.[i] then rounded <- rounded + 1
+                    if abs (xb.[i] - xa.[i]) > 1e-3f * abs xa.[i] + 1e-7f then
+                        failtestf "value %d: %g, expected %g" i xb.[i] xa.[i]
+                    if xb.[i] <> xa.[i] then
+                        rounded <- rounded + 1
             Expect.isGreaterThan rounded 0 "the float16 files were read (their values are rounded)"
         }
     ]
@@ -267,12 +308,16 @@ let verbTests =
             let run = Path.Combine(tempDir (), "run")
             let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run ]
             Expect.equal code 0 err
-            let metrics = Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement.GetProperty "metrics"
+            let metrics =
+                Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement.GetProperty "metrics"
             let code, out, err = CliTests.deepcoro [ "eval"; "--run"; run; "--split"; "val" ]
             Expect.equal code 0 err
             // the same weights and batches as the run's final evaluation: the same numbers, as printed
             for key in [ "val/cathEF_mse"; "val/cathEF_mae"; "val/abnormal_loss" ] do
-                Expect.stringContains out (metrics.GetProperty(key).GetDouble().ToString("0.0000", Globalization.CultureInfo.InvariantCulture)) key
+                Expect.stringContains
+                    out
+                    (metrics.GetProperty(key).GetDouble().ToString("0.0000", Globalization.CultureInfo.InvariantCulture))
+                    key
 
             let csv = Path.Combine(tempDir (), "predictions.csv")
             let code, stdout, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; manifestOf dir; "--out"; csv ]
@@ -286,16 +331,22 @@ let verbTests =
             let predictions (path: string) =
                 File.ReadAllLines path |> Array.skip 1 |> Array.map (fun l -> let f = l.Split ',' in f.[0], float f.[6]) |> Map.ofArray
             let fromRun, fromPredict = predictions (Path.Combine(run, "predictions_val.csv")), predictions csv
-            for KeyValue(id, p) in fromRun do close 1e-5 fromPredict.[id] p id
+            for KeyValue(id, p) in fromRun do
+                close 1e-5 fromPredict.[id] p id
 
             failsWith [ "eval"; "--run"; dir ] [ dir; "not a run directory" ]
             failsWith [ "eval"; "--run"; run; "--split"; "dev" ] [ "--split dev: expected train, val or test" ]
             failsWith [ "eval"; "--run"; run; "--weights"; "/nonexistent/w.safetensors" ] [ "/nonexistent/w.safetensors: file not found" ]
             let bad = Path.Combine(dir, "bad.csv")
             let failed = Path.Combine(tempDir (), "failed.csv")
-            failsWith [ "predict"; "--run"; run; "--manifest"; "/nonexistent/m.csv"; "--out"; failed ] [ "/nonexistent/m.csv: manifest not found" ]
+            failsWith [ "predict"; "--run"; run; "--manifest"; "/nonexistent/m.csv"; "--out"; failed ] [
+                "/nonexistent/m.csv: manifest not found"
+            ]
             writeManifest bad (header.Replace("FileName", "File")) fields
-            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ "column 'FileName' (data.path_column, datapoint_loc_label) not found"; "did you mean 'File'?" ]
+            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [
+                "column 'FileName' (data.path_column, datapoint_loc_label) not found"
+                "did you mean 'File'?"
+            ]
             writeManifest bad header (fields |> Array.mapi (fun i f -> if i = 0 then Array.updateAt 2 "missing.npy" f else f))
             failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ Path.Combine(dir, "missing.npy"); "not found" ]
             Expect.isFalse (File.Exists failed) "no predictions file from a failed predict"
@@ -313,8 +364,12 @@ let verbTests =
             Directory.Move(run, moved)
             let code, out, err = CliTests.deepcoro [ "eval"; "--run"; moved; "--split"; "val" ]
             Expect.equal code 0 err
-            let metrics = Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(moved, "summary.json"))).RootElement.GetProperty "metrics"
-            Expect.stringContains out (metrics.GetProperty("val/cathEF_mse").GetDouble().ToString("0.0000", Globalization.CultureInfo.InvariantCulture)) "the run's numbers"
+            let metrics =
+                Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(moved, "summary.json"))).RootElement.GetProperty "metrics"
+            Expect.stringContains
+                out
+                (metrics.GetProperty("val/cathEF_mse").GetDouble().ToString("0.0000", Globalization.CultureInfo.InvariantCulture))
+                "the run's numbers"
         }
         test "predict resolves a new manifest's relative paths against its own folder, or --root" {
             let dir, config = dataset 30 1 (fun t -> t.Replace("  tokens: 4", "  root: .\n  tokens: 4"))
@@ -341,30 +396,43 @@ let sweepTests =
             let _, config = dataset 30 2 id
             let run = Path.Combine(tempDir (), "run")
             trainRun config run false silent |> ignore
-            let store, sweepConfig = SweepHarness.create "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3]}\n" 1 0
+            let store, sweepConfig =
+                SweepHarness.create "method: grid\nmetric: {name: val/main_loss}\nparameters:\n  lr: {values: [1.0e-3]}\n" 1 0
             let sweep = sweepConfig.Sweep
             // the trial is the finished run: its log read by the sweep's own tail reader
-            let launcher =
-                { new ITrialLauncher with
+            let launcher = {
+                new ITrialLauncher with
                     member _.Start(_) =
                         let tail = JsonlTail(Path.Combine(run, "metrics.jsonl"))
-                        { new IRunningTrial with
-                            member _.ProcessId = Nullable()
-                            member _.ProcessStart = null
-                            member _.WaitForExit(_) = true
-                            member _.ExitCode = 0
-                            member _.ReadNewRows() = tail.ReadNew()
-                            member _.FailureDetail() = ""
-                            member _.Kill() = ()
-                            member _.Dispose() = () } }
-            SweepAgent(store, sweepConfig, Suggesters.For(sweep, 0), SweepHarness.anyConfig, launcher, SweepHarness.options None).Run(Threading.CancellationToken.None) |> ignore
+                        {
+                            new IRunningTrial with
+                                member _.ProcessId = Nullable()
+                                member _.ProcessStart = null
+                                member _.WaitForExit(_) = true
+                                member _.ExitCode = 0
+                                member _.ReadNewRows() = tail.ReadNew()
+                                member _.FailureDetail() = ""
+                                member _.Kill() = ()
+                                member _.Dispose() = ()
+                        }
+            }
+            SweepAgent(store, sweepConfig, Suggesters.For(sweep, 0), SweepHarness.anyConfig, launcher, SweepHarness.options None)
+                .Run(Threading.CancellationToken.None)
+            |> ignore
             let record = SweepHarness.recordsOf store.Dir |> Seq.exactlyOne
             Expect.sequenceEqual (record.Epochs |> Seq.map (fun e -> e.Epoch)) [ 1; 2 ] "epochs as the sweep counts them"
-            let firstLoss = Text.Json.JsonDocument.Parse((File.ReadLines(Path.Combine(run, "metrics.jsonl")) |> Seq.head)).RootElement.GetProperty("val/main_loss").GetDouble()
+            let firstLoss =
+                Text.Json.JsonDocument
+                    .Parse((File.ReadLines(Path.Combine(run, "metrics.jsonl")) |> Seq.head))
+                    .RootElement.GetProperty("val/main_loss")
+                    .GetDouble()
             Expect.equal (record.BestUpTo(1, sweep.Metric).Value) firstLoss "the rung at epoch 1 judges the first epoch"
             let summary = Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement
             Expect.equal (summary.GetProperty("best_epoch").GetInt32()) record.BestEpoch.Value "summary.json's best epoch"
-            Expect.equal (Safetensors.ReadHeader(Path.Combine(run, "best.safetensors")).Metadata.["epoch"]) (string record.BestEpoch.Value) "best.safetensors' epoch"
+            Expect.equal
+                (Safetensors.ReadHeader(Path.Combine(run, "best.safetensors")).Metadata.["epoch"])
+                (string record.BestEpoch.Value)
+                "best.safetensors' epoch"
         }
     ]
 
@@ -380,7 +448,8 @@ let recoveryTests =
             File.AppendAllText(log, "{\"epoch\":2,\"step\":4,\"train/ca")
             let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run; "--resume" ]
             Expect.equal code 0 err
-            let epochs = File.ReadAllLines log |> Array.map (fun l -> Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32())
+            let epochs =
+                File.ReadAllLines log |> Array.map (fun l -> Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("epoch").GetInt32())
             Expect.sequenceEqual epochs [ 1; 2; 3 ] "one whole line per epoch"
         }
         test "a truncated or foreign checkpoint fails --resume with one line naming it" {
@@ -395,11 +464,11 @@ let recoveryTests =
                 Expect.stringContains err ("error: " + checkpoint) "one line naming the file"
                 Expect.stringContains err fragment "says what is wrong"
                 Expect.isFalse (err.Contains "   at ") (sprintf "no stack trace: %s" err)
-            File.WriteAllBytes(checkpoint, bytes.[.. 19])
+            File.WriteAllBytes(checkpoint, bytes.[..19])
             resumeFails "truncated"
             File.WriteAllBytes(checkpoint, bytes.[.. bytes.Length / 2])
             resumeFails "truncated"
-            Safetensors.Save(checkpoint, [ Collections.Generic.KeyValuePair("x", torch.zeros(1L)) ])
+            Safetensors.Save(checkpoint, [ Collections.Generic.KeyValuePair("x", torch.zeros (1L)) ])
             resumeFails "not a training checkpoint"
         }
         test "--resume refuses other training options; another --epochs resumes with a warning" {
@@ -423,14 +492,17 @@ let recoveryTests =
             let run = Path.Combine(tempDir (), "run")
             trainRun config run false silent |> ignore
             let checkpoint = Path.Combine(run, "checkpoint.safetensors")
-            let other = (DeepCoro.Config.TrainConfig.parse config ((File.ReadAllText config).Replace("abnormal: 1\n", "abnormal: 2\n"))).Spec
+            let other =
+                (DeepCoro.Config.TrainConfig.parse config ((File.ReadAllText config).Replace("abnormal: 1\n", "abnormal: 2\n"))).Spec
             use model = new MilModel(other)
             let options = OptimizerOptions()
             use optimizer = new AdamOptimizer(ParameterGroups.Of(other, model, options), options)
             let spec = Safetensors.ReadHeader(checkpoint).Metadata.["spec"]
             let before = DisposeScopeManager.Statistics.ThreadTotalLiveCount
             let options = Safetensors.ReadHeader(checkpoint).Metadata.["options"]
-            Expect.throwsT<StateDictException> (fun () -> Checkpoint.Load(checkpoint, model, optimizer, spec, options) |> ignore) "another model"
+            Expect.throwsT<StateDictException>
+                (fun () -> Checkpoint.Load(checkpoint, model, optimizer, spec, options) |> ignore)
+                "another model"
             Expect.equal DisposeScopeManager.Statistics.ThreadTotalLiveCount before "live tensors"
         }
     ]
@@ -468,33 +540,41 @@ let private fields (data: byte[]) =
             shift <- shift + 7
             go <- b &&& 0x80uy <> 0uy
         v
-    [ while i < data.Length do
-          let key = int (varint ())
-          match key &&& 7 with
-          | 0 -> yield key >>> 3, varint (), [||]
-          | 1 -> i <- i + 8
-          | 5 -> i <- i + 4; yield key >>> 3, 0UL, [||]
-          | _ ->
-              let n = int (varint ())
-              yield key >>> 3, 0UL, data.[i .. i + n - 1]
-              i <- i + n ]
+    [
+        while i < data.Length do
+            let key = int (varint ())
+            match key &&& 7 with
+            | 0 -> yield key >>> 3, varint (), [||]
+            | 1 -> i <- i + 8
+            | 5 ->
+                i <- i + 4
+                yield key >>> 3, 0UL, [||]
+            | _ ->
+                let n = int (varint ())
+                yield key >>> 3, 0UL, data.[i .. i + n - 1]
+                i <- i + n
+    ]
 
 /// The step of every TensorBoard event holding scalars (Event.summary's values with a simple_value; histograms of
 /// the same epoch are events of their own).
-let private boardSteps (run: string) =
-    [ for file in Directory.GetFiles(Path.Combine(run, "tensorboard")) do
-          let bytes = File.ReadAllBytes file
-          let mutable at = 0
-          while at < bytes.Length do
-              let length = int (BitConverter.ToUInt64(bytes, at))
-              let data = bytes.[at + 12 .. at + 12 + length - 1]
-              at <- at + 16 + length
-              let event = fields data
-              let step = event |> List.tryPick (fun (n, v, _) -> if n = 2 then Some(int64 v) else None) |> Option.defaultValue 0L
-              let scalars =
-                  event |> List.exists (fun (n, _, summary) ->
-                      n = 5 && fields summary |> List.exists (fun (m, _, value) -> m = 1 && fields value |> List.exists (fun (k, _, _) -> k = 2)))
-              if scalars then yield step ]
+let private boardSteps (run: string) = [
+    for file in Directory.GetFiles(Path.Combine(run, "tensorboard")) do
+        let bytes = File.ReadAllBytes file
+        let mutable at = 0
+        while at < bytes.Length do
+            let length = int (BitConverter.ToUInt64(bytes, at))
+            let data = bytes.[at + 12 .. at + 12 + length - 1]
+            at <- at + 16 + length
+            let event = fields data
+            let step = event |> List.tryPick (fun (n, v, _) -> if n = 2 then Some(int64 v) else None) |> Option.defaultValue 0L
+            let scalars =
+                event
+                |> List.exists (fun (n, _, summary) ->
+                    n = 5
+                    && fields summary |> List.exists (fun (m, _, value) -> m = 1 && fields value |> List.exists (fun (k, _, _) -> k = 2)))
+            if scalars then
+                yield step
+]
 
 [<Tests>]
 let boardTests =
@@ -505,15 +585,15 @@ let boardTests =
             let checkpoint = Path.Combine(run, "checkpoint.safetensors")
             // killed after epoch 2 logged its metrics, with the checkpoint of epoch 1 the last one on disk
             let backup = Path.Combine(tempDir (), "epoch1.safetensors")
-            let killer =
-                { new ITrainingObserver with
+            let killer = {
+                new ITrainingObserver with
                     member _.Started(_, _, _, _) = ()
                     member _.Batch(_, _, _, _) = ()
                     member _.Evaluating(_, _) = ()
                     member _.EpochEnded(epoch, _, _) =
-                        if epoch = 1 then File.Copy(checkpoint, backup)
-                        else raise (OperationCanceledException "killed")
-                    member _.Note(_) = () }
+                        if epoch = 1 then File.Copy(checkpoint, backup) else raise (OperationCanceledException "killed")
+                    member _.Note(_) = ()
+            }
             Expect.throws (fun () -> trainRun config run false killer |> ignore) "killed after epoch 2"
             File.Copy(backup, checkpoint, true)
             Expect.equal (boardSteps run) [ 1L; 2L ] "before the resume"
@@ -538,20 +618,20 @@ let stepTests =
             let batch = StudyBatch(built.Studies, built.X, built.Shape, built.Mask, built.ViewIds, labels, built.Heads)
             torch.random.manual_seed 3L |> ignore
             use model = new MilModel(c.Spec)
-            model.eval()   // no dropout: the reference pass sees the same outputs
+            model.eval () // no dropout: the reference pass sees the same outputs
             let lr, clip, eps = 0.01, 0.05, 1.0
             let options = OptimizerOptions(Lr = lr, WeightDecay = 0.0, HeadLr = Collections.Generic.Dictionary(), Eps = eps)
             use optimizer = new AdamOptimizer(ParameterGroups.Of(c.Spec, model, options), options)
-            let parameters = model.parameters() |> Seq.filter (fun p -> p.requires_grad) |> Array.ofSeq
+            let parameters = model.parameters () |> Seq.filter (fun p -> p.requires_grad) |> Array.ofSeq
             // the reference: 30 * mse(cathEF, studies 1-2) + 1 * bce(abnormal, all), halved for a group of 2, by hand
             let expectedGrads =
                 use _ = torch.NewDisposeScope()
-                let out = model.forward(Trainer.Inputs(batch, torch.CPU))
+                let out = model.forward (Trainer.Inputs(batch, torch.CPU))
                 let y (h: int) (i: int) = float32 labels.[i * 2 + h]
-                let ef: torch.Tensor = out.["cathEF"].select(1, 0L).index_select(0, torch.tensor([| 1L; 2L |]))
-                let mse = (ef - torch.tensor([| y 0 1; y 0 2 |])).square().mean()
+                let ef: torch.Tensor = out.["cathEF"].select(1, 0L).index_select(0, torch.tensor ([| 1L; 2L |]))
+                let mse = (ef - torch.tensor ([| y 0 1; y 0 2 |])).square().mean()
                 let z: torch.Tensor = out.["abnormal"].select(1, 0L)
-                let bce = torch.nn.functional.binary_cross_entropy_with_logits(z, torch.tensor([| y 1 0; y 1 1; y 1 2 |]))
+                let bce = torch.nn.functional.binary_cross_entropy_with_logits (z, torch.tensor ([| y 1 0; y 1 1; y 1 2 |]))
                 ((mse * 30.0 + bce) / 2.0).backward()
                 let grads = parameters |> Array.map (fun p -> p.grad.clone().DetachFromDisposeScope())
                 optimizer.ZeroGrad()
@@ -568,10 +648,11 @@ let stepTests =
             Expect.isGreaterThan norm clip "the gradient is clipped"
             for ((p, g), p0) in Array.zip (Array.zip parameters expectedGrads) before do
                 use gc = g * (clip / norm)
-                use expected = p0 - gc / (gc.abs() + eps) * lr
-                let d = (p.detach() - expected).abs().max().item<float32>()
+                use expected = p0 - gc / (gc.abs () + eps) * lr
+                let d = (p.detach () - expected).abs().max().item<float32>()
                 Expect.isLessThanOrEqual (float d) 1e-6 "parameter after the step"
                 Expect.equal (p.grad.abs().max().item<float32>()) 0.0f "zeroed gradient"
-            for g in expectedGrads do g.Dispose()
+            for g in expectedGrads do
+                g.Dispose()
         }
     ]

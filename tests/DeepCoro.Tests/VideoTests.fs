@@ -27,7 +27,8 @@ let videoError (f: unit -> 'a) =
         f () |> ignore
         failtest "expected a VideoException"
         ""
-    with :? VideoException as e -> e.Message
+    with :? VideoException as e ->
+        e.Message
 
 [<Tests>]
 let decodeTests =
@@ -38,9 +39,10 @@ let decodeTests =
                 let reference = ffmpegFrames clip
                 let ours = v.ToTensor()
                 Expect.sequenceEqual ours.shape reference.shape "frames, height, width, channels"
-                let worst = (ours.to_type(torch.ScalarType.Int32) - reference.to_type(torch.ScalarType.Int32)).abs().max().item<int>()
+                let worst = (ours.to_type (torch.ScalarType.Int32) - reference.to_type (torch.ScalarType.Int32)).abs().max().item<int>()
                 Expect.isLessThanOrEqual worst 3 (sprintf "max level difference %d" worst)
-                if clip = "lossless.avi" then Expect.equal worst 0 "a lossless clip decodes exactly"
+                if clip = "lossless.avi" then
+                    Expect.equal worst 0 "a lossless clip decodes exactly"
             }
         test "a stride keeps every stride-th frame, the first included" {
             let all = VideoDecoder.Decode(fixture "lossless.avi", 1)
@@ -48,7 +50,7 @@ let decodeTests =
             Expect.equal third.Read all.Frames "every frame is read"
             Expect.equal third.Frames 4 "frames 0, 3, 6, 9 of 10"
             let a, b = all.ToTensor(), third.ToTensor()
-            Expect.isTrue (torch.equal(b, a.index_select(0, torch.tensor([| 0L; 3L; 6L; 9L |]))).all().item<bool>()) "the same frames"
+            Expect.isTrue (torch.equal(b, a.index_select (0, torch.tensor ([| 0L; 3L; 6L; 9L |]))).all().item<bool>()) "the same frames"
         }
         test "a file that is not a video names the file" {
             let message = videoError (fun () -> VideoDecoder.Decode(fixture "corrupt.avi", 1))
@@ -85,7 +87,10 @@ let samplingTests =
             use x = FrameSampler.Sample(numbered 10, 4, 2, 0.0, 1.0)
             Expect.sequenceEqual (frameValues x) [ 0.0; 3.0; 6.0; 9.0 ] "frames 0, 3, 6, 9 of 10"
             use y = FrameSampler.Sample(numbered 30, 16, 2, 0.0, 1.0)
-            Expect.sequenceEqual (frameValues y) [ 0.0; 1.0; 3.0; 5.0; 7.0; 9.0; 11.0; 13.0; 15.0; 17.0; 19.0; 21.0; 23.0; 25.0; 27.0; 29.0 ] "linspace truncated"
+            Expect.sequenceEqual
+                (frameValues y)
+                [ 0.0; 1.0; 3.0; 5.0; 7.0; 9.0; 11.0; 13.0; 15.0; 17.0; 19.0; 21.0; 23.0; 25.0; 27.0; 29.0 ]
+                "linspace truncated"
         }
         test "fewer frames than needed: the last frame repeated" {
             use x = FrameSampler.Sample(numbered 3, 6, 2, 0.0, 1.0)
@@ -98,13 +103,18 @@ let samplingTests =
             Expect.sequenceEqual channels [| 0.0f; 0.0f; 0.0f |] "all channels alike"
         }
         test "dataset_mean and dataset_std: the first channel's value applies, as in the reference" {
-            let o = DeepCoro.Runtime.Encoders.EncoderOptions(Path = "e.pt", DatasetMean = [| 110.0; 90.0; 80.0 |], DatasetStd = [| 40.0; 30.0; 20.0 |])
+            let o =
+                DeepCoro.Runtime.Encoders.EncoderOptions(
+                    Path = "e.pt",
+                    DatasetMean = [| 110.0; 90.0; 80.0 |],
+                    DatasetStd = [| 40.0; 30.0; 20.0 |]
+                )
             let s = o.Sampling(null)
             Expect.equal (s.Mean, s.Std) (110.0, 40.0) "first values"
         }
         test "a random stride is drawn from 1..stride, the same for the same video, seed and pass" {
             let s = FrameSampling(Stride = 3, RandomStride = true)
-            let draws = [ for pass in 0 .. 59 -> s.StrideFor("/data/a.avi", 7, pass) ]
+            let draws = [ for pass in 0..59 -> s.StrideFor("/data/a.avi", 7, pass) ]
             Expect.equal (set draws) (set [ 1; 2; 3 ]) "every stride in 1..3 drawn"
             Expect.equal (s.StrideFor("/data/a.avi", 7, 5)) (s.StrideFor("/data/a.avi", 7, 5)) "reproducible"
             Expect.equal (FrameSampling(Stride = 3, RandomStride = false).StrideFor("/data/a.avi", 7, 5)) 3 "fixed"
@@ -118,7 +128,7 @@ let samplingTests =
             let s = DatasetStatistics.Compute(videos, FrameSampling(Frames = 4), 2)
             Expect.sequenceEqual s.Videos [ fixture "lossless.avi" ] "statistics over lossless.avi only"
             let mean, std = e.["computed_mean"].data<float32>().ToArray(), e.["computed_std"].data<float32>().ToArray()
-            for c in 0 .. 2 do
+            for c in 0..2 do
                 Expect.floatClose { absolute = 1e-3; relative = 1e-5 } s.Mean.[c] (float mean.[c]) (sprintf "mean of channel %d" c)
                 Expect.floatClose { absolute = 1e-3; relative = 1e-5 } s.Std.[c] (float std.[c]) (sprintf "std of channel %d" c)
         }
@@ -134,15 +144,19 @@ let neededLibraries (path: string) =
     let typeOf h = BitConverter.ToUInt32(elf, int h)
     let loads = headers |> List.filter (fun h -> typeOf h = 1u) |> List.map (fun h -> i64 (h + 0x10L), i64 (h + 0x08L), i64 (h + 0x20L))
     let dyn = headers |> List.find (fun h -> typeOf h = 2u)
-    let entries = [ for e in 0L .. i64 (dyn + 0x20L) / 16L - 1L -> i64 (i64 (dyn + 0x08L) + e * 16L), i64 (i64 (dyn + 0x08L) + e * 16L + 8L) ]
-                  |> List.takeWhile (fun (tag, _) -> tag <> 0L)
+    let entries =
+        [ for e in 0L .. i64 (dyn + 0x20L) / 16L - 1L -> i64 (i64 (dyn + 0x08L) + e * 16L), i64 (i64 (dyn + 0x08L) + e * 16L + 8L) ]
+        |> List.takeWhile (fun (tag, _) -> tag <> 0L)
     let strtab = entries |> List.find (fun (tag, _) -> tag = 5L) |> snd
-    let strOffset = loads |> List.pick (fun (vaddr, off, size) -> if strtab >= vaddr && strtab < vaddr + size then Some(strtab - vaddr + off) else None)
-    [ for tag, value in entries do
-        if tag = 1L then
-            let start = int (strOffset + value)
-            let stop = Array.IndexOf(elf, 0uy, start)
-            yield Text.Encoding.ASCII.GetString(elf, start, stop - start) ]
+    let strOffset =
+        loads |> List.pick (fun (vaddr, off, size) -> if strtab >= vaddr && strtab < vaddr + size then Some(strtab - vaddr + off) else None)
+    [
+        for tag, value in entries do
+            if tag = 1L then
+                let start = int (strOffset + value)
+                let stop = Array.IndexOf(elf, 0uy, start)
+                yield Text.Encoding.ASCII.GetString(elf, start, stop - start)
+    ]
 
 [<Tests>]
 let nativeTests =
@@ -151,7 +165,18 @@ let nativeTests =
             let lib = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libOpenCvSharpExtern.so")
             Expect.isTrue (File.Exists lib) "copied beside the tests"
             let needed = neededLibraries lib |> Set.ofList
-            Expect.equal needed (set [ "libm.so.6"; "librt.so.1"; "libpthread.so.0"; "libdl.so.2"; "libstdc++.so.6"; "libgcc_s.so.1"; "libc.so.6"; "ld-linux-x86-64.so.2" ])
+            Expect.equal
+                needed
+                (set [
+                    "libm.so.6"
+                    "librt.so.1"
+                    "libpthread.so.0"
+                    "libdl.so.2"
+                    "libstdc++.so.6"
+                    "libgcc_s.so.1"
+                    "libc.so.6"
+                    "ld-linux-x86-64.so.2"
+                ])
                 "what a bare Debian 12 with the .NET SDK has"
         }
     ]

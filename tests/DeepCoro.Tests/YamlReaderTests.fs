@@ -35,14 +35,22 @@ let yamlReaderTests =
             Expect.equal m.Entries.Count 3 "Entries keeps every entry"
             let r2, m2 = read (YamlWording()) "a:\n  x: 1\n  x: 2\n"
             let inner = r2.Map(value m2 "a", "a")
-            Expect.equal (errors r2) [ "f.yaml:3:3: a: key 'x' is repeated (first on line 2); give each key once" ] "a repeated key is an error, located"
+            Expect.equal
+                (errors r2)
+                [ "f.yaml:3:3: a: key 'x' is repeated (first on line 2); give each key once" ]
+                "a repeated key is an error, located"
             Expect.equal [ for e in inner.Entries -> e.Key ] [ "x" ] "the first is kept"
             let r3 = YamlDocumentReader("f.yaml", RepeatedKeys = RepeatedKeyRule.LastWins)
             let m3 = r3.Map(r3.Load("x: 1\ny: 2\nx: 3\n", "empty"), "the file")
-            Expect.equal [ for e in m3.Entries -> e.Key, (e.Value :?> YamlScalarNode).Value ] [ "x", "3"; "y", "2" ] "PyYAML's rule: the last value counts"
+            Expect.equal
+                [ for e in m3.Entries -> e.Key, (e.Value :?> YamlScalarNode).Value ]
+                [ "x", "3"; "y", "2" ]
+                "PyYAML's rule: the last value counts"
             Expect.isEmpty r3.Errors "no error"
-            Expect.equal (r3.Warnings |> Seq.map string |> List.ofSeq)
-                [ "f.yaml:3:1: warning: the file: key 'x' is repeated (first on line 1): the last value counts, as PyYAML reads the file" ] "one warning naming both lines"
+            Expect.equal
+                (r3.Warnings |> Seq.map string |> List.ofSeq)
+                [ "f.yaml:3:1: warning: the file: key 'x' is repeated (first on line 1): the last value counts, as PyYAML reads the file" ]
+                "one warning naming both lines"
         }
         test "typed reads point at the value and use the format's wording" {
             let wording = YamlWording(PlainScalarsOnly = true, Expected = fun what expected _ -> sprintf "%s wants %s" what expected)
@@ -53,13 +61,18 @@ let yamlReaderTests =
             Expect.equal (r.Bool(value m "b", "b") |> Option.ofNullable) (Some true) "bool, any case"
             Expect.isFalse (fst (r.TryChoice(value m "c", "c", [ KeyValuePair("min", 0); KeyValuePair("max", 1) ]))) "case-sensitive choice"
             Expect.isNull (r.String(value m "l", "l")) "a list is no string"
-            Expect.equal (errors r)
-                [ "f.yaml:2:4: q wants an integer"
-                  "f.yaml:5:4: c: 'Max' is not one of min, max; did you mean 'max'?"
-                  "f.yaml:6:4: l wants a string" ] "messages"
+            Expect.equal
+                (errors r)
+                [
+                    "f.yaml:2:4: q wants an integer"
+                    "f.yaml:5:4: c: 'Max' is not one of min, max; did you mean 'max'?"
+                    "f.yaml:6:4: l wants a string"
+                ]
+                "messages"
         }
         test "options: quoted numbers, case-insensitive choices, names that cannot be empty" {
-            let r, m = read (YamlWording(ChoicesIgnoreCase = true, EmptyStringIsMissing = true, StringName = "a name")) "q: \"7\"\nc: Max\ne: ''\n"
+            let r, m =
+                read (YamlWording(ChoicesIgnoreCase = true, EmptyStringIsMissing = true, StringName = "a name")) "q: \"7\"\nc: Max\ne: ''\n"
             Expect.equal (r.Int(value m "q", "q") |> Option.ofNullable) (Some 7) "quoted int"
             Expect.equal (r.TryChoice(value m "c", "c", [ KeyValuePair("min", 0); KeyValuePair("max", 1) ])) (true, 1) "choice ignores case"
             Expect.isNull (r.String(value m "e", "e")) "empty name"

@@ -15,7 +15,8 @@ namespace DeepCoro.Runtime.Benchmarks
 {
     public sealed record BenchOptions(int Batch, int Videos, int Tokens, int Steps, int Warmup, Device Device, int Seed = 0);
 
-    /// <summary>One kernel's figures: medians in ms, the process's peak RSS while it ran, and what the steps added to it.</summary>
+    /// <summary>One kernel's figures: medians in ms, the process's peak RSS while it ran, and what the steps added to
+    /// it.</summary>
     public sealed record BenchResult(
         ClsKernel Kernel, string Device, int Threads, int Batch, int Videos, int Tokens, int Dim,
         double TrainStepMs, double EvalMs, double ReadFloorMs, double PeakRssMb, double StepExtraMb);
@@ -77,7 +78,8 @@ namespace DeepCoro.Runtime.Benchmarks
         private static Study[] Studies(ModelSpec spec, int batch) =>
             Enumerable.Range(0, batch).Select(i => new Study { Id = $"s{i}", Split = "train", Videos = new List<VideoRef>(), Labels = new double[spec.Heads.Count] }).ToArray();
 
-        /// <summary>Labels [B, heads] as the loader gives them: a value, or a class index; every label present.</summary>
+        /// <summary>Labels [B, heads] as the loader gives them: a value, or a class index; every label
+        /// present.</summary>
         private static double[] Labels(ModelSpec spec, int batch)
         {
             var labels = new double[batch * spec.Heads.Count];

@@ -22,7 +22,8 @@ namespace DeepCoro.Runtime.Blocks
         private readonly double dropout;
         private readonly Scalar scale;   // 1 / sqrt(head width), kept alive with the pool (see Constants)
 
-        /// <summary>Above this |mean| / std of a token, folding pre-norm into the passes loses float32 precision.</summary>
+        /// <summary>Above this |mean| / std of a token, folding pre-norm into the passes loses float32
+        /// precision.</summary>
         private const double MaxFoldedMeanToStd = 4.0;
 
         public ClsKernel Kernel { get; set; }
@@ -36,7 +37,8 @@ namespace DeepCoro.Runtime.Blocks
         /// </summary>
         public Action<Tensor, Tensor?>? AttentionSink { get; set; }
 
-        /// <param name="token">The current cls token [1, 1, W]: a getter, since Module.to() replaces parameters.</param>
+        /// <param name="token">The current cls token [1, 1, W]: a getter, since Module.to() replaces
+        /// parameters.</param>
         public ClsTokenPool(Func<Tensor> token, AttentionWeights attention, LayerNorm norm, int heads, NormPlacement placement, double dropout, ClsKernel kernel)
         {
             if (attention.Width % heads != 0)
@@ -53,12 +55,14 @@ namespace DeepCoro.Runtime.Blocks
         private Tensor LayerNorm(Tensor t) => F.layer_norm(t, new long[] { attention.Width }, norm.weight, norm.bias, Constants.LayerNormEps);
 
         /// <summary>
-        /// Only the cls row of the attention is kept, and it depends on one query q0. With u_h = Wk_h^T q0_h / sqrt(d),
+        /// Only the cls row of the attention is kept, and it depends on one query q0. With u_h = Wk_h^T q0_h /
+        /// sqrt(d),
         /// score_j = s_j . u_h + q0_h . bk_h / sqrt(d), and the head output is Wv_h (sum_j a_j s_j) + bv_h sum_j a_j.
         /// So two thin passes over the tokens replace the S x D projections and the S x S attention. Pre-norm is
         /// folded in through per-token mean and inverse std, so LN(x) is not materialised either (unless the
         /// tokens are far from centred, see below).
-        /// Both passes are batched matmuls with x as the right operand ([m, h, w] x [m, w, s] and [m, h, s] x [m, s, w]):
+        /// Both passes are batched matmuls with x as the right operand ([m, h, w] x [m, w, s] and [m, h, s] x [m, s,
+        /// w]):
         /// their gradients are then the same two fast shapes, where x @ u^T would back-propagate through x^T @ g,
         /// a layout CPU GEMMs run several times slower.
         /// </summary>

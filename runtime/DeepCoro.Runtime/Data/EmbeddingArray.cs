@@ -142,7 +142,8 @@ namespace DeepCoro.Runtime.Data
             catch (TorchFileException e) { throw new DataException(e.Message); }
         }
 
-        /// <summary>The one tensor of a .pt (torch.save of a tensor, or of a dict with one tensor or one named "embedding").</summary>
+        /// <summary>The one tensor of a .pt (torch.save of a tensor, or of a dict with one tensor or one named
+        /// "embedding").</summary>
         private static PickledTensor PickTorch(TorchFile file)
         {
             var tensor = file.Root switch

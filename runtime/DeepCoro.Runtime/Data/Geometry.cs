@@ -24,7 +24,8 @@ namespace DeepCoro.Runtime.Data
             Layout = options.Layout;
         }
 
-        /// <summary>Files of [L, dim] per video (L from the first file read), whatever the model consumes: an encoder's hidden tokens.</summary>
+        /// <summary>Files of [L, dim] per video (L from the first file read), whatever the model consumes: an
+        /// encoder's hidden tokens.</summary>
         public Geometry(int dim, FileLayout layout)
         {
             Dim = dim;
@@ -38,7 +39,8 @@ namespace DeepCoro.Runtime.Data
         public string Expected(bool study) =>
             (study ? "[N, " : "[") + (HasTokens ? (Tokens > 0 ? $"{Tokens}, " : "L, ") : "") + $"{Dim}]" + (HasTokens && !study ? $" (or [{Dim}] when L = 1)" : "");
 
-        /// <summary>Reads every file header once: a missing file or a wrong D or L fails here, before training.</summary>
+        /// <summary>Reads every file header once: a missing file or a wrong D or L fails here, before
+        /// training.</summary>
         public void Scan(IEnumerable<Study> studies)
         {
             foreach (var study in studies)

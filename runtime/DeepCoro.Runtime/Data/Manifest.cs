@@ -91,7 +91,8 @@ namespace DeepCoro.Runtime.Data
             return new ManifestData(Of(options.TrainSplit), Of(options.ValSplit), Of(options.TestSplit), Of(options.InferenceSplit), tally.Notes(path, options));
         }
 
-        /// <summary>The file a row's path names, or null when it is missing and missing files are dropped (counted).</summary>
+        /// <summary>The file a row's path names, or null when it is missing and missing files are dropped
+        /// (counted).</summary>
         private static string? ResolveFile(string raw, string root, DataOptions options, Tally tally)
         {
             if (options.EmbeddingsDir is { } dir)
@@ -109,7 +110,8 @@ namespace DeepCoro.Runtime.Data
             return file;
         }
 
-        /// <summary>A later row of a study: a head it leaves empty keeps the study's label; a head the study lacks takes it.</summary>
+        /// <summary>A later row of a study: a head it leaves empty keeps the study's label; a head the study lacks
+        /// takes it.</summary>
         private static void MergeLabels(Study study, double[] labels, IReadOnlyList<HeadSpec> heads, DataOptions options, Tally tally, string path, int line)
         {
             for (int i = 0; i < heads.Count; i++)

@@ -3,7 +3,8 @@ using System.Collections.Generic;
 
 namespace DeepCoro.Runtime.Data
 {
-    /// <summary>The studies of a manifest, by split, in manifest order, and one note per kind of row the reading dropped.</summary>
+    /// <summary>The studies of a manifest, by split, in manifest order, and one note per kind of row the reading
+    /// dropped.</summary>
     public sealed record ManifestData(
         IReadOnlyList<Study> Train, IReadOnlyList<Study> Val, IReadOnlyList<Study> Test, IReadOnlyList<Study> Inference, IReadOnlyList<string> Notes)
     {

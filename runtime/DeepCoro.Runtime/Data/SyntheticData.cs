@@ -23,7 +23,8 @@ namespace DeepCoro.Runtime.Data
     /// Writes a dataset in the real on-disk layout (one .npy [L, D] per video, a manifest with one row per video,
     /// separator 'α') with a planted signal: each study has latents z1, z2; 1..max videos, of which at least one is
     /// "relevant" (a marker direction on all its tokens) and the rest distractors (noise only); in a relevant video
-    /// 1-3 random tokens carry 3 (z1 u + z2 v + c), c a direction that lets attention find them. Targets: cathEF = 0.55 + 0.1 z1 (regression), abnormal = [z2 > 0].
+    /// 1-3 random tokens carry 3 (z1 u + z2 v + c), c a direction that lets attention find them. Targets: cathEF =
+    /// 0.55 + 0.1 z1 (regression), abnormal = [z2 > 0].
     /// </summary>
     public static class SyntheticData
     {

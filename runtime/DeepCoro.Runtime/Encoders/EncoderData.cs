@@ -103,7 +103,8 @@ namespace DeepCoro.Runtime.Encoders
             });
         }
 
-        /// <summary>One folder per encoder file, cut, precision and sampling, so that runs differing in any of them never share files.</summary>
+        /// <summary>One folder per encoder file, cut, precision and sampling, so that runs differing in any of them
+        /// never share files.</summary>
         public static string CacheFolder(DataOptions data, EncoderOptions options, ScriptedEncoder encoder, EncoderCut? cut, FrameSampling sampling)
         {
             var root = options.CacheDirectory ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(data.Manifest))!, ".deepcoro-encoder-cache");
@@ -112,7 +113,8 @@ namespace DeepCoro.Runtime.Encoders
             return Path.Combine(root, $"{encoder.Digest}-{what}-{(options.HalfPrecisionCache ? "f16" : "f32")}-{key}");
         }
 
-        /// <summary>A cache file per video path: its stem and a hash of the path, since stems repeat across folders.</summary>
+        /// <summary>A cache file per video path: its stem and a hash of the path, since stems repeat across
+        /// folders.</summary>
         private static string CacheName(string video) =>
             Path.GetFileNameWithoutExtension(video) + "-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(video)))[..12].ToLowerInvariant() + EmbeddingNames.Extension;
     }

@@ -13,7 +13,8 @@ namespace DeepCoro.Runtime.Encoders
     {
         /// <summary>The encoder, exported by tools/export_encoder.py.</summary>
         public required string Path { get; init; }
-        /// <summary>video_freeze_ratio: the share of the backbone's parameter tensors that train (1.0: none, see <see cref="FreezeRule"/>).</summary>
+        /// <summary>video_freeze_ratio: the share of the backbone's parameter tensors that train (1.0: none, see <see
+        /// cref="FreezeRule"/>).</summary>
         public double FreezeRatio { get; init; } = 0.8;
         /// <summary>video_encoder_lr: the rate of the video_encoder parameter group.</summary>
         public double Lr { get; init; } = 1e-5;
@@ -21,20 +22,24 @@ namespace DeepCoro.Runtime.Encoders
         public double WeightDecay { get; init; }
         public int Frames { get; init; } = 16;
         public int Stride { get; init; } = 1;
-        /// <summary>The reference draws a stride from 1..stride at every load when stride exceeds 1; false takes every stride-th frame.</summary>
+        /// <summary>The reference draws a stride from 1..stride at every load when stride exceeds 1; false takes
+        /// every stride-th frame.</summary>
         public bool RandomStride { get; init; } = true;
         public int Resize { get; init; } = 224;
-        /// <summary>dataset_mean / dataset_std as written (the reference applies the first value to every channel); null: computed as the reference computes them.</summary>
+        /// <summary>dataset_mean / dataset_std as written (the reference applies the first value to every channel);
+        /// null: computed as the reference computes them.</summary>
         public IReadOnlyList<double>? DatasetMean { get; init; }
         public IReadOnlyList<double>? DatasetStd { get; init; }
-        /// <summary>Where the frozen prefix's outputs are written, one folder per encoder, cut and sampling; null: beside the manifest.</summary>
+        /// <summary>Where the frozen prefix's outputs are written, one folder per encoder, cut and sampling; null:
+        /// beside the manifest.</summary>
         public string? CacheDirectory { get; init; }
         /// <summary>Cache as float16 (half the disk, rounding of about 1e-3 relative) or float32 (exact).</summary>
         public bool HalfPrecisionCache { get; init; } = true;
         /// <summary>Videos decoded at once while the encoder runs.</summary>
         public int DecodeThreads { get; init; } = 2;
 
-        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as F#.</summary>
+        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as
+        /// F#.</summary>
         public EncoderOptions With(
             string? path = null, double? freezeRatio = null, double? lr = null, double? weightDecay = null, int? frames = null, int? stride = null,
             int? resize = null, IReadOnlyList<double>? datasetMean = null, IReadOnlyList<double>? datasetStd = null, string? cacheDirectory = null) =>
@@ -52,7 +57,8 @@ namespace DeepCoro.Runtime.Encoders
                 CacheDirectory = cacheDirectory ?? CacheDirectory,
             };
 
-        /// <summary>The sampling these options give, with mean and std from the options or else from <paramref name="computed"/>.</summary>
+        /// <summary>The sampling these options give, with mean and std from the options or else from <paramref
+        /// name="computed"/>.</summary>
         public FrameSampling Sampling(DatasetStatistics? computed)
         {
             double First(IReadOnlyList<double>? given, double[]? fallback, string key) =>

@@ -12,7 +12,8 @@ namespace DeepCoro.Runtime.Encoders
     /// The trainable top of a video encoder and the probe, run as one model: its input is the encoder's hidden tokens
     /// at the cut (cached once per video by <see cref="EncoderData"/>), [B, N, L', C] with the video mask; the suffix
     /// runs on the real videos only, and the probe pools its tokens. <see cref="WholeEncoder"/> is the reference's
-    /// way, for comparison: frames [B, N, 3, T, H, W] through the whole encoder at every step. Parameters carry the probe's own names and the
+    /// way, for comparison: frames [B, N, 3, T, H, W] through the whole encoder at every step. Parameters carry the
+    /// probe's own names and the
     /// encoder's under "video_encoder." (the reference's VideoMILWrapper names it so), which puts them in the
     /// video_encoder optimizer group; frozen ones have requires_grad false and no optimizer state.
     /// </summary>
@@ -57,7 +58,8 @@ namespace DeepCoro.Runtime.Encoders
             return new EncoderProbe(probe, encoder, plan, options, false);
         }
 
-        /// <summary>The same parameters, frozen alike, run the reference's way: the whole encoder on frames at every step.</summary>
+        /// <summary>The same parameters, frozen alike, run the reference's way: the whole encoder on frames at every
+        /// step.</summary>
         public static EncoderProbe WholeEncoder(ModelSpec spec, EncoderOptions options)
         {
             var probe = new MilModel(spec);
@@ -74,7 +76,8 @@ namespace DeepCoro.Runtime.Encoders
 
         public OrderedDictionary<string, Tensor> Heads(Tensor pooled) => probe.Heads(pooled);
 
-        /// <summary>The probe's pooled vector of the videos' tokens, which the encoder's trainable rest computes.</summary>
+        /// <summary>The probe's pooled vector of the videos' tokens, which the encoder's trainable rest
+        /// computes.</summary>
         public Tensor Pool(ModelInput input)
         {
             var x = input.X;
@@ -102,7 +105,8 @@ namespace DeepCoro.Runtime.Encoders
             encoder.Dispose();
         }
 
-        /// <summary>The probe's parameters under their own keys, then the encoder's under video_encoder.; none of its own.</summary>
+        /// <summary>The probe's parameters under their own keys, then the encoder's under video_encoder.; none of its
+        /// own.</summary>
         public override IEnumerable<(string name, Parameter parameter)> named_parameters(bool recurse = true) =>
             !recurse ? base.named_parameters(false)
             : probe.named_parameters().Concat(encoder.Module.named_parameters().Select(p => ($"{EncoderKey}.{p.name}", p.parameter)));

@@ -10,7 +10,8 @@ namespace DeepCoro.Runtime.Encoders
     public sealed record EncodingRequest
     {
         public required IReadOnlyList<VideoItem> Videos { get; init; }
-        /// <summary>Each video's file, relative to <see cref="OutputDirectory"/> (see <see cref="EmbeddingNames"/>).</summary>
+        /// <summary>Each video's file, relative to <see cref="OutputDirectory"/> (see <see
+        /// cref="EmbeddingNames"/>).</summary>
         public required IReadOnlyDictionary<VideoItem, string> Files { get; init; }
         public required string OutputDirectory { get; init; }
         public required FrameSampling Sampling { get; init; }
@@ -19,7 +20,8 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>Videos per encoder call.</summary>
         public int Batch { get; init; } = 1;
         public int DecodeThreads { get; init; } = 2;
-        /// <summary>Videos with fewer frames (after the stride) are reported as too short; shorter ones are padded with their last frame, as the reference does.</summary>
+        /// <summary>Videos with fewer frames (after the stride) are reported as too short; shorter ones are padded
+        /// with their last frame, as the reference does.</summary>
         public int MinFrames { get; init; } = 1;
         /// <summary>Seed and pass of the random stride draws.</summary>
         public int Seed { get; init; }

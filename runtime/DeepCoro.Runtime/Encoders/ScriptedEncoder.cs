@@ -17,7 +17,8 @@ namespace DeepCoro.Runtime.Encoders
     /// </summary>
     public sealed class ScriptedEncoder : IDisposable
     {
-        /// <summary>The prefix of the backbone's parameter names: the reference's VideoEncoder calls its backbone `model`.</summary>
+        /// <summary>The prefix of the backbone's parameter names: the reference's VideoEncoder calls its backbone
+        /// `model`.</summary>
         public const string BackbonePrefix = "model.";
 
         private static readonly string[] Methods = { "tokens", "prefix", "suffix", "cuts", "input_shape" };
@@ -43,7 +44,8 @@ namespace DeepCoro.Runtime.Encoders
         public int Frames => (int)InputShape[1];
         public int Size => (int)InputShape[2];
 
-        /// <summary>The backbone's parameter tensors in registration order: the list the reference's freeze rule counts.</summary>
+        /// <summary>The backbone's parameter tensors in registration order: the list the reference's freeze rule
+        /// counts.</summary>
         public IReadOnlyList<(string Name, Parameter Parameter)> BackboneParameters =>
             Module.named_parameters().Where(p => p.name.StartsWith(BackbonePrefix, StringComparison.Ordinal)).ToList();
 

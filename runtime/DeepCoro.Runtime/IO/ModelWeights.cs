@@ -13,7 +13,8 @@ namespace DeepCoro.Runtime.IO
     /// </summary>
     public static class ModelWeights
     {
-        /// <param name="spec">the model's spec, to warn when a DeepCORO_CLIP checkpoint was trained in a model built otherwise; null for none.</param>
+        /// <param name="spec">the model's spec, to warn when a DeepCORO_CLIP checkpoint was trained in a model built
+        /// otherwise; null for none.</param>
         public static LoadedWeights LoadInto(nn.Module model, ModelSpec? spec, string path)
         {
             using var scope = NewDisposeScope();

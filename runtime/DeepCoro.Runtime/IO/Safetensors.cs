@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.IO
 {
-    /// <summary>A safetensors file that cannot be read: the message names the file and what is wrong with it.</summary>
+    /// <summary>A safetensors file that cannot be read: the message names the file and what is wrong with
+    /// it.</summary>
     public sealed class SafetensorsException : Exception
     {
         public SafetensorsException(string message) : base(message) { }
@@ -17,7 +18,8 @@ namespace DeepCoro.Runtime.IO
     /// <summary>One tensor's header entry: its dtype, shape and byte range within the data section.</summary>
     public sealed record SafetensorsEntry(string Key, string DType, ScalarType Type, long[] Shape, long Begin, long End);
 
-    /// <summary>A safetensors header: the __metadata__ strings, the tensor entries in file order, and where the data starts.</summary>
+    /// <summary>A safetensors header: the __metadata__ strings, the tensor entries in file order, and where the data
+    /// starts.</summary>
     public sealed record SafetensorsHeader(IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<SafetensorsEntry> Entries, long DataStart);
 
     /// <summary>
@@ -175,7 +177,8 @@ namespace DeepCoro.Runtime.IO
             return result;
         }
 
-        /// <summary>Writes tensors (any device) to <paramref name="path"/> through a temporary file and a rename.</summary>
+        /// <summary>Writes tensors (any device) to <paramref name="path"/> through a temporary file and a
+        /// rename.</summary>
         public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
         {
             var blobs = new List<(string Key, string DType, long[] Shape, byte[] Data)>();

@@ -3,7 +3,8 @@ using System.Collections.Generic;
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
-    /// The keys of one base-config layout: where a sweep parameter lands in a trial config. Each layout (this project's
+    /// The keys of one base-config layout: where a sweep parameter lands in a trial config. Each layout (this
+    /// project's
     /// nested training config; DeepCORO_CLIP's flat one) has its own, so a sweep file written for either resolves
     /// against the base it is run with, and every problem is known before a trial runs.
     /// </summary>
@@ -16,7 +17,8 @@ namespace DeepCoro.Runtime.Sweeps
         /// sweep directory, so these are made absolute there.</summary>
         IReadOnlyCollection<string> PathKeys { get; }
 
-        /// <summary>Where <paramref name="parameter"/> (a dotted sweep parameter name) goes, why it is not swept, or why it cannot be.</summary>
+        /// <summary>Where <paramref name="parameter"/> (a dotted sweep parameter name) goes, why it is not swept, or
+        /// why it cannot be.</summary>
         KeyResolution Resolve(string parameter);
     }
 }

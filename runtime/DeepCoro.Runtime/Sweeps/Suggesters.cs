@@ -5,10 +5,12 @@ using System.Text.Json.Nodes;
 
 namespace DeepCoro.Runtime.Sweeps
 {
-    /// <summary>What the search knows of an earlier trial: its values and its loss (metric in lower-is-better form), or null while it runs.</summary>
+    /// <summary>What the search knows of an earlier trial: its values and its loss (metric in lower-is-better form),
+    /// or null while it runs.</summary>
     public sealed record Observation(JsonObject Params, double? Loss);
 
-    /// <summary>Proposes the values of trial <c>index</c> from the trials before it. Same inputs, same proposal.</summary>
+    /// <summary>Proposes the values of trial <c>index</c> from the trials before it. Same inputs, same
+    /// proposal.</summary>
     public interface ISuggester
     {
         /// <summary>How many distinct trials the method can propose (grid), or null when unbounded.</summary>
@@ -62,7 +64,8 @@ namespace DeepCoro.Runtime.Sweeps
         }
     }
 
-    /// <summary>Independent draws from each parameter's distribution; trial i uses its own seed, so a resumed sweep draws the same.</summary>
+    /// <summary>Independent draws from each parameter's distribution; trial i uses its own seed, so a resumed sweep
+    /// draws the same.</summary>
     public sealed class RandomSuggester : ISuggester
     {
         private readonly IReadOnlyList<SweepParameter> parameters;

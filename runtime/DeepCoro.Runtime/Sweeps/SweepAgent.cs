@@ -35,7 +35,8 @@ namespace DeepCoro.Runtime.Sweeps
         private readonly List<TimeSpan> claimHolds = new List<TimeSpan>();
         private readonly List<TimeSpan> proposalHolds = new List<TimeSpan>();
         private readonly List<TimeSpan> proposalCpu = new List<TimeSpan>();
-        /// <summary>Whether the last claim had the search propose a trial (for the lock's cost per proposal).</summary>
+        /// <summary>Whether the last claim had the search propose a trial (for the lock's cost per
+        /// proposal).</summary>
         private bool proposedLast;
         private readonly List<TimeSpan> reportHolds = new List<TimeSpan>();
 
@@ -50,7 +51,8 @@ namespace DeepCoro.Runtime.Sweeps
             state = new SweepState(sweep);
         }
 
-        /// <summary>Runs trials until the count is reached, nothing is left, or <paramref name="cancel"/> fires (the running trial is then killed and re-queued).</summary>
+        /// <summary>Runs trials until the count is reached, nothing is left, or <paramref name="cancel"/> fires (the
+        /// running trial is then killed and re-queued).</summary>
         public AgentReport Run(CancellationToken cancel)
         {
             store.ReadManifest();
@@ -89,7 +91,8 @@ namespace DeepCoro.Runtime.Sweeps
             validator.Check(Path.Combine(store.Dir, "warm-up.yaml"), config.Merge(values, "warm-up"));
         }
 
-        /// <summary>Re-queues dead agents' trials, then claims the lowest pending trial or creates the next; null when nothing is left.</summary>
+        /// <summary>Re-queues dead agents' trials, then claims the lowest pending trial or creates the next; null
+        /// when nothing is left.</summary>
         private (int Index, int Attempt)? Claim()
         {
             proposedLast = false;
@@ -124,7 +127,8 @@ namespace DeepCoro.Runtime.Sweeps
             return null;
         }
 
-        /// <summary>A running trial whose agent is dead goes back to the queue the first time, and fails the second.</summary>
+        /// <summary>A running trial whose agent is dead goes back to the queue the first time, and fails the
+        /// second.</summary>
         private void Reap()
         {
             var events = new List<TrialEvent>();
@@ -232,7 +236,8 @@ namespace DeepCoro.Runtime.Sweeps
             catch (UnauthorizedAccessException) { /* as above */ }
         }
 
-        /// <summary>Runs <paramref name="body"/> holding the sweep lock, on the journal's latest state; times the wait and the hold.</summary>
+        /// <summary>Runs <paramref name="body"/> holding the sweep lock, on the journal's latest state; times the
+        /// wait and the hold.</summary>
         private T Locked<T>(Func<T> body, List<TimeSpan> holds)
         {
             using var held = SweepLock.Acquire(store.LockPath, options.LockTimeout, CancellationToken.None);
@@ -243,7 +248,8 @@ namespace DeepCoro.Runtime.Sweeps
             return result;
         }
 
-        /// <summary>Appends events, then takes them in from the journal itself, so this agent's state is what every reader folds.</summary>
+        /// <summary>Appends events, then takes them in from the journal itself, so this agent's state is what every
+        /// reader folds.</summary>
         private void Append(params TrialEvent[] events)
         {
             if (events.Length == 0) return;

@@ -10,7 +10,8 @@ using YamlDotNet.RepresentationModel;
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
-    /// The base config and where each swept parameter goes in it. W&amp;B run settings (name, project, entity, ...) are
+    /// The base config and where each swept parameter goes in it. W&amp;B run settings (name, project, entity, ...)
+    /// are
     /// never swept: W&amp;B uses them for the run, not the trainer, and they would collide with keys such as
     /// optimizer.name. Every other parameter goes through the base layout's key space; all errors are gathered and
     /// thrown together, before any trial exists. A trial config is the base with the sampled values written at their
@@ -32,7 +33,8 @@ namespace DeepCoro.Runtime.Sweeps
         /// <summary>Each parameter of the sweep file with what the key space said of it, in file order.</summary>
         public IReadOnlyList<(SweepParameter Parameter, KeyResolution Resolution)> Resolutions { get; }
 
-        /// <summary>Parameters left out of the search, one line per reason; notes on where swept ones landed.</summary>
+        /// <summary>Parameters left out of the search, one line per reason; notes on where swept ones
+        /// landed.</summary>
         public IReadOnlyList<string> Warnings { get; }
 
         public SweepConfig(SweepDefinition sweep, string baseFile, string baseDir, string baseText, IParameterKeySpace keySpace)
@@ -58,7 +60,8 @@ namespace DeepCoro.Runtime.Sweeps
             Sweep = sweep with { Parameters = swept };
         }
 
-        /// <summary>What becomes of each parameter of <paramref name="sweep"/> against a base of <paramref name="keySpace"/>, errors included.</summary>
+        /// <summary>What becomes of each parameter of <paramref name="sweep"/> against a base of <paramref
+        /// name="keySpace"/>, errors included.</summary>
         public static IReadOnlyList<(SweepParameter Parameter, KeyResolution Resolution)> Resolve(SweepDefinition sweep, IParameterKeySpace keySpace) =>
             sweep.Parameters.Select(p => (p, RunSettings.Contains(p.Name)
                 ? KeyResolution.NotSwept("W&B run settings (they name the W&B run), not training keys")
@@ -112,7 +115,8 @@ namespace DeepCoro.Runtime.Sweeps
         }
 
         /// <summary>
-        /// A base config's root map read as PyYAML reads it (DeepCORO_CLIP's files repeat keys: the last value counts),
+        /// A base config's root map read as PyYAML reads it (DeepCORO_CLIP's files repeat keys: the last value
+        /// counts),
         /// or an ArgumentException naming the file, line and problem.
         /// </summary>
         public static YamlMappingNode ParseRoot(string file, string text)

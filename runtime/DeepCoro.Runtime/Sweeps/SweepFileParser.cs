@@ -17,7 +17,8 @@ namespace DeepCoro.Runtime.Sweeps
     }
 
     /// <summary>
-    /// Reads W&amp;B sweep files (YAML) as W&amp;B does: a top-level key it does not know (run_mode, notes, ...) is ignored
+    /// Reads W&amp;B sweep files (YAML) as W&amp;B does: a top-level key it does not know (run_mode, notes, ...) is
+    /// ignored
     /// with a warning; keys that only mean something to W&amp;B's agent or server (program, command, entity, project,
     /// name, description, metric.target, early_terminate.strict) are reported once each, and the command W&amp;B would
     /// have run is kept to be shown. Inside metric, parameters and early_terminate an unknown key is an error naming
@@ -185,7 +186,8 @@ namespace DeepCoro.Runtime.Sweeps
                 return new Hyperband(minIter, minIter is null ? maxIter : null, eta, s);
             }
 
-            /// <summary>Flattens nested <c>parameters:</c> blocks into dotted names (head_lr: {parameters: {cathEF: ...}} -> head_lr.cathEF).</summary>
+            /// <summary>Flattens nested <c>parameters:</c> blocks into dotted names (head_lr: {parameters: {cathEF:
+            /// ...}} -> head_lr.cathEF).</summary>
             private void Parameters(YamlNode node, string prefix, List<SweepParameter> into)
             {
                 var entries = Entries(node, prefix == "" ? "parameters" : prefix + ".parameters");

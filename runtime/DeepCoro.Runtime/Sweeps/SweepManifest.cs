@@ -8,11 +8,13 @@ using System.Text.Json.Nodes;
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
-    /// What a sweep directory was created for (<c>sweep.json</c>): the search, its budget, hashes of the inputs (a rerun
+    /// What a sweep directory was created for (<c>sweep.json</c>): the search, its budget, hashes of the inputs (a
+    /// rerun
     /// with other inputs is refused), the trial command every agent runs and the agents' heartbeat timing.
     /// </summary>
     /// <param name="BaseDir">The folder of the original base config, against which its relative paths resolve.</param>
-    /// <param name="StaleAfterSeconds">A trial whose agent (on another machine) has not reported for this long is re-queued.</param>
+    /// <param name="StaleAfterSeconds">A trial whose agent (on another machine) has not reported for this long is
+    /// re-queued.</param>
     public sealed record SweepManifest(string Method, string Metric, string Goal, int Seed, int Trials, string SweepSha256, string BaseSha256,
                                        string BaseDir, IReadOnlyList<string> Command, double HeartbeatSeconds, double StaleAfterSeconds)
     {

@@ -28,12 +28,14 @@ namespace DeepCoro.Runtime.Sweeps
         public double Q { get; }
         /// <summary>Integer draws (int_uniform, or q distributions whose q and bounds are integers).</summary>
         public bool Integer { get; }
-        /// <summary>Where the sweep file declares it, for messages (<c>sweep.yaml:23:3</c>); empty when built in code.</summary>
+        /// <summary>Where the sweep file declares it, for messages (<c>sweep.yaml:23:3</c>); empty when built in
+        /// code.</summary>
         public string File { get; private init; } = "";
         public int Line { get; private init; }
         public int Column { get; private init; }
 
-        /// <summary>The parameter's place in its file as messages start: <c>sweep.yaml:23:3</c>, or its name alone.</summary>
+        /// <summary>The parameter's place in its file as messages start: <c>sweep.yaml:23:3</c>, or its name
+        /// alone.</summary>
         public string Where => File == "" ? $"parameter '{Name}'" : $"{File}:{Line}:{Column}: parameter '{Name}'";
 
         public static readonly IReadOnlyDictionary<string, Distribution> Names = new Dictionary<string, Distribution>
@@ -62,7 +64,8 @@ namespace DeepCoro.Runtime.Sweeps
             new SweepParameter(Name, Distribution, Values, Min, Max, Mu, Sigma, Q, Integer) { File = file, Line = line, Column = column };
 
         /// <summary>
-        /// A value read back from JSON in this parameter's own type: JSON writes 0.0 as 0, but a categorical value keeps
+        /// A value read back from JSON in this parameter's own type: JSON writes 0.0 as 0, but a categorical value
+        /// keeps
         /// its YAML type (0.0 stays a float in trial configs and plots) and a continuous draw stays a float.
         /// </summary>
         public JsonNode? Canonical(JsonNode? value)
@@ -122,7 +125,8 @@ namespace DeepCoro.Runtime.Sweeps
             _ => 1,
         };
 
-        /// <summary>Writes this parameter's coordinates for <paramref name="value"/> into <paramref name="into"/>.</summary>
+        /// <summary>Writes this parameter's coordinates for <paramref name="value"/> into <paramref
+        /// name="into"/>.</summary>
         public void Encode(JsonNode? value, Span<double> into)
         {
             if (Dimensions == 0) return;
@@ -164,7 +168,8 @@ namespace DeepCoro.Runtime.Sweeps
         }
     }
 
-    /// <summary>The standard normal's CDF and inverse (Acklam's rational approximation, refined by one Halley step).</summary>
+    /// <summary>The standard normal's CDF and inverse (Acklam's rational approximation, refined by one Halley
+    /// step).</summary>
     public static class Normal
     {
         public static double Pdf(double z) => Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
@@ -198,7 +203,8 @@ namespace DeepCoro.Runtime.Sweeps
             return x - u / (1 + x * u / 2);
         }
 
-        /// <summary>Complementary error function (Numerical Recipes' Chebyshev fit, relative error below 1.2e-7).</summary>
+        /// <summary>Complementary error function (Numerical Recipes' Chebyshev fit, relative error below
+        /// 1.2e-7).</summary>
         private static double Erfc(double x)
         {
             var z = Math.Abs(x);

@@ -75,7 +75,8 @@ namespace DeepCoro.Runtime.Sweeps
             return o.ToJsonString();
         }
 
-        /// <summary>Reads one journal line; <paramref name="where"/> (file:line) starts the message of a line that is not an event.</summary>
+        /// <summary>Reads one journal line; <paramref name="where"/> (file:line) starts the message of a line that is
+        /// not an event.</summary>
         public static TrialEvent Parse(string line, string where)
         {
             try

@@ -34,7 +34,8 @@ namespace DeepCoro.Runtime.Training
                     moments[key] = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
         }
 
-        /// <summary>One update of every parameter that has a gradient, at each group's base rate times <paramref name="factor"/>.</summary>
+        /// <summary>One update of every parameter that has a gradient, at each group's base rate times <paramref
+        /// name="factor"/>.</summary>
         public void Step(double factor)
         {
             Steps++;
@@ -79,7 +80,8 @@ namespace DeepCoro.Runtime.Training
             }
         }
 
-        /// <summary>The moments as named tensors (optim.m.&lt;key&gt;, optim.v.&lt;key&gt;) for a checkpoint.</summary>
+        /// <summary>The moments as named tensors (optim.m.&lt;key&gt;, optim.v.&lt;key&gt;) for a
+        /// checkpoint.</summary>
         public IEnumerable<KeyValuePair<string, Tensor>> State() =>
             moments.SelectMany(kv => new[] { new KeyValuePair<string, Tensor>("optim.m." + kv.Key, kv.Value.M), new("optim.v." + kv.Key, kv.Value.V) });
 

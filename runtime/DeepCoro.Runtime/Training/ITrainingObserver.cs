@@ -2,7 +2,8 @@ using System.Collections.Generic;
 
 namespace DeepCoro.Runtime.Training
 {
-    /// <summary>What a run reports as it goes (epochs counted from 1); the CLI draws a live display or prints plain lines from it.</summary>
+    /// <summary>What a run reports as it goes (epochs counted from 1); the CLI draws a live display or prints plain
+    /// lines from it.</summary>
     public interface ITrainingObserver
     {
         void Started(int firstEpoch, int epochs, int batchesPerEpoch, int trainStudies);

@@ -39,21 +39,24 @@ namespace DeepCoro.Runtime.Training
             }
         }
 
-        /// <summary>The mean over labelled samples; RMSE takes the root of the mean (as the reference's rmse loss).</summary>
+        /// <summary>The mean over labelled samples; RMSE takes the root of the mean (as the reference's rmse
+        /// loss).</summary>
         public static Tensor Reduce(HeadSpec head, Tensor perSample) =>
             head.Loss == LossKind.Rmse ? perSample.mean().add(RmseEps).sqrt() : perSample.mean();
 
         /// <summary>Regression output [M, 1] -> [M].</summary>
         public static Tensor Regression(Tensor logits) => logits[.., 0];
 
-        /// <summary>The positive-class logit of a binary head: its only column, or column 1 of a [M, 2] output.</summary>
+        /// <summary>The positive-class logit of a binary head: its only column, or column 1 of a [M, 2]
+        /// output.</summary>
         public static Tensor BinaryLogit(Tensor logits) => logits.shape[1] == 2 ? logits[.., 1] : logits[.., 0];
 
         /// <summary>Class logits; a one-column binary head becomes [0, z] so softmax equals sigmoid.</summary>
         public static Tensor ClassLogits(Tensor logits) => logits.shape[1] == 1 ? cat(new[] { zeros_like(logits), logits }, 1) : logits;
 
         /// <summary>
-        /// Focal loss (Lin et al.): (1 - p_t)^gamma * CE, binary on the sigmoid, multiclass on the softmax; a binary one
+        /// Focal loss (Lin et al.): (1 - p_t)^gamma * CE, binary on the sigmoid, multiclass on the softmax; a binary
+        /// one
         /// with alpha weighs positives by alpha and negatives by 1 - alpha (DeepCORO_CLIP's binary_focal).
         /// </summary>
         private static Tensor Focal(HeadSpec head, Tensor logits, Tensor target, LossOptions options)
@@ -82,7 +85,8 @@ namespace DeepCoro.Runtime.Training
             return pt.neg().add(One).pow(g);
         }
 
-        /// <summary>Scores for metrics: regression values [M], binary P(positive) [M], multiclass probabilities [M, K].</summary>
+        /// <summary>Scores for metrics: regression values [M], binary P(positive) [M], multiclass probabilities [M,
+        /// K].</summary>
         public static Tensor Scores(HeadSpec head, Tensor logits) => head.Task switch
         {
             TaskKind.Regression => Regression(logits),

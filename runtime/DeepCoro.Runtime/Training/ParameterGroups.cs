@@ -8,7 +8,8 @@ namespace DeepCoro.Runtime.Training
     /// <summary>One optimizer parameter group: its name, its parameters, its base rate and decay.</summary>
     public sealed record ParameterGroup(string Name, List<(string Key, TorchSharp.Modules.Parameter Parameter)> Parameters, double Lr, double WeightDecay);
 
-    /// <summary>A parameter group as a plan gives it, before a model exists: its name, rate, decay and the modules in it.</summary>
+    /// <summary>A parameter group as a plan gives it, before a model exists: its name, rate, decay and the modules in
+    /// it.</summary>
     public sealed record PlannedGroup(string Name, double Lr, double WeightDecay, IReadOnlyList<string> Modules);
 
     /// <summary>
@@ -20,7 +21,8 @@ namespace DeepCoro.Runtime.Training
     /// </summary>
     public static class ParameterGroups
     {
-        /// <summary>The group of every module of a plan; frozen modules (unused, or pooling when not trained) have none.</summary>
+        /// <summary>The group of every module of a plan; frozen modules (unused, or pooling when not trained) have
+        /// none.</summary>
         public static IReadOnlyList<PlannedGroup> Plan(ModelPlan plan, OptimizerOptions o)
         {
             var groups = new List<(string Name, double Lr, double Wd, List<string> Modules)>();

@@ -74,7 +74,8 @@ namespace DeepCoro.Runtime.Training
                 var perSample = Losses.PerSample(head, logits.index_select(0, index), target, lossOptions);
                 sums[h] = perSample.detach().sum().item<float>();
                 counts[h] = labelled.Length;
-                // a Scalar kept alive through its call (an implicit temporary can be finalized mid-call in TorchSharp 0.107)
+                // a Scalar kept alive through its call (an implicit temporary can be finalized mid-call in TorchSharp
+                // 0.107)
                 using var weight = head.Weight.ToScalar();
                 total = total + Losses.Reduce(head, perSample).mul(weight);
             }
@@ -89,7 +90,8 @@ namespace DeepCoro.Runtime.Training
             for (int i = 0; i < measured.Studies.Length; i++) rows.Add((measured.Studies[i], measured.Videos[i], measured.Scores[i]));
         }
 
-        /// <summary>The mean loss of a head over its labelled samples (root of the mean for rmse); NaN without labels.</summary>
+        /// <summary>The mean loss of a head over its labelled samples (root of the mean for rmse); NaN without
+        /// labels.</summary>
         public double HeadLoss(int h) => lossCount[h] == 0 ? double.NaN
             : heads[h].Loss == LossKind.Rmse ? Math.Sqrt(lossSum[h] / lossCount[h]) : lossSum[h] / lossCount[h];
 
@@ -146,7 +148,8 @@ namespace DeepCoro.Runtime.Training
             return intervals;
         }
 
-        /// <summary>Writes one row per study: id, split, videos used, then per head its label and prediction columns.</summary>
+        /// <summary>Writes one row per study: id, split, videos used, then per head its label and prediction
+        /// columns.</summary>
         public void WritePredictions(string path)
         {
             var sb = new StringBuilder("study_id,split,videos");

@@ -11,7 +11,8 @@ namespace DeepCoro.Runtime.Training
         public int GradientAccumulation { get; init; } = 1;
         /// <summary>Clip the global gradient L2 norm to this value; null = no clipping.</summary>
         public double? ClipNorm { get; init; } = 1.0;
-        /// <summary>The metric that chooses the best model and drives early stopping, e.g. val/main_loss or val/cathEF_r2.</summary>
+        /// <summary>The metric that chooses the best model and drives early stopping, e.g. val/main_loss or
+        /// val/cathEF_r2.</summary>
         public string Monitor { get; init; } = "val/main_loss";
         /// <summary>Epochs without improvement before stopping; null = never stop early.</summary>
         public int? Patience { get; init; }
@@ -20,13 +21,15 @@ namespace DeepCoro.Runtime.Training
         public OptimizerOptions Optimizer { get; init; } = new();
         public ScheduleOptions Schedule { get; init; } = new();
         public string Device { get; init; } = "cpu";
-        /// <summary>A video encoder trained with the probe (its frozen prefix cached; see Encoders/EncoderData); null: the probe alone.</summary>
+        /// <summary>A video encoder trained with the probe (its frozen prefix cached; see Encoders/EncoderData);
+        /// null: the probe alone.</summary>
         public Encoders.EncoderOptions? Encoder { get; init; }
         /// <summary>Bootstrap confidence intervals of the final metrics (summary.json, the metrics files).</summary>
         public IntervalOptions Intervals { get; init; } = new();
         public TelemetryOptions Telemetry { get; init; } = new();
 
-        /// <summary>A copy with the given options changed (null keeps one): C#'s <c>with</c> for callers without it, such as F#.</summary>
+        /// <summary>A copy with the given options changed (null keeps one): C#'s <c>with</c> for callers without it,
+        /// such as F#.</summary>
         public TrainOptions With(
             int? epochs = null, int? seed = null, int? gradientAccumulation = null, double? clipNorm = null, string? monitor = null,
             int? patience = null, double? minDelta = null, LossOptions? loss = null, OptimizerOptions? optimizer = null,
@@ -50,7 +53,8 @@ namespace DeepCoro.Runtime.Training
                 Telemetry = telemetry ?? Telemetry,
             };
 
-        /// <summary>The same options without gradient clipping (max_grad_norm: null), which <see cref="With"/> cannot express.</summary>
+        /// <summary>The same options without gradient clipping (max_grad_norm: null), which <see cref="With"/> cannot
+        /// express.</summary>
         public TrainOptions WithoutClipping() => this with { ClipNorm = null };
     }
 }

@@ -19,7 +19,8 @@ using Probe = TorchSharp.torch.nn.Module<DeepCoro.Runtime.Model.ModelInput, Syst
 
 namespace DeepCoro.Runtime.Training
 {
-    /// <summary>The outcome of a run: the best epoch by the monitored metric and the best model's metrics on every split.</summary>
+    /// <summary>The outcome of a run: the best epoch by the monitored metric and the best model's metrics on every
+    /// split.</summary>
     public sealed record TrainResult(string RunDirectory, int EpochsRun, bool StoppedEarly, int BestEpoch, string Monitor, double BestValue,
         IReadOnlyDictionary<string, double> Metrics)
     {
@@ -70,13 +71,15 @@ namespace DeepCoro.Runtime.Training
 
         private const string MainLossKey = "val/main_loss", BestValLossKey = "best_val_loss";
 
-        /// <summary>Metric keys a split reports for a spec: per head its task's metrics and its loss, then main_loss.</summary>
+        /// <summary>Metric keys a split reports for a spec: per head its task's metrics and its loss, then
+        /// main_loss.</summary>
         public static IEnumerable<string> MetricKeys(ModelSpec spec, string prefix) =>
             spec.Heads.SelectMany(h => Metrics.Names(h.Task).SelectMany(m => Metrics.ReferenceNames.TryGetValue(m, out var alias) ? new[] { m, alias } : new[] { m })
                     .Append("loss").Select(m => $"{prefix}/{h.Name}_{m}"))
                 .Append($"{prefix}/main_loss");
 
-        /// <summary>Every metric key a run logs per epoch: the splits' keys and best_val_loss (DeepCORO_CLIP's sweep metric).</summary>
+        /// <summary>Every metric key a run logs per epoch: the splits' keys and best_val_loss (DeepCORO_CLIP's sweep
+        /// metric).</summary>
         public static IEnumerable<string> RunMetricKeys(ModelSpec spec) =>
             MetricKeys(spec, "train").Concat(MetricKeys(spec, "val")).Append(BestValLossKey);
 
@@ -129,16 +132,19 @@ namespace DeepCoro.Runtime.Training
             foreach (var (keptEpoch, keptMetrics) in log.Kept) board.Scalars(keptEpoch, keptMetrics);
             using var telemetry = new RunTelemetry(((IPoolingProbe)model).Pooling, groups, options, device, files.Checkpoint);
             var trainStep = new TrainStep(model, optimizer, options.ClipNorm, device, telemetry.Gradients);
-            // DeepCORO_CLIP's sweeps optimise best_val_loss, the lowest val/main_loss so far: a resume starts from the kept epochs'
+            // DeepCORO_CLIP's sweeps optimise best_val_loss, the lowest val/main_loss so far: a resume starts from
+            // the kept epochs'
             double bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.PositiveInfinity).Min();
 
             observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);
             bool stoppedEarly = false;
-            // epochs count from 1 everywhere they are written or shown (the sweep's hyperband rungs count the same way)
+            // epochs count from 1 everywhere they are written or shown (the sweep's hyperband rungs count the same
+            // way)
             for (int epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
             {
                 model.train();
-                // CUDA's generator state cannot be read in TorchSharp 0.107, so it is a function of (seed, epoch): a resume replays it
+                // CUDA's generator state cannot be read in TorchSharp 0.107, so it is a function of (seed, epoch): a
+                // resume replays it
                 if (device.type == DeviceType.CUDA && cuda.is_available()) cuda.manual_seed_all(options.Seed * 1_000_003L + epoch);
                 var train = new SplitResults(spec.Heads, options.Loss);
                 clock.Restart();

@@ -10,7 +10,8 @@ namespace DeepCoro.Runtime.Video
     /// </summary>
     public static class FrameSampler
     {
-        /// <summary>The encoder's input for one video: float32 [3, frames, resize, resize] (channels first, then time).</summary>
+        /// <summary>The encoder's input for one video: float32 [3, frames, resize, resize] (channels first, then
+        /// time).</summary>
         public static Tensor Sample(DecodedVideo video, int frames, int resize, double mean, double std)
         {
             if (video.Frames == 0) throw new VideoException("no frame could be read");

@@ -24,7 +24,8 @@ namespace DeepCoro.Runtime.Video
         public bool Deterministic => Stride == 1 || !RandomStride;
 
         /// <summary>
-        /// The stride one load uses: the fixed stride, or the reference's draw from 1..Stride, here seeded by the video,
+        /// The stride one load uses: the fixed stride, or the reference's draw from 1..Stride, here seeded by the
+        /// video,
         /// the seed and the pass, so that a rerun draws the same.
         /// </summary>
         public int StrideFor(string video, int seed, int pass)
@@ -44,7 +45,8 @@ namespace DeepCoro.Runtime.Video
             if (!(Std > 0) || !double.IsFinite(Std)) throw new ArgumentException($"dataset_std: {Std}; must be a positive finite number");
         }
 
-        /// <summary>The settings as text, stored with every file made from them so that a resumed run can tell.</summary>
+        /// <summary>The settings as text, stored with every file made from them so that a resumed run can
+        /// tell.</summary>
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
             $"frames={Frames} stride={Stride}{(Stride > 1 ? (RandomStride ? " random" : " fixed") : "")} resize={Resize} mean={Mean:R} std={Std:R}");
 

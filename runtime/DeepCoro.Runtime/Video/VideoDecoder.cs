@@ -16,7 +16,8 @@ namespace DeepCoro.Runtime.Video
         private const int OpenTimeout = 53, ReadTimeout = 54, TimeoutMs = 15000;
 
         // OpenCV and FFmpeg would print their own lines for every file they cannot open; the caller reports the file
-        // once. FFmpeg's level is read from the native environment, which .NET's SetEnvironmentVariable does not change.
+        // once. FFmpeg's level is read from the native environment, which .NET's SetEnvironmentVariable does not
+        // change.
         static VideoDecoder()
         {
             Cv2.SetLogLevel(LogLevel.SILENT);

@@ -14,7 +14,8 @@ namespace DeepCoro.Runtime.Video
         public const string ReferenceSeparator = "α";
 
         /// <summary>
-        /// The videos named in <paramref name="column"/> of a CSV (the reference's datapoint_loc_label), relative paths
+        /// The videos named in <paramref name="column"/> of a CSV (the reference's datapoint_loc_label), relative
+        /// paths
         /// resolved against <paramref name="root"/> or else the CSV's folder; with <paramref name="split"/>, only rows
         /// whose Split column holds it.
         /// </summary>

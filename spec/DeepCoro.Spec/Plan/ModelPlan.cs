@@ -7,7 +7,8 @@ namespace DeepCoro.Spec
     /// A spec resolved once: the modules in state_dict order (DeepCORO_CLIP's order for its models: root parameters,
     /// then view embedding, attention layers, norms, gates and heads, inner levels before outer ones), the pooling
     /// steps with the width after each, the width the heads read, the shape table and every diagnostic. The validator
-    /// reports from it, MilModel runs it, the generator prints it, optimizer groups go by its roles: nothing else walks
+    /// reports from it, MilModel runs it, the generator prints it, optimizer groups go by its roles: nothing else
+    /// walks
     /// the IR.
     /// </summary>
     public sealed record ModelPlan(
@@ -18,7 +19,8 @@ namespace DeepCoro.Spec
         EquatableList<ShapeRow> Rows,
         EquatableList<SpecDiagnostic> Diagnostics)
     {
-        /// <summary>Resolves a spec; a spec with errors still gets its diagnostics (check <see cref="HasErrors"/>).</summary>
+        /// <summary>Resolves a spec; a spec with errors still gets its diagnostics (check <see
+        /// cref="HasErrors"/>).</summary>
         public static ModelPlan Of(ModelSpec spec) => ModelPlanner.Resolve(spec);
 
         public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
@@ -33,7 +35,8 @@ namespace DeepCoro.Spec
         /// <summary>The head modules, in the spec's head order.</summary>
         public IEnumerable<PlannedModule> Heads => Modules.Where(m => m.Role == ParameterRole.Head);
 
-        /// <summary>The plan itself, or a <see cref="SpecException"/> naming <paramref name="source"/> and every error.</summary>
+        /// <summary>The plan itself, or a <see cref="SpecException"/> naming <paramref name="source"/> and every
+        /// error.</summary>
         public ModelPlan OrThrow(string source) => HasErrors ? throw new SpecException(source, Diagnostics) : this;
     }
 }

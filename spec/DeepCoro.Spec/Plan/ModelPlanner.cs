@@ -10,10 +10,12 @@ namespace DeepCoro.Spec
     /// </summary>
     internal sealed class ModelPlanner
     {
-        // The runtime blocks a level builds (DeepCoro.Runtime.Blocks); their constructor arguments are listed in Level.
+        // The runtime blocks a level builds (DeepCoro.Runtime.Blocks); their constructor arguments are listed in
+        // Level.
         private const string MeanBlock = "MeanPool", MaxBlock = "MaxPool", GateBlock = "GatedAttentionPool", ClsBlock = "ClsTokenPool";
 
-        // A gated-attention level's three Linears sit under its gate key with these suffixes (the reference's attention_V/U/w).
+        // A gated-attention level's three Linears sit under its gate key with these suffixes (the reference's
+        // attention_V/U/w).
         private const string GateValue = "_V", GateGate = "_U", GateWeight = "_w";
 
         private readonly ModelSpec spec;
@@ -21,7 +23,8 @@ namespace DeepCoro.Spec
         private readonly List<ShapeRow> rows = new List<ShapeRow>();
         private readonly Dictionary<string, Claimed> claimed = new Dictionary<string, Claimed>();
 
-        /// <summary>A module as first claimed, with what sharing it must agree on and the axes of the levels using it.</summary>
+        /// <summary>A module as first claimed, with what sharing it must agree on and the axes of the levels using
+        /// it.</summary>
         private sealed class Claimed
         {
             public PlannedModule Module = null!;

@@ -6,7 +6,8 @@ using System.Text;
 namespace DeepCoro.Runtime.IO.Torch
 {
     /// <summary>
-    /// Writes a zip archive as PyTorch's stream writer (miniz) does: entries stored uncompressed under one folder, each
+    /// Writes a zip archive as PyTorch's stream writer (miniz) does: entries stored uncompressed under one folder,
+    /// each
     /// one's data starting on a 64-byte boundary (an extra field "FB" of 'Z' bytes pads its local header, so storages
     /// can be mapped in place), the CRC and sizes in a data descriptor after the data (none for an empty entry), no
     /// timestamps, and zip64 end records. The archive stops short of 4 GiB (no zip64 entry fields).
@@ -38,7 +39,8 @@ namespace DeepCoro.Runtime.IO.Torch
             public ushort Flags => Size > 0 ? (ushort)(Utf8Names | DataDescriptor) : Utf8Names;
         }
 
-        /// <summary>Entries FOLDER/NAME go to <paramref name="stream"/>; errors name <paramref name="path"/>.</summary>
+        /// <summary>Entries FOLDER/NAME go to <paramref name="stream"/>; errors name <paramref
+        /// name="path"/>.</summary>
         public AlignedZipWriter(Stream stream, string folder, string path)
         {
             output = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);

@@ -26,7 +26,8 @@ namespace DeepCoro.Runtime.IO.Torch
         public const int BuiltAttentionHeads = 8;
         public const NormPlacement BuiltNorm = NormPlacement.Post;
 
-        /// <summary>The MIL model's tensors of a checkpoint or state_dict (CPU, contiguous); the optimizer and the rest are not read.</summary>
+        /// <summary>The MIL model's tensors of a checkpoint or state_dict (CPU, contiguous); the optimizer and the
+        /// rest are not read.</summary>
         public static CheckpointWeights Read(string path)
         {
             using var file = TorchFile.Open(path);
@@ -68,7 +69,8 @@ namespace DeepCoro.Runtime.IO.Torch
             return new CheckpointWeights(path, tensors, encoderKeys, epoch, fromRunner);
         }
 
-        /// <summary>The key within the MIL model ("module." and "mil_model." dropped), or null for a video encoder key.</summary>
+        /// <summary>The key within the MIL model ("module." and "mil_model." dropped), or null for a video encoder
+        /// key.</summary>
         public static string? ModelKey(string key)
         {
             var k = WithoutDdp(key);

@@ -31,7 +31,8 @@ namespace DeepCoro.Runtime.IO.Torch
 
         public string Path { get; }
 
-        /// <summary>The unpickled object: plain values, <see cref="PickledDict"/>s and <see cref="PickledTensor"/>s.</summary>
+        /// <summary>The unpickled object: plain values, <see cref="PickledDict"/>s and <see
+        /// cref="PickledTensor"/>s.</summary>
         public object? Root { get; }
 
         /// <summary>Every storage the object's tensors use, by key.</summary>
@@ -163,7 +164,8 @@ namespace DeepCoro.Runtime.IO.Torch
             return bytes;
         }
 
-        /// <summary>The storage's bytes in this machine's byte order (read once, then kept while the file is open).</summary>
+        /// <summary>The storage's bytes in this machine's byte order (read once, then kept while the file is
+        /// open).</summary>
         private byte[] StorageBytes(TorchStorage storage)
         {
             if (read.TryGetValue(storage.Key, out var cached)) return cached;

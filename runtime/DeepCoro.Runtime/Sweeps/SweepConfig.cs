@@ -67,8 +67,6 @@ namespace DeepCoro.Runtime.Sweeps
                 ? KeyResolution.NotSwept("W&B run settings (they name the W&B run), not training keys")
                 : keySpace.Resolve(p.Name))).ToList();
 
-        public string TargetOf(string parameter) => string.Join(".", targets[parameter]);
-
         /// <summary>The base config with <paramref name="values"/> set, as YAML text in the base's layout.</summary>
         public string Merge(JsonObject values, string header)
         {

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
+using System.Text.Json;
 using System.Threading;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Encoders;
@@ -287,22 +287,44 @@ namespace DeepCoro.Runtime.Training
             return new ModelInput(x, mask, ids);
         }
 
-        private void WriteSummary(TrainResult r)
+        private void WriteSummary(TrainResult r) => AtomicFile.Write(files.Summary, stream =>
         {
-            string F(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
-            var sb = new StringBuilder("{\n");
-            sb.Append($"  \"epochs_run\": {r.EpochsRun},\n  \"stopped_early\": {(r.StoppedEarly ? "true" : "false")},\n");
-            sb.Append($"  \"best_epoch\": {(r.BestEpoch == 0 ? "null" : r.BestEpoch)},\n  \"monitor\": {System.Text.Json.JsonSerializer.Serialize(r.Monitor)},\n  \"best_value\": {F(r.BestValue)},\n");
-            sb.Append("  \"metrics\": {").Append(string.Join(",", r.Metrics.Select(kv => $"\n    {System.Text.Json.JsonSerializer.Serialize(kv.Key)}: {F(kv.Value)}"))).Append("\n  }");
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            // JSON has no NaN or infinity: a metric without a value is null
+            void Number(string name, double v)
+            {
+                if (double.IsFinite(v)) json.WriteNumber(name, v);
+                else json.WriteNull(name);
+            }
+            json.WriteStartObject();
+            json.WriteNumber("epochs_run", r.EpochsRun);
+            json.WriteBoolean("stopped_early", r.StoppedEarly);
+            if (r.BestEpoch == 0) json.WriteNull("best_epoch");
+            else json.WriteNumber("best_epoch", r.BestEpoch);
+            json.WriteString("monitor", r.Monitor);
+            Number("best_value", r.BestValue);
+            json.WriteStartObject("metrics");
+            foreach (var (key, value) in r.Metrics) Number(key, value);
+            json.WriteEndObject();
             if (r.Intervals.Count > 0)
             {
-                var o = options.Intervals;
-                sb.Append($",\n  \"intervals\": {{\n    \"level\": {F(o.Level)},\n    \"resamples\": {o.Resamples},\n    \"seed\": {options.Seed},\n    \"metrics\": {{");
-                sb.Append(string.Join(",", r.Intervals.Select(kv => $"\n      {System.Text.Json.JsonSerializer.Serialize(kv.Key)}: [{F(kv.Value.Lower)}, {F(kv.Value.Upper)}]")));
-                sb.Append("\n    }\n  }");
+                json.WriteStartObject("intervals");
+                Number("level", options.Intervals.Level);
+                json.WriteNumber("resamples", options.Intervals.Resamples);
+                json.WriteNumber("seed", options.Seed);
+                json.WriteStartObject("metrics");
+                foreach (var (key, interval) in r.Intervals)
+                {
+                    json.WriteStartArray(key);
+                    foreach (var bound in new[] { interval.Lower, interval.Upper })
+                        if (double.IsFinite(bound)) json.WriteNumberValue(bound);
+                        else json.WriteNullValue();
+                    json.WriteEndArray();
+                }
+                json.WriteEndObject();
+                json.WriteEndObject();
             }
-            sb.Append("\n}\n");
-            AtomicFile.WriteText(files.Summary, sb.ToString());
-        }
+            json.WriteEndObject();
+        });
     }
 }

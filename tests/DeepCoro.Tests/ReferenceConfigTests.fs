@@ -318,6 +318,39 @@ let tests =
             Expect.equal file.Spec.Heads.Count 30 "every head"
             Expect.all file.Spec.Heads (fun h -> h.Task = TaskKind.Binary) "bce_logit makes binary heads"
         }
+        test "a DeepCORO_CLIP sweep on a base in its layout runs its trials and ranks them by best_val_loss" {
+            let dir, csv, embeddings = referenceData 40 id
+            let basePath = Path.Combine(dir, "base_config.yaml")
+            // the fixture with this data appended: PyYAML's last value wins, as for the fixture's own repeats
+            File.WriteAllText(
+                basePath,
+                File.ReadAllText(fixture "cathef_cls_token.yaml")
+                + sprintf "\ndata_filename: %s\nembeddings_dir: %s\nembedding_dim: 16\nepochs: 2\n" csv embeddings
+            )
+            let sweep = Path.Combine(dir, "sweep_config.yaml")
+            File.WriteAllText(
+                sweep,
+                String.concat "\n" [
+                    "command: [torchrun, scripts/main.py, --base_config, base_config.yaml, \"${args}\"]"
+                    "name: lr_sweep"
+                    "method: grid"
+                    "metric: {name: best_val_loss, goal: minimize}"
+                    "parameters:"
+                    "  attention_across_lr: {values: [0.001, 0.003]}"
+                    "  video_freeze_ratio: {values: [0.8]}"
+                    ""
+                ]
+            )
+            let out = Path.Combine(dir, "sweep")
+            let code, stdout, err = CliTests.deepcoro [ "sweep"; "--base"; basePath; "--sweep"; sweep; "--output"; out ]
+            Expect.equal code 0 (sprintf "%s\n%s" stdout err)
+            Expect.stringContains
+                stdout
+                "2 trials: 2 finished (goal: minimize best_val_loss)"
+                "both trials report the reference's sweep metric"
+            let best = File.ReadAllText(Path.Combine(out, "best_config.yaml"))
+            Expect.stringContains best "pipeline_project" "the best config in the base's layout"
+        }
         test "docs/config-keys.md holds the key table the readers use" {
             let docs = File.ReadAllText(Path.Combine(repoRoot, "docs", "config-keys.md"))
             let table = ConfigKeys.markdown ()

@@ -27,35 +27,16 @@ type TrainConfig = {
 /// data: the manifest (data.manifest, data_filename) must be given.
 let parseWith (path: string) (text: string) (options: ReadOptions) : TrainConfig =
     let file = read path text options
+    let unfit (message: string) =
+        raise (
+            ConfigError [ DeepCoro.Yaml.YamlDiagnostic(IO.Path.GetFileName path, 1, 1, DiagnosticCodes.Malformed, Severity.Error, message) ]
+        )
     if file.Layout = ModelFile then
-        let fileName = IO.Path.GetFileName path
-        raise (
-            ConfigError [
-                DeepCoro.Yaml.YamlDiagnostic(
-                    fileName,
-                    1,
-                    1,
-                    DiagnosticCodes.Malformed,
-                    Severity.Error,
-                    "neither a training config (sections model_config or model, data, optimizer, scheduler, training) nor a DeepCORO_CLIP config (pipeline_project): only model keys; add a data section with the manifest"
-                )
-            ]
-        )
+        unfit
+            "neither a training config (sections model_config or model, data, optimizer, scheduler, training) nor a DeepCORO_CLIP config (pipeline_project): only model keys; add a data section with the manifest"
     if file.Settings.Data.Manifest = "" then
-        let fileName = IO.Path.GetFileName path
         let key = if file.Layout = Reference then "data_filename" else "data.manifest"
-        raise (
-            ConfigError [
-                DeepCoro.Yaml.YamlDiagnostic(
-                    fileName,
-                    1,
-                    1,
-                    DiagnosticCodes.Malformed,
-                    Severity.Error,
-                    sprintf "missing %s: the CSV with one row per video" key
-                )
-            ]
-        )
+        unfit (sprintf "missing %s: the CSV with one row per video" key)
     {
         Path = path
         Layout = file.Layout

@@ -36,6 +36,28 @@ let referenceData (studies: int) (edit: string[][] -> string[][]) =
     File.WriteAllLines(csv, Array.append [| "StudyInstanceUIDαSplitαFileNameαcathEFαabnormal" |] (rows |> Array.map (String.concat "α")))
     dir, csv, embeddings
 
+/// The torch checkpoint fixture's inputs as the reference's inference data: one .npy per valid video of io.safetensors'
+/// x, and a CSV without label columns whose rows are in split `inference`; returns the inputs, the folder, the
+/// embeddings folder and the CSV.
+let inferenceData () =
+    let io = Safetensors.Load(Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "torch", "checkpoint", "io.safetensors"))
+    let dir = tempDir ()
+    let embeddings = Path.Combine(dir, "emb")
+    Directory.CreateDirectory embeddings |> ignore
+    let x, mask = io["x"], io["mask"]
+    let rows = [
+        for b in 0L .. x.shape.[0] - 1L do
+            for v in 0L .. x.shape.[1] - 1L do
+                if mask.[b, v].item<bool>() then
+                    let name = sprintf "s%d_v%d" b v
+                    use s = File.Create(Path.Combine(embeddings, name + ".npy"))
+                    Npy.WriteFloat32(s, ReadOnlySpan(x.[b, v].contiguous().data<float32>().ToArray()), x.[b, v].shape)
+                    yield sprintf "s%dαinferenceα/data/%s.avi" b name
+    ]
+    let csv = Path.Combine(dir, "inference.csv")
+    File.WriteAllLines(csv, "StudyInstanceUIDαSplitαFileName" :: rows)
+    io, dir, embeddings, csv
+
 let private run (args: string list) = CliTests.deepcoro ("run" :: args)
 
 let private ok (args: string list) =
@@ -218,23 +240,7 @@ let tests =
         }
         test
             "inference on a .pt checkpoint over a CSV without label columns: the reference's predictions equal PyTorch's, study embeddings saved" {
-            let io =
-                Safetensors.Load(Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "torch", "checkpoint", "io.safetensors"))
-            let dir = tempDir ()
-            let embeddings = Path.Combine(dir, "emb")
-            Directory.CreateDirectory embeddings |> ignore
-            let x, mask = io["x"], io["mask"]
-            let rows = [
-                for b in 0L .. x.shape.[0] - 1L do
-                    for v in 0L .. x.shape.[1] - 1L do
-                        if mask.[b, v].item<bool>() then
-                            let name = sprintf "s%d_v%d" b v
-                            use s = File.Create(Path.Combine(embeddings, name + ".npy"))
-                            Npy.WriteFloat32(s, ReadOnlySpan(x.[b, v].contiguous().data<float32>().ToArray()), x.[b, v].shape)
-                            yield sprintf "s%dαinferenceα/data/%s.avi" b name
-            ]
-            let csv = Path.Combine(dir, "inference.csv")
-            File.WriteAllLines(csv, "StudyInstanceUIDαSplitαFileName" :: rows)
+            let io, dir, embeddings, csv = inferenceData ()
             let checkpoint = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "torch", "checkpoint", "best_model_epoch_3.pt")
             let out = Path.Combine(dir, "run")
             let _ =

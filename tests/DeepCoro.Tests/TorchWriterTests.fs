@@ -175,22 +175,7 @@ let private studyEmbeddingTests =
                     expected.Length
         }
         test "deepcoro run in inference writes embedding_output_file .pt as the reference's torch.save dict" {
-            let io = Safetensors.Load(Path.Combine(torchFixtures, "checkpoint", "io.safetensors"))
-            let dir = tempDir ()
-            let embeddings = Path.Combine(dir, "emb")
-            Directory.CreateDirectory embeddings |> ignore
-            let x, mask = io["x"], io["mask"]
-            let rows = [
-                for b in 0L .. x.shape.[0] - 1L do
-                    for v in 0L .. x.shape.[1] - 1L do
-                        if mask.[b, v].item<bool>() then
-                            let name = sprintf "s%d_v%d" b v
-                            use s = File.Create(Path.Combine(embeddings, name + ".npy"))
-                            Npy.WriteFloat32(s, ReadOnlySpan(x.[b, v].contiguous().data<float32>().ToArray()), x.[b, v].shape)
-                            yield sprintf "s%dαinferenceα/data/%s.avi" b name
-            ]
-            let csv = Path.Combine(dir, "inference.csv")
-            File.WriteAllLines(csv, "StudyInstanceUIDαSplitαFileName" :: rows)
+            let io, dir, embeddings, csv = ReferenceConfigTests.inferenceData ()
             let config = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "reference", "inference.yaml")
             let checkpoint = Path.Combine(torchFixtures, "checkpoint", "best_model_epoch_3.pt")
             let out = Path.Combine(dir, "run")

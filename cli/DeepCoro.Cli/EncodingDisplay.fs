@@ -72,13 +72,4 @@ type private LiveObserver(ctx: ProgressContext, out: IAnsiConsole) =
 
 /// Runs `work` with an observer that shows its progress.
 let show (work: IEncodingObserver -> 'T) : 'T =
-    if Console.IsOutputRedirected then
-        work (PlainObserver())
-    else
-        let mutable result = Unchecked.defaultof<'T>
-        let out = AnsiConsole.Create(AnsiConsoleSettings(Out = AnsiConsoleOutput(Console.Out)))
-        out
-            .Progress()
-            .Columns([| TaskDescriptionColumn() :> ProgressColumn; ProgressBarColumn(); PercentageColumn(); ElapsedTimeColumn() |])
-            .Start(fun ctx -> result <- work (LiveObserver(ctx, out)))
-        result
+    LiveProgress.run (fun () -> PlainObserver() :> IEncodingObserver) (fun ctx out -> LiveObserver(ctx, out)) work

@@ -21,7 +21,7 @@ let private headline (metrics: IReadOnlyDictionary<string, float>) =
 
 /// A console on the current Console.Out: AnsiConsole's own keeps the writer of its first use, so output redirected
 /// later (the tests capture it) would be drawn elsewhere.
-let private console () = AnsiConsole.Create(AnsiConsoleSettings(Out = AnsiConsoleOutput(Console.Out)))
+let private console = LiveProgress.console
 
 /// Plain lines: one per epoch and for notes; nothing per batch.
 type PlainObserver() =
@@ -68,24 +68,7 @@ type private LiveObserver(ctx: ProgressContext, out: IAnsiConsole) =
 
 /// Runs `work` with the display that suits stdout.
 let run (work: ITrainingObserver -> 'T) : 'T =
-    if Console.IsOutputRedirected then
-        work (PlainObserver())
-    else
-        let mutable result = Unchecked.defaultof<'T>
-        let out = console ()
-        out
-            .Progress()
-            .Columns(
-                [|
-                    TaskDescriptionColumn() :> ProgressColumn
-                    ProgressBarColumn()
-                    PercentageColumn()
-                    ElapsedTimeColumn()
-                    RemainingTimeColumn()
-                |]
-            )
-            .Start(fun ctx -> result <- work (LiveObserver(ctx, out)))
-        result
+    LiveProgress.run (fun () -> PlainObserver() :> ITrainingObserver) (fun ctx out -> LiveObserver(ctx, out)) work
 
 /// Metrics as a table: one row per split and head, the head's metrics as columns, each with its interval when
 /// one was computed ("0.8123 [0.7811, 0.8430]").

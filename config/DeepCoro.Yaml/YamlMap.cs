@@ -4,9 +4,6 @@ using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Yaml
 {
-    /// <summary>One key of a map with its key node (where key errors point) and its value.</summary>
-    public readonly record struct YamlEntry(string Key, YamlNode KeyNode, YamlNode Value);
-
     /// <summary>A YAML map whose keys are names, read by a <see cref="YamlDocumentReader"/> that collects its
     /// errors.</summary>
     public sealed class YamlMap

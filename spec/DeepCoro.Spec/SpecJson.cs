@@ -6,13 +6,6 @@ using DeepCoro.Spec.Json;
 
 namespace DeepCoro.Spec
 {
-    /// <summary>The outcome of reading a spec: the model (null when it could not be read) and every finding,
-    /// located.</summary>
-    public sealed record SpecReadResult(ModelSpec? Spec, IReadOnlyList<SpecDiagnostic> Diagnostics)
-    {
-        public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
-    }
-
     /// <summary>Reads and writes the IR's JSON form (documented in docs/spec-ir.md).</summary>
     public static class SpecJson
     {

@@ -36,7 +36,8 @@ let referenceData (studies: int) (edit: string[][] -> string[][]) =
     File.WriteAllLines(csv, Array.append [| "StudyInstanceUIDαSplitαFileNameαcathEFαabnormal" |] (rows |> Array.map (String.concat "α")))
     dir, csv, embeddings
 
-/// The torch checkpoint fixture's inputs as the reference's inference data: one .npy per valid video of io.safetensors'
+/// The torch checkpoint fixture's inputs as the reference's inference data: one .npy per valid video of
+/// io.safetensors'
 /// x, and a CSV without label columns whose rows are in split `inference`; returns the inputs, the folder, the
 /// embeddings folder and the CSV.
 let inferenceData () =

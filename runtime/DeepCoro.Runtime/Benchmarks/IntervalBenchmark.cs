@@ -7,12 +7,6 @@ using DeepCoro.Runtime.Evaluation;
 namespace DeepCoro.Runtime.Benchmarks
 {
     /// <summary>
-    /// One task's bootstrap timing, medians over repeats of the time for every interval of one head: wall time, and
-    /// the process's CPU time (on a shared machine the wall time also counts other processes' turns).
-    /// </summary>
-    public sealed record IntervalBenchResult(string Task, int Samples, int Resamples, int Threads, double Ms, double CpuMs);
-
-    /// <summary>
     /// Times <see cref="Bootstrap.Intervals"/> for one head of each task on random data (a regression head, a binary
     /// head with 30 % positives, a 3-class head): every interval of the head's metrics from <c>resamples</c>
     /// resamples.

@@ -13,14 +13,6 @@ using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Benchmarks
 {
-    public sealed record BenchOptions(int Batch, int Videos, int Tokens, int Steps, int Warmup, Device Device, int Seed = 0);
-
-    /// <summary>One kernel's figures: medians in ms, the process's peak RSS while it ran, and what the steps added to
-    /// it.</summary>
-    public sealed record BenchResult(
-        ClsKernel Kernel, string Device, int Threads, int Batch, int Videos, int Tokens, int Dim,
-        double TrainStepMs, double EvalMs, double ReadFloorMs, double PeakRssMb, double StepExtraMb);
-
     /// <summary>
     /// Times a probe on synthetic inputs: one training step as `train` runs it (<see cref="TrainStep"/>: the batch
     /// to the device, forward, the heads' weighted label-masked losses, backward, clipping, the AdamW step over the
@@ -115,23 +107,4 @@ namespace DeepCoro.Runtime.Benchmarks
         }
     }
 
-    /// <summary>Linux resident-set figures from /proc: the current size, and the peak since the last reset.</summary>
-    public static class Rss
-    {
-        public static long CurrentBytes() => Read("VmRSS:");
-        public static long PeakBytes() => Read("VmHWM:");
-
-        /// <summary>Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS (Linux 4.0+).</summary>
-        public static void ResetPeak()
-        {
-            try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-
-        private static long Read(string field)
-        {
-            if (!File.Exists("/proc/self/status")) return 0;
-            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field));
-            return line is null ? 0 : long.Parse(line.Substring(field.Length).Trim().Split(' ')[0]) * 1024;
-        }
-    }
 }

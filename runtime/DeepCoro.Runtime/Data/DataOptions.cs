@@ -2,10 +2,6 @@ using System.Collections.Generic;
 
 namespace DeepCoro.Runtime.Data
 {
-    /// <summary>Whether each manifest row points at one video's embedding, or at one file holding a whole
-    /// study.</summary>
-    public enum FileLayout { Video, Study }
-
     /// <summary>
     /// Where the data lies and how to read it. The manifest has one row per video (or per study with
     /// <see cref="FileLayout.Study"/>); relative paths resolve against <see cref="Root"/>, else the manifest's folder.

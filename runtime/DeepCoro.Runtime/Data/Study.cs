@@ -2,10 +2,6 @@ using System.Collections.Generic;
 
 namespace DeepCoro.Runtime.Data
 {
-    /// <summary>One embedding file, the manifest line it came from and the name that line gives it (a video's path in
-    /// DeepCORO_CLIP's CSVs, which its prediction files list).</summary>
-    public sealed record VideoRef(string Path, int Line, long ViewId, string Name);
-
     /// <summary>
     /// A study: its videos (or its one study file), its labels per head (NaN = missing for that head only) and,
     /// after the header scan, how many videos it holds.

@@ -15,6 +15,4 @@ namespace DeepCoro.Runtime.Data
         public void Release() => System.Buffers.ArrayPool<float>.Shared.Return(X);
     }
 
-    /// <summary>A study and the indices of the videos taken from it for one pass.</summary>
-    public readonly record struct Pick(Study Study, int[] Videos);
 }

@@ -7,18 +7,6 @@ using System.Text;
 
 namespace DeepCoro.Runtime.Data
 {
-    /// <summary>Size and shape of a synthetic dataset.</summary>
-    public sealed record SyntheticOptions
-    {
-        public int Studies { get; init; } = 300;
-        public int Seed { get; init; } = 1;
-        public int Dim { get; init; } = 64;
-        public int Tokens { get; init; } = 16;
-        public int MaxVideos { get; init; } = 4;
-        /// <summary>Share of studies whose label is left empty, per head independently.</summary>
-        public double MissingFraction { get; init; } = 0.1;
-    }
-
     /// <summary>
     /// Writes a dataset in the real on-disk layout (one .npy [L, D] per video, a manifest with one row per video,
     /// separator 'α') with a planted signal: each study has latents z1, z2; 1..max videos, of which at least one is

@@ -8,20 +8,6 @@ using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.IO
 {
-    /// <summary>A safetensors file that cannot be read: the message names the file and what is wrong with
-    /// it.</summary>
-    public sealed class SafetensorsException : Exception
-    {
-        public SafetensorsException(string message) : base(message) { }
-    }
-
-    /// <summary>One tensor's header entry: its dtype, shape and byte range within the data section.</summary>
-    public sealed record SafetensorsEntry(string Key, string DType, ScalarType Type, long[] Shape, long Begin, long End);
-
-    /// <summary>A safetensors header: the __metadata__ strings, the tensor entries in file order, and where the data
-    /// starts.</summary>
-    public sealed record SafetensorsHeader(IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<SafetensorsEntry> Entries, long DataStart);
-
     /// <summary>
     /// Reads and writes the safetensors format (8-byte little-endian header length, JSON header, raw
     /// little-endian data), the format PyTorch's safetensors package reads and writes. Writes are atomic.

@@ -6,13 +6,6 @@ using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.IO
 {
-    /// <summary>Weights that do not fit a model: lists missing and unexpected keys, or the key whose shape
-    /// differs.</summary>
-    public sealed class StateDictException : Exception
-    {
-        public StateDictException(string message) : base(message) { }
-    }
-
     /// <summary>Strict state_dict loading and saving by the reference's key names.</summary>
     public static class StateDict
     {

@@ -6,12 +6,6 @@ using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Model
 {
-    /// <summary>An input that does not fit the spec: the message quotes what the spec expects and what came.</summary>
-    public sealed class InputShapeException : Exception
-    {
-        public InputShapeException(string message) : base(message) { }
-    }
-
     /// <summary>Checks a <see cref="ModelInput"/> against a spec before any math runs.</summary>
     public static class InputGuard
     {

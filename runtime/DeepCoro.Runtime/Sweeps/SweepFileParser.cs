@@ -9,13 +9,6 @@ using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Runtime.Sweeps
 {
-    /// <summary>A sweep file that cannot be used: every error as <c>file:line:column: message</c>.</summary>
-    public sealed class SweepFileException : Exception
-    {
-        public IReadOnlyList<string> Errors { get; }
-        public SweepFileException(IReadOnlyList<string> errors) : base(string.Join("\n", errors)) { Errors = errors; }
-    }
-
     /// <summary>
     /// Reads W&amp;B sweep files (YAML) as W&amp;B does: a top-level key it does not know (run_mode, notes, ...) is
     /// ignored

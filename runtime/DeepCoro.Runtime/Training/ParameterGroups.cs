@@ -5,13 +5,6 @@ using TorchSharp;
 
 namespace DeepCoro.Runtime.Training
 {
-    /// <summary>One optimizer parameter group: its name, its parameters, its base rate and decay.</summary>
-    public sealed record ParameterGroup(string Name, List<(string Key, TorchSharp.Modules.Parameter Parameter)> Parameters, double Lr, double WeightDecay);
-
-    /// <summary>A parameter group as a plan gives it, before a model exists: its name, rate, decay and the modules in
-    /// it.</summary>
-    public sealed record PlannedGroup(string Name, double Lr, double WeightDecay, IReadOnlyList<string> Modules);
-
     /// <summary>
     /// Splits a model's trainable parameters into the reference's groups by the role the plan gives their module:
     /// one group per head, the gated attention, the cls token with its attention layers and norms (those of levels

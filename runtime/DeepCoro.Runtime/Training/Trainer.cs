@@ -19,31 +19,6 @@ using Probe = TorchSharp.torch.nn.Module<DeepCoro.Runtime.Model.ModelInput, Syst
 
 namespace DeepCoro.Runtime.Training
 {
-    /// <summary>The outcome of a run: the best epoch by the monitored metric and the best model's metrics on every
-    /// split.</summary>
-    public sealed record TrainResult(string RunDirectory, int EpochsRun, bool StoppedEarly, int BestEpoch, string Monitor, double BestValue,
-        IReadOnlyDictionary<string, double> Metrics)
-    {
-        /// <summary>Bootstrap intervals of the best model's metrics, keyed like them (empty when the options ask for
-        /// none).</summary>
-        public IReadOnlyDictionary<string, MetricInterval> Intervals { get; init; } = new Dictionary<string, MetricInterval>();
-    }
-
-    /// <summary>The files of a run directory.</summary>
-    public sealed record RunFiles(string Directory)
-    {
-        public string Checkpoint => Path.Combine(Directory, "checkpoint.safetensors");
-        public string Best => Path.Combine(Directory, "best.safetensors");
-        public string Spec => Path.Combine(Directory, "model.ir.json");
-        public string MetricsLog => Path.Combine(Directory, "metrics.jsonl");
-        public string TensorBoard => Path.Combine(Directory, "tensorboard");
-        public string Summary => Path.Combine(Directory, "summary.json");
-        public string Predictions(string split) => Path.Combine(Directory, $"predictions_{split}.csv");
-        /// <summary>The metrics of a split's predictions with their confidence intervals.</summary>
-        public string PredictionMetrics(string split) => Path.Combine(Directory, $"predictions_{split}_metrics.csv");
-        public string Report => Path.Combine(Directory, "report");
-    }
-
     /// <summary>
     /// Trains a probe: per optimizer step a schedule factor on every group's base rate, accumulation, clipping;
     /// per epoch validation, metrics (JSONL + TensorBoard), the best model (safetensors, reference keys) and an

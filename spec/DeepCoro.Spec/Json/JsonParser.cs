@@ -4,13 +4,6 @@ using System.Text;
 
 namespace DeepCoro.Spec.Json
 {
-    public sealed class JsonParseException : System.Exception
-    {
-        public int Line { get; }
-        public int Column { get; }
-        public JsonParseException(string message, int line, int column) : base(message) { Line = line; Column = column; }
-    }
-
     /// <summary>
     /// A small strict JSON parser (RFC 8259) that records line and column of every value. It exists because
     /// the source generator runs on netstandard2.0 without System.Text.Json, and diagnostics need positions.

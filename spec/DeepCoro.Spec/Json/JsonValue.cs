@@ -2,8 +2,6 @@ using System.Collections.Generic;
 
 namespace DeepCoro.Spec.Json
 {
-    public enum JsonKind { Object, Array, String, Number, Bool, Null }
-
     /// <summary>A parsed JSON value that remembers where it stood in its file, so errors can point at a
     /// line.</summary>
     public sealed class JsonValue

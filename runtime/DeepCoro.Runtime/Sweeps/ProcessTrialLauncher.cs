@@ -9,67 +9,6 @@ using System.Text.Json.Nodes;
 
 namespace DeepCoro.Runtime.Sweeps
 {
-    /// <summary>Where one attempt of a trial reads its config and writes its run and logs.</summary>
-    public sealed record TrialLaunch(int Index, string ConfigPath, string RunDir, string LogDir);
-
-    /// <summary>A trial being trained. Its agent polls it from one thread (the heartbeat reads only the process id
-    /// and start).</summary>
-    public interface IRunningTrial : IDisposable
-    {
-        int? ProcessId { get; }
-        /// <summary>The trial process's start token (see ProcessLiveness), with its id naming it exactly.</summary>
-        string? ProcessStart { get; }
-        /// <summary>True once the trial has exited; waits up to <paramref name="timeout"/> for it (returning as it
-        /// exits).</summary>
-        bool WaitForExit(TimeSpan timeout);
-        int ExitCode { get; }
-        /// <summary>Rows of the trial's metrics log written since the last call.</summary>
-        IReadOnlyList<JsonObject> ReadNewRows();
-        /// <summary>The last lines of the trial's error output, for the failure reason.</summary>
-        string FailureDetail();
-        void Kill();
-    }
-
-    public interface ITrialLauncher
-    {
-        IRunningTrial Start(TrialLaunch launch);
-    }
-
-    /// <summary>Reads a JSONL log as it grows: whole lines only, each once.</summary>
-    public sealed class JsonlTail
-    {
-        private readonly string path;
-        private long offset;
-        private readonly StringBuilder partial = new StringBuilder();
-
-        public JsonlTail(string path) { this.path = path; }
-
-        public IReadOnlyList<JsonObject> ReadNew()
-        {
-            var rows = new List<JsonObject>();
-            if (!File.Exists(path)) return rows;
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (stream.Length < offset) { offset = 0; partial.Clear(); }  // the log was rewritten (a resumed run)
-            stream.Seek(offset, SeekOrigin.Begin);
-            var buffer = new byte[stream.Length - offset];
-            int read = stream.Read(buffer, 0, buffer.Length);
-            offset += read;
-            partial.Append(Encoding.UTF8.GetString(buffer, 0, read));
-            var text = partial.ToString();
-            int end = text.LastIndexOf('\n');
-            if (end < 0) return rows;
-            partial.Clear().Append(text, end + 1, text.Length - end - 1);
-            foreach (var line in text[..end].Split('\n'))
-            {
-                var l = line.Trim();
-                if (l.Length == 0) continue;
-                try { if (JsonNode.Parse(l) is JsonObject o) rows.Add(o); }
-                catch (JsonException) { /* a line that is not JSON is not a metrics row */ }
-            }
-            return rows;
-        }
-    }
-
     /// <summary>
     /// Runs each trial as its own process from a command template; <c>{config}</c>, <c>{output}</c> and <c>{trial}</c>
     /// in an argument become the trial's config path, run directory and index. The run's metrics are read from

@@ -1,0 +1,21 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+
+namespace DeepCoro.Runtime.Data
+{
+    /// <summary>Size and shape of a synthetic dataset.</summary>
+    public sealed record SyntheticOptions
+    {
+        public int Studies { get; init; } = 300;
+        public int Seed { get; init; } = 1;
+        public int Dim { get; init; } = 64;
+        public int Tokens { get; init; } = 16;
+        public int MaxVideos { get; init; } = 4;
+        /// <summary>Share of studies whose label is left empty, per head independently.</summary>
+        public double MissingFraction { get; init; } = 0.1;
+    }
+}

@@ -1,0 +1,13 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.IO
+{
+    /// <summary>One tensor's header entry: its dtype, shape and byte range within the data section.</summary>
+    public sealed record SafetensorsEntry(string Key, string DType, ScalarType Type, long[] Shape, long Begin, long End);
+}

@@ -1,0 +1,17 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.IO
+{
+    /// <summary>A safetensors file that cannot be read: the message names the file and what is wrong with
+    /// it.</summary>
+    public sealed class SafetensorsException : Exception
+    {
+        public SafetensorsException(string message) : base(message) { }
+    }
+}

@@ -1,0 +1,14 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.IO
+{
+    /// <summary>A safetensors header: the __metadata__ strings, the tensor entries in file order, and where the data
+    /// starts.</summary>
+    public sealed record SafetensorsHeader(IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<SafetensorsEntry> Entries, long DataStart);
+}

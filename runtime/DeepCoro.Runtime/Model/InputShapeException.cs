@@ -1,0 +1,14 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DeepCoro.Spec;
+using static TorchSharp.torch;
+
+namespace DeepCoro.Runtime.Model
+{
+    /// <summary>An input that does not fit the spec: the message quotes what the spec expects and what came.</summary>
+    public sealed class InputShapeException : Exception
+    {
+        public InputShapeException(string message) : base(message) { }
+    }
+}

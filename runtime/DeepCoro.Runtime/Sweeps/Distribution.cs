@@ -1,0 +1,13 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json.Nodes;
+
+namespace DeepCoro.Runtime.Sweeps
+{
+    /// <summary>The distributions of W&amp;B sweep files that this engine samples.</summary>
+    public enum Distribution
+    {
+        Constant, Categorical, IntUniform, Uniform, QUniform, LogUniformValues, QLogUniformValues, Normal, LogNormal,
+    }
+}

@@ -1,0 +1,7 @@
+using System;
+using System.Collections.Generic;
+
+namespace DeepCoro.Runtime.Sweeps
+{
+    public enum SearchMethod { Grid, Random, Bayes }
+}

@@ -1,0 +1,18 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json.Nodes;
+using DeepCoro.Spec;
+using DeepCoro.Yaml;
+using YamlDotNet.RepresentationModel;
+
+namespace DeepCoro.Runtime.Sweeps
+{
+    /// <summary>A sweep file that cannot be used: every error as <c>file:line:column: message</c>.</summary>
+    public sealed class SweepFileException : Exception
+    {
+        public IReadOnlyList<string> Errors { get; }
+        public SweepFileException(IReadOnlyList<string> errors) : base(string.Join("\n", errors)) { Errors = errors; }
+    }
+}

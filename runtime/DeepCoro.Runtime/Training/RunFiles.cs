@@ -1,0 +1,36 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using DeepCoro.Runtime.Data;
+using DeepCoro.Runtime.Encoders;
+using DeepCoro.Runtime.Evaluation;
+using DeepCoro.Runtime.IO;
+using DeepCoro.Runtime.Model;
+using DeepCoro.Runtime.Telemetry;
+using DeepCoro.Spec;
+using TorchSharp;
+using static TorchSharp.torch;
+using Probe = TorchSharp.torch.nn.Module<DeepCoro.Runtime.Model.ModelInput, System.Collections.Generic.OrderedDictionary<string, TorchSharp.torch.Tensor>>;
+
+namespace DeepCoro.Runtime.Training
+{
+    /// <summary>The files of a run directory.</summary>
+    public sealed record RunFiles(string Directory)
+    {
+        public string Checkpoint => Path.Combine(Directory, "checkpoint.safetensors");
+        public string Best => Path.Combine(Directory, "best.safetensors");
+        public string Spec => Path.Combine(Directory, "model.ir.json");
+        public string MetricsLog => Path.Combine(Directory, "metrics.jsonl");
+        public string TensorBoard => Path.Combine(Directory, "tensorboard");
+        public string Summary => Path.Combine(Directory, "summary.json");
+        public string Predictions(string split) => Path.Combine(Directory, $"predictions_{split}.csv");
+        /// <summary>The metrics of a split's predictions with their confidence intervals.</summary>
+        public string PredictionMetrics(string split) => Path.Combine(Directory, $"predictions_{split}_metrics.csv");
+        public string Report => Path.Combine(Directory, "report");
+    }
+}

@@ -1,0 +1,6 @@
+using System.Collections.Generic;
+
+namespace DeepCoro.Spec.Json
+{
+    public enum JsonKind { Object, Array, String, Number, Bool, Null }
+}

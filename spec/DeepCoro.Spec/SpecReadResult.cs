@@ -1,0 +1,15 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using DeepCoro.Spec.Json;
+
+namespace DeepCoro.Spec
+{
+    /// <summary>The outcome of reading a spec: the model (null when it could not be read) and every finding,
+    /// located.</summary>
+    public sealed record SpecReadResult(ModelSpec? Spec, IReadOnlyList<SpecDiagnostic> Diagnostics)
+    {
+        public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
+    }
+}

@@ -3,9 +3,8 @@
 // stopping at the first failure.
 //   build   restore and build everything (Release)
 //   test    build the whole solution (the generated example included), run every test (`N passed, M failed`),
-//           then `check`
-//   pack    the NuGet packages (DeepCoro.Spec with the generator, DeepCoro.Dsl, DeepCoro.Runtime, DeepCoro.Yaml,
-//           the `deepcoro` tool, DeepCoro.Templates) and their symbol packages, into out/packages
+// then `check`   pack    the NuGet packages (DeepCoro.Spec with the generator, DeepCoro.Dsl, DeepCoro.Runtime,
+// DeepCoro.Yaml,           the `deepcoro` tool, DeepCoro.Templates) and their symbol packages, into out/packages
 //   format  format every F# file with Fantomas (the tool manifest's version; settings in .editorconfig)
 //   check   what format would change (Fantomas --check) and comment lines of 120 characters or more
 //   demo    the main job: synthesise a dataset, train the seed model, print metrics

@@ -10,8 +10,7 @@ namespace DeepCoro.Yaml
     /// <summary>
     /// Reads one YAML file with located diagnostics: every problem is collected as <c>file:line:column: message</c>
     /// (positions from the node at fault) so that a reader reports all of them at once instead of stopping at the
-    /// first.
-    /// Typed reads return null after reporting; the caller keeps the file's own keys, defaults and checks.
+    /// first. Typed reads return null after reporting; the caller keeps the file's own keys, defaults and checks.
     /// </summary>
     public class YamlDocumentReader
     {
@@ -54,8 +53,7 @@ namespace DeepCoro.Yaml
         /// <summary>
         /// Sets <paramref name="key"/> (dotted: a path of map keys, the last of repeated ones counting) to the YAML
         /// value <paramref name="text"/> under <paramref name="root"/>, creating maps on the way; messages name the
-        /// new
-        /// node "--set key=text". Returns an error message when a key on the way is a single value, else null.
+        /// new node "--set key=text". Returns an error message when a key on the way is a single value, else null.
         /// </summary>
         public string? Override(YamlMappingNode root, string key, string text)
         {
@@ -94,8 +92,7 @@ namespace DeepCoro.Yaml
 
         /// <summary>
         /// The tree as PyYAML would hold it: every map keeps one entry per key, the last of repeated ones (in the
-        /// place
-        /// of the first), so that it saves without the loader's marks.
+        /// place of the first), so that it saves without the loader's marks.
         /// </summary>
         public static YamlNode WithoutRepeats(YamlNode node)
         {

@@ -11,9 +11,8 @@ namespace DeepCoro.Generator
     /// <summary>
     /// Prints the resolved plan of one valid spec as a C# module: fields and explicit registrations in the plan's
     /// order (the order <c>MilModel</c> runs it in, so state_dicts are interchangeable and the same seed gives the
-    /// same
-    /// weights), the blocks' constructor calls, typed Input/Output records and compile-time constants. Glue only: the
-    /// plan decides the structure and the runtime's blocks do the math.
+    /// same weights), the blocks' constructor calls, typed Input/Output records and compile-time constants. Glue
+    /// only: the plan decides the structure and the runtime's blocks do the math.
     /// </summary>
     public static class ModelEmitter
     {

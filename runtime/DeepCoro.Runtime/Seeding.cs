@@ -8,8 +8,7 @@ namespace DeepCoro.Runtime
     {
         /// <summary>
         /// A well-spread 31-bit seed from a base seed and two indices (epoch and study, trial and purpose), so that
-        /// each
-        /// draw depends on nothing else; HashCode is randomised per process, so not that.
+        /// each draw depends on nothing else; HashCode is randomised per process, so not that.
         /// </summary>
         public static int Mix(int seed, int a, int b)
         {

@@ -136,8 +136,7 @@ let private keysAndShapes (state: IReadOnlyDictionary<string, torch.Tensor>) = [
 ]
 
 /// Both front doors build the plan: its keys and shapes in its order; the same seed gives the same weights (both
-/// create
-/// the plan's modules in its order) and bit-identical outputs.
+/// create the plan's modules in its order) and bit-identical outputs.
 let private checkAgainstInterpreter (generated: Generated) (spec: ModelSpec) (seed: int) =
     use scope = torch.NewDisposeScope()
     let plan = ModelPlan.Of spec

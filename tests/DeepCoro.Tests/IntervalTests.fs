@@ -70,9 +70,8 @@ let tests =
         }
         test "hand-computed: two errors 0 and 1 give MAE 0, 0.5 or 1 with chances 1/4, 1/2, 1/4" {
             // pred - y = 0 and 1: a resample of two is {0,0} (MAE 0), {0,1} twice (0.5) or {1,1} (1). Of 1000
-            // resamples
-            // about 250 give 0 and 250 give 1 (each count within 250 +- 50 by far): the 95 % interval runs from the
-            // 25th to the 975th sorted value, [0, 1]; the 40 % one from the 300th to the 700th, both 0.5.
+            // resamples about 250 give 0 and 250 give 1 (each count within 250 +- 50 by far): the 95 % interval runs
+            // from the 25th to the 975th sorted value, [0, 1]; the 40 % one from the 300th to the 700th, both 0.5.
             let s = RegressionSamples([| 1.0; 3.0 |], [| 1.0; 2.0 |])
             let mae (level: float) = (Bootstrap.Intervals(s, IntervalOptions(Level = level, Resamples = 1000), 7, 0)).[0]
             Expect.equal (mae 0.95) (MetricInterval(0.0, 1.0)) "95 %"

@@ -37,9 +37,8 @@ let referenceData (studies: int) (edit: string[][] -> string[][]) =
     dir, csv, embeddings
 
 /// The torch checkpoint fixture's inputs as the reference's inference data: one .npy per valid video of
-/// io.safetensors'
-/// x, and a CSV without label columns whose rows are in split `inference`; returns the inputs, the folder, the
-/// embeddings folder and the CSV.
+/// io.safetensors' x, and a CSV without label columns whose rows are in split `inference`; returns the inputs, the
+/// folder, the embeddings folder and the CSV.
 let inferenceData () =
     let io = Safetensors.Load(Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "torch", "checkpoint", "io.safetensors"))
     let dir = tempDir ()

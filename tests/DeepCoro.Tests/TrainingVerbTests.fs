@@ -112,8 +112,7 @@ let optimizationTests =
                     f.[4] <- "1"
             writeManifest (manifestOf dir) header fields
             // eps 1 keeps Adam's update smooth in the gradient, so float rounding cannot flip a near-zero update's
-            // sign
-            // and a gradient twice too large shows; no clipping, which would hide that too
+            // sign and a gradient twice too large shows; no clipping, which would hide that too
             let variant batch accum =
                 configFor config (sprintf "b%d.yaml" batch) (fun t ->
                     t

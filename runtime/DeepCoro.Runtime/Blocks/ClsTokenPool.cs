@@ -56,15 +56,13 @@ namespace DeepCoro.Runtime.Blocks
 
         /// <summary>
         /// Only the cls row of the attention is kept, and it depends on one query q0. With u_h = Wk_h^T q0_h /
-        /// sqrt(d),
-        /// score_j = s_j . u_h + q0_h . bk_h / sqrt(d), and the head output is Wv_h (sum_j a_j s_j) + bv_h sum_j a_j.
-        /// So two thin passes over the tokens replace the S x D projections and the S x S attention. Pre-norm is
-        /// folded in through per-token mean and inverse std, so LN(x) is not materialised either (unless the
-        /// tokens are far from centred, see below).
+        /// sqrt(d), score_j = s_j . u_h + q0_h . bk_h / sqrt(d), and the head output is Wv_h (sum_j a_j s_j) + bv_h
+        /// sum_j a_j. So two thin passes over the tokens replace the S x D projections and the S x S attention.
+        /// Pre-norm is folded in through per-token mean and inverse std, so LN(x) is not materialised either (unless
+        /// the tokens are far from centred, see below).
         /// Both passes are batched matmuls with x as the right operand ([m, h, w] x [m, w, s] and [m, h, s] x [m, s,
-        /// w]):
-        /// their gradients are then the same two fast shapes, where x @ u^T would back-propagate through x^T @ g,
-        /// a layout CPU GEMMs run several times slower.
+        /// w]): their gradients are then the same two fast shapes, where x @ u^T would back-propagate through x^T @
+        /// g, a layout CPU GEMMs run several times slower.
         /// </summary>
         private Tensor Fused(Tensor x, Tensor? valid, bool training)
         {

@@ -175,8 +175,7 @@ namespace DeepCoro.Runtime.Encoders
 
         /// <summary>
         /// The shape of a file an earlier run wrote for this video, or null when it must be redone (damaged: a copy
-        /// cut
-        /// short). A whole file made another way (another encoder, output or sampling) is an error: it is never
+        /// cut short). A whole file made another way (another encoder, output or sampling) is an error: it is never
         /// overwritten.
         /// </summary>
         private static long[]? Existing(string file, VideoItem video, Dictionary<string, string> metadata, bool half, IEncodingObserver observer)

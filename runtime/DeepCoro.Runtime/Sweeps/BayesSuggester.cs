@@ -77,9 +77,9 @@ namespace DeepCoro.Runtime.Sweeps
 
         /// <summary>
         /// The results the GP is fit to: all of them up to <see cref="ModelPoints"/>, else the best half of that many
-        /// and
-        /// the most recent others. Fitting is cubic in the points and runs under the sweep lock, so this bounds the
-        /// lock's hold in long sweeps (about a second on one core at the cap) while keeping the region that matters.
+        /// and the most recent others. Fitting is cubic in the points and runs under the sweep lock, so this bounds
+        /// the lock's hold in long sweeps (about a second on one core at the cap) while keeping the region that
+        /// matters.
         /// </summary>
         private static IEnumerable<Observation> Modelled(List<Observation> done)
         {

@@ -4,9 +4,8 @@ namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
     /// The keys of one base-config layout: where a sweep parameter lands in a trial config. Each layout (this
-    /// project's
-    /// nested training config; DeepCORO_CLIP's flat one) has its own, so a sweep file written for either resolves
-    /// against the base it is run with, and every problem is known before a trial runs.
+    /// project's nested training config; DeepCORO_CLIP's flat one) has its own, so a sweep file written for either
+    /// resolves against the base it is run with, and every problem is known before a trial runs.
     /// </summary>
     public interface IParameterKeySpace
     {

@@ -28,8 +28,7 @@ namespace DeepCoro.Runtime.Sweeps
 
         /// <summary>
         /// Copies the best trial's config to <c>best_config.yaml</c>: the base config with the best values, in the
-        /// base's
-        /// own layout. Returns its path, or null when no trial has a result.
+        /// base's own layout. Returns its path, or null when no trial has a result.
         /// </summary>
         public static string? WriteBestConfig(SweepStore store, IEnumerable<TrialRecord> trials, SweepMetric metric)
         {

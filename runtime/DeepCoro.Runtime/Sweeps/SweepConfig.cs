@@ -11,8 +11,7 @@ namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
     /// The base config and where each swept parameter goes in it. W&amp;B run settings (name, project, entity, ...)
-    /// are
-    /// never swept: W&amp;B uses them for the run, not the trainer, and they would collide with keys such as
+    /// are never swept: W&amp;B uses them for the run, not the trainer, and they would collide with keys such as
     /// optimizer.name. Every other parameter goes through the base layout's key space; all errors are gathered and
     /// thrown together, before any trial exists. A trial config is the base with the sampled values written at their
     /// paths, in the base's own layout; relative paths under the key space's path keys are made absolute.
@@ -114,8 +113,7 @@ namespace DeepCoro.Runtime.Sweeps
 
         /// <summary>
         /// A base config's root map read as PyYAML reads it (DeepCORO_CLIP's files repeat keys: the last value
-        /// counts),
-        /// or an ArgumentException naming the file, line and problem.
+        /// counts), or an ArgumentException naming the file, line and problem.
         /// </summary>
         public static YamlMappingNode ParseRoot(string file, string text)
         {

@@ -11,11 +11,10 @@ namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
     /// Reads W&amp;B sweep files (YAML) as W&amp;B does: a top-level key it does not know (run_mode, notes, ...) is
-    /// ignored
-    /// with a warning; keys that only mean something to W&amp;B's agent or server (program, command, entity, project,
-    /// name, description, metric.target, early_terminate.strict) are reported once each, and the command W&amp;B would
-    /// have run is kept to be shown. Inside metric, parameters and early_terminate an unknown key is an error naming
-    /// its line and column and the closest known key.
+    /// ignored with a warning; keys that only mean something to W&amp;B's agent or server (program, command, entity,
+    /// project, name, description, metric.target, early_terminate.strict) are reported once each, and the command
+    /// W&amp;B would have run is kept to be shown. Inside metric, parameters and early_terminate an unknown key is an
+    /// error naming its line and column and the closest known key.
     /// </summary>
     public static class SweepFileParser
     {

@@ -24,8 +24,7 @@ namespace DeepCoro.Runtime.Sweeps
 
         /// <summary>
         /// Appends <paramref name="events"/> as whole lines; the caller holds the sweep lock. Returns a note when a
-        /// torn
-        /// last line had to be cut off first, else null.
+        /// torn last line had to be cut off first, else null.
         /// </summary>
         public string? Append(IReadOnlyList<TrialEvent> events)
         {
@@ -44,8 +43,7 @@ namespace DeepCoro.Runtime.Sweeps
             stream.Seek(end, SeekOrigin.Begin);
             stream.Write(bytes, 0, bytes.Length);
             // no fsync: a torn or lost tail after a crash is recovered (cut off; the dead agent's trial re-queued),
-            // and
-            // on NFS the close below sends the data to the server before the lock is let go
+            // and on NFS the close below sends the data to the server before the lock is let go
             stream.Flush();
             return note;
         }

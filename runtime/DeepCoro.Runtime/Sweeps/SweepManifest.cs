@@ -9,8 +9,7 @@ namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
     /// What a sweep directory was created for (<c>sweep.json</c>): the search, its budget, hashes of the inputs (a
-    /// rerun
-    /// with other inputs is refused), the trial command every agent runs and the agents' heartbeat timing.
+    /// rerun with other inputs is refused), the trial command every agent runs and the agents' heartbeat timing.
     /// </summary>
     /// <param name="BaseDir">The folder of the original base config, against which its relative paths resolve.</param>
     /// <param name="StaleAfterSeconds">A trial whose agent (on another machine) has not reported for this long is

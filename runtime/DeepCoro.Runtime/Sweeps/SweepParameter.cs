@@ -59,8 +59,7 @@ namespace DeepCoro.Runtime.Sweeps
 
         /// <summary>
         /// A value read back from JSON in this parameter's own type: JSON writes 0.0 as 0, but a categorical value
-        /// keeps
-        /// its YAML type (0.0 stays a float in trial configs and plots) and a continuous draw stays a float.
+        /// keeps its YAML type (0.0 stays a float in trial configs and plots) and a continuous draw stays a float.
         /// </summary>
         public JsonNode? Canonical(JsonNode? value)
         {

@@ -77,8 +77,7 @@ namespace DeepCoro.Runtime.Sweeps
 
         /// <summary>
         /// Shortest round-trip digits in the form YAML 1.1 readers (PyYAML, so the reference's scripts) take for a
-        /// float:
-        /// a dot in the mantissa and a signed exponent (1.0e-05; PyYAML reads 1e-05 as a string, 2 as an int).
+        /// float: a dot in the mantissa and a signed exponent (1.0e-05; PyYAML reads 1e-05 as a string, 2 as an int).
         /// </summary>
         public static string FormatFloat(double d)
         {

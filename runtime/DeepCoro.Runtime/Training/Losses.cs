@@ -56,8 +56,7 @@ namespace DeepCoro.Runtime.Training
 
         /// <summary>
         /// Focal loss (Lin et al.): (1 - p_t)^gamma * CE, binary on the sigmoid, multiclass on the softmax; a binary
-        /// one
-        /// with alpha weighs positives by alpha and negatives by 1 - alpha (DeepCORO_CLIP's binary_focal).
+        /// one with alpha weighs positives by alpha and negatives by 1 - alpha (DeepCORO_CLIP's binary_focal).
         /// </summary>
         private static Tensor Focal(HeadSpec head, Tensor logits, Tensor target, LossOptions options)
         {

@@ -10,10 +10,9 @@ namespace DeepCoro.Runtime.Training
 {
     /// <summary>
     /// DeepCORO_CLIP's prediction file (its linear-probing runner's <c>_save_predictions</c>), column for column, so
-    /// that
-    /// scripts reading its files read these: <c>epoch</c>, <c>video_name</c> (the study's video paths as a Python
-    /// list,
-    /// padded with 'PAD' to num_videos; the path itself for one video per study), then per head <c>h_pred</c> and
+    /// that scripts reading its files read these: <c>epoch</c>, <c>video_name</c> (the study's video paths as a
+    /// Python list, padded with 'PAD' to num_videos; the path itself for one video per study), then per head
+    /// <c>h_pred</c> and
     /// <c>h_true</c> (regression value or P(positive)), or <c>h_prob_&lt;label&gt;</c> per class with
     /// <c>h_pred_class</c> and
     /// <c>h_true_class</c> (class names from labels_map). Labels a study lacks, and every label in inference, are

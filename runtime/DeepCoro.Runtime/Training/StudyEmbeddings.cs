@@ -38,8 +38,7 @@ namespace DeepCoro.Runtime.Training
         /// <summary>
         /// A .pt path gets <c>{'study_ids': [str, ...], 'embeddings': float32 [N, W], 'embedding_dim': W}</c>, the
         /// reference's dict; any other path safetensors: tensor <c>embeddings</c> [N, W], the study ids in the
-        /// metadata
-        /// (<c>study_ids</c>, a JSON list in row order) beside <c>embedding_dim</c>.
+        /// metadata (<c>study_ids</c>, a JSON list in row order) beside <c>embedding_dim</c>.
         /// </summary>
         public void Save(string path)
         {

@@ -25,8 +25,7 @@ namespace DeepCoro.Runtime.Video
 
         /// <summary>
         /// The stride one load uses: the fixed stride, or the reference's draw from 1..Stride, here seeded by the
-        /// video,
-        /// the seed and the pass, so that a rerun draws the same.
+        /// video, the seed and the pass, so that a rerun draws the same.
         /// </summary>
         public int StrideFor(string video, int seed, int pass)
         {

@@ -15,9 +15,8 @@ namespace DeepCoro.Runtime.Video
 
         /// <summary>
         /// The videos named in <paramref name="column"/> of a CSV (the reference's datapoint_loc_label), relative
-        /// paths
-        /// resolved against <paramref name="root"/> or else the CSV's folder; with <paramref name="split"/>, only rows
-        /// whose Split column holds it.
+        /// paths resolved against <paramref name="root"/> or else the CSV's folder; with <paramref name="split"/>,
+        /// only rows whose Split column holds it.
         /// </summary>
         public static IReadOnlyList<VideoItem> FromCsv(string csv, string column, string separator = ReferenceSeparator,
             string? root = null, string? split = null)

@@ -8,8 +8,7 @@ namespace DeepCoro.Spec
     /// then view embedding, attention layers, norms, gates and heads, inner levels before outer ones), the pooling
     /// steps with the width after each, the width the heads read, the shape table and every diagnostic. The validator
     /// reports from it, MilModel runs it, the generator prints it, optimizer groups go by its roles: nothing else
-    /// walks
-    /// the IR.
+    /// walks the IR.
     /// </summary>
     public sealed record ModelPlan(
         ModelSpec Spec,

@@ -7,10 +7,9 @@ namespace DeepCoro.Runtime.IO.Torch
 {
     /// <summary>
     /// Writes a zip archive as PyTorch's stream writer (miniz) does: entries stored uncompressed under one folder,
-    /// each
-    /// one's data starting on a 64-byte boundary (an extra field "FB" of 'Z' bytes pads its local header, so storages
-    /// can be mapped in place), the CRC and sizes in a data descriptor after the data (none for an empty entry), no
-    /// timestamps, and zip64 end records. The archive stops short of 4 GiB (no zip64 entry fields).
+    /// each one's data starting on a 64-byte boundary (an extra field "FB" of 'Z' bytes pads its local header, so
+    /// storages can be mapped in place), the CRC and sizes in a data descriptor after the data (none for an empty
+    /// entry), no timestamps, and zip64 end records. The archive stops short of 4 GiB (no zip64 entry fields).
     /// </summary>
     internal sealed class AlignedZipWriter
     {

@@ -118,10 +118,7 @@ let private encoderSummary (r: ConfigReader) (root: YamlNode) (applied: (ConfigK
         |> List.filter (fun (k, _, _) -> k.Status <> Honoured && not (withEncoder && k.Status = WithEncoder))
         |> List.map (fun (k, _, _) -> k.Name)
     let effect =
-        if withEncoder then
-            "are not applied by this run (its encoder is the exported one, its videos are read without augmentation)"
-        else
-            "have no effect on stored embeddings"
+        if withEncoder then "are not applied by this run (its encoder is the exported one)" else "have no effect on stored embeddings"
     if not skipped.IsEmpty then
         r.Warn(
             root,

@@ -601,6 +601,14 @@ let private nestedKeys =
             "pixel normalisation's mean (computed from training videos when absent)"
             (read numbers (encoder (fun v e -> e.With(datasetMean = v))))
         row "std" ours "encoder" Honoured 1 "pixel normalisation's std" (read numbers (encoder (fun v e -> e.With(datasetStd = v))))
+        row
+            "rand_augment"
+            ours
+            "encoder"
+            Honoured
+            1
+            "the training videos through RandAugment (magnitude 9, two operations) at every epoch, as the reference trains"
+            (read flag (encoder (fun v e -> e.With(randAugment = v))))
         {
             row
                 "cache"
@@ -879,7 +887,10 @@ let private referenceKeys =
         encoderOnly "num_heads" "the encoder's aggregator heads (the pooling's are num_attention_heads)"
         encoderOnly "pretrained" "the encoder's pretrained weights"
         encoderOnly "video_encoder_checkpoint_path" "the encoder's PyTorch checkpoint (export it with tools/export_encoder.py)"
-        encoderOnly "rand_augment" "video augmentation (not applied here: videos are read without it)"
+        withEncoder
+            "rand_augment"
+            "encoder.rand_augment: the training videos through RandAugment (magnitude 9, two operations) at every epoch"
+            (read flag (encoder (fun v e -> e.With(randAugment = v))))
         withEncoder
             "video_freeze_ratio"
             "encoder.freeze_ratio: the encoder's trained share of parameter tensors"

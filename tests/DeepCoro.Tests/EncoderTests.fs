@@ -595,12 +595,15 @@ let commandLineTests =
             let run = Path.Combine(dir, "run")
             let code, stdout, err = CliTests.deepcoro [ "run"; "--config"; config; "--encoder"; tinyEncoder; "--output"; run ]
             Expect.equal code 0 (sprintf "trained: %s %s" stdout err)
-            // honoured with an encoder, so not among the keys without effect; augmentation still is
+            // honoured with an encoder, so not among the keys without effect; the backbone's name still is
             let summary = err.Split('\n') |> Array.find (fun l -> l.Contains "keys concern only")
-            Expect.stringContains summary "rand_augment" "the augmentation is named as not applied"
+            Expect.stringContains summary "model_name" "the encoder's name is named as not applied"
             Expect.isFalse
-                (summary.Contains "video_freeze_ratio" || summary.Contains "frames")
+                (summary.Contains "video_freeze_ratio" || summary.Contains "frames" || summary.Contains "rand_augment")
                 (sprintf "the encoder's keys are honoured: %s" summary)
+            // rand_augment: the training videos' prefix is recomputed with new draws every epoch, the first included
+            Expect.stringContains err "epoch 1: rand_augment: the training videos' prefix is computed anew" "augmented from the first epoch"
+            Expect.stringContains err "epoch 2: rand_augment: the training videos' prefix is computed anew" "and drawn anew"
             Expect.stringContains err "51 of 103 backbone tensors train (video_freeze_ratio 0.5)" "the freeze ratio reaches the encoder"
             let best = Safetensors.Load(Path.Combine(run, "best.safetensors"))
             Expect.isTrue (best.ContainsKey "video_encoder.model.blocks.3.mlp.3.weight") "the encoder's top is saved with the probe"

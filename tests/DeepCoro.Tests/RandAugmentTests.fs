@@ -11,22 +11,20 @@ open DeepCoro.Runtime.Video
 open DeepCoro.Tests.TestSupport
 
 let private fixtures =
-    lazy (
-        use file = TorchFile.Open(Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "video", "randaugment.pt"))
-        let root = file.Root :?> PickledDict
-        root.Entries
-        |> Seq.map (fun (KeyValue(key, value)) -> string key, file.ReadTensor(value :?> PickledTensor).clone().DetachFromDisposeScope())
-        |> Map.ofSeq
-    )
+    lazy
+        (use file = TorchFile.Open(Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "video", "randaugment.pt"))
+         let root = file.Root :?> PickledDict
+         root.Entries
+         |> Seq.map (fun (KeyValue(key, value)) -> string key, file.ReadTensor(value :?> PickledTensor).clone().DetachFromDisposeScope())
+         |> Map.ofSeq)
 
 /// The number of values that differ and the largest difference, in levels.
 let private difference (expected: torch.Tensor) (actual: torch.Tensor) =
-    use d = (expected.``to``(torch.int32) - actual.``to``(torch.int32)).abs()
+    use d = (expected.``to`` (torch.int32) - actual.``to`` (torch.int32)).abs()
     use zero = torch.tensor 0
     d.gt(zero).sum().item<int64>(), d.max().item<int>()
 
-let private same (a: torch.Tensor) (b: torch.Tensor) =
-    Seq.toList a.shape = Seq.toList b.shape && a.eq(b).all().item<bool>()
+let private same (a: torch.Tensor) (b: torch.Tensor) = Seq.toList a.shape = Seq.toList b.shape && a.eq(b).all().item<bool>()
 
 [<Tests>]
 let tests =

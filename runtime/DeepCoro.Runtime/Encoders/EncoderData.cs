@@ -60,12 +60,12 @@ namespace DeepCoro.Runtime.Encoders
                 foreach (var v in s.Videos)
                     if (seen.Add(v.Path)) videos.Add(new VideoItem(v.Path, $"{data.Manifest}:{v.Line}"));
             var files = videos.ToDictionary(v => v, v => CacheName(v.Path));
-            EncodingRequest Request(IReadOnlyList<VideoItem> which, int pass, ExistingFiles existing) => new()
+            EncodingRequest Request(IReadOnlyList<VideoItem> which, int pass, ExistingFiles existing, FrameSampling how) => new()
             {
-                Videos = which, Files = files, OutputDirectory = folder, Sampling = sampling, Cut = cut,
+                Videos = which, Files = files, OutputDirectory = folder, Sampling = how, Cut = cut,
                 Half = options.HalfPrecisionCache, DecodeThreads = options.DecodeThreads, Seed = seed, Pass = pass, Existing = existing,
             };
-            var result = EncodingJob.Run(encoder, Request(videos, 0, ExistingFiles.Resume), observer, cancel);
+            var result = EncodingJob.Run(encoder, Request(videos, 0, ExistingFiles.Resume, sampling), observer, cancel);
             if (result.Failures.Count > 0)
             {
                 var report = Path.Combine(folder, "failures.csv");
@@ -74,32 +74,45 @@ namespace DeepCoro.Runtime.Encoders
             }
 
             var cached = result.Encoded.ToDictionary(e => e.Video.Path, e => e.File);
+            // augmentation and a random stride are the training split's alone: its files are its own copies, drawn
+            // anew each epoch, so that validation and test keep pass 0's frames of a video they share with it
+            var training = sampling with { RandAugment = options.RandAugment };
+            var trainingFolder = Path.Combine(folder, "training");
+            string TrainingCopy(string file) => Path.Combine(trainingFolder, Path.GetFileName(file));
             var dropped = 0;
-            List<Study> Remap(IReadOnlyList<Study> split)
+            List<Study> Remap(IReadOnlyList<Study> split, Func<string, string> file)
             {
                 var kept = new List<Study>();
                 foreach (var s in split)
                 {
-                    var refs = s.Videos.Where(v => cached.ContainsKey(v.Path)).Select(v => v with { Path = cached[v.Path] }).ToList();
+                    var refs = s.Videos.Where(v => cached.ContainsKey(v.Path)).Select(v => v with { Path = file(cached[v.Path]) }).ToList();
                     if (refs.Count == 0) { dropped++; continue; }
                     kept.Add(new Study { Id = s.Id, Split = s.Split, Videos = refs, Labels = s.Labels, FirstLine = s.FirstLine });
                 }
                 return kept;
             }
-            var remapped = new ManifestData(Remap(studies.Train), Remap(studies.Val), Remap(studies.Test), Remap(studies.Inference), studies.Notes);
+            Func<string, string> trainFile = training.Deterministic ? f => f : TrainingCopy;
+            var remapped = new ManifestData(Remap(studies.Train, trainFile), Remap(studies.Val, f => f), Remap(studies.Test, f => f),
+                Remap(studies.Inference, f => f), studies.Notes);
             if (dropped > 0) observer.Note($"{dropped} studies have no usable video and are skipped");
             if (result.Encoded.Count == 0) throw new DataException($"{data.Manifest}: no video could be used; see {Path.Combine(folder, "failures.csv")}");
 
+            var trainVideos = videos.Where(v => cached.ContainsKey(v.Path) && studies.Train.Any(s => s.Videos.Any(r => r.Path == v.Path))).ToList();
+            if (!training.Deterministic)
+            {
+                Directory.CreateDirectory(trainingFolder);
+                foreach (var v in trainVideos) File.Copy(cached[v.Path], TrainingCopy(cached[v.Path]), overwrite: true);
+            }
             var geometry = plan.WholeEncoderFrozen ? new Geometry(spec, data) : new Geometry((int)result.Encoded[0].Shape[^1], data.Layout);
             var dataset = Dataset.Over(spec, data, remapped, geometry, required);
-            if (sampling.Deterministic) return dataset;
-            var trainVideos = videos.Where(v => studies.Train.Any(s => s.Videos.Any(r => r.Path == v.Path))).ToList();
+            if (training.Deterministic) return dataset;
             return dataset.WithTrainingRefresh((epoch, token) =>
             {
-                if (epoch == 0) return;   // pass 0 is what the cache holds
+                if (epoch == 0 && !training.RandAugment) return;   // the training copies hold pass 0's draws
                 using var again = ScriptedEncoder.Load(options.Path, DeviceChoice.Parse(device));
-                observer.Note($"epoch {epoch + 1}: random stride: the training videos' prefix is computed anew");
-                EncodingJob.Run(again, Request(trainVideos, epoch, ExistingFiles.Rewrite), observer, token);
+                var why = training.RandAugment ? "rand_augment" : "random stride";
+                observer.Note($"epoch {epoch + 1}: {why}: the training videos' prefix is computed anew");
+                EncodingJob.Run(again, Request(trainVideos, epoch, ExistingFiles.Rewrite, training) with { OutputDirectory = trainingFolder }, observer, token);
             });
         }
 

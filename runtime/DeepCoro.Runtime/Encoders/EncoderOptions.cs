@@ -25,6 +25,9 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>The reference draws a stride from 1..stride at every load when stride exceeds 1; false takes
         /// every stride-th frame.</summary>
         public bool RandomStride { get; init; } = true;
+        /// <summary>rand_augment: the training videos through <see cref="Video.RandAugment"/> at every epoch (never
+        /// validation or test).</summary>
+        public bool RandAugment { get; init; }
         public int Resize { get; init; } = 224;
         /// <summary>dataset_mean / dataset_std as written (the reference applies the first value to every channel);
         /// null: computed as the reference computes them.</summary>
@@ -42,9 +45,11 @@ namespace DeepCoro.Runtime.Encoders
         /// F#.</summary>
         public EncoderOptions With(
             string? path = null, double? freezeRatio = null, double? lr = null, double? weightDecay = null, int? frames = null, int? stride = null,
-            int? resize = null, IReadOnlyList<double>? datasetMean = null, IReadOnlyList<double>? datasetStd = null, string? cacheDirectory = null) =>
+            int? resize = null, IReadOnlyList<double>? datasetMean = null, IReadOnlyList<double>? datasetStd = null, string? cacheDirectory = null,
+            bool? randAugment = null) =>
             this with
             {
+                RandAugment = randAugment ?? RandAugment,
                 Path = path ?? Path,
                 FreezeRatio = freezeRatio ?? FreezeRatio,
                 Lr = lr ?? Lr,

@@ -121,7 +121,8 @@ namespace DeepCoro.Runtime.Encoders
                 if (decoded.Frames == 0) return new Prepared(video, null, decoded.Read, false, $"{video.Path} ({video.Origin}): no frame could be read");
                 if (decoded.Frames < request.MinFrames)
                     return new Prepared(video, null, decoded.Read, false, $"{video.Path} ({video.Origin}): too short: {decoded.Frames} frames after the stride, at least {request.MinFrames} wanted");
-                var input = FrameSampler.Sample(decoded, request.Sampling.Frames, request.Sampling.Resize, request.Sampling.Mean, request.Sampling.Std);
+                var input = FrameSampler.Sample(decoded, request.Sampling.Frames, request.Sampling.Resize, request.Sampling.Mean, request.Sampling.Std,
+                    request.Sampling.AugmentationFor(video.Path, request.Seed, request.Pass));
                 return new Prepared(video, input, decoded.Read, decoded.Frames < request.Sampling.Frames, null);
             }
             catch (VideoException e)

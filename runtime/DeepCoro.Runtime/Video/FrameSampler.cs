@@ -1,3 +1,4 @@
+using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,9 @@ namespace DeepCoro.Runtime.Video
     {
         /// <summary>The encoder's input for one video: float32 [3, frames, resize, resize] (channels first, then
         /// time).</summary>
-        public static Tensor Sample(DecodedVideo video, int frames, int resize, double mean, double std)
+        /// <param name="augment">the draws of RandAugment, applied to the resized frames as uint8 (the reference's
+        /// order); null for none.</param>
+        public static Tensor Sample(DecodedVideo video, int frames, int resize, double mean, double std, Random? augment = null)
         {
             if (video.Frames == 0) throw new VideoException("no frame could be read");
             using var scope = NewDisposeScope();
@@ -25,6 +28,12 @@ namespace DeepCoro.Runtime.Video
             if (video.Height != resize || video.Width != resize)
                 x = nn.functional.interpolate(x, new long[] { resize, resize }, mode: InterpolationMode.Bilinear,
                     align_corners: false, antialias: true);
+            if (augment is not null)
+            {
+                using var low = 0.0.ToScalar();
+                using var high = 255.0.ToScalar();
+                x = RandAugment.Apply(x.clamp(low, high).to(ScalarType.Byte), augment).to(ScalarType.Float32);
+            }
             // kept alive through the native calls (TorchSharp 0.107 may finalize an implicit Scalar mid-call)
             using var m = mean.ToScalar();
             using var s = std.ToScalar();

@@ -19,9 +19,11 @@ namespace DeepCoro.Runtime.Video
         public int Resize { get; init; } = 224;
         public double Mean { get; init; }
         public double Std { get; init; } = 1;
+        /// <summary>Each load goes through <see cref="Video.RandAugment"/> with its own draw.</summary>
+        public bool RandAugment { get; init; }
 
         /// <summary>True when every load of a video gives the same frames (stride 1, or a fixed stride).</summary>
-        public bool Deterministic => Stride == 1 || !RandomStride;
+        public bool Deterministic => (Stride == 1 || !RandomStride) && !RandAugment;
 
         /// <summary>
         /// The stride one load uses: the fixed stride, or the reference's draw from 1..Stride, here seeded by the
@@ -29,10 +31,15 @@ namespace DeepCoro.Runtime.Video
         /// </summary>
         public int StrideFor(string video, int seed, int pass)
         {
-            if (Deterministic) return Stride;
+            if (Stride == 1 || !RandomStride) return Stride;
             var random = new Random(Seeding.Mix(seed, pass, StableHash(video)));
             return random.Next(1, Stride + 1);
         }
+
+        /// <summary>The augmentation's draws for one load (seeded like the stride's), or null without
+        /// augmentation.</summary>
+        public Random? AugmentationFor(string video, int seed, int pass) =>
+            RandAugment ? new Random(Seeding.Mix(seed, pass, ~StableHash(video))) : null;
 
         /// <summary>Throws on values the reference would fail on later, naming the key.</summary>
         public void Check()
@@ -47,7 +54,7 @@ namespace DeepCoro.Runtime.Video
         /// <summary>The settings as text, stored with every file made from them so that a resumed run can
         /// tell.</summary>
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
-            $"frames={Frames} stride={Stride}{(Stride > 1 ? (RandomStride ? " random" : " fixed") : "")} resize={Resize} mean={Mean:R} std={Std:R}");
+            $"frames={Frames} stride={Stride}{(Stride > 1 ? (RandomStride ? " random" : " fixed") : "")} resize={Resize} mean={Mean:R} std={Std:R}{(RandAugment ? " randaugment" : "")}");
 
         private static int StableHash(string s)
         {

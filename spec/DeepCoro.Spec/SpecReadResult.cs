@@ -1,8 +1,5 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
-using System.Text;
-using DeepCoro.Spec.Json;
 
 namespace DeepCoro.Spec
 {

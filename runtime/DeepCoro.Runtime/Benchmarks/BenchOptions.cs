@@ -1,13 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
-using System.Linq;
-using DeepCoro.Runtime.Blocks;
-using DeepCoro.Runtime.Data;
-using DeepCoro.Runtime.Model;
-using DeepCoro.Runtime.Training;
-using DeepCoro.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
 

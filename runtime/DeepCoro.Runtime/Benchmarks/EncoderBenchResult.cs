@@ -1,13 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using DeepCoro.Runtime.Data;
-using DeepCoro.Runtime.Encoders;
-using DeepCoro.Runtime.Training;
-using DeepCoro.Spec;
-using TorchSharp;
 using static TorchSharp.torch;
-using Probe = TorchSharp.torch.nn.Module<DeepCoro.Runtime.Model.ModelInput, System.Collections.Generic.OrderedDictionary<string, TorchSharp.torch.Tensor>>;
 
 namespace DeepCoro.Runtime.Benchmarks
 {

@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Diagnostics;
-using System.Linq;
-using DeepCoro.Runtime.Evaluation;
 
 namespace DeepCoro.Runtime.Benchmarks
 {

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-
 namespace DeepCoro.Runtime.Data
 {
     /// <summary>Whether each manifest row points at one video's embedding, or at one file holding a whole

@@ -1,10 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.IO;
-using System.Linq;
-using System.Text;
-
 namespace DeepCoro.Runtime.Data
 {
     /// <summary>Size and shape of a synthetic dataset.</summary>

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-
 namespace DeepCoro.Runtime.Data
 {
     /// <summary>One embedding file, the manifest line it came from and the name that line gives it (a video's path in

@@ -1,9 +1,4 @@
 using System;
-using System.Collections.Generic;
-using System.IO;
-using System.Linq;
-using System.Text;
-using System.Text.Json;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.IO

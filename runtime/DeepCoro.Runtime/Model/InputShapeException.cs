@@ -1,8 +1,4 @@
 using System;
-using System.Collections.Generic;
-using System.Linq;
-using DeepCoro.Spec;
-using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Model
 {

@@ -1,7 +1,5 @@
 using System.Collections.Generic;
-using System.Linq;
 using DeepCoro.Runtime.Blocks;
-using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Model
 {

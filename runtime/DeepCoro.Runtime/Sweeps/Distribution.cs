@@ -1,8 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
-using System.Text.Json.Nodes;
-
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>The distributions of W&amp;B sweep files that this engine samples.</summary>

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-
 namespace DeepCoro.Runtime.Sweeps
 {
     public enum Goal { Minimize, Maximize }

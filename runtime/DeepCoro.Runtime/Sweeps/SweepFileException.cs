@@ -1,10 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
-using System.Linq;
-using System.Text.Json.Nodes;
-using DeepCoro.Spec;
-using DeepCoro.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Runtime.Sweeps

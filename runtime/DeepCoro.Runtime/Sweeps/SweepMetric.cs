@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>The metric a sweep optimises: a key of the trial's metrics log, e.g. <c>val/main_loss</c>.</summary>

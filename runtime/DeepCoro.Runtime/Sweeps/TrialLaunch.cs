@@ -1,12 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
-using System.Linq;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>Where one attempt of a trial reads its config and writes its run and logs.</summary>

@@ -1,7 +1,4 @@
 using System.Collections.Generic;
-using System.Linq;
-using DeepCoro.Spec;
-using TorchSharp;
 
 namespace DeepCoro.Runtime.Training
 {

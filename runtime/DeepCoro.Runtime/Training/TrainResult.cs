@@ -1,21 +1,6 @@
-using System;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.Globalization;
-using System.IO;
-using System.Linq;
-using System.Text.Json;
-using System.Threading;
-using DeepCoro.Runtime.Data;
-using DeepCoro.Runtime.Encoders;
 using DeepCoro.Runtime.Evaluation;
-using DeepCoro.Runtime.IO;
-using DeepCoro.Runtime.Model;
-using DeepCoro.Runtime.Telemetry;
-using DeepCoro.Spec;
-using TorchSharp;
 using static TorchSharp.torch;
-using Probe = TorchSharp.torch.nn.Module<DeepCoro.Runtime.Model.ModelInput, System.Collections.Generic.OrderedDictionary<string, TorchSharp.torch.Tensor>>;
 
 namespace DeepCoro.Runtime.Training
 {

@@ -1,11 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Globalization;
-using System.IO;
-using System.Linq;
-using DeepCoro.Runtime.IO;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Training
 {

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-
 namespace DeepCoro.Spec.Json
 {
     public enum JsonKind { Object, Array, String, Number, Bool, Null }

@@ -1,7 +1,3 @@
-using System.Collections.Generic;
-using System.Globalization;
-using System.Text;
-
 namespace DeepCoro.Spec.Json
 {
     public sealed class JsonParseException : System.Exception

@@ -9,36 +9,35 @@ open DeepCoro.Config
 open DeepCoro.Runtime.Sweeps
 open DeepCoro.Runtime.Training
 
-/// The config's problems in one line, or None.
-let private problemOf (configPath: string) (configText: string) (options: ConfigFile.ReadOptions) =
+/// What `read` gives, or the config's problems in one line.
+let private attempt (read: unit -> 'T) : Result<'T, string> =
     try
-        // a trial command of the user's own reads the config its way: only the model is this product's to check
-        if options.ModelOnly then
-            ConfigFile.read configPath configText options |> ignore
-        else
-            TrainConfig.parseWith configPath configText options |> ignore
-        None
+        Ok(read ())
     with
-    | :? ConfigError.ConfigError as e -> Some(e.Diagnostics |> List.map string |> String.concat "; ")
+    | :? ConfigError.ConfigError as e -> Error(e.Diagnostics |> List.map string |> String.concat "; ")
     | e ->
         match UserError.messageOf e with
-        | Some message -> Some message
+        | Some message -> Error message
         | None -> reraise ()
 
 type Validator(options: ConfigFile.ReadOptions) =
     interface ITrialValidator with
-        member _.Check(configPath, configText) = problemOf configPath configText options |> Option.toObj
+        member _.Check(configPath, configText) =
+            // a trial command of the user's own reads the config its way: only the model is this product's to check
+            let check () =
+                if options.ModelOnly then
+                    ConfigFile.read configPath configText options |> ignore
+                else
+                    TrainConfig.parseWith configPath configText options |> ignore
+            match attempt check with
+            | Ok() -> null
+            | Error problem -> problem
 
 /// Why `deepcoro train` could never report the sweep's metric for this base config, or None; a base that does not
 /// read is named with its problems. Checked before the sweep starts, so it fails once, not in every trial.
 let metricProblem (sweepFile: string) (basePath: string) (baseText: string) (options: ConfigFile.ReadOptions) (metric: string) =
-    match
-        (try
-            Ok(TrainConfig.parseWith basePath baseText options)
-         with e ->
-             Error e)
-    with
-    | Error _ -> problemOf basePath baseText options
+    match attempt (fun () -> TrainConfig.parseWith basePath baseText options) with
+    | Error problem -> Some problem
     | Ok config ->
         let logged = List.ofSeq (Trainer.RunMetricKeys config.Spec)
         if List.contains metric logged then

@@ -97,7 +97,8 @@ namespace DeepCoro.Runtime.Encoders
             if (dropped > 0) observer.Note($"{dropped} studies have no usable video and are skipped");
             if (result.Encoded.Count == 0) throw new DataException($"{data.Manifest}: no video could be used; see {Path.Combine(folder, "failures.csv")}");
 
-            var trainVideos = videos.Where(v => cached.ContainsKey(v.Path) && studies.Train.Any(s => s.Videos.Any(r => r.Path == v.Path))).ToList();
+            var inTraining = train.ToHashSet();
+            var trainVideos = videos.Where(v => cached.ContainsKey(v.Path) && inTraining.Contains(v.Path)).ToList();
             if (!training.Deterministic)
             {
                 Directory.CreateDirectory(trainingFolder);

@@ -31,7 +31,7 @@ namespace DeepCoro.Runtime.Video
                 if (Signed(op) && random.NextDouble() <= 0.5) magnitude = -magnitude;
                 x = Apply(x, op, magnitude);
             }
-            return x.clone().MoveToOuterDisposeScope();
+            return x.MoveToOuterDisposeScope();
         }
 
         /// <summary>Bin <see cref="Magnitude"/> of an operation's magnitudes, before the sign (0 for those

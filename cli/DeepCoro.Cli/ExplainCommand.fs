@@ -51,7 +51,7 @@ let checkGrid (flag: string option) (grid: TokenGrid option) (geometry: Geometry
         | Some text -> sprintf "--tokens-grid %s" text
         | None -> "the config's token grid"
     match grid with
-    | Some g when not geometry.HasTokens ->
+    | Some _ when not geometry.HasTokens ->
         fail (sprintf "%s: the model reads one embedding per video, so there are no tokens to lay out; drop it" source)
     | Some g when not (g.Leading(geometry.Tokens).HasValue) ->
         fail (

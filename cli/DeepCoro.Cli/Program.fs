@@ -93,6 +93,7 @@ let private unknownWord (parser: ArgumentParser<Verb>) (argv: string array) (mes
         let word = found.Groups[1].Value
         let before = argv |> Array.takeWhile (fun a -> a <> word) |> Array.filter (fun a -> not (a.StartsWith "-")) |> List.ofArray
         let names, chosen = namesAfter parser [] before
+        let names = if chosen.IsEmpty then "--version" :: names else names
         let known = names |> List.filter (fun n -> n.StartsWith "-" = word.StartsWith "-")
         let where = String.concat " " ("deepcoro" :: chosen)
         let what =

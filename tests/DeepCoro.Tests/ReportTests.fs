@@ -272,7 +272,7 @@ let explainTests =
             // without a grid, the tokens are curves, one picture per video
             Expect.isNonEmpty (Directory.GetFiles(Path.Combine(out, "ranked"), "tokens_video1.png", SearchOption.AllDirectories)) "curves"
         }
-        test "an unknown study id lists the closest ids; a grid that does not fit falls back to curves; a bad grid is refused" {
+        test "an unknown study id lists the closest ids; a grid that does not fit the tokens or does not parse is refused" {
             let run = demo.Force()
             let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study0001" ]
             Expect.equal code 1 err
@@ -280,7 +280,11 @@ let explainTests =
             Expect.stringContains err "the closest ids: study00001" "the nearest first"
             let code, _, err =
                 CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study00001"; "--split"; "test"; "--tokens-grid"; "8,7,7" ]
-            Expect.isTrue (code = 0 || err.Contains "no such study in split test") err
+            Expect.equal code 1 err
+            Expect.equal
+                (err.Trim())
+                "error: --tokens-grid 8,7,7: T x H x W = 392, but the videos have 16 tokens; the product must equal the token count (or be one less, with a class token in front)"
+                "what the count is"
             let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study00001"; "--tokens-grid"; "8,7" ]
             Expect.equal code 1 err
             Expect.stringContains err "--tokens-grid: '8,7' is not a token grid" "the flag and the value"

@@ -72,7 +72,7 @@ namespace DeepCoro.Runtime.Training
                 .ToList();
         }
 
-        /// <summary>A path option as recorded relative to the run directory and absolute, where it is a path.</summary>
+        /// <summary>A path option as recorded relative to the run directory and absolute, where it is one.</summary>
         private static (string? Relative, string? Absolute) Forms(IDictionary<string, string> flat, string key, string runDirectory)
         {
             var written = PathOf(flat, key);

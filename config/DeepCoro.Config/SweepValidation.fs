@@ -102,9 +102,9 @@ let private shadowOf (o: OptimizerOptions) (decay: bool) (group: string) =
     | "attention" when attention -> Some("attention" + suffix)
     | "cls_across" when across -> Some("attention_across" + suffix)
     | "cls_within" when within -> Some("attention_within" + suffix)
+    | "cls_within" when across -> Some("attention_across" + suffix)
     | "cls_across"
     | "cls_within" when attention -> Some("attention" + suffix)
-    | "cls_within" when across -> Some("attention_across" + suffix)
     | "view_embedding" when pick o.ViewEmbeddingLr o.ViewEmbeddingWeightDecay -> Some("view_embedding" + suffix)
     | _ -> None
 

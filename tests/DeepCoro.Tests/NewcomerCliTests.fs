@@ -79,6 +79,12 @@ let tests =
                 [ "run"; "--config"; config; "--check"; "--set"; "optimizer.lrr=0.1" ]
                 1
                 "error: --set optimizer.lrr=0.1: unknown key 'optimizer.lrr'; did you mean 'optimizer.lr'?"
+            // DeepCORO_CLIP's layout drops an unknown key of its file with a warning; one typed on the command line stops
+            let flat = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "reference", "cathef_cls_token.yaml")
+            refused
+                [ "run"; "--config"; flat; "--check"; "--set"; "head_lrr=0.1" ]
+                1
+                "error: --set head_lrr=0.1: unknown key 'head_lrr'; did you mean 'head_lr'?"
             let code, out, err = deepcoro [ "run"; "--config"; config; "--check"; "--set"; "training.seed=11" ]
             Expect.equal code 0 err
             Expect.stringContains out "seed 11" "the override applied"
@@ -159,6 +165,11 @@ let tests =
                     run)
             Expect.equal (File.ReadAllText(Path.Combine(run, "notes.txt"))) "mine" "untouched"
             Expect.isFalse (File.Exists(Path.Combine(run, "config.yaml"))) "nothing written"
+            // what a run stopped before its first checkpoint leaves is its own: trained into
+            File.Delete(Path.Combine(run, "notes.txt"))
+            Directory.Delete(Path.Combine(run, "old"))
+            let code, _, err = deepcoro [ "train"; "--config"; config; "--output"; run; "--no-report" ]
+            Expect.equal code 0 err
         }
         test "explain refuses a token grid whose product is not the token count" {
             let _, config = dataset 20 1 id

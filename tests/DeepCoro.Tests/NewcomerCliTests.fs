@@ -79,7 +79,7 @@ let tests =
                 [ "run"; "--config"; config; "--check"; "--set"; "optimizer.lrr=0.1" ]
                 1
                 "error: --set optimizer.lrr=0.1: unknown key 'optimizer.lrr'; did you mean 'optimizer.lr'?"
-            // DeepCORO_CLIP's layout drops an unknown key of its file with a warning; one typed on the command line stops
+            // DeepCORO_CLIP's layout drops an unknown key of the file with a warning; a typed one stops the command
             let flat = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "reference", "cathef_cls_token.yaml")
             refused
                 [ "run"; "--config"; flat; "--check"; "--set"; "head_lrr=0.1" ]

@@ -171,7 +171,7 @@ let tests =
             let code, _, err = deepcoro [ "train"; "--config"; config; "--output"; run; "--no-report" ]
             Expect.equal code 0 err
         }
-        test "explain refuses a token grid whose product is not the token count" {
+        test "explain and report refuse a token grid whose product is not the token count" {
             let _, config = dataset 20 1 id
             let run = Path.Combine(tempDir (), "run")
             let code, _, err = deepcoro [ "train"; "--config"; config; "--output"; run; "--no-report" ]
@@ -181,6 +181,11 @@ let tests =
                 1
                 "error: --tokens-grid 2,2,2: T x H x W = 8, but the videos have 4 tokens; the product must equal the token count (or be one less, with a class token in front)"
             Expect.isFalse (Directory.Exists(Path.Combine(run, "explain"))) "no pictures"
+            refused
+                [ "report"; "--run"; run; "--tokens-grid"; "2,2,2" ]
+                1
+                "error: --tokens-grid 2,2,2: T x H x W = 8, but the videos have 4 tokens; the product must equal the token count (or be one less, with a class token in front)"
+            Expect.isFalse (Directory.Exists(Path.Combine(run, "report"))) "no report"
         }
         test "sweep --dry-run and sweep init name a parameter that cannot change the run, and what shadows it" {
             let dir, config = dataset 20 1 id

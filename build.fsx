@@ -9,7 +9,7 @@
 //   check   what format would change (Fantomas --check) and comment lines of 120 characters or more
 //   demo    the main job: synthesise a dataset, train the seed model, print metrics
 //   bench   the seed-scenario benchmark, fused and reference kernels (JSON lines)
-//   infer   the seed scenario's golden case through `deepcoro infer`
+//   infer   the seed scenario's golden case through `deepcoro infer --expect`: PASS or FAIL against the reference
 //   fuzz    the fuzz suite with 5000 hostile inputs per reader (DEEPCORO_FUZZ_CASES overrides; `test` runs 200)
 open System
 open System.Diagnostics
@@ -88,7 +88,7 @@ let targets = [
     "infer",
     [
         cli
-            "infer --config ../shared/golden/cases.json#seed_scenario_cls4d --weights ../shared/golden/seed_scenario_cls4d.weights.safetensors --inputs ../shared/golden/seed_scenario_cls4d.io.safetensors --output runs/seed_scenario.out.safetensors"
+            "infer --config ../shared/golden/cases.json#seed_scenario_cls4d --weights ../shared/golden/seed_scenario_cls4d.weights.safetensors --inputs ../shared/golden/seed_scenario_cls4d.io.safetensors --output runs/seed_scenario.out.safetensors --grad --expect ../shared/golden/seed_scenario_cls4d.io.safetensors"
     ]
 ]
 

@@ -25,7 +25,7 @@ unshare -m bash -euo pipefail -c "
   echo '== ldd with the GUI libraries emptied'
   ldd '$lib' | grep -E 'not found|gtk|X11|cairo|pango|glib' || echo 'no GUI library needed'
   echo '== deepcoro embed'
-  '$bin/deepcoro' embed --encoder '$fixtures/tiny_encoder.pt' --out '$out/embedded' --mean 100 --std 50 \
+  '$bin/deepcoro' embed --encoder '$fixtures/tiny_encoder.pt' --output '$out/embedded' --mean 100 --std 50 \
     '$fixtures/mjpg.avi' '$fixtures/xvid.avi' '$fixtures/h264.mp4'
   echo '== the package as shipped, same namespace'
   cp ~/.nuget/packages/opencvsharp4.official.runtime.linux-x64/*/runtimes/linux-x64/native/libOpenCvSharpExtern.so '$out/unpatched.so'

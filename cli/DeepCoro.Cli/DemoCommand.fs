@@ -11,14 +11,14 @@ open DeepCoro.Config.UserError
 open DeepCoro.Cli.CliError
 
 type DemoArgs =
-    | [<Unique>] Out of dir: string
+    | [<Unique>] Output of dir: string
     | [<Unique>] Studies of int
     | [<Unique>] Epochs of int
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Out _ -> "folder for the data and the run (default ./deepcoro-demo); replaced only if empty or written by demo."
+            | Output _ -> "folder for the data and the run (default ./deepcoro-demo); replaced only if empty or written by demo."
             | Studies _ -> "synthetic studies (default 600)."
             | Epochs _ -> "training epochs (default 20)."
 
@@ -29,7 +29,7 @@ let markerName = ".deepcoro-demo"
 /// recursively) or one that another demo is using (emptying it would pull its files away mid-run).
 let private prepare (out: string) =
     if File.Exists out then
-        fail (sprintf "--out %s: is a file; demo needs a folder" out)
+        fail (sprintf "--output %s: is a file; demo needs a folder" out)
     let entries () =
         if Directory.Exists out then
             Directory.EnumerateFileSystemEntries out |> Seq.filter (fun e -> Path.GetFileName e <> DirectoryLock.FileName) |> Seq.toList
@@ -37,16 +37,22 @@ let private prepare (out: string) =
             []
     if not (File.Exists(Path.Combine(out, markerName)) || List.isEmpty (entries ())) then
         fail (
-            sprintf "--out %s: the folder is not empty and was not written by demo (no %s); choose another --out or empty it" out markerName
+            sprintf
+                "--output %s: the folder is not empty and was not written by demo (no %s); choose another --output or empty it"
+                out
+                markerName
         )
     let held = DirectoryLock.Acquire(out, "deepcoro demo")
     for entry in entries () do
         if Directory.Exists entry then Directory.Delete(entry, true) else File.Delete entry
-    AtomicFile.WriteText(Path.Combine(out, markerName), "written by `deepcoro demo`; the next demo with this --out replaces this folder\n")
+    AtomicFile.WriteText(
+        Path.Combine(out, markerName),
+        "written by `deepcoro demo`; the next demo with this --output replaces this folder\n"
+    )
     held
 
 let run (args: ParseResults<DemoArgs>) =
-    let out = Path.GetFullPath(args.GetResult(Out, "deepcoro-demo"))
+    let out = Path.GetFullPath(args.GetResult(Output, "deepcoro-demo"))
     let epochs = args.GetResult(Epochs, 20) |> checkInt "--epochs" OptionRules.count
     let studies = args.GetResult(Studies, 600) |> checkInt "--studies" OptionRules.count
     use _ = prepare out

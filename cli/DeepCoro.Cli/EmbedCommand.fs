@@ -18,7 +18,7 @@ type EmbedArgs =
     | Separator of text: string
     | Root of dir: string
     | Split of name: string
-    | Out of dir: string
+    | Output of dir: string
     | Frames of n: int
     | Stride of n: int
     | Fixed_Stride
@@ -52,7 +52,7 @@ type EmbedArgs =
             | Separator _ -> "the CSV's separator (default α)."
             | Root _ -> "folder that relative video paths start from (default: the CSV's folder)."
             | Split _ -> "only the CSV rows whose Split column holds this value."
-            | Out _ -> "output folder: one NAME.safetensors per video NAME.avi, manifest.csv, failures.csv."
+            | Output _ -> "output folder: one NAME.safetensors per video NAME.avi, manifest.csv, failures.csv."
             | Frames _ -> "frames per video (default: what the encoder was exported for)."
             | Stride _ -> "keep every n-th frame; above 1 the reference draws the stride from 1..n per video (default 1)."
             | Fixed_Stride -> "take exactly every --stride-th frame instead of the reference's random draw."
@@ -96,7 +96,7 @@ let private options (args: ParseResults<EmbedArgs>) =
     | _ -> ()
     EmbedOptions(
         Encoder = encoder,
-        OutputDirectory = (args.TryGetResult Out |> Option.defaultWith (fun () -> fail "embed: --out DIR is required")),
+        OutputDirectory = (args.TryGetResult Output |> Option.defaultWith (fun () -> fail "embed: --output DIR is required")),
         Csv = (args.TryGetResult Csv |> Option.toObj),
         Column = (args.GetResult(Column, "FileName")),
         Separator = (args.GetResult(Separator, DeepCoro.Runtime.Video.VideoList.ReferenceSeparator)),
@@ -138,7 +138,7 @@ let private taskArguments (args: ParseResults<EmbedArgs>) =
         | Encoder p -> Some(Encoder(full p))
         | Csv p -> Some(Csv(full p))
         | Root p -> Some(Root(full p))
-        | Out p -> Some(Out(full p))
+        | Output p -> Some(Output(full p))
         | Videos ps -> Some(Videos(List.map full ps))
         | a -> Some a)
     |> ArgumentParser.Create<EmbedArgs>(programName = "embed").PrintCommandLineArguments

@@ -19,7 +19,7 @@ type ExplainArgs =
     | Study of id: string
     | Studies of count: int
     | Split of string
-    | Out of dir: string
+    | Output of dir: string
     | Tokens_Grid of grid: string
     | Kernel of string
 
@@ -30,7 +30,7 @@ type ExplainArgs =
             | Study _ -> "the study id to explain (the manifest's study column)."
             | Studies _ -> "explain the N studies of the split with the largest and the N with the smallest error instead."
             | Split _ -> "train, val or test: where to look for --study (default: every split) or rank --studies (default val)."
-            | Out _ -> "folder for the pictures (default RUN/explain); one sub-folder per study."
+            | Output _ -> "folder for the pictures (default RUN/explain); one sub-folder per study."
             | Tokens_Grid _ ->
                 "the tokens' layout T,H,W, e.g. 8,7,7 for MViT's 393 = 1 + 8 x 7 x 7 tokens (default: the config's, else curves)."
             | Kernel _ -> "fused (default) or reference: the cls kernel whose weights are drawn (both give the same)."
@@ -42,6 +42,26 @@ let tokenGrid (flag: string option) (data: DataOptions) =
     match flag with
     | Some text -> Some(TokenGrid.Parse(text, "--tokens-grid"))
     | None -> Option.ofObj data.TokensGrid
+
+/// Refuses a grid the videos' tokens do not fill: T x H x W must be the token count (or one less, for an encoder's
+/// class token in front), else the pictures would place weights on the wrong cells.
+let checkGrid (flag: string option) (grid: TokenGrid option) (geometry: Geometry) =
+    let source =
+        match flag with
+        | Some text -> sprintf "--tokens-grid %s" text
+        | None -> "the config's token grid"
+    match grid with
+    | Some _ when not geometry.HasTokens ->
+        fail (sprintf "%s: the model reads one embedding per video, so there are no tokens to lay out; drop it" source)
+    | Some g when not (g.Leading(geometry.Tokens).HasValue) ->
+        fail (
+            sprintf
+                "%s: T x H x W = %d, but the videos have %d tokens; the product must equal the token count (or be one less, with a class token in front)"
+                source
+                g.Cells
+                geometry.Tokens
+        )
+    | _ -> ()
 
 /// Explains `wanted` (studies of `split`) and writes their pictures under `out/<study id>/`; returns the attention.
 let explainStudies
@@ -103,8 +123,9 @@ let run (args: ParseResults<ExplainArgs>) =
         | "reference" -> ClsKernel.Reference
         | other -> fail (sprintf "--kernel %s: expected fused or reference" other)
     let grid = tokenGrid (args.TryGetResult Tokens_Grid) config.Data
-    let out = args.GetResult(Out, Path.Combine(runDir, "explain"))
+    let out = args.GetResult(Output, Path.Combine(runDir, "explain"))
     let data = Dataset.Open(config.Spec, config.Data)
+    checkGrid (args.TryGetResult Tokens_Grid) grid data.Geometry
     match args.TryGetResult Study with
     | Some id ->
         let split, study = find data (split |> Option.map List.singleton |> Option.defaultValue splits) id

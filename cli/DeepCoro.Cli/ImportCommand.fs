@@ -12,22 +12,22 @@ open DeepCoro.Config.ModelLoading
 type ImportArgs =
     | [<Mandatory>] Config of path: string
     | [<Mandatory>] Checkpoint of path: string
-    | [<Mandatory>] Out of path: string
+    | [<Mandatory>] Output of path: string
     | As_Reference_Built
-    | Set of key_value: string
+    | Set of ``key=value``: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Config _ -> "the model's config: IR JSON, DeepCORO_CLIP YAML/JSON config, or a golden case (file.json#name)."
             | Checkpoint _ -> "DeepCORO_CLIP checkpoint (best_model_epoch_N.pt) or a state_dict saved with torch.save."
-            | Out _ -> "safetensors to write (the reference's keys, loadable by infer, eval and PyTorch)."
+            | Output _ -> "safetensors to write (the reference's keys, loadable by infer, eval and PyTorch)."
             | As_Reference_Built ->
                 "a DeepCORO_CLIP config: the model it builds (8 heads, separate layers, post-norm), as its checkpoints were trained."
             | Set _ -> "override a config key, e.g. --set embedding_dim=768 (repeatable)."
 
 let run (args: ParseResults<ImportArgs>) =
-    let checkpoint, out = args.GetResult Checkpoint, args.GetResult Out
+    let checkpoint, out = args.GetResult Checkpoint, args.GetResult Output
     let options = {
         DeepCoro.Config.ConfigFile.defaultOptions with
             AsReferenceBuilt = args.Contains As_Reference_Built

@@ -58,15 +58,84 @@ let private dispatch (results: ParseResults<Verb>) =
     | Explain a -> ExplainCommand.run a
     | Report a -> ReportCommand.run a
 
+/// The verbs whose output flag was `--out` before it became `--output` everywhere: the old name still works for one
+/// release, with a warning, and is hidden from usage.
+let private renamedOut = set [ "demo"; "explain"; "embed"; "synth"; "predict"; "import" ]
+
+/// The product's version, as the package and `--version` state it.
+let version () =
+    let assembly = Reflection.Assembly.GetExecutingAssembly()
+    match Reflection.CustomAttributeExtensions.GetCustomAttribute<Reflection.AssemblyInformationalVersionAttribute> assembly with
+    | null -> string (assembly.GetName().Version)
+    | a -> a.InformationalVersion
+
+/// The names a (sub)command accepts after the words that chose it (for `sweep init`, init's flags), and those words.
+let rec private namesAfter (parser: ArgumentParser) (chosen: string list) (words: string list) =
+    let sub =
+        match words with
+        | word :: rest ->
+            parser.GetSubCommandParsers()
+            |> List.tryFind (fun p -> p.ParentInfo |> Option.exists (fun i -> List.contains word i.CommandLineNames.Value))
+            |> Option.map (fun p -> p, word, rest)
+        | [] -> None
+    match sub with
+    | Some(p, word, rest) -> namesAfter p (chosen @ [ word ]) rest
+    | None ->
+        parser.GetArgumentCases() |> List.filter (fun c -> not c.IsHidden.Value) |> List.collect (fun c -> c.CommandLineNames.Value), chosen
+
+/// "did you mean" for a flag or verb Argu did not recognise, or None when Argu's own message is the better one. A
+/// known name the word begins (`--out` for `--output`) is the likeliest meaning, else the nearest by edits.
+let private unknownWord (parser: ArgumentParser<Verb>) (argv: string array) (message: string) =
+    let found = Text.RegularExpressions.Regex.Match(message, "unrecognized argument: '([^']*)'")
+    if not found.Success then
+        None
+    else
+        let word = found.Groups[1].Value
+        let before = argv |> Array.takeWhile (fun a -> a <> word) |> Array.filter (fun a -> not (a.StartsWith "-")) |> List.ofArray
+        let names, chosen = namesAfter parser [] before
+        let names = if chosen.IsEmpty then "--version" :: names else names
+        let known = names |> List.filter (fun n -> n.StartsWith "-" = word.StartsWith "-")
+        let where = String.concat " " ("deepcoro" :: chosen)
+        let what =
+            if word.StartsWith "-" then "flag"
+            elif chosen.IsEmpty then "verb"
+            else "argument"
+        let closest =
+            match known |> List.filter (fun n -> n.StartsWith word) |> List.sortBy String.length with
+            | first :: _ -> first
+            | [] -> DeepCoro.Spec.Suggestions.Closest(word, known)
+        let hint =
+            match closest with
+            | null -> sprintf "%s --help lists them" where
+            | closest -> sprintf "did you mean '%s'? (%s --help lists them)" closest where
+        Some(sprintf "%s: unknown %s '%s'; %s" where what word hint)
+
+/// The command line as the parser takes it: `-h` for `--help`; the old `--out` as `--output`, with a warning.
+let private normalise (argv: string array) =
+    let renamed = argv.Length > 0 && renamedOut.Contains argv[0] && Array.contains "--out" argv
+    if renamed then
+        eprintfn "warning: --out is deprecated; use --output (--out goes in the next release)"
+    argv
+    |> Array.map (fun a ->
+        match a with
+        | "-h" -> "--help"
+        | "--out" when renamed -> "--output"
+        | _ -> a)
+
 /// Runs one command line; returns the exit code (the tests call this directly).
 let execute (argv: string array) =
     let parser = ArgumentParser.Create<Verb>(programName = "deepcoro")
     try
-        dispatch (parser.ParseCommandLine(argv, raiseOnUsage = true))
+        if argv = [| "--version" |] then
+            printfn "deepcoro %s" (version ())
+        else
+            dispatch (parser.ParseCommandLine(normalise argv, raiseOnUsage = true))
         ExitCode.ok
     with
     | :? ArguParseException as e ->
-        eprintfn "%s" e.Message
+        match unknownWord parser argv e.Message with
+        | Some message -> eprintfn "error: %s" message
+        | None -> eprintfn "%s" e.Message
         if e.ErrorCode = ErrorCode.HelpText then ExitCode.ok else ExitCode.usage
     | UsageFailure message ->
         eprintfn "error: %s" message

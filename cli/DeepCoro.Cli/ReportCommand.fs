@@ -60,8 +60,12 @@ let private examples (run: string) (config: DeepCoro.Config.TrainConfig.TrainCon
 /// Writes RUN/report/index.html; returns its path. Shared by `report`, `train` and `demo`.
 let writeRunReport (run: string) (grid: string option) =
     let config = RunAccess.openConfig run
+    let flag = grid
+    let grid = ExplainCommand.tokenGrid flag config.Data
+    // a grid typed on the command line must fit the tokens, as explain checks it
+    if flag.IsSome then
+        ExplainCommand.checkGrid flag grid (Dataset.Open(config.Spec, config.Data).Geometry)
     let examples, notes = examples run config
-    let grid = ExplainCommand.tokenGrid grid config.Data
     RunReport.Write(RunReportInputs(run, config.Spec, config.Data.LabelsMap, ResizeArray examples, Option.toObj grid, ResizeArray notes))
 
 /// Writes SWEEP/report/index.html, first writing the report of every trial run that has none.

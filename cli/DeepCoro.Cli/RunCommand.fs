@@ -19,7 +19,7 @@ open DeepCoro.Config.UserError
 type RunArgs =
     | [<Mandatory>] Config of path: string
     | Check
-    | Set of key_value: string
+    | Set of ``key=value``: string
     | Embeddings of dir: string
     | Encoder of path: string
     | As_Reference_Built

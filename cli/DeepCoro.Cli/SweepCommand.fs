@@ -243,6 +243,10 @@ let private plan
     | Some config, [] ->
         for w in config.Warnings do
             eprintfn "%s" w
+        // a trial command of the user's own may read the keys its own way: only `deepcoro train` runs are compared
+        if trialCommand.IsNone then
+            for w in SweepValidation.ineffective sweep.File config basePath (trialOptions command) do
+                eprintfn "%s" w
         let size = Option.ofNullable (Suggesters.For(config.Sweep, seed)).Size
         let budget =
             match trials, Option.ofNullable sweep.RunCap, size with

@@ -54,7 +54,7 @@ type EvalArgs =
 type PredictArgs =
     | [<Mandatory; Unique>] Run of dir: string
     | [<Mandatory; Unique>] Manifest of path: string
-    | [<Mandatory; Unique>] Out of path: string
+    | [<Mandatory; Unique>] Output of path: string
     | [<Unique>] Weights of path: string
     | [<Unique>] Root of dir: string
 
@@ -63,12 +63,12 @@ type PredictArgs =
             match a with
             | Run _ -> "a run directory written by train (its config gives the model and the manifest's columns)."
             | Manifest _ -> "manifest to predict for (same columns as the training manifest; labels may be empty)."
-            | Out _ -> "predictions CSV to write."
+            | Output _ -> "predictions CSV to write."
             | Weights _ -> "weights (default RUN/best.safetensors)."
             | Root _ -> "folder the manifest's relative paths resolve against (default the manifest's folder)."
 
 type SynthArgs =
-    | [<Mandatory; Unique>] Out of dir: string
+    | [<Mandatory; Unique>] Output of dir: string
     | [<Unique>] Studies of int
     | [<Unique>] Seed of int
     | [<Unique>] Dim of int
@@ -79,7 +79,7 @@ type SynthArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Out _ -> "folder to write manifest.csv, embeddings/ and config.yaml into."
+            | Output _ -> "folder to write manifest.csv, embeddings/ and config.yaml into."
             | Studies _ -> "number of studies (default 300)."
             | Seed _ -> "random seed (default 1)."
             | Dim _ -> "embedding dim D (default 64)."
@@ -118,6 +118,41 @@ let private refuseRunOverInputs (configPath: string) (manifest: string) (run: st
                 UsageFailure(sprintf "--output %s: the run would write %s, which is the %s being read; choose another --output" run w flag)
             )
         | None -> ()
+
+/// Whether a run directory's entry is one this product writes there (a run stopped before its first checkpoint, the
+/// reports, `run`'s predictions, an atomic write's leftover): only then is a folder without a checkpoint trained into.
+let private writtenByRuns (name: string) =
+    let files = RunFiles(".")
+    let fixedNames =
+        [ RunAccess.configFile "."; files.Spec; files.Best; files.MetricsLog; files.TensorBoard; files.Summary; files.Report ]
+        |> List.map Path.GetFileName
+    List.contains name (DirectoryLock.FileName :: "explain" :: "predictions" :: fixedNames)
+    || (name.StartsWith "predictions_" && name.EndsWith ".csv")
+    || (name.StartsWith "study_embeddings.")
+    || (name.StartsWith "." && name.EndsWith ".tmp")
+
+/// Refuses to start a run in a folder that holds files this product did not write and no checkpoint: training there
+/// would mix them with the run's own files.
+let private refuseForeignRunDirectory (run: string) (resume: bool) =
+    if not resume && Directory.Exists run && not (File.Exists(RunFiles(run).Checkpoint)) then
+        let foreign =
+            Directory.EnumerateFileSystemEntries run
+            |> Seq.map Path.GetFileName
+            |> Seq.filter (writtenByRuns >> not)
+            |> Seq.sort
+            |> List.ofSeq
+        if not foreign.IsEmpty then
+            let shown = foreign |> List.truncate 5 |> String.concat ", "
+            let more = if foreign.Length > 5 then sprintf " and %d more" (foreign.Length - 5) else ""
+            raise (
+                UsageFailure(
+                    sprintf
+                        "--output %s: the folder holds %s%s, not written by a run, and no checkpoint to resume; choose another --output, or empty it"
+                        run
+                        shown
+                        more
+                )
+            )
 
 /// The line a stopped run ends with: where its last checkpoint is and how to continue it.
 let private interruptedMessage (signal: string) (run: string) =
@@ -185,6 +220,7 @@ let trainConfig
     let epochs = epochs |> Option.map (checkInt "--epochs" OptionRules.count)
     let training = config.Train.With(?epochs = epochs, ?device = device)
     refuseRunOverInputs config.Path config.Data.Manifest run
+    refuseForeignRunDirectory run resume
     let data = openData config config.Data [ "train"; "val" ]
     let trainer = Trainer(config.Spec, data, training, run)
     use _ = DirectoryLock.Acquire(run, "deepcoro train")
@@ -263,7 +299,7 @@ let runEval (args: ParseResults<EvalArgs>) =
 
 let runPredict (args: ParseResults<PredictArgs>) =
     let run = args.GetResult PredictArgs.Run
-    refuseInputAsOutput "--out" (args.GetResult PredictArgs.Out) [
+    refuseInputAsOutput "--output" (args.GetResult PredictArgs.Output) [
         "--manifest", args.GetResult PredictArgs.Manifest
         "--weights", args.GetResult(PredictArgs.Weights, Path.Combine(run, "best.safetensors"))
         "the run's config", RunAccess.configFile run
@@ -275,7 +311,7 @@ let runPredict (args: ParseResults<PredictArgs>) =
     let data = openData config (config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root)) []
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
-    let out = args.GetResult PredictArgs.Out
+    let out = args.GetResult PredictArgs.Output
     results.WritePredictions out
     printfn "wrote %s: %d studies" out results.Count
     // the metrics of the studies that have labels, with their intervals, beside the predictions
@@ -353,7 +389,7 @@ let synth (out: string) (options: SyntheticOptions) (epochs: int) =
     AtomicFile.WriteText(Path.Combine(out, "config.yaml"), synthConfig options.Dim options.Tokens epochs)
 
 let runSynth (args: ParseResults<SynthArgs>) =
-    let out = args.GetResult SynthArgs.Out
+    let out = args.GetResult SynthArgs.Output
     let count flag (case: Quotations.Expr<int -> SynthArgs>) fallback = args.GetResult(case, fallback) |> checkInt flag OptionRules.count
     let o =
         SyntheticOptions(

@@ -9,15 +9,21 @@ open DeepCoro.Runtime.Training
 
 let private fmt (v: float) = if Double.IsNaN v then "-" else v.ToString("0.0000", Globalization.CultureInfo.InvariantCulture)
 
-/// The few metrics worth a glance per epoch: main losses and the first metric of each head's task.
+/// The few metrics worth a glance per epoch, on one short line: the main losses and each head's main validation
+/// metric (AUC, R² or macro AUC).
 let private headline (metrics: IReadOnlyDictionary<string, float>) =
-    metrics
-    |> Seq.filter (fun kv ->
-        kv.Key = "train/main_loss"
-        || kv.Key = "val/main_loss"
-        || [ "_auc"; "_r2"; "_macro_auc" ] |> List.exists (fun s -> kv.Key.StartsWith "val/" && kv.Key.EndsWith s))
-    |> Seq.map (fun kv -> sprintf "%s %s" kv.Key (fmt kv.Value))
-    |> String.concat "  "
+    let value key =
+        match metrics.TryGetValue key with
+        | true, v -> fmt v
+        | _ -> "-"
+    let mains =
+        metrics.Keys
+        |> Seq.filter (fun k ->
+            k.StartsWith "val/" && not (k.EndsWith "_micro_auc") && [ "_auc"; "_r2"; "_macro_auc" ] |> List.exists k.EndsWith)
+        |> Seq.map (fun k -> sprintf "%s %s" (k.Substring 4) (value k))
+        |> List.ofSeq
+    let loss = sprintf "loss train %s val %s" (value "train/main_loss") (value "val/main_loss")
+    if mains.IsEmpty then loss else sprintf "%s | val %s" loss (String.concat "  " mains)
 
 /// A console on the current Console.Out: AnsiConsole's own keeps the writer of its first use, so output redirected
 /// later (the tests capture it) would be drawn elsewhere.
@@ -70,8 +76,29 @@ type private LiveObserver(ctx: ProgressContext, out: IAnsiConsole) =
 let run (work: ITrainingObserver -> 'T) : 'T =
     LiveProgress.run (fun () -> PlainObserver() :> ITrainingObserver) (fun ctx out -> LiveObserver(ctx, out)) work
 
+/// The widest line metrics are printed in when the output is not a terminal (logs, pipes).
+let private lineWidth = 120
+
+/// `items` after `prefix`, separated by two spaces, in lines of at most lineWidth characters (an item longer than a
+/// line has one to itself); the lines after the first indented to the prefix's width.
+let wrapped (prefix: string) (items: string list) =
+    let indent = String(' ', prefix.Length)
+    let lines = Collections.Generic.List<string>()
+    let mutable line = prefix
+    let mutable empty = true
+    for item in items do
+        if not empty && line.Length + 2 + item.Length > lineWidth then
+            lines.Add line
+            line <- indent + item
+        else
+            line <- (if empty then line + item else line + "  " + item)
+        empty <- false
+    lines.Add line
+    List.ofSeq lines
+
 /// Metrics as a table: one row per split and head, the head's metrics as columns, each with its interval when
-/// one was computed ("0.8123 [0.7811, 0.8430]").
+/// one was computed ("0.8123 [0.7811, 0.8430]"), each metric once (the reference's aliases stay in the files).
+/// Without a terminal: per split and head, lines of at most 120 characters.
 let printMetrics
     (metrics: IReadOnlyDictionary<string, float>)
     (intervals: IReadOnlyDictionary<string, DeepCoro.Runtime.Evaluation.MetricInterval>)
@@ -82,6 +109,7 @@ let printMetrics
         | _ -> fmt v
     let rows =
         metrics
+        |> Seq.filter (fun kv -> not (Metrics.IsReferenceAlias(kv.Key, Func<string, bool>(metrics.ContainsKey))))
         |> Seq.choose (fun kv ->
             match kv.Key.Split('/', 2) with
             | [| split; rest |] when rest <> "main_loss" ->
@@ -92,7 +120,8 @@ let printMetrics
     let groups = rows |> List.groupBy (fun (s, h, _, _) -> s, h)
     if Console.IsOutputRedirected then
         for ((split, head), values) in groups do
-            printfn "%-5s %-12s %s" split head (values |> List.map (fun (_, _, m, v) -> sprintf "%s=%s" m v) |> String.concat " ")
+            for line in wrapped (sprintf "%-5s %-12s " split head) (values |> List.map (fun (_, _, m, v) -> sprintf "%s %s" m v)) do
+                printfn "%s" line
     else
         let out = console ()
         for (head, byHead) in groups |> List.groupBy (fun ((_, h), _) -> h) do

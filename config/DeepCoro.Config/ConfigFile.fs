@@ -192,6 +192,35 @@ let parseOverride (kv: string) =
     | i when i > 0 -> kv.Substring(0, i).Trim(), kv.Substring(i + 1)
     | _ -> raise (ArgumentException(sprintf "--set %s: expected key=value, e.g. --set epochs=5" kv))
 
+/// The keys a `--set` may name in a layout, dotted as typed: DeepCORO_CLIP's flat keys, a model file's keys, or this
+/// product's `section.key` (and its top-level keys).
+let private overridable (layout: Layout) =
+    match layout with
+    | Nested -> [
+        for k in keysOf Nested "" -> k.Name
+        for s in sections do
+            for k in keysOf Nested s -> s + "." + k.Name
+      ]
+    | _ -> [ for k in keysOf layout "" -> k.Name ]
+
+/// Refuses a `--set` key the layout does not read: a value typed on the command line is never dropped or reported
+/// at a place in the file where it is not.
+let private checkOverrideKeys (layout: Layout) (overrides: (string * string) list) =
+    let known = overridable layout |> List.distinct
+    for key, value in overrides do
+        let segments = key.Split '.'
+        let named =
+            if layout = Nested && segments.Length > 1 && List.contains segments[0] sections then
+                segments[0] + "." + segments[1]
+            else
+                segments[0]
+        if not (List.contains named known) then
+            let hint =
+                match Suggestions.Closest(key, known) with
+                | null -> "docs/config-keys.md lists the keys"
+                | closest -> sprintf "did you mean '%s'?" closest
+            raise (ArgumentException(sprintf "--set %s=%s: unknown key '%s'; %s" key value key hint))
+
 /// The overrides a read applies: --set pairs, then the flags that stand for keys of the file's layout.
 let private overridesOf (r: ConfigReader) (root: YamlNode) (layout: Layout) (options: ReadOptions) = [
     yield! options.Overrides
@@ -216,6 +245,7 @@ let private prepare (path: string) (text: string) (options: ReadOptions) =
     if isNull root then
         raise (ConfigError(List.ofSeq r.Errors))
     let layout = layoutOf root
+    checkOverrideKeys layout options.Overrides
     if layout = Reference then
         r.RepeatedKeys <- RepeatedKeyRule.LastWins
     match root with

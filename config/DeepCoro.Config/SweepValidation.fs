@@ -61,3 +61,94 @@ let metricProblem (sweepFile: string) (basePath: string) (baseText: string) (opt
                     (IO.Path.GetFileName basePath)
                     hint
             )
+
+/// Whether a flattened run option ("Train.Optimizer.HeadLr.cathEF") is a rate or decay, which counts only through
+/// the parameter groups it gives.
+let private isRateKey (key: string) =
+    match key.Split '.' with
+    | [| "Train"; "Optimizer"; name |]
+    | [| "Train"; "Optimizer"; name; _ |] -> name.EndsWith "Lr" || name.EndsWith "WeightDecay"
+    | _ -> false
+
+/// What a resolved run depends on: its model, its options (rates and decays through the groups) and each parameter
+/// group's rate, decay and modules.
+let private effect (config: TrainConfig.TrainConfig) =
+    let plan = ModelPlan.Of config.Spec
+    let groups = [
+        for g in ParameterGroups.Plan(plan, config.Train.Optimizer) ->
+            sprintf "%s %g %g %s" g.Name g.Lr g.WeightDecay (String.Join(",", g.Modules))
+    ]
+    let options =
+        Text.Json.JsonSerializer.Deserialize<Collections.Generic.SortedDictionary<string, string>>(
+            RunOptions.Canonical(config.Train, config.Data, ".")
+        )
+        |> Seq.filter (fun kv -> not (isRateKey kv.Key))
+        |> Seq.map (fun kv -> kv.Key + "=" + kv.Value)
+        |> List.ofSeq
+    SpecJson.Write config.Spec, options, groups
+
+/// The key that gives a parameter group its rate (or decay) instead of the global `lr` (`weight_decay`), as
+/// ParameterGroups chooses it; None when the group takes the global one.
+let private shadowOf (o: OptimizerOptions) (decay: bool) (group: string) =
+    let suffix = if decay then "_weight_decay" else "_lr"
+    let pick (rate: Nullable<float>) (decayValue: Nullable<float>) = if decay then decayValue.HasValue else rate.HasValue
+    let attention = pick o.AttentionLr o.AttentionWeightDecay
+    let across = pick o.AttentionAcrossLr o.AttentionAcrossWeightDecay
+    let within = pick o.AttentionWithinLr o.AttentionWithinWeightDecay
+    match group with
+    | g when g.StartsWith "head:" ->
+        let head = g.Substring 5
+        if (if decay then o.HeadWeightDecay else o.HeadLr).ContainsKey head then Some(sprintf "head%s.%s" suffix head) else None
+    | "attention" when attention -> Some("attention" + suffix)
+    | "cls_across" when across -> Some("attention_across" + suffix)
+    | "cls_within" when within -> Some("attention_within" + suffix)
+    | "cls_within" when across -> Some("attention_across" + suffix)
+    | "cls_across"
+    | "cls_within" when attention -> Some("attention" + suffix)
+    | "view_embedding" when pick o.ViewEmbeddingLr o.ViewEmbeddingWeightDecay -> Some("view_embedding" + suffix)
+    | _ -> None
+
+/// Two or more values of a swept parameter that a sweep may try, or none when it has only one.
+let private probeValues (p: SweepParameter) =
+    let values =
+        if p.IsCategorical then [ for v in p.Values -> if isNull v then null else v.DeepClone() ] else [ p.FromUnit 0.1; p.FromUnit 0.9 ]
+    let distinct = values |> List.distinctBy (fun v -> if isNull v then "null" else v.ToJsonString())
+    if distinct.Length > 1 then distinct else []
+
+/// One warning per swept parameter that no value changes the resolved run of the base with (every trial would be
+/// the same run), naming what shadows it: for `lr` or `weight_decay`, the keys that give every parameter group its
+/// own rate or decay.
+let ineffective (sweepFile: string) (config: SweepConfig) (basePath: string) (options: ConfigFile.ReadOptions) = [
+    for struct (p, resolution) in config.Resolutions do
+        if resolution.Kind = KeyResolutionKind.Swept then
+            let read (v: Text.Json.Nodes.JsonNode) =
+                let values = Text.Json.Nodes.JsonObject()
+                values[p.Name] <- v
+                attempt (fun () -> TrainConfig.parseWith basePath (config.Merge(values, "probe")) options)
+            let runs = probeValues p |> List.map read
+            match runs with
+            | Ok first :: rest when not rest.IsEmpty && rest |> List.forall (fun r -> r |> Result.exists (fun c -> effect c = effect first)) ->
+                let key = resolution.Path |> Seq.last
+                let groups = ParameterGroups.Plan(ModelPlan.Of first.Spec, first.Train.Optimizer) |> List.ofSeq
+                let why =
+                    match key with
+                    | "lr"
+                    | "weight_decay" ->
+                        let decay = key = "weight_decay"
+                        let shadows =
+                            groups
+                            |> List.choose (fun g -> shadowOf first.Train.Optimizer decay g.Name |> Option.map (sprintf "%s by %s" g.Name))
+                        sprintf
+                            "every parameter group has its own %s (%s)"
+                            (if decay then "weight decay" else "learning rate")
+                            (String.concat ", " shadows)
+                    | _ -> "the model, the training options and the parameter groups come out the same for every value"
+                yield
+                    sprintf
+                        "%s: warning: parameter '%s' cannot change the run of %s: %s; its trials would all be the same run"
+                        sweepFile
+                        p.Name
+                        (IO.Path.GetFileName basePath)
+                        why
+            | _ -> ()
+]

@@ -146,13 +146,13 @@ let embedTests =
             let x = expected ()
             let dir, _ = videoFolder [ "lossless.avi", "lossless.avi" ]
             let out = Path.Combine(dir, "out")
-            let code, _, err = embed [ "--out"; out; "--mean"; "110"; "--std"; "40"; Path.Combine(dir, "lossless.avi") ]
+            let code, _, err = embed [ "--output"; out; "--mean"; "110"; "--std"; "40"; Path.Combine(dir, "lossless.avi") ]
             Expect.equal code 0 err
             assertHalfClose "stride 1" x.["tokens_stride1"] (embedding (Path.Combine(out, "lossless.safetensors")))
             let out3 = Path.Combine(dir, "out3")
             let code, _, err =
                 embed [
-                    "--out"
+                    "--output"
                     out3
                     "--mean"
                     "110"
@@ -170,7 +170,7 @@ let embedTests =
             let x = expected ()
             let dir, csv = videoFolder [ "corrupt.avi", "broken.avi"; "lossless.avi", "clip.avi" ]
             let out = Path.Combine(dir, "out")
-            let code, _, err = embed [ "--out"; out; "--csv"; csv ]
+            let code, _, err = embed [ "--output"; out; "--csv"; csv ]
             Expect.equal code 0 err
             Expect.stringContains err "dataset statistics from 1 videos" "statistics reported"
             assertHalfClose "computed statistics" x.["tokens_computed_stats"] (embedding (Path.Combine(out, "clip.safetensors")))
@@ -185,7 +185,7 @@ let embedTests =
                     "xvid.avi", "e.avi"
                 ]
             let out = Path.Combine(dir, "out")
-            let code, stdout, err = embed [ "--out"; out; "--csv"; csv; "--mean"; "100"; "--std"; "50"; "--batch"; "2" ]
+            let code, stdout, err = embed [ "--output"; out; "--csv"; csv; "--mean"; "100"; "--std"; "50"; "--batch"; "2" ]
             Expect.equal code 0 err
             Expect.stringContains stdout "embedded 3 videos" "three embedded"
             Expect.stringContains stdout "2 videos could not be used" "two counted"
@@ -204,7 +204,7 @@ let embedTests =
             let out = Path.Combine(dir, "out")
             let code, stdout, err =
                 embed [
-                    "--out"
+                    "--output"
                     out
                     "--mean"
                     "100"
@@ -221,7 +221,7 @@ let embedTests =
                 "too short: 1 frames after the stride, at least 2 wanted"
                 "reported"
             let out2 = Path.Combine(dir, "out2")
-            let code, stdout2, err = embed [ "--out"; out2; "--mean"; "100"; "--std"; "50"; Path.Combine(dir, "one.avi") ]
+            let code, stdout2, err = embed [ "--output"; out2; "--mean"; "100"; "--std"; "50"; Path.Combine(dir, "one.avi") ]
             Expect.equal code 0 err
             Expect.stringContains stdout2 "1 shorter than 4 frames padded with their last frame" "padded and counted"
             ignore stdout
@@ -233,7 +233,7 @@ let embedTests =
             let rows = [
                 for i in 0..2 do
                     let code, _, err =
-                        embed [ "--out"; out; "--csv"; csv; "--mean"; "100"; "--std"; "50"; "--shard"; sprintf "%d/3" i; "--resume" ]
+                        embed [ "--output"; out; "--csv"; csv; "--mean"; "100"; "--std"; "50"; "--shard"; sprintf "%d/3" i; "--resume" ]
                     Expect.equal code 0 err
                     yield!
                         File.ReadAllLines(Path.Combine(out, sprintf "manifest.shard-%d-of-3.csv" i))
@@ -241,7 +241,7 @@ let embedTests =
                         |> Array.map (fun l -> l.Split(',').[1])
             ]
             Expect.sequenceEqual (List.sort rows) [ for i in 0..6 -> sprintf "v%d.safetensors" i ] "each video once"
-            let code, stdout, err = embed [ "--out"; out; "--csv"; csv; "--mean"; "100"; "--std"; "50"; "--resume" ]
+            let code, stdout, err = embed [ "--output"; out; "--csv"; csv; "--mean"; "100"; "--std"; "50"; "--resume" ]
             Expect.equal code 0 err
             Expect.stringContains stdout "(0 written, 7 kept from an earlier run)" "every file checked and kept"
             Expect.equal (File.ReadAllLines(Path.Combine(out, "manifest.csv")).Length) 8 "the whole manifest"
@@ -249,7 +249,7 @@ let embedTests =
         test "--resume never rewrites a good file, deletes half-written ones, redoes a damaged one, refuses another run's" {
             let dir, csv = videoFolder [ "mjpg.avi", "a.avi"; "xvid.avi", "b.avi" ]
             let out = Path.Combine(dir, "out")
-            let args = [ "--out"; out; "--csv"; csv; "--mean"; "100"; "--std"; "50" ]
+            let args = [ "--output"; out; "--csv"; csv; "--mean"; "100"; "--std"; "50" ]
             let code, _, err = embed args
             Expect.equal code 0 err
             let a, b = Path.Combine(out, "a.safetensors"), Path.Combine(out, "b.safetensors")
@@ -267,7 +267,7 @@ let embedTests =
             Expect.sequenceEqual (File.ReadAllBytes a) good "nor changed"
             Expect.isFalse (File.Exists stale) "the half-written temporary is gone"
             Expect.sequenceEqual (embedding b).shape [ 33L; 8L ] "b is whole again"
-            let code, _, err = embed [ "--out"; out; "--csv"; csv; "--mean"; "101"; "--std"; "50"; "--resume" ]
+            let code, _, err = embed [ "--output"; out; "--csv"; csv; "--mean"; "101"; "--std"; "50"; "--resume" ]
             Expect.equal code 1 "another run's files are refused"
             Expect.stringContains err "written by another run (sampling" "what differs"
             Expect.isFalse (err.Trim().Contains '\n') "one line"
@@ -287,7 +287,7 @@ let embedTests =
                     "embed"
                     "--encoder"
                     fixture "bad_pickle.pt"
-                    "--out"
+                    "--output"
                     Path.Combine(dir, "o1")
                     "--csv"
                     csv
@@ -299,14 +299,14 @@ let embedTests =
                 1
                 "not a TorchScript module"
             expectOne
-                (embed [ "--out"; Path.Combine(dir, "o2"); "--csv"; csv; "--mean"; "1"; "--std"; "1"; "--frames"; "8" ])
+                (embed [ "--output"; Path.Combine(dir, "o2"); "--csv"; csv; "--mean"; "1"; "--std"; "1"; "--frames"; "8" ])
                 1
                 "was exported for [3, 4, 32, 32]"
-            expectOne (embed [ "--out"; Path.Combine(dir, "o3"); "--csv"; csv; "--column"; "Path" ]) 1 "column 'Path' not found"
-            expectOne (embed [ "--out"; Path.Combine(dir, "o4"); "--csv"; csv; "--shard"; "3/3" ]) 1 "--shard 3/3"
-            Expect.equal (let c, _, _ = embed [ "--out"; Path.Combine(dir, "o5") ] in c) 1 "no videos"
+            expectOne (embed [ "--output"; Path.Combine(dir, "o3"); "--csv"; csv; "--column"; "Path" ]) 1 "column 'Path' not found"
+            expectOne (embed [ "--output"; Path.Combine(dir, "o4"); "--csv"; csv; "--shard"; "3/3" ]) 1 "--shard 3/3"
+            Expect.equal (let c, _, _ = embed [ "--output"; Path.Combine(dir, "o5") ] in c) 1 "no videos"
             Expect.equal
-                (let c, _, _ = CliTests.deepcoro [ "embed"; "--out"; Path.Combine(dir, "o6") ] in c)
+                (let c, _, _ = CliTests.deepcoro [ "embed"; "--output"; Path.Combine(dir, "o6") ] in c)
                 2
                 "no --encoder: a bad command line"
         }
@@ -315,7 +315,7 @@ let embedTests =
             let slurm = Path.Combine(dir, "slurm")
             let code, stdout, err =
                 embed [
-                    "--out"
+                    "--output"
                     "out"
                     "--csv"
                     csv

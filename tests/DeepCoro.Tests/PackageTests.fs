@@ -260,7 +260,7 @@ let tests =
             let deepcoro args = run (at "tools/deepcoro") args (home.Force()) [] 10.0
             let spec = deepcoro [ "spec"; at "Cardio/Cardio/Probe.deepcoro.json" ] |> succeeds "deepcoro spec"
             Expect.stringContains spec.Output "Probe (IR v1): input [B, videos, tokens, 512]" "the spec's table"
-            let demo = deepcoro [ "demo"; "--out"; at "demo"; "--epochs"; "1"; "--studies"; "80" ] |> succeeds "deepcoro demo"
+            let demo = deepcoro [ "demo"; "--output"; at "demo"; "--epochs"; "1"; "--studies"; "80" ] |> succeeds "deepcoro demo"
             printfn "package test: deepcoro demo, 1 epoch: %.1f s" demo.Seconds
             Expect.stringContains demo.Output "best epoch 1" "one epoch trained"
             Expect.isTrue (File.Exists(at "demo/run/best.safetensors")) "the best model written"

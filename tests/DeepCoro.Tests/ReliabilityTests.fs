@@ -255,7 +255,7 @@ let private outputTests =
             Expect.equal (fst (run [ "train"; "--config"; config; "--output"; runDir ])) 0 "a run"
             let manifest = Path.Combine(data, "manifest.csv")
             let text = File.ReadAllText manifest
-            refused 2 [ "predict"; "--run"; runDir; "--manifest"; manifest; "--out"; manifest ] [ "--out"; "is also --manifest" ]
+            refused 2 [ "predict"; "--run"; runDir; "--manifest"; manifest; "--output"; manifest ] [ "--output"; "is also --manifest" ]
             Expect.equal (File.ReadAllText manifest) text "the manifest is untouched"
         }
 
@@ -429,11 +429,11 @@ let private commandLineTests =
             let out = tempDir ()
             refused 2 [ "train"; "--config"; config; "--epochs"; "0" ] [ "--epochs 0: must be an integer from 1 to 1000000, got 0" ]
             refused 2 [ "train"; "--config"; config; "--epochs"; "-3" ] [ "--epochs -3: must be" ]
-            refused 2 [ "synth"; "--out"; out; "--studies"; "0" ] [ "--studies 0" ]
-            refused 2 [ "synth"; "--out"; out; "--studies"; "-5" ] [ "--studies -5" ]
-            refused 2 [ "synth"; "--out"; out; "--dim"; "0" ] [ "--dim 0" ]
-            refused 2 [ "synth"; "--out"; out; "--tokens"; "0" ] [ "--tokens 0" ]
-            refused 2 [ "synth"; "--out"; out; "--max-videos"; "0" ] [ "--max-videos 0" ]
+            refused 2 [ "synth"; "--output"; out; "--studies"; "0" ] [ "--studies 0" ]
+            refused 2 [ "synth"; "--output"; out; "--studies"; "-5" ] [ "--studies -5" ]
+            refused 2 [ "synth"; "--output"; out; "--dim"; "0" ] [ "--dim 0" ]
+            refused 2 [ "synth"; "--output"; out; "--tokens"; "0" ] [ "--tokens 0" ]
+            refused 2 [ "synth"; "--output"; out; "--max-videos"; "0" ] [ "--max-videos 0" ]
             refused 2 [ "bench"; "--batch"; "0" ] [ "--batch 0: must be an integer from 1 to 1000000, got 0" ]
             refused 2 [ "bench"; "--attention-heads"; "7" ] [ "--attention-heads 7: 7 attention heads do not divide the width 512" ]
             // Argu's own refusal: the error, then the options

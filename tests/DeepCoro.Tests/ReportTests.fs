@@ -190,6 +190,11 @@ let tests =
             for p in [ "progress.png"; "param_lr.png" ] do
                 expectPicture (Path.Combine(out, "report", p))
             Expect.stringContains html "val/main_loss" "the swept metric"
+            Expect.stringContains
+                html
+                "Each finished trial as one line across the swept parameters and val/main_loss"
+                "the parallel-coordinates caption says what it draws"
+            Expect.isFalse (html.Contains "against parallel_coordinates") "no caption names the file as a parameter"
         }
         test "report and explain refuse a bad command line with exit code 2" {
             Expect.equal (let c, _, _ = CliTests.deepcoro [ "report" ] in c) 2 "report without --run or --sweep"
@@ -204,7 +209,7 @@ let tests =
 let private demo =
     lazy
         (let out = Path.Combine(tempDir (), "demo")
-         let code, _, err = CliTests.deepcoro [ "demo"; "--out"; out; "--studies"; "150"; "--epochs"; "3" ]
+         let code, _, err = CliTests.deepcoro [ "demo"; "--output"; out; "--studies"; "150"; "--epochs"; "3" ]
          if code <> 0 then
              failwithf "demo failed: %s" err
          Path.Combine(out, "run"))
@@ -253,7 +258,7 @@ let explainTests =
             let run = demo.Force()
             let out = Path.Combine(tempDir (), "explain")
             let id = (File.ReadAllLines(Path.Combine(run, "predictions_val.csv")).[1].Split ',').[0]
-            let code, stdout, err = CliTests.deepcoro [ "explain"; "--run"; run; "--study"; id; "--tokens-grid"; "4,2,2"; "--out"; out ]
+            let code, stdout, err = CliTests.deepcoro [ "explain"; "--run"; run; "--study"; id; "--tokens-grid"; "4,2,2"; "--output"; out ]
             Expect.equal code 0 err
             Expect.stringContains stdout id "names the study"
             let dir = Path.Combine(out, id)
@@ -261,13 +266,13 @@ let explainTests =
             let last = DeepCoro.Cli.TrainCommands.synthHeads 64 - 1
             for f in [ "videos.png"; "tokens_mean.png"; "tokens_head0.png"; sprintf "tokens_head%d.png" last ] do
                 expectPicture (Path.Combine(dir, f))
-            let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--studies"; "2"; "--out"; Path.Combine(out, "ranked") ]
+            let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--studies"; "2"; "--output"; Path.Combine(out, "ranked") ]
             Expect.equal code 0 err
             Expect.equal (Directory.GetDirectories(Path.Combine(out, "ranked")).Length) 4 "2 largest + 2 smallest"
             // without a grid, the tokens are curves, one picture per video
             Expect.isNonEmpty (Directory.GetFiles(Path.Combine(out, "ranked"), "tokens_video1.png", SearchOption.AllDirectories)) "curves"
         }
-        test "an unknown study id lists the closest ids; a grid that does not fit falls back to curves; a bad grid is refused" {
+        test "an unknown study id lists the closest ids; a grid that does not fit the tokens or does not parse is refused" {
             let run = demo.Force()
             let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study0001" ]
             Expect.equal code 1 err
@@ -275,7 +280,11 @@ let explainTests =
             Expect.stringContains err "the closest ids: study00001" "the nearest first"
             let code, _, err =
                 CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study00001"; "--split"; "test"; "--tokens-grid"; "8,7,7" ]
-            Expect.isTrue (code = 0 || err.Contains "no such study in split test") err
+            Expect.equal code 1 err
+            Expect.equal
+                (err.Trim())
+                "error: --tokens-grid 8,7,7: T x H x W = 392, but the videos have 16 tokens; the product must equal the token count (or be one less, with a class token in front)"
+                "what the count is"
             let code, _, err = CliTests.deepcoro [ "explain"; "--run"; run; "--study"; "study00001"; "--tokens-grid"; "8,7" ]
             Expect.equal code 1 err
             Expect.stringContains err "--tokens-grid: '8,7' is not a token grid" "the flag and the value"

@@ -202,7 +202,7 @@ let private checkpointTests =
             use _ = torch.NewDisposeScope()
             let dir = tempDir ()
             let weights = Path.Combine(dir, "best.safetensors")
-            let code, out, err = deepcoro [ "import"; "--config"; checkpointConfig; "--checkpoint"; checkpoint; "--out"; weights ]
+            let code, out, err = deepcoro [ "import"; "--config"; checkpointConfig; "--checkpoint"; checkpoint; "--output"; weights ]
             Expect.equal code 0 err
             Expect.stringContains out "19 tensors" "says what it wrote"
             Expect.stringContains out "(epoch 3)" "and from which epoch"
@@ -228,7 +228,7 @@ let private checkpointTests =
                 (File.ReadAllText checkpointConfig).Replace("  input_rank: 4", "  input_rank: 4\n  separate_video_attention: false")
             )
             let out = Path.Combine(tempDir (), "best.safetensors")
-            refused [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; out ] [
+            refused [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--output"; out ] [
                 checkpoint
                 "missing keys: cls_attention.in_proj_weight"
                 "unexpected keys: cls_attention_within.in_proj_weight"
@@ -242,7 +242,7 @@ let private checkpointTests =
         test "other heads in the config are named" {
             let config = Path.Combine(tempDir (), "heads.yaml")
             File.WriteAllText(config, (File.ReadAllText checkpointConfig).Replace("contrast: 2", "calcification: 2"))
-            refused [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; Path.Combine(tempDir (), "w.safetensors") ] [
+            refused [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--output"; Path.Combine(tempDir (), "w.safetensors") ] [
                 "missing keys: heads.calcification.weight"
                 "the checkpoint has [contrast] that the config lacks, the config [calcification]"
             ]
@@ -256,7 +256,7 @@ let private checkpointTests =
                     .Replace("  input_rank: 4", "  input_rank: 4\n  num_attention_heads: 4\n  normalization_strategy: pre_norm")
             )
             let code, _, err =
-                deepcoro [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--out"; Path.Combine(tempDir (), "w.safetensors") ]
+                deepcoro [ "import"; "--config"; config; "--checkpoint"; checkpoint; "--output"; Path.Combine(tempDir (), "w.safetensors") ]
             Expect.equal code 0 err
             Expect.stringContains err "warning: " "a warning"
             Expect.stringContains err "8 heads and post-norm" "what the reference builds"
@@ -280,7 +280,7 @@ let private refusalTests =
                     checkpointConfig
                     "--checkpoint"
                     fixture name
-                    "--out"
+                    "--output"
                     Path.Combine(tempDir (), "w.safetensors")
                 ] [ fixture name; "'posix.system'" ]
                 |> ignore
@@ -313,7 +313,7 @@ let private refusalTests =
         }
         test "a file that is not a checkpoint, for import" {
             let out = Path.Combine(tempDir (), "w.safetensors")
-            let import (path: string) = [ "import"; "--config"; checkpointConfig; "--checkpoint"; path; "--out"; out ]
+            let import (path: string) = [ "import"; "--config"; checkpointConfig; "--checkpoint"; path; "--output"; out ]
             refused (import (fixture "embedding_f32.pt")) [ "holds a single tensor"; "expected a DeepCORO_CLIP checkpoint" ] |> ignore
             refused (import (fixture "values.pt")) [ "neither a DeepCORO_CLIP checkpoint"; "[tensors, parameter, plain]" ] |> ignore
             refused (import "/nonexistent/best.pt") [ "/nonexistent/best.pt: file not found" ] |> ignore

@@ -319,7 +319,7 @@ let verbTests =
                     key
 
             let csv = Path.Combine(tempDir (), "predictions.csv")
-            let code, stdout, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; manifestOf dir; "--out"; csv ]
+            let code, stdout, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; manifestOf dir; "--output"; csv ]
             Expect.equal code 0 err
             let header, fields = rows dir
             let studies = fields |> Array.map (fun f -> f.[0]) |> Array.distinct
@@ -338,16 +338,16 @@ let verbTests =
             failsWith [ "eval"; "--run"; run; "--weights"; "/nonexistent/w.safetensors" ] [ "/nonexistent/w.safetensors: file not found" ]
             let bad = Path.Combine(dir, "bad.csv")
             let failed = Path.Combine(tempDir (), "failed.csv")
-            failsWith [ "predict"; "--run"; run; "--manifest"; "/nonexistent/m.csv"; "--out"; failed ] [
+            failsWith [ "predict"; "--run"; run; "--manifest"; "/nonexistent/m.csv"; "--output"; failed ] [
                 "/nonexistent/m.csv: manifest not found"
             ]
             writeManifest bad (header.Replace("FileName", "File")) fields
-            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [
+            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--output"; failed ] [
                 "column 'FileName' (data.path_column, datapoint_loc_label) not found"
                 "did you mean 'File'?"
             ]
             writeManifest bad header (fields |> Array.mapi (fun i f -> if i = 0 then Array.updateAt 2 "missing.npy" f else f))
-            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--out"; failed ] [ Path.Combine(dir, "missing.npy"); "not found" ]
+            failsWith [ "predict"; "--run"; run; "--manifest"; bad; "--output"; failed ] [ Path.Combine(dir, "missing.npy"); "not found" ]
             Expect.isFalse (File.Exists failed) "no predictions file from a failed predict"
         }
         test "eval and predict use the run's own copy of the config: a moved run still evaluates after its config changed" {
@@ -379,11 +379,11 @@ let verbTests =
             let moved = Path.Combine(tempDir (), "moved")
             Directory.Move(dir, moved)
             let csv = Path.Combine(tempDir (), "p.csv")
-            let code, _, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; manifestOf moved; "--out"; csv ]
+            let code, _, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; manifestOf moved; "--output"; csv ]
             Expect.equal code 0 err
             let elsewhere = Path.Combine(tempDir (), "m.csv")
             File.Copy(manifestOf moved, elsewhere)
-            let code, _, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; elsewhere; "--root"; moved; "--out"; csv ]
+            let code, _, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; elsewhere; "--root"; moved; "--output"; csv ]
             Expect.equal code 0 err
         }
     ]
@@ -509,18 +509,18 @@ let recoveryTests =
 [<Tests>]
 let demoTests =
     testList "demo verb" [
-        test "demo --out replaces only an empty folder or one it wrote; any other folder is refused, untouched" {
+        test "demo --output replaces only an empty folder or one it wrote; any other folder is refused, untouched" {
             let out = Path.Combine(tempDir (), "demo")
-            let demo () = CliTests.deepcoro [ "demo"; "--out"; out; "--studies"; "30"; "--epochs"; "1" ]
+            let demo () = CliTests.deepcoro [ "demo"; "--output"; out; "--studies"; "30"; "--epochs"; "1" ]
             let code, _, err = demo ()
             Expect.equal code 0 err
             let code, _, err = demo ()
             Expect.equal code 0 (sprintf "a folder demo wrote is replaced: %s" err)
             let mine = tempDir ()
             File.WriteAllText(Path.Combine(mine, "thesis.tex"), "precious")
-            let code, _, err = CliTests.deepcoro [ "demo"; "--out"; mine; "--studies"; "30"; "--epochs"; "1" ]
+            let code, _, err = CliTests.deepcoro [ "demo"; "--output"; mine; "--studies"; "30"; "--epochs"; "1" ]
             Expect.equal code 1 err
-            Expect.stringContains err (sprintf "--out %s: the folder is not empty and was not written by demo" mine) "the message"
+            Expect.stringContains err (sprintf "--output %s: the folder is not empty and was not written by demo" mine) "the message"
             Expect.equal (File.ReadAllText(Path.Combine(mine, "thesis.tex"))) "precious" "the user's file survives"
         }
     ]

@@ -55,7 +55,9 @@ namespace DeepCoro.Runtime.Report
             var figures = new List<Figure>();
             if (Progress(trials, metric) is { } progress) figures.Add(progress);
             foreach (var file in SweepPlots.Write(store, sweep, trials))
-                figures.Add(new Figure($"param_{Path.GetFileName(file)}", $"{metric.Name} of each finished trial against {Path.GetFileNameWithoutExtension(file)} (dashed: the best trial).", File.ReadAllBytes(file)));
+                figures.Add(new Figure($"param_{Path.GetFileName(file)}", Path.GetFileName(file) == SweepPlots.ParallelCoordinates
+                    ? $"Each finished trial as one line across the swept parameters and {metric.Name} (each axis scaled to its range), coloured by {metric.Name}; the best trial thickest."
+                    : $"{metric.Name} of each finished trial against {Path.GetFileNameWithoutExtension(file)} (dashed: the best trial).", File.ReadAllBytes(file)));
             if (figures.Count > 0)
             {
                 page.Heading("Plots");

@@ -56,7 +56,7 @@ namespace DeepCoro.Runtime.Training
                 throw new SafetensorsException($"{path}: the checkpoint was written for another model spec; resume with the config it was trained with");
             if (!meta.TryGetValue("options", out var savedOptions) || !meta.TryGetValue("epochs", out var savedEpochs))
                 throw new SafetensorsException($"{path}: the checkpoint does not record its training options (written by an older version); start a new run");
-            var differences = RunOptions.Differences(savedOptions, options);
+            var differences = RunOptions.Differences(savedOptions, options, Path.GetDirectoryName(Path.GetFullPath(path))!);
             if (differences.Count > 0)
                 throw new SafetensorsException($"{path}: the config's training options differ from the checkpoint's ({string.Join("; ", differences)}); resume with the options it was trained with (only --epochs may change)");
             double D(string k) => double.Parse(meta[k], CultureInfo.InvariantCulture);

@@ -40,6 +40,11 @@ namespace DeepCoro.Runtime.Training
         public static readonly IReadOnlyDictionary<string, string> ReferenceNames =
             new Dictionary<string, string> { ["pearson"] = "pearson_r", ["precision"] = "ppv", ["recall"] = "sensitivity" };
 
+        /// <summary>Whether a metric key ("val/head_ppv") is the reference's alias of another key that
+        /// <paramref name="has"/> holds ("val/head_precision"): people see each metric once, under one name.</summary>
+        public static bool IsReferenceAlias(string key, Func<string, bool> has) =>
+            ReferenceNames.Any(kv => key.EndsWith("_" + kv.Value, StringComparison.Ordinal) && has(key[..^kv.Value.Length] + kv.Key));
+
         /// <summary>The metric names of a task, in the order the functions above report them.</summary>
         public static IReadOnlyList<string> Names(TaskKind task) => task switch
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,7 +19,15 @@ namespace DeepCoro.Runtime.Training
     {
         private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
-        public static string Canonical(TrainOptions train, DataOptions data)
+        /// <summary>The options that name files or folders: a checkpoint keeps each both as written from the run
+        /// directory and absolute, and a resume accepts either matching, so that a run moved or copied together with
+        /// its data (a project folder renamed, another machine) resumes, and so does a run moved alone.</summary>
+        private static readonly string[] PathKeys = { "Data.Manifest", "Data.Root", "Data.EmbeddingsDir", "Train.Encoder.Path", "Train.Encoder.CacheDirectory" };
+
+        private const string AbsoluteSuffix = "@absolute";
+
+        /// <param name="runDirectory">the run directory that path options are also recorded relative to</param>
+        public static string Canonical(TrainOptions train, DataOptions data, string runDirectory)
         {
             var flat = new SortedDictionary<string, string>(StringComparer.Ordinal);
             Flatten("Train", JsonSerializer.SerializeToNode(train with { Epochs = 0, Device = "" }, Json), flat);
@@ -27,19 +36,57 @@ namespace DeepCoro.Runtime.Training
             // what a run measures and reports about itself does not change its result
             foreach (var k in flat.Keys.Where(k => k.StartsWith("Train.Intervals.") || k.StartsWith("Train.Telemetry.") || k.StartsWith("Data.TokensGrid")).ToList())
                 flat.Remove(k);
+            foreach (var key in PathKeys)
+                if (PathOf(flat, key) is { } path && Path.IsPathRooted(path))
+                {
+                    flat[key + AbsoluteSuffix] = flat[key];
+                    flat[key] = JsonValue.Create(Relative(path, runDirectory))!.ToJsonString();
+                }
             return JsonSerializer.Serialize(flat);
         }
 
-        /// <summary>The options that differ, as "key saved -> current" (empty when none do).</summary>
-        public static IReadOnlyList<string> Differences(string saved, string current)
+        /// <summary>The options that differ, as "key saved -> current" (empty when none do). A path is the same when
+        /// it is relative to <paramref name="runDirectory"/> or absolute (a checkpoint of an older version recorded
+        /// only the absolute one).</summary>
+        public static IReadOnlyList<string> Differences(string saved, string current, string runDirectory)
         {
             var a = JsonSerializer.Deserialize<SortedDictionary<string, string>>(saved) ?? new();
             var b = JsonSerializer.Deserialize<SortedDictionary<string, string>>(current) ?? new();
+            foreach (var key in PathKeys)
+            {
+                var (relativeA, absoluteA) = Forms(a, key, runDirectory);
+                var (relativeB, absoluteB) = Forms(b, key, runDirectory);
+                bool same = (relativeA is not null && relativeA == relativeB) || (absoluteA is not null && absoluteA == absoluteB);
+                if (same) { a.Remove(key); b.Remove(key); }
+                else
+                {
+                    if (absoluteA is not null) a[key] = JsonValue.Create(absoluteA)!.ToJsonString();
+                    if (absoluteB is not null) b[key] = JsonValue.Create(absoluteB)!.ToJsonString();
+                }
+                a.Remove(key + AbsoluteSuffix);
+                b.Remove(key + AbsoluteSuffix);
+            }
             return a.Keys.Union(b.Keys).OrderBy(k => k, StringComparer.Ordinal)
                 .Where(k => a.GetValueOrDefault(k) != b.GetValueOrDefault(k))
                 .Select(k => $"{k} {a.GetValueOrDefault(k) ?? "(none)"} -> {b.GetValueOrDefault(k) ?? "(none)"}")
                 .ToList();
         }
+
+        /// <summary>A path option as recorded relative to the run directory and absolute, where it is one.</summary>
+        private static (string? Relative, string? Absolute) Forms(IDictionary<string, string> flat, string key, string runDirectory)
+        {
+            var written = PathOf(flat, key);
+            var absolute = PathOf(flat, key + AbsoluteSuffix);
+            if (written is null) return (null, null);
+            if (Path.IsPathRooted(written)) return (Relative(written, runDirectory), written);
+            return (written, absolute);
+        }
+
+        private static string? PathOf(IDictionary<string, string> flat, string key) =>
+            flat.TryGetValue(key, out var json) && JsonNode.Parse(json) is JsonValue v && v.TryGetValue<string>(out var path) ? path : null;
+
+        private static string Relative(string path, string runDirectory) =>
+            Path.GetRelativePath(Path.GetFullPath(runDirectory), path).Replace('\\', '/');
 
         private static void Flatten(string prefix, JsonNode? node, IDictionary<string, string> into)
         {

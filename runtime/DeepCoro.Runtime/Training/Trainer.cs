@@ -69,7 +69,7 @@ namespace DeepCoro.Runtime.Training
         {
             this.observer = observer;
             var specJson = SpecJson.Write(spec);
-            var runOptions = RunOptions.Canonical(options, data.Options);
+            var runOptions = RunOptions.Canonical(options, data.Options, files.Directory);
             if (!resume && File.Exists(files.Checkpoint))
                 throw new ArgumentException($"{files.Checkpoint}: the run directory already holds a checkpoint; pass --resume to continue it, or choose another --output");
             if (resume && !File.Exists(files.Checkpoint))

@@ -50,8 +50,27 @@ namespace DeepCoro.Runtime.Evaluation
 
         public int Rows => rows.Count;
 
+        /// <summary>What split the rows are from: the split column's values, "out-of-fold" for a cv's file, or the
+        /// mode a DeepCORO_CLIP file name starts with (<c>test_predictions_epoch_3.csv</c>: test).</summary>
+        public string Split
+        {
+            get
+            {
+                if (Format == PredictionFormat.OutOfFold) return $"out-of-fold, repeat {Repeat}";
+                if (Format == PredictionFormat.Reference)
+                {
+                    var name = System.IO.Path.GetFileName(Path);
+                    int at = name.IndexOf("_predictions_", StringComparison.Ordinal);
+                    return at > 0 ? name[..at] : "unknown (not in the file name)";
+                }
+                int column = Array.IndexOf(header, "split");
+                var values = rows.Select(r => r.Cells[column]).Distinct().ToList();
+                return values.Count == 0 ? "none" : string.Join("+", values);
+            }
+        }
+
         /// <summary>Reads <paramref name="path"/>; <paramref name="repeat"/> picks the repeat of an out-of-fold file
-        /// (0 when null).</summary>
+        /// (0 when null; other formats have one).</summary>
         public static PredictionFile Read(string path, int? repeat = null)
         {
             if (Directory.Exists(path)) throw new PredictionFileException(PredictionProblem.Unreadable, $"{path}: is a folder; give a prediction CSV or a run directory");
@@ -66,8 +85,6 @@ namespace DeepCoro.Runtime.Evaluation
             else
                 throw new PredictionFileException(PredictionProblem.UnknownFormat,
                     $"{path}: neither this product's predictions (study_id,split,videos,<head>,...) nor DeepCORO_CLIP's (epoch,video_name,<head>_pred,...); its columns: {Shorten(header)}");
-            if (format != PredictionFormat.OutOfFold && repeat is not null)
-                throw new PredictionFileException(PredictionProblem.Unreadable, $"{path}: a repeat ({repeat}) was asked for, but the file has no repeat column (only a cv's oof_predictions.csv has)");
             var rows = new List<(int, string[])>();
             int line = 1, repeatColumn = Array.IndexOf(header, "repeat"), keyColumn = Array.IndexOf(header, format == PredictionFormat.Reference ? "video_name" : "study_id");
             var repeats = new SortedSet<string>();

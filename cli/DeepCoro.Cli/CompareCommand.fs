@@ -89,14 +89,34 @@ let private resolveMetric (task: TaskKind) (name: string) =
             )
         )
 
-/// The prediction file an input names: the file itself, or a run directory's predictions of the split (a cv
-/// output's out-of-fold predictions when it has no such file and no --split was given).
+/// The prediction file an input names: the file itself, or a run directory's predictions of the split: its
+/// `predictions_<split>.csv`, else in its `predictions/` folder (DeepCORO_CLIP's layout) the split's best-epoch file or
+/// its only epoch file, else (no --split given) a cv output's `oof_predictions.csv`.
 let private resolve (input: string) (split: string option) =
     if Directory.Exists input then
-        let wanted = Path.Combine(input, sprintf "predictions_%s.csv" (defaultArg split "test"))
+        let name = defaultArg split "test"
+        let wanted = Path.Combine(input, sprintf "predictions_%s.csv" name)
+        let folder = Path.Combine(input, "predictions")
+        let reference pattern = if Directory.Exists folder then Directory.GetFiles(folder, pattern) |> Array.sort else [||]
+        let best, epochs = reference (sprintf "%s_predictions_best_epoch_*.csv" name), reference (sprintf "%s_predictions_epoch_*.csv" name)
         let oof = Path.Combine(input, "oof_predictions.csv")
         if File.Exists wanted then
             wanted
+        elif best.Length = 1 then
+            best.[0]
+        elif best.Length = 0 && epochs.Length = 1 then
+            epochs.[0]
+        elif best.Length + epochs.Length > 1 then
+            raise (
+                PredictionFileException(
+                    PredictionProblem.Unreadable,
+                    sprintf
+                        "%s: several %s prediction files in predictions/ (%s); give the one to compare"
+                        input
+                        name
+                        (String.Join(", ", Array.append best epochs |> Array.map Path.GetFileName))
+                )
+            )
         elif split.IsNone && File.Exists oof then
             oof
         else
@@ -104,9 +124,10 @@ let private resolve (input: string) (split: string option) =
                 PredictionFileException(
                     PredictionProblem.Unreadable,
                     sprintf
-                        "%s: no %s (a run directory's)%s; give a prediction file or another --split"
+                        "%s: no %s (a run directory's), no predictions/%s_predictions_*epoch_*.csv (DeepCORO_CLIP's)%s; give a prediction file or another --split"
                         input
                         (Path.GetFileName wanted)
+                        name
                         (if split.IsNone then " nor oof_predictions.csv (a cv output's)" else "")
                 )
             )

@@ -244,6 +244,14 @@ let verbTests =
             let refA, refB = Path.Combine(dir, "test_predictions_epoch_4.csv"), Path.Combine(dir, "b_test_predictions_epoch_4.csv")
             referenceFile refA true
             referenceFile refB false
+            // a DeepCORO_CLIP-layout run directory: its predictions/ folder; the best epoch's file when there are several
+            let refRun = Path.Combine(dir, "refRun")
+            Directory.CreateDirectory(Path.Combine(refRun, "predictions")) |> ignore
+            referenceFile (Path.Combine(refRun, "predictions", "test_predictions_epoch_3.csv")) false
+            referenceFile (Path.Combine(refRun, "predictions", "test_predictions_best_epoch_4.csv")) false
+            let code, out, err = CliTests.deepcoro [ "compare"; refA; refRun; "--head"; "abnormal"; "--resamples"; "0" ]
+            Expect.equal code 0 err
+            Expect.stringContains out "test_predictions_best_epoch_4.csv" "the best epoch's file"
             let fromReference = Path.Combine(dir, "ref.json")
             let code, out, err =
                 CliTests.deepcoro [ "compare"; refA; refB; "--head"; "abnormal"; "--json"; fromReference; "--resamples"; "0" ]
@@ -300,6 +308,13 @@ let verbTests =
             expectFailure 2 [ a; b; "--head"; "abnormal"; "--level"; "1.5" ] [ "--level 1.5" ]
             expectFailure 2 [ a; b; "--head"; "abnormal"; "--split"; "val" ] [ "--split val"; "is a file" ]
             expectFailure 1 [ dir; b; "--head"; "abnormal" ] [ dir; "no predictions_test.csv" ]
+            Directory.CreateDirectory(Path.Combine(dir, "predictions")) |> ignore
+            for epoch in [ 1; 2 ] do
+                File.Copy(b, Path.Combine(dir, "predictions", sprintf "val_predictions_epoch_%d.csv" epoch))
+            expectFailure 1 [ dir; b; "--head"; "abnormal"; "--split"; "val" ] [
+                "several val prediction files"
+                "val_predictions_epoch_1.csv"
+            ]
             let conflicting = Path.Combine(dir, "c.csv")
             File.WriteAllLines(
                 conflicting,

@@ -304,6 +304,9 @@ let verbTests =
             let other = Path.Combine(dir, "other.csv")
             File.WriteAllLines(other, [ "id,score,label"; "x,0.3,1" ])
             expectFailure 5 [ a; other; "--head"; "abnormal" ] [ other; "neither this product's predictions"; "id, score, label" ]
+            let empty = Path.Combine(dir, "empty.csv")
+            File.WriteAllText(empty, "")
+            expectFailure 5 [ empty; b; "--head"; "abnormal" ] [ empty; "empty" ]
             expectFailure 2 [ a; b; "--head"; "abnormal"; "--metric"; "mae" ] [ "--metric mae"; "auc, auprc" ]
             expectFailure 2 [ a; b; "--head"; "abnormal"; "--level"; "1.5" ] [ "--level 1.5" ]
             expectFailure 2 [ a; b; "--head"; "abnormal"; "--split"; "val" ] [ "--split val"; "is a file" ]

@@ -76,7 +76,9 @@ namespace DeepCoro.Runtime.Evaluation
             if (Directory.Exists(path)) throw new PredictionFileException(PredictionProblem.Unreadable, $"{path}: is a folder; give a prediction CSV or a run directory");
             if (!File.Exists(path)) throw new PredictionFileException(PredictionProblem.Unreadable, $"{path}: prediction file not found");
             using var reader = new StreamReader(path);
-            var headerLine = reader.ReadLine() ?? "";
+            var headerLine = reader.ReadLine();
+            if (string.IsNullOrWhiteSpace(headerLine))
+                throw new PredictionFileException(PredictionProblem.UnknownFormat, $"{path}: empty; expected a prediction file with a header line");
             var header = DelimitedText.Split(headerLine, ",").Select(c => c.Trim()).ToArray();
             bool Has(string c) => header.Contains(c);
             PredictionFormat format;

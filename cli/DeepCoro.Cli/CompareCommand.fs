@@ -90,8 +90,8 @@ let private resolveMetric (task: TaskKind) (name: string) =
         )
 
 /// The prediction file an input names: the file itself, or a run directory's predictions of the split: its
-/// `predictions_<split>.csv`, else in its `predictions/` folder (DeepCORO_CLIP's layout) the split's best-epoch file or
-/// its only epoch file, else (no --split given) a cv output's `oof_predictions.csv`.
+/// `predictions_<split>.csv`, else in its `predictions/` folder (DeepCORO_CLIP's layout) the split's best-epoch
+/// file or its only epoch file, else (no --split given) a cv output's `oof_predictions.csv`.
 let private resolve (input: string) (split: string option) =
     if Directory.Exists input then
         let name = defaultArg split "test"

@@ -244,7 +244,7 @@ let verbTests =
             let refA, refB = Path.Combine(dir, "test_predictions_epoch_4.csv"), Path.Combine(dir, "b_test_predictions_epoch_4.csv")
             referenceFile refA true
             referenceFile refB false
-            // a DeepCORO_CLIP-layout run directory: its predictions/ folder; the best epoch's file when there are several
+            // a DeepCORO_CLIP-layout run directory: its predictions/ folder, the best epoch's file of several
             let refRun = Path.Combine(dir, "refRun")
             Directory.CreateDirectory(Path.Combine(refRun, "predictions")) |> ignore
             referenceFile (Path.Combine(refRun, "predictions", "test_predictions_epoch_3.csv")) false

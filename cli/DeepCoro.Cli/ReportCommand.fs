@@ -5,6 +5,7 @@ open System
 open System.IO
 open Argu
 open DeepCoro.Runtime.Data
+open DeepCoro.Runtime.Evaluation
 open DeepCoro.Runtime.Report
 open DeepCoro.Runtime.Sweeps
 open DeepCoro.Config.UserError
@@ -13,10 +14,13 @@ type ReportArgs =
     | Run of dir: string
     | Sweep of dir: string
     | Tokens_Grid of grid: string
+    | Subgroups of columns: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Subgroups _ ->
+                "per head and subgroup of the manifest's columns, e.g. sex,age:50,65,80 (cut at [50, 65) ...): a table and a forest plot per split."
             | Run _ -> "a run directory: writes RUN/report/index.html and its PNGs."
             | Sweep _ -> "a sweep directory: writes SWEEP/report/index.html (leaderboard, plots, links to each trial's report)."
             | Tokens_Grid _ -> "the tokens' layout T,H,W for the attention examples, e.g. 8,7,7 (default: the config's)."
@@ -57,8 +61,9 @@ let private examples (run: string) (config: DeepCoro.Config.TrainConfig.TrainCon
                 | :? DirectoryNotFoundException as e ->
                     [], [ sprintf "The run's data could not be read (%s): no attention examples." e.Message ]
 
-/// Writes RUN/report/index.html; returns its path. Shared by `report`, `train` and `demo`.
-let writeRunReport (run: string) (grid: string option) =
+/// Writes RUN/report/index.html, with subgroup tables of the val and test predictions when columns are given;
+/// returns its path.
+let writeRunReportWith (run: string) (grid: string option) (subgroups: SubgroupColumn list) =
     let config = RunAccess.openConfig run
     let flag = grid
     let grid = ExplainCommand.tokenGrid flag config.Data
@@ -66,7 +71,34 @@ let writeRunReport (run: string) (grid: string option) =
     if flag.IsSome then
         ExplainCommand.checkGrid flag grid (Dataset.Open(config.Spec, config.Data).Geometry)
     let examples, notes = examples run config
-    RunReport.Write(RunReportInputs(run, config.Spec, config.Data.LabelsMap, ResizeArray examples, Option.toObj grid, ResizeArray notes))
+    let tables =
+        if subgroups.IsEmpty then
+            []
+        else
+            let columns = ResizeArray subgroups
+            let values = SubgroupTables.read config columns
+            [
+                for split in [ "val"; "test" ] do
+                    match PredictionTable.Read(Path.Combine(run, sprintf "predictions_%s.csv" split), split, config.Spec.Heads) with
+                    | null -> ()
+                    | table -> SubgroupTables.compute run config split table.Studies columns values
+            ]
+    if not subgroups.IsEmpty && tables.IsEmpty then
+        fail (sprintf "%s: no predictions_val.csv or predictions_test.csv for --subgroups; the run has not finished" run)
+    RunReport.Write(
+        RunReportInputs(
+            run,
+            config.Spec,
+            config.Data.LabelsMap,
+            ResizeArray examples,
+            Option.toObj grid,
+            ResizeArray notes,
+            Subgroups = ResizeArray tables
+        )
+    )
+
+/// Writes RUN/report/index.html; returns its path. Shared by `report`, `train` and `demo`.
+let writeRunReport (run: string) (grid: string option) = writeRunReportWith run grid []
 
 /// Writes SWEEP/report/index.html, first writing the report of every trial run that has none.
 let writeSweepReport (dir: string) =
@@ -96,6 +128,10 @@ let writeSweepReport (dir: string) =
 
 let run (args: ParseResults<ReportArgs>) =
     match args.TryGetResult Run, args.TryGetResult Sweep with
-    | Some run, None -> printfn "report: %s" (writeRunReport run (args.TryGetResult Tokens_Grid))
+    | Some run, None ->
+        let subgroups = args.TryGetResult Subgroups |> Option.map (SubgroupTables.parse >> List.ofSeq) |> Option.defaultValue []
+        printfn "report: %s" (writeRunReportWith run (args.TryGetResult Tokens_Grid) subgroups)
+    | None, Some sweep when args.Contains Subgroups ->
+        raise (CliError.UsageFailure "--subgroups: applies to a run's report (--run), not to a sweep's")
     | None, Some sweep -> printfn "report: %s" (writeSweepReport sweep)
     | _ -> args.Raise("report: give one of --run RUN or --sweep DIR", ErrorCode.CommandLine)

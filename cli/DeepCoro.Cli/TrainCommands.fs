@@ -43,6 +43,7 @@ type EvalArgs =
     | [<Mandatory; Unique>] Run of dir: string
     | [<Unique>] Split of string
     | [<Unique>] Weights of path: string
+    | [<Unique>] Subgroups of columns: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -50,6 +51,8 @@ type EvalArgs =
             | Run _ -> "a run directory written by train."
             | Split _ -> "train, val or test (default val)."
             | Weights _ -> "weights to evaluate (default RUN/best.safetensors)."
+            | Subgroups _ ->
+                "also per head and subgroup of the manifest's columns, e.g. sex,age:50,65,80 (numeric columns cut at [50, 65) ...)."
 
 type PredictArgs =
     | [<Mandatory; Unique>] Run of dir: string
@@ -291,11 +294,22 @@ let runEval (args: ParseResults<EvalArgs>) =
     let split = args.GetResult(EvalArgs.Split, "val")
     if not (List.contains split [ "train"; "val"; "test" ]) then
         fail (sprintf "--split %s: expected train, val or test" split)
-    let config, model, device = RunAccess.openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
+    let subgroups = args.TryGetResult EvalArgs.Subgroups |> Option.map SubgroupTables.parse
+    let run = args.GetResult EvalArgs.Run
+    let config, model, device = RunAccess.openRun run (args.TryGetResult EvalArgs.Weights)
     use _ = model.Module
+    let values = subgroups |> Option.map (SubgroupTables.read config)
     let data = openData config config.Data [ split ]
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
     TrainDisplay.printMetrics (results.Metrics split) (results.Intervals(split, config.Train.Intervals, config.Train.Seed))
+    match subgroups with
+    | None -> ()
+    | Some columns ->
+        let studies =
+            results.Rows |> Seq.map (fun struct (study, _, scores) -> Report.StudyScores(study.Id, study.Labels, scores)) |> ResizeArray
+        let table = SubgroupTables.compute run config split studies columns values.Value
+        printfn ""
+        Report.SubgroupReport.Lines table |> Seq.iter (printfn "%s")
 
 let runPredict (args: ParseResults<PredictArgs>) =
     let run = args.GetResult PredictArgs.Run

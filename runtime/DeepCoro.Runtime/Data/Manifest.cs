@@ -16,7 +16,7 @@ namespace DeepCoro.Runtime.Data
     public static class Manifest
     {
         /// <summary>Cells that mean "no value": pandas' default NA strings, in any case.</summary>
-        private static readonly HashSet<string> MissingTokens = new(StringComparer.OrdinalIgnoreCase)
+        internal static readonly HashSet<string> MissingTokens = new(StringComparer.OrdinalIgnoreCase)
         {
             "", "nan", "-nan", "na", "n/a", "#n/a", "#n/a n/a", "#na", "<na>", "null", "none", "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan",
         };

@@ -51,6 +51,7 @@ namespace DeepCoro.Runtime.Report
             Section("Training", TrainingCurves(spec, history, summary));
             foreach (var (head, k) in spec.Heads.Select((h, k) => (h, k)))
                 Section($"Head {head.Name} ({Task(head)})", HeadFigures(head, predictions, summary, inputs.LabelsMap));
+            foreach (var table in inputs.Subgroups) figures.AddRange(SubgroupReport.Add(page, table));
             if (telemetry) Section("Attention", AttentionCurves(history),
                 "Per cls level over the validation set: entropy of the cls query's attention divided by the log of its valid positions (1 = uniform, 0 = all on one position), and the share on the cls token itself.");
             var examples = inputs.Examples.SelectMany(e => ExplainPlots.Figures(e, spec, inputs.Grid, inputs.LabelsMap)

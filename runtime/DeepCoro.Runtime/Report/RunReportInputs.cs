@@ -10,5 +10,9 @@ namespace DeepCoro.Runtime.Report
     /// is gone), the token grid for drawing them, and notes on what is missing and why.
     /// </summary>
     public sealed record RunReportInputs(string RunDirectory, ModelSpec Spec, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> LabelsMap,
-        IReadOnlyList<StudyAttention> Examples, TokenGrid? Grid, IReadOnlyList<string> Notes);
+        IReadOnlyList<StudyAttention> Examples, TokenGrid? Grid, IReadOnlyList<string> Notes)
+    {
+        /// <summary>Subgroup tables to show (<c>report --subgroups</c>); none by default.</summary>
+        public IReadOnlyList<Evaluation.SubgroupTable> Subgroups { get; init; } = System.Array.Empty<Evaluation.SubgroupTable>();
+    }
 }

@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DeepCoro.Runtime.Report;
+using DeepCoro.Spec;
+
+namespace DeepCoro.Runtime.Evaluation
+{
+    /// <summary>
+    /// Per head and subgroup of one split: n, prevalence and the metrics with bootstrap intervals, binary heads at
+    /// a threshold fixed beforehand (<see cref="ThresholdUsed"/>), never one chosen on the subgroup. The library
+    /// function behind <c>eval --subgroups</c> and <c>report --subgroups</c>, for any caller holding a split's
+    /// scores and the studies' column values.
+    /// </summary>
+    public sealed record SubgroupTable(string Split, IReadOnlyList<SubgroupColumn> Columns, IReadOnlyDictionary<string, ThresholdUsed> Thresholds,
+        double Level, int Resamples, IReadOnlyList<SubgroupRow> Rows)
+    {
+        /// <param name="values">per study id, its cells of <paramref name="columns"/> in their order (a study
+        /// missing here falls in "missing").</param>
+        /// <param name="thresholds">per binary head, the threshold its metrics use.</param>
+        public static SubgroupTable Compute(string split, IReadOnlyList<HeadSpec> heads, IReadOnlyList<StudyScores> studies, IReadOnlyList<SubgroupColumn> columns,
+            IReadOnlyDictionary<string, string[]> values, IReadOnlyDictionary<string, ThresholdUsed> thresholds, IntervalOptions options, int seed)
+        {
+            var groups = columns.Select((c, k) => studies.Select(s => values.TryGetValue(s.Id, out var cells) ? c.GroupOf(cells[k], s.Id) : SubgroupColumn.Missing).ToArray()).ToArray();
+            var rows = new List<SubgroupRow>();
+            for (int h = 0; h < heads.Count; h++)
+            {
+                var head = heads[h];
+                var labelled = Enumerable.Range(0, studies.Count).Where(i => !double.IsNaN(studies[i].Labels[h])).ToArray();
+                rows.Add(Row(head, h, "all", "all", labelled, studies, thresholds, options, seed, 0));
+                for (int c = 0; c < columns.Count; c++)
+                {
+                    var present = labelled.Select(i => groups[c][i]).Distinct().ToList();
+                    var order = columns[c].Edges is null
+                        ? present.Where(g => g != SubgroupColumn.Missing).OrderBy(g => g, StringComparer.Ordinal).ToList()
+                        : columns[c].Bins.ToList();
+                    if (present.Contains(SubgroupColumn.Missing)) order.Add(SubgroupColumn.Missing);
+                    foreach (var (group, g) in order.Select((g, k) => (g, k)))
+                        rows.Add(Row(head, h, columns[c].Name, group, labelled.Where(i => groups[c][i] == group).ToArray(), studies, thresholds, options, seed,
+                            Seeding.Mix(c + 1, g, h)));
+                }
+            }
+            return new SubgroupTable(split, columns, thresholds, options.Level, options.Resamples, rows);
+        }
+
+        private static SubgroupRow Row(HeadSpec head, int h, string column, string group, int[] members, IReadOnlyList<StudyScores> studies,
+            IReadOnlyDictionary<string, ThresholdUsed> thresholds, IntervalOptions options, int seed, int stream)
+        {
+            var labels = members.Select(i => studies[i].Labels[h]).ToArray();
+            var scores = members.Select(i => studies[i].Scores[h]).ToArray();
+            HeadSamples samples = head.Task switch
+            {
+                TaskKind.Binary => new FixedThresholdSamples(scores.Select(s => s[0]).ToArray(), labels.Select(y => y > 0.5).ToArray(),
+                    thresholds.TryGetValue(head.Name, out var t) ? t.Value : 0.5),
+                _ => HeadSamples.For(head, scores, labels),
+            };
+            int positives = head.Task == TaskKind.Binary ? labels.Count(y => y > 0.5) : 0;
+            double prevalence = head.Task == TaskKind.Binary && members.Length > 0 ? (double)positives / members.Length : double.NaN;
+            // an empty subgroup has no metric, not the zeros a ratio's zero_division gives
+            var values = members.Length == 0 ? Enumerable.Repeat(double.NaN, samples.Names.Count).ToArray() : samples.Evaluate().Values.ToArray();
+            var intervals = Bootstrap.Intervals(samples, options, seed, stream);
+            return new SubgroupRow(head.Name, head.Task, column, group, members.Length, positives, prevalence, samples.Names, values, intervals);
+        }
+    }
+}

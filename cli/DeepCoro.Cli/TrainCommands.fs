@@ -169,6 +169,8 @@ let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: st
                 ))
     for note in dataset.Studies.Notes do
         eprintfn "note: %s" note
+    for warning in dataset.Studies.Warnings do
+        eprintfn "warning: %s" warning
     dataset
 
 /// Trains the model of a config read with `options` into `run`; returns the run's result. Shared by `train`, `run`

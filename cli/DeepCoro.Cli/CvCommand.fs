@@ -38,7 +38,8 @@ type CvArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Config _ -> "training config in this product's layout (docs/training.md); its data.split_column's train and val studies are folded."
+            | Config _ ->
+                "training config in this product's layout (docs/training.md); its data.split_column's train and val studies are folded."
             | Folds _ -> "K, the number of folds (at least 2, at most the number of groups)."
             | Output _ -> "the cross-validation directory; run the same command again to resume."
             | Group_By _ -> "column naming each study's group (patient): a group's studies share a fold (default data.group_column)."
@@ -69,13 +70,9 @@ type private Request = {
     Dir: CrossValidationDirectory
 }
 
-let private sha256 (path: string) =
-    Convert.ToHexString(SHA256.HashData(File.ReadAllBytes path)).ToLowerInvariant()
+let private sha256 (path: string) = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes path)).ToLowerInvariant()
 
-let private readOptions (sets: string list) = {
-    ConfigFile.defaultOptions with
-        Overrides = sets |> List.map ConfigFile.parseOverride
-}
+let private readOptions (sets: string list) = { ConfigFile.defaultOptions with Overrides = sets |> List.map ConfigFile.parseOverride }
 
 /// The overrides a fold's run is read with: the user's, the group column, and the fold's split file.
 let private foldSets (req: Request) (fold: int) (repeat: int) =
@@ -182,12 +179,27 @@ let private foldsOf (req: Request) =
         match req.GroupBy with
         | Some g -> config.Data.With(groupColumn = g)
         | None -> config.Data
-    let manifest = Manifest.Read(data, heads, (match config.Spec.ViewEmbedding with null -> 0 | v -> v.Classes))
+    let manifest =
+        Manifest.Read(
+            data,
+            heads,
+            (match config.Spec.ViewEmbedding with
+             | null -> 0
+             | v -> v.Classes)
+        )
     let studies = Seq.append manifest.Train manifest.Val |> Seq.toArray
     if studies.Length = 0 then
         fail (sprintf "%s: no study in the training or validation split; cv folds those splits" data.Manifest)
     let plan =
-        CrossValidationPlan(sha256 req.ConfigPath, req.Folds, req.Repeats, Option.toObj req.GroupBy, Option.toObj req.Stratify, req.Seed, req.Sets)
+        CrossValidationPlan(
+            sha256 req.ConfigPath,
+            req.Folds,
+            req.Repeats,
+            Option.toObj req.GroupBy,
+            Option.toObj req.Stratify,
+            req.Seed,
+            req.Sets
+        )
     let folds = req.Dir.Folds
     match Option.ofObj (CrossValidationPlan.Read req.Dir.Path) with
     | Some existing when File.Exists folds ->
@@ -223,7 +235,8 @@ let private printSummary (dir: CrossValidationDirectory) =
             if m.Value.ValueKind = Text.Json.JsonValueKind.Object && headline |> List.exists m.Name.EndsWith then
                 let v = m.Value.GetProperty "value"
                 let ci = m.Value.GetProperty "ci"
-                let num (e: Text.Json.JsonElement) = if e.ValueKind = Text.Json.JsonValueKind.Number then sprintf "%.4f" (e.GetDouble()) else "-"
+                let num (e: Text.Json.JsonElement) =
+                    if e.ValueKind = Text.Json.JsonValueKind.Number then sprintf "%.4f" (e.GetDouble()) else "-"
                 printfn "  %-22s %-28s %s [%s, %s]" label m.Name (num v) (num ci[0]) (num ci[1])
     for pooled in doc.RootElement.GetProperty("pooled_out_of_fold").EnumerateArray() do
         show (sprintf "out-of-fold (repeat %d)" (pooled.GetProperty("repeat").GetInt32())) pooled
@@ -282,7 +295,9 @@ let run (args: ParseResults<CvArgs>) =
                 raise (UsageFailure(sprintf "--task %d: expected 0..%d (K folds x repeats)" task (tasks - 1)))
             trainFold req task
         | None ->
-            let pending = [ 0 .. tasks - 1 ] |> List.filter (fun t -> not (req.Dir.Finished(t % folds, t / folds)))
+            let finished, pending = [ 0 .. tasks - 1 ] |> List.partition (fun t -> req.Dir.Finished(t % folds, t / folds))
+            for t in finished do
+                printfn "fold %d of repeat %d: finished earlier (%s)" (t % folds) (t / folds) (req.Dir.Run(t % folds, t / folds))
             if atOnce = 1 || List.length pending <= 1 then
                 for t in pending do
                     trainFold req t

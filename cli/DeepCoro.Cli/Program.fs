@@ -22,6 +22,7 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Embed of ParseResults<EmbedCommand.EmbedArgs>
     | [<CliPrefix(CliPrefix.None)>] Explain of ParseResults<ExplainCommand.ExplainArgs>
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportCommand.ReportArgs>
+    | [<CliPrefix(CliPrefix.None)>] Compare of ParseResults<CompareCommand.CompareArgs>
 
     interface IArgParserTemplate with
         member v.Usage =
@@ -43,6 +44,8 @@ type Verb =
             | Embed _ -> "videos through a TorchScript encoder: one token file per video, resumable, shardable."
             | Explain _ -> "the best model's attention for chosen studies, as pictures (across videos per head, within videos over tokens)."
             | Report _ -> "a self-contained HTML report of a run (curves, metrics with intervals, evaluation plots, attention) or a sweep."
+            | Compare _ ->
+                "two models' predictions of the same studies: DeLong's paired AUC test and a paired bootstrap interval of a metric's difference."
 
 let private dispatch (results: ParseResults<Verb>) =
     match results.GetSubCommand() with
@@ -61,6 +64,7 @@ let private dispatch (results: ParseResults<Verb>) =
     | Embed a -> EmbedCommand.run a
     | Explain a -> ExplainCommand.run a
     | Report a -> ReportCommand.run a
+    | Compare a -> CompareCommand.run a
 
 /// Runs one command line; returns the exit code (the tests call this directly).
 let execute (argv: string array) =
@@ -75,6 +79,9 @@ let execute (argv: string array) =
     | UsageFailure message ->
         eprintfn "error: %s" message
         ExitCode.usage
+    | :? DeepCoro.Runtime.Evaluation.PredictionFileException as p ->
+        eprintfn "error: %s" p.Message
+        CompareCommand.exitCode p.Problem
     | Interrupted(message, signal) ->
         eprintfn "%s" message
         ExitCode.interrupted signal

@@ -29,6 +29,7 @@ let messageOf (e: exn) =
     | :? SafetensorsException as s -> Some s.Message
     | :? Torch.TorchFileException as t -> Some t.Message
     | :? DeepCoro.Runtime.Data.DataException as d -> Some d.Message
+    | :? DeepCoro.Runtime.Evaluation.PredictionFileException as p -> Some p.Message
     | :? DeepCoro.Runtime.Telemetry.NonFiniteTrainingException as n -> Some n.Message
     | :? StateDictException as s -> Some s.Message
     | :? DeepCoro.Runtime.Video.VideoException as v -> Some v.Message

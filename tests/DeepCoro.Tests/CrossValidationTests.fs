@@ -254,6 +254,46 @@ let tests =
             refusedCv 1 (cv [ "--folds"; "2"; "--stratify"; "abnorml" ]) [ "--stratify abnorml: not a head" ] out
             refusedCv 1 (cv [ "--folds"; "2"; "--stratify"; "abnormal" ]) [ "would validate on class 0 only of head 'abnormal'" ] out
         }
+        test "synth --cohort order and average: one binary label, patients within one split, 2+ videos per study" {
+            for cohort in [ "order"; "average" ] do
+                let out = Path.Combine(tempDir (), cohort)
+                let code, _, err =
+                    deepcoro [
+                        "synth"
+                        "--out"
+                        out
+                        "--cohort"
+                        cohort
+                        "--studies"
+                        "60"
+                        "--dim"
+                        "8"
+                        "--tokens"
+                        "3"
+                        "--max-videos"
+                        "3"
+                    ]
+                Expect.equal code 0 (sprintf "synth succeeds: %s" err)
+                let lines = File.ReadAllLines(Path.Combine(out, SyntheticData.Manifest))
+                Expect.equal
+                    lines[0]
+                    (String.Join(SyntheticData.Separator, "StudyInstanceUID", "Split", "FileName", "label", "PatientID"))
+                    "the columns"
+                let rows = lines[1..] |> Array.map (fun l -> l.Split SyntheticData.Separator)
+                for _, ofPatient in rows |> Array.groupBy (fun f -> f[4]) do
+                    Expect.equal (ofPatient |> Array.map (fun f -> f[1]) |> Array.distinct).Length 1 "a patient in one split"
+                for _, ofStudy in rows |> Array.groupBy (fun f -> f[0]) do
+                    Expect.isGreaterThanOrEqual ofStudy.Length 2 "at least two videos"
+                let labels = rows |> Array.distinctBy (fun f -> f[0]) |> Array.map (fun f -> f[3]) |> Array.filter (fun l -> l <> "")
+                let positive = float (labels |> Array.filter ((=) "1")).Length / float labels.Length
+                Expect.isTrue (positive > 0.2 && positive < 0.8) (sprintf "%s: both classes (%.2f positive)" cohort positive)
+                let config = DeepCoro.Config.TrainConfig.load (Path.Combine(out, "config.yaml"))
+                Expect.equal (config.Spec.Heads |> Seq.map (fun h -> h.Name) |> List.ofSeq) [ "label" ] "one head, label"
+                Expect.equal config.Data.GroupColumn "PatientID" "grouped by patient"
+            let code, _, err = deepcoro [ "synth"; "--out"; tempDir (); "--cohort"; "ordered" ]
+            Expect.equal code 2 "an unknown cohort is a usage error"
+            Expect.stringContains err "--cohort ordered: expected planted, order or average" "names the choices"
+        }
         test "--emit-slurm writes the folds and an array with one fold per task" {
             let _, config = tinyData 12 1 (fun _ v -> v)
             let out = Path.Combine(tempDir (), "cv")

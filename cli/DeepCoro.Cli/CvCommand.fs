@@ -269,9 +269,12 @@ let run (args: ParseResults<CvArgs>) =
         Dir = CrossValidationDirectory(output)
     }
     let config, groupColumn, rows = foldsOf req
+    // a split file follows from folds.csv alone, so one written earlier stands; --parallel's processes and the
+    // Slurm tasks then never write the same file at once
     for r in 0 .. repeats - 1 do
         for k in 0 .. folds - 1 do
-            FoldsFile.WriteSplitFile(req.Dir.SplitFile(k, r), rows, k, r, config.Data.TrainSplit, config.Data.ValSplit)
+            if not (File.Exists(req.Dir.SplitFile(k, r))) then
+                FoldsFile.WriteSplitFile(req.Dir.SplitFile(k, r), rows, k, r, config.Data.TrainSplit, config.Data.ValSplit)
     let tasks = folds * repeats
     if args.Contains Emit_Slurm then
         let options =

@@ -18,6 +18,7 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Spec of ParseResults<SpecCommand.SpecArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchCommand.BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepCommand.SweepArgs>
+    | [<CliPrefix(CliPrefix.None)>] Cv of ParseResults<CvCommand.CvArgs>
     | [<CliPrefix(CliPrefix.None)>] Embed of ParseResults<EmbedCommand.EmbedArgs>
     | [<CliPrefix(CliPrefix.None)>] Explain of ParseResults<ExplainCommand.ExplainArgs>
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportCommand.ReportArgs>
@@ -38,6 +39,8 @@ type Verb =
             | Spec _ -> "validate a spec or config; print shapes and parameter counts."
             | Bench _ -> "time a training step and an eval forward on synthetic inputs (JSON per kernel)."
             | Sweep _ -> "hyperparameter sweep from a W&B sweep file: local parallel trials, or a Slurm job array."
+            | Cv _ ->
+                "K-fold cross-validation (patient-grouped, stratified): a run per fold, out-of-fold predictions, a test ensemble, metrics with intervals."
             | Embed _ -> "videos through a TorchScript encoder: one token file per video, resumable, shardable."
             | Explain _ -> "the best model's attention for chosen studies, as pictures (across videos per head, within videos over tokens)."
             | Report _ -> "a self-contained HTML report of a run (curves, metrics with intervals, evaluation plots, attention) or a sweep."
@@ -57,6 +60,7 @@ let private dispatch (results: ParseResults<Verb>) =
     | Spec a -> SpecCommand.run a
     | Bench a -> BenchCommand.run a
     | Sweep a -> SweepCommand.run a
+    | Cv a -> CvCommand.run a
     | Embed a -> EmbedCommand.run a
     | Explain a -> ExplainCommand.run a
     | Report a -> ReportCommand.run a

@@ -78,10 +78,13 @@ type SynthArgs =
     | [<Unique>] Tokens of int
     | [<Unique>] Max_Videos of int
     | [<Unique>] Epochs of int
+    | [<Unique>] Cohort of kind: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Cohort _ ->
+                "planted (default: cathEF and abnormal), order (label from token order within a video and an interaction between videos) or average (label from the mean of every token); see docs/cross-validation.md."
             | Output _ -> "folder to write manifest.csv, embeddings/ and config.yaml into."
             | Studies _ -> "number of studies (default 300)."
             | Seed _ -> "random seed (default 1)."
@@ -207,6 +210,8 @@ let openData (config: TrainConfig.TrainConfig) (data: DataOptions) (required: st
                 ))
     for note in dataset.Studies.Notes do
         eprintfn "note: %s" note
+    for warning in dataset.Studies.Warnings do
+        eprintfn "warning: %s" warning
     dataset
 
 /// Trains the model of a config read with `options` into `run`; returns the run's result. Shared by `train`, `run`
@@ -398,9 +403,37 @@ training:
         .Replace("{tokens}", string tokens)
         .Replace("{epochs}", string epochs)
 
+/// The config.yaml beside an order or average cohort: the cls_token probe on its one binary head, label, with its
+/// PatientID column as data.group_column.
+let synthCohortConfig (dim: int) (tokens: int) (epochs: int) =
+    (synthConfig dim tokens epochs)
+        .Replace(
+            """  head_structure:
+    cathEF: 1
+    abnormal: 1
+  loss_structure:
+    cathEF: mse
+    abnormal: bce_logit
+  head_weights:
+    cathEF: 30       # cathEF varies by about 0.1: its MSE is about 100x smaller than the BCE
+    abnormal: 1
+""",
+            """  head_structure:
+    label: 1
+  loss_structure:
+    label: bce_logit
+"""
+        )
+        .Replace("  path_column: FileName\n", "  path_column: FileName\n  group_column: PatientID\n")
+
 let synth (out: string) (options: SyntheticOptions) (epochs: int) =
     SyntheticData.Write(out, options)
-    AtomicFile.WriteText(Path.Combine(out, "config.yaml"), synthConfig options.Dim options.Tokens epochs)
+    let config =
+        if options.Cohort = SyntheticCohort.Planted then
+            synthConfig options.Dim options.Tokens epochs
+        else
+            synthCohortConfig options.Dim options.Tokens epochs
+    AtomicFile.WriteText(Path.Combine(out, "config.yaml"), config)
 
 let runSynth (args: ParseResults<SynthArgs>) =
     let out = args.GetResult SynthArgs.Output
@@ -411,7 +444,13 @@ let runSynth (args: ParseResults<SynthArgs>) =
             Seed = args.GetResult(SynthArgs.Seed, 1),
             Dim = count "--dim" <@ SynthArgs.Dim @> 64,
             Tokens = count "--tokens" <@ SynthArgs.Tokens @> 16,
-            MaxVideos = count "--max-videos" <@ SynthArgs.Max_Videos @> 4
+            MaxVideos = count "--max-videos" <@ SynthArgs.Max_Videos @> 4,
+            Cohort =
+                match args.GetResult(SynthArgs.Cohort, "planted") with
+                | "planted" -> SyntheticCohort.Planted
+                | "order" -> SyntheticCohort.Order
+                | "average" -> SyntheticCohort.Average
+                | other -> raise (UsageFailure(sprintf "--cohort %s: expected planted, order or average" other))
         )
     synth out o (count "--epochs" <@ SynthArgs.Epochs @> 20)
     printfn

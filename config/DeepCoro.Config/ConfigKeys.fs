@@ -477,6 +477,14 @@ let private nestedKeys =
         d "study_column" "column grouping rows into studies" (read nonEmpty (data (fun v d -> d.With(studyColumn = v))))
         d "multi_video" "false: every row is a study of one video" (read flag (data (fun v d -> d.With(multiVideo = v))))
         d "split_column" "column naming each row's split" (read nonEmpty (data (fun v d -> d.With(splitColumn = v))))
+        d
+            "group_column"
+            "column naming each study's group (a patient): a group in two splits draws a warning"
+            (read nonEmpty (data (fun v d -> d.With(groupColumn = v))))
+        pathRow "split_file" ours "data" 1 "CSV study_id,split replacing the split column for its studies (cv folds)" (fun p s -> {
+            s with
+                Data = s.Data.With(splitFile = p)
+        })
         d "path_column" "column naming each row's embedding (or video) file" (read nonEmpty (data (fun v d -> d.With(pathColumn = v))))
         d
             "view_column"

@@ -38,6 +38,7 @@ let messageOf (e: exn) =
     | :? OutputException as o -> Some o.Message
     | :? DirectoryInUseException as d -> Some d.Message
     | :? DeepCoro.Runtime.Sweeps.SweepFileException as s -> Some s.Message
+    | :? DeepCoro.Runtime.CrossValidation.CrossValidationException as c -> Some c.Message
     | :? ArgumentException as a -> Some a.Message
     | :? IO.FileNotFoundException as f -> Some(sprintf "%s: file not found" f.FileName)
     | :? IO.InvalidDataException as d -> Some d.Message

@@ -17,6 +17,16 @@ namespace DeepCoro.Runtime.Data
         /// false).</summary>
         public bool MultiVideo { get; init; } = true;
         public string SplitColumn { get; init; } = "Split";
+        /// <summary>
+        /// The column naming each study's group (a patient): a group whose studies lie in two splits is a leak, and
+        /// reading the manifest warns about it; cross-validation keeps a group in one fold.
+        /// </summary>
+        public string? GroupColumn { get; init; }
+        /// <summary>
+        /// A CSV <c>study_id,split</c> whose splits replace the split column's for the studies it lists (a
+        /// cross-validation fold's assignment, without a copy of the manifest).
+        /// </summary>
+        public string? SplitFile { get; init; }
         public string PathColumn { get; init; } = "FileName";
         public string? ViewColumn { get; init; }
         /// <summary>View names -> view ids for a view column of names; a missing view reads as "Other", an unknown
@@ -81,6 +91,8 @@ namespace DeepCoro.Runtime.Data
             string? studyColumn = null,
             bool? multiVideo = null,
             string? splitColumn = null,
+            string? groupColumn = null,
+            string? splitFile = null,
             string? pathColumn = null,
             string? viewColumn = null,
             IReadOnlyDictionary<string, int>? viewLabelsMap = null,
@@ -110,6 +122,8 @@ namespace DeepCoro.Runtime.Data
                 StudyColumn = studyColumn ?? StudyColumn,
                 MultiVideo = multiVideo ?? MultiVideo,
                 SplitColumn = splitColumn ?? SplitColumn,
+                GroupColumn = groupColumn ?? GroupColumn,
+                SplitFile = splitFile ?? SplitFile,
                 PathColumn = pathColumn ?? PathColumn,
                 ViewColumn = viewColumn ?? ViewColumn,
                 ViewLabelsMap = viewLabelsMap ?? ViewLabelsMap,

@@ -36,6 +36,8 @@ namespace DeepCoro.Runtime.Data
             var tally = new Tally(heads);
             var studies = new Dictionary<string, Study>();
             var order = new List<Study>();
+            var overrides = options.SplitFile is { } splitFile ? ReadSplitFile(splitFile) : null;
+            var manifestSplit = new Dictionary<string, string>();
             int lineNo = 1;
             for (var line = reader.ReadLine(); line != null; line = reader.ReadLine())
             {
@@ -50,16 +52,23 @@ namespace DeepCoro.Runtime.Data
                 var id = options.MultiVideo ? f[columns.Study] : $"{raw}";
                 if (id.Length == 0) throw new DataException($"{path}:{lineNo}: empty study id ({options.StudyColumn})");
                 var split = f[columns.Split];
+                var group = columns.Group < 0 ? null : f[columns.Group];
+                if (group is { Length: 0 })
+                    throw new DataException($"{path}:{lineNo}: empty {options.GroupColumn} cell (data.group_column); every row names its study's group");
                 if (!studies.TryGetValue(id, out var study))
                 {
-                    study = new Study { Id = id, Split = split, Videos = new List<VideoRef>(), Labels = labels, FirstLine = lineNo };
+                    var assigned = overrides is not null && overrides.TryGetValue(id, out var o) ? o.Split : split;
+                    study = new Study { Id = id, Split = assigned, Videos = new List<VideoRef>(), Labels = labels, FirstLine = lineNo, Group = group };
                     studies[id] = study;
+                    manifestSplit[id] = split;
                     order.Add(study);
                 }
                 else
                 {
-                    if (study.Split != split)
-                        throw new DataException($"{path}:{lineNo}: study '{id}' is in split '{split}' here but '{study.Split}' on line {study.FirstLine}");
+                    if (manifestSplit[id] != split)
+                        throw new DataException($"{path}:{lineNo}: study '{id}' is in split '{split}' here but '{manifestSplit[id]}' on line {study.FirstLine}");
+                    if (study.Group != group)
+                        throw new DataException($"{path}:{lineNo}: study '{id}' is in group '{group}' here but '{study.Group}' on line {study.FirstLine} ({options.GroupColumn}); a study belongs to one group");
                     MergeLabels(study, labels, heads, options, tally, path, lineNo);
                 }
                 var file = ResolveFile(raw, root, options, tally);
@@ -78,6 +87,10 @@ namespace DeepCoro.Runtime.Data
                 study.Videos.Add(video);
             }
             if (order.Count == 0) throw new DataException($"{path}: the manifest has a header but no rows");
+            if (overrides is not null)
+                foreach (var (id, (_, line)) in overrides)
+                    if (!studies.ContainsKey(id))
+                        throw new DataException($"{options.SplitFile}:{line}: study '{id}' is not in the manifest {path} (data.split_file names the manifest's studies)");
             var known = new[] { options.TrainSplit, options.ValSplit, options.TestSplit, options.InferenceSplit };
             foreach (var s in order)
                 if (!known.Contains(s.Split))
@@ -88,7 +101,51 @@ namespace DeepCoro.Runtime.Data
                 for (int h = 0; h < heads.Count; h++)
                     if (double.IsNaN(s.Labels[h])) tally.MissingLabels[h]++;
             List<Study> Of(string split) => kept.Where(s => s.Split == split).ToList();
-            return new ManifestData(Of(options.TrainSplit), Of(options.ValSplit), Of(options.TestSplit), Of(options.InferenceSplit), tally.Notes(path, options));
+            return new ManifestData(Of(options.TrainSplit), Of(options.ValSplit), Of(options.TestSplit), Of(options.InferenceSplit), tally.Notes(path, options))
+            {
+                Warnings = GroupLeaks(kept, options, path),
+            };
+        }
+
+        /// <summary>
+        /// The split file's assignment: study id -> (split, line). Its header is <c>study_id,split</c>; a study listed
+        /// twice is refused.
+        /// </summary>
+        private static Dictionary<string, (string Split, int Line)> ReadSplitFile(string path)
+        {
+            if (!File.Exists(path)) throw new DataException($"{path}: split file not found (data.split_file)");
+            var lines = File.ReadAllLines(path);
+            if (lines.Length == 0 || DelimitedText.Split(lines[0], ",") is not { Count: 2 } header || header[0] != "study_id" || header[1] != "split")
+                throw new DataException($"{path}:1: expected the header study_id,split (data.split_file)");
+            var map = new Dictionary<string, (string, int)>();
+            for (int i = 1; i < lines.Length; i++)
+            {
+                if (lines[i].Length == 0) continue;
+                var f = DelimitedText.Split(lines[i], ",");
+                if (f.Count != 2) throw new DataException($"{path}:{i + 1}: {f.Count} fields, expected study_id,split");
+                if (!map.TryAdd(f[0], (f[1], i + 1)))
+                    throw new DataException($"{path}:{i + 1}: study '{f[0]}' is listed again (first on line {map[f[0]].Item2}); each study once");
+            }
+            return map;
+        }
+
+        /// <summary>One warning when a group's studies lie in more than one split, naming the first few
+        /// groups.</summary>
+        private static IReadOnlyList<string> GroupLeaks(IReadOnlyList<Study> kept, DataOptions options, string path)
+        {
+            if (options.GroupColumn is null) return Array.Empty<string>();
+            var run = new[] { options.TrainSplit, options.ValSplit, options.TestSplit };
+            var leaks = kept.Where(s => run.Contains(s.Split)).GroupBy(s => s.Group!)
+                .Select(g => (Group: g.Key, Splits: g.Select(s => s.Split).Distinct().OrderBy(x => Array.IndexOf(run, x)).ToList()))
+                .Where(g => g.Splits.Count > 1).ToList();
+            if (leaks.Count == 0) return Array.Empty<string>();
+            var named = string.Join("; ", leaks.Take(5).Select(g => $"{g.Group} ({string.Join(", ", g.Splits)})"));
+            var more = leaks.Count > 5 ? $" and {leaks.Count - 5} more" : "";
+            return new[]
+            {
+                $"{path}: {leaks.Count} group(s) of {options.GroupColumn} (data.group_column) have studies in more than one split: {named}{more}; "
+                + "their studies are not independent, so the held-out metrics may be optimistic; keep each group in one split (deepcoro cv --group-by does)",
+            };
         }
 
         /// <summary>The file a row's path names, or null when it is missing and missing files are dropped
@@ -174,7 +231,7 @@ namespace DeepCoro.Runtime.Data
         /// <summary>The columns a manifest's header must have, by index (-1 when absent and allowed to be).</summary>
         private sealed class Columns
         {
-            public readonly int Count, Study, Split, File, View;
+            public readonly int Count, Study, Split, File, View, Group;
             public readonly int[] Labels;
 
             public Columns(DataOptions options, IReadOnlyList<HeadSpec> heads, List<string> header, string headerLine, string path)
@@ -193,6 +250,7 @@ namespace DeepCoro.Runtime.Data
                 Split = Column(options.SplitColumn, "data.split_column");
                 File = Column(options.PathColumn, "data.path_column, datapoint_loc_label");
                 View = options.ViewColumn is { } vc ? Column(vc, "data.view_column") : -1;
+                Group = options.GroupColumn is { } gc ? Column(gc, "data.group_column") : -1;
                 foreach (var key in options.LabelColumns.Keys.Concat(options.LabelsMap.Keys))
                     if (!heads.Any(h => h.Name == key))
                         throw new DataException($"data: '{key}' is not a head of the model; {Suggestions.Hint(key, heads.Select(h => h.Name))}");

@@ -11,6 +11,10 @@ namespace DeepCoro.Runtime.Data
         /// <summary>The split names runs use, in this order.</summary>
         public static readonly IReadOnlyList<string> SplitNames = new[] { "train", "val", "test", "inference" };
 
+        /// <summary>What still works but may not be what the user thinks (a group spanning two splits), one line
+        /// each.</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+
         public IReadOnlyList<Study> Split(string name) => name switch
         {
             "train" => Train,

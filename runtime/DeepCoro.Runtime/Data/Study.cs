@@ -13,6 +13,8 @@ namespace DeepCoro.Runtime.Data
         public required List<VideoRef> Videos { get; init; }
         public required double[] Labels { get; init; }
         public int FirstLine { get; init; }
+        /// <summary>The study's group (data.group_column, a patient), or null without that column.</summary>
+        public string? Group { get; init; }
         /// <summary>Videos available: rows in the video layout, the file's first axis in the study layout.</summary>
         public int VideoCount { get; set; }
     }

@@ -87,13 +87,13 @@ namespace DeepCoro.Runtime.Encoders
                 {
                     var refs = s.Videos.Where(v => cached.ContainsKey(v.Path)).Select(v => v with { Path = file(cached[v.Path]) }).ToList();
                     if (refs.Count == 0) { dropped++; continue; }
-                    kept.Add(new Study { Id = s.Id, Split = s.Split, Videos = refs, Labels = s.Labels, FirstLine = s.FirstLine });
+                    kept.Add(new Study { Id = s.Id, Split = s.Split, Videos = refs, Labels = s.Labels, FirstLine = s.FirstLine, Group = s.Group });
                 }
                 return kept;
             }
             Func<string, string> trainFile = training.Deterministic ? f => f : TrainingCopy;
             var remapped = new ManifestData(Remap(studies.Train, trainFile), Remap(studies.Val, f => f), Remap(studies.Test, f => f),
-                Remap(studies.Inference, f => f), studies.Notes);
+                Remap(studies.Inference, f => f), studies.Notes) { Warnings = studies.Warnings };
             if (dropped > 0) observer.Note($"{dropped} studies have no usable video and are skipped");
             if (result.Encoded.Count == 0) throw new DataException($"{data.Manifest}: no video could be used; see {Path.Combine(folder, "failures.csv")}");
 

@@ -42,7 +42,7 @@ type BenchArgs =
             | Attention_Heads _ -> "attention heads of each cls level (default 8)."
             | Mode _ -> "DeepCORO pooling_mode (default cls_token): mean, max, attention, cls_token, mean+cls_token, attention+cls_token."
             | Dropout _ -> "dropout of the pooling levels (default 0.1; timed in training mode)."
-            | Kernel _ -> "cls kernel to time: fused, reference or both (default both)."
+            | Kernel _ -> "cls kernel to time: fused (one-pass on CPU float32), batched, reference or all (default all)."
             | Threads _ -> "torch intra-op threads (default: all cores)."
             | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
             | Steps _ -> "timed steps; the median is reported (default 10)."
@@ -56,8 +56,9 @@ type BenchArgs =
 
 and BenchKernel =
     | Fused
+    | Batched
     | Reference
-    | Both
+    | All
 
 /// The seed scenario's model (heads cathEF:1, stenosis:3, contrast:2) with the chosen pooling.
 let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
@@ -82,7 +83,7 @@ let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
 let toJson (r: BenchResult) =
     let round (v: float) = JsonValue.Create(System.Math.Round(v, 3)) :> JsonNode
     let o = JsonObject()
-    o["kernel"] <- JsonValue.Create(if r.Kernel = ClsKernel.Fused then "fused" else "reference")
+    o["kernel"] <- JsonValue.Create(r.Kernel.ToString().ToLowerInvariant())
     o["device"] <- JsonValue.Create r.Device
     o["threads"] <- JsonValue.Create r.Threads
     o["batch"] <- JsonValue.Create r.Batch
@@ -206,9 +207,10 @@ let run (args: ParseResults<BenchArgs>) =
                 DeviceChoice.Parse(args.GetResult(Device, "cpu"))
             )
         let kernels =
-            match args.GetResult(Kernel, Both) with
+            match args.GetResult(Kernel, All) with
             | Fused -> [ ClsKernel.Fused ]
+            | Batched -> [ ClsKernel.Batched ]
             | Reference -> [ ClsKernel.Reference ]
-            | Both -> [ ClsKernel.Fused; ClsKernel.Reference ]
+            | All -> [ ClsKernel.Fused; ClsKernel.Batched; ClsKernel.Reference ]
         for kernel in kernels do
             ProbeBenchmark.Run(spec, kernel, options) |> toJson |> printfn "%s"

@@ -95,6 +95,13 @@ let toJson (r: BenchResult) =
     o["read_floor_ms"] <- round r.ReadFloorMs
     o["peak_rss_mb"] <- round r.PeakRssMb
     o["step_extra_mb"] <- round r.StepExtraMb
+    o["simd"] <- JsonValue.Create r.Simd
+    o["peak_gmadd_s"] <- round (r.Limits.MultiplyAddsPerSecond / 1e9)
+    o["bandwidth_gb_s"] <- round (r.Limits.BytesPerSecond / 1e9)
+    o["eval_floor_ms"] <- round r.EvalFloorMs
+    o["eval_vs_floor"] <- round (r.EvalMs / r.EvalFloorMs)
+    o["train_floor_ms"] <- round r.TrainFloorMs
+    o["train_vs_floor"] <- round (r.TrainStepMs / r.TrainFloorMs)
     o.ToJsonString()
 
 /// One JSON line per freeze ratio: the step both ways, their ratio, the cache per video.
@@ -212,5 +219,7 @@ let run (args: ParseResults<BenchArgs>) =
             | Batched -> [ ClsKernel.Batched ]
             | Reference -> [ ClsKernel.Reference ]
             | All -> [ ClsKernel.Fused; ClsKernel.Batched; ClsKernel.Reference ]
+        // measured once, in the same run as the kernels it bounds
+        let limits = MachineLimits.Measure()
         for kernel in kernels do
-            ProbeBenchmark.Run(spec, kernel, options) |> toJson |> printfn "%s"
+            ProbeBenchmark.Run(spec, kernel, options, limits) |> toJson |> printfn "%s"

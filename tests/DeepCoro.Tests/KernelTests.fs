@@ -223,7 +223,25 @@ let tests =
                 let root = doc.RootElement
                 Expect.equal (root.GetProperty("kernel").GetString()) kernel "kernel"
                 for field in
-                    [ "device"; "threads"; "batch"; "videos"; "tokens"; "dim"; "train_step_ms"; "eval_ms"; "peak_rss_mb"; "read_floor_ms" ] do
+                    [
+                        "device"
+                        "threads"
+                        "batch"
+                        "videos"
+                        "tokens"
+                        "dim"
+                        "train_step_ms"
+                        "eval_ms"
+                        "peak_rss_mb"
+                        "read_floor_ms"
+                        "simd"
+                        "peak_gmadd_s"
+                        "bandwidth_gb_s"
+                        "eval_floor_ms"
+                        "eval_vs_floor"
+                        "train_floor_ms"
+                        "train_vs_floor"
+                    ] do
                     Expect.isTrue (fst (root.TryGetProperty field)) (sprintf "has %s" field)
                 Expect.equal (root.GetProperty("batch").GetInt32()) 2 "batch"
                 Expect.equal (root.GetProperty("tokens").GetInt32()) 5 "tokens"

@@ -142,7 +142,7 @@ let private clsCases =
     }
 
 let private property name (body: PoolPropertyTests.Case -> unit) =
-    testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 30 } name (Prop.forAll (Arb.fromGen clsCases) body)
+    testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 20 } name (Prop.forAll (Arb.fromGen clsCases) body)
 
 [<Tests>]
 let tests =

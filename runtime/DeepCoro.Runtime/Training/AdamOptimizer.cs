@@ -117,7 +117,8 @@ namespace DeepCoro.Runtime.Training
         }
 
         /// <summary>The correctly rounded square root, as the one-pass update takes it: libtorch's CPU float32
-        /// sqrt is not (a fifth of the values one ulp off, measured), its float64 sqrt rounded to float32 is.</summary>
+        /// sqrt is not (a fifth of the values one ulp off, measured); its float64 sqrt rounded to float32
+        /// is.</summary>
         private static Tensor Sqrt(Tensor v) =>
             v.device_type == DeviceType.CPU && v.dtype == ScalarType.Float32 ? v.to(ScalarType.Float64).sqrt().to(ScalarType.Float32) : v.sqrt();
 

@@ -42,7 +42,7 @@ type BenchArgs =
             | Attention_Heads _ -> "attention heads of each cls level (default 8)."
             | Mode _ -> "DeepCORO pooling_mode (default cls_token): mean, max, attention, cls_token, mean+cls_token, attention+cls_token."
             | Dropout _ -> "dropout of the pooling levels (default 0.1; timed in training mode)."
-            | Kernel _ -> "cls kernel to time: fused, reference or both (default both)."
+            | Kernel _ -> "cls kernel to time: fused (one-pass on CPU float32), batched, reference or all (default all)."
             | Threads _ -> "torch intra-op threads (default: all cores)."
             | Device _ -> "auto, cpu, cuda or cuda:i (default cpu)."
             | Steps _ -> "timed steps; the median is reported (default 10)."
@@ -56,8 +56,9 @@ type BenchArgs =
 
 and BenchKernel =
     | Fused
+    | Batched
     | Reference
-    | Both
+    | All
 
 /// The seed scenario's model (heads cathEF:1, stenosis:3, contrast:2) with the chosen pooling.
 let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
@@ -82,7 +83,7 @@ let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
 let toJson (r: BenchResult) =
     let round (v: float) = JsonValue.Create(System.Math.Round(v, 3)) :> JsonNode
     let o = JsonObject()
-    o["kernel"] <- JsonValue.Create(if r.Kernel = ClsKernel.Fused then "fused" else "reference")
+    o["kernel"] <- JsonValue.Create(r.Kernel.ToString().ToLowerInvariant())
     o["device"] <- JsonValue.Create r.Device
     o["threads"] <- JsonValue.Create r.Threads
     o["batch"] <- JsonValue.Create r.Batch
@@ -94,6 +95,13 @@ let toJson (r: BenchResult) =
     o["read_floor_ms"] <- round r.ReadFloorMs
     o["peak_rss_mb"] <- round r.PeakRssMb
     o["step_extra_mb"] <- round r.StepExtraMb
+    o["simd"] <- JsonValue.Create r.Simd
+    o["peak_gmadd_s"] <- round (r.Limits.MultiplyAddsPerSecond / 1e9)
+    o["bandwidth_gb_s"] <- round (r.Limits.BytesPerSecond / 1e9)
+    o["eval_floor_ms"] <- round r.EvalFloorMs
+    o["eval_vs_floor"] <- round (r.EvalMs / r.EvalFloorMs)
+    o["train_floor_ms"] <- round r.TrainFloorMs
+    o["train_vs_floor"] <- round (r.TrainStepMs / r.TrainFloorMs)
     o.ToJsonString()
 
 /// One JSON line per freeze ratio: the step both ways, their ratio, the cache per video.
@@ -206,9 +214,12 @@ let run (args: ParseResults<BenchArgs>) =
                 DeviceChoice.Parse(args.GetResult(Device, "cpu"))
             )
         let kernels =
-            match args.GetResult(Kernel, Both) with
+            match args.GetResult(Kernel, All) with
             | Fused -> [ ClsKernel.Fused ]
+            | Batched -> [ ClsKernel.Batched ]
             | Reference -> [ ClsKernel.Reference ]
-            | Both -> [ ClsKernel.Fused; ClsKernel.Reference ]
+            | All -> [ ClsKernel.Fused; ClsKernel.Batched; ClsKernel.Reference ]
+        // measured once, in the same run as the kernels it bounds
+        let limits = MachineLimits.Measure()
         for kernel in kernels do
-            ProbeBenchmark.Run(spec, kernel, options) |> toJson |> printfn "%s"
+            ProbeBenchmark.Run(spec, kernel, options, limits) |> toJson |> printfn "%s"

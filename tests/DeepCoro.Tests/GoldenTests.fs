@@ -1,4 +1,4 @@
-/// Every golden fixture of the PyTorch reference, outputs and gradients, with both cls kernels.
+/// Every golden fixture of the PyTorch reference, outputs and gradients, with every cls kernel.
 module DeepCoro.Tests.GoldenTests
 
 open System.IO
@@ -38,7 +38,7 @@ let private checkCase kernel name =
 [<Tests>]
 let tests =
     testList "golden" [
-        for kernel in [ ClsKernel.Fused; ClsKernel.Reference ] do
+        for kernel in [ ClsKernel.Fused; ClsKernel.Batched; ClsKernel.Reference ] do
             for name in caseNames do
                 test (sprintf "%A %s" kernel name) { checkCase kernel name }
     ]

@@ -18,10 +18,15 @@ namespace DeepCoro.Runtime.Benchmarks
     /// to the device, forward, the heads' weighted label-masked losses, backward, clipping, the AdamW step over the
     /// reference's parameter groups with the default training options) and one no-grad forward, against the time of
     /// one full read of the input (the memory-bandwidth floor). On CUDA each timed call ends with a synchronize.
+    /// The floors under the measured <see cref="MachineLimits"/>: the eval forward at max(arithmetic, token read);
+    /// the training step at that for the forward, again for the backward, plus AdamW's bytes (parameter, gradient
+    /// and both moments read, three written: 28 bytes a trainable parameter) at the bandwidth. The arithmetic counts
+    /// the cls attention over its tokens, the dominant term: 2 h multiply-adds per token element forward (scores and
+    /// weighted sum), 2 h backward where the tokens need no gradient (the input level) and 4 h where they do.
     /// </summary>
     public static class ProbeBenchmark
     {
-        public static BenchResult Run(ModelSpec spec, ClsKernel kernel, BenchOptions o)
+        public static BenchResult Run(ModelSpec spec, ClsKernel kernel, BenchOptions o, MachineLimits limits)
         {
             if (spec.Axes.Count != 2) throw new ArgumentException($"bench needs a [B, videos, tokens, D] spec, got axes [{string.Join(", ", spec.Axes)}]");
             GC.Collect();
@@ -63,8 +68,36 @@ namespace DeepCoro.Runtime.Benchmarks
                 var outputs = model.forward(new ModelInput(x, mask));
                 outputs.Values.First().sum().item<float>();
             });
+            var (forward, backward) = MultiplyAdds(spec, o);
+            double tokenRead = (double)x.NumberOfElements * x.ElementSize / limits.BytesPerSecond;
+            long trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+            double evalFloor = Math.Max(forward / limits.MultiplyAddsPerSecond, tokenRead);
+            double trainFloor = evalFloor + Math.Max(backward / limits.MultiplyAddsPerSecond, tokenRead) + 28.0 * trainable / limits.BytesPerSecond;
             return new BenchResult(kernel, o.Device.ToString(), get_num_threads(), o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim,
-                train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0);
+                train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0,
+                limits, evalFloor * 1000, trainFloor * 1000, OnePassClsAttention.Lanes);
+        }
+
+        /// <summary>The cls levels' multiply-adds forward and backward (see the class summary); the innermost axis's
+        /// level reads the input, which needs no gradient.</summary>
+        private static (double Forward, double Backward) MultiplyAdds(ModelSpec spec, BenchOptions o)
+        {
+            double forward = 0, backward = 0;
+            void Walk(IEnumerable<PoolStage> stages)
+            {
+                foreach (var stage in stages)
+                {
+                    if (stage is ConcatStage concat) foreach (var branch in concat.Branches) Walk(branch);
+                    if (stage is not PoolLevel { Kind: PoolKind.ClsToken } level) continue;
+                    bool inner = level.Over == spec.Axes[^1];
+                    double rows = inner ? (double)o.Batch * o.Videos : o.Batch, tokens = inner ? o.Tokens : o.Videos;
+                    double perHead = rows * tokens * spec.EmbeddingDim * level.Options.AttentionHeads;
+                    forward += 2 * perHead;
+                    backward += (inner ? 2 : 4) * perHead;
+                }
+            }
+            Walk(spec.Pooling);
+            return (forward, backward);
         }
 
         private static Study[] Studies(ModelSpec spec, int batch) =>

@@ -21,6 +21,7 @@ namespace DeepCoro.Runtime.Blocks
         private readonly NormPlacement placement;
         private readonly double dropout;
         private readonly Scalar scale;   // 1 / sqrt(head width), kept alive with the pool (see Constants)
+        private readonly Scalar keptScale;   // 1 / (1 - dropout): the weight of a kept attention probability
 
         /// <summary>Above this |mean| / std of a token, folding pre-norm into the passes loses float32
         /// precision.</summary>
@@ -46,11 +47,22 @@ namespace DeepCoro.Runtime.Blocks
             this.token = token; this.attention = attention; this.norm = norm;
             this.heads = heads; this.placement = placement; this.dropout = dropout;
             scale = (1.0 / Math.Sqrt(attention.Width / heads)).ToScalar();
+            keptScale = (dropout < 1 ? 1.0 / (1.0 - dropout) : 0.0).ToScalar();
             Kernel = kernel;
         }
 
-        public Tensor Pool(Tensor x, Tensor? valid, bool training) =>
-            Kernel == ClsKernel.Fused ? Fused(x, valid, training) : Reference(x, valid, training);
+        public Tensor Pool(Tensor x, Tensor? valid, bool training) => Kernel switch
+        {
+            ClsKernel.Reference => Reference(x, valid, training),
+            ClsKernel.Fused when OnePassApplies(x) => OnePass(x, valid, training),
+            _ => Batched(x, valid, training),
+        };
+
+        /// <summary>The one-pass kernel reads float32 CPU memory (at most 2 GiB of tokens per call) and does not
+        /// materialise the probabilities an attention sink asks for.</summary>
+        private bool OnePassApplies(Tensor x) =>
+            AttentionSink is null && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
+            && x.NumberOfElements * sizeof(float) <= int.MaxValue && dropout < 1;
 
         private Tensor LayerNorm(Tensor t) => F.layer_norm(t, new long[] { attention.Width }, norm.weight, norm.bias, Constants.LayerNormEps);
 
@@ -64,7 +76,7 @@ namespace DeepCoro.Runtime.Blocks
         /// w]): their gradients are then the same two fast shapes, where x @ u^T would back-propagate through x^T @
         /// g, a layout CPU GEMMs run several times slower.
         /// </summary>
-        private Tensor Fused(Tensor x, Tensor? valid, bool training)
+        private Tensor Batched(Tensor x, Tensor? valid, bool training)
         {
             long m = x.shape[0], s = x.shape[1];
             int w = attention.Width, h = heads, d = w / h;
@@ -126,6 +138,40 @@ namespace DeepCoro.Runtime.Blocks
             context = context + aCls.unsqueeze(-1) * clsIn;
 
             var perHead = einsum("mhw,hdw->mhd", context, wIn[2].view(h, d, w)) + bIn[2].view(h, d) * a.sum(2).unsqueeze(-1);
+            var output = F.linear(perHead.reshape(m, w), attention.out_proj.weight!, attention.out_proj.bias);
+            if (placement == NormPlacement.Post) output = LayerNorm(output);
+            return F.dropout(output, dropout, training);
+        }
+
+        /// <summary>
+        /// The same algebra as <see cref="Batched"/> (u, beta, the value projection after the weighted sum), with the
+        /// softmax and weighted sum done by <see cref="ClsAttentionFunction"/> in one read of the tokens. Pre-norm
+        /// materialises LN(x) through TorchSharp first (the kernel then reads the normalised tokens), which also
+        /// keeps tokens far from centred exact. Attention dropout draws its keep mask from torch's generator, as
+        /// F.dropout does, and the kernel weighs each probability by it.
+        /// </summary>
+        private Tensor OnePass(Tensor x, Tensor? valid, bool training)
+        {
+            long m = x.shape[0], s = x.shape[1];
+            int w = attention.Width, h = heads, d = w / h;
+            var wIn = attention.in_proj_weight.chunk(3, 0);
+            var bIn = attention.in_proj_bias.chunk(3, 0);
+            var cls = token().reshape(w);
+            var clsIn = placement == NormPlacement.Pre ? LayerNorm(cls) : cls;
+            var tokens = placement == NormPlacement.Pre ? LayerNorm(x) : x;
+
+            var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * scale;
+            var u = q.unsqueeze(1).matmul(wIn[1].view(h, d, w)).squeeze(1);            // [h, w]
+            var beta = (q * bIn[1].view(h, d)).sum(-1);                                // [h]
+            Tensor? keep = null;
+            if (training && dropout > 0)
+                keep = empty(new[] { m, h, 1 + s }).bernoulli_(1 - dropout).mul_(keptScale);
+            var weighted = ClsAttentionFunction.apply(
+                tokens.contiguous(), valid?.to(ScalarType.Bool).contiguous(), u.contiguous(), beta.contiguous(), clsIn.contiguous(), keep);
+            var context = weighted.narrow(2, 0, w);                                     // [m, h, w]
+            var weightSum = weighted.narrow(2, w, 1);                                   // [m, h, 1]
+
+            var perHead = einsum("mhw,hdw->mhd", context, wIn[2].view(h, d, w)) + bIn[2].view(h, d) * weightSum;
             var output = F.linear(perHead.reshape(m, w), attention.out_proj.weight!, attention.out_proj.bias);
             if (placement == NormPlacement.Post) output = LayerNorm(output);
             return F.dropout(output, dropout, training);

@@ -346,7 +346,8 @@ let embedTests =
         }
     ]
 
-open DeepCoro.Dsl.Dsl
+open DeepCoro.Dsl
+open type DeepCoro.Dsl.Dsl
 open DeepCoro.Runtime.Data
 open DeepCoro.Runtime.Model
 open DeepCoro.Runtime.Training

@@ -49,16 +49,17 @@ let private runAll () =
         "NUGET_PACKAGES", Path.Combine(home, "packages")
         "NUGET_FALLBACK_PACKAGES", machinePackages
     ]
-    try
-        for line, body in runnableBlocks (readme ()) do
-            let outcome = run "bash" [ "-e"; "-o"; "pipefail"; "-c"; body ] repoRoot env blockMinutes
-            printfn "README block at line %d: exit %d, %.1f s" line outcome.Code outcome.Seconds
-            Expect.equal outcome.Code 0 (sprintf "README.md:%d, the block\n%s\nfails:\n%s" line body outcome.Output)
-    finally
+    // Removed when the test process ends, not before: the blocks restore the clone's projects into this package
+    // folder, so later tests that pack or run without a restore still find what their assets files name.
+    AppDomain.CurrentDomain.ProcessExit.Add(fun _ ->
         try
             Directory.Delete(home, true)
         with _ ->
-            ()
+            ())
+    for line, body in runnableBlocks (readme ()) do
+        let outcome = run "bash" [ "-e"; "-o"; "pipefail"; "-c"; body ] repoRoot env blockMinutes
+        printfn "README block at line %d: exit %d, %.1f s" line outcome.Code outcome.Seconds
+        Expect.equal outcome.Code 0 (sprintf "README.md:%d, the block\n%s\nfails:\n%s" line body outcome.Output)
 
 [<Tests>]
 let tests =

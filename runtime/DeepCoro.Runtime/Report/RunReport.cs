@@ -77,8 +77,9 @@ namespace DeepCoro.Runtime.Report
             return string.IsNullOrEmpty(parent) ? Path.GetFileName(full) : $"{parent}/{Path.GetFileName(full)}";
         }
 
-        /// <summary>Share of the logged epochs' steps above which clipping is flagged: clipping most steps rescales
-        /// nearly every update, which is a smaller learning rate in disguise rather than a guard against spikes.</summary>
+        /// <summary>Share of the logged epochs' steps above which clipping is flagged: clipping most steps
+        /// rescales nearly every update, a smaller learning rate in disguise rather than a guard against
+        /// spikes.</summary>
         public const double MostStepsClipped = 0.5;
 
         /// <summary>A note when gradient clipping rescaled most steps over the run (the mean of the epochs' clipped

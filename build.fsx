@@ -5,6 +5,8 @@
 //   test    build the whole solution (the generated example included), run every test (`N passed, M failed`),
 // then `check`   pack    the NuGet packages (DeepCoro.Spec with the generator, DeepCoro.Dsl, DeepCoro.Runtime,
 // DeepCoro.Yaml,           the `deepcoro` tool, DeepCoro.Templates) and their symbol packages, into out/packages
+//   install pack, then install the `deepcoro` tool from out/packages as a global tool (~/.dotnet/tools), replacing
+//           an installed one
 //   format  format every F# file with Fantomas (the tool manifest's version; settings in .editorconfig)
 //   check   what format would change (Fantomas --check) and comment lines of 120 characters or more
 //   demo    the main job: synthesise a dataset, train the seed model, print metrics
@@ -59,6 +61,35 @@ let commentLines () =
     printfn "%d comment lines of 120 characters or more" long.Length
     if long.IsEmpty then 0 else 1
 
+/// The packages' version (`VersionPrefix` in Directory.Build.props).
+let version () =
+    let props = File.ReadAllText(Path.Combine(root, "Directory.Build.props"))
+    let start = props.IndexOf "<VersionPrefix>" + "<VersionPrefix>".Length
+    props.Substring(start, props.IndexOf("</VersionPrefix>", start) - start)
+
+/// The tool from out/packages as a global tool. NuGet would serve a re-packed version from its cache, so this
+/// version's cached copy of the `deepcoro` package (this repository's own) is dropped first.
+let installTool () =
+    let version = version ()
+    let packages =
+        match Environment.GetEnvironmentVariable "NUGET_PACKAGES" with
+        | null
+        | "" -> Path.Combine(Environment.GetFolderPath Environment.SpecialFolder.UserProfile, ".nuget", "packages")
+        | folder -> folder
+    let cached = Path.Combine(packages, "deepcoro", version)
+    if Directory.Exists cached then
+        Directory.Delete(cached, true)
+    let tools = Path.Combine(Environment.GetFolderPath Environment.SpecialFolder.UserProfile, ".dotnet", "tools")
+    let uninstalled = if File.Exists(Path.Combine(tools, "deepcoro")) then run "tool uninstall --global deepcoro" else 0
+    let code =
+        if uninstalled <> 0 then
+            uninstalled
+        else
+            run (sprintf "tool install --global deepcoro --add-source out/packages --version %s" version)
+    if code = 0 && not ((Environment.GetEnvironmentVariable "PATH").Split(':') |> Array.contains tools) then
+        printfn "%s is not on PATH: export PATH=\"$PATH:$HOME/.dotnet/tools\"" tools
+    code
+
 let cli args = Dotnet(sprintf "run --project cli/DeepCoro.Cli -c Release -- %s" args)
 
 /// Fantomas' formatting and the comment-line limit, after the tests in `test` so that CI still reports them.
@@ -76,6 +107,11 @@ let targets = [
     ]
     @ conventions
     "pack", [ Dotnet "pack DeepCoroDsl.sln -c Release -o out/packages -p:ContinuousIntegrationBuild=true" ]
+    "install",
+    [
+        Dotnet "pack DeepCoroDsl.sln -c Release -o out/packages -p:ContinuousIntegrationBuild=true"
+        Check("dotnet tool install --global deepcoro from out/packages", installTool)
+    ]
     "format", [ Dotnet "tool restore"; Dotnet "fantomas ." ]
     "check", conventions
     "fuzz",

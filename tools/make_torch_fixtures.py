@@ -276,6 +276,28 @@ def training_embeddings(out):
         np.save(os.path.join(folder, f"video{k}.npy"), e.numpy())
 
 
+class ForwardOnlyEncoder(torch.nn.Module):
+    """An encoder as a user scripts it: forward(x) [B, 3, T, H, W] -> [B, L, D] tokens, and no other method."""
+
+    def __init__(self):
+        super().__init__()
+        self.patch = torch.nn.Conv3d(3, 8, kernel_size=(2, 8, 8), stride=(2, 8, 8))
+
+    def forward(self, x):
+        return self.patch(x).flatten(2).transpose(1, 2)
+
+
+def forward_only_encoder(out):
+    """torch.jit.script of ForwardOnlyEncoder (4 frames at 32 x 32 give 32 tokens of 8), and its tokens of one input."""
+    torch.manual_seed(5)
+    scripted = torch.jit.script(ForwardOnlyEncoder().eval())
+    scripted.save(os.path.join(out, "forward_only_encoder.pt"))
+    x = torch.linspace(-1, 1, 3 * 4 * 32 * 32).reshape(1, 3, 4, 32, 32)
+    with torch.no_grad():
+        tokens = scripted(x)
+    save_safetensors(os.path.join(out, "forward_only_encoder.expected.safetensors"), {"x": x, "tokens": tokens.contiguous()})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", required=True, help="a checkout of DeepCORO_CLIP (models/ and utils/ suffice)")
@@ -288,6 +310,7 @@ def main():
     state_dict = checkpoint(args.out, args.reference)
     refused(args.out, state_dict)
     training_embeddings(args.out)
+    forward_only_encoder(args.out)
     for root, _, files in sorted(os.walk(args.out)):
         for name in sorted(files):
             path = os.path.join(root, name)

@@ -5,7 +5,8 @@ module DeepCoro.Config.ModelBuild
 open System
 open YamlDotNet.RepresentationModel
 open DeepCoro.Spec
-open DeepCoro.Dsl.Dsl
+open DeepCoro.Dsl
+open type DeepCoro.Dsl.Dsl
 open DeepCoro.Config.ConfigReader
 open DeepCoro.Config.Settings
 
@@ -220,10 +221,11 @@ let build
                     Loss = loss
                     Weight = Map.tryFind head keys.Weights |> Option.defaultValue 1.0
                     Dropout = Map.tryFind head keys.HeadDropout |> Option.defaultValue 0.0
+                    At = Map.empty
                 })
         let spec =
             (hierarchy (stagesFor keys.PoolingMode axes pooling keys.Separate)
-             |> DeepCoro.Dsl.Dsl.heads heads
+             |> Dsl.heads heads
              |> withViews viewClasses
              |> withAxes axes
              |> model name dim)

@@ -2,7 +2,7 @@
 /// a spec with errors fails the build at its F# line.
 module SeedScenario.Specs.Program
 
-open DeepCoro.Dsl.Dsl
+open type DeepCoro.Dsl.Dsl
 
 [<EntryPoint>]
 let main argv =

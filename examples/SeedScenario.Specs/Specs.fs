@@ -2,7 +2,7 @@
 /// 4 videos of a study, then three heads (DeepCORO_CLIP's `cls_token_example`).
 module SeedScenario.Specs.Specs
 
-open DeepCoro.Dsl.Dsl
+open type DeepCoro.Dsl.Dsl
 
 let seedClsToken =
     hierarchy [ clsToken over tokens |> attentionHeads 8; clsToken over videos |> attentionHeads 8 ]

@@ -4,7 +4,8 @@ open Expecto
 open FsCheck
 open FsCheck.FSharp
 open DeepCoro.Spec
-open DeepCoro.Dsl.Dsl
+open DeepCoro.Dsl
+open type DeepCoro.Dsl.Dsl
 open type DeepCoro.Spec.LossKind
 
 let private seedJson =

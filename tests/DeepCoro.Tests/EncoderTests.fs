@@ -88,6 +88,38 @@ let loadingTests =
             let m = encoderError (fixture "bad_no_methods.pt")
             Expect.stringContains m "lacks tokens(), prefix(), suffix(), cuts(), input_shape()" "what is missing"
         }
+        test "a script with forward only (as torch.jit.script gives): embedding uses forward; fine-tuning names what it lacks" {
+            let forwardOnly = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "torch", "forward_only_encoder.pt")
+            let expected = Safetensors.Load(Path.ChangeExtension(forwardOnly, ".expected.safetensors"))
+            use e = ScriptedEncoder.LoadForEmbedding(forwardOnly, torch.CPU)
+            Expect.isNull e.InputShape "no input_shape()"
+            Expect.isEmpty e.Cuts "no cuts asked for"
+            use tokens = e.Tokens(expected.["x"])
+            assertClose "forward(x) equals PyTorch's" expected.["tokens"] tokens
+            let m = encoderError forwardOnly
+            Expect.stringContains
+                m
+                "lacks tokens(), prefix(), suffix(), cuts(), input_shape(), which fine-tuning"
+                "fine-tuning asks for them"
+        }
+        test "embed with a forward-only encoder takes frames and size from the flags, and asks for them without" {
+            let forwardOnly = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Fixtures", "torch", "forward_only_encoder.pt")
+            let dir, _ = videoFolder [ "lossless.avi", "lossless.avi" ]
+            let video = Path.Combine(dir, "lossless.avi")
+            let run args =
+                CliTests.deepcoro ("embed" :: "--encoder" :: forwardOnly :: "--mean" :: "110" :: "--std" :: "40" :: args @ [ video ])
+            let code, _, err = run [ "--out"; Path.Combine(dir, "none") ]
+            Expect.equal code 1 "refused"
+            Expect.stringContains
+                err
+                "has no input_shape(), so the frames and the size it takes are unknown; give --frames F and --resize R"
+                err
+            let out = Path.Combine(dir, "out")
+            let code, _, err = run [ "--out"; out; "--frames"; "4"; "--resize"; "32" ]
+            Expect.equal code 0 err
+            use written = embedding (Path.Combine(out, "lossless.safetensors"))
+            Expect.sequenceEqual written.shape [ 32L; 8L ] "4 frames at 32 x 32: 2 x 4 x 4 tokens of 8"
+        }
         test "a missing encoder file is named" {
             Expect.stringContains (encoderError (fixture "absent.pt")) "absent.pt: encoder file not found" "named"
         }
@@ -346,7 +378,8 @@ let embedTests =
         }
     ]
 
-open DeepCoro.Dsl.Dsl
+open DeepCoro.Dsl
+open type DeepCoro.Dsl.Dsl
 open DeepCoro.Runtime.Data
 open DeepCoro.Runtime.Model
 open DeepCoro.Runtime.Training

@@ -16,7 +16,8 @@ open Expecto
 open FsCheck
 open FsCheck.FSharp
 open DeepCoro.Spec
-open DeepCoro.Dsl.Dsl
+open DeepCoro.Dsl
+open type DeepCoro.Dsl.Dsl
 open DeepCoro.Runtime.Data
 open DeepCoro.Runtime.IO
 open DeepCoro.Runtime.Model

@@ -5,7 +5,8 @@ open System.IO
 open System.Text.Json
 open Expecto
 open DeepCoro.Spec
-open DeepCoro.Dsl.Dsl
+open DeepCoro.Dsl
+open type DeepCoro.Dsl.Dsl
 open DeepCoro.Config
 open DeepCoro.Tests.TestSupport
 

@@ -152,6 +152,28 @@ let tests =
             expectPicture (Path.Combine(run, "report", "loss.png"))
             Expect.isFalse (File.Exists(Path.Combine(run, "report", "gradient_norms.png"))) "no telemetry picture"
         }
+        test "the report is titled by its run, captions the metric it plots, and flags a run that clips most steps" {
+            let run = copyOfRun ()
+            let report (share: string) =
+                let metrics = Path.Combine(run, "metrics.jsonl")
+                let lines = File.ReadAllLines metrics
+                Expect.isTrue (lines |> Array.forall (fun l -> l.Contains "\"grad/clipped_share\":")) "the clipped share is logged"
+                File.WriteAllLines(
+                    metrics,
+                    lines |> Array.map (fun l -> Regex.Replace(l, "\"grad/clipped_share\":[^,}]*", "\"grad/clipped_share\":" + share))
+                )
+                let code, _, err = CliTests.deepcoro [ "report"; "--run"; run ]
+                Expect.equal code 0 err
+                File.ReadAllText(Path.Combine(run, "report", "index.html"))
+            let clipped = report "1"
+            Expect.stringContains
+                clipped
+                (sprintf "<title>Run report: %s/run</title>" (Path.GetFileName(Path.GetDirectoryName run)))
+                "titled by the run"
+            Expect.stringContains clipped "cathEF: mae, abnormal: auc" "the caption names what main_metric.png plots"
+            Expect.stringContains clipped "Gradient clipping rescaled 100% of the steps" "clipping every step is flagged"
+            Expect.isFalse ((report "0.1").Contains "Gradient clipping rescaled") "rare clipping is not"
+        }
         test "without a best model: report says so, explain refuses in one line" {
             let run = copyOfRun ()
             File.Delete(Path.Combine(run, "best.safetensors"))

@@ -27,7 +27,7 @@ namespace DeepCoro.Runtime.Benchmarks
             var plan = FreezeRule.Plan(ratio, encoder.BackboneParameters.Count, encoder.Cuts);
             if (plan.WholeEncoderFrozen) throw new ArgumentException("ratio 1.0 trains no encoder parameter: the probe alone is `deepcoro bench`");
             manual_seed(o.Seed);
-            using var frames = randn(new long[] { o.Batch * o.Videos }.Concat(encoder.InputShape).ToArray(), device: o.Device);
+            using var frames = randn(new long[] { o.Batch * o.Videos }.Concat(encoder.InputShape!).ToArray(), device: o.Device);
             Tensor prefix;
             using (no_grad()) prefix = encoder.Prefix(frames, plan.Cut!).cpu();
             long[] tokenShape;

@@ -30,10 +30,12 @@ namespace DeepCoro.Runtime.Encoders
                 throw new DataException(o.Csv is { } c ? $"{c}: no video to embed{(o.Split is { } s ? $" in split '{s}'" : "")}" : "no video to embed: give --csv or files");
             var root = o.Root ?? (o.Csv is { } c2 ? Path.GetDirectoryName(Path.GetFullPath(c2)) : Directory.GetCurrentDirectory());
             var files = EmbeddingNames.Plan(videos, root, o.KeepFolders);
-            using var encoder = ScriptedEncoder.Load(o.Encoder, DeviceChoice.Parse(o.Device));
+            using var encoder = ScriptedEncoder.LoadForEmbedding(o.Encoder, DeviceChoice.Parse(o.Device));
+            if (encoder.InputShape is null && (o.Frames is null || o.Resize is null))
+                throw new EncoderException($"{o.Encoder}: the encoder has no input_shape(), so the frames and the size it takes are unknown; give --frames F and --resize R (or export it with tools/export_encoder.py)");
             var sampling = new FrameSampling
             {
-                Frames = o.Frames ?? encoder.Frames, Stride = o.Stride, RandomStride = !o.FixedStride, Resize = o.Resize ?? encoder.Size,
+                Frames = o.Frames ?? encoder.Frames!.Value, Stride = o.Stride, RandomStride = !o.FixedStride, Resize = o.Resize ?? encoder.Size!.Value,
                 Mean = o.Mean ?? 0, Std = o.Std ?? 1,
             };
             DatasetStatistics? statistics = null;

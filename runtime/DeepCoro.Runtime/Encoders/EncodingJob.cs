@@ -29,8 +29,8 @@ namespace DeepCoro.Runtime.Encoders
         public static EncodingResult Run(ScriptedEncoder encoder, EncodingRequest request, IEncodingObserver observer, CancellationToken cancel = default)
         {
             var sampling = request.Sampling;
-            if (sampling.Frames != encoder.Frames || sampling.Resize != encoder.Size || encoder.InputShape[2] != encoder.InputShape[3])
-                throw new ArgumentException($"frames {sampling.Frames} at {sampling.Resize} x {sampling.Resize}: {encoder.Path} was exported for [{string.Join(", ", encoder.InputShape)}] (3, frames, height, width); sample what it expects");
+            if (encoder.InputShape is { } exported && (sampling.Frames != exported[1] || sampling.Resize != exported[2] || exported[2] != exported[3]))
+                throw new ArgumentException($"frames {sampling.Frames} at {sampling.Resize} x {sampling.Resize}: {encoder.Path} was exported for [{string.Join(", ", exported)}] (3, frames, height, width); sample what it expects");
             Directory.CreateDirectory(request.OutputDirectory);
             RemoveTemporaries(request);
             var metadata = Metadata(encoder, request);

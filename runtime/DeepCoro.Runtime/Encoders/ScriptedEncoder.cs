@@ -11,9 +11,11 @@ namespace DeepCoro.Runtime.Encoders
 {
     /// <summary>
     /// A TorchScript video encoder as tools/export_encoder.py writes it: the backbone's parameters under "model.",
-    /// and the methods tokens(x), prefix(x, n), suffix(h, n, t, hh, ww), cuts() and input_shape(). Loading checks the
-    /// file, the methods and their answers; every output's rank is checked where it is used. Each failure is one line
-    /// naming the file and what was found.
+    /// and the methods tokens(x), prefix(x, n), suffix(h, n, t, hh, ww), cuts() and input_shape(). Fine-tuning with
+    /// the cached prefix needs them all (<see cref="Load"/>); plain embedding (<see cref="LoadForEmbedding"/>) needs
+    /// only tokens(x) or forward(x), as `torch.jit.script(model)` gives, and input_shape() when it is there. Loading
+    /// checks the file, the methods and their answers; every output's rank is checked where it is used. Each failure
+    /// is one line naming the file and what was found.
     /// </summary>
     public sealed class ScriptedEncoder : IDisposable
     {
@@ -27,13 +29,18 @@ namespace DeepCoro.Runtime.Encoders
         public jit.ScriptModule Module { get; }
         /// <summary>Where the encoder may be cut, for n = 0..K blocks below the cut.</summary>
         public IReadOnlyList<EncoderCut> Cuts { get; }
-        /// <summary>The input the encoder was exported for: 3, frames, height, width.</summary>
-        public IReadOnlyList<long> InputShape { get; }
+        /// <summary>The input the encoder was exported for: 3, frames, height, width; null for an encoder loaded for
+        /// embedding without input_shape().</summary>
+        public IReadOnlyList<long>? InputShape { get; }
         /// <summary>The first 16 hex digits of the file's SHA-256: files made from an encoder record it.</summary>
         public string Digest { get; }
 
-        private ScriptedEncoder(string path, jit.ScriptModule module, IReadOnlyList<EncoderCut> cuts, IReadOnlyList<long> inputShape, string digest)
+        /// <summary>The method that gives the tokens: tokens(x), else forward(x).</summary>
+        private readonly string tokensMethod;
+
+        private ScriptedEncoder(string path, jit.ScriptModule module, string tokensMethod, IReadOnlyList<EncoderCut> cuts, IReadOnlyList<long>? inputShape, string digest)
         {
+            this.tokensMethod = tokensMethod;
             Path = path;
             Module = module;
             Cuts = cuts;
@@ -41,15 +48,23 @@ namespace DeepCoro.Runtime.Encoders
             Digest = digest;
         }
 
-        public int Frames => (int)InputShape[1];
-        public int Size => (int)InputShape[2];
+        /// <summary>The frames and the frame size of input_shape(), when the encoder has it.</summary>
+        public int? Frames => InputShape is { } shape ? (int)shape[1] : null;
+        public int? Size => InputShape is { } shape ? (int)shape[2] : null;
 
         /// <summary>The backbone's parameter tensors in registration order: the list the reference's freeze rule
         /// counts.</summary>
         public IReadOnlyList<(string Name, Parameter Parameter)> BackboneParameters =>
             Module.named_parameters().Where(p => p.name.StartsWith(BackbonePrefix, StringComparison.Ordinal)).ToList();
 
-        public static ScriptedEncoder Load(string path, Device device)
+        /// <summary>An encoder to fine-tune with the cached prefix: every method of tools/export_encoder.py.</summary>
+        public static ScriptedEncoder Load(string path, Device device) => Load(path, device, fineTuning: true);
+
+        /// <summary>An encoder for plain embedding: tokens(x) or forward(x); input_shape() is read when present (the
+        /// frames and size then come from it unless given), prefix, suffix and cuts are not asked for.</summary>
+        public static ScriptedEncoder LoadForEmbedding(string path, Device device) => Load(path, device, fineTuning: false);
+
+        private static ScriptedEncoder Load(string path, Device device, bool fineTuning)
         {
             if (!File.Exists(path)) throw new EncoderException($"{path}: encoder file not found");
             jit.ScriptModule module;
@@ -60,12 +75,19 @@ namespace DeepCoro.Runtime.Encoders
             }
             try
             {
-                var missing = Methods.Where(m => !HasMethod(module, m)).ToList();
-                if (missing.Count > 0)
-                    throw new EncoderException($"{path}: the TorchScript module lacks {string.Join(", ", missing.Select(m => m + "()"))}; export it with tools/export_encoder.py, which adds tokens, prefix, suffix, cuts and input_shape");
-                var inputShape = IntTensor(path, module, "input_shape", 1);
-                if (inputShape.Length != 4 || inputShape[0] != 3 || inputShape.Skip(1).Any(v => v < 1))
+                if (fineTuning)
+                {
+                    var missing = Methods.Where(m => !HasMethod(module, m)).ToList();
+                    if (missing.Count > 0)
+                        throw new EncoderException($"{path}: the TorchScript module lacks {string.Join(", ", missing.Select(m => m + "()"))}, which fine-tuning with the cached prefix needs; export it with tools/export_encoder.py, which adds tokens, prefix, suffix, cuts and input_shape");
+                }
+                var tokensMethod = HasMethod(module, "tokens") ? "tokens" : "forward";
+                if (tokensMethod == "forward" && !HasMethod(module, "forward"))
+                    throw new EncoderException($"{path}: the TorchScript module has neither tokens(x) nor forward(x); export it with tools/export_encoder.py, or script a module whose forward gives the tokens");
+                long[]? inputShape = fineTuning || HasMethod(module, "input_shape") ? IntTensor(path, module, "input_shape", 1) : null;
+                if (inputShape is not null && (inputShape.Length != 4 || inputShape[0] != 3 || inputShape.Skip(1).Any(v => v < 1)))
                     throw new EncoderException($"{path}: input_shape() gave [{string.Join(", ", inputShape)}]; expected [3, frames, height, width]");
+                if (!fineTuning) return new ScriptedEncoder(path, module, tokensMethod, Array.Empty<EncoderCut>(), inputShape, Sha256(path));
                 var table = IntTensor(path, module, "cuts", 2);
                 var cuts = new List<EncoderCut>();
                 for (int n = 0; n < table.Length / 4; n++)
@@ -73,7 +95,7 @@ namespace DeepCoro.Runtime.Encoders
                 int backbone = module.named_parameters().Count(p => p.name.StartsWith(BackbonePrefix, StringComparison.Ordinal));
                 if (cuts.Count == 0 || cuts.Zip(cuts.Skip(1)).Any(c => c.Second.ParametersBefore < c.First.ParametersBefore) || cuts[^1].ParametersBefore > backbone)
                     throw new EncoderException($"{path}: cuts() does not describe the backbone's {backbone} parameter tensors (rows must count up to at most {backbone})");
-                return new ScriptedEncoder(path, module, cuts, inputShape, Sha256(path));
+                return new ScriptedEncoder(path, module, tokensMethod, cuts, inputShape, Sha256(path));
             }
             catch
             {
@@ -82,8 +104,9 @@ namespace DeepCoro.Runtime.Encoders
             }
         }
 
-        /// <summary>tokens(x): x [B, 3, T, H, W] -> [B, L, D] (or [B, D] for an encoder that aggregates).</summary>
-        public Tensor Tokens(Tensor x) => Output("tokens", Module.invoke("tokens", x), x.shape[0], 2, 3);
+        /// <summary>tokens(x) (or forward(x)): x [B, 3, T, H, W] -> [B, L, D] (or [B, D] for an encoder that
+        /// aggregates).</summary>
+        public Tensor Tokens(Tensor x) => Output(tokensMethod, Module.invoke(tokensMethod, x), x.shape[0], 2, 3);
 
         /// <summary>prefix(x, n): the stem and the first n blocks -> [B, L', C].</summary>
         public Tensor Prefix(Tensor x, EncoderCut cut) => Output("prefix", Module.invoke("prefix", x, (long)cut.Blocks), x.shape[0], 3, 3);

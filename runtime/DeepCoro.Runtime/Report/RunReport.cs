@@ -34,7 +34,10 @@ namespace DeepCoro.Runtime.Report
             if (history.Rows.Count > 0 && !telemetry)
                 notes.Add("This run logged no telemetry (written by a version before it existed, or with telemetry off): no attention, gradient or memory curves.");
 
-            var page = new HtmlPage($"Run report: {spec.Name}");
+            var clipping = ClippingNote(history);
+            if (clipping is not null) notes.Add(clipping);
+
+            var page = new HtmlPage($"Run report: {RunName(run)}");
             page.Table(new[] { "", "" }, Facts(run, spec, history, summary));
             foreach (var n in notes) page.Paragraph(n, "note");
             var figures = new List<Figure>();
@@ -64,6 +67,32 @@ namespace DeepCoro.Runtime.Report
             var index = Path.Combine(dir, "index.html");
             AtomicFile.WriteText(index, page.Render());
             return index;
+        }
+
+        /// <summary>The run as its user calls it: its directory with the parent's name (`runs/cathef`,
+        /// `deepcoro-demo/run`), since the model of a config-built run is named after the config's layout.</summary>
+        public static string RunName(string run)
+        {
+            var full = Path.GetFullPath(run).TrimEnd(Path.DirectorySeparatorChar);
+            var parent = Path.GetFileName(Path.GetDirectoryName(full) ?? "");
+            return string.IsNullOrEmpty(parent) ? Path.GetFileName(full) : $"{parent}/{Path.GetFileName(full)}";
+        }
+
+        /// <summary>Share of the logged epochs' steps above which clipping is flagged: clipping most steps
+        /// rescales nearly every update, a smaller learning rate in disguise rather than a guard against
+        /// spikes.</summary>
+        public const double MostStepsClipped = 0.5;
+
+        /// <summary>A note when gradient clipping rescaled most steps over the run (the mean of the epochs' clipped
+        /// shares), with the typical gradient norm to choose max_grad_norm from; null otherwise.</summary>
+        public static string? ClippingNote(RunHistory history)
+        {
+            var (_, shares) = history.Series("grad/clipped_share");
+            if (shares.Length == 0 || shares.Average() <= MostStepsClipped) return null;
+            var (_, norms) = history.Series("grad/norm");
+            var typical = norms.Where(double.IsFinite).OrderBy(v => v).ToArray();
+            var median = typical.Length == 0 ? "" : $" (the median of the epochs' mean gradient norms is {F(typical[typical.Length / 2])})";
+            return $"Gradient clipping rescaled {shares.Average():0%} of the steps (mean over {shares.Length} epochs): max_grad_norm is below the usual gradient norm{median}, so it acts as a smaller learning rate rather than a guard against spikes; raise max_grad_norm above the usual norm, or set it to null.";
         }
 
         private static string Task(HeadSpec h) => h.Task switch
@@ -127,7 +156,8 @@ namespace DeepCoro.Runtime.Report
             foreach (var h in spec.Heads) { losses.Add(S($"val {h.Name}", $"val/{h.Name}_loss")); losses.Add(S($"train {h.Name}", $"train/{h.Name}_loss", true)); }
             figures.Add(ReportCharts.Lines("loss.png", "Loss per head and the weighted main loss (log scale); solid: validation, dashed: training.", "loss", "loss", losses, log10: true));
             var main = spec.Heads.Select(h => (h, Metrics.Names(h.Task)[0])).SelectMany(x => new[] { S($"val {x.h.Name} {x.Item2}", $"val/{x.h.Name}_{x.Item2}"), S($"train {x.h.Name} {x.Item2}", $"train/{x.h.Name}_{x.Item2}", true) });
-            figures.Add(ReportCharts.Lines("main_metric.png", "Each head's main metric (AUC, R² or macro AUC); solid: validation, dashed: training.", "main metric per head", "value", main));
+            var plotted = string.Join(", ", spec.Heads.Select(h => $"{h.Name}: {Metrics.Names(h.Task)[0]}"));
+            figures.Add(ReportCharts.Lines("main_metric.png", $"Each head's main metric ({plotted}); solid: validation, dashed: training.", "main metric per head", "value", main));
             if (summary is not null && history.Has(summary.Monitor) && !summary.Monitor.EndsWith("main_loss"))
                 figures.Add(ReportCharts.Lines("monitor.png", $"The monitored metric {summary.Monitor}, which picks the best epoch.", summary.Monitor, summary.Monitor, new[] { S(summary.Monitor, summary.Monitor) }));
             var rates = history.Keys.Where(k => k.StartsWith("lr/")).Select(k => S(k[3..], k)).ToList();

@@ -2,7 +2,7 @@
 /// a model with errors fails the build at its line.
 module DeepCoroApp.Specs.Program
 
-open DeepCoro.Dsl.Dsl
+open type DeepCoro.Dsl.Dsl
 
 [<EntryPoint>]
 let main argv =

@@ -3,7 +3,7 @@
 /// build of DeepCoroApp here, with its DC code.
 module DeepCoroApp.Specs.Specs
 
-open DeepCoro.Dsl.Dsl
+open type DeepCoro.Dsl.Dsl
 
 let seedClsToken =
     hierarchy [ clsToken over tokens |> attentionHeads 8 |> dropout 0.1; clsToken over videos |> attentionHeads 8 ]

@@ -12,7 +12,7 @@ namespace DeepCoro.Runtime.Training
     /// <summary>
     /// The options that decide a run's result, flattened to sorted "Section.Key" -> JSON value pairs: everything in
     /// <see cref="TrainOptions"/> but epochs, device, intervals and telemetry, and the data options but the
-    /// loader's prefetch and threads and the token grid (display only).
+    /// loader's prefetch and threads, the token grid (display only) and the group column (warnings only).
     /// A checkpoint stores them so that --resume can refuse a config that would not continue the same run.
     /// </summary>
     public static class RunOptions
@@ -22,7 +22,7 @@ namespace DeepCoro.Runtime.Training
         /// <summary>The options that name files or folders: a checkpoint keeps each both as written from the run
         /// directory and absolute, and a resume accepts either matching, so that a run moved or copied together with
         /// its data (a project folder renamed, another machine) resumes, and so does a run moved alone.</summary>
-        private static readonly string[] PathKeys = { "Data.Manifest", "Data.Root", "Data.EmbeddingsDir", "Train.Encoder.Path", "Train.Encoder.CacheDirectory" };
+        private static readonly string[] PathKeys = { "Data.Manifest", "Data.Root", "Data.EmbeddingsDir", "Train.Encoder.Path", "Train.Encoder.CacheDirectory", "Data.SplitFile" };
 
         private const string AbsoluteSuffix = "@absolute";
 
@@ -36,6 +36,10 @@ namespace DeepCoro.Runtime.Training
             // what a run measures and reports about itself does not change its result
             foreach (var k in flat.Keys.Where(k => k.StartsWith("Train.Intervals.") || k.StartsWith("Train.Telemetry.") || k.StartsWith("Data.TokensGrid")).ToList())
                 flat.Remove(k);
+            // the group column only words warnings; a run without a split file stores what runs stored before the key
+            // existed, so their checkpoints still resume
+            flat.Remove("Data.GroupColumn");
+            if (flat.GetValueOrDefault("Data.SplitFile") == "null") flat.Remove("Data.SplitFile");
             foreach (var key in PathKeys)
                 if (PathOf(flat, key) is { } path && Path.IsPathRooted(path))
                 {

@@ -61,11 +61,13 @@ let private taskOfLoss l =
     | LossKind.Rmse
     | LossKind.Huber -> TaskKind.Regression
     | LossKind.Bce -> TaskKind.Binary
+    | LossKind.Cox
+    | LossKind.DiscreteTime -> TaskKind.Survival
     | _ -> TaskKind.Multiclass
 
 /// The head task rule (the reference has no task per head in its model): `head_task` if given; else the kind its
-/// loss implies (mse/mae/rmse/huber: regression, bce: binary, ce/focal: multiclass); else by output count: 1
-/// regression, 2 binary, 3 or more multiclass.
+/// loss implies (mse/mae/rmse/huber: regression, bce: binary, ce/focal: multiclass, cox/discrete_time: survival); else
+/// by output count: 1 regression, 2 binary, 3 or more multiclass.
 let headTask (explicitTask: TaskKind option) (loss: LossKind option) (outputs: int) =
     match explicitTask, loss with
     | Some t, _ -> t
@@ -220,6 +222,7 @@ let build
                     Loss = loss
                     Weight = Map.tryFind head keys.Weights |> Option.defaultValue 1.0
                     Dropout = Map.tryFind head keys.HeadDropout |> Option.defaultValue 0.0
+                    Intervals = None
                 })
         let spec =
             (hierarchy (stagesFor keys.PoolingMode axes pooling keys.Separate)

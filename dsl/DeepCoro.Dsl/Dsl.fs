@@ -132,9 +132,25 @@ let gateKey (key: string) = option "gateKey" [ PoolKind.GatedAttention ] (fun o 
 // ---------------------------------------------------------------- heads
 
 /// A task head: one Linear layer on the pooled vector.
-type Head = { Name: string; Task: TaskKind; Outputs: int; Loss: LossKind option; Weight: float; Dropout: float }
+type Head = {
+    Name: string
+    Task: TaskKind
+    Outputs: int
+    Loss: LossKind option
+    Weight: float
+    Dropout: float
+    Intervals: float list option
+}
 
-let private head name task outputs = { Name = name; Task = task; Outputs = outputs; Loss = None; Weight = 1.0; Dropout = 0.0 }
+let private head name task outputs = {
+    Name = name
+    Task = task
+    Outputs = outputs
+    Loss = None
+    Weight = 1.0
+    Dropout = 0.0
+    Intervals = None
+}
 
 /// A regression head with one output (mse by default); `|> outputs k` for k outputs.
 let regression (name: string) = head name TaskKind.Regression 1
@@ -144,6 +160,18 @@ let binary (name: string) = head name TaskKind.Binary 1
 
 /// A multiclass head with n classes (ce by default).
 let classification (name: string) (n: int) = head name TaskKind.Multiclass n
+
+/// A survival head on (time, event) labels: a Cox risk score (higher = earlier event) by default; `|> intervals
+/// [ 30.; 180. ]` for discrete-time hazards, one output per interval (docs/survival.md).
+let survival (name: string) = head name TaskKind.Survival 1
+
+/// Discrete-time intervals of a survival head: their upper bounds, positive and increasing (loss discrete_time).
+let intervals (bounds: float list) (h: Head) = {
+    h with
+        Intervals = Some bounds
+        Outputs = bounds.Length
+        Loss = Some LossKind.DiscreteTime
+}
 
 /// Sets the number of outputs of a head.
 let outputs (n: int) (h: Head) = { h with Outputs = n }
@@ -222,7 +250,8 @@ let model (name: string) (embeddingDim: int) (d: Draft) : ModelSpec =
         | None -> inferAxes d.Stages
     let toHead (h: Head) =
         let lossKind = h.Loss |> Option.defaultValue (HeadSpec.DefaultLoss h.Task)
-        HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight, h.Dropout)
+        let bounds = h.Intervals |> Option.map EquatableList |> Option.toObj
+        HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight, h.Dropout, bounds)
     ModelSpec(
         ModelSpec.CurrentIrVersion,
         name,

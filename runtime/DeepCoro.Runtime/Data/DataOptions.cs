@@ -25,6 +25,8 @@ namespace DeepCoro.Runtime.Data
         public FileLayout Layout { get; init; } = FileLayout.Video;
         /// <summary>Head name -> label column; a head not listed reads the column of its own name.</summary>
         public IReadOnlyDictionary<string, string> LabelColumns { get; init; } = new Dictionary<string, string>();
+        /// <summary>Survival head name -> its time and event columns (docs/survival.md).</summary>
+        public IReadOnlyDictionary<string, SurvivalColumns> SurvivalColumns { get; init; } = new Dictionary<string, SurvivalColumns>();
         /// <summary>Head name -> (label text -> class index), for class labels stored as names.</summary>
         public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> LabelsMap { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, int>>();
         /// <summary>Whether every label column must exist (inference reads manifests without them).</summary>

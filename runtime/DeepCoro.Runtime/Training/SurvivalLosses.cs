@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using DeepCoro.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -96,6 +97,21 @@ namespace DeepCoro.Runtime.Training
             // -log(1 - sigmoid(z)) = softplus(z); -log(sigmoid(z)) = softplus(-z).
             return (nn.functional.softplus(logits) * survivedT + nn.functional.softplus(logits.neg()) * hazardT).sum(1);
         }
+
+        /// <summary>A survival head's per-sample losses on its labelled samples: logits [M, outputs], their times and
+        /// events.</summary>
+        public static Tensor PerSample(HeadSpec head, Tensor logits, double[] time, bool[] @event, LossOptions options) => head.Loss switch
+        {
+            LossKind.Cox => Cox(logits[.., 0], time, @event, options.Ties),
+            LossKind.DiscreteTime => DiscreteTime(logits, time, @event, head.Intervals!.ToArray()),
+            _ => throw new ArgumentException($"survival head '{head.Name}': loss {head.Loss} is not a survival loss"),
+        };
+
+        /// <summary>Scores for metrics and predictions: the risk [M, 1] of a Cox head (its output); a discrete head's
+        /// risk (<see cref="DiscreteRisk"/>) then its survival at each bound, [M, 1 + K].</summary>
+        public static Tensor Scores(HeadSpec head, Tensor logits) => head.Loss == LossKind.DiscreteTime
+            ? cat(new[] { DiscreteRisk(logits).unsqueeze(1), DiscreteSurvival(logits) }, 1)
+            : logits[.., 0..1];
 
         /// <summary>The interval a time falls in: the first k with t &lt;= a_k (K when after the last).</summary>
         public static int Interval(double[] boundaries, double time)

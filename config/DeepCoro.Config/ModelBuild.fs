@@ -111,7 +111,9 @@ let referenceIgnored (keys: ModelKeys) =
 let private locate (keys: ModelKeys) (headNodes: YamlNode list) (fallback: YamlNode) (path: string) =
     let first names = names |> List.tryPick (fun k -> Map.tryFind k keys.Written)
     let found =
-        if path.StartsWith "heads[" then
+        if path.StartsWith "heads[" && path.Contains ".intervals" then
+            first [ "intervals"; "loss_structure" ]
+        elif path.StartsWith "heads[" then
             let i = path.Substring(6, path.IndexOf ']' - 6) |> int
             List.tryItem i headNodes
         elif path.EndsWith ".attentionHeads" then
@@ -222,7 +224,7 @@ let build
                     Loss = loss
                     Weight = Map.tryFind head keys.Weights |> Option.defaultValue 1.0
                     Dropout = Map.tryFind head keys.HeadDropout |> Option.defaultValue 0.0
-                    Intervals = None
+                    Intervals = Map.tryFind head keys.Intervals
                 })
         let spec =
             (hierarchy (stagesFor keys.PoolingMode axes pooling keys.Separate)

@@ -102,3 +102,114 @@ let tests =
             Expect.isTrue (ci.Lower < 0.5 && ci.Upper > 0.5) (sprintf "its interval [%.3f, %.3f] covers 0.5" ci.Lower ci.Upper)
         }
     ]
+
+let private specJson (head: string) =
+    sprintf
+        """{
+  "irVersion": 1, "name": "S", "embeddingDim": 8, "axes": ["videos", "tokens"],
+  "pooling": [ { "pool": "mean", "over": "tokens" }, { "pool": "mean", "over": "videos" } ],
+  "heads": [
+    %s
+  ]
+}"""
+        head
+
+/// The error diagnostics of a spec with the given head, as "line code path".
+let private specErrors (head: string) =
+    (SpecJson.Read(specJson head)).Diagnostics
+    |> Seq.filter (fun d -> d.Severity = Severity.Error)
+    |> Seq.map (fun d -> sprintf "%d %s %s" d.Line d.Code d.Path)
+    |> Seq.toList
+
+/// A manifest with one survival head's columns, the rows given, read with survival_columns for `mace`.
+let private readManifest (columns: bool) (rows: string list) =
+    let dir = tempDir ()
+    File.WriteAllBytes(Path.Combine(dir, "a.npy"), [||])
+    let manifest = Path.Combine(dir, "manifest.csv")
+    File.WriteAllLines(manifest, "StudyInstanceUID,Split,FileName,FU_DAYS,MACE" :: rows)
+    let options = if columns then data manifest else DataOptions(Manifest = manifest)
+    Manifest.Read(options, (spec (survival "mace")).Heads)
+
+let private fails (expected: string) (f: unit -> 'a) =
+    let e = Expect.throwsC (f >> ignore) id
+    Expect.isTrue (e :? DataException) (sprintf "a DataException, got %s" (e.GetType().Name))
+    Expect.stringContains e.Message expected "the message"
+    Expect.isFalse (e.Message.Contains "\n") "one line"
+
+[<Tests>]
+let badInput =
+    testList "survival bad input" [
+        test "the IR's survival heads: JSON round trip, DSL, and intervals validated at their line" {
+            let dsl = spec (survival "mace" |> intervals [ 30.; 180. ])
+            let h = dsl.Heads.[0]
+            Expect.equal (h.Task, h.Loss, h.Outputs) (TaskKind.Survival, LossKind.DiscreteTime, 2) "discrete head"
+            Expect.equal (SpecJson.Parse(SpecJson.Write dsl, "x")) dsl "round trip"
+            Expect.equal (spec (survival "mace")).Heads.[0].Loss LossKind.Cox "Cox by default"
+            let ok = specErrors """{ "name": "mace", "task": "survival", "outputs": 1, "loss": "cox" }"""
+            Expect.isEmpty ok "a Cox head is valid"
+            Expect.equal
+                (specErrors """{ "name": "mace", "task": "survival", "outputs": 2, "loss": "discrete_time", "intervals": [30, 20] }""")
+                [ "5 DC0012 heads[0].intervals[1]" ]
+                "not increasing"
+            Expect.equal
+                (specErrors """{ "name": "mace", "task": "survival", "outputs": 1, "loss": "discrete_time", "intervals": [] }""")
+                [ "5 DC0012 heads[0].intervals" ]
+                "at least one"
+            Expect.equal
+                (specErrors """{ "name": "mace", "task": "survival", "outputs": 1, "loss": "discrete_time", "intervals": [-5] }""")
+                [ "5 DC0012 heads[0].intervals[0]" ]
+                "positive"
+            Expect.equal
+                (specErrors """{ "name": "m", "task": "binary", "outputs": 1, "intervals": [30] }""")
+                [ "5 DC0012 heads[0].intervals" ]
+                "only survival heads have intervals"
+        }
+        test "times and events: missing is that head's missing label; bad values are one line naming row and column" {
+            let read = readManifest true [ "s1,train,a.npy,10.5,1"; "s2,train,a.npy,,1"; "s3,train,a.npy,20,0" ]
+            let labels = read.Train |> Seq.map (fun s -> s.Labels.[0], s.Events.[0]) |> Seq.toList
+            Expect.equal (labels |> List.filter (fun (t, _) -> not (Double.IsNaN t))) [ 10.5, 1.0; 20.0, 0.0 ] "labels"
+            Expect.isTrue (labels |> List.exists (fun (t, e) -> Double.IsNaN t && Double.IsNaN e)) "a missing time"
+            fails "manifest.csv:2: time '-3' of survival head 'mace' (column FU_DAYS) is not a non-negative number" (fun () ->
+                readManifest true [ "s1,train,a.npy,-3,1" ])
+            fails "manifest.csv:3: time 'soon' of survival head 'mace' (column FU_DAYS)" (fun () ->
+                readManifest true [ "s1,train,a.npy,3,1"; "s2,train,a.npy,soon,1" ])
+            fails "manifest.csv:2: event '2' of survival head 'mace' (column MACE) is not 0 (censored) or 1 (event)" (fun () ->
+                readManifest true [ "s1,train,a.npy,3,2" ])
+            fails "survival head 'mace' has no columns; give data.survival_columns: {mace: [TIME_COLUMN, EVENT_COLUMN]}" (fun () ->
+                readManifest false [ "s1,train,a.npy,3,1" ])
+        }
+        test "a config in this product's layout reads survival heads, intervals, ties and columns; bad intervals name their line" {
+            let manifest, _ = cohort 20 false
+            let dir = Path.GetDirectoryName manifest
+            let write (intervals: string) =
+                let path = Path.Combine(dir, "config.yaml")
+                File.WriteAllText(
+                    path,
+                    sprintf
+                        "model_config:\n  embedding_dim: 8\n  pooling_mode: mean\n  head_structure:\n    mace: 2\n  loss_structure:\n    mace: discrete_time\n  intervals:\n    mace: %s\n  cox_ties: breslow\ndata:\n  manifest: manifest.csv\n  survival_columns:\n    mace: [FU_DAYS, MACE]\n  tokens: 4\n  num_videos: 1\ntraining:\n  epochs: 1\n"
+                        intervals
+                )
+                path
+            let c = DeepCoro.Config.TrainConfig.load (write "[90, 365]")
+            let h = c.Spec.Heads.[0]
+            Expect.equal (h.Task, h.Loss, List.ofSeq h.Intervals) (TaskKind.Survival, LossKind.DiscreteTime, [ 90.0; 365.0 ]) "head"
+            Expect.equal c.Train.Loss.Ties CoxTies.Breslow "cox_ties"
+            Expect.equal c.Data.SurvivalColumns.["mace"] (SurvivalColumns("FU_DAYS", "MACE")) "columns"
+            let e = Expect.throwsC (fun () -> DeepCoro.Config.TrainConfig.load (write "[365, 90]") |> ignore) id
+            Expect.stringContains e.Message "config.yaml:9" "the line of intervals"
+            Expect.stringContains e.Message "interval bounds increase strictly" "the reason"
+        }
+        test "a batch without any event: the loss is 0, counted, and training says so" {
+            let heads = (spec (survival "mace")).Heads
+            let results = SplitResults(heads, LossOptions())
+            let study i = Study(Id = sprintf "s%d" i, Split = "train", Videos = ResizeArray(), Labels = [| float i |], Events = [| 0.0 |])
+            let batch = StudyBatch([| study 1; study 2 |], [||], [| 2L; 1L; 1L |], [| true; true |], null, [| 1.0; 2.0 |], 1)
+            use logits = TorchSharp.torch.tensor ([| 0.5f; -0.5f |], 2L, 1L, requires_grad = true)
+            let outputs = readOnlyDict [ "mace", logits ]
+            let total = results.Add(batch, outputs)
+            total.backward ()
+            Expect.equal (total.item<float32>()) 0.0f "loss 0"
+            Expect.equal (logits.grad.data<float32>().ToArray()) [| 0.0f; 0.0f |] "zero gradient"
+            Expect.equal results.BatchesWithoutEvents [| 1 |] "counted"
+        }
+    ]

@@ -103,7 +103,8 @@ namespace DeepCoro.Runtime.Data
             bool? randomVideosInTraining = null,
             int? batchSize = null,
             int? prefetch = null,
-            int? readThreads = null) =>
+            int? readThreads = null,
+            IReadOnlyDictionary<string, SurvivalColumns>? survivalColumns = null) =>
             this with
             {
                 Manifest = manifest ?? Manifest,
@@ -117,6 +118,7 @@ namespace DeepCoro.Runtime.Data
                 ViewLabelsMap = viewLabelsMap ?? ViewLabelsMap,
                 Layout = layout ?? Layout,
                 LabelColumns = labelColumns ?? LabelColumns,
+                SurvivalColumns = survivalColumns ?? SurvivalColumns,
                 LabelsMap = labelsMap ?? LabelsMap,
                 LabelsRequired = labelsRequired ?? LabelsRequired,
                 FirstLabelWins = firstLabelWins ?? FirstLabelWins,

@@ -219,7 +219,8 @@ namespace DeepCoro.Spec
                     Error(DiagnosticCodes.InvalidValue, p + ".dropout", $"dropout must be in [0, 1), got {h.Dropout}");
                 else if (h.Dropout >= 0.5) Warn(DiagnosticCodes.HighDropout, p + ".dropout", $"dropout {h.Dropout} drops most pooled features before head '{h.Name}'");
                 long parameters = Claim(h.Key, ModuleKind.Linear, ParameterRole.Head, "head", width, h.Outputs, h.Outputs, p, null);
-                rows.Add(new ShapeRow(h.Key, $"{SpecJson.TaskName(h.Task)} head ({SpecJson.LossName(h.Loss)})", $"[B, {h.Outputs}]", parameters));
+                var bounds = h.Intervals is { Count: > 0 } b ? " at " + string.Join(", ", b.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : "";
+                rows.Add(new ShapeRow(h.Key, $"{SpecJson.TaskName(h.Task)} head ({SpecJson.LossName(h.Loss)}{bounds})", $"[B, {h.Outputs}]", parameters));
             }
         }
 

@@ -84,6 +84,16 @@ let tests =
                 Expect.isTrue (r.Metrics.ContainsKey("val/" + k)) ("val has " + k)
             let header = File.ReadLines(Path.Combine(run, "predictions_test.csv")) |> Seq.head
             Expect.equal header "study_id,split,videos,mace_time,mace_event,mace_risk" "predictions header"
+            // the report: Kaplan-Meier curves of the test split by risk tertile, the C-index with its interval
+            let noMaps = Dictionary<string, IReadOnlyDictionary<string, int>>()
+            let model = spec (survival "mace")
+            let index =
+                DeepCoro.Runtime.Report.RunReport.Write(DeepCoro.Runtime.Report.RunReportInputs(run, model, noMaps, [||], null, [||]))
+            let html = File.ReadAllText index
+            Expect.stringContains html "Kaplan-Meier curves" "the KM figure's caption"
+            Expect.stringContains html "the tertiles of the train split" "cut points from training"
+            Expect.isTrue (File.Exists(Path.Combine(run, "report", "mace_km_test.png"))) "the KM picture"
+            Expect.stringContains html "c_index" "the C-index in the metric table"
         }
         test "the discrete-time form trains too and reports td-AUC at its bounds and the integrated Brier score" {
             let manifest, _ = cohort 500 false

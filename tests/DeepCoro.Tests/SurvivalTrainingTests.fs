@@ -1,5 +1,5 @@
-/// Survival heads end to end: a synthetic cohort with planted hazards trains to a test C-index of at least 0.7 (Cox and
-/// discrete-time), a shuffled-label control stays near 0.5, and bad survival input fails with one line.
+/// Survival heads end to end: a synthetic cohort with planted hazards trains to a test C-index of at least 0.7 (Cox
+/// and discrete-time), a shuffled-label control stays near 0.5, and bad survival input fails with one line.
 module DeepCoro.Tests.SurvivalTrainingTests
 
 open System

@@ -47,7 +47,7 @@ namespace DeepCoro.Runtime.Evaluation
 
         /// <summary>
         /// Harrell's C as R survival's concordance(Surv(t, e) ~ r, reverse = TRUE): over pairs where i has an event
-        /// at t_i and j was still at risk after it (t_j &gt; t_i, or t_j = t_i censored), concordant when r_i &gt; r_j,
+        /// at t_i and j was still at risk after it (t_j &gt; t_i, or t_j = t_i censored), concordant if r_i &gt; r_j,
         /// tied in score counting half; pairs of events at one time are left out. NaN without a comparable pair.
         /// </summary>
         public double Harrell(ReadOnlySpan<double> weight) => Concordance(weight, double.PositiveInfinity, null);

@@ -124,7 +124,7 @@ namespace DeepCoro.Runtime.Training
         /// <summary>The discrete head's survival S(a_k) = prod_{j&lt;=k} (1 - h_j) at each boundary, [M, K].</summary>
         public static Tensor DiscreteSurvival(Tensor logits) => nn.functional.softplus(logits).neg().cumsum(1).exp();
 
-        /// <summary>The discrete head's risk score: the cumulative hazard -log S(a_K) up to the last boundary.</summary>
+        /// <summary>The discrete head's risk score: the cumulative hazard -log S(a_K) up to the last bound.</summary>
         public static Tensor DiscreteRisk(Tensor logits) => nn.functional.softplus(logits).sum(1);
     }
 }

@@ -115,6 +115,7 @@ let taskNames = [
     "binary_classification", TaskKind.Binary
     "multiclass", TaskKind.Multiclass
     "multiclass_classification", TaskKind.Multiclass
+    "survival", TaskKind.Survival
 ]
 
 /// Head losses: this product's names and every head loss of DeepCORO_CLIP's utils/loss/losses.py. binary_focal
@@ -130,6 +131,8 @@ let lossNames = [
     "focal", LossKind.Focal
     "binary_focal", LossKind.Focal
     "multiclass_focal", LossKind.Focal
+    "cox", LossKind.Cox
+    "discrete_time", LossKind.DiscreteTime
 ]
 
 /// DeepCORO_CLIP's CLIP pretraining losses: not head losses, named as such when a head asks for one.
@@ -219,6 +222,15 @@ let private inputRank (c: KeyContext) (node: YamlNode) =
         || r = 4
         || (c.Reader.Error(node, sprintf "%s: the input is [B, N, D] (3) or [B, N, L, D] (4), got %d" c.Key r)
             false))
+
+/// A survival head's two columns: [TIME_COLUMN, EVENT_COLUMN].
+let private survivalPair (c: KeyContext) (node: YamlNode) =
+    match c.Reader.Texts(c.Key, node) with
+    | Some [ time; happened ] when time <> "" && happened <> "" -> Some(SurvivalColumns(time, happened))
+    | Some _ ->
+        c.Reader.Error(node, sprintf "%s: expected two columns, [TIME_COLUMN, EVENT_COLUMN], e.g. [FU_DAYS, MACE]" c.Key)
+        None
+    | None -> None
 
 /// A map of names to integer ids (view_labels_map).
 let private ids (c: KeyContext) (node: YamlNode) =
@@ -407,7 +419,7 @@ let private modelKeys =
             "head_task"
             everywhere
             1
-            "each head's task (regression, binary[_classification], multiclass[_classification])"
+            "each head's task (regression, binary[_classification], multiclass[_classification], survival)"
             (read
                 (perHead headTask)
                 (model (fun v k -> {
@@ -418,7 +430,7 @@ let private modelKeys =
             "loss_structure"
             everywhere
             1
-            "each head's loss (mse, mae, rmse, huber, bce_logit, ce, binary_focal, multiclass_focal, focal)"
+            "each head's loss (mse, mae, rmse, huber, bce_logit, ce, binary_focal, multiclass_focal, focal; survival: cox, discrete_time)"
             (fun c node s ->
                 let losses = c.Reader.PerHead(c.Key, node, c.Heads, fun key n -> lossName { c with Key = key } n)
                 let s = { s with Model = { s.Model with Losses = losses |> Map.map (fun _ (kind, _) -> kind) } }
@@ -438,6 +450,18 @@ let private modelKeys =
             1
             "dropout of the pooled vector before each head (DeepCORO_CLIP never applies it)"
             (read (perHead share) (model (fun v k -> { k with HeadDropout = v })))
+        m
+            "intervals"
+            everywhere
+            1
+            "each discrete_time survival head's interval bounds, positive and increasing (an extension of DeepCORO_CLIP)"
+            (read (perHead numbers) (model (fun v k -> { k with Intervals = v |> Map.map (fun _ b -> List.ofSeq b) })))
+        m
+            "cox_ties"
+            everywhere
+            1
+            "ties in a Cox loss: efron (default) or breslow (an extension of DeepCORO_CLIP)"
+            (read (choice [ "efron", CoxTies.Efron; "breslow", CoxTies.Breslow ]) (loss (fun v l -> l.With(ties = v))))
         row
             "aggregate_videos_tokens"
             reference
@@ -500,6 +524,10 @@ let private nestedKeys =
             "each head's label column (default: the head's name)"
             (read (perHead nonEmpty) (data (fun v d -> d.With(labelColumns = dict v))))
         d "labels_map" "each class head's label names -> class ids" (read labelsMap (fun v s -> { s with LabelsMap = v }))
+        d
+            "survival_columns"
+            "each survival head's [TIME_COLUMN, EVENT_COLUMN] (event 1, censored 0)"
+            (read (perHead survivalPair) (data (fun v d -> d.With(survivalColumns = dict v))))
         d "splits" "the split names of train, val, test and inference" splits
         d "tokens" "tokens per video L (default: the first file's)" (read (int 1) (data (fun v d -> d.With(tokens = v))))
         d "num_videos" "videos per study at most" (read (int 1) (data (fun v d -> d.With(numVideos = v))))
@@ -785,6 +813,11 @@ let private referenceKeys =
             "data.multi_video: false makes every row a study of one video"
             (read flag (data (fun v d -> d.With(multiVideo = v))))
         h "groupby_column" 1 "data.study_column" (read nonEmpty (data (fun v d -> d.With(studyColumn = v))))
+        h
+            "survival_columns"
+            1
+            "data.survival_columns (an extension of DeepCORO_CLIP)"
+            (read (perHead survivalPair) (data (fun v d -> d.With(survivalColumns = dict v))))
         h "num_videos" 1 "data.num_videos" (read (int 1) (data (fun v d -> d.With(numVideos = v))))
         h
             "shuffle_videos"

@@ -62,11 +62,13 @@ let private taskOfLoss l =
     | LossKind.Rmse
     | LossKind.Huber -> TaskKind.Regression
     | LossKind.Bce -> TaskKind.Binary
+    | LossKind.Cox
+    | LossKind.DiscreteTime -> TaskKind.Survival
     | _ -> TaskKind.Multiclass
 
 /// The head task rule (the reference has no task per head in its model): `head_task` if given; else the kind its
-/// loss implies (mse/mae/rmse/huber: regression, bce: binary, ce/focal: multiclass); else by output count: 1
-/// regression, 2 binary, 3 or more multiclass.
+/// loss implies (mse/mae/rmse/huber: regression, bce: binary, ce/focal: multiclass, cox/discrete_time: survival); else
+/// by output count: 1 regression, 2 binary, 3 or more multiclass.
 let headTask (explicitTask: TaskKind option) (loss: LossKind option) (outputs: int) =
     match explicitTask, loss with
     | Some t, _ -> t
@@ -110,7 +112,9 @@ let referenceIgnored (keys: ModelKeys) =
 let private locate (keys: ModelKeys) (headNodes: YamlNode list) (fallback: YamlNode) (path: string) =
     let first names = names |> List.tryPick (fun k -> Map.tryFind k keys.Written)
     let found =
-        if path.StartsWith "heads[" then
+        if path.StartsWith "heads[" && path.Contains ".intervals" then
+            first [ "intervals"; "loss_structure" ]
+        elif path.StartsWith "heads[" then
             let i = path.Substring(6, path.IndexOf ']' - 6) |> int
             List.tryItem i headNodes
         elif path.EndsWith ".attentionHeads" then
@@ -222,6 +226,7 @@ let build
                     Weight = Map.tryFind head keys.Weights |> Option.defaultValue 1.0
                     Dropout = Map.tryFind head keys.HeadDropout |> Option.defaultValue 0.0
                     At = Map.empty
+                    Intervals = Map.tryFind head keys.Intervals
                 })
         let spec =
             (hierarchy (stagesFor keys.PoolingMode axes pooling keys.Separate)

@@ -39,6 +39,8 @@ type ModelKeys = {
     Losses: Map<string, LossKind>
     Weights: Map<string, float>
     HeadDropout: Map<string, float>
+    /// Each discrete_time survival head's interval bounds (docs/survival.md).
+    Intervals: Map<string, float list>
     Written: Map<string, YamlNode>
 }
 
@@ -62,6 +64,7 @@ let defaultModel = {
     Losses = Map.empty
     Weights = Map.empty
     HeadDropout = Map.empty
+    Intervals = Map.empty
     Written = Map.empty
 }
 

@@ -47,7 +47,16 @@ type Stage =
 
 /// A task head: one Linear layer on the pooled vector. `At` holds where the head (key "") and each setting (its IR
 /// field name) were written.
-type Head = { Name: string; Task: TaskKind; Outputs: int; Loss: LossKind option; Weight: float; Dropout: float; At: Map<string, Position> }
+type Head = {
+    Name: string
+    Task: TaskKind
+    Outputs: int
+    Loss: LossKind option
+    Weight: float
+    Dropout: float
+    Intervals: float list option
+    At: Map<string, Position>
+}
 
 /// A model before it is named and sized; `At` holds where `hierarchy`, `heads`, `withViews` and `withAxes` were
 /// written (keys `pooling`, `heads`, `viewEmbedding`, `axes`).
@@ -156,6 +165,7 @@ module private Located =
         Loss = None
         Weight = 1.0
         Dropout = 0.0
+        Intervals = None
         At = add "" position Map.empty
     }
 
@@ -308,6 +318,22 @@ type Dsl =
         let at = Located.at file line "classification" ("\"" + name + "\"")
         fun n -> Located.head name TaskKind.Multiclass n at
 
+    /// A survival head on (time, event) labels: a Cox risk score (higher = earlier event) by default; `|> intervals
+    /// [ 30.; 180. ]` for discrete-time hazards, one output per interval (docs/survival.md).
+    static member survival(name: string, [<CallerFilePath>] ?file: string, [<CallerLineNumber>] ?line: int) =
+        Located.head name TaskKind.Survival 1 (Located.at file line "survival" ("\"" + name + "\""))
+
+    /// Discrete-time intervals of a survival head: their upper bounds, positive and increasing (loss discrete_time).
+    static member intervals(bounds: float list, [<CallerFilePath>] ?file: string, [<CallerLineNumber>] ?line: int) : Head -> Head =
+        let at = Located.at file line "intervals" "["
+        fun h -> {
+            h with
+                Intervals = Some bounds
+                Outputs = bounds.Length
+                Loss = Some LossKind.DiscreteTime
+                At = Located.add "intervals" at h.At
+        }
+
     /// Sets the number of outputs of a head.
     static member outputs(n: int, [<CallerFilePath>] ?file: string, [<CallerLineNumber>] ?line: int) : Head -> Head =
         let at = Located.at file line "outputs" (string n)
@@ -363,7 +389,8 @@ type Dsl =
                 | None -> Dsl.inferAxes d.Stages
             let toHead (h: Head) =
                 let lossKind = h.Loss |> Option.defaultValue (HeadSpec.DefaultLoss h.Task)
-                HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight, h.Dropout)
+                let bounds = h.Intervals |> Option.map EquatableList |> Option.toObj
+                HeadSpec(h.Name, h.Task, h.Outputs, lossKind, h.Weight, h.Dropout, bounds)
             let pooling, stageAt = Located.lower "pooling" d.Stages
             let spec =
                 ModelSpec(

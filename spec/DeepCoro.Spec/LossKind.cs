@@ -1,4 +1,4 @@
 namespace DeepCoro.Spec
 {
-    public enum LossKind { Mse, Mae, Rmse, Huber, Bce, Ce, Focal }
+    public enum LossKind { Mse, Mae, Rmse, Huber, Bce, Ce, Focal, Cox, DiscreteTime }
 }

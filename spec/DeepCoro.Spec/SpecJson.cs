@@ -11,18 +11,18 @@ namespace DeepCoro.Spec
     {
         private static readonly string[] TopFields = { "irVersion", "name", "embeddingDim", "axes", "viewEmbedding", "pooling", "heads", "unusedParameters" };
         private static readonly string[] ViewFields = { "classes", "key" };
-        private static readonly string[] HeadFields = { "name", "task", "outputs", "loss", "weight", "dropout" };
+        private static readonly string[] HeadFields = { "name", "task", "outputs", "loss", "weight", "dropout", "intervals" };
         private static readonly string[] ParamFieldsCls = { "token", "attention", "norm" };
         private static readonly string[] ParamFieldsGate = { "gate" };
 
         private static readonly Dictionary<string, PoolKind> PoolNames = new Dictionary<string, PoolKind>
         { ["mean"] = PoolKind.Mean, ["max"] = PoolKind.Max, ["gatedAttention"] = PoolKind.GatedAttention, ["clsToken"] = PoolKind.ClsToken };
         private static readonly Dictionary<string, TaskKind> TaskNames = new Dictionary<string, TaskKind>
-        { ["regression"] = TaskKind.Regression, ["binary"] = TaskKind.Binary, ["multiclass"] = TaskKind.Multiclass };
+        { ["regression"] = TaskKind.Regression, ["binary"] = TaskKind.Binary, ["multiclass"] = TaskKind.Multiclass, ["survival"] = TaskKind.Survival };
         private static readonly Dictionary<string, LossKind> LossNames = new Dictionary<string, LossKind>
         {
             ["mse"] = LossKind.Mse, ["mae"] = LossKind.Mae, ["rmse"] = LossKind.Rmse, ["huber"] = LossKind.Huber,
-            ["bce"] = LossKind.Bce, ["ce"] = LossKind.Ce, ["focal"] = LossKind.Focal,
+            ["bce"] = LossKind.Bce, ["ce"] = LossKind.Ce, ["focal"] = LossKind.Focal, ["cox"] = LossKind.Cox, ["discrete_time"] = LossKind.DiscreteTime,
         };
         private static readonly Dictionary<string, NormPlacement> NormNames = new Dictionary<string, NormPlacement>
         { ["pre"] = NormPlacement.Pre, ["post"] = NormPlacement.Post };
@@ -310,8 +310,21 @@ namespace DeepCoro.Spec
                 var loss = Enum(node, path, "loss", LossNames, false);
                 var weight = Field(node, path, "weight", JsonKind.Number, false)?.Number ?? 1.0;
                 var dropout = Field(node, path, "dropout", JsonKind.Number, false)?.Number ?? 0.0;
+                var intervalsNode = Field(node, path, "intervals", JsonKind.Array, false);
+                List<double>? intervals = null;
+                if (intervalsNode != null)
+                {
+                    intervals = new List<double>();
+                    for (int i = 0; i < intervalsNode.Items.Count; i++)
+                    {
+                        var v = intervalsNode.Items[i];
+                        Mark($"{path}.intervals[{i}]", v);
+                        if (v.Kind != JsonKind.Number) { Error(DiagnosticCodes.Malformed, $"{path}.intervals[{i}]", v, "an interval bound is a number (a time)"); return null; }
+                        intervals.Add(v.Number);
+                    }
+                }
                 if (name == null || task == null || outputs == null) return null;
-                return new HeadSpec(name, task.Value, outputs.Value, loss ?? HeadSpec.DefaultLoss(task.Value), weight, dropout);
+                return new HeadSpec(name, task.Value, outputs.Value, loss ?? HeadSpec.DefaultLoss(task.Value), weight, dropout, intervals?.ToEquatableList());
             }
         }
 
@@ -332,7 +345,7 @@ namespace DeepCoro.Spec
             w.Open('[');
             foreach (var h in spec.Heads)
                 // dropout is written only where a head has it, so specs without keep their canonical form
-                w.Item($"{{ \"name\": {Str(h.Name)}, \"task\": \"{TaskName(h.Task)}\", \"outputs\": {h.Outputs}, \"loss\": \"{LossName(h.Loss)}\", \"weight\": {Num(h.Weight)}{(h.Dropout > 0 ? $", \"dropout\": {Num(h.Dropout)}" : "")} }}");
+                w.Item($"{{ \"name\": {Str(h.Name)}, \"task\": \"{TaskName(h.Task)}\", \"outputs\": {h.Outputs}, \"loss\": \"{LossName(h.Loss)}\", \"weight\": {Num(h.Weight)}{(h.Dropout > 0 ? $", \"dropout\": {Num(h.Dropout)}" : "")}{(h.Intervals != null ? $", \"intervals\": [{string.Join(", ", h.Intervals.Select(Num))}]" : "")} }}");
             w.Close(']');
             if (spec.UnusedParameters.Count > 0)
             {

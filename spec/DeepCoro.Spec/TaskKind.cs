@@ -1,4 +1,4 @@
 namespace DeepCoro.Spec
 {
-    public enum TaskKind { Regression, Binary, Multiclass }
+    public enum TaskKind { Regression, Binary, Multiclass, Survival }
 }

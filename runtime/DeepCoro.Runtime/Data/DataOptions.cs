@@ -35,6 +35,8 @@ namespace DeepCoro.Runtime.Data
         public FileLayout Layout { get; init; } = FileLayout.Video;
         /// <summary>Head name -> label column; a head not listed reads the column of its own name.</summary>
         public IReadOnlyDictionary<string, string> LabelColumns { get; init; } = new Dictionary<string, string>();
+        /// <summary>Survival head name -> its time and event columns (docs/survival.md).</summary>
+        public IReadOnlyDictionary<string, SurvivalColumns> SurvivalColumns { get; init; } = new Dictionary<string, SurvivalColumns>();
         /// <summary>Head name -> (label text -> class index), for class labels stored as names.</summary>
         public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> LabelsMap { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, int>>();
         /// <summary>Whether every label column must exist (inference reads manifests without them).</summary>
@@ -113,7 +115,8 @@ namespace DeepCoro.Runtime.Data
             bool? randomVideosInTraining = null,
             int? batchSize = null,
             int? prefetch = null,
-            int? readThreads = null) =>
+            int? readThreads = null,
+            IReadOnlyDictionary<string, SurvivalColumns>? survivalColumns = null) =>
             this with
             {
                 Manifest = manifest ?? Manifest,
@@ -129,6 +132,7 @@ namespace DeepCoro.Runtime.Data
                 ViewLabelsMap = viewLabelsMap ?? ViewLabelsMap,
                 Layout = layout ?? Layout,
                 LabelColumns = labelColumns ?? LabelColumns,
+                SurvivalColumns = survivalColumns ?? SurvivalColumns,
                 LabelsMap = labelsMap ?? LabelsMap,
                 LabelsRequired = labelsRequired ?? LabelsRequired,
                 FirstLabelWins = firstLabelWins ?? FirstLabelWins,

@@ -48,7 +48,8 @@ namespace DeepCoro.Runtime.Data
                     throw new DataException($"{path}:{lineNo}: {f.Count} fields, the header has {columns.Count}");
                 var raw = f[columns.File];
                 if (raw.Length == 0) throw new DataException($"{path}:{lineNo}: empty {options.PathColumn} cell; every row names its video's file");
-                var labels = heads.Select((h, i) => columns.Labels[i] < 0 ? double.NaN : ParseLabel(h, f[columns.Labels[i]], options, path, lineNo)).ToArray();
+                var labels = heads.Select((h, i) => columns.Labels[i] < 0 || h.Task == TaskKind.Survival ? double.NaN : ParseLabel(h, f[columns.Labels[i]], options, path, lineNo)).ToArray();
+                var events = SurvivalLabels(heads, columns, f, labels, options, path, lineNo);
                 var id = options.MultiVideo ? f[columns.Study] : $"{raw}";
                 if (id.Length == 0) throw new DataException($"{path}:{lineNo}: empty study id ({options.StudyColumn})");
                 var split = f[columns.Split];
@@ -58,7 +59,7 @@ namespace DeepCoro.Runtime.Data
                 if (!studies.TryGetValue(id, out var study))
                 {
                     var assigned = overrides is not null && overrides.TryGetValue(id, out var o) ? o.Split : split;
-                    study = new Study { Id = id, Split = assigned, Videos = new List<VideoRef>(), Labels = labels, FirstLine = lineNo, Group = group };
+                    study = new Study { Id = id, Split = assigned, Videos = new List<VideoRef>(), Labels = labels, Events = events, FirstLine = lineNo, Group = group };
                     studies[id] = study;
                     manifestSplit[id] = split;
                     order.Add(study);
@@ -69,7 +70,7 @@ namespace DeepCoro.Runtime.Data
                         throw new DataException($"{path}:{lineNo}: study '{id}' is in split '{split}' here but '{manifestSplit[id]}' on line {study.FirstLine}");
                     if (study.Group != group)
                         throw new DataException($"{path}:{lineNo}: study '{id}' is in group '{group}' here but '{study.Group}' on line {study.FirstLine} ({options.GroupColumn}); a study belongs to one group");
-                    MergeLabels(study, labels, heads, options, tally, path, lineNo);
+                    MergeLabels(study, labels, events, heads, options, tally, path, lineNo);
                 }
                 var file = ResolveFile(raw, root, options, tally);
                 if (file is null) continue;
@@ -169,12 +170,12 @@ namespace DeepCoro.Runtime.Data
 
         /// <summary>A later row of a study: a head it leaves empty keeps the study's label; a head the study lacks
         /// takes it.</summary>
-        private static void MergeLabels(Study study, double[] labels, IReadOnlyList<HeadSpec> heads, DataOptions options, Tally tally, string path, int line)
+        private static void MergeLabels(Study study, double[] labels, double[] events, IReadOnlyList<HeadSpec> heads, DataOptions options, Tally tally, string path, int line)
         {
             for (int i = 0; i < heads.Count; i++)
             {
-                if (double.IsNaN(labels[i]) || SameLabel(study.Labels[i], labels[i])) continue;
-                if (double.IsNaN(study.Labels[i])) study.Labels[i] = labels[i];
+                if (double.IsNaN(labels[i]) || (SameLabel(study.Labels[i], labels[i]) && SameLabel(study.Events[i], events[i]))) continue;
+                if (double.IsNaN(study.Labels[i])) { study.Labels[i] = labels[i]; study.Events[i] = events[i]; }
                 else if (options.FirstLabelWins) tally.Conflicts[i]++;
                 else throw new DataException($"{path}:{line}: study '{study.Id}' has label {heads[i].Name} = {labels[i]} here but {study.Labels[i]} on line {study.FirstLine}");
             }
@@ -193,6 +194,31 @@ namespace DeepCoro.Runtime.Data
             if (!long.TryParse(cell, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) || id < 0 || id >= viewClasses)
                 throw new DataException($"{path}:{line}: view id '{cell}' ({options.ViewColumn}) is not an integer in [0, {viewClasses - 1}]; for view names give view_labels_map");
             return id;
+        }
+
+        /// <summary>
+        /// Reads each survival head's time into <paramref name="labels"/> and returns the events (NaN for other
+        /// heads). A missing time or event leaves both missing (that head's missing label); a negative or non-numeric
+        /// time, or an event other than 0/1, is an error naming the row and column.
+        /// </summary>
+        private static double[] SurvivalLabels(IReadOnlyList<HeadSpec> heads, Columns columns, List<string> f, double[] labels, DataOptions options, string path, int line)
+        {
+            var events = new double[heads.Count];
+            Array.Fill(events, double.NaN);
+            for (int i = 0; i < heads.Count; i++)
+            {
+                if (heads[i].Task != TaskKind.Survival || columns.Labels[i] < 0 || columns.Events[i] < 0) continue;
+                var pair = options.SurvivalColumns[heads[i].Name];
+                string time = f[columns.Labels[i]].Trim(), happened = f[columns.Events[i]].Trim();
+                if (MissingTokens.Contains(time) || MissingTokens.Contains(happened)) continue;
+                if (!double.TryParse(time, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) || !double.IsFinite(t) || t < 0)
+                    throw new DataException($"{path}:{line}: time '{time}' of survival head '{heads[i].Name}' (column {pair.Time}) is not a non-negative number");
+                if (!double.TryParse(happened, NumberStyles.Float, CultureInfo.InvariantCulture, out var e) || (e != 0 && e != 1))
+                    throw new DataException($"{path}:{line}: event '{happened}' of survival head '{heads[i].Name}' (column {pair.Event}) is not 0 (censored) or 1 (event)");
+                labels[i] = t;
+                events[i] = e;
+            }
+            return events;
         }
 
         private static bool SameLabel(double a, double b) => a.Equals(b) || (double.IsNaN(a) && double.IsNaN(b));
@@ -233,6 +259,8 @@ namespace DeepCoro.Runtime.Data
         {
             public readonly int Count, Study, Split, File, View, Group;
             public readonly int[] Labels;
+            /// <summary>Per head, a survival head's event column (-1 for other heads).</summary>
+            public readonly int[] Events;
 
             public Columns(DataOptions options, IReadOnlyList<HeadSpec> heads, List<string> header, string headerLine, string path)
             {
@@ -254,7 +282,17 @@ namespace DeepCoro.Runtime.Data
                 foreach (var key in options.LabelColumns.Keys.Concat(options.LabelsMap.Keys))
                     if (!heads.Any(h => h.Name == key))
                         throw new DataException($"data: '{key}' is not a head of the model; {Suggestions.Hint(key, heads.Select(h => h.Name))}");
-                Labels = heads.Select(h => Column(options.LabelColumns.TryGetValue(h.Name, out var c) ? c : h.Name, $"label of head '{h.Name}'", options.LabelsRequired)).ToArray();
+                foreach (var key in options.SurvivalColumns.Keys)
+                    if (!heads.Any(h => h.Name == key && h.Task == TaskKind.Survival))
+                        throw new DataException($"data.survival_columns: '{key}' is not a survival head of the model; {Suggestions.Hint(key, heads.Where(h => h.Task == TaskKind.Survival).Select(h => h.Name))}");
+                foreach (var h in heads)
+                    if (h.Task == TaskKind.Survival && options.LabelsRequired && !options.SurvivalColumns.ContainsKey(h.Name))
+                        throw new DataException($"data: survival head '{h.Name}' has no columns; give data.survival_columns: {{{h.Name}: [TIME_COLUMN, EVENT_COLUMN]}}");
+                SurvivalColumns? Pair(HeadSpec h) => h.Task == TaskKind.Survival && options.SurvivalColumns.TryGetValue(h.Name, out var p) ? p : null;
+                Labels = heads.Select(h => h.Task == TaskKind.Survival
+                    ? (Pair(h) is { } p ? Column(p.Time, $"time of survival head '{h.Name}', data.survival_columns", options.LabelsRequired) : -1)
+                    : Column(options.LabelColumns.TryGetValue(h.Name, out var c) ? c : h.Name, $"label of head '{h.Name}'", options.LabelsRequired)).ToArray();
+                Events = heads.Select(h => Pair(h) is { } p ? Column(p.Event, $"event of survival head '{h.Name}', data.survival_columns", options.LabelsRequired) : -1).ToArray();
             }
         }
 

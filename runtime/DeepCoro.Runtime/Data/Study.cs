@@ -12,6 +12,9 @@ namespace DeepCoro.Runtime.Data
         public required string Split { get; init; }
         public required List<VideoRef> Videos { get; init; }
         public required double[] Labels { get; init; }
+        /// <summary>Per head, a survival head's event indicator (1 event, 0 censored) beside its time in
+        /// <see cref="Labels"/>; NaN for other heads and wherever the time is missing.</summary>
+        public double[] Events { get; init; } = System.Array.Empty<double>();
         public int FirstLine { get; init; }
         /// <summary>The study's group (data.group_column, a patient), or null without that column.</summary>
         public string? Group { get; init; }

@@ -87,7 +87,7 @@ namespace DeepCoro.Runtime.Encoders
                 {
                     var refs = s.Videos.Where(v => cached.ContainsKey(v.Path)).Select(v => v with { Path = file(cached[v.Path]) }).ToList();
                     if (refs.Count == 0) { dropped++; continue; }
-                    kept.Add(new Study { Id = s.Id, Split = s.Split, Videos = refs, Labels = s.Labels, FirstLine = s.FirstLine, Group = s.Group });
+                    kept.Add(new Study { Id = s.Id, Split = s.Split, Videos = refs, Labels = s.Labels, Events = s.Events, FirstLine = s.FirstLine, Group = s.Group });
                 }
                 return kept;
             }

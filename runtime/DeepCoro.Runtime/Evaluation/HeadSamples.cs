@@ -25,7 +25,7 @@ namespace DeepCoro.Runtime.Evaluation
 
         /// <summary>The metric names, in the order <see cref="Evaluate(ReadOnlySpan{double}, Span{double})"/> writes
         /// them.</summary>
-        public IReadOnlyList<string> Names => Metrics.Names(Task);
+        public virtual IReadOnlyList<string> Names => Metrics.Names(Task);
 
         /// <summary>The class of each sample, within which a bootstrap resamples; null to resample all samples
         /// together.</summary>
@@ -48,9 +48,11 @@ namespace DeepCoro.Runtime.Evaluation
         }
 
         /// <summary>A head's samples: per sample its scores (the regression value, P(positive), or class
-        /// probabilities) and its label.</summary>
-        public static HeadSamples For(HeadSpec head, double[][] scores, double[] labels) => head.Task switch
+        /// probabilities, or a survival head's risk and survival) and its label (a survival head's time, with its
+        /// <paramref name="events"/>, and optionally its horizons).</summary>
+        public static HeadSamples For(HeadSpec head, double[][] scores, double[] labels, double[]? events = null, double[]? horizons = null) => head.Task switch
         {
+            TaskKind.Survival => SurvivalSamples.Of(head, scores, labels, events ?? throw new ArgumentException($"survival head '{head.Name}' without events"), horizons),
             TaskKind.Regression => new RegressionSamples(scores.Select(s => s[0]).ToArray(), labels),
             TaskKind.Binary => new BinarySamples(scores.Select(s => s[0]).ToArray(), labels.Select(v => v > 0.5).ToArray()),
             _ => new MulticlassSamples(scores, labels.Select(v => (int)v).ToArray(), head.Outputs),

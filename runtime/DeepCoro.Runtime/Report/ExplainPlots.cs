@@ -44,9 +44,10 @@ namespace DeepCoro.Runtime.Report
             {
                 double label = s.Study.Labels[k];
                 var score = s.Scores[k];
-                var names = h.Task == TaskKind.Regression ? null : ClassNames.For(h, labelsMap);
+                var names = h.Task is TaskKind.Regression or TaskKind.Survival ? null : ClassNames.For(h, labelsMap);
                 string Label() => double.IsNaN(label) ? "no label" : names is null ? $"label {F(label)}" : $"label {names[(int)label]}";
                 if (h.Task == TaskKind.Regression) return $"{h.Name} {F(score[0])} ({Label()})";
+                if (h.Task == TaskKind.Survival) return $"{h.Name} risk {F(score[0])} ({(double.IsNaN(label) ? "no label" : $"time {F(label)}")})";
                 if (h.Task == TaskKind.Binary) return $"{h.Name} P({names![1]}) {F(score[0])} ({Label()})";
                 int best = Array.IndexOf(score, score.Max());
                 return $"{h.Name} {names![best]} {F(score[best])} ({Label()})";

@@ -97,6 +97,8 @@ namespace DeepCoro.Runtime.Report
             {
                 TaskKind.Regression => Math.Abs(score[0] - label) / spread[k],
                 TaskKind.Binary => Math.Abs(score[0] - label),
+                // a censored time has no per-study error: survival heads do not rank studies here
+                TaskKind.Survival => double.NaN,
                 _ => 1 - score[(int)label],
             };
             return studies

@@ -20,6 +20,9 @@ namespace DeepCoro.Runtime.Report
         /// <summary>Every study of the file, labelled or not, in file order.</summary>
         public IReadOnlyList<StudyScores> Studies { get; }
 
+        /// <summary>The heads the table was read for.</summary>
+        public IReadOnlyList<HeadSpec> HeadSpecs { get; private init; } = Array.Empty<HeadSpec>();
+
         private PredictionTable(string split, Dictionary<string, (double[], double[][])> heads, IReadOnlyList<StudyScores> studies)
         {
             Split = split;
@@ -28,6 +31,12 @@ namespace DeepCoro.Runtime.Report
         }
 
         public (double[] Labels, double[][] Scores) Head(string name) => heads[name];
+
+        private readonly Dictionary<string, double[]> events = new();
+
+        /// <summary>A survival head's events of its labelled studies, in the order of <see cref="Head"/>'s
+        /// labels (its labels are the times).</summary>
+        public double[] Events(string name) => events[name];
 
         /// <summary>The table, or null when the file does not exist.</summary>
         public static PredictionTable? Read(string path, string split, IReadOnlyList<HeadSpec> specHeads)
@@ -45,25 +54,32 @@ namespace DeepCoro.Runtime.Report
             double Number(string[] row, int column) =>
                 column < row.Length && double.TryParse(row[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
             var result = new Dictionary<string, (double[], double[][])>();
+            var survivalEvents = new Dictionary<string, double[]>();
             int id = Column("study_id");
             var labels = new int[specHeads.Count];
             var scores = new int[specHeads.Count][];
             foreach (var (h, k) in specHeads.Select((h, k) => (h, k)))
             {
-                int label = Column(h.Name);
+                int label = Column(h.Task == TaskKind.Survival ? h.Name + "_time" : h.Name);
                 var scoreColumns = h.Task switch
                 {
+                    // the risk, then a discrete head's survival at each bound
+                    TaskKind.Survival => Enumerable.Range(0, h.Intervals?.Count ?? 0).Select(k => Column($"{h.Name}_surv_{h.Intervals![k].ToString("R", CultureInfo.InvariantCulture)}"))
+                        .Prepend(Column(h.Name + "_risk")).ToArray(),
                     TaskKind.Regression => new[] { Column(h.Name + "_pred") },
                     TaskKind.Binary => new[] { Column(h.Name + "_prob") },
                     _ => Enumerable.Range(0, h.Outputs).Select(k => Column($"{h.Name}_prob_{k}")).ToArray(),
                 };
                 var labelled = rows.Where(r => !double.IsNaN(Number(r, label))).ToArray();
                 result[h.Name] = (labelled.Select(r => Number(r, label)).ToArray(), labelled.Select(r => scoreColumns.Select(c => Number(r, c)).ToArray()).ToArray());
+                if (h.Task == TaskKind.Survival) survivalEvents[h.Name] = labelled.Select(r => Number(r, Column(h.Name + "_event"))).ToArray();
                 labels[k] = label;
                 scores[k] = scoreColumns;
             }
             var studies = rows.Select(r => new StudyScores(r[id], labels.Select(c => Number(r, c)).ToArray(), scores.Select(cs => cs.Select(c => Number(r, c)).ToArray()).ToArray())).ToList();
-            return new PredictionTable(split, result, studies);
+            var table = new PredictionTable(split, result, studies) { HeadSpecs = specHeads };
+            foreach (var (name, e) in survivalEvents) table.events[name] = e;
+            return table;
         }
 
         /// <summary>Comma-separated fields with double-quoted ones ("" inside quotes is a quote), as the writer

@@ -53,7 +53,7 @@ namespace DeepCoro.Runtime.Report
             if (summary is not null) MetricTables(page, spec, summary);
             Section("Training", TrainingCurves(spec, history, summary));
             foreach (var (head, k) in spec.Heads.Select((h, k) => (h, k)))
-                Section($"Head {head.Name} ({Task(head)})", HeadFigures(head, predictions, summary, inputs.LabelsMap));
+                Section($"Head {head.Name} ({Task(head)})", HeadFigures(head, predictions, summary, inputs.LabelsMap, run));
             foreach (var table in inputs.Subgroups) figures.AddRange(SubgroupReport.Add(page, table));
             if (telemetry) Section("Attention", AttentionCurves(history),
                 "Per cls level over the validation set: entropy of the cls query's attention divided by the log of its valid positions (1 = uniform, 0 = all on one position), and the share on the cls token itself.");
@@ -99,6 +99,7 @@ namespace DeepCoro.Runtime.Report
         {
             TaskKind.Regression => "regression",
             TaskKind.Binary => "binary",
+            TaskKind.Survival => $"survival, {SpecJson.LossName(h.Loss)}",
             _ => $"{h.Outputs} classes",
         };
 
@@ -165,7 +166,7 @@ namespace DeepCoro.Runtime.Report
             return figures;
         }
 
-        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap)
+        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap, string run)
         {
             var figures = new List<Figure>();
             var data = predictions.Select(p => (p.Split, Rows: p.Head(head.Name))).Where(x => x.Rows.Labels.Length > 0).ToList();
@@ -175,6 +176,18 @@ namespace DeepCoro.Runtime.Report
                 var pairs = data.Select(d => (d.Split, d.Rows.Labels, d.Rows.Scores.Select(s => s[0]).ToArray())).ToList();
                 figures.Add(ReportCharts.Scatter(head.Name, pairs));
                 figures.Add(ReportCharts.BlandAltman(head.Name, pairs));
+                return figures;
+            }
+            if (head.Task == TaskKind.Survival)
+            {
+                // cut points from the training split's risks; curves of the test split (val when there is no test)
+                var cut = PredictionTable.Read(Path.Combine(run, "predictions_train.csv"), "train", predictions[0].HeadSpecs);
+                var drawn = predictions.LastOrDefault(p => p.Split is "test" or "val");
+                if (cut is null || drawn is null) return figures;
+                var (time, scores) = drawn.Head(head.Name);
+                if (time.Length == 0) return figures;
+                figures.Add(SurvivalCharts.KaplanMeierByTertile(head.Name, drawn.Split, time, drawn.Events(head.Name).Select(e => e == 1).ToArray(),
+                    scores.Select(s => s[0]).ToArray(), cut.Head(head.Name).Scores.Select(s => s[0]).ToArray(), cut.Split));
                 return figures;
             }
             var names = ClassNames.For(head, labelsMap);

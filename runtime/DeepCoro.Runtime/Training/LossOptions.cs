@@ -3,12 +3,13 @@ namespace DeepCoro.Runtime.Training
     /// <summary>
     /// Loss options that the spec's loss kinds leave open. <paramref name="FocalAlpha"/> weighs a binary focal loss's
     /// positives by alpha and its negatives by 1 - alpha (DeepCORO_CLIP's binary_focal uses 0.25); null weighs none.
+    /// <paramref name="Ties"/> is how a Cox loss treats events at one time (Efron by default, as R survival).
     /// </summary>
-    public sealed record LossOptions(double HuberDelta = 0.1, double FocalGamma = 2.0, double? FocalAlpha = null)
+    public sealed record LossOptions(double HuberDelta = 0.1, double FocalGamma = 2.0, double? FocalAlpha = null, CoxTies Ties = CoxTies.Efron)
     {
         /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as
         /// F#.</summary>
-        public LossOptions With(double? huberDelta = null, double? focalGamma = null, double? focalAlpha = null) =>
-            new LossOptions(huberDelta ?? HuberDelta, focalGamma ?? FocalGamma, focalAlpha ?? FocalAlpha);
+        public LossOptions With(double? huberDelta = null, double? focalGamma = null, double? focalAlpha = null, CoxTies? ties = null) =>
+            new LossOptions(huberDelta ?? HuberDelta, focalGamma ?? FocalGamma, focalAlpha ?? FocalAlpha, ties ?? Ties);
     }
 }

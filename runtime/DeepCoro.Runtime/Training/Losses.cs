@@ -85,10 +85,11 @@ namespace DeepCoro.Runtime.Training
         }
 
         /// <summary>Scores for metrics: regression values [M], binary P(positive) [M], multiclass probabilities [M,
-        /// K].</summary>
+        /// K], survival [M, 1 + intervals]: the risk, then a discrete head's survival at each bound.</summary>
         public static Tensor Scores(HeadSpec head, Tensor logits) => head.Task switch
         {
             TaskKind.Regression => Regression(logits),
+            TaskKind.Survival => SurvivalLosses.Scores(head, logits),
             TaskKind.Binary => head.Loss is LossKind.Ce || (head.Loss is LossKind.Focal && logits.shape[1] == 2)
                 ? logits.softmax(1)[.., 1] : BinaryLogit(logits).sigmoid(),
             _ => logits.softmax(1),

@@ -50,6 +50,8 @@ namespace DeepCoro.Runtime.Training
         {
             TaskKind.Regression => new[] { "mae", "mse", "rmse", "pearson", "r2" },
             TaskKind.Binary => new[] { "auc", "auprc", "best_threshold", "f1", "precision", "recall", "accuracy", "specificity", "npv" },
+            // the metrics every survival head has; its td_auc_<t> and ibs follow (SurvivalSamples.Names)
+            TaskKind.Survival => new[] { "c_index", "uno_c" },
             _ => new[] { "macro_auc", "micro_auc", "auprc", "f1", "precision", "recall", "accuracy" },
         };
 

@@ -29,7 +29,29 @@ namespace DeepCoro.Runtime.Training
             this.lossOptions = lossOptions;
             lossSum = new double[heads.Count];
             lossCount = new double[heads.Count];
+            BatchesWithoutEvents = new int[heads.Count];
         }
+
+        /// <summary>Per head, the batches measured whose labelled samples of a survival head had no event: their Cox
+        /// loss is 0 with a zero gradient (docs/survival.md).</summary>
+        public int[] BatchesWithoutEvents { get; }
+
+        /// <summary>Per head, a survival head's horizons (<see cref="SurvivalSamples.Horizons"/> of the training
+        /// split), so that every split reports the same td_auc_&lt;t&gt;; null takes each split's own.</summary>
+        public IReadOnlyList<double[]?>? SurvivalHorizons { get; init; }
+
+        /// <summary>The survival horizons of <paramref name="heads"/> from the training studies (null for other
+        /// heads; all null without training studies).</summary>
+        public static double[]?[] HorizonsOf(IReadOnlyList<HeadSpec> heads, IReadOnlyList<Study> training) =>
+            heads.Select((head, h) =>
+            {
+                if (head.Task != TaskKind.Survival || training.Count == 0) return null;
+                var labelled = training.Where(s => !double.IsNaN(s.Labels[h])).ToArray();
+                return SurvivalSamples.Horizons(head, labelled.Select(s => s.Labels[h]).ToArray(), labelled.Select(s => Event(s, h)).ToArray());
+            }).ToArray();
+
+        /// <summary>A study's event indicator for survival head <paramref name="h"/> (NaN when it has none).</summary>
+        private static double Event(Study study, int h) => h < study.Events.Length ? study.Events[h] : double.NaN;
 
         public int Count => rows.Count;
 
@@ -70,8 +92,18 @@ namespace DeepCoro.Runtime.Training
                 var labelled = Enumerable.Range(0, batch.Size).Where(i => !double.IsNaN(batch.Labels[i * batch.Heads + h])).ToArray();
                 if (labelled.Length == 0) continue;
                 var index = tensor(labelled.Select(i => (long)i).ToArray(), device: logits.device);
-                var target = tensor(labelled.Select(i => (float)batch.Labels[i * batch.Heads + h]).ToArray(), device: logits.device);
-                var perSample = Losses.PerSample(head, logits.index_select(0, index), target, lossOptions);
+                Tensor perSample;
+                if (head.Task == TaskKind.Survival)
+                {
+                    var happened = labelled.Select(i => Event(batch.Studies[i], h) == 1).ToArray();
+                    if (!happened.Contains(true)) BatchesWithoutEvents[h]++;
+                    perSample = SurvivalLosses.PerSample(head, logits.index_select(0, index), labelled.Select(i => batch.Labels[i * batch.Heads + h]).ToArray(), happened, lossOptions);
+                }
+                else
+                {
+                    var target = tensor(labelled.Select(i => (float)batch.Labels[i * batch.Heads + h]).ToArray(), device: logits.device);
+                    perSample = Losses.PerSample(head, logits.index_select(0, index), target, lossOptions);
+                }
                 sums[h] = perSample.detach().sum().item<float>();
                 counts[h] = labelled.Length;
                 // a Scalar kept alive through its call (an implicit temporary can be finalized mid-call in TorchSharp
@@ -100,7 +132,8 @@ namespace DeepCoro.Runtime.Training
         {
             var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
             return labelled.Count == 0 ? null
-                : HeadSamples.For(heads[h], labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
+                : HeadSamples.For(heads[h], labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray(),
+                    labelled.Select(r => Event(r.Study, h)).ToArray(), SurvivalHorizons?[h]);
         }
 
         /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head
@@ -155,6 +188,14 @@ namespace DeepCoro.Runtime.Training
             var sb = new StringBuilder("study_id,split,videos");
             foreach (var head in heads)
             {
+                if (head.Task == TaskKind.Survival)
+                {
+                    // time and event, the risk, then a discrete head's survival at each interval bound
+                    sb.Append(',').Append(head.Name).Append("_time,").Append(head.Name).Append("_event,").Append(head.Name).Append("_risk");
+                    foreach (var bound in head.Intervals ?? EquatableList<double>.Empty)
+                        sb.Append(',').Append(head.Name).Append("_surv_").Append(bound.ToString("R", CultureInfo.InvariantCulture));
+                    continue;
+                }
                 sb.Append(',').Append(head.Name);
                 if (head.Task == TaskKind.Regression) sb.Append(',').Append(head.Name).Append("_pred");
                 else if (head.Task == TaskKind.Binary) sb.Append(',').Append(head.Name).Append("_prob");
@@ -172,6 +213,7 @@ namespace DeepCoro.Runtime.Training
                 for (int h = 0; h < heads.Count; h++)
                 {
                     sb.Append(',').Append(F(study.Labels[h]));
+                    if (heads[h].Task == TaskKind.Survival) sb.Append(',').Append(F(Event(study, h)));
                     foreach (var v in scores[h]) sb.Append(',').Append(F(v));
                     if (heads[h].Task == TaskKind.Multiclass) sb.Append(',').Append(Array.IndexOf(scores[h], scores[h].Max()));
                 }

@@ -121,7 +121,7 @@ namespace DeepCoro.Runtime.Training
                 // CUDA's generator state cannot be read in TorchSharp 0.107, so it is a function of (seed, epoch): a
                 // resume replays it
                 if (device.type == DeviceType.CUDA && cuda.is_available()) cuda.manual_seed_all(options.Seed * 1_000_003L + epoch);
-                var train = new SplitResults(spec.Heads, options.Loss);
+                var train = new SplitResults(spec.Heads, options.Loss) { SurvivalHorizons = SplitResults.HorizonsOf(spec.Heads, data.Studies.Split("train")) };
                 clock.Restart();
                 telemetry.EpochStarted();
                 int b = 0, seen = 0;
@@ -142,6 +142,9 @@ namespace DeepCoro.Runtime.Training
                     observer.Batch(epoch, b, loss, seen / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
                 }
                 double trainSeconds = clock.Elapsed.TotalSeconds;
+                for (int h = 0; h < spec.Heads.Count; h++)
+                    if (train.BatchesWithoutEvents[h] > 0)
+                        observer.Note($"epoch {epoch}: {train.BatchesWithoutEvents[h]} of {b} training batches had no event for survival head '{spec.Heads[h].Name}'; their loss is 0 with no gradient (a larger batch_size gives every batch events, docs/survival.md)");
                 observer.Evaluating(epoch, "val");
                 SplitResults val;
                 using (telemetry.RecordingAttention())
@@ -232,7 +235,7 @@ namespace DeepCoro.Runtime.Training
             CancellationToken cancel = default, StudyEmbeddings? embeddings = null, Action<ModelInput>? watch = null)
         {
             model.Module.eval();
-            var results = new SplitResults(spec.Heads, loss);
+            var results = new SplitResults(spec.Heads, loss) { SurvivalHorizons = SplitResults.HorizonsOf(spec.Heads, data.Studies.Split("train")) };
             using (no_grad())
                 foreach (var batch in data.Pass(studies, false, 0, 0, cancel))
                 {

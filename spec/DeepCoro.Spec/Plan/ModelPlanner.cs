@@ -205,8 +205,10 @@ namespace DeepCoro.Spec
                     case TaskKind.Multiclass when h.Outputs < 2:
                         Error(DiagnosticCodes.InvalidOutputs, p + ".outputs", $"a multiclass head has at least 2 outputs, got {h.Outputs}; use a binary head for one logit"); break;
                 }
+                SurvivalHead(h, p);
                 var allowed = h.Task == TaskKind.Regression ? new[] { LossKind.Mse, LossKind.Mae, LossKind.Rmse, LossKind.Huber }
-                    : h.Task == TaskKind.Binary ? new[] { LossKind.Bce, LossKind.Focal } : new[] { LossKind.Ce, LossKind.Focal };
+                    : h.Task == TaskKind.Binary ? new[] { LossKind.Bce, LossKind.Focal }
+                    : h.Task == TaskKind.Survival ? new[] { LossKind.Cox, LossKind.DiscreteTime } : new[] { LossKind.Ce, LossKind.Focal };
                 if (!allowed.Contains(h.Loss))
                     Error(DiagnosticCodes.InvalidValue, p + ".loss", $"loss '{SpecJson.LossName(h.Loss)}' does not fit a {SpecJson.TaskName(h.Task)} head; use one of {string.Join(", ", allowed.Select(SpecJson.LossName))}");
                 if (h.Weight < 0 || double.IsNaN(h.Weight) || double.IsInfinity(h.Weight))
@@ -217,8 +219,44 @@ namespace DeepCoro.Spec
                     Error(DiagnosticCodes.InvalidValue, p + ".dropout", $"dropout must be in [0, 1), got {h.Dropout}");
                 else if (h.Dropout >= 0.5) Warn(DiagnosticCodes.HighDropout, p + ".dropout", $"dropout {h.Dropout} drops most pooled features before head '{h.Name}'");
                 long parameters = Claim(h.Key, ModuleKind.Linear, ParameterRole.Head, "head", width, h.Outputs, h.Outputs, p, null);
-                rows.Add(new ShapeRow(h.Key, $"{SpecJson.TaskName(h.Task)} head ({SpecJson.LossName(h.Loss)})", $"[B, {h.Outputs}]", parameters));
+                var bounds = h.Intervals is { Count: > 0 } b ? " at " + string.Join(", ", b.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : "";
+                rows.Add(new ShapeRow(h.Key, $"{SpecJson.TaskName(h.Task)} head ({SpecJson.LossName(h.Loss)}{bounds})", $"[B, {h.Outputs}]", parameters));
             }
+        }
+
+        /// <summary>
+        /// A survival head's form: Cox has one output (the risk score) and no intervals; discrete_time one output per
+        /// interval, whose bounds are positive and strictly increasing. Only survival heads have intervals.
+        /// </summary>
+        private void SurvivalHead(HeadSpec h, string p)
+        {
+            if (h.Task != TaskKind.Survival)
+            {
+                if (h.Intervals != null) Error(DiagnosticCodes.InvalidValue, p + ".intervals", $"head '{h.Name}' is a {SpecJson.TaskName(h.Task)} head; only survival heads have intervals");
+                return;
+            }
+            if (h.Loss == LossKind.Cox)
+            {
+                if (h.Outputs != 1) Error(DiagnosticCodes.InvalidOutputs, p + ".outputs", $"a Cox survival head has 1 output (the risk score), got {h.Outputs}");
+                if (h.Intervals != null) Error(DiagnosticCodes.InvalidValue, p + ".intervals", $"a Cox survival head has no intervals; use loss discrete_time for interval hazards");
+                return;
+            }
+            if (h.Loss != LossKind.DiscreteTime) return;
+            if (h.Intervals == null || h.Intervals.Count == 0)
+            {
+                Error(DiagnosticCodes.InvalidValue, p + ".intervals", $"a discrete_time survival head needs at least one interval bound, e.g. [30, 180, 365, 730]");
+                return;
+            }
+            for (int k = 0; k < h.Intervals.Count; k++)
+            {
+                double a = h.Intervals[k];
+                if (!(a > 0) || double.IsInfinity(a))
+                    Error(DiagnosticCodes.InvalidValue, $"{p}.intervals[{k}]", $"interval bounds are positive finite times, got {a}");
+                else if (k > 0 && !(a > h.Intervals[k - 1]))
+                    Error(DiagnosticCodes.InvalidValue, $"{p}.intervals[{k}]", $"interval bounds increase strictly, got {a} after {h.Intervals[k - 1]}");
+            }
+            if (h.Outputs != h.Intervals.Count)
+                Error(DiagnosticCodes.InvalidOutputs, p + ".outputs", $"a discrete_time survival head has one output per interval: {h.Intervals.Count}, got {h.Outputs}");
         }
 
         /// <summary>

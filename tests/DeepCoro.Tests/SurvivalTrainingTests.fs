@@ -7,6 +7,7 @@ open System.Collections.Generic
 open System.IO
 open Expecto
 open DeepCoro.Spec
+open DeepCoro.Dsl
 open type DeepCoro.Dsl.Dsl
 open DeepCoro.Runtime
 open DeepCoro.Runtime.Data

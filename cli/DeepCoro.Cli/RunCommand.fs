@@ -177,7 +177,9 @@ let private evaluate (args: ParseResults<RunArgs>) (config: TrainConfig) (run: s
     results.WritePredictions ours
     printfn "wrote %s and %s: %d studies" reference ours results.Count
     if withLabels then
-        TrainDisplay.printMetrics (results.Metrics mode.Split) (results.Intervals(mode.Split, config.Train.Intervals, config.Train.Seed))
+        // the thresholds locked when these weights were trained sit beside them
+        let folder = Path.GetDirectoryName(Path.GetFullPath weights)
+        TrainDisplay.printMetrics <|| RunAccess.evaluationOf config folder results mode.Split
     match embeddings with
     | Some e ->
         let name = config.Run.EmbeddingFile |> Option.defaultValue "study_embeddings.safetensors"

@@ -255,11 +255,12 @@ let runEval (args: ParseResults<EvalArgs>) =
     let split = args.GetResult(EvalArgs.Split, "val")
     if not (List.contains split [ "train"; "val"; "test" ]) then
         fail (sprintf "--split %s: expected train, val or test" split)
-    let config, model, device = RunAccess.openRun (args.GetResult EvalArgs.Run) (args.TryGetResult EvalArgs.Weights)
+    let run = args.GetResult EvalArgs.Run
+    let config, model, device = RunAccess.openRun run (args.TryGetResult EvalArgs.Weights)
     use _ = model.Module
     let data = openData config config.Data [ split ]
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
-    TrainDisplay.printMetrics (results.Metrics split) (results.Intervals(split, config.Train.Intervals, config.Train.Seed))
+    TrainDisplay.printMetrics <|| RunAccess.evaluationOf config run results split
 
 let runPredict (args: ParseResults<PredictArgs>) =
     let run = args.GetResult PredictArgs.Run
@@ -279,15 +280,11 @@ let runPredict (args: ParseResults<PredictArgs>) =
     results.WritePredictions out
     printfn "wrote %s: %d studies" out results.Count
     // the metrics of the studies that have labels, with their intervals, beside the predictions
-    let metrics = results.Metrics "predict"
-    if metrics |> Seq.exists (fun kv -> not (kv.Key.EndsWith "_loss") && not (Double.IsNaN kv.Value)) then
+    let labelled = config.Spec.Heads |> Seq.mapi (fun h _ -> results.Labelled h) |> Seq.exists (fun l -> l.HasValue)
+    if labelled then
+        let metrics, intervals = RunAccess.evaluationOf config run results "predict"
         let file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath out), Path.GetFileNameWithoutExtension out + "_metrics.csv")
-        Evaluation.MetricsTable.Write(
-            file,
-            metrics,
-            results.Intervals("predict", config.Train.Intervals, config.Train.Seed),
-            config.Train.Intervals
-        )
+        Evaluation.MetricsTable.Write(file, metrics, intervals, config.Train.Intervals)
         printfn "wrote %s: the labelled studies' metrics with %g%% intervals" file (100.0 * config.Train.Intervals.Level)
 
 /// Attention heads for a width: the most of 8, 4, 2 that keeps each head at least 16 wide (narrower heads draw

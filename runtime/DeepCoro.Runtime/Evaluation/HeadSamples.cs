@@ -25,7 +25,7 @@ namespace DeepCoro.Runtime.Evaluation
 
         /// <summary>The metric names, in the order <see cref="Evaluate(ReadOnlySpan{double}, Span{double})"/> writes
         /// them.</summary>
-        public IReadOnlyList<string> Names => Metrics.Names(Task);
+        public virtual IReadOnlyList<string> Names => Metrics.Names(Task);
 
         /// <summary>The class of each sample, within which a bootstrap resamples; null to resample all samples
         /// together.</summary>

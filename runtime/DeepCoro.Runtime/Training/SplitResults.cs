@@ -103,6 +103,34 @@ namespace DeepCoro.Runtime.Training
                 : HeadSamples.For(heads[h], labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
         }
 
+        /// <summary>The scores and labels of head <paramref name="h"/>'s labelled studies, or null when none is
+        /// labelled.</summary>
+        public (double[][] Scores, double[] Labels)? Labelled(int h)
+        {
+            var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
+            return labelled.Count == 0 ? null : (labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
+        }
+
+        /// <summary>
+        /// The split's final metrics under the run's locked thresholds (<see cref="LockedEvaluation"/>) with their
+        /// intervals: per head its loss and metrics, then main_loss.
+        /// </summary>
+        public (OrderedDictionary<string, double> Metrics, OrderedDictionary<string, MetricInterval> Intervals) LockedMetrics(string prefix,
+            LockedThresholds thresholds, ThresholdOptions names, Func<HeadSpec, string[]> classNames, IntervalOptions options, int seed)
+        {
+            var plain = Metrics(prefix);
+            var metrics = new OrderedDictionary<string, double>();
+            var intervals = new OrderedDictionary<string, MetricInterval>();
+            for (int h = 0; h < heads.Count; h++)
+            {
+                metrics[$"{prefix}/{heads[h].Name}_loss"] = plain[$"{prefix}/{heads[h].Name}_loss"];
+                if (Labelled(h) is not { } labelled) continue;
+                LockedEvaluation.AddHead(heads[h], h, labelled.Scores, labelled.Labels, thresholds, names, classNames, prefix, options, seed, metrics, intervals);
+            }
+            metrics[$"{prefix}/main_loss"] = plain[$"{prefix}/main_loss"];
+            return (metrics, intervals);
+        }
+
         /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head
         /// losses with labels; NaN when no head has one).</summary>
         public OrderedDictionary<string, double> Metrics(string prefix)

@@ -127,7 +127,12 @@ let private writeManifestOfWork (path: string) (run: string) (data: string) (cou
             json.WriteString("data", Path.GetFullPath data)
             json.WriteNumber("studies", count)
             json.WriteString("thresholds", Path.Combine(Path.GetFullPath run, "thresholds.json"))
-            json.WriteString("fitted_on_cohort", "nothing: the run's model and locked thresholds are applied unchanged")
+            if File.Exists(Path.Combine(run, "calibration.json")) then
+                json.WriteString("calibration", Path.Combine(Path.GetFullPath run, "calibration.json"))
+            json.WriteString(
+                "fitted_on_cohort",
+                "nothing: the run's model, locked thresholds and recalibration (if any) are applied unchanged"
+            )
             json.WriteStartArray("notes")
             for n in notes do
                 json.WriteStringValue n
@@ -155,7 +160,10 @@ let run (args: ParseResults<EvaluateArgs>) =
     let cohort = cohortData config data
     let dataset = TrainCommands.openData config cohort []
     let all = [ dataset.Studies.Train; dataset.Studies.Val; dataset.Studies.Test ] |> Seq.concat |> Seq.toArray
-    let results = Trainer.EvaluateWith(model, dataset, config.Spec, config.Train.Loss, device, all)
+    let raw = Trainer.EvaluateWith(model, dataset, config.Spec, config.Train.Loss, device, all)
+    // recalibrated as the run was, fitted on its validation split (calibration.json), never on this cohort
+    let recalibration = RunAccess.recalibrationOf runDir
+    let results = raw.Recalibrated recalibration
     Directory.CreateDirectory output |> ignore
     let predictions = Path.Combine(output, "predictions.csv")
     results.WritePredictions predictions
@@ -184,6 +192,7 @@ let run (args: ParseResults<EvaluateArgs>) =
             config.Train.Intervals,
             config.Train.Seed
         )
+    raw.AddUncalibrated("external", recalibration, config.Train.Intervals, config.Train.Seed, metrics, intervals)
     let table = Path.Combine(output, "metrics.csv")
     MetricsTable.Write(table, metrics, intervals, config.Train.Intervals)
     writeManifestOfWork (Path.Combine(output, "evaluation.json")) runDir data results.Count notes

@@ -86,19 +86,28 @@ let lockedThresholds (config: TrainConfig.TrainConfig) (folder: string) =
     let file = Path.Combine(folder, "thresholds.json")
     if File.Exists file then Some(Evaluation.LockedThresholds.Read(file, config.Spec.Heads, classNames config)) else None
 
-/// A pass's metrics and intervals at the locked thresholds of `folder`; without them (weights trained elsewhere, or
-/// a run written before thresholds were locked) the threshold metrics are chosen on the studies themselves, said
-/// once on stderr.
-let evaluationOf (config: TrainConfig.TrainConfig) (folder: string) (results: Training.SplitResults) (prefix: string) =
+/// The recalibration fitted on validation in `folder` (calibration.json), or none.
+let recalibrationOf (folder: string) =
+    let file = Path.Combine(folder, "calibration.json")
+    if File.Exists file then Evaluation.Recalibration.Read file else Evaluation.Recalibration.None
+
+/// A pass recalibrated as the run in `folder` was (calibration.json), with its metrics and intervals at the run's
+/// locked thresholds and, for recalibrated heads, the calibration before it (`_uncalibrated_`). Without
+/// thresholds.json (weights trained elsewhere, or a run written before thresholds were locked) the threshold metrics
+/// are chosen on the studies themselves, said once on stderr.
+let evaluationOf (config: TrainConfig.TrainConfig) (folder: string) (raw: Training.SplitResults) (prefix: string) =
+    let recalibration = recalibrationOf folder
+    let results = raw.Recalibrated recalibration
     match lockedThresholds config folder with
     | Some locked ->
         let struct (metrics, intervals) =
             results.LockedMetrics(prefix, locked, config.Train.Thresholds, classNames config, config.Train.Intervals, config.Train.Seed)
-        metrics, intervals
+        raw.AddUncalibrated(prefix, recalibration, config.Train.Intervals, config.Train.Seed, metrics, intervals)
+        results, metrics, intervals
     | None ->
         let hasClassifier = config.Spec.Heads |> Seq.exists (fun h -> h.Task <> DeepCoro.Spec.TaskKind.Regression)
         if hasClassifier then
             eprintfn
                 "note: %s has no thresholds.json: the threshold metrics use a threshold chosen on these studies themselves (DeepCORO_CLIP's rule), which flatters them"
                 folder
-        results.Metrics prefix, results.Intervals(prefix, config.Train.Intervals, config.Train.Seed)
+        results, results.Metrics prefix, results.Intervals(prefix, config.Train.Intervals, config.Train.Seed)

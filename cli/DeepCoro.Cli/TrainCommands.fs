@@ -260,7 +260,8 @@ let runEval (args: ParseResults<EvalArgs>) =
     use _ = model.Module
     let data = openData config config.Data [ split ]
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
-    TrainDisplay.printMetrics <|| RunAccess.evaluationOf config run results split
+    let _, metrics, intervals = RunAccess.evaluationOf config run results split
+    TrainDisplay.printMetrics metrics intervals
 
 let runPredict (args: ParseResults<PredictArgs>) =
     let run = args.GetResult PredictArgs.Run
@@ -275,14 +276,15 @@ let runPredict (args: ParseResults<PredictArgs>) =
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
     let data = openData config (config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root)) []
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray
-    let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
+    let raw = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
+    // recalibrated as the run was (calibration.json), at its locked thresholds
+    let results, metrics, intervals = RunAccess.evaluationOf config run raw "predict"
     let out = args.GetResult PredictArgs.Out
     results.WritePredictions out
     printfn "wrote %s: %d studies" out results.Count
     // the metrics of the studies that have labels, with their intervals, beside the predictions
     let labelled = config.Spec.Heads |> Seq.mapi (fun h _ -> results.Labelled h) |> Seq.exists (fun l -> l.HasValue)
     if labelled then
-        let metrics, intervals = RunAccess.evaluationOf config run results "predict"
         let file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath out), Path.GetFileNameWithoutExtension out + "_metrics.csv")
         Evaluation.MetricsTable.Write(file, metrics, intervals, config.Train.Intervals)
         printfn "wrote %s: the labelled studies' metrics with %g%% intervals" file (100.0 * config.Train.Intervals.Level)

@@ -109,6 +109,9 @@ let private thresholdRule (c: KeyContext) (node: YamlNode) =
         c.Reader.Error(node, sprintf "%s: expected one rule; accepted: %s" c.Key DeepCoro.Runtime.Evaluation.ThresholdRule.Accepted)
         None
 
+/// The recalibration methods (DeepCoro.Runtime.Evaluation.Recalibration) and none.
+let private recalibrationNames = [ "none", "none"; "platt", "platt"; "isotonic", "isotonic"; "temperature", "temperature" ]
+
 let private thresholds (f: 'T -> DeepCoro.Runtime.Evaluation.ThresholdOptions -> DeepCoro.Runtime.Evaluation.ThresholdOptions) =
     train (fun v (t: TrainOptions) -> t.With(thresholds = f v t.Thresholds))
 
@@ -698,6 +701,10 @@ let private nestedKeys =
             "training.threshold_rule per head, e.g. { contrast: sensitivity:0.9 }"
             (read (perHead thresholdRule) (thresholds (fun v o -> o.With(perHead = dict v))))
         t
+            "recalibration"
+            "fitted on validation, applied to every later prediction (calibration.json): platt or isotonic (binary), temperature (multiclass), none; one for all heads or per head"
+            (read (perHead (choice recalibrationNames)) (train (fun v t -> t.With(recalibration = dict v))))
+        t
             "telemetry"
             "attention, gradient, cls-token and memory figures every epoch (false: none; the non-finite guard runs either way)"
             (read flag (telemetry (fun v o -> o.With(enabled = v))))
@@ -850,6 +857,11 @@ let private referenceKeys =
             "training.threshold_rule (not in DeepCORO_CLIP, which picks a threshold on each split)"
             (read thresholdRule (thresholds (fun v o -> o.With(rule = v))))
         h "threshold_rules" 1 "training.threshold_rules" (read (perHead thresholdRule) (thresholds (fun v o -> o.With(perHead = dict v))))
+        h
+            "recalibration"
+            1
+            "training.recalibration (not in DeepCORO_CLIP)"
+            (read (perHead (choice recalibrationNames)) (train (fun v t -> t.With(recalibration = dict v))))
         h
             "train_pooling_params"
             1

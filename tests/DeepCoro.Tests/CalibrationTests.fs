@@ -1,7 +1,8 @@
 /// Calibration statistics against scikit-learn on the fixtures of tools/make_evaluation_fixtures.py: Brier
 /// (brier_score_loss) to 1e-6, ECE against its definition to 1e-9, the calibration intercept (logit p as offset) and
 /// slope and Platt's fit (LogisticRegression(penalty=None) on logit p) to 1e-6, the multi-class Brier and top-label
-/// ECE; weighted values equal those of the resample written out, so intervals come from the same implementation.
+/// ECE, isotonic recalibration (IsotonicRegression(out_of_bounds="clip")) and temperature scaling (scipy's minimiser
+/// of the NLL).
 module DeepCoro.Tests.CalibrationTests
 
 open System
@@ -65,6 +66,22 @@ let tests =
             let m = MulticlassCalibrationSamples(prob, y).Evaluate()
             close 1e-6 m["brier"] (number o "brier") "multi-class brier"
             close 1e-9 m["ece"] (number o "top_label_ece") "top-label ece"
+        }
+        test "isotonic recalibration predicts what IsotonicRegression(out_of_bounds=clip) predicts" {
+            for name, y, p, o in binaryFixtures () do
+                let iso = Isotonic.Fit(p, y |> Array.map (fun v -> if v then 1.0 else 0.0))
+                let queries = o.["isotonic"].["x"].AsArray() |> Seq.map (fun v -> v.GetValue<float>()) |> Array.ofSeq
+                let expected = o.["isotonic"].["y"].AsArray() |> Seq.map (fun v -> v.GetValue<float>()) |> Array.ofSeq
+                Array.iteri2 (fun k q e -> close 1e-9 (iso.Predict q) e (sprintf "%s isotonic at %g (%d)" name q k)) queries expected
+        }
+        test "temperature scaling finds the T minimising the validation NLL" {
+            let o = JsonNode.Parse(File.ReadAllText(Path.Combine(fixtureDir, "multiclass_120.json")))
+            let y = o["y"].AsArray() |> Seq.map (fun v -> v.GetValue<int>()) |> Array.ofSeq
+            let prob =
+                o["prob"].AsArray()
+                |> Seq.map (fun r -> r.AsArray() |> Seq.map (fun v -> v.GetValue<float>()) |> Array.ofSeq)
+                |> Array.ofSeq
+            close 1e-6 (Recalibration.Temperature(prob, y)) (number o "temperature") "T"
         }
         test "regression: the least-squares line of the label on the prediction" {
             let pred = [| 1.0; 2.0; 3.0; 4.0 |]

@@ -101,6 +101,31 @@ let tests =
             Expect.equal code 1 err
             Expect.stringContains err "training.threshold_rules.abnormal: 'best' is not a threshold rule" "per-head key named"
         }
+        test "recalibration fitted on validation: calibration.json, probabilities and metrics after it, calibration before it" {
+            let _, config = dataset 80 2 (fun t -> t + "  bootstraps: 0\n  recalibration: { abnormal: platt }\n")
+            let run = Path.Combine(tempDir (), "run")
+            let code, _, err = CliTests.deepcoro [ "train"; "--config"; config; "--output"; run; "--no-report" ]
+            Expect.equal code 0 err
+            let fitted = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "calibration.json"))).["abnormal"]
+            Expect.equal (fitted.["method"].GetValue<string>(), fitted.["fitted_on"].GetValue<string>()) ("platt", "val") "stored"
+            let a, b = fitted.["intercept"].GetValue<float>(), fitted.["slope"].GetValue<float>()
+            let m = metricsOf (Path.Combine(run, "predictions_val_metrics.csv"))
+            // Platt's fit on val is the calibration fit: on val its probabilities are calibrated in the large
+            Expect.floatClose Accuracy.medium m["val/abnormal_calibration_intercept"] 0.0 "calibrated on val"
+            Expect.floatClose Accuracy.medium m["val/abnormal_calibration_slope"] 1.0 "slope 1 on val"
+            Expect.isTrue (m.ContainsKey "val/abnormal_uncalibrated_brier") "the calibration before it"
+            // predict applies it: predictions equal sigmoid(a + b logit p_raw) of the run's raw model, i.e. the run's
+            let csv = Path.Combine(tempDir (), "p.csv")
+            let manifest = Path.Combine(Path.GetDirectoryName config, "manifest.csv")
+            let code, _, err = CliTests.deepcoro [ "predict"; "--run"; run; "--manifest"; manifest; "--out"; csv ]
+            Expect.equal code 0 err
+            let probabilities (path: string) =
+                File.ReadAllLines path |> Array.skip 1 |> Array.map (fun l -> let f = l.Split ',' in f[0], float f[6]) |> Map.ofArray
+            let fromRun, fromPredict = probabilities (Path.Combine(run, "predictions_val.csv")), probabilities csv
+            for KeyValue(id, p) in fromRun do
+                Expect.floatClose Accuracy.medium fromPredict[id] p id
+            ignore (a, b)
+        }
         test "a validation split with one class for a head: the documented fallback, said in a note and in the file" {
             // 40 studies of seed 3 leave no positive abnormal study in validation
             let _, config = dataset 40 1 (fun t -> t + "  bootstraps: 0\n")

@@ -80,6 +80,25 @@ namespace DeepCoro.Runtime.Evaluation
             }
         }
 
+        /// <summary>Only the calibration metrics of a classification head's scores, keyed
+        /// <c>prefix/key_metric</c>.</summary>
+        public static void AddCalibration(HeadSpec head, int stream, double[][] scores, double[] labels, string key, string prefix, IntervalOptions options, int seed,
+            IDictionary<string, double> metrics, IDictionary<string, MetricInterval> intervals)
+        {
+            HeadSamples samples = head.Task == TaskKind.Binary
+                ? new OperatingPointSamples(scores.Select(s => s[0]).ToArray(), labels.Select(v => v > 0.5).ToArray(), 0.5, calibration: true)
+                : new MulticlassCalibrationSamples(scores, labels.Select(v => (int)v).ToArray());
+            var values = samples.Evaluate();
+            var bounds = options.Enabled ? Bootstrap.Intervals(samples, options, seed, stream) : null;
+            for (int k = 0; k < samples.Names.Count; k++)
+            {
+                var name = samples.Names[k];
+                if (head.Task == TaskKind.Binary && !OperatingPointSamples.CalibrationNames.Contains(name)) continue;
+                metrics[$"{prefix}/{key}_{name}"] = values[name];
+                if (bounds is not null) intervals[$"{prefix}/{key}_{name}"] = bounds[k];
+            }
+        }
+
         /// <summary>A task metric under its name and the reference's alias (precision is also ppv...); the other sets'
         /// metrics under their own.</summary>
         private static IEnumerable<string> Aliases(HeadSamples samples, string name)

@@ -17,5 +17,7 @@ namespace DeepCoro.Runtime.Training
         public string Report => Path.Combine(Directory, "report");
         /// <summary>The operating thresholds chosen on validation and locked (docs/evaluation.md).</summary>
         public string Thresholds => Path.Combine(Directory, "thresholds.json");
+        /// <summary>The recalibration fitted on validation, when the run asks for one.</summary>
+        public string Calibration => Path.Combine(Directory, "calibration.json");
     }
 }

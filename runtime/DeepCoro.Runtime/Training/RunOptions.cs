@@ -10,7 +10,7 @@ namespace DeepCoro.Runtime.Training
 {
     /// <summary>
     /// The options that decide a run's result, flattened to sorted "Section.Key" -> JSON value pairs: everything in
-    /// <see cref="TrainOptions"/> but epochs, device, intervals, telemetry and thresholds, and the data options but the
+    /// <see cref="TrainOptions"/> but epochs, device, intervals, telemetry, thresholds and recalibration, and the data options but the
     /// loader's prefetch and threads and the token grid (display only).
     /// A checkpoint stores them so that --resume can refuse a config that would not continue the same run.
     /// </summary>
@@ -25,7 +25,7 @@ namespace DeepCoro.Runtime.Training
             Flatten("Data", JsonSerializer.SerializeToNode(data with { Prefetch = 0, ReadThreads = 0 }, Json), flat);
             foreach (var k in new[] { "Train.Epochs", "Train.Device", "Data.Prefetch", "Data.ReadThreads" }) flat.Remove(k);
             // what a run measures and reports about itself does not change its result (thresholds are chosen after it)
-            foreach (var k in flat.Keys.Where(k => k.StartsWith("Train.Intervals.") || k.StartsWith("Train.Telemetry.") || k.StartsWith("Train.Thresholds.") || k.StartsWith("Data.TokensGrid")).ToList())
+            foreach (var k in flat.Keys.Where(k => k.StartsWith("Train.Intervals.") || k.StartsWith("Train.Telemetry.") || k.StartsWith("Train.Thresholds.") || k.StartsWith("Train.Recalibration.") || k.StartsWith("Data.TokensGrid")).ToList())
                 flat.Remove(k);
             return JsonSerializer.Serialize(flat);
         }

@@ -112,6 +112,35 @@ namespace DeepCoro.Runtime.Training
         }
 
         /// <summary>
+        /// A copy whose scores are recalibrated (losses kept: they are the model's, from its logits); this when
+        /// <paramref name="recalibration"/> has nothing to apply.
+        /// </summary>
+        public SplitResults Recalibrated(Recalibration recalibration)
+        {
+            if (recalibration.IsEmpty) return this;
+            var copy = new SplitResults(heads, lossOptions);
+            Array.Copy(lossSum, copy.lossSum, lossSum.Length);
+            Array.Copy(lossCount, copy.lossCount, lossCount.Length);
+            foreach (var (study, videos, scores) in rows)
+                copy.rows.Add((study, videos, scores.Select((s, h) => recalibration.Apply(heads[h].Name, s)).ToArray()));
+            return copy;
+        }
+
+        /// <summary>
+        /// The calibration metrics of the scores as the model gave them, before <paramref name="recalibration"/>, as
+        /// <c>prefix/head_uncalibrated_metric</c> for every head it recalibrates (with intervals).
+        /// </summary>
+        public void AddUncalibrated(string prefix, Recalibration recalibration, IntervalOptions options, int seed,
+            IDictionary<string, double> metrics, IDictionary<string, MetricInterval> intervals)
+        {
+            for (int h = 0; h < heads.Count; h++)
+            {
+                if (recalibration.MethodOf(heads[h].Name) is null || Labelled(h) is not { } labelled) continue;
+                LockedEvaluation.AddCalibration(heads[h], h, labelled.Scores, labelled.Labels, heads[h].Name + "_uncalibrated", prefix, options, seed, metrics, intervals);
+            }
+        }
+
+        /// <summary>
         /// The split's final metrics under the run's locked thresholds (<see cref="LockedEvaluation"/>) with their
         /// intervals: per head its loss and metrics, then main_loss.
         /// </summary>

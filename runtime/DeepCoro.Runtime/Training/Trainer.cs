@@ -210,7 +210,16 @@ namespace DeepCoro.Runtime.Training
                 observer.Evaluating(0, split);
                 passes[split] = Evaluate(model, studies, cancel);
             }
-            // the thresholds are chosen once, on validation, before any split's metrics: every split then uses them
+            // recalibration and thresholds are fitted once, on validation, before any split's metrics: every split
+            // then uses them (thresholds on the recalibrated probabilities, which the predictions files hold)
+            var raw = new Dictionary<string, SplitResults>(passes);
+            var recalibration = options.Recalibration.Count == 0 ? Recalibration.None
+                : Recalibration.Fit(spec.Heads, options.Recalibration, h => passes.GetValueOrDefault("val")?.Labelled(h), observer.Note);
+            if (!recalibration.IsEmpty)
+            {
+                recalibration.Write(files.Calibration);
+                foreach (var split in raw.Keys) passes[split] = raw[split].Recalibrated(recalibration);
+            }
             var val = passes.GetValueOrDefault("val");
             var thresholds = LockedThresholds.Choose(spec.Heads, h => val?.Labelled(h), options.Thresholds, ClassNamesOf, observer.Note);
             thresholds.Write(files.Thresholds);
@@ -219,6 +228,7 @@ namespace DeepCoro.Runtime.Training
                 if (!passes.TryGetValue(split, out var results)) continue;
                 results.WritePredictions(files.Predictions(split));
                 var (metrics, bounds) = results.LockedMetrics(split, thresholds, options.Thresholds, ClassNamesOf, options.Intervals, options.Seed);
+                raw[split].AddUncalibrated(split, recalibration, options.Intervals, options.Seed, metrics, bounds);
                 MetricsTable.Write(files.PredictionMetrics(split), metrics, bounds, options.Intervals);
                 foreach (var (k, v) in metrics) all[k] = v;
                 foreach (var (k, v) in bounds) intervals[k] = v;

@@ -104,6 +104,45 @@ let tests =
                 Expect.equal (back.For(h, k)) (locked.For(h, k)) (sprintf "%s %d" h k)
             Directory.Delete(dir, true)
         }
+        test "this product's names at the locked threshold; DeepCORO_CLIP's layout keeps its on-split names and adds locked_*" {
+            let _, y, p, _ = binaryFixtures () |> Array.head
+            let head = binaryHead "contrast"
+            let locked =
+                LockedThresholds(
+                    readOnlyDict [ "contrast", [| LockedThreshold(null, 0.5, "gmean", "val") |] :> Collections.Generic.IReadOnlyList<_> ]
+                )
+            let keys (options: ThresholdOptions) =
+                let metrics = Collections.Generic.Dictionary<string, float>()
+                let intervals = Collections.Generic.Dictionary<string, MetricInterval>()
+                let scores = p |> Array.map (fun v -> [| v |])
+                let labels = y |> Array.map (fun v -> if v then 1.0 else 0.0)
+                LockedEvaluation.AddHead(
+                    head,
+                    0,
+                    scores,
+                    labels,
+                    locked,
+                    options,
+                    (fun _ -> [||]),
+                    "test",
+                    IntervalOptions(Resamples = 20),
+                    1,
+                    metrics,
+                    intervals
+                )
+                metrics, intervals
+            let ours, oursCi = keys (ThresholdOptions())
+            Expect.isFalse (ours.ContainsKey "test/contrast_best_threshold") "no on-split threshold"
+            Expect.isTrue
+                (ours.ContainsKey "test/contrast_sensitivity" && oursCi.ContainsKey "test/contrast_sensitivity")
+                "locked, with interval"
+            Expect.equal ours["test/contrast_threshold"] 0.5 "the locked value"
+            Expect.isFalse (oursCi.ContainsKey "test/contrast_threshold") "a locked value has no interval"
+            let reference, _ = keys (ThresholdOptions().With(onSplitNames = true))
+            for key in [ "best_threshold"; "sensitivity"; "ppv"; "locked_threshold"; "locked_sensitivity"; "locked_fn"; "brier" ] do
+                Expect.isTrue (reference.ContainsKey("test/contrast_" + key)) key
+            Expect.equal reference["test/contrast_locked_sensitivity"] ours["test/contrast_sensitivity"] "the same locked metric"
+        }
         test "metrics at a locked threshold under weights equal those of the resample written out" {
             let _, y, p, _ = binaryFixtures () |> Array.head
             let counts = Array.init p.Length (fun i -> (i * 7) % 3)

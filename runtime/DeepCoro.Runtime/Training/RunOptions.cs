@@ -10,8 +10,8 @@ namespace DeepCoro.Runtime.Training
 {
     /// <summary>
     /// The options that decide a run's result, flattened to sorted "Section.Key" -> JSON value pairs: everything in
-    /// <see cref="TrainOptions"/> but epochs, device, intervals, telemetry, thresholds and recalibration, and the data options but the
-    /// loader's prefetch and threads and the token grid (display only).
+    /// <see cref="TrainOptions"/> but epochs, device, intervals, telemetry, thresholds and recalibration (chosen after
+    /// training), and the data options but the loader's prefetch and threads and the token grid (display only).
     /// A checkpoint stores them so that --resume can refuse a config that would not continue the same run.
     /// </summary>
     public static class RunOptions

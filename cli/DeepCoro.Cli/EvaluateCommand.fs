@@ -42,7 +42,7 @@ let private cohortData (config: TrainConfig.TrainConfig) (data: string) =
 let private F (v: float) = if Double.IsFinite v then v.ToString("0.####", Globalization.CultureInfo.InvariantCulture) else "-"
 
 /// One HTML page: the metric table at the locked thresholds and, per classification head, ROC, reliability diagram and
-/// confusion matrix; per regression head, the scatter.
+/// confusion matrix; per regression head, the scatter and the binned calibration plot.
 let private writeReport
     (dir: string)
     (config: TrainConfig.TrainConfig)
@@ -76,7 +76,9 @@ let private writeReport
             let struct (scores, labels) = labelled.Value
             match head.Task with
             | TaskKind.Regression ->
-                figures.Add(ReportCharts.Scatter(head.Name, [| struct ("external", labels, scores |> Array.map (fun s -> s[0])) |]))
+                let pairs = [| struct ("external", labels, scores |> Array.map (fun s -> s[0])) |]
+                figures.Add(ReportCharts.Scatter(head.Name, pairs))
+                figures.Add(RegressionCalibrationChart.Of(head.Name, pairs))
             | TaskKind.Binary ->
                 let t = locked.For(head.Name)
                 let score = scores |> Array.map (fun s -> s[0])

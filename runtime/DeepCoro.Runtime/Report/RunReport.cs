@@ -166,6 +166,7 @@ namespace DeepCoro.Runtime.Report
                 var pairs = data.Select(d => (d.Split, d.Rows.Labels, d.Rows.Scores.Select(s => s[0]).ToArray())).ToList();
                 figures.Add(ReportCharts.Scatter(head.Name, pairs));
                 figures.Add(ReportCharts.BlandAltman(head.Name, pairs));
+                figures.Add(RegressionCalibrationChart.Of(head.Name, pairs));
                 return figures;
             }
             var names = ClassNames.For(head, labelsMap);

@@ -130,6 +130,8 @@ namespace DeepCoro.Runtime.Report
                 + "AUC, AUPRC and calibration (brier, ece, calibration_intercept, calibration_slope) use no threshold.";
             if (names.Contains("best_threshold"))
                 text += " DeepCORO_CLIP's metrics best_threshold, f1, precision, recall, accuracy, specificity, npv, ppv, sensitivity are kept under its names at a threshold chosen on each split itself (its rule, which flatters every split); the locked_* columns are at the locked threshold.";
+            if (names.Contains("uncalibrated_brier"))
+                text += " The probabilities were recalibrated on val (calibration.json): every metric is after it, the uncalibrated_* columns are the model's own calibration before it.";
             foreach (var t in list.Where(t => t.Note is not null)) text += " Note: " + t.Note;
             return text;
         }

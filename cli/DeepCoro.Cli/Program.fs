@@ -12,6 +12,7 @@ type Verb =
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainCommands.TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Eval of ParseResults<TrainCommands.EvalArgs>
     | [<CliPrefix(CliPrefix.None)>] Predict of ParseResults<TrainCommands.PredictArgs>
+    | [<CliPrefix(CliPrefix.None)>] Evaluate of ParseResults<EvaluateCommand.EvaluateArgs>
     | [<CliPrefix(CliPrefix.None)>] Synth of ParseResults<TrainCommands.SynthArgs>
     | [<CliPrefix(CliPrefix.None)>] Infer of ParseResults<InferCommand.InferArgs>
     | [<CliPrefix(CliPrefix.None)>] Import of ParseResults<ImportCommand.ImportArgs>
@@ -32,6 +33,7 @@ type Verb =
             | Train _ -> "train a probe from a YAML config (checkpoints, metrics, best model, predictions)."
             | Eval _ -> "metrics of a trained run on a split."
             | Predict _ -> "predictions CSV for a manifest from a trained run."
+            | Evaluate _ -> "external validation: a run's model and locked thresholds on a new cohort (predictions, metrics, report)."
             | Synth _ -> "write a synthetic dataset with planted signal, plus its config.yaml."
             | Demo _ -> "synthesize a small dataset, train the two-level cls_token probe, print its metrics."
             | Infer _ -> "run a model on saved inputs (outputs, and gradients with --grad)."
@@ -53,6 +55,7 @@ let private dispatch (results: ParseResults<Verb>) =
     | Train a -> TrainCommands.runTrain a
     | Eval a -> TrainCommands.runEval a
     | Predict a -> TrainCommands.runPredict a
+    | Evaluate a -> EvaluateCommand.run a
     | Synth a -> TrainCommands.runSynth a
     | Demo a -> DemoCommand.run a
     | Infer a -> InferCommand.run a

@@ -77,3 +77,37 @@ let openRun (run: string) (weights: string option) =
     let config = openConfig run
     let model, device = openModel run config weights
     config, model, device
+
+/// The class names of a config's heads (labels_map where it names them, else the indices).
+let classNames (config: TrainConfig.TrainConfig) = fun (head: DeepCoro.Spec.HeadSpec) -> Report.ClassNames.For(head, config.Data.LabelsMap)
+
+/// The locked thresholds in `folder` (a run directory, or the folder of the weights a run mode reads), if any.
+let lockedThresholds (config: TrainConfig.TrainConfig) (folder: string) =
+    let file = Path.Combine(folder, "thresholds.json")
+    if File.Exists file then Some(Evaluation.LockedThresholds.Read(file, config.Spec.Heads, classNames config)) else None
+
+/// The recalibration fitted on validation in `folder` (calibration.json), or none.
+let recalibrationOf (folder: string) =
+    let file = Path.Combine(folder, "calibration.json")
+    if File.Exists file then Evaluation.Recalibration.Read file else Evaluation.Recalibration.None
+
+/// A pass recalibrated as the run in `folder` was (calibration.json), with its metrics and intervals at the run's
+/// locked thresholds and, for recalibrated heads, the calibration before it (`_uncalibrated_`). Without
+/// thresholds.json (weights trained elsewhere, or a run written before thresholds were locked) the threshold metrics
+/// are chosen on the studies themselves, said once on stderr.
+let evaluationOf (config: TrainConfig.TrainConfig) (folder: string) (raw: Training.SplitResults) (prefix: string) =
+    let recalibration = recalibrationOf folder
+    let results = raw.Recalibrated recalibration
+    match lockedThresholds config folder with
+    | Some locked ->
+        let struct (metrics, intervals) =
+            results.LockedMetrics(prefix, locked, config.Train.Thresholds, classNames config, config.Train.Intervals, config.Train.Seed)
+        raw.AddUncalibrated(prefix, recalibration, config.Train.Intervals, config.Train.Seed, metrics, intervals)
+        results, metrics, intervals
+    | None ->
+        let hasClassifier = config.Spec.Heads |> Seq.exists (fun h -> h.Task <> DeepCoro.Spec.TaskKind.Regression)
+        if hasClassifier then
+            eprintfn
+                "note: %s has no thresholds.json: the threshold metrics use a threshold chosen on these studies themselves (DeepCORO_CLIP's rule), which flatters them"
+                folder
+        results, results.Metrics prefix, results.Intervals(prefix, config.Train.Intervals, config.Train.Seed)

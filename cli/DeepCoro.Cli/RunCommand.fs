@@ -159,7 +159,16 @@ let private evaluate (args: ParseResults<RunArgs>) (config: TrainConfig) (run: s
     let data = TrainCommands.openData config (config.Data.With(labelsRequired = withLabels)) [ mode.Split ]
     let embeddings = if config.Run.SaveEmbeddings || mode = Inference then Some(StudyEmbeddings()) else None
     let studies = data.Studies.Split mode.Split
-    let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, studies, embeddings = Option.toObj embeddings)
+    let raw = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, studies, embeddings = Option.toObj embeddings)
+    // the thresholds (and recalibration) fitted when these weights were trained sit beside them
+    let folder = Path.GetDirectoryName(Path.GetFullPath weights)
+    let results, metrics, intervals =
+        if withLabels then
+            RunAccess.evaluationOf config folder raw mode.Split
+        else
+            raw.Recalibrated(RunAccess.recalibrationOf folder),
+            Collections.Generic.OrderedDictionary(),
+            Collections.Generic.OrderedDictionary()
     let predictions = Path.Combine(run, "predictions")
     Directory.CreateDirectory predictions |> ignore
     let reference = Path.Combine(predictions, ReferencePredictions.FileName(mode.Split, -1))
@@ -177,7 +186,7 @@ let private evaluate (args: ParseResults<RunArgs>) (config: TrainConfig) (run: s
     results.WritePredictions ours
     printfn "wrote %s and %s: %d studies" reference ours results.Count
     if withLabels then
-        TrainDisplay.printMetrics (results.Metrics mode.Split) (results.Intervals(mode.Split, config.Train.Intervals, config.Train.Seed))
+        TrainDisplay.printMetrics metrics intervals
     match embeddings with
     | Some e ->
         let name = config.Run.EmbeddingFile |> Option.defaultValue "study_embeddings.safetensors"

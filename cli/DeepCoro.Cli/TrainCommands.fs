@@ -275,7 +275,7 @@ let printRun (r: TrainResult) =
         printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue stopped
     TrainDisplay.printMetrics r.Metrics r.Intervals
     printfn
-        "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json"
+        "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json, thresholds.json (locked on val; calibration.json when recalibrated)"
         (Path.GetFullPath r.RunDirectory)
 
 let runTrain (args: ParseResults<TrainArgs>) =
@@ -306,7 +306,8 @@ let runEval (args: ParseResults<EvalArgs>) =
     let values = subgroups |> Option.map (SubgroupTables.read config)
     let data = openData config config.Data [ split ]
     let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, data.Studies.Split split)
-    TrainDisplay.printMetrics (results.Metrics split) (results.Intervals(split, config.Train.Intervals, config.Train.Seed))
+    let results, metrics, intervals = RunAccess.evaluationOf config run results split
+    TrainDisplay.printMetrics metrics intervals
     match subgroups with
     | None -> ()
     | Some columns ->
@@ -329,20 +330,17 @@ let runPredict (args: ParseResults<PredictArgs>) =
     let root = args.TryGetResult PredictArgs.Root |> Option.map Path.GetFullPath |> Option.toObj
     let data = openData config (config.Data.WithManifest(Path.GetFullPath(args.GetResult PredictArgs.Manifest), root)) []
     let all = [ data.Studies.Train; data.Studies.Val; data.Studies.Test ] |> Seq.concat |> Seq.toArray
-    let results = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
+    let raw = Trainer.EvaluateWith(model, data, config.Spec, config.Train.Loss, device, all)
+    // recalibrated as the run was (calibration.json), at its locked thresholds
+    let results, metrics, intervals = RunAccess.evaluationOf config run raw "predict"
     let out = args.GetResult PredictArgs.Output
     results.WritePredictions out
     printfn "wrote %s: %d studies" out results.Count
     // the metrics of the studies that have labels, with their intervals, beside the predictions
-    let metrics = results.Metrics "predict"
-    if metrics |> Seq.exists (fun kv -> not (kv.Key.EndsWith "_loss") && not (Double.IsNaN kv.Value)) then
+    let labelled = config.Spec.Heads |> Seq.mapi (fun h _ -> results.Labelled h) |> Seq.exists (fun l -> l.HasValue)
+    if labelled then
         let file = Path.Combine(Path.GetDirectoryName(Path.GetFullPath out), Path.GetFileNameWithoutExtension out + "_metrics.csv")
-        Evaluation.MetricsTable.Write(
-            file,
-            metrics,
-            results.Intervals("predict", config.Train.Intervals, config.Train.Seed),
-            config.Train.Intervals
-        )
+        Evaluation.MetricsTable.Write(file, metrics, intervals, config.Train.Intervals)
         printfn "wrote %s: the labelled studies' metrics with %g%% intervals" file (100.0 * config.Train.Intervals.Level)
 
 /// Attention heads for a width: the most of 8, 4, 2 that keeps each head at least 16 wide (narrower heads draw

@@ -95,6 +95,26 @@ let private encoder (f: 'T -> DeepCoro.Runtime.Encoders.EncoderOptions -> DeepCo
         Encoder = f v s.Encoder
 }
 
+/// An operating threshold rule (DeepCoro.Runtime.Evaluation.ThresholdRule): one line naming the key and the
+/// accepted forms when it cannot be read or met.
+let private thresholdRule (c: KeyContext) (node: YamlNode) =
+    match node with
+    | :? YamlScalarNode as scalar ->
+        try
+            Some(DeepCoro.Runtime.Evaluation.ThresholdRule.Parse(c.Key, scalar.Value))
+        with :? System.ArgumentException as e ->
+            c.Reader.Error(node, e.Message)
+            None
+    | _ ->
+        c.Reader.Error(node, sprintf "%s: expected one rule; accepted: %s" c.Key DeepCoro.Runtime.Evaluation.ThresholdRule.Accepted)
+        None
+
+/// The recalibration methods (DeepCoro.Runtime.Evaluation.Recalibration) and none.
+let private recalibrationNames = [ "none", "none"; "platt", "platt"; "isotonic", "isotonic"; "temperature", "temperature" ]
+
+let private thresholds (f: 'T -> DeepCoro.Runtime.Evaluation.ThresholdOptions -> DeepCoro.Runtime.Evaluation.ThresholdOptions) =
+    train (fun v (t: TrainOptions) -> t.With(thresholds = f v t.Thresholds))
+
 /// A list of numbers (dataset_mean, dataset_std: one per channel).
 let private numbers (c: KeyContext) (node: YamlNode) =
     match node with
@@ -709,6 +729,18 @@ let private nestedKeys =
             (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (intervals (fun v i -> i.With(level = v))))
         t "bootstraps" "bootstrap resamples (0: no intervals)" (read (int 0) (intervals (fun v i -> i.With(resamples = v))))
         t
+            "threshold_rule"
+            "the operating threshold chosen on validation and locked (thresholds.json): gmean, youden, sensitivity:S, specificity:S or a number (docs/evaluation.md)"
+            (read thresholdRule (thresholds (fun v o -> o.With(rule = v))))
+        t
+            "threshold_rules"
+            "training.threshold_rule per head, e.g. { contrast: sensitivity:0.9 }"
+            (read (perHead thresholdRule) (thresholds (fun v o -> o.With(perHead = dict v))))
+        t
+            "recalibration"
+            "fitted on validation, applied to every later prediction (calibration.json): platt or isotonic (binary), temperature (multiclass), none; one for all heads or per head"
+            (read (perHead (choice recalibrationNames)) (train (fun v t -> t.With(recalibration = dict v))))
+        t
             "telemetry"
             "attention, gradient, cls-token and memory figures every epoch (false: none; the non-finite guard runs either way)"
             (read flag (telemetry (fun v o -> o.With(enabled = v))))
@@ -860,6 +892,17 @@ let private referenceKeys =
             "bootstrap confidence intervals' level (DeepCORO_CLIP never computes them)"
             (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (intervals (fun v i -> i.With(level = v))))
         h "ci_n_bootstrap" 1 "bootstrap resamples (0: no intervals)" (read (int 0) (intervals (fun v i -> i.With(resamples = v))))
+        h
+            "threshold_rule"
+            1
+            "training.threshold_rule (not in DeepCORO_CLIP, which picks a threshold on each split)"
+            (read thresholdRule (thresholds (fun v o -> o.With(rule = v))))
+        h "threshold_rules" 1 "training.threshold_rules" (read (perHead thresholdRule) (thresholds (fun v o -> o.With(perHead = dict v))))
+        h
+            "recalibration"
+            1
+            "training.recalibration (not in DeepCORO_CLIP)"
+            (read (perHead (choice recalibrationNames)) (train (fun v t -> t.With(recalibration = dict v))))
         h
             "train_pooling_params"
             1

@@ -169,6 +169,8 @@ let initial (layout: Layout) (baseDir: string) =
                         )
                 )
                 .WithoutClipping()
+                // the reference's metric names keep its on-split best_threshold metrics; the locked ones are locked_*
+                .With(thresholds = train.Thresholds.With(onSplitNames = true))
         Encoder = noEncoder
         Run = defaultRun
       }

@@ -108,14 +108,14 @@ let loadingTests =
             let video = Path.Combine(dir, "lossless.avi")
             let run args =
                 CliTests.deepcoro ("embed" :: "--encoder" :: forwardOnly :: "--mean" :: "110" :: "--std" :: "40" :: args @ [ video ])
-            let code, _, err = run [ "--out"; Path.Combine(dir, "none") ]
+            let code, _, err = run [ "--output"; Path.Combine(dir, "none") ]
             Expect.equal code 1 "refused"
             Expect.stringContains
                 err
                 "has no input_shape(), so the frames and the size it takes are unknown; give --frames F and --resize R"
                 err
             let out = Path.Combine(dir, "out")
-            let code, _, err = run [ "--out"; out; "--frames"; "4"; "--resize"; "32" ]
+            let code, _, err = run [ "--output"; out; "--frames"; "4"; "--resize"; "32" ]
             Expect.equal code 0 err
             use written = embedding (Path.Combine(out, "lossless.safetensors"))
             Expect.sequenceEqual written.shape [ 32L; 8L ] "4 frames at 32 x 32: 2 x 4 x 4 tokens of 8"

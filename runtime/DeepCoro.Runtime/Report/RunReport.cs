@@ -50,10 +50,14 @@ namespace DeepCoro.Runtime.Report
                 figures.AddRange(added);
             }
 
-            if (summary is not null) MetricTables(page, spec, summary);
+            var thresholdsFile = Path.Combine(run, "thresholds.json");
+            var locked = File.Exists(thresholdsFile)
+                ? Evaluation.LockedThresholds.Read(thresholdsFile, spec.Heads, h => ClassNames.For(h, inputs.LabelsMap))
+                : null;
+            if (summary is not null) MetricTables(page, spec, summary, locked);
             Section("Training", TrainingCurves(spec, history, summary));
             foreach (var (head, k) in spec.Heads.Select((h, k) => (h, k)))
-                Section($"Head {head.Name} ({Task(head)})", HeadFigures(head, predictions, summary, inputs.LabelsMap, run));
+                Section($"Head {head.Name} ({Task(head)})", HeadFigures(head, predictions, summary, inputs.LabelsMap, locked?.For(head.Name), run));
             foreach (var table in inputs.Subgroups) figures.AddRange(SubgroupReport.Add(page, table));
             if (telemetry) Section("Attention", AttentionCurves(history),
                 "Per cls level over the validation set: entropy of the cls query's attention divided by the log of its valid positions (1 = uniform, 0 = all on one position), and the share on the cls token itself.");
@@ -119,7 +123,7 @@ namespace DeepCoro.Runtime.Report
 
         /// <summary>Per head a table: a row per split, a column per metric, each cell the value and its
         /// interval.</summary>
-        private static void MetricTables(HtmlPage page, ModelSpec spec, RunSummary summary)
+        private static void MetricTables(HtmlPage page, ModelSpec spec, RunSummary summary, Evaluation.LockedThresholds? locked)
         {
             page.Heading("Metrics of the best model");
             page.Paragraph(summary.IntervalLevel is { } level
@@ -127,7 +131,9 @@ namespace DeepCoro.Runtime.Report
                 : "No confidence intervals: the run computed none (ci_n_bootstrap 0, or written by an older version).");
             foreach (var head in spec.Heads)
             {
-                var names = Metrics.Names(head.Task).Append("loss").ToList();
+                // the metrics the summary holds for the head, in its order (older runs: the task's on-split names)
+                var names = summary.Metrics.Keys.Where(k => k.StartsWith("val/" + head.Name + "_")).Select(k => k[(head.Name.Length + 5)..]).ToList();
+                if (names.Count == 0) names = Metrics.Names(head.Task).Append("loss").ToList();
                 var rows = new List<IReadOnlyList<object>>();
                 foreach (var split in new[] { "train", "val", "test" })
                 {
@@ -140,8 +146,25 @@ namespace DeepCoro.Runtime.Report
                     }).Prepend(split).ToList());
                 }
                 page.Heading($"{head.Name} ({Task(head)})", 3);
+                if (head.Task != TaskKind.Regression) page.Paragraph(ThresholdNote(head, names, locked));
                 page.Table(names.Prepend("split").ToList(), rows);
             }
+        }
+
+        /// <summary>Which threshold each threshold metric of a head's table uses.</summary>
+        private static string ThresholdNote(HeadSpec head, IReadOnlyList<string> names, Evaluation.LockedThresholds? locked)
+        {
+            if (locked?.Heads.TryGetValue(head.Name, out var list) != true || list is null)
+                return "This run has no thresholds.json (written by an older version): best_threshold and the metrics beside it use a threshold chosen on each split itself (DeepCORO_CLIP's rule), which flatters every split.";
+            var at = string.Join("; ", list.Select(t => (t.Class is null ? "" : $"class {t.Class}: ") + $"{F(t.Value)} ({t.Rule}, {(t.ChosenOn == "val" ? "chosen on val" : t.ChosenOn)})"));
+            var text = $"Threshold metrics (sensitivity, specificity, ppv, npv, f1, accuracy, tp, fp, tn, fn{(head.Task == TaskKind.Multiclass ? ", per class one-vs-rest" : "")}) use the locked threshold {at} on every split; the val row is optimistic where the threshold was chosen on val. "
+                + "AUC, AUPRC and calibration (brier, ece, calibration_intercept, calibration_slope) use no threshold.";
+            if (names.Contains("best_threshold"))
+                text += " DeepCORO_CLIP's metrics best_threshold, f1, precision, recall, accuracy, specificity, npv, ppv, sensitivity are kept under its names at a threshold chosen on each split itself (its rule, which flatters every split); the locked_* columns are at the locked threshold.";
+            if (names.Contains("uncalibrated_brier"))
+                text += " The probabilities were recalibrated on val (calibration.json): every metric is after it, the uncalibrated_* columns are the model's own calibration before it.";
+            foreach (var t in list.Where(t => t.Note is not null)) text += " Note: " + t.Note;
+            return text;
         }
 
         private static IReadOnlyList<Figure> TrainingCurves(ModelSpec spec, RunHistory history, RunSummary? summary)
@@ -166,7 +189,8 @@ namespace DeepCoro.Runtime.Report
             return figures;
         }
 
-        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap, string run)
+        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap,
+            Evaluation.LockedThreshold? locked, string run)
         {
             var figures = new List<Figure>();
             var data = predictions.Select(p => (p.Split, Rows: p.Head(head.Name))).Where(x => x.Rows.Labels.Length > 0).ToList();
@@ -176,6 +200,7 @@ namespace DeepCoro.Runtime.Report
                 var pairs = data.Select(d => (d.Split, d.Rows.Labels, d.Rows.Scores.Select(s => s[0]).ToArray())).ToList();
                 figures.Add(ReportCharts.Scatter(head.Name, pairs));
                 figures.Add(ReportCharts.BlandAltman(head.Name, pairs));
+                figures.Add(RegressionCalibrationChart.Of(head.Name, pairs));
                 return figures;
             }
             if (head.Task == TaskKind.Survival)
@@ -193,14 +218,16 @@ namespace DeepCoro.Runtime.Report
             var names = ClassNames.For(head, labelsMap);
             if (head.Task == TaskKind.Binary)
             {
-                double threshold = summary?.Metrics.TryGetValue($"val/{head.Name}_best_threshold", out var t) == true && double.IsFinite(t) ? t : 0.5;
+                // the locked threshold; an older run's on-val best_threshold
+                double threshold = locked?.Value ?? (summary?.Metrics.TryGetValue($"val/{head.Name}_best_threshold", out var t) == true && double.IsFinite(t) ? t : 0.5);
+                string how = locked is null ? "chosen on val" : $"{locked.Rule}, {(locked.ChosenOn == "val" ? "chosen on val" : locked.ChosenOn)}, locked";
                 var binary = data.Select(d => (d.Split, Score: d.Rows.Scores.Select(s => s[0]).ToArray(), Positive: d.Rows.Labels.Select(y => y > 0.5).ToArray())).ToList();
                 figures.Add(ReportCharts.Roc(head.Name, binary, threshold));
                 figures.Add(ReportCharts.PrecisionRecall(head.Name, binary, threshold));
                 figures.Add(ReportCharts.Calibration(head.Name, binary.Select(b => (b.Split, b.Score, b.Positive)).ToList()));
                 foreach (var b in binary)
                     figures.Add(ReportCharts.Confusion(head.Name, b.Split, names, b.Positive.Select(p => p ? 1 : 0).ToArray(),
-                        b.Score.Select(s => s >= threshold ? 1 : 0).ToArray(), $"positive when P >= {F(threshold)} (chosen on val)"));
+                        b.Score.Select(s => s >= threshold ? 1 : 0).ToArray(), $"positive when P >= {F(threshold)} ({how})"));
                 return figures;
             }
             var multi = data.Select(d => (d.Split, Truth: d.Rows.Labels.Select(y => (int)y).ToArray(), Predicted: d.Rows.Scores.Select(s => Array.IndexOf(s, s.Max())).ToArray(),

@@ -15,5 +15,9 @@ namespace DeepCoro.Runtime.Training
         /// <summary>The metrics of a split's predictions with their confidence intervals.</summary>
         public string PredictionMetrics(string split) => Path.Combine(Directory, $"predictions_{split}_metrics.csv");
         public string Report => Path.Combine(Directory, "report");
+        /// <summary>The operating thresholds chosen on validation and locked (docs/evaluation.md).</summary>
+        public string Thresholds => Path.Combine(Directory, "thresholds.json");
+        /// <summary>The recalibration fitted on validation, when the run asks for one.</summary>
+        public string Calibration => Path.Combine(Directory, "calibration.json");
     }
 }

@@ -11,8 +11,9 @@ namespace DeepCoro.Runtime.Training
 {
     /// <summary>
     /// The options that decide a run's result, flattened to sorted "Section.Key" -> JSON value pairs: everything in
-    /// <see cref="TrainOptions"/> but epochs, device, intervals and telemetry, and the data options but the
-    /// loader's prefetch and threads, the token grid (display only) and the group column (warnings only).
+    /// <see cref="TrainOptions"/> but epochs, device, intervals, telemetry, thresholds and recalibration (chosen after
+    /// training), and the data options but the loader's prefetch and threads, the token grid (display only) and the
+    /// group column (warnings only).
     /// A checkpoint stores them so that --resume can refuse a config that would not continue the same run.
     /// </summary>
     public static class RunOptions
@@ -33,8 +34,8 @@ namespace DeepCoro.Runtime.Training
             Flatten("Train", JsonSerializer.SerializeToNode(train with { Epochs = 0, Device = "" }, Json), flat);
             Flatten("Data", JsonSerializer.SerializeToNode(data with { Prefetch = 0, ReadThreads = 0 }, Json), flat);
             foreach (var k in new[] { "Train.Epochs", "Train.Device", "Data.Prefetch", "Data.ReadThreads" }) flat.Remove(k);
-            // what a run measures and reports about itself does not change its result
-            foreach (var k in flat.Keys.Where(k => k.StartsWith("Train.Intervals.") || k.StartsWith("Train.Telemetry.") || k.StartsWith("Data.TokensGrid")).ToList())
+            // what a run measures and reports about itself does not change its result (thresholds are chosen after it)
+            foreach (var k in flat.Keys.Where(k => k.StartsWith("Train.Intervals.") || k.StartsWith("Train.Telemetry.") || k.StartsWith("Train.Thresholds.") || k.StartsWith("Train.Recalibration.") || k.StartsWith("Data.TokensGrid")).ToList())
                 flat.Remove(k);
             // the group column only words warnings; a run without a split file stores what runs stored before the key
             // existed, so their checkpoints still resume

@@ -136,6 +136,63 @@ namespace DeepCoro.Runtime.Training
                     labelled.Select(r => Event(r.Study, h)).ToArray(), SurvivalHorizons?[h]);
         }
 
+        /// <summary>The scores and labels of head <paramref name="h"/>'s labelled studies, or null when none is
+        /// labelled.</summary>
+        public (double[][] Scores, double[] Labels)? Labelled(int h)
+        {
+            var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
+            return labelled.Count == 0 ? null : (labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
+        }
+
+        /// <summary>
+        /// A copy whose scores are recalibrated (losses kept: they are the model's, from its logits); this when
+        /// <paramref name="recalibration"/> has nothing to apply.
+        /// </summary>
+        public SplitResults Recalibrated(Recalibration recalibration)
+        {
+            if (recalibration.IsEmpty) return this;
+            var copy = new SplitResults(heads, lossOptions);
+            Array.Copy(lossSum, copy.lossSum, lossSum.Length);
+            Array.Copy(lossCount, copy.lossCount, lossCount.Length);
+            foreach (var (study, videos, scores) in rows)
+                copy.rows.Add((study, videos, scores.Select((s, h) => recalibration.Apply(heads[h].Name, s)).ToArray()));
+            return copy;
+        }
+
+        /// <summary>
+        /// The calibration metrics of the scores as the model gave them, before <paramref name="recalibration"/>, as
+        /// <c>prefix/head_uncalibrated_metric</c> for every head it recalibrates (with intervals).
+        /// </summary>
+        public void AddUncalibrated(string prefix, Recalibration recalibration, IntervalOptions options, int seed,
+            IDictionary<string, double> metrics, IDictionary<string, MetricInterval> intervals)
+        {
+            for (int h = 0; h < heads.Count; h++)
+            {
+                if (recalibration.MethodOf(heads[h].Name) is null || Labelled(h) is not { } labelled) continue;
+                LockedEvaluation.AddCalibration(heads[h], h, labelled.Scores, labelled.Labels, heads[h].Name + "_uncalibrated", prefix, options, seed, metrics, intervals);
+            }
+        }
+
+        /// <summary>
+        /// The split's final metrics under the run's locked thresholds (<see cref="LockedEvaluation"/>) with their
+        /// intervals: per head its loss and metrics, then main_loss.
+        /// </summary>
+        public (OrderedDictionary<string, double> Metrics, OrderedDictionary<string, MetricInterval> Intervals) LockedMetrics(string prefix,
+            LockedThresholds thresholds, ThresholdOptions names, Func<HeadSpec, string[]> classNames, IntervalOptions options, int seed)
+        {
+            var plain = Metrics(prefix);
+            var metrics = new OrderedDictionary<string, double>();
+            var intervals = new OrderedDictionary<string, MetricInterval>();
+            for (int h = 0; h < heads.Count; h++)
+            {
+                metrics[$"{prefix}/{heads[h].Name}_loss"] = plain[$"{prefix}/{heads[h].Name}_loss"];
+                if (Labelled(h) is not { } labelled) continue;
+                LockedEvaluation.AddHead(heads[h], h, labelled.Scores, labelled.Labels, thresholds, names, classNames, prefix, options, seed, metrics, intervals);
+            }
+            metrics[$"{prefix}/main_loss"] = plain[$"{prefix}/main_loss"];
+            return (metrics, intervals);
+        }
+
         /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head
         /// losses with labels; NaN when no head has one).</summary>
         public OrderedDictionary<string, double> Metrics(string prefix)

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using DeepCoro.Runtime.Evaluation;
 using DeepCoro.Runtime.Telemetry;
 
@@ -27,6 +28,11 @@ namespace DeepCoro.Runtime.Training
         /// <summary>Bootstrap confidence intervals of the final metrics (summary.json, the metrics files).</summary>
         public IntervalOptions Intervals { get; init; } = new();
         public TelemetryOptions Telemetry { get; init; } = new();
+        /// <summary>How the operating thresholds are chosen on validation and locked (thresholds.json).</summary>
+        public ThresholdOptions Thresholds { get; init; } = new();
+        /// <summary>Per head the recalibration fitted on validation (platt, isotonic, temperature; calibration.json);
+        /// none when absent.</summary>
+        public IReadOnlyDictionary<string, string> Recalibration { get; init; } = new Dictionary<string, string>();
 
         /// <summary>A copy with the given options changed (null keeps one): C#'s <c>with</c> for callers without it,
         /// such as F#.</summary>
@@ -34,7 +40,7 @@ namespace DeepCoro.Runtime.Training
             int? epochs = null, int? seed = null, int? gradientAccumulation = null, double? clipNorm = null, string? monitor = null,
             int? patience = null, double? minDelta = null, LossOptions? loss = null, OptimizerOptions? optimizer = null,
             ScheduleOptions? schedule = null, string? device = null, Encoders.EncoderOptions? encoder = null, IntervalOptions? intervals = null,
-            TelemetryOptions? telemetry = null) =>
+            TelemetryOptions? telemetry = null, ThresholdOptions? thresholds = null, IReadOnlyDictionary<string, string>? recalibration = null) =>
             this with
             {
                 Epochs = epochs ?? Epochs,
@@ -51,6 +57,8 @@ namespace DeepCoro.Runtime.Training
                 Encoder = encoder ?? Encoder,
                 Intervals = intervals ?? Intervals,
                 Telemetry = telemetry ?? Telemetry,
+                Thresholds = thresholds ?? Thresholds,
+                Recalibration = recalibration ?? Recalibration,
             };
 
         /// <summary>The same options without gradient clipping (max_grad_norm: null), which <see cref="With"/> cannot

@@ -195,8 +195,8 @@ namespace DeepCoro.Runtime.Training
             });
 
         /// <summary>
-        /// Reloads the best weights and writes, for every non-empty split, its predictions and their metrics with
-        /// bootstrap intervals.
+        /// Reloads the best weights, locks the operating thresholds on validation (thresholds.json) and writes, for
+        /// every non-empty split, its predictions and their metrics at those thresholds with bootstrap intervals.
         /// </summary>
         private (OrderedDictionary<string, double>, OrderedDictionary<string, MetricInterval>) Finish(Probe model, CancellationToken cancel)
         {
@@ -205,21 +205,41 @@ namespace DeepCoro.Runtime.Training
             foreach (var t in best.Values) t.Dispose();
             var all = new OrderedDictionary<string, double>();
             var intervals = new OrderedDictionary<string, MetricInterval>();
-            foreach (var split in new[] { "train", "val", "test" })
+            var passes = new Dictionary<string, SplitResults>();
+            foreach (var split in new[] { "val", "train", "test" })
             {
                 var studies = data.Studies.Split(split);
                 if (studies.Count == 0) continue;
                 observer.Evaluating(0, split);
-                var results = Evaluate(model, studies, cancel);
+                passes[split] = Evaluate(model, studies, cancel);
+            }
+            // recalibration and thresholds are fitted once, on validation, before any split's metrics: every split
+            // then uses them (thresholds on the recalibrated probabilities, which the predictions files hold)
+            var raw = new Dictionary<string, SplitResults>(passes);
+            var recalibration = options.Recalibration.Count == 0 ? Recalibration.None
+                : Recalibration.Fit(spec.Heads, options.Recalibration, h => passes.GetValueOrDefault("val")?.Labelled(h), observer.Note);
+            if (!recalibration.IsEmpty)
+            {
+                recalibration.Write(files.Calibration);
+                foreach (var split in raw.Keys) passes[split] = raw[split].Recalibrated(recalibration);
+            }
+            var val = passes.GetValueOrDefault("val");
+            var thresholds = LockedThresholds.Choose(spec.Heads, h => val?.Labelled(h), options.Thresholds, ClassNamesOf, observer.Note);
+            thresholds.Write(files.Thresholds);
+            foreach (var split in new[] { "train", "val", "test" })
+            {
+                if (!passes.TryGetValue(split, out var results)) continue;
                 results.WritePredictions(files.Predictions(split));
-                var metrics = results.Metrics(split);
-                var bounds = results.Intervals(split, options.Intervals, options.Seed);
+                var (metrics, bounds) = results.LockedMetrics(split, thresholds, options.Thresholds, ClassNamesOf, options.Intervals, options.Seed);
+                raw[split].AddUncalibrated(split, recalibration, options.Intervals, options.Seed, metrics, bounds);
                 MetricsTable.Write(files.PredictionMetrics(split), metrics, bounds, options.Intervals);
                 foreach (var (k, v) in metrics) all[k] = v;
                 foreach (var (k, v) in bounds) intervals[k] = v;
             }
             return (all, intervals);
         }
+
+        private string[] ClassNamesOf(HeadSpec head) => Report.ClassNames.For(head, data.Options.LabelsMap);
 
         /// <summary>One pass in evaluation mode (no dropout, the first num_videos videos, no gradients).</summary>
         // every probe the trainer builds (MilModel, EncoderProbe) takes its pooled vector before its heads

@@ -95,6 +95,8 @@ let private writeReport
                         sprintf "positive when P >= %s (%s, %s, locked)" (F t.Value) t.Rule t.ChosenOn
                     )
                 )
+            // a survival head's metrics are in the table; its Kaplan-Meier curves need the training split's risks
+            | TaskKind.Survival -> ()
             | _ ->
                 let truth = labels |> Array.map int
                 let predicted = scores |> Array.map (fun s -> Array.IndexOf(s, Array.max s))
@@ -152,7 +154,8 @@ let run (args: ParseResults<EvaluateArgs>) =
     let locked =
         match RunAccess.lockedThresholds config runDir with
         | Some l -> l
-        | None when config.Spec.Heads |> Seq.forall (fun h -> h.Task = TaskKind.Regression) -> LockedThresholds.None
+        | None when config.Spec.Heads |> Seq.forall (fun h -> h.Task = TaskKind.Regression || h.Task = TaskKind.Survival) ->
+            LockedThresholds.None
         | None ->
             fail (
                 sprintf

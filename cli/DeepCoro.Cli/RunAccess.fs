@@ -105,7 +105,8 @@ let evaluationOf (config: TrainConfig.TrainConfig) (folder: string) (raw: Traini
         raw.AddUncalibrated(prefix, recalibration, config.Train.Intervals, config.Train.Seed, metrics, intervals)
         results, metrics, intervals
     | None ->
-        let hasClassifier = config.Spec.Heads |> Seq.exists (fun h -> h.Task <> DeepCoro.Spec.TaskKind.Regression)
+        let hasClassifier =
+            config.Spec.Heads |> Seq.exists (fun h -> h.Task = DeepCoro.Spec.TaskKind.Binary || h.Task = DeepCoro.Spec.TaskKind.Multiclass)
         if hasClassifier then
             eprintfn
                 "note: %s has no thresholds.json: the threshold metrics use a threshold chosen on these studies themselves (DeepCORO_CLIP's rule), which flatters them"

@@ -39,7 +39,8 @@ namespace DeepCoro.Runtime.Evaluation
             for (int h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
-                if (head.Task == TaskKind.Regression) continue;
+                // thresholds are operating points of class probabilities: regression and survival heads have none
+                if (head.Task is TaskKind.Regression or TaskKind.Survival) continue;
                 var rule = options.For(head.Name);
                 var samples = validation(h);
                 var scores = samples?.Scores ?? Array.Empty<double[]>();

@@ -151,7 +151,7 @@ namespace DeepCoro.Runtime.Training
         public SplitResults Recalibrated(Recalibration recalibration)
         {
             if (recalibration.IsEmpty) return this;
-            var copy = new SplitResults(heads, lossOptions);
+            var copy = new SplitResults(heads, lossOptions) { SurvivalHorizons = SurvivalHorizons };
             Array.Copy(lossSum, copy.lossSum, lossSum.Length);
             Array.Copy(lossCount, copy.lossCount, lossCount.Length);
             foreach (var (study, videos, scores) in rows)
@@ -186,11 +186,27 @@ namespace DeepCoro.Runtime.Training
             for (int h = 0; h < heads.Count; h++)
             {
                 metrics[$"{prefix}/{heads[h].Name}_loss"] = plain[$"{prefix}/{heads[h].Name}_loss"];
+                if (heads[h].Task == TaskKind.Survival)
+                {
+                    // a survival head has no threshold and no calibration line: its metrics as every epoch reports them
+                    AddSurvival(h, prefix, options, seed, metrics, intervals);
+                    continue;
+                }
                 if (Labelled(h) is not { } labelled) continue;
                 LockedEvaluation.AddHead(heads[h], h, labelled.Scores, labelled.Labels, thresholds, names, classNames, prefix, options, seed, metrics, intervals);
             }
             metrics[$"{prefix}/main_loss"] = plain[$"{prefix}/main_loss"];
             return (metrics, intervals);
+        }
+
+        private void AddSurvival(int h, string prefix, IntervalOptions options, int seed, IDictionary<string, double> metrics,
+            IDictionary<string, MetricInterval> intervals)
+        {
+            if (Samples(h) is not { } samples) return;
+            foreach (var (k, v) in samples.Evaluate()) metrics[$"{prefix}/{heads[h].Name}_{k}"] = v;
+            if (!options.Enabled) return;
+            var bounds = Bootstrap.Intervals(samples, options, seed, h);
+            for (int k = 0; k < bounds.Length; k++) intervals[$"{prefix}/{heads[h].Name}_{samples.Names[k]}"] = bounds[k];
         }
 
         /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head

@@ -187,7 +187,8 @@ namespace DeepCoro.Runtime.Training
             {
                 metrics[$"{prefix}/{heads[h].Name}_loss"] = plain[$"{prefix}/{heads[h].Name}_loss"];
                 if (Labelled(h) is not { } labelled) continue;
-                LockedEvaluation.AddHead(heads[h], h, labelled.Scores, labelled.Labels, thresholds, names, classNames, prefix, options, seed, metrics, intervals);
+                LockedEvaluation.AddHead(heads[h], h, labelled.Scores, labelled.Labels, thresholds, names, classNames, prefix, options, seed, metrics, intervals,
+                    heads[h].Task == TaskKind.Survival ? Samples(h) : null);
             }
             metrics[$"{prefix}/main_loss"] = plain[$"{prefix}/main_loss"];
             return (metrics, intervals);

@@ -119,6 +119,13 @@ let tests =
                 "locked"
             Expect.equal (ThresholdUsed.Of(null, "abnormal")).Value 0.5 "no thresholds.json: 0.5"
             Expect.stringContains (ThresholdUsed.Of(null, "abnormal")).Source "not chosen on data" "and said so"
+            // a survival head's metrics need events, which StudyScores lack: left out rather than failing
+            let withSurvival = Array.append heads [| HeadSpec("mace", TaskKind.Survival, 1, LossKind.Cox) |]
+            let timed =
+                studies |> Array.map (fun s -> StudyScores(s.Id, Array.append s.Labels [| 100.0 |], Array.append s.Scores [| [| 0.5 |] |]))
+            let survival = SubgroupTable.Compute("test", withSurvival, timed, columns, values, thresholds, options, 1)
+            Expect.isFalse (survival.Rows |> Seq.exists (fun r -> r.Head = "mace")) "no survival rows"
+            Expect.equal survival.Rows.Count table.Rows.Count "the other heads' rows as before"
             let lines = SubgroupReport.Lines table
             Expect.stringContains (String.Join("\n", lines)) "at threshold 0.45 (given)" "the threshold said next to the numbers"
         }

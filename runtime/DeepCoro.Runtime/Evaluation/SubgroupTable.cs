@@ -8,7 +8,8 @@ namespace DeepCoro.Runtime.Evaluation
 {
     /// <summary>
     /// Per head and subgroup of one split: n, prevalence and the metrics with bootstrap intervals, binary heads at
-    /// a threshold fixed beforehand (<see cref="ThresholdUsed"/>), never one chosen on the subgroup. The library
+    /// a threshold fixed beforehand (<see cref="ThresholdUsed"/>), never one chosen on the subgroup; survival heads
+    /// are left out. The library
     /// function behind <c>eval --subgroups</c> and <c>report --subgroups</c>, for any caller holding a split's
     /// scores and the studies' column values.
     /// </summary>
@@ -26,6 +27,8 @@ namespace DeepCoro.Runtime.Evaluation
             for (int h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
+                // a survival head's metrics need its events, which StudyScores do not carry: left out, said in the docs
+                if (head.Task == TaskKind.Survival) continue;
                 var labelled = Enumerable.Range(0, studies.Count).Where(i => !double.IsNaN(studies[i].Labels[h])).ToArray();
                 rows.Add(Row(head, h, "all", "all", labelled, studies, thresholds, options, seed, 0));
                 for (int c = 0; c < columns.Count; c++)

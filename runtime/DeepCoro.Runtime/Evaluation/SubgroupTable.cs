@@ -27,7 +27,7 @@ namespace DeepCoro.Runtime.Evaluation
             for (int h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
-                // a survival head's metrics need its events, which StudyScores do not carry: left out, said in the docs
+                // a survival head's metrics need its events, which StudyScores do not carry: left out
                 if (head.Task == TaskKind.Survival) continue;
                 var labelled = Enumerable.Range(0, studies.Count).Where(i => !double.IsNaN(studies[i].Labels[h])).ToArray();
                 rows.Add(Row(head, h, "all", "all", labelled, studies, thresholds, options, seed, 0));

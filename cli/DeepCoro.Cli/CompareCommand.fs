@@ -1,5 +1,6 @@
 /// `deepcoro compare A B --head H`: two models' predictions of the same studies, matched by study; for a binary head
-/// DeLong's paired test of the AUC difference, for any head a paired bootstrap interval of a metric's difference.
+/// DeLong's paired test of the AUC difference, for any head a paired bootstrap interval of a metric's difference (a
+/// survival head's C-index by default).
 /// docs/comparison.md documents the definitions, the formats and the exit codes.
 module DeepCoro.Cli.CompareCommand
 
@@ -52,6 +53,7 @@ let private defaultMetric (task: TaskKind) =
     match task with
     | TaskKind.Binary -> "auc"
     | TaskKind.Regression -> "mae"
+    | TaskKind.Survival -> "c_index"
     | _ -> "macro_auc"
 
 /// What a metric is, said next to its number.
@@ -65,6 +67,11 @@ let private definition (task: TaskKind) (metric: string) =
     | TaskKind.Regression, "rmse" -> "root mean squared error"
     | TaskKind.Regression, "pearson" -> "Pearson correlation of prediction and label"
     | TaskKind.Regression, _ -> "R² = 1 - SSE / SST"
+    | TaskKind.Survival, "c_index" ->
+        "Harrell's C: the share of comparable pairs (the earlier time an event) whose earlier one has the higher risk, risk ties count one half"
+    | TaskKind.Survival, "uno_c" ->
+        "Uno's C, inverse-probability-of-censoring weighted, truncated at the last horizon (quartiles of the event times)"
+    | TaskKind.Survival, m -> sprintf "%s (docs/survival.md)" m
     | _, "macro_auc" -> "mean one-vs-rest ROC AUC over the classes present"
     | _, "micro_auc" -> "ROC AUC over every (study, class) pair"
     | _, "auprc" -> "mean one-vs-rest average precision"
@@ -192,6 +199,9 @@ let run (args: ParseResults<CompareArgs>) =
         if matched.Task = TaskKind.Binary then
             let p = positive |> Array.filter id |> Array.length
             sprintf " (%d positive, %d negative)" p (matched.Count - p)
+        elif matched.Task = TaskKind.Survival then
+            let e = matched.Events |> Array.filter (fun v -> v = 1.0) |> Array.length
+            sprintf " (%d events, %d censored)" e (matched.Count - e)
         else
             ""
     printfn
@@ -224,7 +234,7 @@ let run (args: ParseResults<CompareArgs>) =
         metric
         (definition matched.Task metric)
         resamples
-        (if matched.Task = TaskKind.Regression then "" else " within each class")
+        (if matched.Task = TaskKind.Binary || matched.Task = TaskKind.Multiclass then " within each class" else "")
         seed
     match json with
     | None -> ()
@@ -247,6 +257,8 @@ let run (args: ParseResults<CompareArgs>) =
             let p = positive |> Array.filter id |> Array.length
             o["positives"] <- JsonValue.Create p
             o["negatives"] <- JsonValue.Create(matched.Count - p)
+        if matched.Task = TaskKind.Survival then
+            o["events"] <- JsonValue.Create(matched.Events |> Array.filter (fun v -> v = 1.0) |> Array.length)
         let unmatched = JsonObject()
         unmatched["only_in_a"] <- JsonValue.Create matched.OnlyInA
         unmatched["only_in_b"] <- JsonValue.Create matched.OnlyInB
@@ -277,7 +289,7 @@ let run (args: ParseResults<CompareArgs>) =
         b["level"] <- JsonValue.Create level
         b["resamples"] <- JsonValue.Create resamples
         b["seed"] <- JsonValue.Create seed
-        b["stratified"] <- JsonValue.Create(matched.Task <> TaskKind.Regression)
+        b["stratified"] <- JsonValue.Create(matched.Task = TaskKind.Binary || matched.Task = TaskKind.Multiclass)
         o["bootstrap"] <- b
         AtomicFile.WriteText(path, o.ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true)) + "\n")
         printfn "  wrote %s" path

@@ -34,6 +34,7 @@ type CvArgs =
     | [<Unique>] Cpus of count: int
     | [<Unique>] Mem of size: string
     | [<Unique>] Gpus of count: int
+    | [<Unique>] Subgroups of columns: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -56,6 +57,8 @@ type CvArgs =
             | Cpus _ -> "Slurm CPUs per fold."
             | Mem _ -> "Slurm memory per fold, e.g. 32G."
             | Gpus _ -> "Slurm GPUs per fold."
+            | Subgroups _ ->
+                "also the pooled out-of-fold metrics per head and subgroup of the manifest's columns, per repeat, e.g. sex,age:50,65,80."
 
 /// What one cv command asks for, checked.
 type private Request = {
@@ -244,6 +247,56 @@ let private printSummary (dir: CrossValidationDirectory) =
     | e when e.ValueKind = Text.Json.JsonValueKind.Object -> show "ensemble (test)" e
     | _ -> ()
 
+/// The subgroup table of each repeat's pooled out-of-fold predictions (oof_predictions.csv). Every fold's locked
+/// threshold was chosen on its own held-out fold, which are these studies, so a binary head's threshold metrics use
+/// the config's fixed threshold where it gives one, else 0.5, said as not chosen on data. Survival heads are left out
+/// (the subgroup table has no survival metrics).
+let private printSubgroups
+    (req: Request)
+    (config: TrainConfig.TrainConfig)
+    (columns: Collections.Generic.IReadOnlyList<DeepCoro.Runtime.Evaluation.SubgroupColumn>)
+    (values: Collections.Generic.IReadOnlyDictionary<string, string array>)
+    =
+    let heads = config.Spec.Heads |> Seq.filter (fun h -> h.Task <> TaskKind.Survival) |> ResizeArray
+    let thresholds = Collections.Generic.Dictionary<string, DeepCoro.Runtime.Evaluation.ThresholdUsed>()
+    for head in heads do
+        if head.Task = TaskKind.Binary then
+            let rule = config.Train.Thresholds.For head.Name
+            thresholds.[head.Name] <-
+                if rule.Kind = "fixed" then
+                    DeepCoro.Runtime.Evaluation.ThresholdUsed(rule.Value, "fixed in the config")
+                else
+                    DeepCoro.Runtime.Evaluation.ThresholdUsed(
+                        0.5,
+                        "0.5, not chosen on data: each fold's locked threshold was chosen on its held-out fold, these studies"
+                    )
+    if heads.Count > 0 then
+        for r in 0 .. req.Repeats - 1 do
+            let file = DeepCoro.Runtime.Evaluation.PredictionFile.Read(req.Dir.Oof, r)
+            let predictions = heads |> Seq.map (fun h -> file.Head h.Name) |> Array.ofSeq
+            let studies =
+                predictions.[0].Keys
+                |> Array.mapi (fun i id ->
+                    DeepCoro.Runtime.Report.StudyScores(
+                        id,
+                        predictions |> Array.map (fun p -> p.Labels.[i]),
+                        predictions |> Array.map (fun p -> p.Scores.[i])
+                    ))
+                |> ResizeArray
+            let table =
+                DeepCoro.Runtime.Evaluation.SubgroupTable.Compute(
+                    sprintf "out-of-fold, repeat %d" r,
+                    heads,
+                    studies,
+                    columns,
+                    values,
+                    thresholds,
+                    config.Train.Intervals,
+                    config.Train.Seed
+                )
+            printfn ""
+            DeepCoro.Runtime.Report.SubgroupReport.Lines table |> Seq.iter (printfn "%s")
+
 let run (args: ParseResults<CvArgs>) =
     let folds = args.GetResult CvArgs.Folds
     if folds < 2 then
@@ -268,7 +321,10 @@ let run (args: ParseResults<CvArgs>) =
         Device = args.TryGetResult CvArgs.Device
         Dir = CrossValidationDirectory(output)
     }
+    let subgroups = args.TryGetResult CvArgs.Subgroups |> Option.map SubgroupTables.parse
     let config, groupColumn, rows = foldsOf req
+    // read before any fold trains, so that a column the manifest lacks fails at once
+    let values = subgroups |> Option.map (SubgroupTables.read config)
     // a split file follows from folds.csv alone, so one written earlier stands; --parallel's processes and the
     // Slurm tasks then never write the same file at once
     for r in 0 .. repeats - 1 do
@@ -319,3 +375,4 @@ let run (args: ParseResults<CvArgs>) =
             )
             printfn "wrote %s, %s%s" req.Dir.Oof (if File.Exists req.Dir.Ensemble then req.Dir.Ensemble + ", " else "") req.Dir.Summary
             printSummary req.Dir
+            subgroups |> Option.iter (fun columns -> printSubgroups req config columns values.Value)

@@ -19,6 +19,7 @@ type EvaluateArgs =
     | [<Mandatory; Unique>] Data of path: string
     | [<Unique>] Output of dir: string
     | [<Unique>] Weights of path: string
+    | [<Unique>] Subgroups of columns: string
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -28,6 +29,7 @@ type EvaluateArgs =
                 "the cohort: a manifest CSV with the run's columns, or a config of either layout whose data keys name its manifest and columns."
             | Output _ -> "folder for predictions.csv, metrics.csv, evaluation.json and report/ (default RUN/evaluate/<name of --data>)."
             | Weights _ -> "weights (default RUN/best.safetensors)."
+            | Subgroups _ -> "also per head and subgroup of the cohort manifest's columns, e.g. sex,age:50,65,80, at the locked thresholds."
 
 /// The data options of the cohort: the run's with another manifest, or those of a config (its columns, its labels).
 let private cohortData (config: TrainConfig.TrainConfig) (data: string) =
@@ -162,7 +164,10 @@ let run (args: ParseResults<EvaluateArgs>) =
                     "%s: no thresholds.json: the run was trained before thresholds were locked on validation; retrain it (or run `deepcoro eval`) so that evaluate applies thresholds chosen on validation, not on this cohort"
                     runDir
             )
+    let subgroups = args.TryGetResult EvaluateArgs.Subgroups |> Option.map SubgroupTables.parse
     let cohort = cohortData config data
+    // the cohort's columns, read before the model runs so that a missing one fails at once
+    let values = subgroups |> Option.map (SubgroupTables.readFrom cohort)
     let dataset = TrainCommands.openData config cohort []
     let all = [ dataset.Studies.Train; dataset.Studies.Val; dataset.Studies.Test ] |> Seq.concat |> Seq.toArray
     let raw = Trainer.EvaluateWith(model, dataset, config.Spec, config.Train.Loss, device, all)
@@ -208,3 +213,10 @@ let run (args: ParseResults<EvaluateArgs>) =
         table
         (100.0 * config.Train.Intervals.Level)
         index
+    match subgroups with
+    | None -> ()
+    | Some columns ->
+        let studies = results.Rows |> Seq.map (fun struct (study, _, scores) -> StudyScores(study.Id, study.Labels, scores)) |> ResizeArray
+        let table = SubgroupTables.compute runDir config "external" studies columns values.Value
+        printfn ""
+        SubgroupReport.Lines table |> Seq.iter (printfn "%s")

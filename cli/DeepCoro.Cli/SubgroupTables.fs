@@ -17,10 +17,13 @@ let parse (text: string) =
     with :? ArgumentException as e ->
         raise (UsageFailure e.Message)
 
-/// The columns' cells per study from the run's manifest: read before any evaluation, so that a column the manifest
-/// lacks fails at once.
-let read (config: DeepCoro.Config.TrainConfig.TrainConfig) (columns: IReadOnlyList<SubgroupColumn>) =
-    StudyColumns.Read(config.Data, columns |> Seq.map (fun c -> c.Name) |> ResizeArray, "--subgroups")
+/// The columns' cells per study from the manifest of `data` (a run's, or a cohort's): read before any evaluation, so
+/// that a column the manifest lacks fails at once.
+let readFrom (data: DataOptions) (columns: IReadOnlyList<SubgroupColumn>) =
+    StudyColumns.Read(data, columns |> Seq.map (fun c -> c.Name) |> ResizeArray, "--subgroups")
+
+/// The columns' cells per study from the run's manifest (`readFrom`).
+let read (config: DeepCoro.Config.TrainConfig.TrainConfig) (columns: IReadOnlyList<SubgroupColumn>) = readFrom config.Data columns
 
 /// The subgroup table of one split of a run from its studies' scores and their cells (`read`).
 let compute
@@ -31,8 +34,9 @@ let compute
     (columns: IReadOnlyList<SubgroupColumn>)
     (values: IReadOnlyDictionary<string, string array>)
     =
+    let locked = RunAccess.lockedThresholds config run |> Option.toObj
     let thresholds = Dictionary<string, ThresholdUsed>()
     for head in config.Spec.Heads do
         if head.Task = TaskKind.Binary then
-            thresholds.[head.Name] <- ThresholdUsed.ForRun(run, head.Name)
+            thresholds.[head.Name] <- ThresholdUsed.Of(locked, head.Name)
     SubgroupTable.Compute(split, config.Spec.Heads, studies, columns, values, thresholds, config.Train.Intervals, config.Train.Seed)

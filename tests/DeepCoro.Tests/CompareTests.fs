@@ -287,6 +287,49 @@ let verbTests =
             Expect.stringContains out "29 matched" "repeat 1"
             Expect.stringContains out "out-of-fold, repeat 1" "says which repeat"
         }
+        test "survival head: the C-index difference by paired bootstrap over the survival prediction columns" {
+            let dir = tempDir ()
+            let rng = Random 7
+            // time, event and two risks: A follows the hazard closely, B loosely
+            let rows =
+                Array.init 50 (fun i ->
+                    let hazard = rng.NextDouble()
+                    let time = Math.Round(-Math.Log(rng.NextDouble()) / (0.2 + hazard) * 100.0, 1)
+                    let event = if rng.NextDouble() < 0.7 then 1.0 else 0.0
+                    sprintf "s%02d" i, time, event, hazard + 0.1 * rng.NextDouble(), hazard + rng.NextDouble())
+            let write (path: string) (risk: float * float -> float) =
+                let line (id, time: float, event: float, ra, rb) =
+                    let r = risk (ra, rb)
+                    String.Join(",", [ id; "test"; "2"; string time; string event; string r; "1" ])
+                File.WriteAllLines(
+                    path,
+                    Array.append [| "study_id,split,videos,mace_time,mace_event,mace_risk,other" |] (Array.map line rows)
+                )
+            let a, b = Path.Combine(dir, "a.csv"), Path.Combine(dir, "b.csv")
+            write a fst
+            write b snd
+            let json = Path.Combine(dir, "cmp.json")
+            let code, out, err = CliTests.deepcoro [ "compare"; a; b; "--head"; "mace"; "--json"; json; "--resamples"; "200" ]
+            Expect.equal code 0 err
+            Expect.stringContains out "head 'mace' (survival)" "read as a survival head"
+            Expect.stringContains out "Harrell's C" "the C-index defined"
+            let o = JsonDocument.Parse(File.ReadAllText json).RootElement
+            let time = rows |> Array.map (fun (_, t, _, _, _) -> t)
+            let events = rows |> Array.map (fun (_, _, e, _, _) -> e)
+            let samples risk = SurvivalSamples.OfRisk(rows |> Array.map risk, time, events)
+            let sa, sb = samples (fun (_, _, _, r, _) -> r), samples (fun (_, _, _, _, r) -> r)
+            let ca, cb = sa.Evaluate().["c_index"], sb.Evaluate().["c_index"]
+            let boot = o.GetProperty "bootstrap"
+            Expect.equal (boot.GetProperty("metric").GetString()) "c_index" "the C-index by default"
+            Expect.equal (o.GetProperty("events").GetInt32()) (events |> Array.filter ((=) 1.0) |> Array.length) "events counted"
+            Expect.floatClose Accuracy.veryHigh (boot.GetProperty("a").GetDouble()) ca "A's C-index"
+            Expect.floatClose Accuracy.veryHigh (boot.GetProperty("difference").GetDouble()) (ca - cb) "A - B"
+            Expect.isGreaterThan ca cb "the closer risk ranks better"
+            let options = IntervalOptions().With(level = 0.95, resamples = 200)
+            let expected = Bootstrap.Intervals(PairedSamples(sa, sb), options, 0, 0).[0]
+            Expect.equal (numbers (boot.GetProperty "ci")) [| expected.Lower; expected.Upper |] "the paired bootstrap of the same studies"
+            Expect.isFalse (boot.GetProperty("stratified").GetBoolean()) "survival resamples all studies together"
+        }
         test "bad inputs: one line each with the documented exit code, no JSON" {
             let dir = tempDir ()
             let a, b = Path.Combine(dir, "a.csv"), Path.Combine(dir, "b.csv")

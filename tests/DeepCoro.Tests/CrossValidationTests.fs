@@ -229,8 +229,13 @@ let tests =
             Expect.stringContains stdout "abnormal_auc" "prints the headline metrics"
             // a second run trains nothing and reuses the folds; another K is refused
             let before = File.ReadAllText(Path.Combine(out, "folds.csv"))
-            let code, again, err = deepcoro args
+            let code, again, err = deepcoro (args @ [ "--subgroups"; "Split" ])
             Expect.equal code 0 (sprintf "resume succeeds: %s" err)
+            Expect.stringContains again "Split out-of-fold, repeat 0; subgroups of Split" "pooled out-of-fold subgroups"
+            Expect.stringContains again "at threshold 0.5 (0.5, not chosen on data" "the threshold said, not the folds' own"
+            Expect.isTrue
+                (again.Split('\n') |> Array.exists (fun l -> l.TrimStart().StartsWith "Split " && l.Contains "train"))
+                "a row per value of the manifest's Split column"
             Expect.stringContains again "(reused)" "folds.csv reused"
             Expect.stringContains again "fold 2 of repeat 0: finished earlier" "finished folds are not retrained"
             Expect.equal (File.ReadAllText(Path.Combine(out, "folds.csv"))) before "folds.csv unchanged"

@@ -64,9 +64,23 @@ let tests =
             let before = File.ReadAllBytes thresholdsFile
             let out = Path.Combine(tempDir (), "external")
             let code, stdout, err =
-                CliTests.deepcoro [ "evaluate"; "--run"; run; "--data"; Path.Combine(cohort, "manifest.csv"); "--output"; out ]
+                CliTests.deepcoro [
+                    "evaluate"
+                    "--run"
+                    run
+                    "--data"
+                    Path.Combine(cohort, "manifest.csv")
+                    "--output"
+                    out
+                    "--subgroups"
+                    "Split"
+                ]
             Expect.equal code 0 err
             Expect.stringContains stdout "nothing was fitted on this cohort" "says so"
+            for fragment in [ "Split external; subgroups of Split"; "abnormal (binary)"; "(thresholds.json)" ] do
+                Expect.stringContains stdout fragment ("subgroups of the cohort: " + fragment)
+            let rows = stdout.Split('\n') |> Array.filter (fun l -> l.TrimStart().StartsWith "Split ")
+            Expect.isNonEmpty rows "a row per value of the cohort's Split column"
             Expect.equal (File.ReadAllBytes thresholdsFile) before "thresholds.json untouched"
             Expect.equal (File.ReadAllLines(Path.Combine(out, "predictions.csv")).Length) 21 "one row per study"
             let e = metricsOf (Path.Combine(out, "metrics.csv"))

@@ -92,23 +92,40 @@ let tests =
                 Expect.equal (rows |> List.filter (fun r -> r.Column = column) |> List.sumBy (fun r -> r.Count)) 80 (column + " partitions")
             let f = rows |> List.find (fun r -> r.Group = "F")
             let members = studies |> Array.filter (fun s -> int (s.Id.Substring 1) % 2 = 0)
-            let expected =
-                FixedThresholdSamples(
-                    members |> Array.map (fun s -> s.Scores.[0].[0]),
-                    members |> Array.map (fun s -> s.Labels.[0] > 0.5),
-                    0.45
-                )
-                    .Evaluate()
-            Expect.equal f.Values (Array.ofSeq expected.Values) "the subgroup alone"
+            let score = members |> Array.map (fun s -> s.Scores.[0].[0])
+            let positive = members |> Array.map (fun s -> s.Labels.[0] > 0.5)
+            let operating = OperatingPointSamples(score, positive, 0.45, false).Evaluate()
+            let value name = f.Values.[Seq.findIndex ((=) name) f.Names]
+            Expect.equal (value "auc") (BinarySamples(score, positive).Evaluate().["auc"]) "AUC of the subgroup alone"
+            for name in OperatingPointSamples.ThresholdNames do
+                Expect.equal (value name) operating.[name] (name + ": the locked metrics' implementation")
+            Expect.isFalse (f.Names |> Seq.contains "best_threshold") "nothing chosen on the subgroup"
             Expect.equal f.Positives (members |> Array.filter (fun s -> s.Labels.[0] > 0.5) |> Array.length) "positives"
             Expect.floatClose Accuracy.veryHigh f.Prevalence (float f.Positives / float f.Count) "prevalence"
             let called = members |> Array.filter (fun s -> s.Scores.[0].[0] >= 0.45)
             let tp = called |> Array.filter (fun s -> s.Labels.[0] > 0.5) |> Array.length
-            Expect.floatClose Accuracy.veryHigh f.Values.[5] (float tp / float f.Positives) "sensitivity at 0.45, by hand"
-            Expect.equal f.Values.[2] 0.45 "the threshold used, in its slot"
+            Expect.floatClose Accuracy.veryHigh (value "sensitivity") (float tp / float f.Positives) "sensitivity at 0.45, by hand"
             // without positives a sensitivity is undefined, not 0
-            let none = FixedThresholdSamples([| 0.2; 0.7 |], [| false; false |], 0.5).Evaluate()
-            Expect.isTrue (Double.IsNaN none.["recall"]) "no positives: no sensitivity"
+            let negatives = studies |> Array.filter (fun s -> s.Labels.[0] < 0.5) |> Array.take 5
+            let only = SubgroupTable.Compute("test", heads, negatives, columns, values, thresholds, options, 1)
+            let row = only.Rows |> Seq.find (fun r -> r.Head = "abnormal" && r.Column = "all")
+            Expect.isTrue (Double.IsNaN row.Values.[Seq.findIndex ((=) "sensitivity") row.Names]) "no positives: no sensitivity"
+            Expect.isFalse (Double.IsNaN row.Values.[Seq.findIndex ((=) "specificity") row.Names]) "but a specificity"
+            let locked =
+                LockedThresholds(readOnlyDict [ "abnormal", [| LockedThreshold(null, 0.3, "youden", "val") |] :> IReadOnlyList<_> ])
+            Expect.equal
+                (ThresholdUsed.Of(locked, "abnormal"))
+                (ThresholdUsed(0.3, "locked: youden, chosen on val (thresholds.json)"))
+                "locked"
+            Expect.equal (ThresholdUsed.Of(null, "abnormal")).Value 0.5 "no thresholds.json: 0.5"
+            Expect.stringContains (ThresholdUsed.Of(null, "abnormal")).Source "not chosen on data" "and said so"
+            // a survival head's metrics need events, which StudyScores lack: left out rather than failing
+            let withSurvival = Array.append heads [| HeadSpec("mace", TaskKind.Survival, 1, LossKind.Cox) |]
+            let timed =
+                studies |> Array.map (fun s -> StudyScores(s.Id, Array.append s.Labels [| 100.0 |], Array.append s.Scores [| [| 0.5 |] |]))
+            let survival = SubgroupTable.Compute("test", withSurvival, timed, columns, values, thresholds, options, 1)
+            Expect.isFalse (survival.Rows |> Seq.exists (fun r -> r.Head = "mace")) "no survival rows"
+            Expect.equal survival.Rows.Count table.Rows.Count "the other heads' rows as before"
             let lines = SubgroupReport.Lines table
             Expect.stringContains (String.Join("\n", lines)) "at threshold 0.45 (given)" "the threshold said next to the numbers"
         }
@@ -121,7 +138,7 @@ let tests =
             let code, out, err = CliTests.deepcoro [ "eval"; "--run"; run; "--split"; "val"; "--subgroups"; "sex,age:60" ]
             Expect.equal code 0 err
             for fragment in
-                [ "Split val; subgroups of sex, age:60"; "abnormal (binary)"; "cathEF (regression)"; ">= 60"; "< 60"; "summary.json" ] do
+                [ "Split val; subgroups of sex, age:60"; "abnormal (binary)"; "cathEF (regression)"; ">= 60"; "< 60"; "(thresholds.json)" ] do
                 Expect.stringContains out fragment fragment
             File.WriteAllText(
                 Path.Combine(run, "thresholds.json"),

@@ -23,10 +23,12 @@ namespace DeepCoro.Runtime.Evaluation
         /// <summary>
         /// Adds head <paramref name="head"/>'s metrics, keyed <c>prefix/head_metric</c>, to <paramref name="metrics"/>
         /// and their intervals to <paramref name="intervals"/> (none when <paramref name="options"/> asks for none).
+        /// <paramref name="samples"/>, when given, are the head's task samples (a survival head's need its events and
+        /// horizons, which scores and labels lack).
         /// </summary>
         public static void AddHead(HeadSpec head, int stream, double[][] scores, double[] labels, LockedThresholds thresholds, ThresholdOptions names,
             Func<HeadSpec, string[]> classNames, string prefix, IntervalOptions options, int seed,
-            IDictionary<string, double> metrics, IDictionary<string, MetricInterval> intervals)
+            IDictionary<string, double> metrics, IDictionary<string, MetricInterval> intervals, HeadSamples? samples = null)
         {
             if (labels.Length == 0) return;
             void Add(HeadSamples samples, string key, Func<string, bool> keep)
@@ -44,11 +46,13 @@ namespace DeepCoro.Runtime.Evaluation
                     }
                 }
             }
-            var task = HeadSamples.For(head, scores, labels);
+            var task = samples ?? HeadSamples.For(head, scores, labels);
             bool onSplit = names.OnSplitNames;
             Add(task, head.Name, name => onSplit || head.Task != TaskKind.Binary || !OnSplitNames.Contains(name));
             switch (head.Task)
             {
+                case TaskKind.Survival:
+                    break;
                 case TaskKind.Regression:
                     Add(new RegressionCalibrationSamples(scores.Select(s => s[0]).ToArray(), labels), head.Name, _ => true);
                     break;

@@ -39,7 +39,7 @@ namespace DeepCoro.Runtime.Evaluation
             for (int h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
-                // thresholds are operating points of class probabilities: regression and survival heads have none
+                // thresholds are for classification heads only
                 if (head.Task is TaskKind.Regression or TaskKind.Survival) continue;
                 var rule = options.For(head.Name);
                 var samples = validation(h);
@@ -117,7 +117,7 @@ namespace DeepCoro.Runtime.Evaluation
                 return new LockedThreshold(cls, value, o["rule"]?.GetValue<string>() ?? "", o["chosen_on"]?.GetValue<string>() ?? "", o["note"]?.GetValue<string>());
             }
             var result = new Dictionary<string, IReadOnlyList<LockedThreshold>>();
-            foreach (var head in heads.Where(h => h.Task != TaskKind.Regression))
+            foreach (var head in heads.Where(h => h.Task is TaskKind.Binary or TaskKind.Multiclass))
             {
                 var node = root[head.Name] ?? throw new InvalidDataException($"{path}: no threshold for head '{head.Name}'; the file was written for another model");
                 if (head.Task == TaskKind.Binary) { result[head.Name] = new[] { Entry(head.Name, null, node) }; continue; }

@@ -12,8 +12,10 @@ namespace DeepCoro.Runtime.Evaluation
     /// </summary>
     public sealed class MatchedPredictions
     {
-        private MatchedPredictions(HeadPredictions a, string[] keys, double[] labels, double[][] scoresA, double[][] scoresB, int onlyInA, int onlyInB, int unlabelled)
+        private MatchedPredictions(HeadPredictions a, string[] keys, double[] labels, double[]? events, double[][] scoresA, double[][] scoresB, int onlyInA, int onlyInB,
+            int unlabelled)
         {
+            Events = events;
             Head = a.Head;
             Task = a.Task;
             Outputs = a.Outputs;
@@ -31,6 +33,9 @@ namespace DeepCoro.Runtime.Evaluation
         public int Outputs { get; }
         public string[] Keys { get; }
         public double[] Labels { get; }
+        /// <summary>A survival head's event per study (1 event, 0 censored; <see cref="Labels"/> are the times);
+        /// null for other heads.</summary>
+        public double[]? Events { get; }
         public double[][] ScoresA { get; }
         public double[][] ScoresB { get; }
         public int OnlyInA { get; }
@@ -51,6 +56,7 @@ namespace DeepCoro.Runtime.Evaluation
             for (int j = 0; j < b.Keys.Length; j++) rowOfB[b.Keys[j]] = j;
             var keys = new List<string>();
             var labels = new List<double>();
+            var events = new List<double>();
             var scoresA = new List<double[]>();
             var scoresB = new List<double[]>();
             int common = 0, unlabelled = 0;
@@ -63,13 +69,22 @@ namespace DeepCoro.Runtime.Evaluation
                     throw new PredictionFileException(PredictionProblem.Unreadable,
                         $"{a.Keys[i]}: head '{head}' has label {la} in {fileA.Path} but {lb} in {fileB.Path}; the files must describe the same studies");
                 double label = double.IsNaN(la) ? lb : la;
-                if (double.IsNaN(label) || a.Scores[i].Any(double.IsNaN) || b.Scores[j].Any(double.IsNaN)) { unlabelled++; continue; }
+                double ea = a.Events?[i] ?? 0, eb = b.Events?[j] ?? 0;
+                if (!double.IsNaN(ea) && !double.IsNaN(eb) && ea != eb)
+                    throw new PredictionFileException(PredictionProblem.Unreadable,
+                        $"{a.Keys[i]}: head '{head}' has event {ea} in {fileA.Path} but {eb} in {fileB.Path}; the files must describe the same studies");
+                double ev = double.IsNaN(ea) ? eb : ea;
+                if (double.IsNaN(label) || double.IsNaN(ev) || a.Scores[i].Any(double.IsNaN) || b.Scores[j].Any(double.IsNaN)) { unlabelled++; continue; }
+                if (a.Task == TaskKind.Survival && ev != 0 && ev != 1)
+                    throw new PredictionFileException(PredictionProblem.Unreadable,
+                        $"{a.Keys[i]}: event {ev} of survival head '{head}' in {fileA.Path} is neither 1 (event) nor 0 (censored)");
                 int classes = a.Task == TaskKind.Binary ? 2 : a.Outputs;
-                if (a.Task != TaskKind.Regression && (label != Math.Floor(label) || label < 0 || label >= classes))
+                if (a.Task is TaskKind.Binary or TaskKind.Multiclass && (label != Math.Floor(label) || label < 0 || label >= classes))
                     throw new PredictionFileException(PredictionProblem.Unreadable,
                         $"{a.Keys[i]}: label {label} of {a.Task.ToString().ToLowerInvariant()} head '{head}' is not a class 0..{classes - 1}");
                 keys.Add(a.Keys[i]);
                 labels.Add(label);
+                events.Add(ev);
                 scoresA.Add(a.Scores[i]);
                 scoresB.Add(b.Scores[j]);
             }
@@ -79,7 +94,7 @@ namespace DeepCoro.Runtime.Evaluation
             if (keys.Count == 0)
                 throw new PredictionFileException(PredictionProblem.NoCommonStudy,
                     $"the {common} studies {fileA.Path} and {fileB.Path} share have no label of head '{head}' (or no score); nothing to compare");
-            return new MatchedPredictions(a, keys.ToArray(), labels.ToArray(), scoresA.ToArray(), scoresB.ToArray(), a.Keys.Length - common, b.Keys.Length - common, unlabelled);
+            return new MatchedPredictions(a, keys.ToArray(), labels.ToArray(), a.Task == TaskKind.Survival ? events.ToArray() : null, scoresA.ToArray(), scoresB.ToArray(), a.Keys.Length - common, b.Keys.Length - common, unlabelled);
         }
 
         /// <summary>Model A's samples (<paramref name="a"/> true) or model B's, for the metrics and their
@@ -90,6 +105,7 @@ namespace DeepCoro.Runtime.Evaluation
             return Task switch
             {
                 TaskKind.Regression => new RegressionSamples(scores.Select(s => s[0]).ToArray(), Labels),
+                TaskKind.Survival => SurvivalSamples.OfRisk(scores.Select(s => s[0]).ToArray(), Labels, Events!),
                 TaskKind.Binary => new BinarySamples(scores.Select(s => s[0]).ToArray(), Labels.Select(v => v > 0.5).ToArray()),
                 _ => new MulticlassSamples(scores, Labels.Select(v => (int)v).ToArray(), Outputs),
             };

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace DeepCoro.Runtime.Evaluation
 {
@@ -19,6 +20,8 @@ namespace DeepCoro.Runtime.Evaluation
             this.a = a;
             this.b = b;
         }
+
+        public override IReadOnlyList<string> Names => a.Names;
 
         public override int[]? Strata => a.Strata;
 

@@ -21,10 +21,10 @@ namespace DeepCoro.Runtime.Evaluation
 
         private readonly string[] header;
         private readonly List<(int Line, string[] Cells)> rows;
-        private readonly Dictionary<string, (TaskKind Task, int Label, int[] Scores)> heads;
+        private readonly Dictionary<string, (TaskKind Task, int Label, int[] Scores, int Event)> heads;
 
         private PredictionFile(string path, PredictionFormat format, int? repeat, string[] header, List<(int, string[])> rows,
-            Dictionary<string, (TaskKind, int, int[])> heads)
+            Dictionary<string, (TaskKind, int, int[], int)> heads)
         {
             Path = path;
             this.header = header;
@@ -127,6 +127,7 @@ namespace DeepCoro.Runtime.Evaluation
             var keys = new string[rows.Count];
             var labels = new double[rows.Count];
             var scores = new double[rows.Count][];
+            var events = columns.Event >= 0 ? new double[rows.Count] : null;
             int keyColumn = Array.IndexOf(header, KeyColumn);
             for (int i = 0; i < rows.Count; i++)
             {
@@ -134,8 +135,9 @@ namespace DeepCoro.Runtime.Evaluation
                 keys[i] = cells[keyColumn];
                 labels[i] = Number(cells[columns.Label], line, columns.Label);
                 scores[i] = columns.Scores.Select(c => Number(cells[c], line, c)).ToArray();
+                if (events is not null) events[i] = Number(cells[columns.Event], line, columns.Event);
             }
-            return new HeadPredictions(name, columns.Task, columns.Scores.Length, keys, labels, scores);
+            return new HeadPredictions(name, columns.Task, columns.Scores.Length, keys, labels, scores, events);
         }
 
         private double Number(string cell, int line, int column)
@@ -145,9 +147,9 @@ namespace DeepCoro.Runtime.Evaluation
             throw new PredictionFileException(PredictionProblem.Unreadable, $"{Path}:{line}: {header[column]} '{cell}' is not a number");
         }
 
-        private static Dictionary<string, (TaskKind, int, int[])> ProductHeads(string[] header)
+        private static Dictionary<string, (TaskKind, int, int[], int)> ProductHeads(string[] header)
         {
-            var heads = new Dictionary<string, (TaskKind, int, int[])>();
+            var heads = new Dictionary<string, (TaskKind, int, int[], int)>();
             for (int i = 0; i < header.Length; i++)
             {
                 var name = header[i];
@@ -157,24 +159,27 @@ namespace DeepCoro.Runtime.Evaluation
                 {
                     var scores = new List<int>();
                     for (int k = 0; Column($"{name}_prob_{k}") >= 0; k++) scores.Add(Column($"{name}_prob_{k}"));
-                    heads[name] = (TaskKind.Multiclass, i, scores.ToArray());
+                    heads[name] = (TaskKind.Multiclass, i, scores.ToArray(), -1);
                 }
-                else if (Column(name + "_prob") >= 0) heads[name] = (TaskKind.Binary, i, new[] { Column(name + "_prob") });
-                else if (Column(name + "_pred") >= 0) heads[name] = (TaskKind.Regression, i, new[] { Column(name + "_pred") });
+                else if (Column(name + "_prob") >= 0) heads[name] = (TaskKind.Binary, i, new[] { Column(name + "_prob") }, -1);
+                else if (Column(name + "_pred") >= 0) heads[name] = (TaskKind.Regression, i, new[] { Column(name + "_pred") }, -1);
+                // a survival head h: h_time (the label), h_event and h_risk (its score)
+                else if (name.EndsWith("_time", StringComparison.Ordinal) && name[..^5] is var h && Column(h + "_event") >= 0 && Column(h + "_risk") >= 0)
+                    heads[h] = (TaskKind.Survival, i, new[] { Column(h + "_risk") }, Column(h + "_event"));
             }
             return heads;
         }
 
-        private static Dictionary<string, (TaskKind, int, int[])> ReferenceHeads(string[] header, List<(int Line, string[] Cells)> rows)
+        private static Dictionary<string, (TaskKind, int, int[], int)> ReferenceHeads(string[] header, List<(int Line, string[] Cells)> rows)
         {
-            var heads = new Dictionary<string, (TaskKind, int, int[])>();
+            var heads = new Dictionary<string, (TaskKind, int, int[], int)>();
             for (int i = 0; i < header.Length; i++)
             {
                 if (header[i].EndsWith("_true_class", StringComparison.Ordinal))
                 {
                     var name = header[i][..^"_true_class".Length];
                     var scores = Enumerable.Range(0, header.Length).Where(c => header[c].StartsWith(name + "_prob_", StringComparison.Ordinal)).ToArray();
-                    if (scores.Length > 0) heads[name] = (TaskKind.Multiclass, i, scores);
+                    if (scores.Length > 0) heads[name] = (TaskKind.Multiclass, i, scores, -1);
                 }
                 else if (header[i].EndsWith("_true", StringComparison.Ordinal))
                 {
@@ -185,7 +190,7 @@ namespace DeepCoro.Runtime.Evaluation
                         cell.Trim().Length == 0 || (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && rule(v));
                     bool binary = rows.Any(r => r.Cells[i].Trim().Length > 0)
                         && rows.All(r => Is(r.Cells[i], v => v == 0 || v == 1) && Is(r.Cells[prediction], v => v >= 0 && v <= 1));
-                    heads[name] = (binary ? TaskKind.Binary : TaskKind.Regression, i, new[] { prediction });
+                    heads[name] = (binary ? TaskKind.Binary : TaskKind.Regression, i, new[] { prediction }, -1);
                 }
             }
             return heads;

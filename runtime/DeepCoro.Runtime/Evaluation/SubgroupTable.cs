@@ -8,7 +8,8 @@ namespace DeepCoro.Runtime.Evaluation
 {
     /// <summary>
     /// Per head and subgroup of one split: n, prevalence and the metrics with bootstrap intervals, binary heads at
-    /// a threshold fixed beforehand (<see cref="ThresholdUsed"/>), never one chosen on the subgroup. The library
+    /// a threshold fixed beforehand (<see cref="ThresholdUsed"/>), never one chosen on the subgroup; survival heads
+    /// are left out. The library
     /// function behind <c>eval --subgroups</c> and <c>report --subgroups</c>, for any caller holding a split's
     /// scores and the studies' column values.
     /// </summary>
@@ -26,6 +27,8 @@ namespace DeepCoro.Runtime.Evaluation
             for (int h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
+                // a survival head's metrics need its events, which StudyScores do not carry: left out
+                if (head.Task == TaskKind.Survival) continue;
                 var labelled = Enumerable.Range(0, studies.Count).Where(i => !double.IsNaN(studies[i].Labels[h])).ToArray();
                 rows.Add(Row(head, h, "all", "all", labelled, studies, thresholds, options, seed, 0));
                 for (int c = 0; c < columns.Count; c++)
@@ -48,18 +51,39 @@ namespace DeepCoro.Runtime.Evaluation
         {
             var labels = members.Select(i => studies[i].Labels[h]).ToArray();
             var scores = members.Select(i => studies[i].Scores[h]).ToArray();
-            HeadSamples samples = head.Task switch
-            {
-                TaskKind.Binary => new FixedThresholdSamples(scores.Select(s => s[0]).ToArray(), labels.Select(y => y > 0.5).ToArray(),
-                    thresholds.TryGetValue(head.Name, out var t) ? t.Value : 0.5),
-                _ => HeadSamples.For(head, scores, labels),
-            };
             int positives = head.Task == TaskKind.Binary ? labels.Count(y => y > 0.5) : 0;
             double prevalence = head.Task == TaskKind.Binary && members.Length > 0 ? (double)positives / members.Length : double.NaN;
-            // an empty subgroup has no metric, not the zeros a ratio's zero_division gives
-            var values = members.Length == 0 ? Enumerable.Repeat(double.NaN, samples.Names.Count).ToArray() : samples.Evaluate().Values.ToArray();
-            var intervals = Bootstrap.Intervals(samples, options, seed, stream);
-            return new SubgroupRow(head.Name, head.Task, column, group, members.Length, positives, prevalence, samples.Names, values, intervals);
+            // a binary head: AUC and AUPRC, then the locked metrics' operating point (one implementation of both)
+            var sets = head.Task == TaskKind.Binary
+                ? new HeadSamples[]
+                {
+                    new BinarySamples(scores.Select(s => s[0]).ToArray(), labels.Select(y => y > 0.5).ToArray()),
+                    new OperatingPointSamples(scores.Select(s => s[0]).ToArray(), labels.Select(y => y > 0.5).ToArray(),
+                        thresholds.TryGetValue(head.Name, out var t) ? t.Value : 0.5, calibration: false),
+                }
+                : new[] { HeadSamples.For(head, scores, labels) };
+            var names = new List<string>();
+            var values = new List<double>();
+            var intervals = new List<MetricInterval>();
+            foreach (var samples in sets)
+            {
+                // an empty subgroup has no metric, not the zeros a ratio's zero_division gives
+                var all = members.Length == 0 ? Enumerable.Repeat(double.NaN, samples.Names.Count).ToArray() : samples.Evaluate().Values.ToArray();
+                // both sets resample with the same draws: the same seed, stream and strata
+                var bounds = Bootstrap.Intervals(samples, options, seed, stream);
+                for (int k = 0; k < samples.Names.Count; k++)
+                {
+                    var name = samples.Names[k];
+                    if (samples is BinarySamples && LockedEvaluation.OnSplitNames.Contains(name)) continue;
+                    // the class counts are fixed under resampling within class: without positives (negatives) a
+                    // subgroup has no sensitivity (specificity), not the 0 of zero_division
+                    bool undefined = (name == "sensitivity" && positives == 0) || (name == "specificity" && positives == members.Length);
+                    names.Add(name);
+                    values.Add(undefined ? double.NaN : all[k]);
+                    intervals.Add(undefined ? new MetricInterval(double.NaN, double.NaN) : bounds[k]);
+                }
+            }
+            return new SubgroupRow(head.Name, head.Task, column, group, members.Length, positives, prevalence, names, values.ToArray(), intervals.ToArray());
         }
     }
 }

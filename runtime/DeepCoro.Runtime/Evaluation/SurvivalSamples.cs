@@ -54,9 +54,23 @@ namespace DeepCoro.Runtime.Evaluation
         /// times given (numpy's linear interpolation), rounded to 4 significant digits so that metric names stay
         /// short (td_auc_182.5).
         /// </summary>
-        public static double[] Horizons(HeadSpec head, double[] time, double[] events)
+        public static double[] Horizons(HeadSpec head, double[] time, double[] events) =>
+            head.Intervals is { Count: > 0 } bounds ? bounds.ToArray() : Quartiles(time, events);
+
+        /// <summary>
+        /// Samples from a risk, times and events alone (a prediction file's <c>h_risk</c>, <c>h_time</c>,
+        /// <c>h_event</c>, without the head's spec): horizons as a Cox head's, the quartiles of these event times; no
+        /// integrated Brier score (it needs a discrete head's survival curve).
+        /// </summary>
+        public static SurvivalSamples OfRisk(double[] risk, double[] time, double[] events)
         {
-            if (head.Intervals is { Count: > 0 } bounds) return bounds.ToArray();
+            var horizons = Quartiles(time, events);
+            return new SurvivalSamples(new SurvivalCohort(time, events.Select(e => e == 1).ToArray(), risk), horizons.Length > 0 ? horizons[^1] : double.NaN,
+                horizons, null, null);
+        }
+
+        private static double[] Quartiles(double[] time, double[] events)
+        {
             var eventTimes = Enumerable.Range(0, time.Length).Where(i => events[i] == 1).Select(i => time[i]).OrderBy(t => t).ToList();
             return new[] { 0.25, 0.5, 0.75 }.Select(q => Bootstrap.Percentile(eventTimes, q)).Where(double.IsFinite)
                 .Select(t => t == 0 ? 0 : Math.Round(t, Math.Max(0, 3 - (int)Math.Floor(Math.Log10(Math.Abs(t)))))).Distinct().ToArray();

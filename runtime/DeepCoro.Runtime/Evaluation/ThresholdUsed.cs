@@ -1,34 +1,20 @@
-using System.IO;
-using System.Text.Json;
-using DeepCoro.Runtime.Report;
-
 namespace DeepCoro.Runtime.Evaluation
 {
     /// <summary>
     /// The threshold a binary head's subgroup metrics use, and where it comes from, said next to the numbers: the
-    /// run's locked threshold (<c>thresholds.json</c>: <c>{"head": {"value": v, "rule": "...", "chosen_on":
-    /// "val"}}</c>) when the run has one, else the sqrt(TPR (1 - FPR)) threshold the run chose on validation
-    /// (<c>summary.json</c>'s <c>val/&lt;head&gt;_best_threshold</c>), else 0.5.
+    /// run's locked threshold (<see cref="LockedThresholds"/>, thresholds.json) when the run has one, else 0.5,
+    /// stated as not chosen on data (weights trained elsewhere or a run written before thresholds were locked;
+    /// a threshold chosen on the evaluated studies would flatter them).
     /// </summary>
     public sealed record ThresholdUsed(double Value, string Source)
     {
-        public static ThresholdUsed ForRun(string run, string head)
+        /// <param name="locked">the run's thresholds.json as read; null when it has none.</param>
+        public static ThresholdUsed Of(LockedThresholds? locked, string head) => locked?.For(head) switch
         {
-            var locked = Path.Combine(run, "thresholds.json");
-            if (File.Exists(locked))
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(locked));
-                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(head, out var entry)
-                    && entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Number)
-                {
-                    string Text(string key) => entry.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "?";
-                    return new ThresholdUsed(value.GetDouble(), $"locked: {Text("rule")}, chosen on {Text("chosen_on")} (thresholds.json)");
-                }
-            }
-            var summary = RunSummary.Read(Path.Combine(run, "summary.json"));
-            if (summary is not null && summary.Metrics.TryGetValue($"val/{head}_best_threshold", out var t) && double.IsFinite(t))
-                return new ThresholdUsed(t, "sqrt(TPR (1 - FPR)) chosen on val (summary.json; the run has no thresholds.json)");
-            return new ThresholdUsed(0.5, "0.5: the run has neither thresholds.json nor a validation threshold");
-        }
+            { ChosenOn: "val" } t => new ThresholdUsed(t.Value, $"locked: {t.Rule}, chosen on val (thresholds.json)"),
+            { ChosenOn: "fixed" } t => new ThresholdUsed(t.Value, $"locked: {t.Rule}, fixed in the config (thresholds.json)"),
+            { } t => new ThresholdUsed(t.Value, $"locked fallback, not chosen on data (thresholds.json){(t.Note is null ? "" : ": " + t.Note)}"),
+            null => new ThresholdUsed(0.5, "0.5, not chosen on data: the run has no thresholds.json"),
+        };
     }
 }

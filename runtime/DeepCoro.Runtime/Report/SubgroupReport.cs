@@ -18,7 +18,7 @@ namespace DeepCoro.Runtime.Report
         /// <summary>The columns shown per task: (metric name, label).</summary>
         private static IReadOnlyList<(string Name, string Label)> Shown(TaskKind task) => task switch
         {
-            TaskKind.Binary => new[] { ("auc", "AUC"), ("recall", "sensitivity"), ("specificity", "specificity"), ("precision", "PPV"), ("npv", "NPV") },
+            TaskKind.Binary => new[] { ("auc", "AUC"), ("sensitivity", "sensitivity"), ("specificity", "specificity"), ("ppv", "PPV"), ("npv", "NPV") },
             TaskKind.Regression => new[] { ("mae", "MAE"), ("rmse", "RMSE"), ("r2", "R²"), ("pearson", "Pearson r") },
             _ => new[] { ("macro_auc", "macro AUC"), ("accuracy", "accuracy"), ("f1", "macro F1") },
         };

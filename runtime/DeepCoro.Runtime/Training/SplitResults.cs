@@ -186,27 +186,12 @@ namespace DeepCoro.Runtime.Training
             for (int h = 0; h < heads.Count; h++)
             {
                 metrics[$"{prefix}/{heads[h].Name}_loss"] = plain[$"{prefix}/{heads[h].Name}_loss"];
-                if (heads[h].Task == TaskKind.Survival)
-                {
-                    // a survival head has no threshold and no calibration line: its metrics as every epoch reports them
-                    AddSurvival(h, prefix, options, seed, metrics, intervals);
-                    continue;
-                }
                 if (Labelled(h) is not { } labelled) continue;
-                LockedEvaluation.AddHead(heads[h], h, labelled.Scores, labelled.Labels, thresholds, names, classNames, prefix, options, seed, metrics, intervals);
+                LockedEvaluation.AddHead(heads[h], h, labelled.Scores, labelled.Labels, thresholds, names, classNames, prefix, options, seed, metrics, intervals,
+                    heads[h].Task == TaskKind.Survival ? Samples(h) : null);
             }
             metrics[$"{prefix}/main_loss"] = plain[$"{prefix}/main_loss"];
             return (metrics, intervals);
-        }
-
-        private void AddSurvival(int h, string prefix, IntervalOptions options, int seed, IDictionary<string, double> metrics,
-            IDictionary<string, MetricInterval> intervals)
-        {
-            if (Samples(h) is not { } samples) return;
-            foreach (var (k, v) in samples.Evaluate()) metrics[$"{prefix}/{heads[h].Name}_{k}"] = v;
-            if (!options.Enabled) return;
-            var bounds = Bootstrap.Intervals(samples, options, seed, h);
-            for (int k = 0; k < bounds.Length; k++) intervals[$"{prefix}/{heads[h].Name}_{samples.Names[k]}"] = bounds[k];
         }
 
         /// <summary>Keys `prefix/head_metric`, `prefix/head_loss` and `prefix/main_loss` (weighted sum of head

@@ -53,6 +53,7 @@ let private writeReport
     (metrics: Collections.Generic.IReadOnlyDictionary<string, float>)
     (intervals: Collections.Generic.IReadOnlyDictionary<string, MetricInterval>)
     (notes: string list)
+    (subgroups: SubgroupTable option)
     =
     let page = HtmlPage("External evaluation: " + config.Spec.Name)
     page.Paragraph(
@@ -115,6 +116,7 @@ let private writeReport
                     )
                 ))
     page.Figures figures |> ignore
+    subgroups |> Option.iter (fun table -> figures.AddRange(SubgroupReport.Add(page, table)))
     let report = Path.Combine(dir, "report")
     Figure.Save(report, figures) |> ignore
     let index = Path.Combine(report, "index.html")
@@ -206,17 +208,20 @@ let run (args: ParseResults<EvaluateArgs>) =
     let table = Path.Combine(output, "metrics.csv")
     MetricsTable.Write(table, metrics, intervals, config.Train.Intervals)
     writeManifestOfWork (Path.Combine(output, "evaluation.json")) runDir data results.Count notes
-    let index = writeReport output config results locked metrics intervals notes
+    let subgroupTable =
+        subgroups
+        |> Option.map (fun columns ->
+            let studies =
+                results.Rows |> Seq.map (fun struct (study, _, scores) -> StudyScores(study.Id, study.Labels, scores)) |> ResizeArray
+            SubgroupTables.compute runDir config "external" studies columns values.Value)
+    let index = writeReport output config results locked metrics intervals notes subgroupTable
     TrainDisplay.printMetrics metrics intervals
     printfn
         "wrote %s (metrics at the run's locked thresholds, %g%% intervals) and %s; nothing was fitted on this cohort"
         table
         (100.0 * config.Train.Intervals.Level)
         index
-    match subgroups with
-    | None -> ()
-    | Some columns ->
-        let studies = results.Rows |> Seq.map (fun struct (study, _, scores) -> StudyScores(study.Id, study.Labels, scores)) |> ResizeArray
-        let table = SubgroupTables.compute runDir config "external" studies columns values.Value
+    subgroupTable
+    |> Option.iter (fun table ->
         printfn ""
-        SubgroupReport.Lines table |> Seq.iter (printfn "%s")
+        SubgroupReport.Lines table |> Seq.iter (printfn "%s"))

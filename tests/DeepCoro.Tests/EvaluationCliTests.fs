@@ -88,6 +88,10 @@ let tests =
             Expect.isTrue (e.ContainsKey "external/abnormal_auc" && e.ContainsKey "external/cathEF_mae") "metrics of both heads"
             Expect.stringContains (File.ReadAllText(Path.Combine(out, "evaluation.json"))) "\"fitted_on_cohort\": \"nothing" "recorded"
             Expect.isTrue (File.Exists(Path.Combine(out, "report", "index.html"))) "report"
+            Expect.stringContains
+                (File.ReadAllText(Path.Combine(out, "report", "index.html")))
+                "<h2>Subgroups (external)</h2>"
+                "the subgroup tables in the report"
 
             let lines = File.ReadAllLines(Path.Combine(cohort, "manifest.csv"))
             let unlabelled = Path.Combine(cohort, "unlabelled.csv")

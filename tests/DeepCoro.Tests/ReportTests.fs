@@ -111,6 +111,7 @@ let tests =
             for i in images do
                 Expect.isTrue (i.StartsWith "data:image/png;base64,") "an inlined PNG"
             Expect.stringContains html "bootstrap percentile interval" "the intervals are explained"
+            Expect.stringContains html "sensitivity (locked threshold)" "a threshold metric's column names its threshold"
             Expect.isTrue (Regex.IsMatch(html, "<td>0\\.\\d+ \\[0\\.\\d+, 0\\.\\d+\\]</td>")) "metric cells carry their interval"
         }
         test "opened in headless chromium: no console error, no request but the page, every image decoded; screenshot saved" {

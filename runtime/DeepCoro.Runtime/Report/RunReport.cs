@@ -147,8 +147,27 @@ namespace DeepCoro.Runtime.Report
                 }
                 page.Heading($"{head.Name} ({Task(head)})", 3);
                 if (head.Task != TaskKind.Regression) page.Paragraph(ThresholdNote(head, names, locked));
-                page.Table(names.Prepend("split").ToList(), rows);
+                page.Table(names.Select(n => Header(n, names, locked is not null)).Prepend("split").ToList(), rows);
             }
+        }
+
+        private static readonly string[] LockedMetrics = { "threshold", "sensitivity", "specificity", "ppv", "npv", "f1", "accuracy", "tp", "fp", "tn", "fn" };
+
+        private static readonly string[] OnSplitMetrics = { "best_threshold", "f1", "precision", "recall", "accuracy", "specificity", "npv", "ppv", "sensitivity" };
+
+        /// <summary>
+        /// A metric column's header with the threshold its numbers use, so that no number reads as unseen when its
+        /// threshold was chosen on its own split: the locked one (thresholds.json) or each split's own (DeepCORO_CLIP's
+        /// names in its layout, or a run without thresholds.json). Per-class columns (<c>class_metric</c>) alike.
+        /// </summary>
+        private static string Header(string name, IReadOnlyList<string> names, bool locked)
+        {
+            static bool Is(string n, string[] metrics) => metrics.Any(m => n == m || n.EndsWith("_" + m));
+            if (name.StartsWith("locked_")) return name + " (locked threshold)";
+            bool reference = names.Contains("best_threshold");
+            if (reference ? Is(name, OnSplitMetrics) : Is(name, LockedMetrics))
+                return name + (locked && !reference ? " (locked threshold)" : " (threshold chosen on this split)");
+            return name;
         }
 
         /// <summary>Which threshold each threshold metric of a head's table uses.</summary>

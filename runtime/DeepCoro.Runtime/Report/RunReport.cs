@@ -157,8 +157,9 @@ namespace DeepCoro.Runtime.Report
 
         /// <summary>
         /// A metric column's header with the threshold its numbers use, so that no number reads as unseen when its
-        /// threshold was chosen on its own split: the locked one (thresholds.json) or each split's own (DeepCORO_CLIP's
-        /// names in its layout, or a run without thresholds.json). Per-class columns (<c>class_metric</c>) alike.
+        /// threshold was chosen on its own split: the locked one (thresholds.json) or each split's own
+        /// (DeepCORO_CLIP's names in its layout, or a run without thresholds.json). Per-class columns
+        /// (<c>class_metric</c>) alike.
         /// </summary>
         private static string Header(string name, IReadOnlyList<string> names, bool locked)
         {

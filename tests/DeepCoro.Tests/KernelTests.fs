@@ -141,8 +141,12 @@ let private clsCases =
         return { c with Pool = PoolPropertyTests.Cls(pre, shared) }
     }
 
+/// Seeded, as the fuzz suite is: two float32 algorithms agree to rounding, and a rare draw (a post-norm over 2
+/// features, whose gradient scales with 1 / |x1 - x2|) sits at the tolerance's edge; a random seed per run made CI
+/// flaky without finding a bug, a fixed one replays the same 20 cases every time.
 let private property name (body: PoolPropertyTests.Case -> unit) =
-    testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 20 } name (Prop.forAll (Arb.fromGen clsCases) body)
+    let config = { FsCheckConfig.defaultConfig with maxTest = 20; replay = Some(0x5EEDUL, 0x9E3779B97F4A7C15UL, None) }
+    testPropertyWithConfig config name (Prop.forAll (Arb.fromGen clsCases) body)
 
 [<Tests>]
 let tests =

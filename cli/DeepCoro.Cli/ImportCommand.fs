@@ -36,12 +36,13 @@ let run (args: ParseResults<ImportArgs>) =
     let description, messages = readWith (args.GetResult Config) options
     for m in messages do
         eprintfn "%s" m
-    use model = (build ClsKernel.Fused description).Module
-    let spec =
-        match description with
-        | Probe spec -> Some spec
-        | Standalone _ -> None
-    let loaded = ModelWeights.LoadInto(model, Option.toObj spec, checkpoint)
+    let built = build ClsKernel.Fused description
+    use model = built.Module
+    let plan =
+        match built with
+        | ProbeModel p -> p.Plan
+        | HeadModel _ -> null
+    let loaded = ModelWeights.LoadInto(model, plan, checkpoint)
     for w in loaded.Warnings do
         eprintfn "warning: %s" w
     let metadata = Dictionary<string, string>()

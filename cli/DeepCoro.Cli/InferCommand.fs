@@ -96,11 +96,11 @@ let run (args: ParseResults<InferArgs>) =
     let description = read (args.GetResult Config)
     let model = build (args.GetResult(Kernel, ClsKernel.Fused)) description
     use scope = torch.NewDisposeScope()
-    let spec =
-        match description with
-        | Probe spec -> spec
-        | Standalone _ -> null
-    for w in ModelWeights.LoadInto(model.Module, spec, weightsPath).Warnings do
+    let plan =
+        match model with
+        | ProbeModel p -> p.Plan
+        | HeadModel _ -> null
+    for w in ModelWeights.LoadInto(model.Module, plan, weightsPath).Warnings do
         eprintfn "warning: %s" w
     model.Module.``to`` (device) |> ignore
     let inputs =

@@ -28,8 +28,9 @@ let loadConfig (path: string) (options: ConfigFile.ReadOptions) =
 /// the probe, under the encoder's trainable top when the config has an encoder (a run trained so saves both in one
 /// state_dict).
 let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
-    let model = Encoders.EncoderProbe.Create(config.Spec, config.Train.Encoder)
-    let loaded = ModelWeights.LoadInto(model, config.Spec, weights)
+    let plan = DeepCoro.Spec.ModelPlan.Of config.Spec
+    let model = Encoders.EncoderProbe.Create(plan, config.Train.Encoder)
+    let loaded = ModelWeights.LoadInto(model, plan, weights)
     for w in loaded.Warnings do
         eprintfn "warning: %s" w
     box model :?> IPoolingProbe

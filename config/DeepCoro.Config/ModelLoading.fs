@@ -135,5 +135,5 @@ let read (config: string) : ModelDescription = readWith config ConfigFile.defaul
 
 let build (kernel: ClsKernel) (description: ModelDescription) : LoadedModel =
     match description with
-    | Probe spec -> ProbeModel(new MilModel(spec, kernel))
+    | Probe spec -> ProbeModel(new MilModel(ModelPlan.Of spec, kernel))
     | Standalone h -> HeadModel(new LinearProbingHead(h.InputDim, h.OutputDim, h.Dropout, h.AttentionHeads, h.UseCls, h.Regression, kernel))

@@ -49,10 +49,10 @@ namespace DeepCoro.Generator
                 foreach (var d in file.Diagnostics) output.ReportDiagnostic(d.ToDiagnostic());
             });
 
-            var valid = files.Where(f => f.Spec != null);
+            var valid = files.Where(f => f.Plan != null);
 
             var names = valid
-                .Select((f, _) => new ModelName(f.Spec!.Name, f.Path, f.NameLocation))
+                .Select((f, _) => new ModelName(f.Plan!.Spec.Name, f.Path, f.NameLocation))
                 .Collect()
                 .Select((all, _) => all.OrderBy(n => n.Path, StringComparer.Ordinal).ToEquatableList())
                 .WithTrackingName(Steps.Names);
@@ -78,7 +78,7 @@ namespace DeepCoro.Generator
                 .WithTrackingName(Steps.Namespace);
 
             var models = valid
-                .Select((f, _) => new SpecModel(f.Path, f.Spec!))
+                .Select((f, _) => new SpecModel(f.Path, f.Plan!))
                 .WithTrackingName(Steps.Specs)
                 .Combine(shadowed)
                 .Combine(ns)
@@ -89,7 +89,7 @@ namespace DeepCoro.Generator
                 var ((model, shadowedPaths), ns) = input;
                 // A second declaration of a model name gets DC0015 above rather than a clash of sources.
                 if (shadowedPaths.Contains(model.Path)) return;
-                output.AddSource(model.Spec.Name + ".g.cs", ModelEmitter.Emit(model.Spec, model.FileName, ns));
+                output.AddSource(model.Plan.Spec.Name + ".g.cs", ModelEmitter.Emit(model.Plan, model.FileName, ns));
             });
         }
 

@@ -11,16 +11,16 @@ namespace DeepCoro.Generator
     /// <summary>
     /// Prints the resolved plan of one valid spec as a C# module: fields and explicit registrations in the plan's
     /// order (the order <c>MilModel</c> runs it in, so state_dicts are interchangeable and the same seed gives the
-    /// same weights), the blocks' constructor calls, typed Input/Output records and compile-time constants. Glue
-    /// only: the plan decides the structure and the runtime's blocks do the math.
+    /// same weights), the calls of the runtime's module and block factories that MilModel makes too (ModelParts,
+    /// PoolBlocks), typed Input/Output records and compile-time constants. Glue only: the plan decides the structure
+    /// and the runtime's blocks do the math.
     /// </summary>
     public static class ModelEmitter
     {
         private const string Runtime = "global::DeepCoro.Runtime";
 
-        public static string Emit(ModelSpec spec, string fileName, string ns)
+        public static string Emit(ModelPlan plan, string fileName, string ns)
         {
-            var plan = ModelPlan.Of(spec);
             var fields = new Fields(plan);
             var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
             var w = new IndentedTextWriter(text, "    ");
@@ -51,6 +51,7 @@ namespace DeepCoro.Generator
             Alias("InputGuard", Runtime + ".Model.InputGuard"),
             Alias("LayerNorm", "global::TorchSharp.Modules.LayerNorm"),
             Alias("Linear", "global::TorchSharp.Modules.Linear"),
+            Alias("ModuleKind", "global::DeepCoro.Spec.ModuleKind"),
             Alias("ModelInput", Runtime + ".Model.ModelInput"),
             Alias("ModelParts", Runtime + ".Model.ModelParts"),
             Alias("NormPlacement", "global::DeepCoro.Spec.NormPlacement"),
@@ -68,7 +69,7 @@ namespace DeepCoro.Generator
             var className = Identifier(spec.Name);
             var inputShape = InputShape(spec);
             w.WriteLine("/// <summary>");
-            w.WriteLine($"/// Model <c>{Xml(spec.Name)}</c> of <c>{Xml(fileName)}</c>: x {inputShape}, pooled to [B, {plan.HeadWidth}], then {spec.Heads.Count} head(s).");
+            w.WriteLine($"/// Model <c>{Xml(spec.Name)}</c> of <c>{Xml(fileName)}</c>: x {inputShape}, pooled to [B, {plan.HeadWidth}], then {plan.Heads.Count} head(s).");
             w.WriteLine("/// Parameters are registered under the spec's state_dict keys in the plan's order, exactly as the IR-built MilModel registers them.");
             w.WriteLine("/// </summary>");
             w.WriteLine("/// <remarks>");
@@ -83,7 +84,7 @@ namespace DeepCoro.Generator
             w.Indent++;
             WriteConstants(w, plan);
             WriteInput(w, spec, inputShape);
-            WriteOutput(w, spec);
+            WriteOutput(w, plan);
             foreach (var module in plan.Modules.Where(fields.HasField))
                 w.WriteLine($"private readonly {FieldType(module.Kind)} {fields[module.Key]};");
             w.WriteLine("private readonly HeadLayers heads = new HeadLayers();");
@@ -98,7 +99,7 @@ namespace DeepCoro.Generator
             w.WriteLine("    set { foreach (var block in kernelBlocks) block.Kernel = value; }");
             w.WriteLine("}");
             w.WriteLineNoTabs(string.Empty);
-            WriteForward(w, spec, fields);
+            WriteForward(w, plan, fields);
             w.Indent--;
             w.WriteLine("}");
         }
@@ -131,12 +132,12 @@ namespace DeepCoro.Generator
             w.WriteLine($"public const string MaskedAxis = {Literal(spec.MaskedAxis)};");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>The head names of the spec, in output order.</summary>");
-            w.WriteLine($"public static readonly global::System.Collections.Generic.IReadOnlyList<string> HeadNames = new[] {{ {string.Join(", ", spec.Heads.Select(h => Literal(h.Name)))} }};");
+            w.WriteLine($"public static readonly global::System.Collections.Generic.IReadOnlyList<string> HeadNames = new[] {{ {string.Join(", ", plan.Heads.Select(h => Literal(h.Name)))} }};");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("/// <summary>The number of outputs of every head, by head name.</summary>");
             w.WriteLine("public static readonly global::System.Collections.Generic.IReadOnlyDictionary<string, int> HeadOutputs = new global::System.Collections.Generic.Dictionary<string, int>");
             w.WriteLine("{");
-            foreach (var h in spec.Heads) w.WriteLine($"    [{Literal(h.Name)}] = {h.Outputs},");
+            foreach (var h in plan.Heads) w.WriteLine($"    [{Literal(h.Name)}] = {h.Outputs},");
             w.WriteLine("};");
             w.WriteLineNoTabs(string.Empty);
         }
@@ -155,18 +156,18 @@ namespace DeepCoro.Generator
             w.WriteLineNoTabs(string.Empty);
         }
 
-        private static void WriteOutput(IndentedTextWriter w, ModelSpec spec)
+        private static void WriteOutput(IndentedTextWriter w, ModelPlan plan)
         {
             w.WriteLine("/// <summary>One tensor per head, in spec order.</summary>");
-            foreach (var h in spec.Heads)
+            foreach (var h in plan.Heads)
                 w.WriteLine($"/// <param name=\"{Identifiers.Mangle(h.Name)}\">Head <c>{Xml(h.Name)}</c> ({SpecJson.TaskName(h.Task)}, {SpecJson.LossName(h.Loss)}): [B, {h.Outputs}].</param>");
-            w.WriteLine($"public sealed record Output({string.Join(", ", spec.Heads.Select(h => "Tensor " + Identifiers.Mangle(h.Name)))})");
+            w.WriteLine($"public sealed record Output({string.Join(", ", plan.Heads.Select(h => "Tensor " + Identifiers.Mangle(h.Name)))})");
             w.WriteLine("{");
             w.Indent++;
             w.WriteLine("/// <summary>The outputs keyed by head name, in spec order: the dictionary MilModel returns.</summary>");
             w.WriteLine("public global::System.Collections.Generic.OrderedDictionary<string, Tensor> ToDictionary() => new global::System.Collections.Generic.OrderedDictionary<string, Tensor>");
             w.WriteLine("{");
-            foreach (var h in spec.Heads) w.WriteLine($"    [{Literal(h.Name)}] = {Identifiers.Mangle(h.Name)},");
+            foreach (var h in plan.Heads) w.WriteLine($"    [{Literal(h.Name)}] = {Identifiers.Mangle(h.Name)},");
             w.WriteLine("};");
             w.Indent--;
             w.WriteLine("}");
@@ -181,6 +182,7 @@ namespace DeepCoro.Generator
             w.WriteLine("{");
             w.Indent++;
             bool headsRegistered = false;
+            var headOf = plan.Heads.ToDictionary(h => h.Key);
             foreach (var module in plan.Modules)
             {
                 switch (module.Kind)
@@ -192,7 +194,7 @@ namespace DeepCoro.Generator
                     case ModuleKind.Linear when module.Role == ParameterRole.Head:
                         if (!headsRegistered) w.WriteLine($"register_module({Literal(ReferenceNames.Heads)}, heads);");
                         headsRegistered = true;
-                        var head = plan.Spec.Heads.First(h => h.Key == module.Key);
+                        var head = headOf[module.Key];
                         w.WriteLine($"heads.Add({Literal(head.Name)}, {Create(module)}, {Number(head.Dropout)});");
                         break;
                     default:
@@ -201,28 +203,21 @@ namespace DeepCoro.Generator
                         break;
                 }
             }
-            var pools = new List<BlockCall>();
-            Collect(plan.Steps, pools);
-            for (int i = 0; i < pools.Count; i++) w.WriteLine($"var {PoolName(i)} = {Block(pools[i], fields)};");
-            w.WriteLine($"kernelBlocks = new IKernelChoice[] {{ {string.Join(", ", Enumerable.Range(0, pools.Count).Where(i => pools[i].TakesKernel).Select(PoolName))} }};");
+            foreach (var pool in plan.Pools) w.WriteLine($"var {PoolName(pool.Index)} = {Block(pool, fields)};");
+            w.WriteLine($"kernelBlocks = new IKernelChoice[] {{ {string.Join(", ", plan.ClsPools.Select(c => PoolName(c.Index)))} }};");
             w.Write("plan = ");
-            int next = 0;
-            WriteSteps(w, plan.Steps, ref next);
+            WriteSteps(w, plan.Steps);
             w.WriteLine(";");
             w.Indent--;
             w.WriteLine("}");
         }
 
-        /// <summary>How generated code builds a module of the plan: the same ModelParts calls MilModel
-        /// makes.</summary>
+        /// <summary>How generated code builds a module of the plan: the ModelParts calls MilModel makes.</summary>
         private static string Create(PlannedModule m) => m.Kind switch
         {
             ModuleKind.Token => $"ModelParts.ClsToken({m.Output})",
-            ModuleKind.Attention => $"new AttentionWeights({Literal(m.Key)}, {m.Output})",
-            ModuleKind.Norm => $"ModelParts.Norm({m.Output})",
-            ModuleKind.Linear => $"ModelParts.Linear({m.Input}, {m.Output})",
-            ModuleKind.Embedding => $"ModelParts.Embedding({m.Input}, {m.Output})",
-            _ => throw new System.ArgumentException($"module '{m.Key}' of kind {m.Kind} has no field"),
+            ModuleKind.Linear when m.Role == ParameterRole.Head => $"ModelParts.Linear({m.Input}, {m.Output})",
+            _ => $"ModelParts.Create<{FieldType(m.Kind)}>(ModuleKind.{m.Kind}, {Literal(m.Key)}, {m.Input}, {m.Output})",
         };
 
         private static string FieldType(ModuleKind kind) => kind switch
@@ -234,20 +229,10 @@ namespace DeepCoro.Generator
             _ => "Embedding",
         };
 
-        /// <summary>The block of every pool step, depth first: the order the steps are written in.</summary>
-        private static void Collect(IReadOnlyList<PlanStep> steps, List<BlockCall> pools)
-        {
-            foreach (var step in steps)
-            {
-                if (step is PlanStep.Pool pool) pools.Add(pool.Block);
-                else foreach (var branch in ((PlanStep.Concat)step).Branches) Collect(branch, pools);
-            }
-        }
-
         private static string PoolName(int index) => "pool" + index;
 
-        /// <summary>Writes the step tree, naming the pools in the order <see cref="Collect"/> lists them.</summary>
-        private static void WriteSteps(IndentedTextWriter w, IReadOnlyList<PlanStep> steps, ref int next)
+        /// <summary>Writes the step tree, naming each pool by its place in the plan's pools.</summary>
+        private static void WriteSteps(IndentedTextWriter w, IReadOnlyList<PlanStep> steps)
         {
             w.WriteLine("new PoolingStep[]");
             w.WriteLine("{");
@@ -256,7 +241,7 @@ namespace DeepCoro.Generator
             {
                 if (step is PlanStep.Pool pool)
                 {
-                    w.WriteLine($"new PoolingStep.Level({PoolName(next++)}, Masked: {(pool.Masked ? "true" : "false")}),");
+                    w.WriteLine($"new PoolingStep.Level({PoolName(pool.Index)}, Masked: {(pool.Masked ? "true" : "false")}),");
                     continue;
                 }
                 w.WriteLine("new PoolingStep.Concat(new global::System.Collections.Generic.IReadOnlyList<PoolingStep>[]");
@@ -264,7 +249,7 @@ namespace DeepCoro.Generator
                 w.Indent++;
                 foreach (var branch in ((PlanStep.Concat)step).Branches)
                 {
-                    WriteSteps(w, branch, ref next);
+                    WriteSteps(w, branch);
                     w.WriteLine(",");
                 }
                 w.Indent--;
@@ -274,22 +259,22 @@ namespace DeepCoro.Generator
             w.Write("}");
         }
 
-        /// <summary>The constructor call of a block, with the plan's arguments in the plan's order.</summary>
-        private static string Block(BlockCall call, Fields fields) =>
-            $"new Blocks.{call.Block}({string.Join(", ", call.Arguments.Select(a => a switch
-            {
-                BlockArgument.Module m => fields[m.Key],
-                // a getter of the field: Module.to(device or dtype) replaces parameter fields
-                BlockArgument.Parameter p => "() => " + fields[p.Key],
-                BlockArgument.Int i => i.Value.ToString(CultureInfo.InvariantCulture),
-                BlockArgument.Real r => Number(r.Value),
-                BlockArgument.Placement n => "NormPlacement." + n.Value,
-                BlockArgument.Kernel => "kernel",
-                _ => throw new System.ArgumentException($"unknown block argument {a}"),
-            }))})";
-
-        private static void WriteForward(IndentedTextWriter w, ModelSpec spec, Fields fields)
+        /// <summary>The call of the runtime's block factory for a pool step, its arguments by name as
+        /// PoolBlocks.Create passes them.</summary>
+        private static string Block(PlanStep.Pool pool, Fields fields) => pool switch
         {
+            // a getter of the field: Module.to(device or dtype) replaces parameter fields
+            PlanStep.Cls c => $"Blocks.PoolBlocks.Cls(token: () => {fields[c.Token]}, attention: {fields[c.Attention]}, norm: {fields[c.Norm]}, " +
+                              $"heads: {c.Heads.ToString(CultureInfo.InvariantCulture)}, placement: NormPlacement.{c.Placement}, dropout: {Number(c.Dropout)}, kernel: kernel)",
+            PlanStep.GatedAttention g => $"Blocks.PoolBlocks.GatedAttention(v: {fields[g.V]}, u: {fields[g.U]}, w: {fields[g.W]}, dropout: {Number(g.Dropout)})",
+            PlanStep.Mean => "Blocks.PoolBlocks.Mean()",
+            PlanStep.Max => "Blocks.PoolBlocks.Max()",
+            _ => throw new System.ArgumentException($"plan step {pool.Path} ({pool.Kind}) has no block call"),
+        };
+
+        private static void WriteForward(IndentedTextWriter w, ModelPlan plan, Fields fields)
+        {
+            var spec = plan.Spec;
             var hasViews = spec.ViewEmbedding != null;
             w.WriteLine($"/// <summary>Pools x over {string.Join(", then ", spec.Axes.Reverse().Select(Xml))}, and applies every head.</summary>");
             w.WriteLine("/// <exception cref=\"global::DeepCoro.Runtime.Model.InputShapeException\">The input does not fit the spec; the message says what was expected and what came.</exception>");
@@ -301,8 +286,8 @@ namespace DeepCoro.Generator
             w.WriteLine($"var pooled = ProbeForward.Pool(plan, {(spec.ViewEmbedding is { } view ? fields[view.Key] : "null")}, probeInput, training);");
             w.WriteLine("return new Output(");
             w.Indent++;
-            for (int i = 0; i < spec.Heads.Count; i++)
-                w.WriteLine($"heads.Forward({Literal(spec.Heads[i].Name)}, pooled, training){(i + 1 < spec.Heads.Count ? "," : ");")}");
+            for (int i = 0; i < plan.Heads.Count; i++)
+                w.WriteLine($"heads.Forward({Literal(plan.Heads[i].Name)}, pooled, training){(i + 1 < plan.Heads.Count ? "," : ");")}");
             w.Indent--;
             w.Indent--;
             w.WriteLine("}");

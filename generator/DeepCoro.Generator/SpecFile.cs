@@ -7,10 +7,10 @@ using Microsoft.CodeAnalysis;
 namespace DeepCoro.Generator
 {
     /// <summary>
-    /// One IR file after reading and validation: the spec (null when it has errors) and its findings. Holds no
-    /// Roslyn symbols or texts, so the incremental pipeline caches it by value.
+    /// One IR file after reading and validation: its resolved plan (null when it has errors) and its findings. Holds
+    /// no Roslyn symbols or texts, so the incremental pipeline caches it by value.
     /// </summary>
-    public sealed record SpecFile(string Path, ModelSpec? Spec, LocationInfo NameLocation, EquatableList<DiagnosticInfo> Diagnostics)
+    public sealed record SpecFile(string Path, ModelPlan? Plan, LocationInfo NameLocation, EquatableList<DiagnosticInfo> Diagnostics)
     {
         public static SpecFile Read(AdditionalText file, CancellationToken cancellation)
         {
@@ -26,7 +26,7 @@ namespace DeepCoro.Generator
             var diagnostics = result.Diagnostics.Select(d => DiagnosticInfo.From(file.Path, text, d)).ToEquatableList();
             // The reader keeps its positions to itself; a valid spec parses, so its name's position is one parse away.
             var name = result.Spec == null ? null : JsonParser.Parse(content).Get("name");
-            return new SpecFile(file.Path, result.Spec, LocationInfo.At(file.Path, text, name?.Line ?? 0, name?.Column ?? 0), diagnostics);
+            return new SpecFile(file.Path, result.Plan, LocationInfo.At(file.Path, text, name?.Line ?? 0, name?.Column ?? 0), diagnostics);
         }
     }
 }

@@ -46,8 +46,10 @@ namespace DeepCoro.Spec
             var spec = reader.ReadModel(root);
             if (spec == null || reader.Diagnostics.Any(d => d.Severity == Severity.Error))
                 return new SpecReadResult(null, reader.Diagnostics);
-            var all = reader.Diagnostics.Concat(ModelPlan.Of(spec).Diagnostics.Select(d => reader.Locate(d))).ToList();
-            return new SpecReadResult(all.Any(d => d.Severity == Severity.Error) ? null : spec, all);
+            var plan = ModelPlan.Of(spec);
+            var all = reader.Diagnostics.Concat(plan.Diagnostics.Select(d => reader.Locate(d))).ToList();
+            bool valid = !all.Any(d => d.Severity == Severity.Error);
+            return new SpecReadResult(valid ? spec : null, all, valid ? plan : null);
         }
 
         /// <summary>Reads a valid spec or throws a <see cref="SpecException"/> listing every error, prefixed with

@@ -464,13 +464,14 @@ let fineTuneTests =
                     |> Array.find (fun v -> Path.GetFileName(cache).StartsWith(Path.GetFileNameWithoutExtension v + "-"))
                 let training = TrainOptions(ClipNorm = Nullable 1.0, Encoder = options)
                 let optimizer = OptimizerOptions(Lr = 1e-3, WeightDecay = 0.01)
+                let plan = DeepCoro.Spec.ModelPlan.Of spec
                 torch.manual_seed 5L |> ignore
-                use cached = EncoderProbe.Create(spec, options)
+                use cached = EncoderProbe.Create(plan, options)
                 Expect.isTrue (cached :? EncoderProbe) "a cut below the trainable top"
                 torch.manual_seed 5L |> ignore
                 // the reference's way: the whole encoder on the frames at every step, frozen alike
-                use whole = EncoderProbe.WholeEncoder(spec, options)
-                let groupsA, groupsB = ParameterGroups.Of(spec, cached, optimizer), ParameterGroups.Of(spec, whole, optimizer)
+                use whole = EncoderProbe.WholeEncoder(plan, options)
+                let groupsA, groupsB = ParameterGroups.Of(plan, cached, optimizer), ParameterGroups.Of(plan, whole, optimizer)
                 Expect.contains (groupsA |> Seq.map (fun g -> g.Name)) "video_encoder" "the encoder's own group"
                 use optA = new AdamOptimizer(groupsA, optimizer)
                 use optB = new AdamOptimizer(groupsB, optimizer)
@@ -515,7 +516,7 @@ let fineTuneTests =
                 let options = encoderOptions 0.5 half
                 let dataset = EncoderData.Open(spec, data, options, 0, "cpu", quiet, Threading.CancellationToken.None, "train", "val")
                 torch.manual_seed 5L |> ignore
-                use model = EncoderProbe.Create(spec, options)
+                use model = EncoderProbe.Create(DeepCoro.Spec.ModelPlan.Of spec, options)
                 model.eval ()
                 let r = Trainer.EvaluateWith((box model :?> IPoolingProbe), dataset, spec, LossOptions(), torch.CPU, dataset.Studies.Train)
                 r.Metrics("train").["train/main_loss"]
@@ -561,7 +562,7 @@ let fineTuneTests =
             let options = encoderOptions 1.0 true
             let dataset = EncoderData.Open(spec, data, options, 0, "cpu", quiet, Threading.CancellationToken.None, "train", "val")
             Expect.equal dataset.Geometry.Dim 8 "the cache holds tokens [L, D]"
-            use model = EncoderProbe.Create(spec, options)
+            use model = EncoderProbe.Create(DeepCoro.Spec.ModelPlan.Of spec, options)
             Expect.isTrue (model :? MilModel) "the probe alone"
         }
     ]

@@ -149,7 +149,7 @@ let private safetensorsFixture =
     lazy
         let dir = tempDir ()
         let weights = Path.Combine(dir, "valid.safetensors")
-        use m = new MilModel(fuzzSpec)
+        use m = new MilModel(ModelPlan.Of fuzzSpec)
         Safetensors.Save(weights, StateDict.Of m)
         let ir = Path.Combine(dir, "fuzz.ir.json")
         File.WriteAllText(ir, SpecJson.Write fuzzSpec)

@@ -142,7 +142,7 @@ let private checkAgainstInterpreter (generated: Generated) (spec: ModelSpec) (se
     let plan = ModelPlan.Of spec
     let planned = [ for p in plan.Parameters -> p.Key, [ for d in p.Shape -> int64 d ] ]
     torch.manual_seed (int64 seed) |> ignore
-    use interpreted = new MilModel(spec)
+    use interpreted = new MilModel(plan)
     torch.manual_seed (int64 seed) |> ignore
     use model = generated.Create()
     let expected, actual = StateDict.Of interpreted, StateDict.Of model

@@ -60,7 +60,7 @@ let private case pre =
 
 let private modelWith (dropout: float) (c: PoolPropertyTests.Case) kernel =
     torch.manual_seed 3L |> ignore
-    let model = new MilModel(PoolPropertyTests.specOf c |> withDropout dropout, kernel)
+    let model = new MilModel(ModelPlan.Of(PoolPropertyTests.specOf c |> withDropout dropout), kernel)
     use _ = torch.no_grad ()
     for p in model.parameters () do
         p.normal_ (0.0, 0.5) |> ignore

@@ -113,29 +113,36 @@ let tests =
                 ]
                 "module order"
         }
-        test "each block call names a runtime block with its arguments in constructor order" {
+        test "each pool step carries by name what its block is built from; the plan lists its pools and heads" {
             let plan =
                 ModelPlan.Of(
-                    hierarchy [ clsToken over tokens |> attentionHeads 4 |> preNorm |> dropout 0.1; mean over videos ]
-                    |> heads [ binary "b" ]
-                    |> model "Calls" 32
+                    hierarchy [
+                        concat [ branch [ gatedAttention over tokens |> hidden 8 |> dropout 0.2 ]; branch [ max over tokens ] ]
+                        clsToken over videos |> attentionHeads 4 |> preNorm |> dropout 0.1
+                    ]
+                    |> heads [ binary "b" |> headDropout 0.3; regression "r" ]
+                    |> model "Steps" 32
                 )
-            let calls = [ for s in plan.Steps -> (s :?> PlanStep.Pool).Block ]
-            Expect.equal [ for c in calls -> c.Block ] [ "ClsTokenPool"; "MeanPool" ] "blocks"
-            Expect.sequenceEqual
-                calls[0].Arguments
-                [
-                    BlockArgument.Parameter "cls_token"
-                    BlockArgument.Module "cls_attention_within"
-                    BlockArgument.Module "cls_norm_within"
-                    BlockArgument.Int 4
-                    BlockArgument.Placement NormPlacement.Pre
-                    BlockArgument.Real 0.1
-                    BlockArgument.Kernel()
-                ]
-                "cls arguments"
-            Expect.isTrue calls[0].TakesKernel "the cls block can switch kernels"
-            Expect.isFalse calls[1].TakesKernel "mean has no kernel"
+            Expect.equal
+                [ for p in plan.Pools -> p.Index, p.Kind, p.Over ]
+                [ 0, PoolKind.GatedAttention, "tokens"; 1, PoolKind.Max, "tokens"; 2, PoolKind.ClsToken, "videos" ]
+                "the pools depth first, indexed"
+            match plan.Pools[0], plan.Pools[2] with
+            | :? PlanStep.GatedAttention as g, (:? PlanStep.Cls as c) ->
+                Expect.equal
+                    (g.V, g.U, g.W, g.Dropout)
+                    ("attention_V", "attention_U", "attention_w", 0.2)
+                    "gated attention's Linears and dropout"
+                Expect.equal
+                    (c.Token, c.Attention, c.Norm, c.Heads, c.Placement, c.Dropout, c.Masked)
+                    ("cls_token", "cls_attention_across", "cls_norm_across", 4, NormPlacement.Pre, 0.1, true)
+                    "cls step's parameters and settings"
+            | other -> failtestf "expected a gated-attention and a cls step, got %A" other
+            Expect.equal [ for c in plan.ClsPools -> c.Index ] [ 2 ] "the cls pools"
+            Expect.equal
+                [ for h in plan.Heads -> h.Name, h.Task, h.Outputs, h.Dropout, h.Key, List.ofSeq h.Module.Parameters[0].Shape ]
+                [ "b", TaskKind.Binary, 1, 0.3, "heads.b", [ 1; 64 ]; "r", TaskKind.Regression, 1, 0.0, "heads.r", [ 1; 64 ] ]
+                "the heads in spec order, with their Linears on the concatenated width"
         }
         test "a spec with errors still gets its diagnostics, and OrThrow names the source" {
             let bad =

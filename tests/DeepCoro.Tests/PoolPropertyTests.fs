@@ -94,7 +94,7 @@ let specOf (c: Case) =
 /// A model with every parameter drawn N(0, 0.5), so attention is far from uniform and bugs show.
 let modelOf (c: Case) kernel =
     torch.manual_seed (int64 c.Seed) |> ignore
-    let model = new MilModel(specOf c, kernel)
+    let model = new MilModel(ModelPlan.Of(specOf c), kernel)
     use _ = torch.no_grad ()
     for p in model.parameters () do
         p.normal_ (0.0, 0.5) |> ignore

@@ -64,7 +64,7 @@ let private clsModel heads b n l =
             null
         )
     torch.manual_seed 5L |> ignore
-    spec, new MilModel(spec)
+    spec, new MilModel(ModelPlan.Of spec)
 
 /// A batch of `b` studies with random tokens and regression labels `scale` x N(0, 1).
 let private batchOf (spec: ModelSpec) b n l (mask: bool[]) (scale: float) (seed: int) =
@@ -158,7 +158,7 @@ let statisticTests =
         test "gradient norms before clipping, clip share, update-to-weight ratios and cls-token norms equal direct computations" {
             let spec, model = clsModel 2 2 2 3
             use model = model
-            let groups = ParameterGroups.Of(spec, model, OptimizerOptions())
+            let groups = ParameterGroups.Of(model.Plan, model, OptimizerOptions())
             use optimizer = new AdamOptimizer(groups, OptimizerOptions())
             // labels x 0.01 give global norms of about 10, labels x 100 several hundred: half the steps clip
             let clip = 100.0

@@ -222,7 +222,7 @@ let maskingTests =
             let short = studies |> Seq.find (fun s -> s.VideoCount = 1)
             let long = studies |> Seq.find (fun s -> s.VideoCount = 3)
             torch.random.manual_seed 5L |> ignore
-            use model = new MilModel(c.Spec)
+            use model = new MilModel(ModelPlan.Of c.Spec)
             model.eval ()
             let predict (picks: Pick[]) =
                 use _ = torch.no_grad ()

@@ -220,7 +220,7 @@ let dataLayoutTests =
                 let n = int batch.Shape.[1]
                 let ids = Array.copy batch.ViewIds
                 torch.random.manual_seed 5L |> ignore
-                use model = new MilModel(c.Spec)
+                use model = new MilModel(DeepCoro.Spec.ModelPlan.Of c.Spec)
                 model.eval ()
                 use _ = torch.no_grad ()
                 let out = model.forward (Trainer.Inputs(batch, torch.CPU))
@@ -493,9 +493,9 @@ let recoveryTests =
             let checkpoint = Path.Combine(run, "checkpoint.safetensors")
             let other =
                 (DeepCoro.Config.TrainConfig.parse config ((File.ReadAllText config).Replace("abnormal: 1\n", "abnormal: 2\n"))).Spec
-            use model = new MilModel(other)
+            use model = new MilModel(DeepCoro.Spec.ModelPlan.Of other)
             let options = OptimizerOptions()
-            use optimizer = new AdamOptimizer(ParameterGroups.Of(other, model, options), options)
+            use optimizer = new AdamOptimizer(ParameterGroups.Of(model.Plan, model, options), options)
             let spec = Safetensors.ReadHeader(checkpoint).Metadata.["spec"]
             let before = DisposeScopeManager.Statistics.ThreadTotalLiveCount
             let options = Safetensors.ReadHeader(checkpoint).Metadata.["options"]
@@ -616,11 +616,11 @@ let stepTests =
             labels.[1 * 2 + 1] <- 1.0
             let batch = StudyBatch(built.Studies, built.X, built.Shape, built.Mask, built.ViewIds, labels, built.Heads)
             torch.random.manual_seed 3L |> ignore
-            use model = new MilModel(c.Spec)
+            use model = new MilModel(DeepCoro.Spec.ModelPlan.Of c.Spec)
             model.eval () // no dropout: the reference pass sees the same outputs
             let lr, clip, eps = 0.01, 0.05, 1.0
             let options = OptimizerOptions(Lr = lr, WeightDecay = 0.0, HeadLr = Collections.Generic.Dictionary(), Eps = eps)
-            use optimizer = new AdamOptimizer(ParameterGroups.Of(c.Spec, model, options), options)
+            use optimizer = new AdamOptimizer(ParameterGroups.Of(model.Plan, model, options), options)
             let parameters = model.parameters () |> Seq.filter (fun p -> p.requires_grad) |> Array.ofSeq
             // the reference: 30 * mse(cathEF, studies 1-2) + 1 * bce(abnormal, all), halved for a group of 2, by hand
             let expectedGrads =

@@ -43,11 +43,12 @@ namespace DeepCoro.Runtime.Benchmarks
             });
 
             var options = new EncoderOptions { Path = encoderPath, FreezeRatio = ratio, Lr = 1e-5, WeightDecay = 1e-5 };
+            var probePlan = ModelPlan.Of(spec);
             double Step(Probe model, Tensor input)
             {
                 model.to(o.Device);
                 var training = new TrainOptions();
-                using var optimizer = new AdamOptimizer(ParameterGroups.Of(spec, model, training.Optimizer), training.Optimizer);
+                using var optimizer = new AdamOptimizer(ParameterGroups.Of(probePlan, model, training.Optimizer), training.Optimizer);
                 var step = new TrainStep(model, optimizer, training.ClipNorm, o.Device);
                 using var cpu = input.cpu().contiguous();
                 var values = cpu.data<float>().ToArray();
@@ -63,10 +64,10 @@ namespace DeepCoro.Runtime.Benchmarks
             }
             manual_seed(o.Seed);
             double wholeMs;
-            using (var whole = EncoderProbe.WholeEncoder(spec, options)) wholeMs = Step(whole, frames);
+            using (var whole = EncoderProbe.WholeEncoder(probePlan, options)) wholeMs = Step(whole, frames);
             manual_seed(o.Seed);
             double cachedMs;
-            using (var cached = EncoderProbe.Create(spec, options)) cachedMs = Step(cached, prefix);
+            using (var cached = EncoderProbe.Create(probePlan, options)) cachedMs = Step(cached, prefix);
             var cacheShape = prefix.shape.Skip(1).ToArray();
             prefix.Dispose();
             return new EncoderBenchResult(encoderPath, ratio, plan.TrainableTensors, plan.BackboneTensors, plan.Cut!.Blocks, cacheShape,

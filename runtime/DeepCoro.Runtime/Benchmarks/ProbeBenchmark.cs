@@ -32,7 +32,8 @@ namespace DeepCoro.Runtime.Benchmarks
             GC.Collect();
             GC.WaitForPendingFinalizers();
             manual_seed(o.Seed);
-            using var model = new MilModel(spec, kernel);
+            var plan = ModelPlan.Of(spec);
+            using var model = new MilModel(plan, kernel);
             model.to(o.Device);
             var shape = new long[] { o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim };
             var values = new float[o.Batch * o.Videos * o.Tokens * spec.EmbeddingDim];
@@ -44,7 +45,7 @@ namespace DeepCoro.Runtime.Benchmarks
             using var x = tensor(values, shape, device: o.Device);
             using var mask = tensor(maskValues, new long[] { o.Batch, n }, device: o.Device);
             var training = new TrainOptions();
-            using var optimizer = new AdamOptimizer(ParameterGroups.Of(spec, model, training.Optimizer), training.Optimizer);
+            using var optimizer = new AdamOptimizer(ParameterGroups.Of(plan, model, training.Optimizer), training.Optimizer);
             var step = new TrainStep(model, optimizer, training.ClipNorm, o.Device);
             bool cuda = o.Device.type == DeviceType.CUDA;
 

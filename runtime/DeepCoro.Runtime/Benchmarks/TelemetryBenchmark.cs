@@ -17,7 +17,8 @@ namespace DeepCoro.Runtime.Benchmarks
         public static TelemetryBenchResult Run(ModelSpec spec, BenchOptions o, int pairs)
         {
             manual_seed(o.Seed);
-            using var model = new MilModel(spec);
+            var plan = ModelPlan.Of(spec);
+            using var model = new MilModel(plan);
             model.to(o.Device);
             var shape = new long[] { o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim };
             var values = new float[o.Batch * o.Videos * o.Tokens * spec.EmbeddingDim];
@@ -29,7 +30,7 @@ namespace DeepCoro.Runtime.Benchmarks
             using var x = tensor(values, shape, device: o.Device);
             using var mask = tensor(maskValues, new long[] { o.Batch, o.Videos }, device: o.Device);
             var training = new TrainOptions();
-            var groups = ParameterGroups.Of(spec, model, training.Optimizer);
+            var groups = ParameterGroups.Of(plan, model, training.Optimizer);
             using var optimizer = new AdamOptimizer(groups, training.Optimizer);
             var clock = new TelemetryClock();
             var gradients = new GradientStatistics(groups, model.ClsLevels.Select(l => l.TokenKey), training.ClipNorm, training.Telemetry.SampleEvery, clock);

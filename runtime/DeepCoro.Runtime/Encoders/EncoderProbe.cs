@@ -43,9 +43,9 @@ namespace DeepCoro.Runtime.Encoders
         /// The model a run trains: the probe alone without an encoder, or with one frozen whole (its tokens are the
         /// data); else the encoder's trainable top and the probe.
         /// </summary>
-        public static nn.Module<ModelInput, OrderedDictionary<string, Tensor>> Create(ModelSpec spec, EncoderOptions? options)
+        public static nn.Module<ModelInput, OrderedDictionary<string, Tensor>> Create(ModelPlan probePlan, EncoderOptions? options)
         {
-            var probe = new MilModel(spec);
+            var probe = new MilModel(probePlan);
             if (options is null) return probe;
             var encoder = ScriptedEncoder.Load(options.Path, CPU);
             var plan = FreezeRule.Plan(options.FreezeRatio, encoder.BackboneParameters.Count, encoder.Cuts);
@@ -60,9 +60,9 @@ namespace DeepCoro.Runtime.Encoders
 
         /// <summary>The same parameters, frozen alike, run the reference's way: the whole encoder on frames at every
         /// step.</summary>
-        public static EncoderProbe WholeEncoder(ModelSpec spec, EncoderOptions options)
+        public static EncoderProbe WholeEncoder(ModelPlan probePlan, EncoderOptions options)
         {
-            var probe = new MilModel(spec);
+            var probe = new MilModel(probePlan);
             var encoder = ScriptedEncoder.Load(options.Path, CPU);
             var plan = FreezeRule.Plan(options.FreezeRatio, encoder.BackboneParameters.Count, encoder.Cuts);
             FreezeRule.Apply(encoder, plan);

@@ -13,9 +13,9 @@ namespace DeepCoro.Runtime.IO
     /// </summary>
     public static class ModelWeights
     {
-        /// <param name="spec">the model's spec, to warn when a DeepCORO_CLIP checkpoint was trained in a model built
+        /// <param name="plan">the model's plan, to warn when a DeepCORO_CLIP checkpoint was trained in a model built
         /// otherwise; null for none.</param>
-        public static LoadedWeights LoadInto(nn.Module model, ModelSpec? spec, string path)
+        public static LoadedWeights LoadInto(nn.Module model, ModelPlan? plan, string path)
         {
             using var scope = NewDisposeScope();
             if (InputFile.Problem(path, "file") is { } problem) throw new StateDictException(problem);
@@ -28,7 +28,7 @@ namespace DeepCoro.Runtime.IO
                 case ".pt" or ".pth":
                     var checkpoint = ReferenceCheckpoint.Read(path);
                     StateDict.LoadStrict(model, checkpoint.Tensors, path, ReferenceCheckpoint.ExplainMismatch);
-                    var differences = checkpoint.FromReferenceRunner && spec is not null ? ReferenceCheckpoint.BuildDifferences(spec) : Array.Empty<string>();
+                    var differences = checkpoint.FromReferenceRunner && plan is not null ? ReferenceCheckpoint.BuildDifferences(plan) : Array.Empty<string>();
                     var warnings = differences.Count == 0 ? Array.Empty<string>() : new[]
                     {
                         $"{path}: DeepCORO_CLIP builds every cls_token layer with {ReferenceCheckpoint.BuiltAttentionHeads} heads and post-norm whatever " +

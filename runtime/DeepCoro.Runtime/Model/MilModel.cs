@@ -26,13 +26,29 @@ namespace DeepCoro.Runtime.Model
 
         public ModelPlan Plan { get; }
 
-        public MilModel(ModelSpec spec, ClsKernel kernel = ClsKernel.Fused) : base(spec.Name)
+        /// <summary>Builds the model of a resolved plan; a plan with errors throws a <see cref="SpecException"/>
+        /// listing them.</summary>
+        public MilModel(ModelPlan plan, ClsKernel kernel = ClsKernel.Fused) : base(plan.Spec.Name)
         {
-            Plan = ModelPlan.Of(spec).OrThrow($"spec '{spec.Name}': ");
-            Spec = spec;
+            Plan = plan.OrThrow($"spec '{plan.Spec.Name}': ");
+            Spec = plan.Spec;
             foreach (var module in Plan.Modules) Register(module);
-            if (spec.ViewEmbedding is { } view) viewEmbedding = (Embedding)planned[view.Key];
-            steps = Build(Plan.Steps, kernel);
+            if (Spec.ViewEmbedding is { } view) viewEmbedding = (Embedding)planned[view.Key];
+            var blocks = Plan.Pools.Select(Block).ToList();
+            steps = Build(Plan.Steps, blocks);
+            foreach (var cls in Plan.ClsPools)
+            {
+                var name = clsLevels.Any(l => l.Over == cls.Over) ? $"{cls.Over}_{clsLevels.Count + 1}" : cls.Over;
+                clsLevels.Add(new ClsLevel(name, cls.Over, cls.Token, (ClsTokenPool)blocks[cls.Index]));
+            }
+
+            IInstancePool Block(PlanStep.Pool step)
+            {
+                // a getter, looked up at each call: Module.to(device or dtype) replaces registered parameters
+                var block = PoolBlocks.Create(step, key => planned[key], key => () => get_parameter(key)!, kernel);
+                if (block is IKernelChoice choice) kernelBlocks.Add(choice);
+                return block;
+            }
         }
 
         private void Register(PlannedModule module)
@@ -48,7 +64,7 @@ namespace DeepCoro.Runtime.Model
                 case ModuleKind.Linear when module.Role == ParameterRole.Head:
                     // the heads' container is registered where the plan puts the first head
                     if (!heads.children().Any()) register_module(ReferenceNames.Heads, heads);
-                    var head = Spec.Heads.First(h => h.Key == module.Key);
+                    var head = Plan.Heads.First(h => h.Key == module.Key);
                     heads.Add(head.Name, ModelParts.Linear(module.Input, module.Output), head.Dropout);
                     break;
                 default:
@@ -59,27 +75,15 @@ namespace DeepCoro.Runtime.Model
             }
         }
 
-        private IReadOnlyList<PoolingStep> Build(IReadOnlyList<PlanStep> plan, ClsKernel kernel) =>
+        /// <summary>The step tree with the blocks built for <see cref="ModelPlan.Pools"/> at their
+        /// places.</summary>
+        private static IReadOnlyList<PoolingStep> Build(IReadOnlyList<PlanStep> plan, IReadOnlyList<IInstancePool> blocks) =>
             plan.Select(step => step switch
             {
-                PlanStep.Pool pool => Pool(pool, kernel),
-                PlanStep.Concat concat => new PoolingStep.Concat(concat.Branches.Select(b => Build(b, kernel)).ToList()),
+                PlanStep.Pool pool => new PoolingStep.Level(blocks[pool.Index], pool.Masked),
+                PlanStep.Concat concat => (PoolingStep)new PoolingStep.Concat(concat.Branches.Select(b => Build(b, blocks)).ToList()),
                 _ => throw new System.InvalidOperationException($"unknown plan step {step}"),
             }).ToList();
-
-        private PoolingStep Pool(PlanStep.Pool step, ClsKernel kernel)
-        {
-            // a getter, looked up at each call: Module.to(device or dtype) replaces registered parameters
-            var block = PoolBlocks.Create(step.Block, key => planned[key], key => () => get_parameter(key)!, kernel);
-            if (block is IKernelChoice choice) kernelBlocks.Add(choice);
-            if (block is ClsTokenPool cls)
-            {
-                var name = clsLevels.Any(l => l.Over == step.Over) ? $"{step.Over}_{clsLevels.Count + 1}" : step.Over;
-                var token = step.Block.Arguments.OfType<BlockArgument.Parameter>().Single().Key;
-                clsLevels.Add(new ClsLevel(name, step.Over, token, cls));
-            }
-            return new PoolingStep.Level(block, step.Masked);
-        }
 
         /// <summary>Switches every block that has a choice between the fused and the reference algorithm.</summary>
         public ClsKernel Kernel
@@ -107,7 +111,7 @@ namespace DeepCoro.Runtime.Model
         public OrderedDictionary<string, Tensor> Heads(Tensor pooled)
         {
             var outputs = new OrderedDictionary<string, Tensor>();
-            foreach (var head in Spec.Heads) outputs[head.Name] = heads.Forward(head.Name, pooled, training);
+            foreach (var head in Plan.Heads) outputs[head.Name] = heads.Forward(head.Name, pooled, training);
             return outputs;
         }
     }

@@ -71,13 +71,21 @@ namespace DeepCoro.Runtime.Model
 
         /// <summary>The module a plan names (not the token, a bare parameter, nor unused holders), freshly
         /// initialised.</summary>
-        public static nn.Module Create(PlannedModule module) => module.Kind switch
+        public static nn.Module Create(PlannedModule module) => Create(module.Kind, module.Key, module.Input, module.Output);
+
+        /// <summary>
+        /// The one place a planned module's kind becomes a module: MilModel calls it with the plan's module,
+        /// generated code with the same values written out (and its field's type).
+        /// </summary>
+        public static T Create<T>(ModuleKind kind, string key, int input, int output) where T : nn.Module => (T)Create(kind, key, input, output);
+
+        private static nn.Module Create(ModuleKind kind, string key, int input, int output) => kind switch
         {
-            ModuleKind.Attention => new AttentionWeights(module.Key, module.Output),
-            ModuleKind.Norm => Norm(module.Output),
-            ModuleKind.Linear => Linear(module.Input, module.Output),
-            ModuleKind.Embedding => Embedding(module.Input, module.Output),
-            _ => throw new System.ArgumentException($"module '{module.Key}' of kind {module.Kind} is not built by {nameof(Create)}"),
+            ModuleKind.Attention => new AttentionWeights(key, output),
+            ModuleKind.Norm => Norm(output),
+            ModuleKind.Linear => Linear(input, output),
+            ModuleKind.Embedding => Embedding(input, output),
+            _ => throw new System.ArgumentException($"module '{key}' of kind {kind} is not built by {nameof(Create)}"),
         };
     }
 }

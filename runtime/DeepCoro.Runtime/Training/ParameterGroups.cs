@@ -30,12 +30,11 @@ namespace DeepCoro.Runtime.Training
         }
 
         /// <summary>
-        /// The groups of a model built from <paramref name="spec"/>, with its trainable parameters. Parameters the
+        /// The groups of a model built from <paramref name="plan"/>, with its trainable parameters. Parameters the
         /// options freeze stop requiring gradients here, so clipping and backward leave them out too.
         /// </summary>
-        public static List<ParameterGroup> Of(ModelSpec spec, torch.nn.Module model, OptimizerOptions o)
+        public static List<ParameterGroup> Of(ModelPlan plan, torch.nn.Module model, OptimizerOptions o)
         {
-            var plan = ModelPlan.Of(spec);
             var moduleOf = plan.Modules.SelectMany(m => m.Parameters.Select(p => (p.Key, Module: m))).ToDictionary(x => x.Key, x => x.Module);
             var groups = new List<ParameterGroup>();
             foreach (var (key, p) in model.named_parameters())
@@ -64,7 +63,7 @@ namespace DeepCoro.Runtime.Training
             switch (module.Role)
             {
                 case ParameterRole.Head:
-                    var head = plan.Spec.Heads.First(h => h.Key == module.Key).Name;
+                    var head = plan.Heads.First(h => h.Key == module.Key).Name;
                     return ("head:" + head, o.HeadLr.GetValueOrDefault(head, o.Lr), o.HeadWeightDecay.GetValueOrDefault(head, o.WeightDecay));
                 case ParameterRole.Gate:
                     return o.TrainPooling ? ("attention", o.AttentionLr ?? o.Lr, o.AttentionWeightDecay ?? o.WeightDecay) : null;

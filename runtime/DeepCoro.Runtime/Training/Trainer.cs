@@ -80,9 +80,10 @@ namespace DeepCoro.Runtime.Training
             observer.Note($"every embedding is finite (checked in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
 
             random.manual_seed(options.Seed);
-            using var model = EncoderProbe.Create(spec, options.Encoder);
+            var plan = ModelPlan.Of(spec);
+            using var model = EncoderProbe.Create(plan, options.Encoder);
             model.to(device);
-            var groups = ParameterGroups.Of(spec, model, options.Optimizer);
+            var groups = ParameterGroups.Of(plan, model, options.Optimizer);
             using var optimizer = new AdamOptimizer(groups, options.Optimizer);
             int batches = (data.Studies.Train.Count + data.Options.BatchSize - 1) / data.Options.BatchSize;
             int accum = Math.Max(1, options.GradientAccumulation);

@@ -6,14 +6,17 @@ namespace DeepCoro.Spec
     /// <summary>
     /// A spec resolved once: the modules in state_dict order (DeepCORO_CLIP's order for its models: root parameters,
     /// then view embedding, attention layers, norms, gates and heads, inner levels before outer ones), the pooling
-    /// steps with the width after each, the width the heads read, the shape table and every diagnostic. The validator
-    /// reports from it, MilModel runs it, the generator prints it, optimizer groups go by its roles: nothing else
-    /// walks the IR.
+    /// steps with the width after each (a tree: concat steps hold branches), the same pool steps as a flat list in
+    /// the order they are written (depth first), the heads, the width the heads read, the shape table and every
+    /// diagnostic. The validator reports from it, MilModel runs it, the generator prints it, optimizer groups go by
+    /// its roles: nothing else walks the IR. Resolve it once per entry point and pass it along.
     /// </summary>
     public sealed record ModelPlan(
         ModelSpec Spec,
         EquatableList<PlannedModule> Modules,
         EquatableList<PlanStep> Steps,
+        EquatableList<PlanStep.Pool> Pools,
+        EquatableList<PlannedHead> Heads,
         int HeadWidth,
         EquatableList<ShapeRow> Rows,
         EquatableList<SpecDiagnostic> Diagnostics)
@@ -31,8 +34,8 @@ namespace DeepCoro.Spec
 
         public long ParameterCount => Parameters.Sum(p => p.Count);
 
-        /// <summary>The head modules, in the spec's head order.</summary>
-        public IEnumerable<PlannedModule> Heads => Modules.Where(m => m.Role == ParameterRole.Head);
+        /// <summary>The cls-token pools, in the order they are written.</summary>
+        public IEnumerable<PlanStep.Cls> ClsPools => Pools.OfType<PlanStep.Cls>();
 
         /// <summary>The plan itself, or a <see cref="SpecException"/> naming <paramref name="source"/> and every
         /// error.</summary>

@@ -6,14 +6,10 @@ namespace DeepCoro.Spec
     /// <summary>
     /// The one walk of a spec: tracks the remaining axes and the feature width, checks every rule (diagnostics with
     /// JSON paths), claims each module once under its key (a key met again is shared and must agree), and records
-    /// the pooling steps with the block each one builds.
+    /// the pooling steps with what each one's block is built from, and the heads.
     /// </summary>
     internal sealed class ModelPlanner
     {
-        // The runtime blocks a level builds (DeepCoro.Runtime.Blocks); their constructor arguments are listed in
-        // Level.
-        private const string MeanBlock = "MeanPool", MaxBlock = "MaxPool", GateBlock = "GatedAttentionPool", ClsBlock = "ClsTokenPool";
-
         // A gated-attention level's three Linears sit under its gate key with these suffixes (the reference's
         // attention_V/U/w).
         private const string GateValue = "_V", GateGate = "_U", GateWeight = "_w";
@@ -22,6 +18,8 @@ namespace DeepCoro.Spec
         private readonly List<SpecDiagnostic> diagnostics = new List<SpecDiagnostic>();
         private readonly List<ShapeRow> rows = new List<ShapeRow>();
         private readonly Dictionary<string, Claimed> claimed = new Dictionary<string, Claimed>();
+        private readonly List<PlanStep.Pool> pools = new List<PlanStep.Pool>();
+        private readonly List<HeadSpec> heads = new List<HeadSpec>();
 
         /// <summary>A module as first claimed, with what sharing it must agree on and the axes of the levels using
         /// it.</summary>
@@ -70,7 +68,10 @@ namespace DeepCoro.Spec
                     $"the pooling leaves axes [{string.Join(", ", remaining)}] unreduced; add levels over them, innermost first (next: '{remaining[remaining.Count - 1]}')");
             Heads(width);
             Unused();
-            return new ModelPlan(spec, Ordered(), steps.ToEquatableList(), width, rows.ToEquatableList(), diagnostics.ToEquatableList());
+            var modules = Ordered();
+            var planned = heads.Select(h => new PlannedHead(h.Name, h.Task, h.Loss, h.Outputs, h.Dropout, modules.First(m => m.Key == h.Key)));
+            return new ModelPlan(spec, modules, steps.ToEquatableList(), pools.ToEquatableList(), planned.ToEquatableList(), width, rows.ToEquatableList(),
+                diagnostics.ToEquatableList());
         }
 
         private static string Shape(IEnumerable<string> axes, int width) => "[" + string.Join(", ", new[] { "B" }.Concat(axes).Concat(new[] { width.ToString() })) + "]";
@@ -133,7 +134,9 @@ namespace DeepCoro.Spec
                 return (null, axes, width);
             }
             long parameters = 0;
-            BlockCall block;
+            int index = pools.Count;
+            bool masked = level.Over == spec.MaskedAxis;
+            PlanStep.Pool step;
             switch (level.Kind)
             {
                 case PoolKind.ClsToken:
@@ -149,8 +152,7 @@ namespace DeepCoro.Spec
                     parameters += Claim(o.TokenKey, ModuleKind.Token, ParameterRole.ClsToken, "cls token", width, width, 0, path + ".params.token", level.Over);
                     parameters += Claim(o.AttentionKey, ModuleKind.Attention, ParameterRole.Attention, "cls attention", width, width, o.AttentionHeads, path + ".params.attention", level.Over);
                     parameters += Claim(o.NormKey, ModuleKind.Norm, ParameterRole.Norm, "layer norm", width, width, 0, path + ".params.norm", level.Over);
-                    block = Call(ClsBlock, new BlockArgument.Parameter(o.TokenKey), new BlockArgument.Module(o.AttentionKey), new BlockArgument.Module(o.NormKey),
-                        new BlockArgument.Int(o.AttentionHeads), new BlockArgument.Placement(o.Norm), new BlockArgument.Real(o.Dropout), new BlockArgument.Kernel());
+                    step = new PlanStep.Cls(path, index, level.Over, masked, o.TokenKey, o.AttentionKey, o.NormKey, o.AttentionHeads, o.Norm, o.Dropout, width);
                     break;
                 case PoolKind.GatedAttention:
                     int hid = o.Hidden;
@@ -160,13 +162,13 @@ namespace DeepCoro.Spec
                     parameters += Claim(v, ModuleKind.Linear, ParameterRole.Gate, "gated attention", width, hid, hid, path + ".params.gate", level.Over);
                     parameters += Claim(u, ModuleKind.Linear, ParameterRole.Gate, "gated attention", width, hid, hid, path + ".params.gate", level.Over);
                     parameters += Claim(w, ModuleKind.Linear, ParameterRole.Gate, "gated attention", hid, 1, hid, path + ".params.gate", level.Over);
-                    block = Call(GateBlock, new BlockArgument.Module(v), new BlockArgument.Module(u), new BlockArgument.Module(w), new BlockArgument.Real(o.Dropout));
+                    step = new PlanStep.GatedAttention(path, index, level.Over, masked, v, u, w, o.Dropout, width);
                     break;
                 case PoolKind.Max:
-                    block = Call(MaxBlock);
+                    step = new PlanStep.Max(path, index, level.Over, masked, width);
                     break;
                 default:
-                    block = Call(MeanBlock);
+                    step = new PlanStep.Mean(path, index, level.Over, masked, width);
                     break;
             }
             if (level.Kind == PoolKind.ClsToken || level.Kind == PoolKind.GatedAttention)
@@ -176,10 +178,9 @@ namespace DeepCoro.Spec
             }
             var rest = axes.Take(axes.Count - 1).ToList();
             rows.Add(new ShapeRow(path, name, Shape(rest, width), parameters));
-            return (new PlanStep.Pool(path, level.Kind, level.Over, level.Over == spec.MaskedAxis, block, width), rest, width);
+            pools.Add(step);
+            return (step, rest, width);
         }
-
-        private static BlockCall Call(string block, params BlockArgument[] arguments) => new BlockCall(block, arguments.ToEquatableList());
 
         private void Heads(int width)
         {
@@ -219,6 +220,7 @@ namespace DeepCoro.Spec
                     Error(DiagnosticCodes.InvalidValue, p + ".dropout", $"dropout must be in [0, 1), got {h.Dropout}");
                 else if (h.Dropout >= 0.5) Warn(DiagnosticCodes.HighDropout, p + ".dropout", $"dropout {h.Dropout} drops most pooled features before head '{h.Name}'");
                 long parameters = Claim(h.Key, ModuleKind.Linear, ParameterRole.Head, "head", width, h.Outputs, h.Outputs, p, null);
+                heads.Add(h);
                 var bounds = h.Intervals is { Count: > 0 } b ? " at " + string.Join(", ", b.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : "";
                 rows.Add(new ShapeRow(h.Key, $"{SpecJson.TaskName(h.Task)} head ({SpecJson.LossName(h.Loss)}{bounds})", $"[B, {h.Outputs}]", parameters));
             }

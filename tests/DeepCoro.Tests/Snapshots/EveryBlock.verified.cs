@@ -11,6 +11,7 @@ using IKernelChoice = global::DeepCoro.Runtime.Blocks.IKernelChoice;
 using InputGuard = global::DeepCoro.Runtime.Model.InputGuard;
 using LayerNorm = global::TorchSharp.Modules.LayerNorm;
 using Linear = global::TorchSharp.Modules.Linear;
+using ModuleKind = global::DeepCoro.Spec.ModuleKind;
 using ModelInput = global::DeepCoro.Runtime.Model.ModelInput;
 using ModelParts = global::DeepCoro.Runtime.Model.ModelParts;
 using NormPlacement = global::DeepCoro.Spec.NormPlacement;
@@ -109,26 +110,26 @@ namespace DeepCoro.Generated
         {
             cls_token = ModelParts.ClsToken(32);
             register_parameter("cls_token", cls_token);
-            view_embedding = ModelParts.Embedding(4, 32);
+            view_embedding = ModelParts.Create<Embedding>(ModuleKind.Embedding, "view_embedding", 4, 32);
             register_module("view_embedding", view_embedding);
-            cls_attention_across = new AttentionWeights("cls_attention_across", 32);
+            cls_attention_across = ModelParts.Create<AttentionWeights>(ModuleKind.Attention, "cls_attention_across", 32, 32);
             register_module("cls_attention_across", cls_attention_across);
             ModelParts.RegisterUnused(this, "cls_attention_within.out_proj.weight", new long[] { 32, 32 });
-            cls_norm_across = ModelParts.Norm(32);
+            cls_norm_across = ModelParts.Create<LayerNorm>(ModuleKind.Norm, "cls_norm_across", 32, 32);
             register_module("cls_norm_across", cls_norm_across);
-            attention_V = ModelParts.Linear(32, 16);
+            attention_V = ModelParts.Create<Linear>(ModuleKind.Linear, "attention_V", 32, 16);
             register_module("attention_V", attention_V);
-            attention_U = ModelParts.Linear(32, 16);
+            attention_U = ModelParts.Create<Linear>(ModuleKind.Linear, "attention_U", 32, 16);
             register_module("attention_U", attention_U);
-            attention_w = ModelParts.Linear(16, 1);
+            attention_w = ModelParts.Create<Linear>(ModuleKind.Linear, "attention_w", 16, 1);
             register_module("attention_w", attention_w);
             register_module("heads", heads);
             heads.Add("lvef_grade", ModelParts.Linear(64, 4), 0.0);
             heads.Add("contrast", ModelParts.Linear(64, 1), 0.0);
-            var pool0 = new Blocks.MaxPool();
-            var pool1 = new Blocks.GatedAttentionPool(attention_V, attention_U, attention_w, 0.1);
-            var pool2 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 2, NormPlacement.Pre, 0.0, kernel);
-            var pool3 = new Blocks.MeanPool();
+            var pool0 = Blocks.PoolBlocks.Max();
+            var pool1 = Blocks.PoolBlocks.GatedAttention(v: attention_V, u: attention_U, w: attention_w, dropout: 0.1);
+            var pool2 = Blocks.PoolBlocks.Cls(token: () => cls_token, attention: cls_attention_across, norm: cls_norm_across, heads: 2, placement: NormPlacement.Pre, dropout: 0.0, kernel: kernel);
+            var pool3 = Blocks.PoolBlocks.Mean();
             kernelBlocks = new IKernelChoice[] { pool2 };
             plan = new PoolingStep[]
             {

@@ -11,6 +11,7 @@ using IKernelChoice = global::DeepCoro.Runtime.Blocks.IKernelChoice;
 using InputGuard = global::DeepCoro.Runtime.Model.InputGuard;
 using LayerNorm = global::TorchSharp.Modules.LayerNorm;
 using Linear = global::TorchSharp.Modules.Linear;
+using ModuleKind = global::DeepCoro.Spec.ModuleKind;
 using ModelInput = global::DeepCoro.Runtime.Model.ModelInput;
 using ModelParts = global::DeepCoro.Runtime.Model.ModelParts;
 using NormPlacement = global::DeepCoro.Spec.NormPlacement;
@@ -102,20 +103,20 @@ namespace DeepCoro.Generated
         {
             cls_token = ModelParts.ClsToken(512);
             register_parameter("cls_token", cls_token);
-            cls_attention_within = new AttentionWeights("cls_attention_within", 512);
+            cls_attention_within = ModelParts.Create<AttentionWeights>(ModuleKind.Attention, "cls_attention_within", 512, 512);
             register_module("cls_attention_within", cls_attention_within);
-            cls_attention_across = new AttentionWeights("cls_attention_across", 512);
+            cls_attention_across = ModelParts.Create<AttentionWeights>(ModuleKind.Attention, "cls_attention_across", 512, 512);
             register_module("cls_attention_across", cls_attention_across);
-            cls_norm_within = ModelParts.Norm(512);
+            cls_norm_within = ModelParts.Create<LayerNorm>(ModuleKind.Norm, "cls_norm_within", 512, 512);
             register_module("cls_norm_within", cls_norm_within);
-            cls_norm_across = ModelParts.Norm(512);
+            cls_norm_across = ModelParts.Create<LayerNorm>(ModuleKind.Norm, "cls_norm_across", 512, 512);
             register_module("cls_norm_across", cls_norm_across);
             register_module("heads", heads);
             heads.Add("cathEF", ModelParts.Linear(512, 1), 0.0);
             heads.Add("stenosis", ModelParts.Linear(512, 3), 0.0);
             heads.Add("contrast", ModelParts.Linear(512, 2), 0.0);
-            var pool0 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_within, cls_norm_within, 8, NormPlacement.Post, 0.0, kernel);
-            var pool1 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 8, NormPlacement.Post, 0.0, kernel);
+            var pool0 = Blocks.PoolBlocks.Cls(token: () => cls_token, attention: cls_attention_within, norm: cls_norm_within, heads: 8, placement: NormPlacement.Post, dropout: 0.0, kernel: kernel);
+            var pool1 = Blocks.PoolBlocks.Cls(token: () => cls_token, attention: cls_attention_across, norm: cls_norm_across, heads: 8, placement: NormPlacement.Post, dropout: 0.0, kernel: kernel);
             kernelBlocks = new IKernelChoice[] { pool0, pool1 };
             plan = new PoolingStep[]
             {

@@ -108,24 +108,13 @@ namespace DeepCoro.Runtime.IO.Torch
         }
 
         /// <summary>
-        /// The cls levels of <paramref name="spec"/>'s plan built otherwise than the reference builds them (heads,
-        /// norm): its checkpoints load there, but compute something else.
+        /// The cls levels of a plan built otherwise than the reference builds them (heads, norm): its checkpoints load
+        /// there, but compute something else.
         /// </summary>
-        public static IReadOnlyList<string> BuildDifferences(ModelSpec spec)
-        {
-            static IEnumerable<PlanStep.Pool> Pools(IEnumerable<PlanStep> steps) => steps.SelectMany(s => s switch
-            {
-                PlanStep.Pool pool => new[] { pool },
-                PlanStep.Concat concat => concat.Branches.SelectMany(b => Pools(b)),
-                _ => Enumerable.Empty<PlanStep.Pool>(),
-            });
-            return Pools(ModelPlan.Of(spec).Steps)
-                .Where(p => p.Kind == PoolKind.ClsToken)
-                .Select(p => (p.Over, Heads: p.Block.Arguments.OfType<BlockArgument.Int>().Single().Value,
-                              Norm: p.Block.Arguments.OfType<BlockArgument.Placement>().Single().Value))
-                .Where(l => l.Heads != BuiltAttentionHeads || l.Norm != BuiltNorm)
-                .Select(l => $"clsToken over {l.Over} with {l.Heads} heads, {(l.Norm == NormPlacement.Pre ? "pre" : "post")}-norm")
+        public static IReadOnlyList<string> BuildDifferences(ModelPlan plan) =>
+            plan.ClsPools
+                .Where(c => c.Heads != BuiltAttentionHeads || c.Placement != BuiltNorm)
+                .Select(c => $"clsToken over {c.Over} with {c.Heads} heads, {(c.Placement == NormPlacement.Pre ? "pre" : "post")}-norm")
                 .ToList();
-        }
     }
 }

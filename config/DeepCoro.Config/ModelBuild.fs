@@ -43,17 +43,11 @@ let unusedReferenceParameters (mode: string) (axes: Axis list) (separate: bool) 
     if not (mode.Contains "cls_token") || not separate || withinUsed then
         []
     else
-        let attention = ReferenceNames.Attention "tokens"
-        let norm = ReferenceNames.Norm "tokens"
         [
-            attention + ".in_proj_weight", [ 3 * dim; dim ]
-            attention + ".in_proj_bias", [ 3 * dim ]
-            attention + ".out_proj.weight", [ dim; dim ]
-            attention + ".out_proj.bias", [ dim ]
-            norm + ".weight", [ dim ]
-            norm + ".bias", [ dim ]
+            yield! PlannedModule.ParametersOf(ReferenceNames.Attention "tokens", ModuleKind.Attention, dim, dim)
+            yield! PlannedModule.ParametersOf(ReferenceNames.Norm "tokens", ModuleKind.Norm, dim, dim)
         ]
-        |> List.map (fun (key, shape) -> UnusedParameter(key, EquatableList.ToEquatableList shape))
+        |> List.map (fun p -> UnusedParameter(p.Key, p.Shape))
 
 let private taskOfLoss l =
     match l with
@@ -108,31 +102,29 @@ let referenceIgnored (keys: ModelKeys) =
             yield "head_dropout (it applies none)"
     ]
 
-/// Where a validator finding (IR path) stands in the config: the value at fault, or the head's name.
-let private locate (keys: ModelKeys) (headNodes: YamlNode list) (fallback: YamlNode) (path: string) =
+/// Where a plan finding stands in the config, by its typed field: the value at fault, or the head's name.
+let private locate (keys: ModelKeys) (headNodes: YamlNode list) (fallback: YamlNode) (d: SpecDiagnostic) =
     let first names = names |> List.tryPick (fun k -> Map.tryFind k keys.Written)
     let found =
-        if path.StartsWith "heads[" && path.Contains ".intervals" then
-            first [ "intervals"; "loss_structure" ]
-        elif path.StartsWith "heads[" then
-            let i = path.Substring(6, path.IndexOf ']' - 6) |> int
-            List.tryItem i headNodes
-        elif path.EndsWith ".attentionHeads" then
-            first [ "num_attention_heads"; "embedding_dim"; "pooling_mode" ]
-        elif path.EndsWith ".hidden" then
-            first [ "attention_hidden"; "pooling_mode" ]
-        elif path.EndsWith ".dropout" then
-            first [ "dropout_attention"; "dropout"; "pooling_mode" ]
-        elif path.StartsWith "viewEmbedding" then
-            first [ "num_view_classes" ]
-        elif path.StartsWith "embeddingDim" then
-            first [ "embedding_dim" ]
-        elif path.StartsWith "axes" then
-            first [ "axes"; "input_rank" ]
-        elif path.StartsWith "pooling" then
-            first [ "pooling_mode"; "embedding_dim" ]
-        else
-            None
+        match d.Field with
+        | SpecField.Intervals -> first [ "intervals"; "loss_structure" ]
+        | SpecField.Heads
+        | SpecField.HeadName
+        | SpecField.Outputs
+        | SpecField.Loss
+        | SpecField.Weight
+        | SpecField.HeadDropout -> List.tryItem d.Index headNodes
+        | SpecField.AttentionHeads -> first [ "num_attention_heads"; "embedding_dim"; "pooling_mode" ]
+        | SpecField.Hidden -> first [ "attention_hidden"; "pooling_mode" ]
+        | SpecField.Dropout -> first [ "dropout_attention"; "dropout"; "pooling_mode" ]
+        | SpecField.ViewEmbedding -> first [ "num_view_classes" ]
+        | SpecField.EmbeddingDim -> first [ "embedding_dim" ]
+        | SpecField.Axes -> first [ "axes"; "input_rank" ]
+        | SpecField.Pooling
+        | SpecField.Concat
+        | SpecField.Over
+        | SpecField.Params -> first [ "pooling_mode"; "embedding_dim" ]
+        | _ -> None
     defaultArg found fallback
 
 /// The input axes the keys give: axes, else input_rank, else (DeepCORO_CLIP's files) what its encoder returns.
@@ -241,7 +233,7 @@ let build
             | None -> []
         let reported = Collections.Generic.HashSet<string * int * int * string>()
         for d in (ModelPlan.Of spec).Diagnostics do
-            let node = locate keys headNodes root d.Path
+            let node = locate keys headNodes root d
             let hint =
                 if d.Code = DiagnosticCodes.HeadsDoNotDivide && layout = Reference then
                     "; or --as-reference-built to build what DeepCORO_CLIP builds from this file (8 heads)"

@@ -366,17 +366,23 @@ namespace DeepCoro.Spec
             w.Open('[');
             foreach (var stage in stages)
             {
-                if (stage is ConcatStage c)
+                switch (stage)
                 {
-                    w.BeginItem();
-                    w.Open('{');
-                    w.Key("concat");
-                    w.Open('[');
-                    foreach (var branch in c.Branches) { w.BeginItem(); WriteStages(w, branch); }
-                    w.Close(']');
-                    w.Close('}');
+                    case ConcatStage c:
+                        w.BeginItem();
+                        w.Open('{');
+                        w.Key("concat");
+                        w.Open('[');
+                        foreach (var branch in c.Branches) { w.BeginItem(); WriteStages(w, branch); }
+                        w.Close(']');
+                        w.Close('}');
+                        break;
+                    case PoolLevel level:
+                        w.Item(Level(level));
+                        break;
+                    default:
+                        throw new System.ArgumentException($"a pooling stage of type {stage.GetType().Name} has no JSON form");
                 }
-                else w.Item(Level((PoolLevel)stage));
             }
             w.Close(']');
         }

@@ -153,4 +153,18 @@ let tests =
             Expect.throwsC (fun () -> plan.OrThrow "bad.json: " |> ignore) (fun e ->
                 Expect.stringContains e.Message "bad.json: " "names the source")
         }
+        test "a diagnostic names its field by type with the head's or pool's index, beside its JSON path" {
+            let bad =
+                hierarchy [ mean over tokens; clsToken over videos |> attentionHeads 6 |> dropout 0.7 ]
+                |> heads [ regression "ef"; binary "ok"; binary "b" |> outputs 3 ]
+                |> model "Bad" 512
+            Expect.equal
+                [ for d in (ModelPlan.Of bad).Diagnostics -> d.Field, d.Index, d.Path ]
+                [
+                    SpecField.AttentionHeads, 1, "pooling[1].attentionHeads"
+                    SpecField.Dropout, 1, "pooling[1].dropout"
+                    SpecField.Outputs, 2, "heads[2].outputs"
+                ]
+                "fields, indices and paths"
+        }
     ]

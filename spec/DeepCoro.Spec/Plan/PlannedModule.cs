@@ -28,5 +28,20 @@ namespace DeepCoro.Spec
             (Kind == ModuleKind.Unused ? "unused " : "")
             + (Role == ParameterRole.ClsToken ? "cls token" : Role == ParameterRole.ViewEmbedding ? "view embedding" : Role.ToString().ToLowerInvariant())
             + (Scope == LevelScope.None ? "" : $" ({Scope.ToString().ToLowerInvariant()})");
+
+        /// <summary>The tensors of a module of <paramref name="kind"/> under <paramref name="key"/>, named, shaped and
+        /// ordered as PyTorch's state_dict lists them.</summary>
+        public static EquatableList<PlannedParameter> ParametersOf(string key, ModuleKind kind, int input, int output)
+        {
+            PlannedParameter P(string name, params int[] shape) => new PlannedParameter(name.Length == 0 ? key : key + "." + name, shape.ToEquatableList());
+            switch (kind)
+            {
+                case ModuleKind.Token: return EquatableList.Of(P("", 1, 1, output));
+                case ModuleKind.Attention: return EquatableList.Of(P("in_proj_weight", 3 * output, output), P("in_proj_bias", 3 * output), P("out_proj.weight", output, output), P("out_proj.bias", output));
+                case ModuleKind.Norm: return EquatableList.Of(P("weight", output), P("bias", output));
+                case ModuleKind.Linear: return EquatableList.Of(P("weight", output, input), P("bias", output));
+                default: return EquatableList.Of(P("weight", input, output));
+            }
+        }
     }
 }

@@ -222,11 +222,7 @@ let private checkOverrideKeys (layout: Layout) (overrides: (string * string) lis
             raise (ArgumentException(sprintf "--set %s=%s: unknown key '%s'; %s" key value key hint))
 
 /// A setting's first key in a layout, dotted as `--set` names it.
-let private dotted (key: Setting) (layout: Layout) =
-    let layout = if layout = Reference then Reference else Nested
-    key.PathIn layout
-    |> Option.map (String.concat ".")
-    |> Option.defaultWith (fun () -> invalidOp (sprintf "%s: no key in %A" key.Id layout))
+let private dotted (key: Setting) (layout: Layout) = key.KeyIn(if layout = Reference then Reference else Nested)
 
 /// The overrides a read applies: --set pairs, then the flags that stand for keys of the file's layout.
 let private overridesOf (r: ConfigReader) (root: YamlNode) (layout: Layout) (options: ReadOptions) = [

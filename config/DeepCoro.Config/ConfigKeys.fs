@@ -83,6 +83,13 @@ type Setting = {
         | ModelFile, _, _, key :: _ -> Some [ key ]
         | _ -> None
 
+    /// Its first key in a layout, dotted as `--set` and messages name it (`data.manifest`, `data_filename`); a model
+    /// file's keys for the model file layout.
+    member s.KeyIn(layout: Layout) =
+        match s.PathIn layout with
+        | Some path -> String.concat "." path
+        | None -> invalidOp (sprintf "%s: no key in the %A layout" s.Id layout)
+
     /// A model key: noted where it was written (ModelKeys.Written), so that findings about the model point at it.
     member s.IsModelKey = s.Nested |> List.exists (fun (section, _) -> section = "model_config")
 
@@ -430,6 +437,10 @@ let private ignored key why = setting why keep |> flat key |> status (Ignored wh
 
 // ------------------------------------------------------------------ the table
 
+/// A rate or decay of the optimizer, under the same key in both layouts.
+let private optimizerRate key doc (set: float -> OptimizerOptions -> OptimizerOptions) =
+    setting doc (read rate (optimizer set)) |> nested "optimizer" key |> flat key
+
 /// The rows that model building, reading and sweeps refer to by handle.
 module Keys =
     let embeddingDim =
@@ -576,6 +587,49 @@ module Keys =
         |> flat "as_reference_built"
         |> firstPass
 
+    let manifest =
+        pathSetting "the CSV, one row per video" (fun p s -> { s with Data = s.Data.With(manifest = p) })
+        |> nested "data" "manifest"
+        |> flat "data_filename"
+        |> note "relative paths: the working directory, as DeepCORO_CLIP"
+
+    // the rates and decays: a sweep of lr or weight_decay that changes nothing names the keys shadowing it
+    let lr = setting "the base learning rate" (read rate (optimizer (fun v o -> o.With(lr = v)))) |> nested "optimizer" "lr"
+    let weightDecay =
+        setting "the base weight decay" (read rate (optimizer (fun v o -> o.With(weightDecay = v)))) |> nested "optimizer" "weight_decay"
+    let headLr =
+        setting "each head's rate (or one for all)" (read (perHead rate) (optimizer (fun v o -> o.With(headLr = dict v))))
+        |> nested "optimizer" "head_lr"
+        |> flat "head_lr"
+        |> eachHead
+    let headWeightDecay =
+        setting "each head's decay (or one for all)" (read (perHead rate) (optimizer (fun v o -> o.With(headWeightDecay = dict v))))
+        |> nested "optimizer" "head_weight_decay"
+        |> flat "head_weight_decay"
+        |> eachHead
+    let attentionLr = optimizerRate "attention_lr" "gated attention's rate" (fun v o -> o.With(attentionLr = v))
+    let attentionWeightDecay =
+        optimizerRate "attention_weight_decay" "gated attention's decay" (fun v o -> o.With(attentionWeightDecay = v))
+    let attentionAcrossLr =
+        optimizerRate "attention_across_lr" "the cls token and its layers' rate" (fun v o -> o.With(attentionAcrossLr = v))
+    let attentionAcrossWeightDecay =
+        optimizerRate "attention_across_weight_decay" "the cls token and its layers' decay" (fun v o ->
+            o.With(attentionAcrossWeightDecay = v))
+    let attentionWithinLr =
+        optimizerRate "attention_within_lr" "the within-video cls layers' rate (a group of their own)" (fun v o ->
+            o.With(attentionWithinLr = v))
+        |> note "DeepCORO_CLIP parses it and never uses it"
+    let attentionWithinWeightDecay =
+        optimizerRate "attention_within_weight_decay" "the within-video cls layers' decay" (fun v o ->
+            o.With(attentionWithinWeightDecay = v))
+        |> note "DeepCORO_CLIP parses it and never uses it"
+    let viewEmbeddingLr =
+        optimizerRate "view_embedding_lr" "the view embedding's rate" (fun v o -> o.With(viewEmbeddingLr = v))
+        |> note "DeepCORO_CLIP falls back to attention_lr"
+    let viewEmbeddingWeightDecay =
+        optimizerRate "view_embedding_weight_decay" "the view embedding's decay" (fun v o -> o.With(viewEmbeddingWeightDecay = v))
+        |> note "DeepCORO_CLIP falls back to attention_weight_decay"
+
 let private modelSettings = [
     Keys.embeddingDim
     Keys.headStructure
@@ -602,10 +656,7 @@ let private modelSettings = [
 let private dataSettings =
     let d key doc apply = setting doc apply |> nested "data" key
     [
-        pathSetting "the CSV, one row per video" (fun p s -> { s with Data = s.Data.With(manifest = p) })
-        |> nested "data" "manifest"
-        |> flat "data_filename"
-        |> note "relative paths: the working directory, as DeepCORO_CLIP"
+        Keys.manifest
         d "separator" "the CSV's separator (default ,)" (read nonEmpty (data (fun v d -> d.With(separator = v))))
         pathSetting "folder that the manifest's relative paths resolve against" (fun p s -> { s with Data = s.Data.With(root = p) })
         |> nested "data" "root"
@@ -684,34 +735,22 @@ let private dataSettings =
 
 let private optimizerSettings =
     let o key doc apply = setting doc apply |> nested "optimizer" key
-    let rateOf key doc (set: float -> OptimizerOptions -> OptimizerOptions) = o key doc (read rate (optimizer set)) |> flat key
     [
         o "name" "adamw or radam" (read (choice optimizerNames) (optimizer (fun v o -> o.With(kind = v)))) |> flat "optimizer"
-        o "lr" "the base learning rate" (read rate (optimizer (fun v o -> o.With(lr = v))))
-        o "weight_decay" "the base weight decay" (read rate (optimizer (fun v o -> o.With(weightDecay = v))))
+        Keys.lr
+        Keys.weightDecay
         o "betas" "Adam's betas" (read betas (optimizer (fun (b1, b2) o -> o.With(beta1 = b1, beta2 = b2))))
         o "eps" "Adam's epsilon" (read positive (optimizer (fun v o -> o.With(eps = v))))
-        o "head_lr" "each head's rate (or one for all)" (read (perHead rate) (optimizer (fun v o -> o.With(headLr = dict v))))
-        |> flat "head_lr"
-        |> eachHead
-        o
-            "head_weight_decay"
-            "each head's decay (or one for all)"
-            (read (perHead rate) (optimizer (fun v o -> o.With(headWeightDecay = dict v))))
-        |> flat "head_weight_decay"
-        |> eachHead
-        rateOf "attention_lr" "gated attention's rate" (fun v o -> o.With(attentionLr = v))
-        rateOf "attention_weight_decay" "gated attention's decay" (fun v o -> o.With(attentionWeightDecay = v))
-        rateOf "attention_across_lr" "the cls token and its layers' rate" (fun v o -> o.With(attentionAcrossLr = v))
-        rateOf "attention_across_weight_decay" "the cls token and its layers' decay" (fun v o -> o.With(attentionAcrossWeightDecay = v))
-        rateOf "attention_within_lr" "the within-video cls layers' rate (a group of their own)" (fun v o -> o.With(attentionWithinLr = v))
-        |> note "DeepCORO_CLIP parses it and never uses it"
-        rateOf "attention_within_weight_decay" "the within-video cls layers' decay" (fun v o -> o.With(attentionWithinWeightDecay = v))
-        |> note "DeepCORO_CLIP parses it and never uses it"
-        rateOf "view_embedding_lr" "the view embedding's rate" (fun v o -> o.With(viewEmbeddingLr = v))
-        |> note "DeepCORO_CLIP falls back to attention_lr"
-        rateOf "view_embedding_weight_decay" "the view embedding's decay" (fun v o -> o.With(viewEmbeddingWeightDecay = v))
-        |> note "DeepCORO_CLIP falls back to attention_weight_decay"
+        Keys.headLr
+        Keys.headWeightDecay
+        Keys.attentionLr
+        Keys.attentionWeightDecay
+        Keys.attentionAcrossLr
+        Keys.attentionAcrossWeightDecay
+        Keys.attentionWithinLr
+        Keys.attentionWithinWeightDecay
+        Keys.viewEmbeddingLr
+        Keys.viewEmbeddingWeightDecay
         o
             "train_pooling"
             "false freezes the pooling (cls token, attention layers, norms, gates)"

@@ -195,14 +195,20 @@ let build
             r.Error(
                 root,
                 DiagnosticCodes.Malformed,
-                sprintf "missing required key 'embedding_dim' in %s" (if layout = Nested then "model_config" else "the model config")
+                sprintf
+                    "missing required key '%s' in %s"
+                    Keys.embeddingDim.Name
+                    (if layout = Nested then "model_config" else "the model config")
             )
             None
     if keys.Heads.IsEmpty && (Keys.headStructure.WrittenIn keys).IsNone then
         r.Error(
             root,
             DiagnosticCodes.Malformed,
-            sprintf "missing required key 'head_structure' in %s" (if layout = Nested then "model_config" else "the model config")
+            sprintf
+                "missing required key '%s' in %s"
+                Keys.headStructure.Name
+                (if layout = Nested then "model_config" else "the model config")
         )
     let axes = axesOf r layout keys defaultRank root
     match dim, axes with

@@ -64,10 +64,9 @@ and BenchKernel =
 let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
     let options = PoolOptions(AttentionHeads = heads, Dropout = dropout)
     let stages =
-        try
-            ModelBuild.stagesFor mode [ Dsl.videos; Dsl.tokens ] options true
-        with :? System.ArgumentException ->
-            fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " ConfigKeys.poolingModes))
+        match Settings.PoolingMode.TryParse mode with
+        | Some m -> ModelBuild.stagesFor m [ Dsl.videos; Dsl.tokens ] options true
+        | None -> fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " ConfigKeys.poolingModes))
     let spec =
         Dsl.hierarchy stages
         |> Dsl.heads [ Dsl.regression "cathEF"; Dsl.classification "stenosis" 3; Dsl.binary "contrast" |> Dsl.outputs 2 ]

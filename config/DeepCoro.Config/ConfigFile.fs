@@ -56,25 +56,25 @@ let layoutOf (root: YamlNode) =
     match root with
     | :? YamlMappingNode as m ->
         let has (k: string) = m.Children.ContainsKey(YamlScalarNode k)
-        if has "pipeline_project" then Reference
+        if Keys.pipelineProject.Flat |> List.exists has then Reference
         elif sections |> List.exists has then Nested
         else ModelFile
     | _ -> ModelFile
 
 /// Applies `key` read from `entry` to the settings, noting where a model key was written.
-let private apply (r: ConfigReader) (heads: string list) (s: Settings) (key: ConfigKey, entry: YamlEntry, name: string) =
+let private apply (r: ConfigReader) (heads: string list) (s: Settings) (key: Setting, entry: YamlEntry, name: string) =
     let s = key.Apply { Reader = r; Heads = heads; Key = name } entry.Value s
-    if key.Section = "model_config" then { s with Model = { s.Model with Written = Map.add key.Name entry.Value s.Model.Written } } else s
+    if key.IsModelKey then { s with Model = { s.Model with Written = Map.add key.Id entry.Value s.Model.Written } } else s
 
 /// The keys of a map in a layout and section: known ones paired with their row; unknown ones reported (an error in
 /// this product's layouts, a warning with the closest key in DeepCORO_CLIP's, which drops them silently).
 let private known (r: ConfigReader) (layout: Layout) (section: string) (where: string) (entries: YamlEntry list) =
     let keys = keysOf layout section
-    let names = keys |> List.map (fun k -> k.Name) |> List.distinct
+    let names = keys |> List.map fst |> List.distinct
     entries
     |> List.choose (fun e ->
-        match keys |> List.tryFind (fun k -> k.Name = e.Key) with
-        | Some k -> Some(k, e, (if section = "" || section = "model_config" then e.Key else section + "." + e.Key))
+        match keys |> List.tryFind (fun (name, _) -> name = e.Key) with
+        | Some(_, k) -> Some(k, e, (if section = "" || section = "model_config" then e.Key else section + "." + e.Key))
         | None ->
             if layout = Reference then
                 let closest =
@@ -112,11 +112,11 @@ let private entriesOf (r: ConfigReader) (layout: Layout) (options: ReadOptions) 
 
 /// One warning for every key that only DeepCORO_CLIP's encoder, augmentation, AMP, W&B or DDP use; with an encoder,
 /// the encoder's keys that a run honours are not among them.
-let private encoderSummary (r: ConfigReader) (root: YamlNode) (applied: (ConfigKey * YamlEntry * string) list) (withEncoder: bool) =
+let private encoderSummary (r: ConfigReader) (root: YamlNode) (applied: (Setting * YamlEntry * string) list) (withEncoder: bool) =
     let skipped =
         applied
         |> List.filter (fun (k, _, _) -> k.Status <> Honoured && not (withEncoder && k.Status = WithEncoder))
-        |> List.map (fun (k, _, _) -> k.Name)
+        |> List.map (fun (_, e, _) -> e.Key)
     let effect =
         if withEncoder then "are not applied by this run (its encoder is the exported one)" else "have no effect on stored embeddings"
     if not skipped.IsEmpty then
@@ -197,11 +197,11 @@ let parseOverride (kv: string) =
 let private overridable (layout: Layout) =
     match layout with
     | Nested -> [
-        for k in keysOf Nested "" -> k.Name
+        for key, _ in keysOf Nested "" -> key
         for s in sections do
-            for k in keysOf Nested s -> s + "." + k.Name
+            for key, _ in keysOf Nested s -> s + "." + key
       ]
-    | _ -> [ for k in keysOf layout "" -> k.Name ]
+    | _ -> [ for key, _ in keysOf layout "" -> key ]
 
 /// Refuses a `--set` key the layout does not read: a value typed on the command line is never dropped or reported
 /// at a place in the file where it is not.
@@ -221,18 +221,21 @@ let private checkOverrideKeys (layout: Layout) (overrides: (string * string) lis
                 | closest -> sprintf "did you mean '%s'?" closest
             raise (ArgumentException(sprintf "--set %s=%s: unknown key '%s'; %s" key value key hint))
 
+/// A setting's first key in a layout, dotted as `--set` names it.
+let private dotted (key: Setting) (layout: Layout) = key.KeyIn(if layout = Reference then Reference else Nested)
+
 /// The overrides a read applies: --set pairs, then the flags that stand for keys of the file's layout.
 let private overridesOf (r: ConfigReader) (root: YamlNode) (layout: Layout) (options: ReadOptions) = [
     yield! options.Overrides
     match options.Embeddings with
-    | Some dir -> yield (if layout = Reference then "embeddings_dir" else "data.embeddings"), Path.GetFullPath dir
+    | Some dir -> yield dotted Keys.embeddings layout, Path.GetFullPath dir
     | None -> ()
     match options.Encoder with
-    | Some file -> yield (if layout = Reference then "video_encoder_torchscript" else "encoder.path"), Path.GetFullPath file
+    | Some file -> yield dotted Keys.encoderPath layout, Path.GetFullPath file
     | None -> ()
     if options.AsReferenceBuilt then
         if layout = Reference then
-            yield "as_reference_built", "true"
+            yield dotted Keys.asReferenceBuilt layout, "true"
         else
             r.Warn(root, "--as-reference-built concerns DeepCORO_CLIP's config files; this one is built as written")
 ]
@@ -263,10 +266,10 @@ let private prepare (path: string) (text: string) (options: ReadOptions) =
 let resolvedText (path: string) (text: string) (options: ReadOptions) (header: string) =
     let _, root, layout, baseDir = prepare path text options
     let absolute (map: YamlMappingNode) (section: string) =
-        for key in keysOf layout section |> List.filter (fun k -> k.IsPath) do
-            match map.Children.TryGetValue(YamlScalarNode key.Name) with
+        for key, _ in keysOf layout section |> List.filter (fun (_, k) -> k.IsPath) do
+            match map.Children.TryGetValue(YamlScalarNode key) with
             | true, (:? YamlScalarNode as value) when not (Path.IsPathRooted value.Value) ->
-                map.Children[YamlScalarNode key.Name] <- YamlScalarNode(Path.GetFullPath(Path.Combine(baseDir, value.Value)))
+                map.Children[YamlScalarNode key] <- YamlScalarNode(Path.GetFullPath(Path.Combine(baseDir, value.Value)))
             | _ -> ()
     let resolved = YamlDocumentReader.WithoutRepeats root
     match resolved with
@@ -307,7 +310,11 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
             )
             {
                 settings with
-                    Model = { settings.Model with Heads = [ "dummy", 1 ]; Written = Map.add "head_structure" root settings.Model.Written }
+                    Model = {
+                        settings.Model with
+                            Heads = [ "dummy", 1 ]
+                            Written = Map.add Keys.headStructure.Id root settings.Model.Written
+                    }
             }
         else
             settings
@@ -317,7 +324,7 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
         if layout = Reference && isNull settings.Data.ViewColumn then
             if settings.Model.ViewClasses > 0 then
                 r.Warn(
-                    Map.find "num_view_classes" settings.Model.Written,
+                    (Keys.numViewClasses.WrittenIn settings.Model).Value,
                     "num_view_classes without view_column: no view embedding is built, as in DeepCORO_CLIP"
                 )
             0

@@ -1,6 +1,7 @@
-/// The one table of config keys: every key of both layouts with where it is read, what it does here and how it is
-/// applied. The known keys, the suggestions for unknown ones, docs/config-keys.md and `run --check`'s listing all
-/// come from it.
+/// The one table of config settings: one row per setting, naming it once with its spelling in each layout (this
+/// product's section and key, DeepCORO_CLIP's flat key or keys, bare model files), how its value is parsed, checked
+/// and applied, what it does here and how sweeps treat it. The known keys, the suggestions for unknown ones,
+/// docs/config-keys.md and `run --check`'s listing all come from it; docs/architecture.md says how to add a row.
 module DeepCoro.Config.ConfigKeys
 
 open System.Collections.Generic
@@ -11,7 +12,7 @@ open DeepCoro.Runtime.Training
 open DeepCoro.Config.ConfigReader
 open DeepCoro.Config.Settings
 
-/// What a key does here.
+/// What a setting does here.
 type KeyStatus =
     /// It reaches the model, the data or the training.
     | Honoured
@@ -26,21 +27,74 @@ type KeyStatus =
 /// (for per-head keys) and the key as messages name it.
 type KeyContext = { Reader: ConfigReader; Heads: string list; Key: string }
 
-/// One key: where it is written (layouts and, in the nested layout, its section), what it does, when it is read
-/// (pass 0 decides the heads every other key may name) and how it is applied.
-type ConfigKey = {
-    Name: string
-    Layouts: Layout list
-    Section: string
+/// One setting. Its spellings: `Nested` (section, key) pairs of this product's layout (section "" is the top level;
+/// the first names the setting, later ones are aliases), `Flat` keys of DeepCORO_CLIP's layout, `ModelFile` keys of
+/// a bare model file; a layout without a spelling does not read it. `Pass` 0 is read first (it decides the heads
+/// every other key may name); `PerHead` settings hold a value per head (or one for all), which sweeps check.
+type Setting = {
+    Nested: (string * string) list
+    Flat: string list
+    ModelFile: string list
     Status: KeyStatus
     Pass: int
     /// Its value is a path: relative ones resolve against the file's base folder (and a run's copy holds them
     /// absolute).
     IsPath: bool
+    PerHead: bool
     /// Where it goes or why not, for the docs table and --check.
     Doc: string
+    /// What DeepCORO_CLIP itself does with its flat key, added to the flat layout's docs.
+    FlatNote: string option
     Apply: KeyContext -> YamlNode -> Settings -> Settings
-}
+} with
+
+    /// The setting's name: `section.key` in this product's layout, else its flat or model-file key.
+    member s.Id =
+        match s.Nested, s.Flat, s.ModelFile with
+        | ("", key) :: _, _, _ -> key
+        | (section, key) :: _, _, _ -> section + "." + key
+        | [], key :: _, _
+        | [], [], key :: _ -> key
+        | [], [], [] -> invalidOp "a setting without a spelling"
+
+    /// The key of its first spelling, as the model sections and messages name it.
+    member s.Name =
+        match s.Nested, s.Flat, s.ModelFile with
+        | (_, key) :: _, _, _
+        | [], key :: _, _
+        | [], [], key :: _ -> key
+        | [], [], [] -> invalidOp "a setting without a spelling"
+
+    /// The keys that spell it in a layout and (for this product's layout) a section.
+    member s.KeysIn(layout: Layout, section: string) =
+        match layout with
+        | Nested -> s.Nested |> List.filter (fun (sec, _) -> sec = section) |> List.map snd
+        | Reference when section = "" -> s.Flat
+        | ModelFile when section = "" -> s.ModelFile
+        | Reference
+        | ModelFile -> []
+
+    /// The path of its first spelling in a layout's file (section, key), or none when the layout does not read it.
+    member s.PathIn(layout: Layout) =
+        match layout, s.Nested, s.Flat, s.ModelFile with
+        | Nested, ("", key) :: _, _, _ -> Some [ key ]
+        | Nested, (section, key) :: _, _, _ -> Some [ section; key ]
+        | Reference, _, key :: _, _
+        | ModelFile, _, _, key :: _ -> Some [ key ]
+        | _ -> None
+
+    /// Its first key in a layout, dotted as `--set` and messages name it (`data.manifest`, `data_filename`); a model
+    /// file's keys for the model file layout.
+    member s.KeyIn(layout: Layout) =
+        match s.PathIn layout with
+        | Some path -> String.concat "." path
+        | None -> invalidOp (sprintf "%s: no key in the %A layout" s.Id layout)
+
+    /// A model key: noted where it was written (ModelKeys.Written), so that findings about the model point at it.
+    member s.IsModelKey = s.Nested |> List.exists (fun (section, _) -> section = "model_config")
+
+    /// Where a model key was written in the file read, if it was.
+    member s.WrittenIn(keys: ModelKeys) = Map.tryFind s.Id keys.Written
 
 // ------------------------------------------------------------------ helpers that apply a value
 
@@ -126,7 +180,7 @@ let private numbers (c: KeyContext) (node: YamlNode) =
 // ------------------------------------------------------------------ names the files use
 
 /// The reference's pooling modes, in its own spelling.
-let poolingModes = [ "mean"; "max"; "attention"; "cls_token"; "mean+cls_token"; "attention+cls_token" ]
+let poolingModes = [ for m in PoolingMode.All -> m.Spelling ]
 
 /// Head tasks: this product's names and DeepCORO_CLIP's head_task spellings.
 let taskNames = [
@@ -335,110 +389,123 @@ let private pipeline (c: KeyContext) (node: YamlNode) =
             )
             false))
 
-// ------------------------------------------------------------------ the table
 
-let private row name layouts section status pass doc apply = {
-    Name = name
-    Layouts = layouts
-    Section = section
-    Status = status
-    Pass = pass
+// ------------------------------------------------------------------ how a row is written
+
+/// A setting honoured where it is spelled; the spellings are added with `nested`, `flat` and `modelFile`.
+let private setting doc apply = {
+    Nested = []
+    Flat = []
+    ModelFile = []
+    Status = Honoured
+    Pass = 1
     IsPath = false
+    PerHead = false
     Doc = doc
+    FlatNote = None
     Apply = apply
 }
 
-/// A key whose value is a path, made absolute against the file's base folder before it is set.
-let private pathRow name layouts section pass doc (set: string -> Settings -> Settings) = {
-    row name layouts section Honoured pass doc (fun c node s ->
+/// Spelled `section.key` in this product's layout.
+let private nested section key (s: Setting) = { s with Nested = s.Nested @ [ section, key ] }
+/// Spelled `key` in DeepCORO_CLIP's flat layout.
+let private flat key (s: Setting) = { s with Flat = s.Flat @ [ key ] }
+/// Spelled `key` in a bare model file.
+let private modelFile key (s: Setting) = { s with ModelFile = s.ModelFile @ [ key ] }
+/// What DeepCORO_CLIP itself does with the flat key.
+let private note text (s: Setting) = { s with FlatNote = Some text }
+let private status value (s: Setting) = { s with Status = value }
+let private firstPass (s: Setting) = { s with Pass = 0 }
+let private eachHead (s: Setting) = { s with PerHead = true }
+
+/// A model key: under model_config here, at the top level of DeepCORO_CLIP's files and of model files.
+let private modelKey key doc apply = setting doc apply |> nested "model_config" key |> flat key |> modelFile key
+
+/// A setting whose value is a path, made absolute against the file's base folder before `set` gets it.
+let private pathSetting doc (set: string -> Settings -> Settings) = {
+    setting doc (fun c node s ->
         match path c node s with
         | Some p -> set p s
         | None -> s) with
         IsPath = true
 }
 
-let private everywhere = [ Nested; Reference; ModelFile ]
-let private ours = [ Nested ]
-let private reference = [ Reference ]
-let private modelFiles = [ Nested; ModelFile ]
+/// A key of DeepCORO_CLIP's flat layout that only its video encoder reads.
+let private encoderOnly key doc = setting doc keep |> flat key |> status EncoderOnly
+/// A key of DeepCORO_CLIP's flat layout with no counterpart here.
+let private ignored key why = setting why keep |> flat key |> status (Ignored why)
 
-/// The model keys (DeepCORO_CLIP's constructor arguments and config keys, and this product's extensions): in the
-/// nested layout under model_config, at the top level elsewhere.
-let private modelKeys =
-    let m name layouts pass doc apply = row name layouts "model_config" Honoured pass doc apply
-    [
-        m
+// ------------------------------------------------------------------ the table
+
+/// A rate or decay of the optimizer, under the same key in both layouts.
+let private optimizerRate key doc (set: float -> OptimizerOptions -> OptimizerOptions) =
+    setting doc (read rate (optimizer set)) |> nested "optimizer" key |> flat key
+
+/// The rows that model building, reading and sweeps refer to by handle.
+module Keys =
+    let embeddingDim =
+        modelKey
             "embedding_dim"
-            everywhere
-            1
             "the embeddings' width D (DeepCORO_CLIP takes its encoder's: 512 when not written)"
             (read (int 1) (model (fun v k -> { k with EmbeddingDim = Some v })))
-        m
+    let headStructure =
+        modelKey
             "head_structure"
-            everywhere
-            0
             "one Linear head per entry, its output count"
             (read headStructure (model (fun v k -> { k with Heads = v })))
-        m
+        |> firstPass
+    let poolingMode =
+        modelKey
             "pooling_mode"
-            everywhere
-            1
             "the pooling hierarchy (see docs/spec-ir.md for each mode's levels)"
-            (read (choice [ for p in poolingModes -> p, p ]) (model (fun v k -> { k with PoolingMode = v })))
-        m "attention_hidden" everywhere 1 "gated attention's hidden size" (read (int 1) (model (fun v k -> { k with AttentionHidden = v })))
-        m
-            "dropout"
-            modelFiles
-            1
-            "dropout of the pooling's attention weights (DeepCORO_CLIP files: the encoder's dropout)"
-            (read share (model (fun v k -> { k with Dropout = v })))
-        m
+            (read (choice [ for m in PoolingMode.All -> m.Spelling, m ]) (model (fun v k -> { k with PoolingMode = v })))
+    let attentionHidden =
+        modelKey "attention_hidden" "gated attention's hidden size" (read (int 1) (model (fun v k -> { k with AttentionHidden = v })))
+    let dropout =
+        modelKey
             "dropout_attention"
-            everywhere
-            1
-            "dropout of the pooling's attention weights"
+            "dropout of the pooling's attention weights (model files also read `dropout`; DeepCORO_CLIP's `dropout` is its encoder's)"
             (read share (model (fun v k -> { k with Dropout = v })))
-        m
+        |> nested "model_config" "dropout"
+        |> modelFile "dropout"
+    let numAttentionHeads =
+        modelKey
             "num_attention_heads"
-            everywhere
-            1
             "attention heads of every cls level (DeepCORO_CLIP builds 8 whatever the file says)"
             (read (int 1) (model (fun v k -> { k with AttentionHeads = v })))
-        m
+    let separateVideoAttention =
+        modelKey
             "separate_video_attention"
-            everywhere
-            1
             "separate within/across cls layers, else one shared (DeepCORO_CLIP always separates)"
             (read flag (model (fun v k -> { k with Separate = v })))
-        m
+    let normalizationStrategy =
+        modelKey
             "normalization_strategy"
-            everywhere
-            1
             "LayerNorm before (pre_norm) or after (post_norm) the cls attention (DeepCORO_CLIP: post)"
             (read (choice [ "post_norm", false; "pre_norm", true ]) (model (fun v k -> { k with PreNorm = v })))
-        m
+    let numViewClasses =
+        modelKey
             "num_view_classes"
-            everywhere
-            1
             "view embedding classes (DeepCORO_CLIP: only with view_column)"
             (read (int 0) (model (fun v k -> { k with ViewClasses = v })))
-        m
+    let useClsToken =
+        modelKey
             "use_cls_token"
-            everywhere
-            1
             "checked against pooling_mode, which decides (as in DeepCORO_CLIP)"
             (read flag (model (fun v k -> { k with UseClsToken = Some v })))
-        m
-            "input_rank"
-            modelFiles
-            1
+    let inputRank =
+        setting
             "3: one vector per video [B, N, D]; 4: tokens [B, N, L, D] (default)"
             (read inputRank (model (fun v k -> { k with Rank = Some v })))
-        m "axes" modelFiles 1 "names of the input axes, outermost first" (read axes (model (fun v k -> { k with Axes = Some v })))
-        m
+        |> nested "model_config" "input_rank"
+        |> modelFile "input_rank"
+    let axes =
+        setting "names of the input axes, outermost first" (read axes (model (fun v k -> { k with Axes = Some v })))
+        |> nested "model_config" "axes"
+        |> modelFile "axes"
+    let headTask =
+        modelKey
             "head_task"
-            everywhere
-            1
             "each head's task (regression, binary[_classification], multiclass[_classification], survival)"
             (read
                 (perHead headTask)
@@ -446,10 +513,10 @@ let private modelKeys =
                     k with
                         Tasks = v |> Map.toSeq |> Seq.choose (fun (h, t) -> t |> Option.map (fun t -> h, t)) |> Map.ofSeq
                 })))
-        m
+        |> eachHead
+    let lossStructure =
+        modelKey
             "loss_structure"
-            everywhere
-            1
             "each head's loss (mse, mae, rmse, huber, bce_logit, ce, binary_focal, multiclass_focal, focal; survival: cox, discrete_time)"
             (fun c node s ->
                 let losses = c.Reader.PerHead(c.Key, node, c.Heads, fun key n -> lossName { c with Key = key } n)
@@ -458,83 +525,168 @@ let private modelKeys =
                     { s with Train = s.Train.With(loss = s.Train.Loss.With(focalAlpha = referenceFocalAlpha)) }
                 else
                     s)
-        m
-            "head_weights"
-            everywhere
-            1
-            "each head's weight in the total loss"
-            (read (perHead rate) (model (fun v k -> { k with Weights = v })))
-        m
+        |> eachHead
+    let headWeights =
+        modelKey "head_weights" "each head's weight in the total loss" (read (perHead rate) (model (fun v k -> { k with Weights = v })))
+        |> eachHead
+    let headDropout =
+        modelKey
             "head_dropout"
-            everywhere
-            1
             "dropout of the pooled vector before each head (DeepCORO_CLIP never applies it)"
             (read (perHead share) (model (fun v k -> { k with HeadDropout = v })))
-        m
+        |> eachHead
+    let intervals =
+        modelKey
             "intervals"
-            everywhere
-            1
             "each discrete_time survival head's interval bounds, positive and increasing (an extension of DeepCORO_CLIP)"
             (read (perHead numbers) (model (fun v k -> { k with Intervals = v |> Map.map (fun _ b -> List.ofSeq b) })))
-        m
+        |> eachHead
+    let coxTies =
+        modelKey
             "cox_ties"
-            everywhere
-            1
             "ties in a Cox loss: efron (default) or breslow (an extension of DeepCORO_CLIP)"
             (read (choice [ "efron", CoxTies.Efron; "breslow", CoxTies.Breslow ]) (loss (fun v l -> l.With(ties = v))))
-        row
-            "aggregate_videos_tokens"
-            reference
-            ""
-            Honoured
-            1
+    let aggregateVideosTokens =
+        setting
             "true: one vector per video ([B, N, D]); false: tokens ([B, N, L, D])"
             (read flag (model (fun v k -> { k with EncoderAggregates = v })))
-        row
-            "per_video_pool"
-            reference
-            ""
-            Honoured
-            1
-            "true: tokens mean-pooled per video ([B, N, D])"
-            (read flag (model (fun v k -> { k with PerVideoPool = v })))
-    ]
-
-/// This product's nested training config: sections data, optimizer, scheduler, training, run (and model, a path).
-let private nestedKeys =
-    let d name doc apply = row name ours "data" Honoured 1 doc apply
-    let o name doc apply = row name ours "optimizer" Honoured 1 doc apply
-    let sc name doc apply = row name ours "scheduler" Honoured 1 doc apply
-    let t name doc apply = row name ours "training" Honoured 1 doc apply
-    let r name doc apply = row name ours "run" Honoured 0 doc apply
-    [
-        pathRow "model" ours "" 0 "a model file instead of model_config: an IR JSON or a DeepCORO_CLIP model config" (fun p s -> {
+        |> flat "aggregate_videos_tokens"
+    let perVideoPool =
+        setting "true: tokens mean-pooled per video ([B, N, D])" (read flag (model (fun v k -> { k with PerVideoPool = v })))
+        |> flat "per_video_pool"
+    let modelPath =
+        pathSetting "a model file instead of model_config: an IR JSON or a DeepCORO_CLIP model config" (fun p s -> {
             s with
                 ModelPath = Some p
         })
-        pathRow "manifest" ours "data" 1 "the CSV, one row per video" (fun p s -> { s with Data = s.Data.With(manifest = p) })
-        d "separator" "the CSV's separator (default ,)" (read nonEmpty (data (fun v d -> d.With(separator = v))))
-        pathRow "root" ours "data" 1 "folder that the manifest's relative paths resolve against" (fun p s -> {
+        |> nested "" "model"
+        |> firstPass
+    let embeddings =
+        pathSetting "folder of embeddings for a manifest of videos, found by file stem (same as --embeddings)" (fun p s -> {
             s with
-                Data = s.Data.With(root = p)
+                Data = s.Data.With(embeddingsDir = p)
         })
+        |> nested "data" "embeddings"
+        |> flat "embeddings_dir"
+    let encoderPath =
+        pathSetting
+            "a TorchScript encoder (tools/export_encoder.py) trained with the probe from the manifest's videos (same as --encoder)"
+            (fun p s -> { s with Encoder = s.Encoder.With(path = p) })
+        |> nested "encoder" "path"
+        |> flat "video_encoder_torchscript"
+    let pipelineProject =
+        setting
+            "checked: a linear-probing project (or the PCI embedding extraction)"
+            (read pipeline (fun v s -> { s with Run = { s.Run with Pipeline = Some v } }))
+        |> flat "pipeline_project"
+        |> firstPass
+    let asReferenceBuilt =
+        setting
+            "build what DeepCORO_CLIP builds (same as --as-reference-built)"
+            (read flag (run (fun v r -> { r with AsReferenceBuilt = v })))
+        |> flat "as_reference_built"
+        |> firstPass
+
+    let manifest =
+        pathSetting "the CSV, one row per video" (fun p s -> { s with Data = s.Data.With(manifest = p) })
+        |> nested "data" "manifest"
+        |> flat "data_filename"
+        |> note "relative paths: the working directory, as DeepCORO_CLIP"
+
+    // the rates and decays: a sweep of lr or weight_decay that changes nothing names the keys shadowing it
+    let lr = setting "the base learning rate" (read rate (optimizer (fun v o -> o.With(lr = v)))) |> nested "optimizer" "lr"
+    let weightDecay =
+        setting "the base weight decay" (read rate (optimizer (fun v o -> o.With(weightDecay = v)))) |> nested "optimizer" "weight_decay"
+    let headLr =
+        setting "each head's rate (or one for all)" (read (perHead rate) (optimizer (fun v o -> o.With(headLr = dict v))))
+        |> nested "optimizer" "head_lr"
+        |> flat "head_lr"
+        |> eachHead
+    let headWeightDecay =
+        setting "each head's decay (or one for all)" (read (perHead rate) (optimizer (fun v o -> o.With(headWeightDecay = dict v))))
+        |> nested "optimizer" "head_weight_decay"
+        |> flat "head_weight_decay"
+        |> eachHead
+    let attentionLr = optimizerRate "attention_lr" "gated attention's rate" (fun v o -> o.With(attentionLr = v))
+    let attentionWeightDecay =
+        optimizerRate "attention_weight_decay" "gated attention's decay" (fun v o -> o.With(attentionWeightDecay = v))
+    let attentionAcrossLr =
+        optimizerRate "attention_across_lr" "the cls token and its layers' rate" (fun v o -> o.With(attentionAcrossLr = v))
+    let attentionAcrossWeightDecay =
+        optimizerRate "attention_across_weight_decay" "the cls token and its layers' decay" (fun v o ->
+            o.With(attentionAcrossWeightDecay = v))
+    let attentionWithinLr =
+        optimizerRate "attention_within_lr" "the within-video cls layers' rate (a group of their own)" (fun v o ->
+            o.With(attentionWithinLr = v))
+        |> note "DeepCORO_CLIP parses it and never uses it"
+    let attentionWithinWeightDecay =
+        optimizerRate "attention_within_weight_decay" "the within-video cls layers' decay" (fun v o ->
+            o.With(attentionWithinWeightDecay = v))
+        |> note "DeepCORO_CLIP parses it and never uses it"
+    let viewEmbeddingLr =
+        optimizerRate "view_embedding_lr" "the view embedding's rate" (fun v o -> o.With(viewEmbeddingLr = v))
+        |> note "DeepCORO_CLIP falls back to attention_lr"
+    let viewEmbeddingWeightDecay =
+        optimizerRate "view_embedding_weight_decay" "the view embedding's decay" (fun v o -> o.With(viewEmbeddingWeightDecay = v))
+        |> note "DeepCORO_CLIP falls back to attention_weight_decay"
+
+let private modelSettings = [
+    Keys.embeddingDim
+    Keys.headStructure
+    Keys.poolingMode
+    Keys.attentionHidden
+    Keys.dropout
+    Keys.numAttentionHeads
+    Keys.separateVideoAttention
+    Keys.normalizationStrategy
+    Keys.numViewClasses
+    Keys.useClsToken
+    Keys.inputRank
+    Keys.axes
+    Keys.headTask
+    Keys.lossStructure
+    Keys.headWeights
+    Keys.headDropout
+    Keys.intervals
+    Keys.coxTies
+    Keys.aggregateVideosTokens
+    Keys.perVideoPool
+]
+
+let private dataSettings =
+    let d key doc apply = setting doc apply |> nested "data" key
+    [
+        Keys.manifest
+        d "separator" "the CSV's separator (default ,)" (read nonEmpty (data (fun v d -> d.With(separator = v))))
+        pathSetting "folder that the manifest's relative paths resolve against" (fun p s -> { s with Data = s.Data.With(root = p) })
+        |> nested "data" "root"
         d "study_column" "column grouping rows into studies" (read nonEmpty (data (fun v d -> d.With(studyColumn = v))))
+        |> flat "groupby_column"
         d "multi_video" "false: every row is a study of one video" (read flag (data (fun v d -> d.With(multiVideo = v))))
+        |> flat "multi_video"
         d "split_column" "column naming each row's split" (read nonEmpty (data (fun v d -> d.With(splitColumn = v))))
         d
             "group_column"
             "column naming each study's group (a patient): a group in two splits draws a warning"
             (read nonEmpty (data (fun v d -> d.With(groupColumn = v))))
-        pathRow "split_file" ours "data" 1 "CSV study_id,split replacing the split column for its studies (cv folds)" (fun p s -> {
+        pathSetting "CSV study_id,split replacing the split column for its studies (cv folds)" (fun p s -> {
             s with
                 Data = s.Data.With(splitFile = p)
         })
+        |> nested "data" "split_file"
         d "path_column" "column naming each row's embedding (or video) file" (read nonEmpty (data (fun v d -> d.With(pathColumn = v))))
+        |> flat "datapoint_loc_label"
         d
             "view_column"
             "column of each video's view (an id, or a name with view_labels_map)"
             (read nonEmpty (data (fun v d -> d.With(viewColumn = v))))
-        d "view_labels_map" "view names -> ids" (read ids (data (fun v d -> d.With(viewLabelsMap = v))))
+        |> flat "view_column"
+        |> note "without it DeepCORO_CLIP builds no view embedding"
+        d "view_labels_map" "view names -> ids (missing: Other, unknown: padding; null: none)" (fun c node s ->
+            match node with
+            | :? YamlScalarNode as n when n.Value = "" || n.Value = "null" || n.Value = "~" -> s
+            | _ -> read ids (data (fun v d -> d.With(viewLabelsMap = v))) c node s)
+        |> flat "view_labels_map"
         d
             "layout"
             "video: a file per video; study: a file per study"
@@ -543,164 +695,142 @@ let private nestedKeys =
             "label_columns"
             "each head's label column (default: the head's name)"
             (read (perHead nonEmpty) (data (fun v d -> d.With(labelColumns = dict v))))
-        d "labels_map" "each class head's label names -> class ids" (read labelsMap (fun v s -> { s with LabelsMap = v }))
+        |> eachHead
+        setting "the label columns; each head reads the column of its name" (fun c node s ->
+            match c.Reader.Texts(c.Key, node) with
+            | Some labels -> { s with TargetLabels = Some(labels, node) }
+            | None -> s)
+        |> flat "target_label"
+        d
+            "labels_map"
+            "each class head's label names -> class ids (predictions, confusion matrix); display only for regression heads"
+            (read labelsMap (fun v s -> { s with LabelsMap = v }))
+        |> flat "labels_map"
+        |> eachHead
         d
             "survival_columns"
             "each survival head's [TIME_COLUMN, EVENT_COLUMN] (event 1, censored 0)"
             (read (perHead survivalPair) (data (fun v d -> d.With(survivalColumns = dict v))))
+        |> flat "survival_columns"
+        |> note "an extension of DeepCORO_CLIP"
+        |> eachHead
         d "splits" "the split names of train, val, test and inference" splits
         d "tokens" "tokens per video L (default: the first file's)" (read (int 1) (data (fun v d -> d.With(tokens = v))))
-        d "num_videos" "videos per study at most" (read (int 1) (data (fun v d -> d.With(numVideos = v))))
+        d "num_videos" "videos per study at most" (read (int 1) (data (fun v d -> d.With(numVideos = v)))) |> flat "num_videos"
         d
             "random_videos"
             "a random subset of a study's videos in training"
             (read flag (data (fun v d -> d.With(randomVideosInTraining = v))))
-        d "batch_size" "studies per batch" (read (int 1) (data (fun v d -> d.With(batchSize = v))))
+        |> flat "shuffle_videos"
+        d "batch_size" "studies per batch" (read (int 1) (data (fun v d -> d.With(batchSize = v)))) |> flat "batch_size"
         d "prefetch" "batches read ahead" (read (int 1) (data (fun v d -> d.With(prefetch = v))))
-        d "read_threads" "threads reading files" (read (int 1) (data (fun v d -> d.With(readThreads = v))))
-        pathRow "embeddings" ours "data" 1 "folder of embeddings for a manifest of videos, found by file stem" (fun p s -> {
-            s with
-                Data = s.Data.With(embeddingsDir = p)
-        })
+        d "read_threads" "threads reading files" (read (int 1) (data (fun v d -> d.With(readThreads = v)))) |> flat "num_workers"
+        Keys.embeddings
         d
             "embeddings_keep_folders"
             "mirror the videos' sub-folders under the embeddings folder"
             (read flag (data (fun v d -> d.With(embeddingsKeepFolders = v))))
-        o "name" "adamw or radam" (read (choice optimizerNames) (optimizer (fun v o -> o.With(kind = v))))
-        o "lr" "the base learning rate" (read rate (optimizer (fun v o -> o.With(lr = v))))
-        o "weight_decay" "the base weight decay" (read rate (optimizer (fun v o -> o.With(weightDecay = v))))
+        |> flat "embeddings_keep_folders"
+    ]
+
+let private optimizerSettings =
+    let o key doc apply = setting doc apply |> nested "optimizer" key
+    [
+        o "name" "adamw or radam" (read (choice optimizerNames) (optimizer (fun v o -> o.With(kind = v)))) |> flat "optimizer"
+        Keys.lr
+        Keys.weightDecay
         o "betas" "Adam's betas" (read betas (optimizer (fun (b1, b2) o -> o.With(beta1 = b1, beta2 = b2))))
         o "eps" "Adam's epsilon" (read positive (optimizer (fun v o -> o.With(eps = v))))
-        o "head_lr" "each head's rate (or one for all)" (read (perHead rate) (optimizer (fun v o -> o.With(headLr = dict v))))
-        o
-            "head_weight_decay"
-            "each head's decay (or one for all)"
-            (read (perHead rate) (optimizer (fun v o -> o.With(headWeightDecay = dict v))))
-        o "attention_lr" "gated attention's rate" (read rate (optimizer (fun v o -> o.With(attentionLr = v))))
-        o "attention_weight_decay" "gated attention's decay" (read rate (optimizer (fun v o -> o.With(attentionWeightDecay = v))))
-        o "attention_across_lr" "the cls token and its layers' rate" (read rate (optimizer (fun v o -> o.With(attentionAcrossLr = v))))
-        o
-            "attention_across_weight_decay"
-            "the cls token and its layers' decay"
-            (read rate (optimizer (fun v o -> o.With(attentionAcrossWeightDecay = v))))
-        o
-            "attention_within_lr"
-            "the within-video cls layers' rate (a group of their own)"
-            (read rate (optimizer (fun v o -> o.With(attentionWithinLr = v))))
-        o
-            "attention_within_weight_decay"
-            "the within-video cls layers' decay"
-            (read rate (optimizer (fun v o -> o.With(attentionWithinWeightDecay = v))))
-        o "view_embedding_lr" "the view embedding's rate" (read rate (optimizer (fun v o -> o.With(viewEmbeddingLr = v))))
-        o
-            "view_embedding_weight_decay"
-            "the view embedding's decay"
-            (read rate (optimizer (fun v o -> o.With(viewEmbeddingWeightDecay = v))))
+        Keys.headLr
+        Keys.headWeightDecay
+        Keys.attentionLr
+        Keys.attentionWeightDecay
+        Keys.attentionAcrossLr
+        Keys.attentionAcrossWeightDecay
+        Keys.attentionWithinLr
+        Keys.attentionWithinWeightDecay
+        Keys.viewEmbeddingLr
+        Keys.viewEmbeddingWeightDecay
         o
             "train_pooling"
             "false freezes the pooling (cls token, attention layers, norms, gates)"
             (read flag (optimizer (fun v o -> o.With(trainPooling = v))))
-        row
-            "video_encoder_lr"
-            ours
-            "optimizer"
-            Honoured
-            1
-            "the encoder's rate (with an encoder)"
-            (read rate (encoder (fun v e -> e.With(lr = v))))
-        row
-            "video_encoder_weight_decay"
-            ours
-            "optimizer"
-            Honoured
-            1
-            "the encoder's decay (with an encoder)"
-            (read rate (encoder (fun v e -> e.With(weightDecay = v))))
-        {
-            row
-                "path"
-                ours
-                "encoder"
-                Honoured
-                1
-                "a TorchScript encoder (tools/export_encoder.py) trained with the probe from the manifest's videos"
-                (fun c node s ->
-                    match path c node s with
-                    | Some p -> { s with Encoder = s.Encoder.With(path = p) }
-                    | None -> s) with
-                IsPath = true
-        }
-        row
+        |> flat "train_pooling_params"
+        o "video_encoder_lr" "the encoder's rate" (read rate (encoder (fun v e -> e.With(lr = v))))
+        |> flat "video_encoder_lr"
+        |> status WithEncoder
+        o "video_encoder_weight_decay" "the encoder's decay" (read rate (encoder (fun v e -> e.With(weightDecay = v))))
+        |> flat "video_encoder_weight_decay"
+        |> status WithEncoder
+    ]
+
+let private encoderSettings =
+    let e key doc apply = setting doc apply |> nested "encoder" key |> status WithEncoder
+    [
+        Keys.encoderPath
+        e
             "freeze_ratio"
-            ours
-            "encoder"
-            Honoured
-            1
             "the share of its parameter tensors that train, from the top (1: none)"
             (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (encoder (fun v e -> e.With(freezeRatio = v))))
-        row "frames" ours "encoder" Honoured 1 "frames per video" (read (int 1) (encoder (fun v e -> e.With(frames = v))))
-        row
-            "stride"
-            ours
-            "encoder"
-            Honoured
-            1
-            "frame stride (above 1: drawn from 1..stride at each read)"
-            (read (int 1) (encoder (fun v e -> e.With(stride = v))))
-        row "resize" ours "encoder" Honoured 1 "frame size" (read (int 1) (encoder (fun v e -> e.With(resize = v))))
-        row
+        |> flat "video_freeze_ratio"
+        e "frames" "frames per video" (read (int 1) (encoder (fun v e -> e.With(frames = v)))) |> flat "frames"
+        e "stride" "frame stride (above 1: drawn from 1..stride at each read)" (read (int 1) (encoder (fun v e -> e.With(stride = v))))
+        |> flat "stride"
+        e "resize" "frame size" (read (int 1) (encoder (fun v e -> e.With(resize = v)))) |> flat "resize"
+        e
             "mean"
-            ours
-            "encoder"
-            Honoured
-            1
             "pixel normalisation's mean (computed from training videos when absent)"
             (read numbers (encoder (fun v e -> e.With(datasetMean = v))))
-        row "std" ours "encoder" Honoured 1 "pixel normalisation's std" (read numbers (encoder (fun v e -> e.With(datasetStd = v))))
-        row
+        |> flat "dataset_mean"
+        e "std" "pixel normalisation's std" (read numbers (encoder (fun v e -> e.With(datasetStd = v)))) |> flat "dataset_std"
+        e
             "rand_augment"
-            ours
-            "encoder"
-            Honoured
-            1
             "the training videos through RandAugment (magnitude 9, two operations) at every epoch, as the reference trains"
             (read flag (encoder (fun v e -> e.With(randAugment = v))))
-        {
-            row
-                "cache"
-                ours
-                "encoder"
-                Honoured
-                1
-                "where the frozen prefix's outputs are kept (default: beside the manifest)"
-                (fun c node s ->
-                    match path c node s with
-                    | Some p -> { s with Encoder = s.Encoder.With(cacheDirectory = p) }
-                    | None -> s) with
-                IsPath = true
-        }
+        |> flat "rand_augment"
+        pathSetting "where the frozen prefix's outputs are kept (default: beside the manifest)" (fun p s -> {
+            s with
+                Encoder = s.Encoder.With(cacheDirectory = p)
+        })
+        |> nested "encoder" "cache"
+        |> status WithEncoder
+    ]
+
+let private schedulerSettings =
+    let sc key doc apply = setting doc apply |> nested "scheduler" key
+    [
         sc "name" "the learning-rate schedule" (read (choice scheduleNames) (schedule (fun v o -> o.With(kind = v))))
+        |> flat "scheduler_name"
         sc "lr_step_period" "step: epochs per step" (read positive (schedule (fun v o -> o.With(stepPeriodEpochs = v))))
-        sc "factor" "step: the factor per period" (read positive (schedule (fun v o -> o.With(factor = v))))
+        |> flat "lr_step_period"
+        sc "factor" "step: the factor per period" (read positive (schedule (fun v o -> o.With(factor = v)))) |> flat "factor"
         sc "num_warmup_percent" "warmup share of all steps" (read warmup (schedule (fun v o -> o.With(warmupFraction = v))))
+        |> flat "num_warmup_percent"
         sc
             "warm_restart_period"
             "cosine_warm_restart: first cycle in epochs"
             (read positive (schedule (fun v o -> o.With(restartPeriodEpochs = v))))
         sc
             "warm_restart_tmult"
-            "cosine_warm_restart: growth of each cycle"
+            "cosine_warm_restart: growth of each cycle (2.0 reads as 2)"
             (read (int 1) (schedule (fun v o -> o.With(restartMultiplier = v))))
+        |> flat "warm_restart_tmult"
         sc
             "num_hard_restarts_cycles"
             "cosine_with_hard_restarts_with_warmup: cycles"
             (read positive (schedule (fun v o -> o.With(hardRestartCycles = v))))
+        |> flat "num_hard_restarts_cycles"
         sc
             "min_lr_factor"
             "cosine: the floor as a share of the rate"
             (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (schedule (fun v o -> o.With(minFactor = v))))
-        t "epochs" "epochs" (read (int 1) (train (fun v t -> t.With(epochs = v))))
-        t "seed" "the seed of initialisation, shuffling and dropout" (read anyInt (train (fun v t -> t.With(seed = v))))
+    ]
+
+let private trainingSettings =
+    let t key doc apply = setting doc apply |> nested "training" key
+    [
+        t "epochs" "epochs" (read (int 1) (train (fun v t -> t.With(epochs = v)))) |> flat "epochs"
+        t "seed" "the seed of initialisation, shuffling and dropout" (read anyInt (train (fun v t -> t.With(seed = v)))) |> flat "seed"
         t
             "gradient_accumulation_steps"
             "batches per optimizer step"
@@ -712,7 +842,10 @@ let private nestedKeys =
                         || (c.Reader.Error(n, sprintf "%s: at most 100000, got %d" c.Key v)
                             false)))
                 (train (fun v t -> t.With(gradientAccumulation = v))))
+        |> flat "gradient_accumulation_steps"
         t "max_grad_norm" "clip the gradient norm (null: no clipping)" clipping
+        |> flat "max_grad_norm"
+        |> note "DeepCORO_CLIP's probe does not clip: none unless given"
         t "monitor" "the metric choosing the best epoch" (read nonEmpty (train (fun v t -> t.With(monitor = v))))
         t "patience" "epochs without improvement before stopping" (read (int 1) (train (fun v t -> t.With(patience = v))))
         t "min_delta" "the least improvement that counts" (read rate (train (fun v t -> t.With(minDelta = v))))
@@ -727,19 +860,29 @@ let private nestedKeys =
             "confidence_level"
             "bootstrap confidence intervals' level"
             (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (intervals (fun v i -> i.With(level = v))))
+        |> flat "ci_confidence_level"
+        |> note "DeepCORO_CLIP never computes them"
         t "bootstraps" "bootstrap resamples (0: no intervals)" (read (int 0) (intervals (fun v i -> i.With(resamples = v))))
+        |> flat "ci_n_bootstrap"
         t
             "threshold_rule"
             "the operating threshold chosen on validation and locked (thresholds.json): gmean, youden, sensitivity:S, specificity:S or a number (docs/evaluation.md)"
             (read thresholdRule (thresholds (fun v o -> o.With(rule = v))))
+        |> flat "threshold_rule"
+        |> note "not in DeepCORO_CLIP, which picks a threshold on each split"
         t
             "threshold_rules"
             "training.threshold_rule per head, e.g. { contrast: sensitivity:0.9 }"
             (read (perHead thresholdRule) (thresholds (fun v o -> o.With(perHead = dict v))))
+        |> flat "threshold_rules"
+        |> eachHead
         t
             "recalibration"
             "fitted on validation, applied to every later prediction (calibration.json): platt or isotonic (binary), temperature (multiclass), none; one for all heads or per head"
             (read (perHead (choice recalibrationNames)) (train (fun v t -> t.With(recalibration = dict v))))
+        |> flat "recalibration"
+        |> note "not in DeepCORO_CLIP"
+        |> eachHead
         t
             "telemetry"
             "attention, gradient, cls-token and memory figures every epoch (false: none; the non-finite guard runs either way)"
@@ -749,311 +892,110 @@ let private nestedKeys =
             "max_nonfinite_steps"
             "optimizer steps in a row skipped for a non-finite loss or gradient that stop the run"
             (read (int 1) (telemetry (fun v o -> o.With(maxConsecutiveSkips = v))))
+    ]
+
+let private runSettings =
+    let r key doc apply = setting doc apply |> nested "run" key |> firstPass
+    [
         r "mode" "what `deepcoro run` does: train, val, test or inference" (read (choice runModes) (run (fun v r -> { r with Mode = v })))
-        pathRow "weights" ours "run" 0 "the weights val, test and inference read (.safetensors or a DeepCORO_CLIP .pt)" (fun p s -> {
+        |> flat "run_mode"
+        pathSetting "the weights val, test and inference read (.safetensors or a DeepCORO_CLIP .pt)" (fun p s -> {
             s with
                 Run = { s.Run with InferenceModel = Some p }
         })
-        pathRow "output" ours "run" 0 "the run directory (the command line's --output wins)" (fun p s -> {
-            s with
-                Run = { s.Run with OutputDir = Some p }
-        })
+        |> nested "run" "weights"
+        |> flat "inference_model_path"
+        |> firstPass
+        pathSetting "the run directory (the command line's --output wins)" (fun p s -> { s with Run = { s.Run with OutputDir = Some p } })
+        |> nested "run" "output"
+        |> flat "output_dir"
+        |> firstPass
         r "save_embeddings" "write the study embeddings (the pooled vectors)" (read flag (run (fun v r -> { r with SaveEmbeddings = v })))
+        |> flat "save_embeddings"
         r
             "embedding_file"
             "their file name (.safetensors, or .pt for a torch.save file)"
             (read nonEmpty (run (fun v r -> { r with EmbeddingFile = Some v })))
+        |> flat "embedding_output_file"
+        Keys.pipelineProject
+        Keys.asReferenceBuilt
     ]
 
-/// DeepCORO_CLIP's flat keys (LinearProbingConfig and HeartWiseConfig at its HEAD) other than model keys, and this
-/// product's extensions in that layout.
-let private referenceKeys =
-    let h name pass doc apply = row name reference "" Honoured pass doc apply
-    let encoderOnly name doc = row name reference "" EncoderOnly 1 doc keep
-    // keys of the encoder that a run with an encoder honours; without one they have nothing to act on
-    let withEncoder name doc apply = row name reference "" WithEncoder 1 doc apply
-    let ignored name why = row name reference "" (Ignored why) 1 why keep
-    [
-        h
-            "pipeline_project"
-            0
-            "checked: a linear-probing project (or the PCI embedding extraction)"
-            (read pipeline (fun v s -> { s with Run = { s.Run with Pipeline = Some v } }))
-        h
-            "run_mode"
-            0
-            "what `deepcoro run` does: train, val, test or inference"
-            (read (choice runModes) (run (fun v r -> { r with Mode = v })))
-        h "epochs" 1 "training.epochs" (read (int 1) (train (fun v t -> t.With(epochs = v))))
-        h "seed" 1 "training.seed" (read anyInt (train (fun v t -> t.With(seed = v))))
-        pathRow "output_dir" reference "" 1 "the run directory when --output is not given" (fun p s -> {
-            s with
-                Run = { s.Run with OutputDir = Some p }
-        })
-        h "head_lr" 1 "each head's rate (a number: every head's)" (read (perHead rate) (optimizer (fun v o -> o.With(headLr = dict v))))
-        h
-            "head_weight_decay"
-            1
-            "each head's decay (a number: every head's)"
-            (read (perHead rate) (optimizer (fun v o -> o.With(headWeightDecay = dict v))))
-        h "scheduler_name" 1 "scheduler.name" (read (choice scheduleNames) (schedule (fun v o -> o.With(kind = v))))
-        h "lr_step_period" 1 "scheduler.lr_step_period" (read positive (schedule (fun v o -> o.With(stepPeriodEpochs = v))))
-        h "factor" 1 "scheduler.factor" (read positive (schedule (fun v o -> o.With(factor = v))))
-        h "optimizer" 1 "optimizer.name: AdamW or RAdam" (read (choice optimizerNames) (optimizer (fun v o -> o.With(kind = v))))
-        h
-            "gradient_accumulation_steps"
-            1
-            "training.gradient_accumulation_steps"
-            (read
-                (fun c n ->
-                    c.Reader.IntAtLeast(1, c.Key, n)
-                    |> Option.filter (fun v ->
-                        v <= 100000
-                        || (c.Reader.Error(n, sprintf "%s: at most 100000, got %d" c.Key v)
-                            false)))
-                (train (fun v t -> t.With(gradientAccumulation = v))))
-        h "num_warmup_percent" 1 "scheduler.num_warmup_percent" (read warmup (schedule (fun v o -> o.With(warmupFraction = v))))
-        h
-            "num_hard_restarts_cycles"
-            1
-            "scheduler.num_hard_restarts_cycles"
-            (read positive (schedule (fun v o -> o.With(hardRestartCycles = v))))
-        h
-            "warm_restart_tmult"
-            1
-            "scheduler.warm_restart_tmult (2.0 reads as 2)"
-            (read (int 1) (schedule (fun v o -> o.With(restartMultiplier = v))))
-        pathRow "data_filename" reference "" 1 "data.manifest (relative paths: the working directory, as DeepCORO_CLIP)" (fun p s -> {
-            s with
-                Data = s.Data.With(manifest = p)
-        })
-        h "num_workers" 1 "data.read_threads" (read (int 1) (data (fun v d -> d.With(readThreads = v))))
-        h "batch_size" 1 "data.batch_size" (read (int 1) (data (fun v d -> d.With(batchSize = v))))
-        h "datapoint_loc_label" 1 "data.path_column" (read nonEmpty (data (fun v d -> d.With(pathColumn = v))))
-        h "target_label" 1 "the label columns; each head reads the column of its name" (fun c node s ->
-            match c.Reader.Texts(c.Key, node) with
-            | Some labels -> { s with TargetLabels = Some(labels, node) }
-            | None -> s)
-        h
-            "labels_map"
-            1
-            "class names of classification heads (predictions, confusion matrix); display only for regression heads"
-            (read labelsMap (fun v s -> { s with LabelsMap = v }))
-        h
-            "multi_video"
-            1
-            "data.multi_video: false makes every row a study of one video"
-            (read flag (data (fun v d -> d.With(multiVideo = v))))
-        h "groupby_column" 1 "data.study_column" (read nonEmpty (data (fun v d -> d.With(studyColumn = v))))
-        h
-            "survival_columns"
-            1
-            "data.survival_columns (an extension of DeepCORO_CLIP)"
-            (read (perHead survivalPair) (data (fun v d -> d.With(survivalColumns = dict v))))
-        h "num_videos" 1 "data.num_videos" (read (int 1) (data (fun v d -> d.With(numVideos = v))))
-        h
-            "shuffle_videos"
-            1
-            "data.random_videos: a random subset of each study's videos in training"
-            (read flag (data (fun v d -> d.With(randomVideosInTraining = v))))
-        h "attention_lr" 1 "optimizer.attention_lr (gated attention)" (read rate (optimizer (fun v o -> o.With(attentionLr = v))))
-        h
-            "attention_weight_decay"
-            1
-            "optimizer.attention_weight_decay"
-            (read rate (optimizer (fun v o -> o.With(attentionWeightDecay = v))))
-        h
-            "attention_within_lr"
-            1
-            "the within-video cls layers' group (DeepCORO_CLIP parses it and never uses it)"
-            (read rate (optimizer (fun v o -> o.With(attentionWithinLr = v))))
-        h
-            "attention_within_weight_decay"
-            1
-            "the within-video cls layers' decay (never used by DeepCORO_CLIP)"
-            (read rate (optimizer (fun v o -> o.With(attentionWithinWeightDecay = v))))
-        h
-            "attention_across_lr"
-            1
-            "optimizer.attention_across_lr (the cls token and its layers)"
-            (read rate (optimizer (fun v o -> o.With(attentionAcrossLr = v))))
-        h
-            "attention_across_weight_decay"
-            1
-            "optimizer.attention_across_weight_decay"
-            (read rate (optimizer (fun v o -> o.With(attentionAcrossWeightDecay = v))))
-        pathRow "inference_model_path" reference "" 1 "the weights val, test and inference read (.pt or .safetensors)" (fun p s -> {
-            s with
-                Run = { s.Run with InferenceModel = Some p }
-        })
-        h
-            "ci_confidence_level"
-            1
-            "bootstrap confidence intervals' level (DeepCORO_CLIP never computes them)"
-            (read (fun c n -> c.Reader.Between(0.5, 1.0, true, c.Key, n)) (intervals (fun v i -> i.With(level = v))))
-        h "ci_n_bootstrap" 1 "bootstrap resamples (0: no intervals)" (read (int 0) (intervals (fun v i -> i.With(resamples = v))))
-        h
-            "threshold_rule"
-            1
-            "training.threshold_rule (not in DeepCORO_CLIP, which picks a threshold on each split)"
-            (read thresholdRule (thresholds (fun v o -> o.With(rule = v))))
-        h "threshold_rules" 1 "training.threshold_rules" (read (perHead thresholdRule) (thresholds (fun v o -> o.With(perHead = dict v))))
-        h
-            "recalibration"
-            1
-            "training.recalibration (not in DeepCORO_CLIP)"
-            (read (perHead (choice recalibrationNames)) (train (fun v t -> t.With(recalibration = dict v))))
-        h
-            "train_pooling_params"
-            1
-            "false freezes the pooling (cls token, attention layers, norms, gates)"
-            (read flag (optimizer (fun v o -> o.With(trainPooling = v))))
-        h
-            "view_column"
-            1
-            "data.view_column; without it DeepCORO_CLIP builds no view embedding"
-            (read nonEmpty (data (fun v d -> d.With(viewColumn = v))))
-        h "view_labels_map" 1 "data.view_labels_map: view names -> ids (missing: Other, unknown: padding)" (fun c node s ->
-            match node with
-            | :? YamlScalarNode as n when n.Value = "" || n.Value = "null" || n.Value = "~" -> s
-            | _ -> read ids (data (fun v d -> d.With(viewLabelsMap = v))) c node s)
-        h
-            "view_embedding_lr"
-            1
-            "optimizer.view_embedding_lr (DeepCORO_CLIP falls back to attention_lr)"
-            (read rate (optimizer (fun v o -> o.With(viewEmbeddingLr = v))))
-        h
-            "view_embedding_weight_decay"
-            1
-            "optimizer.view_embedding_weight_decay (falls back to attention_weight_decay)"
-            (read rate (optimizer (fun v o -> o.With(viewEmbeddingWeightDecay = v))))
-        h "max_grad_norm" 1 "clip the gradient norm (DeepCORO_CLIP's probe does not clip: none unless given)" clipping
-        h
-            "save_embeddings"
-            1
-            "write the study embeddings (.safetensors unless embedding_output_file ends in .pt)"
-            (read flag (run (fun v r -> { r with SaveEmbeddings = v })))
-        h "embedding_output_file" 1 "the study embeddings' file name" (read nonEmpty (run (fun v r -> { r with EmbeddingFile = Some v })))
-        pathRow
-            "embeddings_dir"
-            reference
-            ""
-            1
-            "folder of embeddings for the CSV's videos, found by file stem (same as --embeddings)"
-            (fun p s -> { s with Data = s.Data.With(embeddingsDir = p) })
-        h
-            "embeddings_keep_folders"
-            1
-            "mirror the videos' sub-folders under embeddings_dir"
-            (read flag (data (fun v d -> d.With(embeddingsKeepFolders = v))))
-        h
-            "as_reference_built"
-            0
-            "build what DeepCORO_CLIP builds (same as --as-reference-built)"
-            (read flag (run (fun v r -> { r with AsReferenceBuilt = v })))
-        {
-            row
-                "video_encoder_torchscript"
-                reference
-                ""
-                Honoured
-                1
-                "the encoder exported by tools/export_encoder.py: trained with the probe from the CSV's videos (same as --encoder)"
-                (fun c node s ->
-                    match path c node s with
-                    | Some p -> { s with Encoder = s.Encoder.With(path = p) }
-                    | None -> s) with
-                IsPath = true
-        }
-        encoderOnly "dropout" "the video encoder's dropout (the pooling's is dropout_attention)"
-        encoderOnly "model_name" "the encoder's backbone (an exported encoder is what it is)"
-        encoderOnly "aggregator_depth" "the encoder's aggregator layers"
-        encoderOnly "num_heads" "the encoder's aggregator heads (the pooling's are num_attention_heads)"
-        encoderOnly "pretrained" "the encoder's pretrained weights"
-        encoderOnly "video_encoder_checkpoint_path" "the encoder's PyTorch checkpoint (export it with tools/export_encoder.py)"
-        withEncoder
-            "rand_augment"
-            "encoder.rand_augment: the training videos through RandAugment (magnitude 9, two operations) at every epoch"
-            (read flag (encoder (fun v e -> e.With(randAugment = v))))
-        withEncoder
-            "video_freeze_ratio"
-            "encoder.freeze_ratio: the encoder's trained share of parameter tensors"
-            (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (encoder (fun v e -> e.With(freezeRatio = v))))
-        withEncoder "video_encoder_lr" "optimizer.video_encoder_lr: the encoder's rate" (read rate (encoder (fun v e -> e.With(lr = v))))
-        withEncoder
-            "video_encoder_weight_decay"
-            "optimizer.video_encoder_weight_decay: the encoder's decay"
-            (read rate (encoder (fun v e -> e.With(weightDecay = v))))
-        withEncoder "resize" "encoder.resize: frame size" (read (int 1) (encoder (fun v e -> e.With(resize = v))))
-        withEncoder "frames" "encoder.frames: frames per video" (read (int 1) (encoder (fun v e -> e.With(frames = v))))
-        withEncoder
-            "stride"
-            "encoder.stride: frame stride (above 1: drawn from 1..stride at each read, as the reference)"
-            (read (int 1) (encoder (fun v e -> e.With(stride = v))))
-        withEncoder
-            "dataset_mean"
-            "encoder.mean: pixel normalisation (computed from training videos when absent)"
-            (read numbers (encoder (fun v e -> e.With(datasetMean = v))))
-        withEncoder "dataset_std" "encoder.std: pixel normalisation" (read numbers (encoder (fun v e -> e.With(datasetStd = v))))
-        ignored "name" "a W&B run setting"
-        ignored "project" "a W&B run setting"
-        ignored "entity" "a W&B run setting"
-        ignored "tag" "a W&B run setting"
-        ignored "use_wandb" "W&B logging (this product writes metrics.jsonl and TensorBoard)"
-        ignored "device" "set by DeepCORO_CLIP's DDP launcher; use --device"
-        ignored "world_size" "DDP; one process trains here"
-        ignored "is_ref_device" "DDP"
-        ignored "use_amp" "mixed precision (TorchSharp has no autocast: float32 throughout)"
-        ignored "base_checkpoint_path" "DeepCORO_CLIP's output root; use --output"
-    ]
+/// DeepCORO_CLIP's keys (LinearProbingConfig and HeartWiseConfig at its HEAD) that do nothing here.
+let private referenceOnlySettings = [
+    encoderOnly "dropout" "the video encoder's dropout (the pooling's is dropout_attention)"
+    encoderOnly "model_name" "the encoder's backbone (an exported encoder is what it is)"
+    encoderOnly "aggregator_depth" "the encoder's aggregator layers"
+    encoderOnly "num_heads" "the encoder's aggregator heads (the pooling's are num_attention_heads)"
+    encoderOnly "pretrained" "the encoder's pretrained weights"
+    encoderOnly "video_encoder_checkpoint_path" "the encoder's PyTorch checkpoint (export it with tools/export_encoder.py)"
+    ignored "name" "a W&B run setting"
+    ignored "project" "a W&B run setting"
+    ignored "entity" "a W&B run setting"
+    ignored "tag" "a W&B run setting"
+    ignored "use_wandb" "W&B logging (this product writes metrics.jsonl and TensorBoard)"
+    ignored "device" "set by DeepCORO_CLIP's DDP launcher; use --device"
+    ignored "world_size" "DDP; one process trains here"
+    ignored "is_ref_device" "DDP"
+    ignored "use_amp" "mixed precision (TorchSharp has no autocast: float32 throughout)"
+    ignored "base_checkpoint_path" "DeepCORO_CLIP's output root; use --output"
+]
 
-/// Every key of every layout.
-let all = modelKeys @ nestedKeys @ referenceKeys
+/// Every setting, once.
+let all =
+    [ Keys.modelPath ]
+    @ modelSettings
+    @ dataSettings
+    @ optimizerSettings
+    @ schedulerSettings
+    @ trainingSettings
+    @ runSettings
+    @ encoderSettings
+    @ referenceOnlySettings
 
 /// The nested layout's sections (top-level keys).
 let sections = [ "model_config"; "model"; "data"; "optimizer"; "scheduler"; "training"; "run"; "encoder" ]
 
-/// The keys read in a layout and (for the nested layout) a section.
-let keysOf (layout: Layout) (section: string) =
-    all |> List.filter (fun k -> List.contains layout k.Layouts && (layout <> Nested || k.Section = section))
+/// The keys a layout reads in a section (the nested layout's sections; "" for the top level), each with its row.
+let keysOf (layout: Layout) (section: string) = [
+    for s in all do
+        for key in s.KeysIn(layout, section) -> key, s
+]
 
-/// The key of this product's layout that a DeepCORO_CLIP key is, as its row's doc starts ("scheduler.name ...",
-/// "encoder.freeze_ratio: ..."): section and key, when it has one.
-let counterpart (key: ConfigKey) =
-    let m = System.Text.RegularExpressions.Regex.Match(key.Doc, @"^([a-z_]+)\.([a-z_]+)\b")
-    if
-        m.Success
-        && List.contains Reference key.Layouts
-        && keysOf Nested m.Groups[1].Value |> List.exists (fun k -> k.Name = m.Groups[2].Value)
-    then
-        Some(m.Groups[1].Value, m.Groups[2].Value)
-    else
-        None
-
-/// A key's status as the docs table words it.
-let statusText (key: ConfigKey) =
-    match key.Status with
+/// A setting's status as the docs table words it.
+let statusText (s: Setting) =
+    match s.Status with
     | Honoured -> "honoured"
     | EncoderOnly -> "encoder only"
     | WithEncoder -> "with an encoder"
     | Ignored _ -> "ignored"
 
-/// docs/config-keys.md's tables: DeepCORO_CLIP's flat keys, then this product's sections.
+/// docs/config-keys.md's tables: DeepCORO_CLIP's flat keys, then this product's sections. A flat key with a
+/// counterpart here names it; an alias says which key it stands for.
 let markdown () =
     let escape (s: string) = s.Replace("|", "\\|")
-    let rows (keys: ConfigKey list) = [
-        yield "| key | here | what it does, or why not |"
-        yield "|---|---|---|"
-        for k in keys -> sprintf "| `%s` | %s | %s |" k.Name (statusText k) (escape k.Doc)
-    ]
+    let line key (s: Setting) doc = sprintf "| `%s` | %s | %s |" key (statusText s) (escape doc)
+    let header = [ "| key | here | what it does, or why not |"; "|---|---|---|" ]
+    let flatDoc (s: Setting) =
+        let doc =
+            match s.Nested with
+            | (section, _) :: _ when section <> "model_config" -> sprintf "%s: %s" s.Id s.Doc
+            | _ -> s.Doc
+        match s.FlatNote with
+        | Some n -> sprintf "%s; %s" doc n
+        | None -> doc
     [
         yield "## DeepCORO_CLIP's flat layout"
         yield ""
-        yield! rows (keysOf Reference "" |> List.sortBy (fun k -> k.Name))
+        yield! header
+        for key, s in keysOf Reference "" |> List.sortBy fst -> line key s (flatDoc s)
         for section in [ "model_config"; "data"; "optimizer"; "scheduler"; "training"; "run"; "encoder" ] do
             yield ""
             yield sprintf "## `%s:`" section
             yield ""
-            yield! rows (keysOf Nested section)
+            yield! header
+            for key, s in keysOf Nested section ->
+                let doc = if key = s.Name then s.Doc else sprintf "same as `%s`" s.Name
+                line key s doc
     ]
     |> String.concat "\n"

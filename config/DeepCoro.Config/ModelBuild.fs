@@ -9,10 +9,11 @@ open DeepCoro.Dsl
 open type DeepCoro.Dsl.Dsl
 open DeepCoro.Config.ConfigReader
 open DeepCoro.Config.Settings
+open DeepCoro.Config.ConfigKeys
 
 /// The hierarchy that reproduces the reference's `pooling_mode` on input axes `[outer]` (3D input) or
 /// `[outer; inner]` (4D input, e.g. [videos; tokens]); `separate` gives each cls level its own attention and norm.
-let stagesFor (mode: string) (axes: Axis list) (o: PoolOptions) (separate: bool) : Stage list =
+let stagesFor (mode: PoolingMode) (axes: Axis list) (o: PoolOptions) (separate: bool) : Stage list =
     let cls a =
         clsToken over a
         |> attentionHeads o.AttentionHeads
@@ -21,26 +22,26 @@ let stagesFor (mode: string) (axes: Axis list) (o: PoolOptions) (separate: bool)
         |> (if separate then id else sharedAttention)
     let gated a = gatedAttention over a |> hidden o.Hidden |> dropout o.Dropout
     match axes, mode with
-    | [ v ], "mean" -> [ mean over v ]
-    | [ v ], "max" -> [ max over v ]
-    | [ v ], "attention" -> [ gated v ]
-    | [ v ], "cls_token" -> [ cls v ]
-    | [ v ], "mean+cls_token" -> [ concat [ mean over v; cls v ] ]
-    | [ v ], "attention+cls_token" -> [ concat [ gated v; cls v ] ]
-    | [ v; t ], "mean" -> [ mean over t; mean over v ]
-    | [ v; t ], "max" -> [ mean over t; max over v ]
-    | [ v; t ], "attention" -> [ gated t; gated v ]
-    | [ v; t ], "cls_token" -> [ cls t; cls v ]
-    | [ v; t ], "mean+cls_token" -> [ mean over t; concat [ mean over v; cls v ] ]
-    | [ v; t ], "attention+cls_token" -> [ concat [ branch [ gated t; gated v ]; branch [ cls t; cls v ] ] ]
-    | _ -> invalidArg "mode" (sprintf "no mapping for pooling_mode '%s' over %d axes" mode axes.Length)
+    | [ v ], PoolingMode.Mean -> [ mean over v ]
+    | [ v ], PoolingMode.Max -> [ max over v ]
+    | [ v ], PoolingMode.Attention -> [ gated v ]
+    | [ v ], PoolingMode.ClsToken -> [ cls v ]
+    | [ v ], PoolingMode.MeanAndClsToken -> [ concat [ mean over v; cls v ] ]
+    | [ v ], PoolingMode.AttentionAndClsToken -> [ concat [ gated v; cls v ] ]
+    | [ v; t ], PoolingMode.Mean -> [ mean over t; mean over v ]
+    | [ v; t ], PoolingMode.Max -> [ mean over t; max over v ]
+    | [ v; t ], PoolingMode.Attention -> [ gated t; gated v ]
+    | [ v; t ], PoolingMode.ClsToken -> [ cls t; cls v ]
+    | [ v; t ], PoolingMode.MeanAndClsToken -> [ mean over t; concat [ mean over v; cls v ] ]
+    | [ v; t ], PoolingMode.AttentionAndClsToken -> [ concat [ branch [ gated t; gated v ]; branch [ cls t; cls v ] ] ]
+    | _ -> invalidArg "mode" (sprintf "no mapping for pooling_mode '%s' over %d axes" mode.Spelling axes.Length)
 
 /// The reference builds its "within" cls layer whenever cls layers are separate, but only a 4D cls level over tokens
 /// uses it (not 3D input, not mean+cls_token). Those tensors stay in its state_dicts, so the imported spec keeps them
 /// as unused parameters: its weights then load strictly and exports load back.
-let unusedReferenceParameters (mode: string) (axes: Axis list) (separate: bool) (dim: int) =
-    let withinUsed = axes.Length = 2 && (mode = "cls_token" || mode = "attention+cls_token")
-    if not (mode.Contains "cls_token") || not separate || withinUsed then
+let unusedReferenceParameters (mode: PoolingMode) (axes: Axis list) (separate: bool) (dim: int) =
+    let withinUsed = axes.Length = 2 && (mode = PoolingMode.ClsToken || mode = PoolingMode.AttentionAndClsToken)
+    if not mode.HasClsToken || not separate || withinUsed then
         []
     else
         [
@@ -90,13 +91,13 @@ let asReferenceBuilt (keys: ModelKeys) = { keys with AttentionHeads = 8; Separat
 
 /// The keys DeepCORO_CLIP would have ignored in `keys`, each with what it says and what the reference uses instead.
 let referenceIgnored (keys: ModelKeys) =
-    let written k = Map.containsKey k keys.Written
+    let written (k: Setting) = (k.WrittenIn keys).IsSome
     [
-        if written "num_attention_heads" && keys.AttentionHeads <> 8 then
+        if written Keys.numAttentionHeads && keys.AttentionHeads <> 8 then
             yield sprintf "num_attention_heads %d (it builds 8)" keys.AttentionHeads
-        if written "separate_video_attention" && not keys.Separate then
+        if written Keys.separateVideoAttention && not keys.Separate then
             yield "separate_video_attention false (it builds separate layers)"
-        if written "normalization_strategy" && keys.PreNorm then
+        if written Keys.normalizationStrategy && keys.PreNorm then
             yield "normalization_strategy pre_norm (it builds post_norm)"
         if keys.HeadDropout |> Map.exists (fun _ p -> p > 0.0) then
             yield "head_dropout (it applies none)"
@@ -104,37 +105,37 @@ let referenceIgnored (keys: ModelKeys) =
 
 /// Where a plan finding stands in the config, by its typed field: the value at fault, or the head's name.
 let private locate (keys: ModelKeys) (headNodes: YamlNode list) (fallback: YamlNode) (d: SpecDiagnostic) =
-    let first names = names |> List.tryPick (fun k -> Map.tryFind k keys.Written)
+    let first (settings: Setting list) = settings |> List.tryPick (fun k -> k.WrittenIn keys)
     let found =
         match d.Field with
-        | SpecField.Intervals -> first [ "intervals"; "loss_structure" ]
+        | SpecField.Intervals -> first [ Keys.intervals; Keys.lossStructure ]
         | SpecField.Heads
         | SpecField.HeadName
         | SpecField.Outputs
         | SpecField.Loss
         | SpecField.Weight
         | SpecField.HeadDropout -> List.tryItem d.Index headNodes
-        | SpecField.AttentionHeads -> first [ "num_attention_heads"; "embedding_dim"; "pooling_mode" ]
-        | SpecField.Hidden -> first [ "attention_hidden"; "pooling_mode" ]
-        | SpecField.Dropout -> first [ "dropout_attention"; "dropout"; "pooling_mode" ]
-        | SpecField.ViewEmbedding -> first [ "num_view_classes" ]
-        | SpecField.EmbeddingDim -> first [ "embedding_dim" ]
-        | SpecField.Axes -> first [ "axes"; "input_rank" ]
+        | SpecField.AttentionHeads -> first [ Keys.numAttentionHeads; Keys.embeddingDim; Keys.poolingMode ]
+        | SpecField.Hidden -> first [ Keys.attentionHidden; Keys.poolingMode ]
+        | SpecField.Dropout -> first [ Keys.dropout; Keys.poolingMode ]
+        | SpecField.ViewEmbedding -> first [ Keys.numViewClasses ]
+        | SpecField.EmbeddingDim -> first [ Keys.embeddingDim ]
+        | SpecField.Axes -> first [ Keys.axes; Keys.inputRank ]
         | SpecField.Pooling
         | SpecField.Concat
         | SpecField.Over
-        | SpecField.Params -> first [ "pooling_mode"; "embedding_dim" ]
+        | SpecField.Params -> first [ Keys.poolingMode; Keys.embeddingDim ]
         | _ -> None
     defaultArg found fallback
 
 /// The input axes the keys give: axes, else input_rank, else (DeepCORO_CLIP's files) what its encoder returns.
 let private axesOf (r: ConfigReader) (layout: Layout) (keys: ModelKeys) (defaultRank: int option) (root: YamlNode) =
     let rankAxes n = if n = 3 then [ "videos" ] else [ "videos"; "tokens" ]
-    let node k = Map.tryFind k keys.Written |> Option.defaultValue root
+    let node (k: Setting) = k.WrittenIn keys |> Option.defaultValue root
     match keys.Axes, keys.Rank with
     | Some a, Some n when n <> a.Length + 2 ->
         r.Error(
-            node "input_rank",
+            node Keys.inputRank,
             DiagnosticCodes.InvalidValue,
             sprintf "input_rank %d disagrees with axes, which give rank %d" n (a.Length + 2)
         )
@@ -142,13 +143,13 @@ let private axesOf (r: ConfigReader) (layout: Layout) (keys: ModelKeys) (default
     | Some a, _ ->
         match defaultRank with
         | Some d when d <> a.Length + 2 ->
-            r.Error(node "axes", DiagnosticCodes.InvalidValue, sprintf "axes give rank %d but the input's rank is %d" (a.Length + 2) d)
+            r.Error(node Keys.axes, DiagnosticCodes.InvalidValue, sprintf "axes give rank %d but the input's rank is %d" (a.Length + 2) d)
             None
         | _ -> Some a
     | None, Some n ->
         match defaultRank with
         | Some d when d <> n ->
-            r.Error(node "input_rank", DiagnosticCodes.InvalidValue, sprintf "input_rank %d disagrees with the input's rank %d" n d)
+            r.Error(node Keys.inputRank, DiagnosticCodes.InvalidValue, sprintf "input_rank %d disagrees with the input's rank %d" n d)
             None
         | _ -> Some(rankAxes n)
     | None, None when layout = Reference -> Some(rankAxes (if keys.EncoderAggregates || keys.PerVideoPool then 3 else 4))
@@ -167,14 +168,14 @@ let build
     (root: YamlNode)
     : ModelSpec option =
     let before = r.Errors.Count
-    match keys.UseClsToken, Map.tryFind "use_cls_token" keys.Written with
-    | Some useCls, Some node when useCls <> keys.PoolingMode.Contains "cls_token" ->
+    match keys.UseClsToken, Keys.useClsToken.WrittenIn keys with
+    | Some useCls, Some node when useCls <> keys.PoolingMode.HasClsToken ->
         r.Warn(
             node,
             sprintf
                 "use_cls_token: %b is ignored: pooling_mode '%s' %s a cls token and decides, as in the reference (which never passes use_cls_token to the model)"
                 useCls
-                keys.PoolingMode
+                keys.PoolingMode.Spelling
                 (if useCls then "has no" else "has")
         )
     | _ -> ()
@@ -186,14 +187,20 @@ let build
             r.Error(
                 root,
                 DiagnosticCodes.Malformed,
-                sprintf "missing required key 'embedding_dim' in %s" (if layout = Nested then "model_config" else "the model config")
+                sprintf
+                    "missing required key '%s' in %s"
+                    Keys.embeddingDim.Name
+                    (if layout = Nested then "model_config" else "the model config")
             )
             None
-    if keys.Heads.IsEmpty && not (Map.containsKey "head_structure" keys.Written) then
+    if keys.Heads.IsEmpty && (Keys.headStructure.WrittenIn keys).IsNone then
         r.Error(
             root,
             DiagnosticCodes.Malformed,
-            sprintf "missing required key 'head_structure' in %s" (if layout = Nested then "model_config" else "the model config")
+            sprintf
+                "missing required key '%s' in %s"
+                Keys.headStructure.Name
+                (if layout = Nested then "model_config" else "the model config")
         )
     let axes = axesOf r layout keys defaultRank root
     match dim, axes with
@@ -228,8 +235,8 @@ let build
              |> model name dim)
                 .WithUnusedParameters(EquatableList.ToEquatableList(unusedReferenceParameters keys.PoolingMode axes keys.Separate dim))
         let headNodes =
-            match Map.tryFind "head_structure" keys.Written with
-            | Some node -> r.Entries("head_structure", node) |> List.map (fun e -> e.KeyNode)
+            match Keys.headStructure.WrittenIn keys with
+            | Some node -> r.Entries(Keys.headStructure.Name, node) |> List.map (fun e -> e.KeyNode)
             | None -> []
         let reported = Collections.Generic.HashSet<string * int * int * string>()
         for d in (ModelPlan.Of spec).Diagnostics do

@@ -16,12 +16,49 @@ type Layout =
     /// A bare map of model keys (the MIL model's constructor arguments): what spec, infer and golden cases read.
     | ModelFile
 
+/// DeepCORO_CLIP's pooling_mode: the pooling hierarchy its model builds (ModelBuild.stagesFor gives each one's
+/// levels).
+[<RequireQualifiedAccess>]
+type PoolingMode =
+    | Mean
+    | Max
+    | Attention
+    | ClsToken
+    | MeanAndClsToken
+    | AttentionAndClsToken
+
+    /// The mode as the reference spells it.
+    member m.Spelling =
+        match m with
+        | Mean -> "mean"
+        | Max -> "max"
+        | Attention -> "attention"
+        | ClsToken -> "cls_token"
+        | MeanAndClsToken -> "mean+cls_token"
+        | AttentionAndClsToken -> "attention+cls_token"
+
+    /// Whether its hierarchy has a cls token level.
+    member m.HasClsToken =
+        match m with
+        | ClsToken
+        | MeanAndClsToken
+        | AttentionAndClsToken -> true
+        | Mean
+        | Max
+        | Attention -> false
+
+    static member All = [ Mean; Max; Attention; ClsToken; MeanAndClsToken; AttentionAndClsToken ]
+
+    /// The mode a spelling names, if any.
+    static member TryParse(spelling: string) = PoolingMode.All |> List.tryFind (fun m -> m.Spelling = spelling)
+
 /// The model keys as written: the hierarchy, heads and their losses. `Written` holds the node of every key given,
-/// so that findings point at it and notices know what the file said.
+/// by its setting's id (ConfigKeys' Setting.WrittenIn), so that findings point at it and notices know what the file
+/// said.
 type ModelKeys = {
     EmbeddingDim: int option
     Heads: (string * int) list
-    PoolingMode: string
+    PoolingMode: PoolingMode
     AttentionHidden: int
     Dropout: float
     AttentionHeads: int
@@ -48,7 +85,7 @@ type ModelKeys = {
 let defaultModel = {
     EmbeddingDim = None
     Heads = []
-    PoolingMode = "mean"
+    PoolingMode = PoolingMode.Mean
     AttentionHidden = 128
     Dropout = 0.0
     AttentionHeads = 8

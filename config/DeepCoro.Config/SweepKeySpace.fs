@@ -13,20 +13,14 @@ open DeepCoro.Runtime.Sweeps
 open DeepCoro.Config.Settings
 open DeepCoro.Config.ConfigKeys
 
+/// Every key of a setting, in any layout.
+let private spellings (s: Setting) = s.Flat @ List.map snd s.Nested @ s.ModelFile
+
 /// Keys that hold one value per head (a map of heads, or one value for all).
-let private perHeadKeys = [
-    "head_lr"
-    "head_weight_decay"
-    "head_weights"
-    "loss_structure"
-    "head_task"
-    "label_columns"
-    "labels_map"
-    "head_dropout"
-]
+let private perHeadKeys = all |> List.filter (fun s -> s.PerHead) |> List.collect spellings |> List.distinct
 
 /// Keys whose relative values are paths (a trial config lives in the sweep directory, so they are made absolute).
-let pathKeys = all |> List.filter (fun k -> k.IsPath) |> List.map (fun k -> k.Name) |> List.distinct |> Array.ofList
+let pathKeys = all |> List.filter (fun k -> k.IsPath) |> List.collect spellings |> List.distinct |> Array.ofList
 
 let private dotted (path: string seq) = String.Join(".", path)
 
@@ -42,8 +36,7 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
     let flat = keysOf Reference ""
 
     let heads =
-        let at = if layout = Reference then [| "head_structure" |] else [| "model_config"; "head_structure" |]
-        match YamlKeyTree.Follow(root, at) with
+        match YamlKeyTree.Follow(root, Array.ofList (Keys.headStructure.PathIn layout).Value) with
         | :? YamlMappingNode as m ->
             m.Children.Keys
             |> Seq.choose (function
@@ -53,23 +46,23 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
         | _ -> []
 
     let hasEncoder =
-        let at = if layout = Reference then [| "video_encoder_torchscript" |] else [| "encoder"; "path" |]
-        not (isNull (YamlKeyTree.Follow(root, at)))
+        let layout = if layout = Reference then Reference else Nested
+        not (isNull (YamlKeyTree.Follow(root, Array.ofList (Keys.encoderPath.PathIn layout).Value)))
 
     let encoderAbsent =
         "keys of the video encoder, honoured only when the base trains one (video_encoder_torchscript or encoder.path); trials still run"
 
     let known =
         if layout = Reference then
-            flat |> List.map (fun k -> k.Name)
+            flat |> List.map fst
         else
             [
                 for s, keys in sections do
-                    for k in keys -> s + "." + k.Name
+                    for key, _ in keys -> s + "." + key
             ]
             @ [
                 for _, keys in sections do
-                    for k in keys -> k.Name
+                    for key, _ in keys -> key
             ]
         |> List.distinct
 
@@ -108,19 +101,24 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
         KeyResolution.Error(sprintf "not a key of %s (%s): %s" baseFile where hint)
 
     /// Why a key of DeepCORO_CLIP's layout, or of the encoder section, is not swept in this base; None when it is.
-    let notSwept (key: ConfigKey) =
+    let notSwept (key: Setting) =
         match key.Status with
         | Ignored why -> Some why
         | EncoderOnly -> Some "keys of DeepCORO_CLIP's video encoder or augmentation, which stored embeddings do not use (trials still run)"
         | WithEncoder when not hasEncoder -> Some encoderAbsent
-        | _ when key.Section = "encoder" && not hasEncoder -> Some encoderAbsent
+        | _ -> None
+
+    /// The key of this product's layout that a DeepCORO_CLIP key is (its row's nested spelling), when it has one.
+    let counterpart (key: Setting) =
+        match key.Nested with
+        | (section, target) :: _ when section <> "" -> Some(section, target)
         | _ -> None
 
     /// DeepCORO_CLIP's flat keys: the status of the key's row decides.
     let resolveFlat (segments: string list) =
-        match flat |> List.tryFind (fun k -> k.Name = List.head segments) with
+        match flat |> List.tryFind (fun (name, _) -> name = List.head segments) with
         | None -> unknown (dotted segments) "DeepCORO_CLIP's layout"
-        | Some key ->
+        | Some(_, key) ->
             match notSwept key with
             | Some why -> KeyResolution.NotSwept why
             | None -> at segments None
@@ -133,7 +131,7 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
         | :? YamlMappingNode when List.contains (List.last segments) perHeadKeys -> at segments (Some "one value for every head")
         | :? YamlMappingNode ->
             // DeepCORO_CLIP's `optimizer` names the optimizer, a key of the section of that name here
-            match flat |> List.tryFind (fun k -> k.Name = first) |> Option.bind counterpart with
+            match flat |> List.tryFind (fun (name, _) -> name = first) |> Option.bind (snd >> counterpart) with
             | Some(section, target) when rest.IsEmpty ->
                 at [ section; target ] (Some(sprintf "DeepCORO_CLIP's '%s' is %s.%s here" first section target))
             | _ -> KeyResolution.Error(sprintf "'%s' is a section of %s; sweep one of its keys (%s.<key>)" name baseFile name)
@@ -150,8 +148,10 @@ type TrainingKeySpace(baseFile: string, baseText: string) =
                 )
             | [] ->
                 let inSections =
-                    sections |> List.choose (fun (s, keys) -> keys |> List.tryFind (fun k -> k.Name = first) |> Option.map (fun k -> s, k))
-                let reference = flat |> List.tryFind (fun k -> k.Name = first)
+                    sections
+                    |> List.choose (fun (s, keys) ->
+                        keys |> List.tryFind (fun (name, _) -> name = first) |> Option.map (fun (_, k) -> s, k))
+                let reference = flat |> List.tryFind (fun (name, _) -> name = first) |> Option.map snd
                 match inSections, reference with
                 | [ section, key ], _ ->
                     match notSwept key, section with

@@ -90,7 +90,7 @@ let private effect (config: TrainConfig.TrainConfig) =
 /// The key that gives a parameter group its rate (or decay) instead of the global `lr` (`weight_decay`), as
 /// ParameterGroups chooses it; None when the group takes the global one.
 let private shadowOf (o: OptimizerOptions) (decay: bool) (group: string) =
-    let suffix = if decay then "_weight_decay" else "_lr"
+    let key (rate: ConfigKeys.Setting) (decayKey: ConfigKeys.Setting) = Some (if decay then decayKey else rate).Name
     let pick (rate: Nullable<float>) (decayValue: Nullable<float>) = if decay then decayValue.HasValue else rate.HasValue
     let attention = pick o.AttentionLr o.AttentionWeightDecay
     let across = pick o.AttentionAcrossLr o.AttentionAcrossWeightDecay
@@ -98,14 +98,18 @@ let private shadowOf (o: OptimizerOptions) (decay: bool) (group: string) =
     match group with
     | g when g.StartsWith "head:" ->
         let head = g.Substring 5
-        if (if decay then o.HeadWeightDecay else o.HeadLr).ContainsKey head then Some(sprintf "head%s.%s" suffix head) else None
-    | "attention" when attention -> Some("attention" + suffix)
-    | "cls_across" when across -> Some("attention_across" + suffix)
-    | "cls_within" when within -> Some("attention_within" + suffix)
-    | "cls_within" when across -> Some("attention_across" + suffix)
+        if (if decay then o.HeadWeightDecay else o.HeadLr).ContainsKey head then
+            key ConfigKeys.Keys.headLr ConfigKeys.Keys.headWeightDecay |> Option.map (fun k -> k + "." + head)
+        else
+            None
+    | "attention" when attention -> key ConfigKeys.Keys.attentionLr ConfigKeys.Keys.attentionWeightDecay
+    | "cls_across" when across -> key ConfigKeys.Keys.attentionAcrossLr ConfigKeys.Keys.attentionAcrossWeightDecay
+    | "cls_within" when within -> key ConfigKeys.Keys.attentionWithinLr ConfigKeys.Keys.attentionWithinWeightDecay
+    | "cls_within" when across -> key ConfigKeys.Keys.attentionAcrossLr ConfigKeys.Keys.attentionAcrossWeightDecay
     | "cls_across"
-    | "cls_within" when attention -> Some("attention" + suffix)
-    | "view_embedding" when pick o.ViewEmbeddingLr o.ViewEmbeddingWeightDecay -> Some("view_embedding" + suffix)
+    | "cls_within" when attention -> key ConfigKeys.Keys.attentionLr ConfigKeys.Keys.attentionWeightDecay
+    | "view_embedding" when pick o.ViewEmbeddingLr o.ViewEmbeddingWeightDecay ->
+        key ConfigKeys.Keys.viewEmbeddingLr ConfigKeys.Keys.viewEmbeddingWeightDecay
     | _ -> None
 
 /// Two or more values of a swept parameter that a sweep may try, or none when it has only one.
@@ -132,9 +136,8 @@ let ineffective (sweepFile: string) (config: SweepConfig) (basePath: string) (op
                 let groups = ParameterGroups.Plan(ModelPlan.Of first.Spec, first.Train.Optimizer) |> List.ofSeq
                 let why =
                     match key with
-                    | "lr"
-                    | "weight_decay" ->
-                        let decay = key = "weight_decay"
+                    | _ when key = ConfigKeys.Keys.lr.Name || key = ConfigKeys.Keys.weightDecay.Name ->
+                        let decay = key = ConfigKeys.Keys.weightDecay.Name
                         let shadows =
                             groups
                             |> List.choose (fun g -> shadowOf first.Train.Optimizer decay g.Name |> Option.map (sprintf "%s by %s" g.Name))

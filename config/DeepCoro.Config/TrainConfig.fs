@@ -35,8 +35,7 @@ let parseWith (path: string) (text: string) (options: ReadOptions) : TrainConfig
         unfit
             "neither a training config (sections model_config or model, data, optimizer, scheduler, training) nor a DeepCORO_CLIP config (pipeline_project): only model keys; add a data section with the manifest"
     if file.Settings.Data.Manifest = "" then
-        let key = if file.Layout = Reference then "data_filename" else "data.manifest"
-        unfit (sprintf "missing %s: the CSV with one row per video" key)
+        unfit (sprintf "missing %s: the CSV with one row per video" (ConfigKeys.Keys.manifest.KeyIn file.Layout))
     {
         Path = path
         Layout = file.Layout

@@ -365,6 +365,26 @@ let tests =
                 File.WriteAllText(received, table)
                 failtestf "docs/config-keys.md lacks the current key table; the table is in %s" received
         }
+        test "a key of a layout and section is read by one setting; a DeepCORO_CLIP key and its key here are one row" {
+            let places = [
+                yield Settings.Reference, ""
+                yield Settings.ModelFile, ""
+                for section in "" :: ConfigKeys.sections -> Settings.Nested, section
+            ]
+            for layout, section in places do
+                let keys = ConfigKeys.keysOf layout section |> List.map fst
+                Expect.equal (List.distinct keys) keys (sprintf "%A '%s': each key once" layout section)
+            let flatRow name = ConfigKeys.keysOf Settings.Reference "" |> List.find (fun (k, _) -> k = name) |> snd
+            for flat, here in
+                [
+                    "gradient_accumulation_steps", "training.gradient_accumulation_steps"
+                    "data_filename", "data.manifest"
+                    "scheduler_name", "scheduler.name"
+                    "video_freeze_ratio", "encoder.freeze_ratio"
+                    "pooling_mode", "model_config.pooling_mode"
+                ] do
+                Expect.equal (flatRow flat).Id here (sprintf "%s is %s's row" flat here)
+        }
         test "every field of DeepCORO_CLIP's LinearProbingConfig and HeartWiseConfig has a row" {
             // the fields at its HEAD (utils/config/linear_probing_config.py, heartwise_config.py)
             let fields = [
@@ -448,7 +468,7 @@ let tests =
                 "world_size"
                 "is_ref_device"
             ]
-            let known = ConfigKeys.keysOf Settings.Reference "" |> List.map (fun k -> k.Name) |> Set.ofList
+            let known = ConfigKeys.keysOf Settings.Reference "" |> List.map fst |> Set.ofList
             for f in fields do
                 Expect.isTrue (known.Contains f) (sprintf "%s has a row" f)
         }

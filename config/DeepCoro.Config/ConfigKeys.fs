@@ -558,6 +558,12 @@ let private nestedKeys =
         d "batch_size" "studies per batch" (read (int 1) (data (fun v d -> d.With(batchSize = v))))
         d "prefetch" "batches read ahead" (read (int 1) (data (fun v d -> d.With(prefetch = v))))
         d "read_threads" "threads reading files" (read (int 1) (data (fun v d -> d.With(readThreads = v))))
+        d
+            "token_dtype"
+            "tokens in memory: float32 (default), float16 or bfloat16; other files are rounded as read"
+            (read
+                (choice [ "float32", TokenDtype.Float32; "float16", TokenDtype.Float16; "bfloat16", TokenDtype.BFloat16 ])
+                (data (fun v d -> d.With(tokenDtype = v))))
         pathRow "embeddings" ours "data" 1 "folder of embeddings for a manifest of videos, found by file stem" (fun p s -> {
             s with
                 Data = s.Data.With(embeddingsDir = p)

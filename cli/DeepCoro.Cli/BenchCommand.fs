@@ -108,7 +108,8 @@ let private loadAverage () =
     with _ ->
         nan
 
-/// `bench --epoch`: one JSON line per token dtype, an epoch of `synth`'s planted set (heads cathEF, abnormal) from disk.
+/// `bench --epoch`: one JSON line per token dtype, an epoch of `synth`'s planted set (heads cathEF, abnormal) from
+/// disk.
 let private epochBench (args: ParseResults<BenchArgs>) count dropout =
     let spec =
         specWith

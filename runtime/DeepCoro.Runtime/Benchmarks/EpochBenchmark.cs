@@ -39,7 +39,8 @@ namespace DeepCoro.Runtime.Benchmarks
             }
         }
 
-        /// <summary>The folder of a dtype's files: bfloat16 reads the float32 files, rounding them as it reads.</summary>
+        /// <summary>The folder of a dtype's files: bfloat16 reads the float32 files, rounding them as it
+        /// reads.</summary>
         public static string Folder(string directory, TokenDtype dtype) =>
             Path.Combine(directory, dtype == TokenDtype.Float16 ? "float16" : "float32");
 

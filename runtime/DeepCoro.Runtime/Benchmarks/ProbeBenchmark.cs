@@ -22,8 +22,9 @@ namespace DeepCoro.Runtime.Benchmarks
     /// the training step at that for the forward, again for the backward, plus AdamW's bytes (parameter, gradient
     /// and both moments read, three written: 28 bytes a trainable parameter) at the bandwidth. The arithmetic counts
     /// the cls attention over its tokens, the dominant term: 2 h multiply-adds per token element forward (scores and
-    /// weighted sum), 2 h backward where the tokens need no gradient (the input level) and 4 h where they do. The token
-    /// read counts the tokens' own bytes: 2 per element with 16-bit tokens (<see cref="BenchOptions.TokenDtype"/>).
+    /// weighted sum), 2 h backward where the tokens need no gradient (the input level) and 4 h where they do. The
+    /// token read counts the tokens' own bytes: 2 per element with 16-bit tokens
+    /// (<see cref="BenchOptions.TokenDtype"/>).
     /// </summary>
     public static class ProbeBenchmark
     {

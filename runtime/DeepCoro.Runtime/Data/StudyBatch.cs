@@ -19,6 +19,7 @@ namespace DeepCoro.Runtime.Data
 
         public long Elements => System.Linq.Enumerable.Aggregate(Shape, 1L, (a, b) => a * b);
 
+        /// <summary>The float32 batch (with 16-bit tokens X is empty: read <see cref="X16"/>).</summary>
         public System.Span<float> Values => System.MemoryExtensions.AsSpan(X, 0, (int)Elements);
 
         public void Release()

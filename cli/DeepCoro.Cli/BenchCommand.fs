@@ -11,6 +11,7 @@ open DeepCoro.Config
 open DeepCoro.Runtime
 open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.Benchmarks
+open DeepCoro.Runtime.Data
 open DeepCoro.Config.UserError
 open DeepCoro.Cli.CliError
 
@@ -31,6 +32,9 @@ type BenchArgs =
     | [<Unique>] Ratios of string
     | Telemetry
     | [<Unique>] Intervals of samples: int
+    | [<Unique>] Token_Dtype of string
+    | Epoch
+    | [<Unique>] Studies of int
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -53,6 +57,10 @@ type BenchArgs =
             | Telemetry ->
                 "instead: the CPU time the training telemetry adds to a step and a forward (fused kernel; --steps pairs, alternating)."
             | Intervals _ -> "instead: time the bootstrap intervals of one head per task on N samples (1000 resamples, median of --steps)."
+            | Token_Dtype _ ->
+                "tokens as float32 (default), float16 or bfloat16 (data.token_dtype); with --epoch: float32,float16 (default)."
+            | Epoch -> "instead: one timed training epoch from a synthetic on-disk dataset per token dtype, against the compute-bound rate."
+            | Studies _ -> "with --epoch: studies in the dataset (default 100; about 70 % of them train)."
 
 and BenchKernel =
     | Fused
@@ -60,23 +68,91 @@ and BenchKernel =
     | Reference
     | All
 
-/// The seed scenario's model (heads cathEF:1, stenosis:3, contrast:2) with the chosen pooling.
-let specFor (mode: string) (dim: int) (heads: int) (dropout: float) =
+/// A bench model over the given heads with the chosen pooling.
+let private specWith headSpecs (mode: string) (dim: int) (heads: int) (dropout: float) =
     let options = PoolOptions(AttentionHeads = heads, Dropout = dropout)
     let stages =
         match Settings.PoolingMode.TryParse mode with
         | Some m -> ModelBuild.stagesFor m [ Dsl.videos; Dsl.tokens ] options true
         | None -> fail (sprintf "--mode %s: expected one of %s" mode (String.concat ", " ConfigKeys.poolingModes))
-    let spec =
-        Dsl.hierarchy stages
-        |> Dsl.heads [ Dsl.regression "cathEF"; Dsl.classification "stenosis" 3; Dsl.binary "contrast" |> Dsl.outputs 2 ]
-        |> Dsl.model "Bench" dim
+    let spec = Dsl.hierarchy stages |> Dsl.heads headSpecs |> Dsl.model "Bench" dim
     try
         Dsl.validated "bench" spec
     with :? SpecException as e ->
         // the levels of one model fail alike (7 heads over 512 at both cls levels): each reason once, on one line
         let reasons = e.Diagnostics |> Seq.filter (fun d -> d.Severity = Severity.Error) |> Seq.map (fun d -> d.Message) |> Seq.distinct
         raise (UsageFailure(sprintf "--mode %s --dim %d --attention-heads %d: %s" mode dim heads (String.concat "; " reasons)))
+
+/// The seed scenario's model (heads cathEF:1, stenosis:3, contrast:2) with the chosen pooling.
+let specFor mode dim heads dropout =
+    specWith [ Dsl.regression "cathEF"; Dsl.classification "stenosis" 3; Dsl.binary "contrast" |> Dsl.outputs 2 ] mode dim heads dropout
+
+let private tokenDtypes = [ "float32", TokenDtype.Float32; "float16", TokenDtype.Float16; "bfloat16", TokenDtype.BFloat16 ]
+
+/// --token-dtype's values, comma-separated.
+let private dtypesOf (text: string) =
+    text.Split(',')
+    |> Array.map (fun t ->
+        match tokenDtypes |> List.tryFind (fun (name, _) -> name = t.Trim()) with
+        | Some(_, dtype) -> dtype
+        | None -> fail (sprintf "--token-dtype: '%s' is not one of %s" t (tokenDtypes |> List.map fst |> String.concat ", ")))
+    |> List.ofArray
+
+let private dtypeName (dtype: TokenDtype) = tokenDtypes |> List.find (fun (_, d) -> d = dtype) |> fst
+
+/// The one-minute load average, printed beside every epoch figure: on a shared machine it says what they measured.
+let private loadAverage () =
+    try
+        (System.IO.File.ReadAllText "/proc/loadavg").Split(' ').[0] |> float
+    with _ ->
+        nan
+
+/// `bench --epoch`: one JSON line per token dtype, an epoch of `synth`'s planted set (heads cathEF, abnormal) from
+/// disk.
+let private epochBench (args: ParseResults<BenchArgs>) count dropout =
+    let spec =
+        specWith
+            [ Dsl.regression "cathEF"; Dsl.binary "abnormal" ]
+            (args.GetResult(Mode, "cls_token"))
+            (count "--dim" <@ Dim @> 512)
+            (count "--attention-heads" <@ Attention_Heads @> 8)
+            dropout
+    let dtypes = dtypesOf (args.GetResult(Token_Dtype, "float32,float16"))
+    let directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "deepcoro-bench-epoch-" + System.Guid.NewGuid().ToString "N")
+    try
+        EpochBenchmark.Prepare(
+            directory,
+            DeepCoro.Runtime.Data.SyntheticOptions(
+                Studies = count "--studies" <@ Studies @> 100,
+                Dim = spec.EmbeddingDim,
+                Tokens = count "--tokens" <@ Tokens @> 393
+            )
+        )
+        let limits = MachineLimits.Measure()
+        for dtype in dtypes do
+            let r = EpochBenchmark.Run(spec, directory, dtype, count "--batch" <@ Batch @> 16, 0, limits)
+            let round (v: float) = JsonValue.Create(System.Math.Round(v, 3)) :> JsonNode
+            let o = JsonObject()
+            o["bench"] <- JsonValue.Create "epoch"
+            o["token_dtype"] <- JsonValue.Create(dtypeName r.Dtype)
+            o["threads"] <- JsonValue.Create(torch.get_num_threads ())
+            o["studies"] <- JsonValue.Create r.Studies
+            o["videos"] <- JsonValue.Create r.Videos
+            o["batches"] <- JsonValue.Create r.Batches
+            o["file_mb"] <- round (float r.FileBytes / 1048576.0)
+            o["epoch_s"] <- round r.Seconds
+            o["studies_per_s"] <- round r.StudiesPerSecond
+            o["compute_bound_studies_per_s"] <- round r.ComputeBoundStudiesPerSecond
+            o["vs_compute_bound"] <- round (r.StudiesPerSecond / r.ComputeBoundStudiesPerSecond)
+            o["practical_floor_studies_per_s"] <- round r.PracticalStudiesPerSecond
+            o["vs_practical_floor"] <- round (r.StudiesPerSecond / r.PracticalStudiesPerSecond)
+            o["peak_gmadd_s"] <- round (r.Limits.MultiplyAddsPerSecond / 1e9)
+            o["bandwidth_gb_s"] <- round (r.Limits.BytesPerSecond / 1e9)
+            o["load_avg_1m"] <- round (loadAverage ())
+            printfn "%s" (o.ToJsonString())
+    finally
+        if System.IO.Directory.Exists directory then
+            System.IO.Directory.Delete(directory, true)
 
 /// One JSON line, fields in the order the README's table uses.
 let toJson (r: BenchResult) =
@@ -95,6 +171,7 @@ let toJson (r: BenchResult) =
     o["peak_rss_mb"] <- round r.PeakRssMb
     o["step_extra_mb"] <- round r.StepExtraMb
     o["simd"] <- JsonValue.Create r.Simd
+    o["token_dtype"] <- JsonValue.Create(dtypeName r.TokenDtype)
     o["peak_gmadd_s"] <- round (r.Limits.MultiplyAddsPerSecond / 1e9)
     o["bandwidth_gb_s"] <- round (r.Limits.BytesPerSecond / 1e9)
     o["eval_floor_ms"] <- round r.EvalFloorMs
@@ -164,6 +241,7 @@ let run (args: ParseResults<BenchArgs>) =
     | _ when args.Contains Encoder -> encoderBench args (args.GetResult Encoder)
     | Some samples when samples < 2 -> fail "--intervals: at least 2 samples"
     | Some samples -> intervals samples (args.GetResult(Steps, 5))
+    | None when args.Contains Epoch -> epochBench args count (args.GetResult(Dropout, 0.1) |> checkFloat "--dropout" OptionRules.belowOne)
     | None when args.Contains Telemetry ->
         let spec =
             specFor
@@ -210,7 +288,11 @@ let run (args: ParseResults<BenchArgs>) =
                 count "--tokens" <@ Tokens @> 393,
                 count "--steps" <@ Steps @> 10,
                 args.GetResult(Warmup, 2) |> checkInt "--warmup" OptionRules.countOrZero,
-                DeviceChoice.Parse(args.GetResult(Device, "cpu"))
+                DeviceChoice.Parse(args.GetResult(Device, "cpu")),
+                TokenDtype =
+                    (match dtypesOf (args.GetResult(Token_Dtype, "float32")) with
+                     | [ dtype ] -> dtype
+                     | _ -> fail "--token-dtype: one dtype without --epoch")
             )
         let kernels =
             match args.GetResult(Kernel, All) with

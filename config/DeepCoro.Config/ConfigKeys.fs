@@ -725,6 +725,12 @@ let private dataSettings =
         d "batch_size" "studies per batch" (read (int 1) (data (fun v d -> d.With(batchSize = v)))) |> flat "batch_size"
         d "prefetch" "batches read ahead" (read (int 1) (data (fun v d -> d.With(prefetch = v))))
         d "read_threads" "threads reading files" (read (int 1) (data (fun v d -> d.With(readThreads = v)))) |> flat "num_workers"
+        d
+            "token_dtype"
+            "tokens in memory: float32 (default), float16 or bfloat16; other files are rounded as read"
+            (read
+                (choice [ "float32", TokenDtype.Float32; "float16", TokenDtype.Float16; "bfloat16", TokenDtype.BFloat16 ])
+                (data (fun v d -> d.With(tokenDtype = v))))
         Keys.embeddings
         d
             "embeddings_keep_folders"

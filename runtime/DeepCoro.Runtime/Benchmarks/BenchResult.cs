@@ -1,4 +1,5 @@
 using DeepCoro.Runtime.Blocks;
+using DeepCoro.Runtime.Data;
 using DeepCoro.Spec;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,5 +12,5 @@ namespace DeepCoro.Runtime.Benchmarks
     public sealed record BenchResult(
         ClsKernel Kernel, string Device, int Threads, int Batch, int Videos, int Tokens, int Dim,
         double TrainStepMs, double EvalMs, double ReadFloorMs, double PeakRssMb, double StepExtraMb,
-        MachineLimits Limits, double EvalFloorMs, double TrainFloorMs, string Simd);
+        MachineLimits Limits, double EvalFloorMs, double TrainFloorMs, string Simd, TokenDtype TokenDtype = TokenDtype.Float32);
 }

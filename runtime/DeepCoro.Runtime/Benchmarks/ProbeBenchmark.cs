@@ -22,7 +22,9 @@ namespace DeepCoro.Runtime.Benchmarks
     /// the training step at that for the forward, again for the backward, plus AdamW's bytes (parameter, gradient
     /// and both moments read, three written: 28 bytes a trainable parameter) at the bandwidth. The arithmetic counts
     /// the cls attention over its tokens, the dominant term: 2 h multiply-adds per token element forward (scores and
-    /// weighted sum), 2 h backward where the tokens need no gradient (the input level) and 4 h where they do.
+    /// weighted sum), 2 h backward where the tokens need no gradient (the input level) and 4 h where they do. The
+    /// token read counts the tokens' own bytes: 2 per element with 16-bit tokens
+    /// (<see cref="BenchOptions.TokenDtype"/>).
     /// </summary>
     public static class ProbeBenchmark
     {
@@ -42,14 +44,21 @@ namespace DeepCoro.Runtime.Benchmarks
             // One padded video in the first study, as the reference bench.
             var maskValues = Enumerable.Range(0, o.Batch * o.Videos).Select(i => !(n > 1 && i == n - 1)).ToArray();
             var batch = new StudyBatch(Studies(spec, o.Batch), values, shape, maskValues, null, Labels(spec, o.Batch), spec.Heads.Count);
-            using var x = tensor(values, shape, device: o.Device);
+            using var x = Tokens(values, shape, o.TokenDtype, o.Device);
+            if (o.TokenDtype != TokenDtype.Float32)
+            {
+                // the step reads the batch as the loader gives it: 16-bit bits in a buffer of their own
+                var bits = new ushort[values.Length];
+                TokenBits.Narrow(values, bits, o.TokenDtype);
+                batch = batch with { X = Array.Empty<float>(), X16 = bits, Dtype = o.TokenDtype };
+            }
             using var mask = tensor(maskValues, new long[] { o.Batch, n }, device: o.Device);
             var training = new TrainOptions();
             using var optimizer = new AdamOptimizer(ParameterGroups.Of(plan, model, training.Optimizer), training.Optimizer);
             var step = new TrainStep(model, optimizer, training.ClipNorm, o.Device);
             bool cuda = o.Device.type == DeviceType.CUDA;
 
-            double readFloor = Median(o, cuda, () => { using var s = x.sum(); s.item<float>(); });
+            double readFloor = Median(o, cuda, () => { using var s = x.sum(); using var f = s.to(ScalarType.Float32); f.item<float>(); });
 
             model.train();
             long before = Rss.CurrentBytes();
@@ -76,7 +85,18 @@ namespace DeepCoro.Runtime.Benchmarks
             double trainFloor = evalFloor + Math.Max(backward / limits.MultiplyAddsPerSecond, tokenRead) + 28.0 * trainable / limits.BytesPerSecond;
             return new BenchResult(kernel, o.Device.ToString(), get_num_threads(), o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim,
                 train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0,
-                limits, evalFloor * 1000, trainFloor * 1000, OnePassClsAttention.Lanes);
+                limits, evalFloor * 1000, trainFloor * 1000, OnePassClsAttention.Lanes, o.TokenDtype);
+        }
+
+        private static Tensor Tokens(float[] values, long[] shape, TokenDtype dtype, Device device)
+        {
+            using var wide = tensor(values, shape, device: device);
+            return dtype switch
+            {
+                TokenDtype.Float16 => wide.to(ScalarType.Float16),
+                TokenDtype.BFloat16 => wide.to(ScalarType.BFloat16),
+                _ => wide.clone(),
+            };
         }
 
         /// <summary>The cls levels' multiply-adds forward and backward (see the class summary); the innermost axis's

@@ -10,8 +10,9 @@ namespace DeepCoro.Runtime.Blocks
     /// <see cref="OnePassClsAttention"/> as a TorchSharp autograd function, so that the tensors around it (the
     /// projections that make u and beta, the cls token, the norm) back-propagate as usual. Arguments: tokens
     /// [m, s, w], valid [m, s] (bool, or null), u [h, w], beta [h], cls [w], keep [m, h, 1 + s] (or null); every
-    /// tensor contiguous float32 on the CPU. Returns [m, h, w + 1]: each head's weighted sum of values, then the sum
-    /// of its weights.
+    /// tensor contiguous float32 on the CPU, except the tokens, which may also be float16 or bfloat16 when they need
+    /// no gradient (the kernel widens them as it reads). Returns [m, h, w + 1]: each head's weighted sum of values,
+    /// then the sum of its weights.
     /// </summary>
     internal sealed class ClsAttentionFunction : autograd.SingleTensorFunction<ClsAttentionFunction>
     {
@@ -23,6 +24,8 @@ namespace DeepCoro.Runtime.Blocks
         {
             var (tokens, valid, u, beta, cls, keep) = ((Tensor)vars[0], vars[1] as Tensor, (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4], vars[5] as Tensor);
             long m = tokens.shape[0], s = tokens.shape[1], w = tokens.shape[2], h = u.shape[0];
+            if (tokens.dtype != ScalarType.Float32 && tokens.requires_grad)
+                throw new System.ArgumentException($"{tokens.dtype} tokens that need a gradient: convert them to float32 first");
             var output = empty(m, h, w + 1);
             var scores = empty(m, h, s);
             var lse = empty(m, h);
@@ -64,7 +67,9 @@ namespace DeepCoro.Runtime.Blocks
             Width = (int)tokens.shape[2],
             Heads = (int)u.shape[0],
             Threads = get_num_threads(),
-            X = Pointer(tokens),
+            X = tokens.dtype == ScalarType.Float32 ? Pointer(tokens) : null,
+            X16 = tokens.dtype == ScalarType.Float32 ? null : (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tokens.bytes)),
+            BFloat16 = tokens.dtype == ScalarType.BFloat16,
             Valid = valid is null ? null : (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(valid.bytes)),
             U = Pointer(u),
             Beta = Pointer(beta),

@@ -53,15 +53,17 @@ namespace DeepCoro.Runtime.Blocks
 
         public Tensor Pool(Tensor x, Tensor? valid, bool training) => Kernel switch
         {
-            ClsKernel.Reference => Reference(x, valid, training),
+            ClsKernel.Reference => Reference(TokenPrecision.Float32(x), valid, training),
             ClsKernel.Fused when OnePassApplies(x) => OnePass(x, valid, training),
-            _ => Batched(x, valid, training),
+            _ => Batched(TokenPrecision.Float32(x), valid, training),
         };
 
-        /// <summary>The one-pass kernel reads float32 CPU memory (at most 2 GiB of tokens per call) and does not
-        /// materialise the probabilities an attention sink asks for.</summary>
+        /// <summary>The one-pass kernel reads float32 CPU memory, or float16 / bfloat16 tokens that it widens as it
+        /// reads (at most 2 GiB of tokens per call), and does not materialise the probabilities an attention sink
+        /// asks for.</summary>
         private bool OnePassApplies(Tensor x) =>
-            AttentionSink is null && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
+            AttentionSink is null && x.device_type == DeviceType.CPU
+            && (x.dtype is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16)
             && x.NumberOfElements * sizeof(float) <= int.MaxValue && dropout < 1;
 
         private Tensor LayerNorm(Tensor t) => F.layer_norm(t, new long[] { attention.Width }, norm.weight, norm.bias, Constants.LayerNormEps);
@@ -148,7 +150,9 @@ namespace DeepCoro.Runtime.Blocks
         /// softmax and weighted sum done by <see cref="ClsAttentionFunction"/> in one read of the tokens. Pre-norm
         /// materialises LN(x) through TorchSharp first (the kernel then reads the normalised tokens), which also
         /// keeps tokens far from centred exact. Attention dropout draws its keep mask from torch's generator, as
-        /// F.dropout does, and the kernel weighs each probability by it.
+        /// F.dropout does, and the kernel weighs each probability by it. 16-bit tokens reach the kernel as they are
+        /// (half the bytes per pass) unless they need a gradient or pre-norm normalises them: then they are
+        /// converted to float32 first.
         /// </summary>
         private Tensor OnePass(Tensor x, Tensor? valid, bool training)
         {
@@ -158,6 +162,7 @@ namespace DeepCoro.Runtime.Blocks
             var bIn = attention.in_proj_bias.chunk(3, 0);
             var cls = token().reshape(w);
             var clsIn = placement == NormPlacement.Pre ? LayerNorm(cls) : cls;
+            if (placement == NormPlacement.Pre || x.requires_grad) x = TokenPrecision.Float32(x);
             var tokens = placement == NormPlacement.Pre ? LayerNorm(x) : x;
 
             var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * scale;

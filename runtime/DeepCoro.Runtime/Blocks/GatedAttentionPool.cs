@@ -20,6 +20,7 @@ namespace DeepCoro.Runtime.Blocks
 
         public Tensor Pool(Tensor x, Tensor? valid, bool training)
         {
+            x = TokenPrecision.Float32(x);
             var scores = w.forward(v.forward(x).tanh() * u.forward(x).sigmoid()).squeeze(-1);   // [m, s]
             Tensor? anyValid = null;
             if (valid is not null)

@@ -7,6 +7,7 @@ namespace DeepCoro.Runtime.Blocks
     {
         public Tensor Pool(Tensor x, Tensor? valid, bool training)
         {
+            x = TokenPrecision.Float32(x);
             if (valid is null) return x.mean(new long[] { 1 });
             var weights = valid.to(x.dtype);
             var count = weights.sum(1, keepdim: true).clamp_min(Constants.One);

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Threading.Tasks;
@@ -18,6 +19,9 @@ namespace DeepCoro.Runtime.Blocks
     /// gradients of u, beta, the cls token and (when asked) the tokens. Rows run in parallel; the parameter
     /// gradients are written per row and summed by the caller in a fixed order, so the result does not depend on the
     /// thread count.
+    /// 16-bit tokens (<see cref="Buffers.X16"/>) are widened to float32 a block at a time into a per-row scratch
+    /// of Block x width floats (in L1), then run through the same float32 arithmetic: the result equals the float32
+    /// kernel's on the widened values, bit for bit, while each pass reads half the bytes. They get no gradient.
     /// </summary>
     internal static unsafe class OnePassClsAttention
     {
@@ -32,7 +36,9 @@ namespace DeepCoro.Runtime.Blocks
         internal struct Buffers
         {
             public int Rows, Tokens, Width, Heads, Threads;
-            public float* X;          // [rows, tokens, width]
+            public float* X;          // [rows, tokens, width], or null with X16
+            public ushort* X16;       // [rows, tokens, width] as float16 or bfloat16 bits, or null
+            public bool BFloat16;     // X16 holds bfloat16 (else float16)
             public byte* Valid;       // [rows, tokens], or null when every token is valid
             public float* U;          // [heads, width]
             public float* Beta;       // [heads]
@@ -42,7 +48,7 @@ namespace DeepCoro.Runtime.Blocks
             public float* Scores;     // [rows, heads, tokens]: the raw scores, kept for the backward pass
             public float* Lse;        // [rows, heads]: log of the softmax's normaliser
             public float* GradOut;    // [rows, heads, width + 1]
-            public float* GradX;      // [rows, tokens, width], zeroed; null when the tokens need no gradient
+            public float* GradX;      // [rows, tokens, width], zeroed; null when the tokens need no gradient (always with X16)
             public float* GradU;      // [rows, heads, width]: per-row parts
             public float* GradBeta;   // [rows, heads]: per-row parts
             public float* GradCls;    // [rows, width]: per-row parts
@@ -62,9 +68,9 @@ namespace DeepCoro.Runtime.Blocks
             Dots<LanesScalar, float>(b.Cls, b.U, b.Width, b.Heads, b.Width, clsScore);
             for (int h = 0; h < b.Heads; h++) clsScore[h] += b.Beta[h];
             var scores = (nint)clsScore;
-            if (Wide) EachRow(b, r => ForwardRow<Lanes512, Vector512<float>>(b, (float*)scores, r));
-            else if (Avx2Fma) EachRow(b, r => ForwardRow<Lanes256, Vector256<float>>(b, (float*)scores, r));
-            else EachRow(b, r => ForwardRow<LanesScalar, float>(b, (float*)scores, r));
+            if (Wide) EachRow(b, (r, scratch) => ForwardRow<Lanes512, Vector512<float>>(b, (float*)scores, (float*)scratch, r));
+            else if (Avx2Fma) EachRow(b, (r, scratch) => ForwardRow<Lanes256, Vector256<float>>(b, (float*)scores, (float*)scratch, r));
+            else EachRow(b, (r, scratch) => ForwardRow<LanesScalar, float>(b, (float*)scores, (float*)scratch, r));
         }
 
         public static void Backward(Buffers b)
@@ -73,24 +79,41 @@ namespace DeepCoro.Runtime.Blocks
             Dots<LanesScalar, float>(b.Cls, b.U, b.Width, b.Heads, b.Width, clsScore);
             for (int h = 0; h < b.Heads; h++) clsScore[h] += b.Beta[h];
             var scores = (nint)clsScore;
-            if (Wide) EachRow(b, r => BackwardRow<Lanes512, Vector512<float>>(b, (float*)scores, r));
-            else if (Avx2Fma) EachRow(b, r => BackwardRow<Lanes256, Vector256<float>>(b, (float*)scores, r));
-            else EachRow(b, r => BackwardRow<LanesScalar, float>(b, (float*)scores, r));
+            if (Wide) EachRow(b, (r, scratch) => BackwardRow<Lanes512, Vector512<float>>(b, (float*)scores, (float*)scratch, r));
+            else if (Avx2Fma) EachRow(b, (r, scratch) => BackwardRow<Lanes256, Vector256<float>>(b, (float*)scores, (float*)scratch, r));
+            else EachRow(b, (r, scratch) => BackwardRow<LanesScalar, float>(b, (float*)scores, (float*)scratch, r));
         }
 
-        private static void EachRow(Buffers b, Action<int> row)
+        /// <summary>Runs row(r, scratch) for every row; with 16-bit tokens each thread gets its own scratch of
+        /// Block x width floats to widen a block into (else scratch is 0).</summary>
+        private static void EachRow(Buffers b, Action<int, nint> row)
         {
             long work = (long)b.Rows * b.Tokens * b.Width * b.Heads;
+            nint Scratch() => b.X16 == null ? 0 : (nint)NativeMemory.AlignedAlloc((nuint)(Block * b.Width * sizeof(float)), 64);
+            void Free(nint scratch)
+            {
+                if (scratch != 0) NativeMemory.AlignedFree((void*)scratch);
+            }
             if (b.Threads <= 1 || b.Rows == 1 || work < ParallelWork)
-                for (int r = 0; r < b.Rows; r++) row(r);
-            else Parallel.For(0, b.Rows, new ParallelOptions { MaxDegreeOfParallelism = b.Threads }, row);
+            {
+                var scratch = Scratch();
+                try
+                {
+                    for (int r = 0; r < b.Rows; r++) row(r, scratch);
+                }
+                finally { Free(scratch); }
+            }
+            else
+                Parallel.For(0, b.Rows, new ParallelOptions { MaxDegreeOfParallelism = b.Threads }, Scratch,
+                    (r, _, scratch) => { row(r, scratch); return scratch; }, Free);
         }
 
-        private static void ForwardRow<TL, TV>(Buffers b, float* clsScore, int r)
+        private static void ForwardRow<TL, TV>(Buffers b, float* clsScore, float* scratch, int r)
             where TL : struct, ILanes<TV> where TV : struct
         {
             int s = b.Tokens, w = b.Width, heads = b.Heads, stride = w + 1;
-            float* x = b.X + (long)r * s * w;
+            float* x = b.X == null ? null : b.X + (long)r * s * w;
+            ushort* x16 = b.X16 == null ? null : b.X16 + (long)r * s * w;
             byte* valid = b.Valid == null ? null : b.Valid + (long)r * s;
             float* keep = b.Keep == null ? null : b.Keep + (long)r * heads * (s + 1);
             float* outRow = b.Out + (long)r * heads * stride;
@@ -121,7 +144,7 @@ namespace DeepCoro.Runtime.Blocks
                 {
                     if (valid != null && valid[j] == 0) continue;
                     index[n] = j;
-                    tokens[n] = x + (long)j * w;
+                    tokens[n] = Token(b.BFloat16, x, x16, scratch, j, n, w);
                     if (++n < Block) continue;
                 }
                 if (n == 0) break;
@@ -166,11 +189,23 @@ namespace DeepCoro.Runtime.Blocks
             }
         }
 
-        private static void BackwardRow<TL, TV>(Buffers b, float* clsScore, int r)
+        /// <summary>Token j of a row: its float32 memory, or its 16-bit values widened into slot n of the
+        /// block's scratch.</summary>
+        private static float* Token(bool bfloat, float* x, ushort* x16, float* scratch, int j, int n, int w)
+        {
+            if (x16 == null) return x + (long)j * w;
+            float* slot = scratch + (long)n * w;
+            if (bfloat) Widen.BFloat16(x16 + (long)j * w, slot, w);
+            else Widen.Float16(x16 + (long)j * w, slot, w);
+            return slot;
+        }
+
+        private static void BackwardRow<TL, TV>(Buffers b, float* clsScore, float* scratch, int r)
             where TL : struct, ILanes<TV> where TV : struct
         {
             int s = b.Tokens, w = b.Width, heads = b.Heads, stride = w + 1;
-            float* x = b.X + (long)r * s * w;
+            float* x = b.X == null ? null : b.X + (long)r * s * w;
+            ushort* x16 = b.X16 == null ? null : b.X16 + (long)r * s * w;
             byte* valid = b.Valid == null ? null : b.Valid + (long)r * s;
             float* keep = b.Keep == null ? null : b.Keep + (long)r * heads * (s + 1);
             float* outRow = b.Out + (long)r * heads * stride;
@@ -216,7 +251,7 @@ namespace DeepCoro.Runtime.Blocks
                 {
                     if (valid != null && valid[j] == 0) continue;
                     index[n] = j;
-                    tokens[n] = x + (long)j * w;
+                    tokens[n] = Token(b.BFloat16, x, x16, scratch, j, n, w);
                     if (++n < Block) continue;
                 }
                 if (n == 0) break;

@@ -76,6 +76,9 @@ namespace DeepCoro.Runtime.Data
         public int Prefetch { get; init; } = 4;
         /// <summary>Threads reading files for one batch.</summary>
         public int ReadThreads { get; init; } = 2;
+        /// <summary>How tokens are held from the files to the cls kernel; other files are rounded to it as they are
+        /// read.</summary>
+        public TokenDtype TokenDtype { get; init; } = TokenDtype.Float32;
 
         /// <summary>
         /// The same options on another manifest (predict reads a new one with the training config's columns); its
@@ -116,7 +119,8 @@ namespace DeepCoro.Runtime.Data
             int? batchSize = null,
             int? prefetch = null,
             int? readThreads = null,
-            IReadOnlyDictionary<string, SurvivalColumns>? survivalColumns = null) =>
+            IReadOnlyDictionary<string, SurvivalColumns>? survivalColumns = null,
+            TokenDtype? tokenDtype = null) =>
             this with
             {
                 Manifest = manifest ?? Manifest,
@@ -149,6 +153,7 @@ namespace DeepCoro.Runtime.Data
                 BatchSize = batchSize ?? BatchSize,
                 Prefetch = prefetch ?? Prefetch,
                 ReadThreads = readThreads ?? ReadThreads,
+                TokenDtype = tokenDtype ?? TokenDtype,
             };
     }
 }

@@ -86,7 +86,7 @@ namespace DeepCoro.Runtime.Data
             try
             {
                 System.Threading.Tasks.Parallel.ForEach(files, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = System.Math.Max(1, Options.ReadThreads), CancellationToken = cancel },
-                    EmbeddingArray.CheckFinite);
+                    path => EmbeddingArray.CheckFinite(path, Options.TokenDtype));
             }
             catch (System.AggregateException e)
             {

@@ -36,9 +36,18 @@ namespace DeepCoro.Runtime.Data
         /// Reads one file only to check that every value is finite, into a pooled buffer: memory is one file, not the
         /// dataset, so every split can be checked before training.
         /// </summary>
-        public static void CheckFinite(string path)
+        public static void CheckFinite(string path) => CheckFinite(path, TokenDtype.Float32);
+
+        /// <summary><see cref="CheckFinite(string)"/>, and with float16 tokens also that every value fits
+        /// float16.</summary>
+        public static void CheckFinite(string path, TokenDtype dtype)
         {
-            if (!Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase)) { Load(path); return; }
+            if (!Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+            {
+                var array = Load(path);
+                RequireRange(path, array.Data, array.Shape, dtype);
+                return;
+            }
             float[]? buffer = null;
             int count = 0;
             try
@@ -50,11 +59,22 @@ namespace DeepCoro.Runtime.Data
                     return buffer.AsSpan(0, count);
                 });
                 RequireFinite(path, buffer.AsSpan(0, count), shape);
+                RequireRange(path, buffer.AsSpan(0, count), shape, dtype);
             }
             finally
             {
                 if (buffer != null) System.Buffers.ArrayPool<float>.Shared.Return(buffer);
             }
+        }
+
+        /// <summary>Float16 rounds |v| &gt;= 65520 to infinity.</summary>
+        private static void RequireRange(string path, ReadOnlySpan<float> values, long[] shape, TokenDtype dtype)
+        {
+            if (dtype != TokenDtype.Float16) return;
+            for (int i = 0; i < values.Length; i++)
+                if (MathF.Abs(values[i]) >= 65520f)
+                    throw new DataException($"{path}: the value {values[i]} at flat index {i} of [{string.Join(", ", shape)}] does not fit float16 (data.token_dtype; "
+                        + $"its largest finite value is {TokenBits.Largest(dtype)}); set data.token_dtype: bfloat16 or float32");
         }
 
         private static void RequireFinite(string path, ReadOnlySpan<float> values, long[] shape)
@@ -120,6 +140,49 @@ namespace DeepCoro.Runtime.Data
                 array.Data.AsSpan(0, (int)place.Length).CopyTo(target.AsSpan((int)place.Offset, (int)place.Length));
             }
             RequireFinite(path, target.AsSpan((int)place.Offset, (int)place.Length), shape);
+        }
+
+        /// <summary>
+        /// <see cref="LoadInto"/> for 16-bit tokens: the values land in <paramref name="target"/> as
+        /// <paramref name="dtype"/>'s bit patterns. A float16 .npy read as float16 is copied as it is; any other file
+        /// is rounded to nearest even as it is read, and a finite float32 value beyond the type's range is refused.
+        /// </summary>
+        public static void LoadInto16(string path, Func<long[], (long Offset, long Length)> check, ushort[] target, TokenDtype dtype)
+        {
+            if (IO.InputFile.Problem(path, "embedding file") is { } problem) throw new DataException(problem);
+            (long Offset, long Length) place = default;
+            long[] shape;
+            if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+                (shape, _) = Npy.ReadInto16(path, s =>
+                {
+                    place = check(s);
+                    return target.AsSpan((int)place.Offset, (int)place.Length);
+                }, dtype);
+            else
+            {
+                var array = Load(path);
+                shape = array.Shape;
+                place = check(shape);
+                TokenBits.Narrow(array.Data.AsSpan(0, (int)place.Length), target.AsSpan((int)place.Offset, (int)place.Length), dtype);
+            }
+            RequireFinite16(path, target.AsSpan((int)place.Offset, (int)place.Length), shape, dtype);
+        }
+
+        /// <summary>Rounds <paramref name="source"/> (read as float32) into 16-bit tokens, refusing values beyond the
+        /// type's range.</summary>
+        public static void Narrow(string path, ReadOnlySpan<float> source, Span<ushort> target, long[] shape, TokenDtype dtype)
+        {
+            TokenBits.Narrow(source, target, dtype);
+            RequireFinite16(path, target, shape, dtype);
+        }
+
+        private static void RequireFinite16(string path, ReadOnlySpan<ushort> values, long[] shape, TokenDtype dtype)
+        {
+            int i = TokenBits.FirstNonFinite(values, dtype);
+            if (i < 0) return;
+            var name = dtype == TokenDtype.Float16 ? "float16" : "bfloat16";
+            throw new DataException($"{path}: the value at flat index {i} of [{string.Join(", ", shape)}] is not finite as {name} (data.token_dtype; "
+                + $"its largest finite value is {TokenBits.Largest(dtype)}); every value must be finite: fix the file or set data.token_dtype: float32");
         }
 
         private static EmbeddingArray FromSafetensors(string path)

@@ -88,6 +88,39 @@ namespace DeepCoro.Runtime.Data
             return shape;
         }
 
+        /// <summary>
+        /// Reads the data as 16-bit floats of <paramref name="dtype"/> (their bit patterns) straight into
+        /// <paramref name="target"/>: a '&lt;f2' file read as float16 is copied as it is; anything else is read
+        /// into a pooled buffer and rounded to nearest even (<see cref="TokenBits"/>). Returns the shape and
+        /// whether the file held float32 (whose finite values may overflow float16).
+        /// </summary>
+        public static (long[] Shape, bool WasFloat32) ReadInto16(string path, Func<long[], Span<ushort>> target, TokenDtype dtype)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            var (descr, shape) = Header(stream, path);
+            var span = target(shape);
+            bool wide = descr.EndsWith("f4");
+            if (!wide && dtype == TokenDtype.Float16)
+            {
+                ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(span));
+                return (shape, false);
+            }
+            var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(span.Length);
+            try
+            {
+                var floats = buffer.AsSpan(0, span.Length);
+                if (wide) ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats));
+                else
+                {
+                    ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(span));
+                    TokenBits.Widen(span, floats, TokenDtype.Float16);
+                }
+                TokenBits.Narrow(floats, span, dtype);
+            }
+            finally { System.Buffers.ArrayPool<float>.Shared.Return(buffer); }
+            return (shape, wide);
+        }
+
         public static EmbeddingArray Read(string path)
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -114,8 +147,22 @@ namespace DeepCoro.Runtime.Data
         /// <summary>Writes a C-order float32 array (used by `synth` and the tests).</summary>
         public static void WriteFloat32(Stream stream, ReadOnlySpan<float> data, long[] shape)
         {
+            WriteHeader(stream, "<f4", shape);
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data));
+        }
+
+        /// <summary>Writes a C-order float16 array ('&lt;f2', what NumPy's float16 reads): half-precision token
+        /// files.</summary>
+        public static void WriteFloat16(Stream stream, ReadOnlySpan<Half> data, long[] shape)
+        {
+            WriteHeader(stream, "<f2", shape);
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data));
+        }
+
+        private static void WriteHeader(Stream stream, string descr, long[] shape)
+        {
             var dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
-            var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
+            var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";
             int total = 10 + header.Length + 1;
             header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";   // data starts 64-byte aligned
             stream.Write(Magic);
@@ -123,7 +170,6 @@ namespace DeepCoro.Runtime.Data
             stream.WriteByte(0);
             stream.Write(BitConverter.GetBytes((ushort)header.Length));
             stream.Write(Encoding.Latin1.GetBytes(header));
-            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data));
         }
     }
 }

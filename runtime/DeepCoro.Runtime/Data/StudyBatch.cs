@@ -5,14 +5,28 @@ namespace DeepCoro.Runtime.Data
     /// X [B, N, L, D] (or [B, N, D]), Mask [B, N] (True = a real video, False = padding), ViewIds [B, N] or null,
     /// Labels [B, heads] (NaN = missing for that head). X is rented from a pool and may be longer than the
     /// batch: <see cref="Values"/> is the batch; <see cref="Release"/> hands it back once no tensor uses it.
+    /// With 16-bit tokens (<see cref="Dtype"/> float16 or bfloat16) the tokens are in <see cref="X16"/> (their bit
+    /// patterns, also pooled) and X is empty.
     /// </summary>
     public sealed record StudyBatch(Study[] Studies, float[] X, long[] Shape, bool[] Mask, long[]? ViewIds, double[] Labels, int Heads)
     {
         public int Size => Studies.Length;
 
-        public System.Span<float> Values => System.MemoryExtensions.AsSpan(X, 0, (int)System.Linq.Enumerable.Aggregate(Shape, 1L, (a, b) => a * b));
+        public TokenDtype Dtype { get; init; } = TokenDtype.Float32;
 
-        public void Release() => System.Buffers.ArrayPool<float>.Shared.Return(X);
+        /// <summary>The 16-bit tokens when <see cref="Dtype"/> is not float32, else null.</summary>
+        public ushort[]? X16 { get; init; }
+
+        public long Elements => System.Linq.Enumerable.Aggregate(Shape, 1L, (a, b) => a * b);
+
+        /// <summary>The float32 batch (with 16-bit tokens X is empty: read <see cref="X16"/>).</summary>
+        public System.Span<float> Values => System.MemoryExtensions.AsSpan(X, 0, (int)Elements);
+
+        public void Release()
+        {
+            if (X16 is { } bits) System.Buffers.ArrayPool<ushort>.Shared.Return(bits);
+            else System.Buffers.ArrayPool<float>.Shared.Return(X);
+        }
     }
 
 }

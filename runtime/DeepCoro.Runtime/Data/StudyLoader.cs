@@ -67,11 +67,18 @@ namespace DeepCoro.Runtime.Data
             // pooled, and files are read straight into it: the reader thread allocates almost nothing, so it
             // rarely triggers a garbage collection while the training thread is inside a native torch call
             // (TorchSharp 0.107 lets temporary Scalars be finalized during such calls).
-            var x = System.Buffers.ArrayPool<float>.Shared.Rent((int)(b * n * video));
+            var dtype = options.TokenDtype;
+            bool half = dtype != TokenDtype.Float32;
+            var x = half ? Array.Empty<float>() : System.Buffers.ArrayPool<float>.Shared.Rent((int)(b * n * video));
+            var x16 = half ? System.Buffers.ArrayPool<ushort>.Shared.Rent((int)(b * n * video)) : null;
             // only the padding slots are zeroed: files overwrite the rest, and clearing all of a 50 MB buffer
             // took CPU from the training step on a 2-core machine
             for (int i = 0; i < b; i++)
-                Array.Clear(x, (int)((i * n + picks[i].Videos.Length) * video), (int)((n - picks[i].Videos.Length) * video));
+            {
+                int start = (int)((i * n + picks[i].Videos.Length) * video), length = (int)((n - picks[i].Videos.Length) * video);
+                if (half) Array.Clear(x16!, start, length);
+                else Array.Clear(x, start, length);
+            }
             var mask = new bool[b * n];
             var ids = viewPadding is { } pad ? Enumerable.Repeat(pad, b * n).ToArray() : null;
             var labels = new double[b * heads];
@@ -98,7 +105,10 @@ namespace DeepCoro.Runtime.Data
                         throw new DataException($"{file.Path}: holds {array.Shape[0]} videos now, {study.VideoCount} when the run started");
                     for (int j = 0; j < pick.Videos.Length; j++)
                     {
-                        Array.Copy(array.Data, pick.Videos[j] * video, x, (row * n + j) * video, video);
+                        if (half)
+                            EmbeddingArray.Narrow(file.Path, array.Data.AsSpan((int)(pick.Videos[j] * video), (int)video),
+                                x16.AsSpan((int)((row * n + j) * video), (int)video), array.Shape, dtype);
+                        else Array.Copy(array.Data, pick.Videos[j] * video, x, (row * n + j) * video, video);
                         mask[row * n + j] = true;
                     }
                 }
@@ -108,7 +118,8 @@ namespace DeepCoro.Runtime.Data
                     {
                         var file = study.Videos[pick.Videos[j]];
                         long offset = (row * n + j) * video;
-                        EmbeddingArray.LoadInto(file.Path, shape => { geometry.Check(file, shape, false); return (offset, video); }, x);
+                        if (half) EmbeddingArray.LoadInto16(file.Path, shape => { geometry.Check(file, shape, false); return (offset, video); }, x16!, dtype);
+                        else EmbeddingArray.LoadInto(file.Path, shape => { geometry.Check(file, shape, false); return (offset, video); }, x);
                         mask[row * n + j] = true;
                     }
                 }
@@ -116,13 +127,14 @@ namespace DeepCoro.Runtime.Data
             }
             catch (Exception e)
             {
-                System.Buffers.ArrayPool<float>.Shared.Return(x);
+                if (half) System.Buffers.ArrayPool<ushort>.Shared.Return(x16!);
+                else System.Buffers.ArrayPool<float>.Shared.Return(x);
                 // one reader's error, as itself (DataException names the file), not wrapped by Parallel
                 if (e is AggregateException a) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(a.InnerExceptions[0]);
                 throw;
             }
             var shape = geometry.HasTokens ? new long[] { b, n, geometry.Tokens, geometry.Dim } : new long[] { b, n, geometry.Dim };
-            return new StudyBatch(picks.Select(p => p.Study).ToArray(), x, shape, mask, ids, labels, heads);
+            return new StudyBatch(picks.Select(p => p.Study).ToArray(), x, shape, mask, ids, labels, heads) { Dtype = dtype, X16 = x16 };
         }
     }
 }

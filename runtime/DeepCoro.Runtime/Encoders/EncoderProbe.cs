@@ -80,7 +80,8 @@ namespace DeepCoro.Runtime.Encoders
         /// computes.</summary>
         public Tensor Pool(ModelInput input)
         {
-            var x = input.X;
+            // the encoder's trainable rest computes in float32: 16-bit cached tokens (data.token_dtype) are widened
+            var x = Blocks.TokenPrecision.Float32(input.X);
             if (x.dim() != (whole ? 6 : 4))
                 throw new InputShapeException($"{(whole ? "frames must be [B, N, 3, T, H, W]" : "the encoder's cached tokens must be [B, N, L', C]")}, got [{string.Join(", ", x.shape)}]");
             long b = x.shape[0], n = x.shape[1];

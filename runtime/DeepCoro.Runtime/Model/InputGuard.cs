@@ -27,8 +27,8 @@ namespace DeepCoro.Runtime.Model
                 throw new InputShapeException($"x: expected rank {axes.Count + 2} {expected} for spec '{model}', got rank {x.dim()} {got}");
             if (x.shape[x.dim() - 1] != embeddingDim)
                 throw new InputShapeException($"x: expected embedding dim {embeddingDim} in the last axis {expected}, got {got}");
-            if (x.dtype != ScalarType.Float32 && x.dtype != ScalarType.Float64)
-                throw new InputShapeException($"x: expected float32 (or float64 for a model moved to float64), got {x.dtype}");
+            if (x.dtype is not (ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16))
+                throw new InputShapeException($"x: expected float32 (float16 or bfloat16 tokens, or float64 for a model moved to float64), got {x.dtype}");
             long b = x.shape[0], n = x.shape[1];
             if (input.Mask is { } mask)
             {

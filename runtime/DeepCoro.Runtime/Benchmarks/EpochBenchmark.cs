@@ -59,9 +59,10 @@ namespace DeepCoro.Runtime.Benchmarks
             GC.Collect();
             GC.WaitForPendingFinalizers();
             manual_seed(seed);
-            using var model = new MilModel(spec, ClsKernel.Fused);
+            var plan = ModelPlan.Of(spec);
+            using var model = new MilModel(plan, ClsKernel.Fused);
             var training = new TrainOptions();
-            using var optimizer = new AdamOptimizer(ParameterGroups.Of(spec, model, training.Optimizer), training.Optimizer);
+            using var optimizer = new AdamOptimizer(ParameterGroups.Of(plan, model, training.Optimizer), training.Optimizer);
             var step = new TrainStep(model, optimizer, training.ClipNorm, CPU);
             model.train();
 

@@ -12,10 +12,10 @@ using DeepCoro.Runtime.Video;
 namespace DeepCoro.Runtime.Encoders
 {
     /// <summary>
-    /// `deepcoro embed`: every video of a CSV (or a list) through a TorchScript or ONNX encoder, one [L, D] (or [D]) float16
-    /// safetensors file per video named by its stem, a manifest of what was written and one report of the videos that
-    /// could not be used. A shard takes every n-th video; a run without --shard over a folder the shards filled
-    /// checks their files and writes the whole manifest.
+    /// `deepcoro embed`: every video of a CSV (or a list) through a TorchScript or ONNX encoder, one [L, D] (or [D])
+    /// float16 safetensors file per video named by its stem, a manifest of what was written and one report of the
+    /// videos that could not be used. A shard takes every n-th video; a run without --shard over a folder the shards
+    /// filled checks their files and writes the whole manifest.
     /// </summary>
     public static class Embedder
     {

@@ -14,8 +14,13 @@ suffix(prefix(x, n), n, *cuts()[n, 1:]) equals tokens(x) for every n: that is wh
 frozen bottom of the encoder once per video. This script checks it, and the export against the eager model, before
 writing the file. Needs PyTorch and torchvision (Debian: python3-torch python3-torchvision); not run by CI.
 
+With --onnx FILE it also writes the same encoder's tokens(x) as ONNX (opset 17, traced in eval mode at the exported
+frames and size, batch dynamic) for `deepcoro embed --encoder FILE.onnx` through ONNX Runtime: forward only, so
+fine-tuning keeps the TorchScript file. `deepcoro bench --encoder E.pt --onnx E.onnx` checks that the two agree.
+
 Examples:
   export_encoder.py --torchvision mvit_v2_s --random --out mvit_v2_s.random.pt        # random weights, 16 x 224
+  export_encoder.py --torchvision mvit_v2_s --random --out mvit.pt --onnx mvit.onnx   # both, the same weights
   export_encoder.py --torchvision mvit_v2_s --state-dict kinetics.pth --out mvit.pt
   export_encoder.py --reference-repo ~/DeepCORO_CLIP --checkpoint best_epoch.pt --out deepcoro_mvit.pt
 """
@@ -232,6 +237,20 @@ def check(eager: nn.Module, scripted: torch.jit.ScriptModule, frames: int, size:
         print(f"prefix/suffix: all {cuts.shape[0]} cuts equal tokens (within {tolerance})")
 
 
+def export_onnx(eager: nn.Module, frames: int, size: int, path: str) -> None:
+    """tokens(x) as ONNX: input `frames` [B, 3, T, H, W], output `tokens`; node names dropped (they only add bytes)."""
+    import onnx
+    eager.eval()
+    x = torch.zeros(1, 3, frames, size, size)
+    torch.onnx.export(eager, (x,), path, input_names=["frames"], output_names=["tokens"], opset_version=17,
+                      dynamic_axes={"frames": {0: "batch"}, "tokens": {0: "batch"}}, do_constant_folding=True)
+    model = onnx.load(path)
+    for node in model.graph.node:
+        node.name = ""
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = p.add_mutually_exclusive_group(required=True)
@@ -249,6 +268,7 @@ def main() -> None:
     p.add_argument("--aggregate", action="store_true", help="tokens gives one [D] vector per video (mean of the tokens)")
     p.add_argument("--tolerance", type=float, default=1e-4)
     p.add_argument("--out", required=True)
+    p.add_argument("--onnx", help="also write tokens(x) as ONNX to this file (for embed through ONNX Runtime)")
     args = p.parse_args()
     if args.reference_repo and not args.checkpoint:
         raise SystemExit("--reference-repo needs --checkpoint")
@@ -258,6 +278,9 @@ def main() -> None:
     scripted.save(args.out)
     print(f"wrote {args.out}: {sum(p.numel() for p in eager.parameters())} parameters, "
           f"{sum(1 for n, _ in eager.named_parameters() if n.startswith('model.'))} backbone tensors")
+    if args.onnx:
+        export_onnx(eager, args.frames, args.resize, args.onnx)
+        print(f"wrote {args.onnx}: tokens(x) as ONNX (check it against {args.out} with deepcoro bench --onnx)")
 
 
 if __name__ == "__main__":

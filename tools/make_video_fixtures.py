@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Makes tests/DeepCoro.Tests/Fixtures/video: tiny clips, their frames as ffmpeg decodes them, a tiny scripted encoder
-and the tokens PyTorch computes from a clip through the reference's frame sampling.
+(and its ONNX export) and the tokens PyTorch computes from a clip through the reference's frame sampling.
 
 Run once by hand (needs ffmpeg, python3-torch and python3-torchvision from Debian); CI has neither and uses the files.
   /usr/bin/python3 tools/make_video_fixtures.py
@@ -18,7 +18,7 @@ import torchvision.transforms as T
 from torchvision.models.video.mvit import MSBlockConfig, MViT
 
 sys.path.insert(0, os.path.dirname(__file__))
-from export_encoder import check, projection, wrap  # noqa: E402
+from export_encoder import check, export_onnx, projection, wrap  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "tests", "DeepCoro.Tests", "Fixtures", "video")
@@ -176,6 +176,8 @@ def main() -> None:
     scripted = torch.jit.script(eager)
     check(eager, scripted, ENCODER_FRAMES, ENCODER_SIZE, 1e-6)
     scripted.save(os.path.join(OUT, "tiny_encoder.pt"))
+    # the same weights as ONNX, for embed through ONNX Runtime (its tokens are checked against the script's in C#)
+    export_onnx(eager, ENCODER_FRAMES, ENCODER_SIZE, os.path.join(OUT, "tiny_encoder.onnx"))
 
     # tokens PyTorch computes from the lossless clip (what any decoder gives exactly) through the reference's sampling:
     # the given dataset_mean/dataset_std (of which the reference uses the first channel's), and the computed ones

@@ -30,6 +30,9 @@ type BenchArgs =
     | [<Unique>] Warmup of int
     | [<Unique>] Encoder of path: string
     | [<Unique>] Ratios of string
+    | Forward
+    | [<Unique>] Onnx of path: string
+    | [<Unique>] Python of path: string
     | Telemetry
     | [<Unique>] Intervals of samples: int
     | [<Unique>] Token_Dtype of string
@@ -54,6 +57,11 @@ type BenchArgs =
             | Encoder _ ->
                 "time fine-tuning this TorchScript encoder with the probe: the whole encoder per step vs its frozen prefix cached."
             | Ratios _ -> "with --encoder: video_freeze_ratio values, comma-separated (default 0.5,0.76,0.8,0.92)."
+            | Forward ->
+                "with --encoder: time the forward per video (embed) instead: TorchSharp, ONNX Runtime (--onnx) and PyTorch (--python)."
+            | Onnx _ -> "with --encoder: the same encoder as ONNX (tools/export_encoder.py --onnx); implies --forward."
+            | Python _ ->
+                "with --forward: the python with PyTorch that runs the TorchScript file too (default /usr/bin/python3; none: skip)."
             | Telemetry ->
                 "instead: the CPU time the training telemetry adds to a step and a forward (fused kernel; --steps pairs, alternating)."
             | Intervals _ -> "instead: time the bootstrap intervals of one head per task on N samples (1000 resamples, median of --steps)."
@@ -237,7 +245,33 @@ let private intervals (samples: int) (repeats: int) =
 let run (args: ParseResults<BenchArgs>) =
     let count flag (case: Quotations.Expr<int -> BenchArgs>) fallback = args.GetResult(case, fallback) |> checkInt flag OptionRules.count
     args.TryGetResult Threads |> Option.iter (checkInt "--threads" OptionRules.count >> torch.set_num_threads)
+    let forward = args.Contains Forward || args.Contains Onnx
+    if (forward || args.Contains Python) && not (args.Contains Encoder) then
+        fail "--forward, --onnx and --python time an encoder: give --encoder E.pt"
+    if args.Contains Python && not forward then
+        fail "--python: only the forward bench runs PyTorch; add --forward"
+    let others =
+        args.GetAllResults()
+        |> List.exists (function
+            | Encoder _
+            | Forward
+            | Onnx _
+            | Python _
+            | Threads _
+            | Steps _
+            | Warmup _ -> false
+            | _ -> true)
+    if forward && others then
+        fail "--forward (or --onnx) times one video on the CPU: it takes only --encoder, --onnx, --python, --threads, --steps and --warmup"
     match args.TryGetResult Intervals with
+    | _ when forward ->
+        EncoderForwardBench.run
+            (args.GetResult Encoder)
+            (args.TryGetResult Onnx)
+            (args.GetResult(Python, "/usr/bin/python3"))
+            (count "--threads" <@ Threads @> 2)
+            (count "--steps" <@ Steps @> 5)
+            (args.GetResult(Warmup, 2) |> checkInt "--warmup" OptionRules.countOrZero)
     | _ when args.Contains Encoder -> encoderBench args (args.GetResult Encoder)
     | Some samples when samples < 2 -> fail "--intervals: at least 2 samples"
     | Some samples -> intervals samples (args.GetResult(Steps, 5))

@@ -33,6 +33,7 @@ type EmbedArgs =
     | Keep_Folders
     | Float32
     | Device of device: string
+    | Backend of name: string
     | Seed of seed: int
     | Emit_Slurm of dir: string
     | Shards of n: int
@@ -46,7 +47,7 @@ type EmbedArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Encoder _ -> "the TorchScript encoder (made by tools/export_encoder.py)."
+            | Encoder _ -> "the encoder: TorchScript, or ONNX (*.onnx, run by ONNX Runtime); made by tools/export_encoder.py."
             | Csv _ -> "the reference's CSV (separator α) naming the videos; or give video files as arguments."
             | Column _ -> "the CSV's video column, the reference's datapoint_loc_label (default FileName)."
             | Separator _ -> "the CSV's separator (default α)."
@@ -67,6 +68,7 @@ type EmbedArgs =
             | Keep_Folders -> "mirror each video's folder below --root (default: the CSV's folder) instead of naming files by stem alone."
             | Float32 -> "store float32 instead of float16."
             | Device _ -> "cpu, cuda or cuda:i (default cpu)."
+            | Backend _ -> "torchscript or onnx (default: onnx for a *.onnx file, else torchscript); must fit the file."
             | Seed _ -> "seed of the random stride draws (default 0)."
             | Emit_Slurm _ -> "write an sbatch job array of --shards tasks into this folder instead of running."
             | Shards _ -> "with --emit-slurm: the number of array tasks."
@@ -84,6 +86,12 @@ let private shard (text: string) =
         | (true, i), (true, n) when n >= 1 && i >= 0 && i < n -> i, n
         | _ -> fail (sprintf "--shard %s: expected i/n with 0 <= i < n, e.g. 0/8" text)
     | _ -> fail (sprintf "--shard %s: expected i/n with 0 <= i < n, e.g. 0/8" text)
+
+let private backend (name: string) =
+    match name.ToLowerInvariant() with
+    | "torchscript" -> EncoderBackend.TorchScript
+    | "onnx" -> EncoderBackend.Onnx
+    | _ -> fail (sprintf "--backend %s: expected torchscript or onnx" name)
 
 let private options (args: ParseResults<EmbedArgs>) =
     // first: a missing --encoder is a bad command line (Argu's usage error), before any other check
@@ -119,6 +127,7 @@ let private options (args: ParseResults<EmbedArgs>) =
         KeepFolders = (args.Contains Keep_Folders),
         Half = (not (args.Contains Float32)),
         Device = (args.GetResult(Device, "cpu")),
+        Backend = (args.TryGetResult Backend |> Option.map backend |> Option.toNullable),
         Seed = (args.GetResult(Seed, 0))
     )
 

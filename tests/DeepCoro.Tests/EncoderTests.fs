@@ -112,7 +112,7 @@ let loadingTests =
             Expect.equal code 1 "refused"
             Expect.stringContains
                 err
-                "has no input_shape(), so the frames and the size it takes are unknown; give --frames F and --resize R"
+                "does not say the frames and size it takes (no input_shape(), or an ONNX input whose T, H, W are not fixed); give --frames F and --resize R"
                 err
             let out = Path.Combine(dir, "out")
             let code, _, err = run [ "--output"; out; "--frames"; "4"; "--resize"; "32" ]

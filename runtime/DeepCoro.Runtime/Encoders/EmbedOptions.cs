@@ -39,6 +39,9 @@ namespace DeepCoro.Runtime.Encoders
         public bool KeepFolders { get; init; }
         public bool Half { get; init; } = true;
         public string Device { get; init; } = "cpu";
+        /// <summary>What runs the encoder; null: the file's extension decides (.onnx: ONNX Runtime, else
+        /// TorchScript).</summary>
+        public EncoderBackend? Backend { get; init; }
         public int Seed { get; init; }
     }
 }

@@ -12,10 +12,10 @@ using DeepCoro.Runtime.Video;
 namespace DeepCoro.Runtime.Encoders
 {
     /// <summary>
-    /// `deepcoro embed`: every video of a CSV (or a list) through a TorchScript encoder, one [L, D] (or [D]) float16
-    /// safetensors file per video named by its stem, a manifest of what was written and one report of the videos that
-    /// could not be used. A shard takes every n-th video; a run without --shard over a folder the shards filled
-    /// checks their files and writes the whole manifest.
+    /// `deepcoro embed`: every video of a CSV (or a list) through a TorchScript or ONNX encoder, one [L, D] (or [D])
+    /// float16 safetensors file per video named by its stem, a manifest of what was written and one report of the
+    /// videos that could not be used. A shard takes every n-th video; a run without --shard over a folder the shards
+    /// filled checks their files and writes the whole manifest.
     /// </summary>
     public static class Embedder
     {
@@ -30,12 +30,12 @@ namespace DeepCoro.Runtime.Encoders
                 throw new DataException(o.Csv is { } c ? $"{c}: no video to embed{(o.Split is { } s ? $" in split '{s}'" : "")}" : "no video to embed: give --csv or files");
             var root = o.Root ?? (o.Csv is { } c2 ? Path.GetDirectoryName(Path.GetFullPath(c2)) : Directory.GetCurrentDirectory());
             var files = EmbeddingNames.Plan(videos, root, o.KeepFolders);
-            using var encoder = ScriptedEncoder.LoadForEmbedding(o.Encoder, DeviceChoice.Parse(o.Device));
+            using var encoder = TokenEncoders.LoadForEmbedding(o.Encoder, o.Backend, DeviceChoice.Parse(o.Device), TorchSharp.torch.get_num_threads());
             if (encoder.InputShape is null && (o.Frames is null || o.Resize is null))
-                throw new EncoderException($"{o.Encoder}: the encoder has no input_shape(), so the frames and the size it takes are unknown; give --frames F and --resize R (or export it with tools/export_encoder.py)");
+                throw new EncoderException($"{o.Encoder}: the encoder does not say the frames and size it takes (no input_shape(), or an ONNX input whose T, H, W are not fixed); give --frames F and --resize R (or export it with tools/export_encoder.py)");
             var sampling = new FrameSampling
             {
-                Frames = o.Frames ?? encoder.Frames!.Value, Stride = o.Stride, RandomStride = !o.FixedStride, Resize = o.Resize ?? encoder.Size!.Value,
+                Frames = o.Frames ?? (int)encoder.InputShape![1], Stride = o.Stride, RandomStride = !o.FixedStride, Resize = o.Resize ?? (int)encoder.InputShape![2],
                 Mean = o.Mean ?? 0, Std = o.Std ?? 1,
             };
             DatasetStatistics? statistics = null;

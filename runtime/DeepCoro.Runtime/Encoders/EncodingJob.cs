@@ -26,9 +26,11 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>The prepared input of one video, or why there is none.</summary>
         private sealed record Prepared(VideoItem Video, Tensor? Input, int FramesRead, bool Padded, string? Failure);
 
-        public static EncodingResult Run(ScriptedEncoder encoder, EncodingRequest request, IEncodingObserver observer, CancellationToken cancel = default)
+        public static EncodingResult Run(ITokenEncoder encoder, EncodingRequest request, IEncodingObserver observer, CancellationToken cancel = default)
         {
             var sampling = request.Sampling;
+            if (request.Cut is not null && encoder is not ScriptedEncoder)
+                throw new ArgumentException($"{encoder.Path}: a frozen prefix needs the TorchScript encoder's prefix(); {encoder.GetType().Name} gives tokens only");
             if (encoder.InputShape is { } exported && (sampling.Frames != exported[1] || sampling.Resize != exported[2] || exported[2] != exported[3]))
                 throw new ArgumentException($"frames {sampling.Frames} at {sampling.Resize} x {sampling.Resize}: {encoder.Path} was exported for [{string.Join(", ", exported)}] (3, frames, height, width); sample what it expects");
             Directory.CreateDirectory(request.OutputDirectory);
@@ -68,7 +70,7 @@ namespace DeepCoro.Runtime.Encoders
             var batch = new List<Prepared>();
             try
             {
-                encoder.Module.eval();
+                if (encoder is ScriptedEncoder scripted) scripted.Module.eval();
                 using var noGrad = no_grad();
                 var reader = channel.Reader;
                 while (reader.WaitToReadAsync(cancel).AsTask().GetAwaiter().GetResult())
@@ -136,13 +138,12 @@ namespace DeepCoro.Runtime.Encoders
             }
         }
 
-        private static IEnumerable<(Prepared Item, long[] Shape)> Encode(ScriptedEncoder encoder, List<Prepared> batch, EncodingRequest request, Dictionary<string, string> metadata)
+        private static IEnumerable<(Prepared Item, long[] Shape)> Encode(ITokenEncoder encoder, List<Prepared> batch, EncodingRequest request, Dictionary<string, string> metadata)
         {
             var results = new List<(Prepared, long[])>();
             using var scope = NewDisposeScope();
-            var device = encoder.Module.parameters().FirstOrDefault()?.device ?? CPU;
-            var x = stack(batch.Select(p => p.Input!).ToArray()).to(device);
-            var y = request.Cut is { } cut ? encoder.Prefix(x, cut) : encoder.Tokens(x);
+            var x = stack(batch.Select(p => p.Input!).ToArray()).to(encoder.Device);
+            var y = request.Cut is { } cut ? ((ScriptedEncoder)encoder).Prefix(x, cut) : encoder.Tokens(x);
             var stored = y.to(request.Half ? ScalarType.Float16 : ScalarType.Float32).cpu();
             for (int i = 0; i < batch.Count; i++)
             {
@@ -162,7 +163,7 @@ namespace DeepCoro.Runtime.Encoders
 
         /// <summary>What every file of this run records: the encoder, what was computed, and how frames were
         /// sampled.</summary>
-        private static Dictionary<string, string> Metadata(ScriptedEncoder encoder, EncodingRequest request)
+        private static Dictionary<string, string> Metadata(ITokenEncoder encoder, EncodingRequest request)
         {
             var s = request.Sampling;
             var sampling = s.Describe() + (s.Deterministic ? "" : string.Create(CultureInfo.InvariantCulture, $" seed={request.Seed} pass={request.Pass}"));

@@ -17,7 +17,7 @@ namespace DeepCoro.Runtime.Encoders
     /// checks the file, the methods and their answers; every output's rank is checked where it is used. Each failure
     /// is one line naming the file and what was found.
     /// </summary>
-    public sealed class ScriptedEncoder : IDisposable
+    public sealed class ScriptedEncoder : ITokenEncoder
     {
         /// <summary>The prefix of the backbone's parameter names: the reference's VideoEncoder calls its backbone
         /// `model`.</summary>
@@ -34,18 +34,20 @@ namespace DeepCoro.Runtime.Encoders
         public IReadOnlyList<long>? InputShape { get; }
         /// <summary>The first 16 hex digits of the file's SHA-256: files made from an encoder record it.</summary>
         public string Digest { get; }
+        public Device Device { get; }
 
         /// <summary>The method that gives the tokens: tokens(x), else forward(x).</summary>
         private readonly string tokensMethod;
 
-        private ScriptedEncoder(string path, jit.ScriptModule module, string tokensMethod, IReadOnlyList<EncoderCut> cuts, IReadOnlyList<long>? inputShape, string digest)
+        private ScriptedEncoder(string path, jit.ScriptModule module, Device device, string tokensMethod, IReadOnlyList<EncoderCut> cuts, IReadOnlyList<long>? inputShape)
         {
+            Device = device;
             this.tokensMethod = tokensMethod;
             Path = path;
             Module = module;
             Cuts = cuts;
             InputShape = inputShape;
-            Digest = digest;
+            Digest = DigestOf(path);
         }
 
         /// <summary>The frames and the frame size of input_shape(), when the encoder has it.</summary>
@@ -87,7 +89,7 @@ namespace DeepCoro.Runtime.Encoders
                 long[]? inputShape = fineTuning || HasMethod(module, "input_shape") ? IntTensor(path, module, "input_shape", 1) : null;
                 if (inputShape is not null && (inputShape.Length != 4 || inputShape[0] != 3 || inputShape.Skip(1).Any(v => v < 1)))
                     throw new EncoderException($"{path}: input_shape() gave [{string.Join(", ", inputShape)}]; expected [3, frames, height, width]");
-                if (!fineTuning) return new ScriptedEncoder(path, module, tokensMethod, Array.Empty<EncoderCut>(), inputShape, Sha256(path));
+                if (!fineTuning) return new ScriptedEncoder(path, module, device, tokensMethod, Array.Empty<EncoderCut>(), inputShape);
                 var table = IntTensor(path, module, "cuts", 2);
                 var cuts = new List<EncoderCut>();
                 for (int n = 0; n < table.Length / 4; n++)
@@ -95,7 +97,7 @@ namespace DeepCoro.Runtime.Encoders
                 int backbone = module.named_parameters().Count(p => p.name.StartsWith(BackbonePrefix, StringComparison.Ordinal));
                 if (cuts.Count == 0 || cuts.Zip(cuts.Skip(1)).Any(c => c.Second.ParametersBefore < c.First.ParametersBefore) || cuts[^1].ParametersBefore > backbone)
                     throw new EncoderException($"{path}: cuts() does not describe the backbone's {backbone} parameter tensors (rows must count up to at most {backbone})");
-                return new ScriptedEncoder(path, module, tokensMethod, cuts, inputShape, Sha256(path));
+                return new ScriptedEncoder(path, module, device, tokensMethod, cuts, inputShape);
             }
             catch
             {
@@ -157,7 +159,8 @@ namespace DeepCoro.Runtime.Encoders
             using (t) return t.cpu().data<long>().ToArray();
         }
 
-        private static string Sha256(string path)
+        /// <summary>The first 16 hex digits of a file's SHA-256.</summary>
+        internal static string DigestOf(string path)
         {
             using var stream = File.OpenRead(path);
             return Convert.ToHexString(SHA256.HashData(stream))[..16].ToLowerInvariant();

@@ -228,7 +228,7 @@ let private plan
     let config, parameterErrors =
         try
             Some(resolve sweep baseFile baseDir baseText), []
-        with :? ArgumentException as e ->
+        with :? DeepCoro.Spec.DeepCoroUserException as e ->
             None, [ e.Message ]
     let command =
         match trialCommand with

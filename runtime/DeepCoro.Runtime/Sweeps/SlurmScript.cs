@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using DeepCoro.Runtime.IO;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -16,7 +17,7 @@ namespace DeepCoro.Runtime.Sweeps
     {
         public static string Write(SweepStore store, IReadOnlyList<string> deepcoro, SlurmOptions o)
         {
-            if (o.Agents < 1) throw new ArgumentException("--agents: must be at least 1");
+            if (o.Agents < 1) throw new DeepCoroUserException($"agents {o.Agents}: at least one is needed", Remedy.MoreAgents);
             Directory.CreateDirectory(store.LogsDir);
             var sb = new StringBuilder();
             sb.Append("#!/bin/bash\n");

@@ -9,6 +9,7 @@ open System.IO
 open System.Runtime.InteropServices
 open System.Threading
 open Argu
+open DeepCoro.Runtime.IO
 open DeepCoro.Runtime.Sweeps
 open DeepCoro.Config
 open DeepCoro.Config.UserError

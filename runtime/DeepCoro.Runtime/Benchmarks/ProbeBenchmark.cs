@@ -6,6 +6,7 @@ using System.Linq;
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Model;
+using DeepCoro.Runtime.Telemetry;
 using DeepCoro.Runtime.Training;
 using DeepCoro.Spec;
 using TorchSharp;

@@ -12,7 +12,7 @@ namespace DeepCoro.Spec
         /// <summary>Continue the run the output folder holds, or write to another folder.</summary>
         ResumeOrOtherOutput,
 
-        /// <summary>Resume with the options the checkpoint was trained with; only the epoch count may change.</summary>
+        /// <summary>Resume with the options the checkpoint was trained with; only the epochs may change.</summary>
         ResumeWithSameOptions,
 
         /// <summary>Run agents on the sweep the folder holds, or write the new sweep to another folder.</summary>

@@ -3,6 +3,7 @@
 module DeepCoro.Cli.CliError
 
 open System.IO
+open DeepCoro.Spec
 open DeepCoro.Config
 
 module ExitCode =
@@ -44,3 +45,31 @@ let refuseInputAsOutput (outputFlag: string) (output: string) (inputs: (string *
                         outputFlag
                 )
             )
+
+/// A remedy of the runtime or the config layer in this command line's words, with its flag names (the layers below
+/// name none).
+let remedy (fix: Remedy) =
+    match fix with
+    | Remedy.ResumeOrOtherOutput -> Some "pass --resume to continue it, or choose another --output"
+    | Remedy.ResumeWithSameOptions -> Some "resume with the options it was trained with (only --epochs may change)"
+    | Remedy.RunAgentsOrOtherOutput -> Some "run agents on it (deepcoro sweep agent <that folder>), or pick another --output"
+    | Remedy.SameInputsOrOtherOutput -> Some "resume with the same inputs and options, or choose another --output"
+    | Remedy.OtherOutput -> Some "choose another --output"
+    | Remedy.InitSweep -> Some "create one with `deepcoro sweep init --base B --sweep S --output <that folder>`"
+    | Remedy.MoreAgents -> Some "give --agents 1 or more"
+    | Remedy.GiveVideos -> Some "give --csv or files"
+    | Remedy.GiveFramesAndResize -> Some "give --frames F and --resize R (or export it with tools/export_encoder.py)"
+    | Remedy.KeepFolders -> Some "keep their folders (--keep-folders) to tell them apart"
+    | Remedy.UseCpu -> Some "or use --device cpu"
+    | Remedy.FewerFolds -> Some "use fewer --folds"
+    | _ -> None
+
+/// The `error:` line's text for an exception the user caused: its message, then its remedy in this command line's
+/// words; None for a bug.
+let userMessage (e: exn) =
+    match UserError.messageOf e, e with
+    | Some message, (:? DeepCoroUserException as u) ->
+        match remedy u.Fix with
+        | Some fix -> Some(message + "; " + fix)
+        | None -> Some message
+    | message, _ -> message

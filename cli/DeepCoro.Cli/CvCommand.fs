@@ -11,7 +11,7 @@ open Argu
 open DeepCoro.Spec
 open DeepCoro.Runtime.Data
 open DeepCoro.Runtime.CrossValidation
-open DeepCoro.Runtime.Sweeps
+open DeepCoro.Runtime.IO
 open DeepCoro.Config
 open DeepCoro.Config.UserError
 open DeepCoro.Cli.CliError

@@ -9,7 +9,7 @@ open Argu
 open Spectre.Console
 open DeepCoro.Config.UserError
 open DeepCoro.Runtime.Encoders
-open DeepCoro.Runtime.Sweeps
+open DeepCoro.Runtime.IO
 
 type EmbedArgs =
     | [<Mandatory>] Encoder of path: string

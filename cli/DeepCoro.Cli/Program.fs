@@ -158,7 +158,7 @@ let execute (argv: string array) =
         eprintfn "%s" message
         ExitCode.interrupted signal
     | e ->
-        match messageOf e with
+        match userMessage e with
         | Some message ->
             eprintfn "error: %s" message
             ExitCode.failure

@@ -121,7 +121,7 @@ let writeSweepReport (dir: string) =
             try
                 reports.[t.Index] <- writeRunReport run None
             with e ->
-                match messageOf e with
+                match CliError.userMessage e with
                 | Some message -> notes.Add(sprintf "%s: no report (%s)" (TrialRecord.Name t.Index) message)
                 | None -> reraise ()
     SweepReport.Write(store, sweep, trials, reports, notes)

@@ -9,6 +9,7 @@ open System.IO
 open System.Runtime.InteropServices
 open System.Threading
 open Argu
+open DeepCoro.Runtime.IO
 open DeepCoro.Runtime.Sweeps
 open DeepCoro.Config
 open DeepCoro.Config.UserError
@@ -228,7 +229,7 @@ let private plan
     let config, parameterErrors =
         try
             Some(resolve sweep baseFile baseDir baseText), []
-        with :? ArgumentException as e ->
+        with :? DeepCoro.Spec.DeepCoroUserException as e ->
             None, [ e.Message ]
     let command =
         match trialCommand with

@@ -190,7 +190,7 @@ let private referenceNotice (s: Settings) =
 let parseOverride (kv: string) =
     match kv.IndexOf '=' with
     | i when i > 0 -> kv.Substring(0, i).Trim(), kv.Substring(i + 1)
-    | _ -> raise (ArgumentException(sprintf "--set %s: expected key=value, e.g. --set epochs=5" kv))
+    | _ -> raise (DeepCoroUserException(sprintf "--set %s: expected key=value, e.g. --set epochs=5" kv))
 
 /// The keys a `--set` may name in a layout, dotted as typed: DeepCORO_CLIP's flat keys, a model file's keys, or this
 /// product's `section.key` (and its top-level keys).
@@ -219,7 +219,7 @@ let private checkOverrideKeys (layout: Layout) (overrides: (string * string) lis
                 match Suggestions.Closest(key, known) with
                 | null -> "docs/config-keys.md lists the keys"
                 | closest -> sprintf "did you mean '%s'?" closest
-            raise (ArgumentException(sprintf "--set %s=%s: unknown key '%s'; %s" key value key hint))
+            raise (DeepCoroUserException(sprintf "--set %s=%s: unknown key '%s'; %s" key value key hint))
 
 /// A setting's first key in a layout, dotted as `--set` names it.
 let private dotted (key: Setting) (layout: Layout) = key.KeyIn(if layout = Reference then Reference else Nested)

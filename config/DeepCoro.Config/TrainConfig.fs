@@ -53,9 +53,9 @@ let parse (path: string) (text: string) : TrainConfig = parseWith path text defa
 /// Reads a training config file.
 let loadWith (path: string) (options: ReadOptions) =
     if Directory.Exists path then
-        raise (ArgumentException(sprintf "%s: is a folder; --config names a config file" path))
+        raise (UserError.UserFailure(sprintf "%s: is a folder; --config names a config file" path))
     if not (File.Exists path) then
-        raise (ArgumentException(sprintf "%s: config file not found" path))
+        raise (UserError.UserFailure(sprintf "%s: config file not found" path))
     parseWith path (File.ReadAllText path) options
 
 let load (path: string) = loadWith path defaultOptions

@@ -4,10 +4,11 @@ module DeepCoro.Config.UserError
 open System
 open DeepCoro.Spec
 open DeepCoro.Runtime.IO
-open DeepCoro.Runtime.Model
 
-/// A user-facing failure, printed as `error: <message>`.
-exception UserFailure of message: string
+/// A user-facing failure of the config layer or the command line, printed as `error: <message>`.
+type UserFailure(message: string, fix: Remedy) =
+    inherit DeepCoroUserException(message, fix)
+    new(message: string) = UserFailure(message, Remedy.None)
 
 let fail message = raise (UserFailure message)
 
@@ -20,26 +21,12 @@ let requireFile (what: string) (path: string) =
 /// The message of an I/O failure that no writer or reader named itself: .NET's own, on one line.
 let private oneLine (message: string) = message.ReplaceLineEndings(" ").Trim()
 
-/// The message for an exception a user caused, or None for a bug (which keeps its stack trace).
+/// The message for an exception a user caused, or None for a bug (which keeps its stack trace). Every user error of
+/// this repository is a DeepCoroUserException, whose Fix the caller words (the command line with its flags); the rest
+/// are .NET's own I/O failures. An ArgumentException is a bug: a user error is thrown as a DeepCoroUserException.
 let messageOf (e: exn) =
     match e with
-    | UserFailure m -> Some m
-    | :? SpecException as s -> Some s.Message
-    | :? DeepCoro.Config.ConfigError.ConfigError as c -> Some c.Message
-    | :? SafetensorsException as s -> Some s.Message
-    | :? Torch.TorchFileException as t -> Some t.Message
-    | :? DeepCoro.Runtime.Data.DataException as d -> Some d.Message
-    | :? DeepCoro.Runtime.Evaluation.PredictionFileException as p -> Some p.Message
-    | :? DeepCoro.Runtime.Telemetry.NonFiniteTrainingException as n -> Some n.Message
-    | :? StateDictException as s -> Some s.Message
-    | :? DeepCoro.Runtime.Video.VideoException as v -> Some v.Message
-    | :? DeepCoro.Runtime.Encoders.EncoderException as e -> Some e.Message
-    | :? InputShapeException as s -> Some s.Message
-    | :? OutputException as o -> Some o.Message
-    | :? DirectoryInUseException as d -> Some d.Message
-    | :? DeepCoro.Runtime.Sweeps.SweepFileException as s -> Some s.Message
-    | :? DeepCoro.Runtime.CrossValidation.CrossValidationException as c -> Some c.Message
-    | :? ArgumentException as a -> Some a.Message
+    | :? DeepCoroUserException as u -> Some u.Message
     | :? IO.FileNotFoundException as f -> Some(sprintf "%s: file not found" f.FileName)
     | :? IO.InvalidDataException as d -> Some d.Message
     | :? IO.DirectoryNotFoundException as d -> Some(oneLine d.Message)

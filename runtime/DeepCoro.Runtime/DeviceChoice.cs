@@ -1,5 +1,6 @@
 using System;
 using static TorchSharp.torch;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime
 {
@@ -14,13 +15,13 @@ namespace DeepCoro.Runtime
             if (t == "cuda" || t.StartsWith("cuda:"))
             {
                 if (!cuda.is_available())
-                    throw new ArgumentException($"--device {text}: CUDA is not available in this build (the CPU libtorch is linked); build with -p:DeepCoroTorchBackend=cuda on a machine with an NVIDIA driver, or use --device cpu");
+                    throw new DeepCoroUserException($"device {text}: CUDA is not available in this build (the CPU libtorch is linked); build with -p:DeepCoroTorchBackend=cuda on a machine with an NVIDIA driver", Remedy.UseCpu);
                 if (t == "cuda") return CUDA;
                 if (!int.TryParse(t.Substring(5), out var index) || index < 0 || index >= cuda.device_count())
-                    throw new ArgumentException($"--device {text}: expected cuda:i with i in [0, {cuda.device_count() - 1}]");
+                    throw new DeepCoroUserException($"device {text}: expected cuda:i with i in [0, {cuda.device_count() - 1}]");
                 return new Device(TorchSharp.DeviceType.CUDA, index);
             }
-            throw new ArgumentException($"--device {text}: expected auto, cpu, cuda or cuda:i");
+            throw new DeepCoroUserException($"device {text}: expected auto, cpu, cuda or cuda:i");
         }
     }
 }

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 
 namespace DeepCoro.Spec
 {
-    public sealed class SpecException : System.Exception
+    public sealed class SpecException : DeepCoroUserException
     {
         public IReadOnlyList<SpecDiagnostic> Diagnostics { get; }
 

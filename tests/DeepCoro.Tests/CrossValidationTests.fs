@@ -120,13 +120,13 @@ let tests =
             let studies = cohort 20 0.5 4
             let groups = studies |> Array.map (fun s -> s.Group) |> Array.distinct |> Array.length
             Expect.throwsC (fun () -> CrossValidationFolds.Make(studies, [| binaryHead |], Nullable(), 1, 1, 0) |> ignore) (fun e ->
-                Expect.stringContains e.Message "--folds 1" "names K")
+                Expect.stringContains e.Message "folds 1" "names K")
             Expect.throwsC
                 (fun () -> CrossValidationFolds.Make(studies, [| binaryHead |], Nullable(), groups + 1, 1, 0) |> ignore)
                 (fun e -> Expect.stringContains e.Message (sprintf "more folds than groups (%d)" groups) "names the groups")
             let regression = HeadSpec("ef", TaskKind.Regression, 1, LossKind.Mse)
             Expect.throwsC (fun () -> CrossValidationFolds.Make(studies, [| regression |], Nullable 0, 2, 1, 0) |> ignore) (fun e ->
-                Expect.stringContains e.Message "--stratify ef: a regression head" "names the head")
+                Expect.stringContains e.Message "stratify ef: a regression head" "names the head")
             let rare = studies |> Array.mapi (fun i s -> study s.Id s.Group (if i = 0 then 1.0 else 0.0))
             Expect.throwsC (fun () -> CrossValidationFolds.Make(rare, [| binaryHead |], Nullable 0, 2, 1, 0) |> ignore) (fun e ->
                 Expect.stringContains e.Message "would validate on class 0 only of head 'y'" "names the fold's one class and head")
@@ -242,7 +242,7 @@ let tests =
             let changed = args |> List.map (fun a -> if a = "3" then "2" else a)
             let code, _, err = deepcoro changed
             Expect.equal code 1 "another K is refused"
-            Expect.stringContains err "--folds was 3, now 2" "says what changed"
+            Expect.stringContains err "folds was 3, now 2" "says what changed"
         }
         test "deepcoro cv refuses bad input in one line, writing nothing" {
             let dir, config =
@@ -252,10 +252,10 @@ let tests =
                     else v)
             let out = Path.Combine(dir, "cv")
             let cv extra = [ "cv"; "--config"; config; "--output"; out ] @ extra
-            refusedCv 2 (cv [ "--folds"; "1" ]) [ "--folds 1: at least 2" ] out
+            refusedCv 2 (cv [ "--folds"; "1" ]) [ "folds 1: at least 2" ] out
             refusedCv 1 (cv [ "--folds"; "3"; "--group-by"; "Patient" ]) [ "column 'Patient' (data.group_column) not found" ] out
-            refusedCv 1 (cv [ "--folds"; "50" ]) [ "--folds 50: more folds than groups" ] out
-            refusedCv 1 (cv [ "--folds"; "2"; "--stratify"; "cathEF" ]) [ "--stratify cathEF: a regression head" ] out
+            refusedCv 1 (cv [ "--folds"; "50" ]) [ "folds 50: more folds than groups" ] out
+            refusedCv 1 (cv [ "--folds"; "2"; "--stratify"; "cathEF" ]) [ "stratify cathEF: a regression head" ] out
             refusedCv 1 (cv [ "--folds"; "2"; "--stratify"; "abnorml" ]) [ "--stratify abnorml: not a head" ] out
             refusedCv 1 (cv [ "--folds"; "2"; "--stratify"; "abnormal" ]) [ "would validate on class 0 only of head 'abnormal'" ] out
         }

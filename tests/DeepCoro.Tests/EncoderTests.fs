@@ -161,13 +161,17 @@ let freezeTests =
         }
         test "0.99 would train the stem: refused with the largest ratio that caches" {
             use e = load ()
-            let m = messageOf<ArgumentException>(fun () -> FreezeRule.Plan(0.99, 103, e.Cuts) |> ignore)
+            let m = messageOf<DeepCoro.Spec.DeepCoroUserException>(fun () -> FreezeRule.Plan(0.99, 103, e.Cuts) |> ignore)
             Expect.stringContains m "video_freeze_ratio: 0.99 trains part of the encoder's stem (its first 3 parameter tensors)" "why"
             Expect.stringContains m "use a ratio below 0.9806" "the fix"
         }
         test "a ratio outside [0, 1] is refused" {
-            Expect.throwsT<ArgumentException> (fun () -> FreezeRule.Plan(1.5, 103, [| EncoderCut(0, 3, 1, 1, 1) |]) |> ignore) "above 1"
-            Expect.throwsT<ArgumentException> (fun () -> FreezeRule.Plan(-0.1, 103, [| EncoderCut(0, 3, 1, 1, 1) |]) |> ignore) "below 0"
+            Expect.throwsT<DeepCoro.Spec.DeepCoroUserException>
+                (fun () -> FreezeRule.Plan(1.5, 103, [| EncoderCut(0, 3, 1, 1, 1) |]) |> ignore)
+                "above 1"
+            Expect.throwsT<DeepCoro.Spec.DeepCoroUserException>
+                (fun () -> FreezeRule.Plan(-0.1, 103, [| EncoderCut(0, 3, 1, 1, 1) |]) |> ignore)
+                "below 0"
         }
     ]
 
@@ -335,7 +339,7 @@ let embedTests =
                 1
                 "was exported for [3, 4, 32, 32]"
             expectOne (embed [ "--output"; Path.Combine(dir, "o3"); "--csv"; csv; "--column"; "Path" ]) 1 "column 'Path' not found"
-            expectOne (embed [ "--output"; Path.Combine(dir, "o4"); "--csv"; csv; "--shard"; "3/3" ]) 1 "--shard 3/3"
+            expectOne (embed [ "--output"; Path.Combine(dir, "o4"); "--csv"; csv; "--shard"; "3/3" ]) 1 "shard 3/3"
             Expect.equal (let c, _, _ = embed [ "--output"; Path.Combine(dir, "o5") ] in c) 1 "no videos"
             Expect.equal
                 (let c, _, _ = CliTests.deepcoro [ "embed"; "--output"; Path.Combine(dir, "o6") ] in c)

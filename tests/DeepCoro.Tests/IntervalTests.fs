@@ -93,12 +93,14 @@ let tests =
         }
         test "bad options name their config key" {
             let s = RegressionSamples([| 1.0 |], [| 1.0 |])
-            Expect.throwsT<ArgumentException> (fun () -> Bootstrap.Intervals(s, IntervalOptions(Level = 1.0), 0, 0) |> ignore) "level 1"
+            Expect.throwsT<DeepCoro.Spec.DeepCoroUserException>
+                (fun () -> Bootstrap.Intervals(s, IntervalOptions(Level = 1.0), 0, 0) |> ignore)
+                "level 1"
             let message =
                 try
                     Bootstrap.Intervals(s, IntervalOptions(Resamples = -1), 0, 0) |> ignore
                     ""
-                with :? ArgumentException as e ->
+                with :? DeepCoro.Spec.DeepCoroUserException as e ->
                     e.Message
             Expect.stringContains message "ci_n_bootstrap" "key"
         }

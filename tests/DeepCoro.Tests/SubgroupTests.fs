@@ -44,10 +44,11 @@ let tests =
             let message (f: unit -> unit) =
                 try
                     f ()
-                    failtest "expected an ArgumentException"
+                    failtest "expected an error naming the fault"
                     ""
-                with :? ArgumentException as e ->
-                    e.Message
+                with
+                | :? ArgumentException as e -> e.Message
+                | :? DeepCoro.Spec.DeepCoroUserException as e -> e.Message
             let fails (text: string) (fragment: string) =
                 Expect.stringContains (message (fun () -> SubgroupColumn.Parse(text, "--subgroups") |> ignore)) fragment text
             fails "age:65,50" "do not increase strictly"

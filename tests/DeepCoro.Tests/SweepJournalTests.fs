@@ -260,7 +260,7 @@ let directoryTests =
                             try
                                 store.Init(gridText, baseText (), m) |> ignore
                                 true
-                            with :? ArgumentException ->
+                            with :? DeepCoro.Spec.DeepCoroUserException ->
                                 false
                         )))
             threads |> Array.iter (fun t -> t.Start())

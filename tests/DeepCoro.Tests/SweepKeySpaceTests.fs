@@ -114,7 +114,7 @@ let tests =
             try
                 resolveAgainst cathef text |> ignore
                 failtest "accepted"
-            with :? ArgumentException as e ->
+            with :? DeepCoro.Spec.DeepCoroUserException as e ->
                 let lines = e.Message.Split '\n'
                 Expect.equal lines.Length 3 (sprintf "one line per error: %s" e.Message)
                 Expect.stringContains

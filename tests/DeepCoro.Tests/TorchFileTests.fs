@@ -221,7 +221,7 @@ let private checkpointTests =
                     Expect.sequenceEqual actual[key].shape expected[key].shape key
                     Expect.isLessThanOrEqual (maxAbsDifference actual[key] expected[key]) 1e-5 (sprintf "%s from %s" key w)
         }
-        test "shared attention in the config against the reference's separate layers: the keys and --as-reference-built" {
+        test "shared attention in the config against the reference's separate layers: the keys and as_reference_built" {
             let config = Path.Combine(tempDir (), "shared.yaml")
             File.WriteAllText(
                 config,
@@ -233,7 +233,7 @@ let private checkpointTests =
                 "missing keys: cls_attention.in_proj_weight"
                 "unexpected keys: cls_attention_within.in_proj_weight"
                 "cls_attention_across.out_proj.bias"
-                "--as-reference-built"
+                "as_reference_built: true"
             ]
             |> ignore
             Expect.isFalse (File.Exists out) "nothing written"
@@ -261,7 +261,7 @@ let private checkpointTests =
             Expect.stringContains err "warning: " "a warning"
             Expect.stringContains err "8 heads and post-norm" "what the reference builds"
             Expect.stringContains err "clsToken over tokens with 4 heads, pre-norm" "what the config builds"
-            Expect.stringContains err "--as-reference-built" "the way out"
+            Expect.stringContains err "as_reference_built: true" "the way out, as the config key"
         }
     ]
 

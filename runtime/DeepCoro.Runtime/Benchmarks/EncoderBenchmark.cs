@@ -25,7 +25,7 @@ namespace DeepCoro.Runtime.Benchmarks
             using var encoder = ScriptedEncoder.Load(encoderPath, o.Device);
             encoder.Module.eval();
             var plan = FreezeRule.Plan(ratio, encoder.BackboneParameters.Count, encoder.Cuts);
-            if (plan.WholeEncoderFrozen) throw new ArgumentException("ratio 1.0 trains no encoder parameter: the probe alone is `deepcoro bench`");
+            if (plan.WholeEncoderFrozen) throw new DeepCoroUserException("ratio 1.0 trains no encoder parameter: the probe alone is `deepcoro bench`");
             manual_seed(o.Seed);
             using var frames = randn(new long[] { o.Batch * o.Videos }.Concat(encoder.InputShape!).ToArray(), device: o.Device);
             Tensor prefix;
@@ -33,7 +33,7 @@ namespace DeepCoro.Runtime.Benchmarks
             long[] tokenShape;
             using (no_grad())
             using (var t = encoder.Tokens(frames)) tokenShape = t.shape;
-            if (tokenShape.Length != 3) throw new ArgumentException($"{encoderPath}: bench times encoders that give tokens [B, L, D]; this one gives [{string.Join(", ", tokenShape)}]");
+            if (tokenShape.Length != 3) throw new DeepCoroUserException($"{encoderPath}: bench times encoders that give tokens [B, L, D]; this one gives [{string.Join(", ", tokenShape)}]");
             var spec = probe((int)tokenShape[2]);
             bool cuda = o.Device.type == DeviceType.CUDA;
             double prefixMs = ProbeBenchmark.Median(o, cuda, () =>

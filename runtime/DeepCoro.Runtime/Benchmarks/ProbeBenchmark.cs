@@ -6,6 +6,7 @@ using System.Linq;
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Model;
+using DeepCoro.Runtime.Telemetry;
 using DeepCoro.Runtime.Training;
 using DeepCoro.Spec;
 using TorchSharp;
@@ -30,7 +31,7 @@ namespace DeepCoro.Runtime.Benchmarks
     {
         public static BenchResult Run(ModelSpec spec, ClsKernel kernel, BenchOptions o, MachineLimits limits)
         {
-            if (spec.Axes.Count != 2) throw new ArgumentException($"bench needs a [B, videos, tokens, D] spec, got axes [{string.Join(", ", spec.Axes)}]");
+            if (spec.Axes.Count != 2) throw new DeepCoroUserException($"bench needs a [B, videos, tokens, D] spec, got axes [{string.Join(", ", spec.Axes)}]");
             GC.Collect();
             GC.WaitForPendingFinalizers();
             manual_seed(o.Seed);

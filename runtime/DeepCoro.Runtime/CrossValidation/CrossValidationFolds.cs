@@ -19,13 +19,13 @@ namespace DeepCoro.Runtime.CrossValidation
         /// </summary>
         public static IReadOnlyList<FoldRow> Make(IReadOnlyList<Study> studies, IReadOnlyList<HeadSpec> heads, int? stratify, int folds, int repeats, int seed)
         {
-            if (repeats < 1) throw new CrossValidationException($"--repeats {repeats}: at least 1 repeat is needed");
+            if (repeats < 1) throw new CrossValidationException($"repeats {repeats}: at least 1 repeat is needed");
             int classes = 0;
             if (stratify is int s)
             {
                 var head = heads[s];
                 if (head.Task == TaskKind.Regression)
-                    throw new CrossValidationException($"--stratify {head.Name}: a regression head has no classes to balance; name a binary or multiclass head");
+                    throw new CrossValidationException($"stratify {head.Name}: a regression head has no classes to balance; name a binary or multiclass head");
                 classes = head.Task == TaskKind.Binary ? 2 : head.Outputs;
             }
             var units = studies.GroupBy(x => x.Group ?? x.Id).Select(g =>
@@ -48,7 +48,7 @@ namespace DeepCoro.Runtime.CrossValidation
                         var present = units.Where((u, i) => fold[i] == f).SelectMany(u => u.ClassCounts.Select((c, k) => (c, k))).Where(x => x.c > 0).Select(x => x.k).Distinct().ToList();
                         if (present.Count < 2)
                             throw new CrossValidationException(
-                                $"--stratify {heads[h].Name}: fold {f} of repeat {r} would validate on {(present.Count == 0 ? "no labelled study" : $"class {present[0]} only")} of head '{heads[h].Name}', where its AUC is undefined; use fewer --folds");
+                                $"stratify {heads[h].Name}: fold {f} of repeat {r} would validate on {(present.Count == 0 ? "no labelled study" : $"class {present[0]} only")} of head '{heads[h].Name}', where its AUC is undefined", Remedy.FewerFolds);
                     }
             }
             return rows;

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using DeepCoro.Runtime.IO;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.CrossValidation
 {
@@ -46,7 +47,7 @@ namespace DeepCoro.Runtime.CrossValidation
             }
             catch (System.Exception e) when (e is JsonException or KeyNotFoundException or System.InvalidOperationException)
             {
-                throw new CrossValidationException($"{path}: not a cross-validation plan written by deepcoro cv ({e.Message}); choose another --output");
+                throw new CrossValidationException($"{path}: not a cross-validation plan ({e.Message})", Remedy.OtherOutput);
             }
         }
 
@@ -57,17 +58,17 @@ namespace DeepCoro.Runtime.CrossValidation
             string? Differs()
             {
                 if (ConfigSha256 != requested.ConfigSha256) return "the config's content changed";
-                if (Folds != requested.Folds) return $"--folds was {Folds}, now {requested.Folds}";
-                if (Repeats != requested.Repeats) return $"--repeats was {Repeats}, now {requested.Repeats}";
-                if (GroupBy != requested.GroupBy) return $"--group-by was {GroupBy ?? "not given"}, now {requested.GroupBy ?? "not given"}";
-                if (Stratify != requested.Stratify) return $"--stratify was {Stratify ?? "not given"}, now {requested.Stratify ?? "not given"}";
-                if (Seed != requested.Seed) return $"--seed was {Seed}, now {requested.Seed}";
+                if (Folds != requested.Folds) return $"folds was {Folds}, now {requested.Folds}";
+                if (Repeats != requested.Repeats) return $"repeats was {Repeats}, now {requested.Repeats}";
+                if (GroupBy != requested.GroupBy) return $"group by was {GroupBy ?? "not given"}, now {requested.GroupBy ?? "not given"}";
+                if (Stratify != requested.Stratify) return $"stratify was {Stratify ?? "not given"}, now {requested.Stratify ?? "not given"}";
+                if (Seed != requested.Seed) return $"seed was {Seed}, now {requested.Seed}";
                 if (!Overrides.SequenceEqual(requested.Overrides))
-                    return $"--set was [{string.Join(" ", Overrides)}], now [{string.Join(" ", requested.Overrides)}]";
+                    return $"overrides were [{string.Join(" ", Overrides)}], now [{string.Join(" ", requested.Overrides)}]";
                 return null;
             }
             if (Differs() is { } why)
-                throw new CrossValidationException($"{Path.Combine(directory, FileName)}: {directory} holds folds made with other options ({why}); resume with the same options, or choose another --output");
+                throw new CrossValidationException($"{Path.Combine(directory, FileName)}: {directory} holds folds made with other options ({why})", Remedy.SameInputsOrOtherOutput);
         }
     }
 }

@@ -3,7 +3,6 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using DeepCoro.Runtime.IO;
-using DeepCoro.Runtime.Sweeps;
 
 namespace DeepCoro.Runtime.CrossValidation
 {
@@ -29,7 +28,7 @@ namespace DeepCoro.Runtime.CrossValidation
             sb.Append("# Written by `deepcoro cv --emit-slurm`: task i trains fold i mod K of repeat i div K (a finished fold is skipped, an\n");
             sb.Append("# interrupted one resumes). When every task has ended, run the same command without --emit-slurm to gather the folds.\n");
             sb.Append("set -euo pipefail\n");
-            sb.Append($"exec {string.Join(" ", cvCommand.Select(SlurmScript.Quote))} --task \"$SLURM_ARRAY_TASK_ID\"\n");
+            sb.Append($"exec {string.Join(" ", cvCommand.Select(SlurmText.Quote))} --task \"$SLURM_ARRAY_TASK_ID\"\n");
             var path = Path.Combine(dir.Path, "cv.sbatch");
             AtomicFile.WriteText(path, sb.ToString());
             if (!System.OperatingSystem.IsWindows()) File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);

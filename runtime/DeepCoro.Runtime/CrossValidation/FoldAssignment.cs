@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.CrossValidation
 {
@@ -18,9 +19,9 @@ namespace DeepCoro.Runtime.CrossValidation
         /// <summary>The fold of each unit, in the units' order.</summary>
         public static int[] Assign(IReadOnlyList<FoldUnit> units, int folds, int seed, int repeat)
         {
-            if (folds < 2) throw new CrossValidationException($"--folds {folds}: at least 2 folds are needed");
+            if (folds < 2) throw new CrossValidationException($"folds {folds}: at least 2 folds are needed");
             if (folds > units.Count)
-                throw new CrossValidationException($"--folds {folds}: more folds than groups ({units.Count}); every fold needs at least one group, so use at most {units.Count} folds");
+                throw new CrossValidationException($"folds {folds}: more folds than groups ({units.Count}); every fold needs at least one group, so use at most {units.Count} folds");
             int classes = units.Count == 0 ? 0 : units[0].ClassCounts.Length;
             var rng = new Random(Seeding.Mix(seed, repeat, 0x0CF0));
             var order = Enumerable.Range(0, units.Count).ToArray();
@@ -58,7 +59,7 @@ namespace DeepCoro.Runtime.CrossValidation
             }
             for (int f = 0; f < folds; f++)
                 if (size[f] == 0)
-                    throw new CrossValidationException($"--folds {folds}: fold {f} of repeat {repeat} got no study (the groups are too few or too uneven); use fewer folds");
+                    throw new CrossValidationException($"folds {folds}: fold {f} of repeat {repeat} got no study (the groups are too few or too uneven)", Remedy.FewerFolds);
             return fold;
         }
 

@@ -145,7 +145,7 @@ namespace DeepCoro.Runtime.Data
             return new[]
             {
                 $"{path}: {leaks.Count} group(s) of {options.GroupColumn} (data.group_column) have studies in more than one split: {named}{more}; "
-                + "their studies are not independent, so the held-out metrics may be optimistic; keep each group in one split (deepcoro cv --group-by does)",
+                + "their studies are not independent, so the held-out metrics may be optimistic; keep each group in one split (cross-validation by group does)",
             };
         }
 

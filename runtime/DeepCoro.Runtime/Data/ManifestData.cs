@@ -21,7 +21,7 @@ namespace DeepCoro.Runtime.Data
             "val" => Val,
             "test" => Test,
             "inference" => Inference,
-            _ => throw new ArgumentException($"split '{name}': expected train, val, test or inference"),
+            _ => throw new DataException($"split '{name}': expected train, val, test or inference"),
         };
     }
 }

@@ -90,7 +90,7 @@ namespace DeepCoro.Runtime.Data
         {
             var rng = new Random(o.Seed);
             int d = o.Dim, l = o.Tokens;
-            if (o.Cohort == SyntheticCohort.Order && l < 3) throw new ArgumentException($"--tokens {l}: the order cohort needs at least 3 tokens per video");
+            if (o.Cohort == SyntheticCohort.Order && l < 3) throw new DataException($"tokens {l}: the order cohort needs at least 3 tokens per video");
             float[] Direction()
             {
                 var v = Enumerable.Range(0, d).Select(_ => (float)Seeding.Gaussian(rng)).ToArray();

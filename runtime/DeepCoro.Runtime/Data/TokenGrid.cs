@@ -16,7 +16,7 @@ namespace DeepCoro.Runtime.Data
         {
             var parts = text.Trim('[', ']', ' ').Split(new[] { ',', 'x', ' ' }, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 3 || !parts.All(p => int.TryParse(p, out var v) && v > 0))
-                throw new ArgumentException($"{source}: '{text}' is not a token grid; expected three positive sizes T,H,W such as 8,7,7");
+                throw new DataException($"{source}: '{text}' is not a token grid; expected three positive sizes T,H,W such as 8,7,7");
             var v = parts.Select(int.Parse).ToArray();
             return new TokenGrid(v[0], v[1], v[2]);
         }

@@ -4,7 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using DeepCoro.Runtime.IO;
-using DeepCoro.Runtime.Sweeps;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -21,7 +20,7 @@ namespace DeepCoro.Runtime.Encoders
             Directory.CreateDirectory(dir);
             var logs = Path.Combine(dir, "logs");
             Directory.CreateDirectory(logs);
-            var line = string.Join(" ", command.Select(SlurmScript.Quote));
+            var line = string.Join(" ", command.Select(SlurmText.Quote));
             string Script(string name, string? array, string run)
             {
                 var sb = new StringBuilder("#!/bin/bash\n");
@@ -41,11 +40,11 @@ namespace DeepCoro.Runtime.Encoders
                 MakeExecutable(path);
                 return path;
             }
-            var arrayScript = Script("embed.sbatch", SlurmScript.Ranges(Enumerable.Range(0, shards).ToList()), $"--shard \"$SLURM_ARRAY_TASK_ID/{shards}\" --resume");
+            var arrayScript = Script("embed.sbatch", SlurmText.Ranges(Enumerable.Range(0, shards).ToList()), $"--shard \"$SLURM_ARRAY_TASK_ID/{shards}\" --resume");
             var finish = Script("embed-manifest.sbatch", null, "--resume");
             var submit = Path.Combine(dir, "submit.sh");
             AtomicFile.WriteText(submit, "#!/bin/bash\n# Submits the shards, then the manifest task after them all.\nset -euo pipefail\n" +
-                $"array=$(sbatch --parsable {SlurmScript.Quote(arrayScript)})\nsbatch --dependency=afterany:\"${{array%%;*}}\" {SlurmScript.Quote(finish)}\n");
+                $"array=$(sbatch --parsable {SlurmText.Quote(arrayScript)})\nsbatch --dependency=afterany:\"${{array%%;*}}\" {SlurmText.Quote(finish)}\n");
             MakeExecutable(submit);
             return (arrayScript, finish, submit);
         }

@@ -8,6 +8,7 @@ using System.Threading;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.IO;
 using DeepCoro.Runtime.Video;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -22,17 +23,17 @@ namespace DeepCoro.Runtime.Encoders
         public static EmbedSummary Run(EmbedOptions o, IEncodingObserver observer, CancellationToken cancel = default)
         {
             if (o.Shards < 1 || o.Shard < 0 || o.Shard >= o.Shards)
-                throw new ArgumentException($"--shard {o.Shard}/{o.Shards}: expected i/n with 0 <= i < n");
+                throw new DeepCoroUserException($"shard {o.Shard}/{o.Shards}: expected i/n with 0 <= i < n");
             var videos = o.Csv is { } csv
                 ? VideoList.FromCsv(csv, o.Column, o.Separator, o.Root, o.Split)
                 : VideoList.FromFiles(o.Files);
             if (videos.Count == 0)
-                throw new DataException(o.Csv is { } c ? $"{c}: no video to embed{(o.Split is { } s ? $" in split '{s}'" : "")}" : "no video to embed: give --csv or files");
+                throw new DataException(o.Csv is { } c ? $"{c}: no video to embed{(o.Split is { } s ? $" in split '{s}'" : "")}" : "no video to embed", Remedy.GiveVideos);
             var root = o.Root ?? (o.Csv is { } c2 ? Path.GetDirectoryName(Path.GetFullPath(c2)) : Directory.GetCurrentDirectory());
             var files = EmbeddingNames.Plan(videos, root, o.KeepFolders);
             using var encoder = TokenEncoders.LoadForEmbedding(o.Encoder, o.Backend, DeviceChoice.Parse(o.Device), TorchSharp.torch.get_num_threads());
             if (encoder.InputShape is null && (o.Frames is null || o.Resize is null))
-                throw new EncoderException($"{o.Encoder}: the encoder does not say the frames and size it takes (no input_shape(), or an ONNX input whose T, H, W are not fixed); give --frames F and --resize R (or export it with tools/export_encoder.py)");
+                throw new EncoderException($"{o.Encoder}: the encoder does not say the frames and size it takes (no input_shape(), or an ONNX input whose T, H, W are not fixed)", Remedy.GiveFramesAndResize);
             var sampling = new FrameSampling
             {
                 Frames = o.Frames ?? (int)encoder.InputShape![1], Stride = o.Stride, RandomStride = !o.FixedStride, Resize = o.Resize ?? (int)encoder.InputShape![2],
@@ -45,7 +46,7 @@ namespace DeepCoro.Runtime.Encoders
                 statistics = DatasetStatistics.Compute(videos.Select(v => v.Path), sampling, o.StatisticsVideos, o.Seed);
                 sampling = sampling with { Mean = o.Mean ?? statistics.Mean[0], Std = o.Std ?? statistics.Std[0] };
                 observer.Note(string.Create(CultureInfo.InvariantCulture,
-                    $"dataset statistics from {statistics.Videos.Count} videos: mean {Format(statistics.Mean)}, std {Format(statistics.Std)}; the first channel's are applied, as the reference does (pass --mean {sampling.Mean:R} --std {sampling.Std:R} to reuse them)"));
+                    $"dataset statistics from {statistics.Videos.Count} videos: mean {Format(statistics.Mean)}, std {Format(statistics.Std)}; the first channel's are applied, as the reference does (give mean {sampling.Mean:R} and std {sampling.Std:R} to reuse them)"));
             }
             sampling.Check();
             var mine = videos.Where((_, i) => i % o.Shards == o.Shard).ToList();

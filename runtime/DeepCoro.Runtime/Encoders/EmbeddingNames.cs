@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Video;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -21,8 +22,8 @@ namespace DeepCoro.Runtime.Encoders
             {
                 var name = EmbeddingPaths.Stem(v.Path, root, keepFolders) + Extension;
                 if (owners.TryGetValue(name, out var other))
-                    throw new DataException($"{v.Path} ({v.Origin}) and {other.Path} ({other.Origin}) would both be written to {name}; "
-                        + (keepFolders ? "rename one of them" : "keep their folders (--keep-folders) to tell them apart"));
+                    throw new DataException($"{v.Path} ({v.Origin}) and {other.Path} ({other.Origin}) would both be written to {name}"
+                        + (keepFolders ? "; rename one of them" : ""), keepFolders ? Remedy.None : Remedy.KeepFolders);
                 owners[name] = v;
                 names[v] = name;
             }

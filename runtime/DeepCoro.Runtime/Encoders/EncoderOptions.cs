@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using DeepCoro.Runtime.Video;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -68,7 +69,7 @@ namespace DeepCoro.Runtime.Encoders
         {
             double First(IReadOnlyList<double>? given, double[]? fallback, string key) =>
                 given is { Count: > 0 } ? given[0]
-                : fallback?[0] ?? throw new ArgumentException($"{key}: not given; it is computed from the training videos when absent");
+                : fallback?[0] ?? throw new DeepCoroUserException($"{key}: not given; it is computed from the training videos when absent");
             var sampling = new FrameSampling
             {
                 Frames = Frames, Stride = Stride, RandomStride = RandomStride, Resize = Resize,

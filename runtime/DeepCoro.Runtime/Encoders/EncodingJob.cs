@@ -10,6 +10,7 @@ using DeepCoro.Runtime.IO;
 using DeepCoro.Runtime.Video;
 using TorchSharp;
 using static TorchSharp.torch;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -32,7 +33,7 @@ namespace DeepCoro.Runtime.Encoders
             if (request.Cut is not null && encoder is not ScriptedEncoder)
                 throw new ArgumentException($"{encoder.Path}: a frozen prefix needs the TorchScript encoder's prefix(); {encoder.GetType().Name} gives tokens only");
             if (encoder.InputShape is { } exported && (sampling.Frames != exported[1] || sampling.Resize != exported[2] || exported[2] != exported[3]))
-                throw new ArgumentException($"frames {sampling.Frames} at {sampling.Resize} x {sampling.Resize}: {encoder.Path} was exported for [{string.Join(", ", exported)}] (3, frames, height, width); sample what it expects");
+                throw new EncoderException($"frames {sampling.Frames} at {sampling.Resize} x {sampling.Resize}: {encoder.Path} was exported for [{string.Join(", ", exported)}] (3, frames, height, width); sample what it expects");
             Directory.CreateDirectory(request.OutputDirectory);
             RemoveTemporaries(request);
             var metadata = Metadata(encoder, request);
@@ -45,7 +46,7 @@ namespace DeepCoro.Runtime.Encoders
                 var file = Path.Combine(request.OutputDirectory, request.Files[video]);
                 if (request.Existing == ExistingFiles.Rewrite || !File.Exists(file)) { todo.Add(video); continue; }
                 if (request.Existing == ExistingFiles.Refuse)
-                    throw new ArgumentException($"{request.OutputDirectory}: already holds {request.Files[video]} (for {video.Path}); pass --resume to continue that run, or choose another output folder");
+                    throw new DeepCoroUserException($"{request.OutputDirectory}: already holds {request.Files[video]} (for {video.Path})", Remedy.ResumeOrOtherOutput);
                 var shape = Existing(file, video, metadata, request.Half, observer);
                 if (shape is null) { todo.Add(video); continue; }
                 encoded.Add(new EncodedVideo(video, file, shape, 0));
@@ -197,7 +198,7 @@ namespace DeepCoro.Runtime.Encoders
                 var what = different.Count > 0
                     ? string.Join("; ", different.Select(k => $"{k} '{header.Metadata.GetValueOrDefault(k) ?? "(none)"}' there, '{expected[k]}' now"))
                     : entry is null ? "no 'embedding' tensor" : $"dtype {entry.DType}";
-                throw new ArgumentException($"{file}: written by another run ({what}); it is left as it is: choose another output folder, or delete the file to redo it");
+                throw new DeepCoroUserException($"{file}: written by another run ({what}); it is left as it is: choose another output folder, or delete the file to redo it");
             }
             return entry.Shape;
         }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -18,7 +19,7 @@ namespace DeepCoro.Runtime.Encoders
         {
             var text = ratio.ToString("R", CultureInfo.InvariantCulture);
             if (!(ratio >= 0 && ratio <= 1))
-                throw new ArgumentException($"video_freeze_ratio: {text}; must lie in [0, 1] (the share of the encoder's backbone parameter tensors that train)");
+                throw new DeepCoroUserException($"video_freeze_ratio: {text}; must lie in [0, 1] (the share of the encoder's backbone parameter tensors that train)");
             if (ratio == 1.0) return new FreezePlan(ratio, backboneTensors, 0, true, null);
             // Python's int(ratio * count): the product in double, truncated
             int trainable = (int)(ratio * backboneTensors);
@@ -28,7 +29,7 @@ namespace DeepCoro.Runtime.Encoders
             {
                 int stem = cuts.Count > 0 ? cuts[0].ParametersBefore : backboneTensors;
                 var below = ((backboneTensors - stem + 1) / (double)backboneTensors).ToString("0.####", CultureInfo.InvariantCulture);
-                throw new ArgumentException($"video_freeze_ratio: {text} trains part of the encoder's stem (its first {stem} parameter tensors), which must stay frozen for its output to be computed once; use a ratio below {below}, or 1.0 to freeze everything");
+                throw new DeepCoroUserException($"video_freeze_ratio: {text} trains part of the encoder's stem (its first {stem} parameter tensors), which must stay frozen for its output to be computed once; use a ratio below {below}, or 1.0 to freeze everything");
             }
             return new FreezePlan(ratio, backboneTensors, trainable, false, cut);
         }

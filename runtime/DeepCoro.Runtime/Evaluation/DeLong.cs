@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Evaluation
 {
@@ -96,7 +97,7 @@ namespace DeepCoro.Runtime.Evaluation
 
         private static void CheckLevel(double level)
         {
-            if (!(level > 0 && level < 1)) throw new ArgumentException($"level {level}: expected a share strictly between 0 and 1 (e.g. 0.95)");
+            if (!(level > 0 && level < 1)) throw new DeepCoroUserException($"level {level}: expected a share strictly between 0 and 1 (e.g. 0.95)");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Evaluation
 {
@@ -22,9 +23,9 @@ namespace DeepCoro.Runtime.Evaluation
         public void Check()
         {
             if (!(Level > 0 && Level < 1))
-                throw new ArgumentException($"ci_confidence_level: {Level} is not a share strictly between 0 and 1 (e.g. 0.95)");
+                throw new DeepCoroUserException($"ci_confidence_level: {Level} is not a share strictly between 0 and 1 (e.g. 0.95)");
             if (Resamples < 0)
-                throw new ArgumentException($"ci_n_bootstrap: {Resamples} resamples; expected 0 (no intervals) or more (e.g. 1000)");
+                throw new DeepCoroUserException($"ci_n_bootstrap: {Resamples} resamples; expected 0 (no intervals) or more (e.g. 1000)");
         }
     }
 }

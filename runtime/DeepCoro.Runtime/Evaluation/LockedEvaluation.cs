@@ -58,7 +58,7 @@ namespace DeepCoro.Runtime.Evaluation
                     break;
                 case TaskKind.Binary:
                 {
-                    var t = thresholds.For(head.Name) ?? throw new ArgumentException($"head {head.Name}: no locked threshold; the run has no thresholds.json entry for it");
+                    var t = thresholds.For(head.Name) ?? throw new DeepCoroUserException($"head {head.Name}: no locked threshold; the run has no thresholds.json entry for it");
                     string key = onSplit ? head.Name + "_locked" : head.Name;
                     metrics[$"{prefix}/{key}_threshold"] = t.Value;
                     var score = scores.Select(s => s[0]).ToArray();
@@ -74,7 +74,7 @@ namespace DeepCoro.Runtime.Evaluation
                     var classes = classNames(head);
                     for (int k = 0; k < head.Outputs; k++)
                     {
-                        var t = thresholds.For(head.Name, k) ?? throw new ArgumentException($"head {head.Name}: no locked threshold for class {classes[k]}");
+                        var t = thresholds.For(head.Name, k) ?? throw new DeepCoroUserException($"head {head.Name}: no locked threshold for class {classes[k]}");
                         string key = $"{head.Name}_{classes[k]}";
                         metrics[$"{prefix}/{key}_threshold"] = t.Value;
                         Add(new OperatingPointSamples(scores.Select(s => s[k]).ToArray(), y.Select(v => v == k).ToArray(), t.Value, calibration: false), key, _ => true);

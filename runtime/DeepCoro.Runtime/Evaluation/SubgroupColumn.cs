@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using DeepCoro.Runtime.Data;
 
 namespace DeepCoro.Runtime.Evaluation
 {
@@ -61,7 +62,7 @@ namespace DeepCoro.Runtime.Evaluation
             if (cell.Length == 0) return Missing;
             if (Edges is null) return cell;
             if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || double.IsNaN(v))
-                throw new ArgumentException($"study '{study}': {Name} = '{cell}' is not a number, but {Name} is cut at edges {string.Join(",", Edges.Select(F))}; give it without edges to group by its values");
+                throw new DataException($"study '{study}': {Name} = '{cell}' is not a number, but {Name} is cut at edges {string.Join(",", Edges.Select(F))}; give it without edges to group by its values");
             return Bins[Bin(v)];
         }
 

@@ -1,10 +1,10 @@
-using System;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.IO
 {
     /// <summary>A directory another process holds (<see cref="DirectoryLock"/>): the message names it and the
     /// holder's pid.</summary>
-    public sealed class DirectoryInUseException : Exception
+    public sealed class DirectoryInUseException : DeepCoroUserException
     {
         public DirectoryInUseException(string message) : base(message) { }
     }

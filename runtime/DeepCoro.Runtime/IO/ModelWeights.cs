@@ -33,7 +33,7 @@ namespace DeepCoro.Runtime.IO
                     {
                         $"{path}: DeepCORO_CLIP builds every cls_token layer with {ReferenceCheckpoint.BuiltAttentionHeads} heads and post-norm whatever " +
                         $"its config says, and trained this checkpoint so; the config's model has {string.Join("; ", differences)}: the weights load but " +
-                        "its outputs differ from the reference's (--as-reference-built builds the model as the reference did)",
+                        "its outputs differ from the reference's (as_reference_built: true builds the model as the reference did)",
                     };
                     return new LoadedWeights(path, checkpoint.Tensors.Count, checkpoint.EncoderKeys, checkpoint.Epoch, warnings);
                 default:

@@ -1,4 +1,5 @@
 using System;
+using DeepCoro.Spec;
 using System.IO;
 
 namespace DeepCoro.Runtime.IO
@@ -9,11 +10,11 @@ namespace DeepCoro.Runtime.IO
     /// goes through <see cref="Guard"/> (or <see cref="AtomicFile"/>, which does), so the command line prints a
     /// sentence instead of .NET frames, whichever verb wrote.
     /// </summary>
-    public sealed class OutputException : Exception
+    public sealed class OutputException : DeepCoroUserException
     {
         public string Path { get; }
 
-        private OutputException(string path, string cause, Exception inner) : base($"{path}: cannot write: {cause}", inner) { Path = path; }
+        private OutputException(string path, string cause, Exception inner) : base($"{path}: cannot write: {cause}", Remedy.None, inner) { Path = path; }
 
         /// <summary>Runs a write to <paramref name="path"/>, turning an I/O failure into an
         /// <see cref="OutputException"/>.</summary>

@@ -48,7 +48,7 @@ namespace DeepCoro.Runtime.Model
             {
                 var probeKey = "probe" + key.Substring(3);
                 if (!inputs.TryGetValue(probeKey, out var probe))
-                    throw new InputShapeException($"{source}: --grad needs '{probeKey}' shaped like '{key}' [{string.Join(", ", value.shape)}]");
+                    throw new InputShapeException($"{source}: the gradients need '{probeKey}' shaped like '{key}' [{string.Join(", ", value.shape)}]");
                 if (!probe.shape.SequenceEqual(value.shape))
                     throw new InputShapeException($"{source}: '{probeKey}' is [{string.Join(", ", probe.shape)}], expected [{string.Join(", ", value.shape)}] like '{key}'");
                 objective = objective + (value * probe).sum();

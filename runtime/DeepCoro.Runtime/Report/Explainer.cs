@@ -20,7 +20,7 @@ namespace DeepCoro.Runtime.Report
         public static IReadOnlyList<StudyAttention> Explain(MilModel model, Dataset data, IReadOnlyList<Study> split, IReadOnlyCollection<Study> wanted, Device device)
         {
             if (model.ClsLevels.Count == 0)
-                throw new ArgumentException($"model '{model.Spec.Name}' has no cls_token level: there is no attention to explain");
+                throw new DeepCoroUserException($"model '{model.Spec.Name}' has no cls_token level: there is no attention to explain");
             var found = new Dictionary<Study, StudyAttention>();
             model.eval();
             foreach (var picks in BatchPlan.Make(split, data.Options, false, 0, 0).Where(p => p.Any(x => wanted.Contains(x.Study))))

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json.Nodes;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -14,9 +15,9 @@ namespace DeepCoro.Runtime.Sweeps
         public GridSuggester(IReadOnlyList<SweepParameter> parameters)
         {
             this.parameters = parameters;
-            axes = parameters.Select(p => p.GridValues() ?? throw new ArgumentException($"grid search cannot enumerate '{p.Name}' ({p.DistributionName})")).ToList();
+            axes = parameters.Select(p => p.GridValues() ?? throw new DeepCoroUserException($"grid search cannot enumerate '{p.Name}' ({p.DistributionName})")).ToList();
             long size = axes.Aggregate(1L, (n, a) => n * a.Count);
-            if (size > 1_000_000) throw new ArgumentException($"the grid has {size} points; narrow it or use random or bayes");
+            if (size > 1_000_000) throw new DeepCoroUserException($"the grid has {size} points; narrow it or use random or bayes");
             Size = (int)size;
         }
 

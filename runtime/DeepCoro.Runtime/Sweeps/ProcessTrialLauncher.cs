@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -22,7 +23,7 @@ namespace DeepCoro.Runtime.Sweeps
 
         public ProcessTrialLauncher(IReadOnlyList<string> command, string metricsFile = DefaultMetricsFile)
         {
-            if (command.Count == 0) throw new ArgumentException("the trial command is empty");
+            if (command.Count == 0) throw new DeepCoroUserException("the trial command is empty");
             this.command = command;
             this.metricsFile = metricsFile;
         }
@@ -71,7 +72,7 @@ namespace DeepCoro.Runtime.Sweeps
                 try { process.Start(); }
                 catch (System.ComponentModel.Win32Exception e)
                 {
-                    throw new ArgumentException($"cannot start the trial command '{info.FileName}': {e.Message}");
+                    throw new DeepCoroUserException($"cannot start the trial command '{info.FileName}': {e.Message}");
                 }
                 process.StandardInput.Close();
                 process.BeginOutputReadLine();

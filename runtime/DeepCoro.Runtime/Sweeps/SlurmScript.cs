@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using DeepCoro.Runtime.IO;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -16,7 +17,7 @@ namespace DeepCoro.Runtime.Sweeps
     {
         public static string Write(SweepStore store, IReadOnlyList<string> deepcoro, SlurmOptions o)
         {
-            if (o.Agents < 1) throw new ArgumentException("--agents: must be at least 1");
+            if (o.Agents < 1) throw new DeepCoroUserException($"agents {o.Agents}: at least one is needed", Remedy.MoreAgents);
             Directory.CreateDirectory(store.LogsDir);
             var sb = new StringBuilder();
             sb.Append("#!/bin/bash\n");
@@ -32,28 +33,11 @@ namespace DeepCoro.Runtime.Sweeps
             sb.Append("# Submit again for more agents; follow with `deepcoro sweep status DIR` from any node.\n");
             sb.Append("set -euo pipefail\n");
             var count = o.Count is int n ? $" --count {n}" : "";
-            sb.Append($"exec {string.Join(" ", deepcoro.Select(Quote))} sweep agent {Quote(store.Dir)}{count}\n");
+            sb.Append($"exec {string.Join(" ", deepcoro.Select(SlurmText.Quote))} sweep agent {SlurmText.Quote(store.Dir)}{count}\n");
             var path = Path.Combine(store.Dir, "sweep.sbatch");
             AtomicFile.WriteText(path, sb.ToString());
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);
             return path;
         }
-
-        /// <summary>Slurm's array syntax: 0-3,5,7-9.</summary>
-        public static string Ranges(IReadOnlyList<int> sorted)
-        {
-            var parts = new List<string>();
-            for (int i = 0; i < sorted.Count;)
-            {
-                int j = i;
-                while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
-                parts.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
-                i = j + 1;
-            }
-            return string.Join(",", parts);
-        }
-
-        public static string Quote(string s) =>
-            s.All(ch => char.IsLetterOrDigit(ch) || "/._-+=:".Contains(ch)) ? s : "'" + s.Replace("'", "'\\''") + "'";
     }
 }

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json.Nodes;
 using System.Threading;
 using DeepCoro.Runtime.IO;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -153,7 +154,7 @@ namespace DeepCoro.Runtime.Sweeps
             Directory.CreateDirectory(store.RunDir(index, attempt));
             IRunningTrial trial;
             try { trial = launcher.Start(new TrialLaunch(index, store.ConfigPath(index), store.RunDir(index, attempt), attemptDir)); }
-            catch (ArgumentException e)
+            catch (DeepCoroUserException e)
             {
                 // the trial command itself is wrong: every trial would fail, so the agent stops with the reason
                 Locked(() => { if (state.Owns(index, attempt)) Append(TrialEvent.Interrupted(index, attempt, e.Message)); return 0; }, reportHolds);

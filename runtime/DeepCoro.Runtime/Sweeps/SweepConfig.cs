@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using DeepCoro.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -47,7 +48,7 @@ namespace DeepCoro.Runtime.Sweeps
             var swept = resolutions.Where(r => r.Resolution.Kind == KeyResolutionKind.Swept).Select(r => r.Parameter).ToList();
             if (errors.Count == 0 && swept.Count == 0)
                 errors.Add($"{sweep.File}: no parameter is left to sweep against {baseFile} ({keySpace.Layout})");
-            if (errors.Count > 0) throw new ArgumentException(string.Join("\n", errors));
+            if (errors.Count > 0) throw new DeepCoroUserException(string.Join("\n", errors));
             foreach (var (p, r) in resolutions.Where(r => r.Resolution.Kind == KeyResolutionKind.Swept)) targets[p.Name] = r.Path;
             var warnings = resolutions.Where(r => r.Resolution.Kind == KeyResolutionKind.NotSwept).GroupBy(r => r.Resolution.Message)
                 .Select(g => $"{sweep.File}: warning: not swept: {string.Join(", ", g.Select(r => $"{r.Parameter.Name} (line {r.Parameter.Line})"))}: {g.Key}")
@@ -113,15 +114,15 @@ namespace DeepCoro.Runtime.Sweeps
 
         /// <summary>
         /// A base config's root map read as PyYAML reads it (DeepCORO_CLIP's files repeat keys: the last value
-        /// counts), or an ArgumentException naming the file, line and problem.
+        /// counts), or a DeepCoroUserException naming the file, line and problem.
         /// </summary>
         public static YamlMappingNode ParseRoot(string file, string text)
         {
             var reader = new YamlDocumentReader(file);
             var node = reader.Load(text, "the base config is empty");
-            if (node is null) throw new ArgumentException(string.Join("; ", reader.Errors.Select(e => e.ToString())));
+            if (node is null) throw new DeepCoroUserException(string.Join("; ", reader.Errors.Select(e => e.ToString())));
             if (YamlDocumentReader.WithoutRepeats(node) is not YamlMappingNode root)
-                throw new ArgumentException($"{file}: the base config must be a map of keys");
+                throw new DeepCoroUserException($"{file}: the base config must be a map of keys");
             return root;
         }
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using DeepCoro.Runtime.IO;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -54,7 +55,7 @@ namespace DeepCoro.Runtime.Sweeps
         {
             using var held = Lock(TimeSpan.FromMinutes(1), CancellationToken.None);
             if (Exists)
-                throw new ArgumentException($"{Dir} already holds a sweep (sweep.json); run agents on it (deepcoro sweep agent {Dir}), or pick another --output");
+                throw new DeepCoroUserException($"{Dir} already holds a sweep (sweep.json)", Remedy.RunAgentsOrOtherOutput);
             Create(sweepText, baseText, manifest);
             return manifest;
         }
@@ -78,7 +79,7 @@ namespace DeepCoro.Runtime.Sweeps
                     : have.Method != wanted.Method ? $"method {have.Method}"
                     : null;
             if (why != null)
-                throw new ArgumentException($"{Dir} holds a sweep started with {why}; resume it with the same inputs, or pick another --output");
+                throw new DeepCoroUserException($"{Dir} holds a sweep started with {why}", Remedy.SameInputsOrOtherOutput);
             if (wanted.Trials <= have.Trials) return have;
             var extended = have with { Trials = wanted.Trials };
             AtomicFile.WriteText(ManifestPath, extended.ToJson());
@@ -87,9 +88,9 @@ namespace DeepCoro.Runtime.Sweeps
 
         public SweepManifest ReadManifest()
         {
-            if (!Directory.Exists(Dir)) throw new ArgumentException($"{Dir}: no such directory");
+            if (!Directory.Exists(Dir)) throw new DeepCoroUserException($"{Dir}: no such directory");
             if (!Exists)
-                throw new ArgumentException($"{Dir}: not a sweep directory (no sweep.json); create one with `deepcoro sweep init --base B --sweep S --output {Dir}`");
+                throw new DeepCoroUserException($"{Dir}: not a sweep directory (no sweep.json)", Remedy.InitSweep);
             return SweepManifest.FromJson(File.ReadAllText(ManifestPath), ManifestPath);
         }
 
@@ -114,7 +115,7 @@ namespace DeepCoro.Runtime.Sweeps
             }
             catch (IOException) when (Exists)
             {
-                throw new ArgumentException($"{Dir} already holds a sweep (sweep.json); run agents on it (deepcoro sweep agent {Dir}), or pick another --output");
+                throw new DeepCoroUserException($"{Dir} already holds a sweep (sweep.json)", Remedy.RunAgentsOrOtherOutput);
             }
             finally
             {

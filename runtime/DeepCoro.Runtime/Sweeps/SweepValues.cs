@@ -6,6 +6,7 @@ using DeepCoro.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -36,7 +37,7 @@ namespace DeepCoro.Runtime.Sweeps
                     foreach (var kv in map.Children) o[((YamlScalarNode)kv.Key).Value ?? ""] = FromYaml(kv.Value);
                     return o;
                 default:
-                    throw new ArgumentException($"unsupported YAML node at line {node.Start.Line}");
+                    throw new DeepCoroUserException($"unsupported YAML node at line {node.Start.Line}");
             }
         }
 

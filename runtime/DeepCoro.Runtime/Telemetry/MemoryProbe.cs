@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
-using DeepCoro.Runtime.Benchmarks;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -6,6 +6,7 @@ using System.Linq;
 using DeepCoro.Runtime.IO;
 using TorchSharp;
 using static TorchSharp.torch;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Training
 {
@@ -58,7 +59,7 @@ namespace DeepCoro.Runtime.Training
                 throw new SafetensorsException($"{path}: the checkpoint does not record its training options (written by an older version); start a new run");
             var differences = RunOptions.Differences(savedOptions, options, Path.GetDirectoryName(Path.GetFullPath(path))!);
             if (differences.Count > 0)
-                throw new SafetensorsException($"{path}: the config's training options differ from the checkpoint's ({string.Join("; ", differences)}); resume with the options it was trained with (only --epochs may change)");
+                throw new SafetensorsException($"{path}: the config's training options differ from the checkpoint's ({string.Join("; ", differences)})", Remedy.ResumeWithSameOptions);
             double D(string k) => double.Parse(meta[k], CultureInfo.InvariantCulture);
             var tensors = Safetensors.Load(path);
             try

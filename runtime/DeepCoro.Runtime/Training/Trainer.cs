@@ -62,7 +62,7 @@ namespace DeepCoro.Runtime.Training
         {
             var known = RunMetricKeys(spec).ToList();
             if (!known.Contains(monitor))
-                throw new ArgumentException($"training.monitor: '{monitor}' is not a metric of this model; {Suggestions.Hint(monitor, known)}");
+                throw new DeepCoroUserException($"training.monitor: '{monitor}' is not a metric of this model; {Suggestions.Hint(monitor, known)}");
         }
 
         public TrainResult Run(bool resume, ITrainingObserver observer, CancellationToken cancel = default)
@@ -71,9 +71,9 @@ namespace DeepCoro.Runtime.Training
             var specJson = SpecJson.Write(spec);
             var runOptions = RunOptions.Canonical(options, data.Options, files.Directory);
             if (!resume && File.Exists(files.Checkpoint))
-                throw new ArgumentException($"{files.Checkpoint}: the run directory already holds a checkpoint; pass --resume to continue it, or choose another --output");
+                throw new DeepCoroUserException($"{files.Checkpoint}: the run directory already holds a checkpoint", Remedy.ResumeOrOtherOutput);
             if (resume && !File.Exists(files.Checkpoint))
-                throw new ArgumentException($"{files.Checkpoint}: nothing to resume (no checkpoint in the run directory)");
+                throw new DeepCoroUserException($"{files.Checkpoint}: nothing to resume (no checkpoint in the run directory)");
 
             var clock = Stopwatch.StartNew();
             data.CheckFinite(data.Studies.Train.Concat(data.Studies.Val).Concat(data.Studies.Test), cancel);

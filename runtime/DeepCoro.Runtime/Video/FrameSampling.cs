@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Video
 {
@@ -44,11 +45,11 @@ namespace DeepCoro.Runtime.Video
         /// <summary>Throws on values the reference would fail on later, naming the key.</summary>
         public void Check()
         {
-            if (Frames < 1) throw new ArgumentException($"frames: {Frames}; must be at least 1");
-            if (Stride < 1) throw new ArgumentException($"stride: {Stride}; must be at least 1");
-            if (Resize < 1) throw new ArgumentException($"resize: {Resize}; must be at least 1");
-            if (!double.IsFinite(Mean)) throw new ArgumentException($"dataset_mean: {Mean}; must be a finite number");
-            if (!(Std > 0) || !double.IsFinite(Std)) throw new ArgumentException($"dataset_std: {Std}; must be a positive finite number");
+            if (Frames < 1) throw new DeepCoroUserException($"frames: {Frames}; must be at least 1");
+            if (Stride < 1) throw new DeepCoroUserException($"stride: {Stride}; must be at least 1");
+            if (Resize < 1) throw new DeepCoroUserException($"resize: {Resize}; must be at least 1");
+            if (!double.IsFinite(Mean)) throw new DeepCoroUserException($"dataset_mean: {Mean}; must be a finite number");
+            if (!(Std > 0) || !double.IsFinite(Std)) throw new DeepCoroUserException($"dataset_std: {Std}; must be a positive finite number");
         }
 
         /// <summary>The settings as text, stored with every file made from them so that a resumed run can

@@ -96,7 +96,7 @@ namespace DeepCoro.Runtime.IO.Torch
                 keys.Where(k => k.StartsWith("heads.")).Select(k => k["heads.".Length..k.LastIndexOf('.')]).Distinct();
             if (unexpected.Any(Separate) && missing.Any(Shared))
                 return "the checkpoint has separate within/across attention layers, as DeepCORO_CLIP always builds them whatever " +
-                       "separate_video_attention says, and the config's model shares one: build it as the reference did with --as-reference-built";
+                       "separate_video_attention says, and the config's model shares one: build it as the reference did with as_reference_built: true";
             if (unexpected.Any(Shared) && missing.Any(Separate))
                 return "the checkpoint has one shared attention layer (cls_attention.*) and the config's model separate ones: set separate_video_attention: false";
             var extra = Heads(unexpected).ToList();

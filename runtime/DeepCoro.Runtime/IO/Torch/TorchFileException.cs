@@ -1,4 +1,4 @@
-using System;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.IO.Torch
 {
@@ -6,7 +6,7 @@ namespace DeepCoro.Runtime.IO.Torch
     /// A .pt file that cannot be read or written, or that asks to build something other than tensors and plain
     /// containers: the message names the file and what is wrong, in one line.
     /// </summary>
-    public sealed class TorchFileException : Exception
+    public sealed class TorchFileException : DeepCoroUserException
     {
         public TorchFileException(string message) : base(message) { }
     }

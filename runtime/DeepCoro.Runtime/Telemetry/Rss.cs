@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 
-namespace DeepCoro.Runtime.Benchmarks
+namespace DeepCoro.Runtime.Telemetry
 {
     /// <summary>Linux resident-set figures from /proc: the current size, and the peak since the last reset.</summary>
     public static class Rss

@@ -1,4 +1,4 @@
-namespace DeepCoro.Runtime.Sweeps
+namespace DeepCoro.Runtime.IO
 {
     /// <summary>
     /// The array of agents: <c>Agents</c> tasks, at most <c>Parallel</c> at once (Slurm's <c>%</c> limit; null: no

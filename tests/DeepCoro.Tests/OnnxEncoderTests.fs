@@ -69,7 +69,7 @@ let onnxTests =
             let video = fixture "lossless.avi"
             let embedWith encoder extra =
                 [ "embed"; "--encoder"; encoder; "--output"; Path.Combine(dir, "out"); "--mean"; "1"; "--std"; "1" ] @ extra @ [ video ]
-            refused (embedWith tinyEncoder [ "--backend"; "onnx" ]) "--backend onnx runs ONNX files (*.onnx)"
+            refused (embedWith tinyEncoder [ "--backend"; "onnx" ]) "the onnx backend runs ONNX files (*.onnx)"
             refused (embedWith tinyOnnx [ "--backend"; "torchscript" ]) "this is an ONNX file"
             refused (embedWith tinyOnnx [ "--backend"; "tensorrt" ]) "--backend tensorrt: expected torchscript or onnx"
             let garbage = Path.Combine(dir, "garbage.onnx")

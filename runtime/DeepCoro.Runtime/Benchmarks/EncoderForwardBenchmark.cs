@@ -41,7 +41,7 @@ namespace DeepCoro.Runtime.Benchmarks
             PyTorchForward? pytorch = null;
             try
             {
-                if (onnxPath is null) skipped.Add(new BackendTiming("ONNX", $"ONNX Runtime {OnnxEncoder.RuntimeVersion}", null, null, "no --onnx file given"));
+                if (onnxPath is null) skipped.Add(new BackendTiming("ONNX", $"ONNX Runtime {OnnxEncoder.RuntimeVersion}", null, null, "no ONNX file given"));
                 else
                 {
                     onnx = OnnxEncoder.Load(onnxPath, CPU, threads);
@@ -53,7 +53,7 @@ namespace DeepCoro.Runtime.Benchmarks
                     var o = onnx;
                     timers.Add((row, () => Stopwatched(() => o.Tokens(frames).Dispose())));
                 }
-                if (python is null) skipped.Add(new BackendTiming("TorchScript", "PyTorch", null, null, "--python none"));
+                if (python is null) skipped.Add(new BackendTiming("TorchScript", "PyTorch", null, null, "no python given"));
                 else
                 {
                     float[] input;

@@ -31,7 +31,7 @@ namespace DeepCoro.Runtime.Encoders
         {
             var sampling = request.Sampling;
             if (request.Cut is not null && encoder is not ScriptedEncoder)
-                throw new ArgumentException($"{encoder.Path}: a frozen prefix needs the TorchScript encoder's prefix(); {encoder.GetType().Name} gives tokens only");
+                throw new EncoderException($"{encoder.Path}: a frozen prefix needs the TorchScript encoder's prefix(); {encoder.GetType().Name} gives tokens only");
             if (encoder.InputShape is { } exported && (sampling.Frames != exported[1] || sampling.Resize != exported[2] || exported[2] != exported[3]))
                 throw new EncoderException($"frames {sampling.Frames} at {sampling.Resize} x {sampling.Resize}: {encoder.Path} was exported for [{string.Join(", ", exported)}] (3, frames, height, width); sample what it expects");
             Directory.CreateDirectory(request.OutputDirectory);

@@ -18,8 +18,8 @@ namespace DeepCoro.Runtime.Encoders
             return asked switch
             {
                 null => onnx ? EncoderBackend.Onnx : EncoderBackend.TorchScript,
-                EncoderBackend.Onnx when !onnx => throw new EncoderException($"{path}: --backend onnx runs ONNX files (*.onnx); export one with tools/export_encoder.py --onnx FILE.onnx, or drop --backend to run this file through TorchScript"),
-                EncoderBackend.TorchScript when onnx => throw new EncoderException($"{path}: --backend torchscript runs TorchScript files; this is an ONNX file: give the TorchScript file tools/export_encoder.py wrote beside it, or drop --backend"),
+                EncoderBackend.Onnx when !onnx => throw new EncoderException($"{path}: the onnx backend runs ONNX files (*.onnx); export one with tools/export_encoder.py --onnx FILE.onnx, or let the file's extension choose the backend"),
+                EncoderBackend.TorchScript when onnx => throw new EncoderException($"{path}: the torchscript backend runs TorchScript files; this is an ONNX file: give the TorchScript file tools/export_encoder.py wrote beside it, or let the file's extension choose the backend"),
                 { } b => b,
             };
         }

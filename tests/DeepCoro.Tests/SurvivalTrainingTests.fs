@@ -73,7 +73,8 @@ let tests =
         test "a planted-hazard cohort trains to a test C-index of at least 0.7; predictions carry the risk" {
             let manifest, censored = cohort 500 false
             Expect.isTrue (censored > 0.3 && censored < 0.5) (sprintf "about 40 %% censored, got %.2f" censored)
-            let r, run = train (spec (survival "mace")) manifest
+            let model = spec (survival "mace")
+            let r, run = train model manifest
             Expect.isGreaterThanOrEqual r.Metrics.["test/mace_c_index"] 0.7 "test Harrell's C (Cox)"
             Expect.isGreaterThan r.Intervals.["test/mace_c_index"].Lower 0.5 "the C-index's interval excludes 0.5"
             Expect.isTrue (r.Metrics.ContainsKey "test/mace_uno_c") "Uno's C"
@@ -83,11 +84,19 @@ let tests =
             Expect.equal horizons.Length 3 "three horizons"
             for k in horizons do
                 Expect.isTrue (r.Metrics.ContainsKey("val/" + k)) ("val has " + k)
+            // the Breslow baseline fitted on training gives S(t | x) at the horizons and the integrated Brier score
+            let baseline = BaselineHazards.Read(Path.Combine(run, BaselineHazards.FileName), model.Heads).Heads.["mace"]
+            let surv = horizons |> List.map (fun k -> "mace_surv_" + k.Substring("mace_td_auc_".Length))
+            Expect.equal
+                (List.ofArray baseline.Horizons |> List.map (fun h -> h.ToString("R", Globalization.CultureInfo.InvariantCulture)))
+                (surv |> List.map (fun c -> c.Substring 10))
+                "the horizons kept"
             let header = File.ReadLines(Path.Combine(run, "predictions_test.csv")) |> Seq.head
-            Expect.equal header "study_id,split,videos,mace_time,mace_event,mace_risk" "predictions header"
+            Expect.equal header (String.Join(",", "study_id,split,videos,mace_time,mace_event,mace_risk" :: surv)) "predictions header"
+            Expect.isTrue (r.Metrics.["test/mace_ibs"] > 0.0 && r.Metrics.["test/mace_ibs"] < 0.25) "an IBS better than S = 0.5"
+            Expect.isTrue (r.Intervals.ContainsKey "test/mace_ibs") "with its interval"
             // the report: Kaplan-Meier curves of the test split by risk tertile, the C-index with its interval
             let noMaps = Dictionary<string, IReadOnlyDictionary<string, int>>()
-            let model = spec (survival "mace")
             let index =
                 DeepCoro.Runtime.Report.RunReport.Write(DeepCoro.Runtime.Report.RunReportInputs(run, model, noMaps, [||], null, [||]))
             let html = File.ReadAllText index

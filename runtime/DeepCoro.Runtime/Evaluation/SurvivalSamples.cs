@@ -37,8 +37,8 @@ namespace DeepCoro.Runtime.Evaluation
             names = list.ToArray();
         }
 
-        /// <summary>A head's samples from its scores (the risk, then for a discrete head the survival at each
-        /// interval bound), times and events; <paramref name="horizons"/> null takes <see cref="Horizons"/> of these
+        /// <summary>A head's samples from its scores (the risk, then the survival at each interval bound of a
+        /// discrete head or at each horizon of a Cox head with a baseline hazard), times and events; <paramref name="horizons"/> null takes <see cref="Horizons"/> of these
         /// samples.</summary>
         public static SurvivalSamples Of(HeadSpec head, double[][] scores, double[] time, double[] events, double[]? horizons = null)
         {
@@ -46,7 +46,10 @@ namespace DeepCoro.Runtime.Evaluation
             if (head.Intervals is { Count: > 0 } bounds)
                 return new SurvivalSamples(cohort, bounds[^1], bounds.ToArray(), bounds.ToArray(), scores.Select(s => s[1..]).ToArray());
             horizons ??= Horizons(head, time, events);
-            return new SurvivalSamples(cohort, horizons.Length > 0 ? horizons[^1] : double.NaN, horizons, null, null);
+            // a Cox head whose baseline hazard gave it survival at its horizons (SplitResults.WithBaseline)
+            bool curves = scores.Length > 0 && scores[0].Length == horizons.Length + 1 && horizons.Length > 0;
+            return new SurvivalSamples(cohort, horizons.Length > 0 ? horizons[^1] : double.NaN, horizons, curves ? horizons : null,
+                curves ? scores.Select(s => s[1..]).ToArray() : null);
         }
 
         /// <summary>

@@ -105,6 +105,17 @@ make <- function(name, time, event, risk, seed) {
   Gp <- gfun(time, event, rep(1, n))
   cox_brier <- sapply(seq_along(d$grid), function(k) brier(time, event, cox_surv[, k], rep(1, n), d$grid[k], Gp))
   cox_ibs <- sum(diff(d$grid) * (head(cox_brier, -1) + tail(cox_brier, -1)) / 2) / (max(d$grid) - min(d$grid))
+  # Calibration at the last grid time H: risk tertiles (numpy's interpolation = R's type 7), per group the mean of
+  # S(H | r) and the Kaplan-Meier survival at H (NA when the group's follow-up ends before H and its curve is not 0)
+  H <- max(d$grid)
+  cuts <- unname(quantile(risk, c(1, 2) / 3, type = 7))
+  group <- ifelse(risk <= cuts[1], 1, ifelse(risk <= cuts[2], 2, 3))
+  calibration <- lapply(1:3, function(g) {
+    m <- group == g
+    km <- survfit(Surv(time[m], event[m]) ~ 1)
+    observed <- if (max(time[m]) < H && tail(km$surv, 1) > 0) NA else summary(km, times = H, extend = TRUE)$surv
+    list(predicted = mean(cox_surv[m, length(d$grid)]), observed = observed)
+  })
   plain <- evaluate(d, rep(1, n))
   weighted <- evaluate(d, w)
   # Case weights mean replication: the weighted figures equal those of the replicated data.
@@ -130,7 +141,8 @@ make <- function(name, time, event, risk, seed) {
     name = name, time = time, event = event, risk = risk, weights = w, tau = d$tau, horizons = d$horizons,
     grid = d$grid, survival = d$survival,
     loglik_efron = efron, loglik_breslow = breslow,
-    baseline = list(time = base$time, cumhaz = base$cumhaz, survival = cox_surv, ibs = cox_ibs),
+    baseline = list(time = base$time, cumhaz = base$cumhaz, survival = cox_surv, ibs = cox_ibs,
+                    calibration = list(cuts = cuts, horizon = H, groups = calibration)),
     plain = plain, weighted = weighted,
     r_version = R.version.string, survival_version = as.character(packageVersion("survival"))
   )

@@ -148,6 +148,29 @@ let tests =
                     (number (r.GetProperty "ibs"))
                     (cohort.IntegratedBrier(ReadOnlySpan ones, grid, survival))
         }
+        test "calibration at a horizon: per risk tertile the mean S(H | r) and the Kaplan-Meier survival at H equal R's" {
+            for f in fixtures.Force() do
+                let c = (f.Root.GetProperty "baseline").GetProperty "calibration"
+                let grid = numbers (f.Root.GetProperty "grid")
+                let baseline = BaselineHazard.Fit(f.Time, f.Event, f.Risk, grid)
+                let horizon = number (c.GetProperty "horizon")
+                let sorted = f.Risk |> Array.sort
+                let low, high = Bootstrap.Percentile(sorted, 1.0 / 3.0), Bootstrap.Percentile(sorted, 2.0 / 3.0)
+                closeAll 1e-12 (f.Name + " cuts") (numbers (c.GetProperty "cuts")) [| low; high |]
+                let predicted = f.Risk |> Array.map (fun r -> baseline.Survival(horizon, r))
+                let samples = SurvivalCalibrationSamples(f.Time, f.Event, f.Risk, predicted, horizon, low, high)
+                let values = samples.Evaluate()
+                for g, group in Seq.indexed ((c.GetProperty "groups").EnumerateArray()) do
+                    let name = SurvivalCalibrationSamples.Groups.[g]
+                    close
+                        1e-12
+                        (sprintf "%s %s predicted" f.Name name)
+                        (number (group.GetProperty "predicted"))
+                        values.[name + "_predicted"]
+                    let observed = group.GetProperty "observed"
+                    let expected = if observed.ValueKind = JsonValueKind.Null then nan else observed.GetDouble()
+                    close 1e-12 (sprintf "%s %s observed" f.Name name) expected values.[name + "_observed"]
+        }
         test "baseline_hazard.json is written atomically and reads back for the run's Cox heads" {
             let f = fixtures.Force() |> List.find (fun f -> f.Name = "small")
             let heads = [| DeepCoro.Spec.HeadSpec("mace", DeepCoro.Spec.TaskKind.Survival, 1, DeepCoro.Spec.LossKind.Cox) |]

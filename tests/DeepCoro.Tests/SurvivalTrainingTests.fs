@@ -104,6 +104,10 @@ let tests =
             Expect.stringContains html "the tertiles of the train split" "cut points from training"
             Expect.isTrue (File.Exists(Path.Combine(run, "report", "mace_km_test.png"))) "the KM picture"
             Expect.stringContains html "c_index" "the C-index in the metric table"
+            // calibration at the last horizon per risk tertile, with intervals
+            Expect.stringContains html "mace: calibration at time" "the calibration table's heading"
+            Expect.stringContains html "Kaplan-Meier S(" "the observed column"
+            Expect.isTrue (File.Exists(Path.Combine(run, "report", "mace_calibration_test.png"))) "the calibration picture"
         }
         test "the discrete-time form trains too and reports td-AUC at its bounds and the integrated Brier score" {
             let manifest, _ = cohort 500 false

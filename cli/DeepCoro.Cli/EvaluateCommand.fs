@@ -213,7 +213,9 @@ let run (args: ParseResults<EvaluateArgs>) =
         subgroups
         |> Option.map (fun columns ->
             let studies =
-                results.Rows |> Seq.map (fun struct (study, _, scores) -> StudyScores(study.Id, study.Labels, scores)) |> ResizeArray
+                results.Rows
+                |> Seq.map (fun struct (study, _, scores) -> StudyScores(study.Id, study.Labels, scores, Events = study.Events))
+                |> ResizeArray
             SubgroupTables.compute runDir config "external" studies columns values.Value)
     let index = writeReport output config results locked metrics intervals notes subgroupTable
     TrainDisplay.printMetrics metrics intervals

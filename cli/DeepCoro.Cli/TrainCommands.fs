@@ -312,7 +312,9 @@ let runEval (args: ParseResults<EvalArgs>) =
     | None -> ()
     | Some columns ->
         let studies =
-            results.Rows |> Seq.map (fun struct (study, _, scores) -> Report.StudyScores(study.Id, study.Labels, scores)) |> ResizeArray
+            results.Rows
+            |> Seq.map (fun struct (study, _, scores) -> Report.StudyScores(study.Id, study.Labels, scores, Events = study.Events))
+            |> ResizeArray
         let table = SubgroupTables.compute run config split studies columns values.Value
         printfn ""
         Report.SubgroupReport.Lines table |> Seq.iter (printfn "%s")

@@ -95,7 +95,11 @@ namespace DeepCoro.Runtime.Report
                 labels[k] = label;
                 scores[k] = scoreColumns;
             }
-            var studies = rows.Select(r => new StudyScores(r[id], labels.Select(c => Number(r, c)).ToArray(), scores.Select(cs => cs.Select(c => Number(r, c)).ToArray()).ToArray())).ToList();
+            var eventColumns = specHeads.Select(h => h.Task == TaskKind.Survival ? Column(h.Name + "_event") : -1).ToArray();
+            var studies = rows.Select(r => new StudyScores(r[id], labels.Select(c => Number(r, c)).ToArray(), scores.Select(cs => cs.Select(c => Number(r, c)).ToArray()).ToArray())
+            {
+                Events = eventColumns.Select(c => c < 0 ? double.NaN : Number(r, c)).ToArray(),
+            }).ToList();
             var table = new PredictionTable(split, result, studies) { HeadSpecs = specHeads };
             foreach (var (name, e) in survivalEvents) table.events[name] = e;
             foreach (var (name, t) in survivalTimes) table.survivalTimes[name] = t;

@@ -106,6 +106,18 @@ let tests =
             Expect.stringContains compared "c_index, bootstrap" "the paired C-index difference"
             Expect.stringContains compared "0.0000  [0.0000, 0.0000]" "the same model on the same studies: no difference"
         }
+        test "deepcoro spec prints each survival head with its loss, bounds and outputs" {
+            let spec = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Snapshots", "Survival.deepcoro.json")
+            let out = ok [ "spec"; spec ]
+            let row (block: string) =
+                out.Split('\n') |> Array.find (fun l -> l.StartsWith block) |> fun l -> l.Substring(block.Length).Trim()
+            Expect.stringStarts (row "survival head (cox)") "[B, 1]" "the Cox head: one risk"
+            Expect.stringStarts
+                (row "survival head (discrete_time at 30, 180, 365, 730)")
+                "[B, 4]"
+                "the discrete head: one logit per interval"
+            Expect.stringContains out "heads.mace.weight" "the heads' parameters by name"
+        }
         test "a sweep over a flat survival base runs its trials" {
             let dir, csv, embeddings = ReferenceConfigTests.referenceData 30 id
             addSurvival csv

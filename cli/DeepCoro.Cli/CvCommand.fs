@@ -249,8 +249,8 @@ let private printSummary (dir: CrossValidationDirectory) =
 
 /// The subgroup table of each repeat's pooled out-of-fold predictions (oof_predictions.csv). Every fold's locked
 /// threshold was chosen on its own held-out fold, which are these studies, so a binary head's threshold metrics use
-/// the config's fixed threshold where it gives one, else 0.5, said as not chosen on data. Survival heads get the C-index
-/// of their out-of-fold risks.
+/// the config's fixed threshold where it gives one, else 0.5, said as not chosen on data. Survival heads get the
+/// C-index of their out-of-fold risks.
 let private printSubgroups
     (req: Request)
     (config: TrainConfig.TrainConfig)

@@ -275,7 +275,7 @@ let printRun (r: TrainResult) =
         printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue stopped
     TrainDisplay.printMetrics r.Metrics r.Intervals
     printfn
-        "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json, thresholds.json (locked on val; calibration.json when recalibrated)"
+        "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json, thresholds.json (locked on val; calibration.json when recalibrated; baseline_hazard.json for Cox heads)"
         (Path.GetFullPath r.RunDirectory)
 
 let runTrain (args: ParseResults<TrainArgs>) =

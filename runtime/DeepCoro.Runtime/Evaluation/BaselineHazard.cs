@@ -8,7 +8,8 @@ namespace DeepCoro.Runtime.Evaluation
     /// A Cox head's Breslow baseline cumulative hazard H0, a step function over the distinct event times of the
     /// studies it was fitted on, and the horizons the head is evaluated at: its survival is S(t | r) = exp(-H0(t)
     /// exp(r)) for a risk score r. Breslow's estimator (as R survival's survfit at risk 0 of a Breslow-ties coxph on
-    /// offset(r)): H0(t) = sum over event times s &lt;= t of d(s) / sum_{j: t_j &gt;= s} exp(r_j), d(s) the events at s.
+    /// offset(r)): H0(t) = sum over event times s &lt;= t of d(s) / sum_{j: t_j &gt;= s} exp(r_j), d(s) the events
+    /// at s.
     /// </summary>
     public sealed record BaselineHazard(double[] Times, double[] CumulativeHazard, double[] Horizons, int Studies, int Events)
     {
@@ -18,7 +19,7 @@ namespace DeepCoro.Runtime.Evaluation
         {
             if (time.Length != @event.Length || time.Length != risk.Length)
                 throw new ArgumentException($"baseline hazard: {time.Length} times, {@event.Length} events and {risk.Length} risks");
-            // exp(r) relative to the largest risk (H0 is then scaled back by exp(max)) so that risks of any size stay finite
+            // exp(r) relative to the largest risk (H0 scaled back by exp(-max)) so that risks of any size stay finite
             double shift = risk.Length > 0 ? risk.Max() : 0;
             var order = Enumerable.Range(0, time.Length).OrderByDescending(i => time[i]).ToArray();
             var times = new List<double>();

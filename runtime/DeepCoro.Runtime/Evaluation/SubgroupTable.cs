@@ -9,7 +9,8 @@ namespace DeepCoro.Runtime.Evaluation
     /// <summary>
     /// Per head and subgroup of one split: n, prevalence and the metrics with bootstrap intervals, binary heads at
     /// a threshold fixed beforehand (<see cref="ThresholdUsed"/>), never one chosen on the subgroup; survival heads
-    /// Harrell's C-index (their studies' events from <see cref="StudyScores.Events"/>; left out without them). The library
+    /// Harrell's C-index (their studies' events from <see cref="StudyScores.Events"/>; left out without them). The
+    /// library
     /// function behind <c>eval --subgroups</c> and <c>report --subgroups</c>, for any caller holding a split's
     /// scores and the studies' column values.
     /// </summary>
@@ -64,7 +65,7 @@ namespace DeepCoro.Runtime.Evaluation
                         thresholds.TryGetValue(head.Name, out var t) ? t.Value : 0.5, calibration: false),
                 }
                 : head.Task == TaskKind.Survival
-                    // Harrell's C alone: Uno's C and td-AUC need horizons, which a subgroup's own event times would move
+                    // Harrell's C alone: Uno's C and td-AUC need horizons, which a subgroup's event times would move
                     ? new HeadSamples[] { new SurvivalSamples(new SurvivalCohort(labels, events!.Select(e => e == 1).ToArray(), scores.Select(s => s[0]).ToArray()),
                         double.NaN, Array.Empty<double>(), null, null) }
                     : new[] { HeadSamples.For(head, scores, labels) };

@@ -212,8 +212,8 @@ namespace DeepCoro.Runtime.Report
             return figures;
         }
 
-        /// <summary>A survival head's calibration at its last horizon: the test split (val without one), cut points from
-        /// the training split's risks, intervals as the run's.</summary>
+        /// <summary>A survival head's calibration at its last horizon: the test split (val without one), cut points
+        /// from the training split's risks, intervals as the run's.</summary>
         private static void SurvivalCalibration(HtmlPage page, HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, string run, List<Figure> figures)
         {
             var cut = PredictionTable.Read(Path.Combine(run, "predictions_train.csv"), "train", predictions.FirstOrDefault()?.HeadSpecs ?? Array.Empty<HeadSpec>());

@@ -144,9 +144,9 @@ namespace DeepCoro.Runtime.Training
             return labelled.Count == 0 ? null : (labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
         }
 
-        /// <summary>Survival head <paramref name="h"/>'s labelled studies as a baseline hazard is fitted on them: times,
-        /// events, risks and the head's horizons (<see cref="SurvivalHorizons"/>, else this split's own); null when
-        /// none is labelled.</summary>
+        /// <summary>Survival head <paramref name="h"/>'s labelled studies as a baseline hazard is fitted on them:
+        /// times, events, risks and the head's horizons (<see cref="SurvivalHorizons"/>, else this split's own);
+        /// null when none is labelled.</summary>
         public (double[] Time, bool[] Event, double[] Risk, double[] Horizons)? SurvivalLabelled(int h)
         {
             var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();

@@ -118,18 +118,26 @@ let tests =
             let header = File.ReadLines(Path.Combine(run, "predictions_test.csv")) |> Seq.head
             Expect.stringEnds header "mace_risk,mace_surv_30,mace_surv_90,mace_surv_180,mace_surv_365" "survival columns"
         }
-        test "a survival run resumed after a kill equals the uninterrupted run" {
+        test "a survival run resumed after a kill equals the uninterrupted run (discrete and Cox, baseline hazard too)" {
             let manifest, _ = cohort 100 false
-            let model = spec (survival "mace" |> intervals [ 30.; 180. ])
-            let options = TrainOptions(Epochs = 3, Seed = 1, Intervals = IntervalOptions(Resamples = 0))
-            let run (dir: string) resume observer =
-                Trainer(model, Dataset.Open(model, data manifest, "train", "val"), options, dir).Run(resume, observer)
-            let whole = run (Path.Combine(tempDir (), "run")) false TrainingTests.silent
-            let killed = Path.Combine(tempDir (), "run")
-            Expect.throwsT<OperationCanceledException> (fun () -> run killed false (TrainingTests.StopAfter 1) |> ignore) "killed"
-            let resumed = run killed true TrainingTests.silent
-            for k in [ "test/mace_c_index"; "test/mace_ibs"; "val/mace_loss" ] do
-                Expect.floatClose Accuracy.high resumed.Metrics.[k] whole.Metrics.[k] k
+            for model, keys in
+                [
+                    spec (survival "mace" |> intervals [ 30.; 180. ]), [ "test/mace_c_index"; "test/mace_ibs"; "val/mace_loss" ]
+                    spec (survival "mace"), [ "test/mace_c_index"; "test/mace_ibs"; "val/mace_loss" ]
+                ] do
+                let options = TrainOptions(Epochs = 3, Seed = 1, Intervals = IntervalOptions(Resamples = 0))
+                let run (dir: string) resume observer =
+                    Trainer(model, Dataset.Open(model, data manifest, "train", "val"), options, dir).Run(resume, observer)
+                let wholeDir = Path.Combine(tempDir (), "run")
+                let whole = run wholeDir false TrainingTests.silent
+                let killed = Path.Combine(tempDir (), "run")
+                Expect.throwsT<OperationCanceledException> (fun () -> run killed false (TrainingTests.StopAfter 1) |> ignore) "killed"
+                let resumed = run killed true TrainingTests.silent
+                for k in keys do
+                    Expect.floatClose Accuracy.high resumed.Metrics.[k] whole.Metrics.[k] k
+                if model.Heads.[0].Loss = LossKind.Cox then
+                    let baseline dir = BaselineHazards.Read(Path.Combine(dir, BaselineHazards.FileName), model.Heads).Heads.["mace"]
+                    Expect.sequenceEqual (baseline killed).CumulativeHazard (baseline wholeDir).CumulativeHazard "the same baseline hazard"
         }
         test "shuffled labels stay near 0.5" {
             let manifest, _ = cohort 500 true

@@ -1,8 +1,8 @@
 # Oracle fixtures for the survival statistics (docs/survival.md): R's survival package computes the Cox partial
-# log-likelihood (Efron, Breslow), Harrell's C, Uno's C and the Kaplan-Meier steps; the time-dependent AUC and the
-# Brier scores are the hand formulas below (no timeROC on Debian), with the censoring distribution G taken from
-# survival's own fastkm (the one concordance(timewt = "n/G2") uses). Each dataset is also evaluated under integer
-# case weights (a bootstrap's counts), checked here to equal the replicated data.
+# log-likelihood (Efron, Breslow), the Breslow baseline cumulative hazard of fixed risks, Harrell's C, Uno's C and
+# the Kaplan-Meier steps; the time-dependent AUC and the Brier scores are the hand formulas below (no timeROC on
+# Debian), with the censoring distribution G taken from survival's own fastkm (the one concordance(timewt = "n/G2")
+# uses). Each dataset is also evaluated under integer case weights (a bootstrap's counts), checked here to equal the replicated data.
 # Run from the repository root: Rscript tools/make_survival_fixtures.R
 library(survival)
 library(jsonlite)
@@ -92,6 +92,30 @@ make <- function(name, time, event, risk, seed) {
   w <- tabulate(sample(n, n, replace = TRUE), n)
   efron <- coxph(Surv(time, event) ~ offset(risk), ties = "efron")$loglik
   breslow <- coxph(Surv(time, event) ~ offset(risk), ties = "breslow")$loglik
+  # The Breslow baseline cumulative hazard of the fixed risks (survfit at risk 0 of a Breslow-ties fit; an Efron fit
+  # would give the Efron-adjusted hazard) and each patient's S(t | r) = exp(-H0(t) exp(r)) at the grid.
+  cox <- coxph(Surv(time, event) ~ offset(risk), ties = "breslow")
+  base <- survfit(cox, newdata = data.frame(risk = 0))
+  H0 <- stepfun(base$time, c(0, base$cumhaz))
+  cox_surv <- exp(-outer(exp(risk), H0(d$grid)))
+  # survfit's own curve per patient (one newdata row per call: survival 3.5.3 recycles wrongly with several rows and
+  # an offset) agrees; to 1e-3 only, as its per-row path loses digits with risks of standard deviation 15
+  by_survfit <- t(sapply(risk, function(r) summary(survfit(cox, newdata = data.frame(risk = r)), times = d$grid, extend = TRUE)$surv))
+  stopifnot(max(abs(by_survfit - cox_surv)) < 1e-3)
+  Gp <- gfun(time, event, rep(1, n))
+  cox_brier <- sapply(seq_along(d$grid), function(k) brier(time, event, cox_surv[, k], rep(1, n), d$grid[k], Gp))
+  cox_ibs <- sum(diff(d$grid) * (head(cox_brier, -1) + tail(cox_brier, -1)) / 2) / (max(d$grid) - min(d$grid))
+  # Calibration at the last grid time H: risk tertiles (numpy's interpolation = R's type 7), per group the mean of
+  # S(H | r) and the Kaplan-Meier survival at H (NA when the group's follow-up ends before H and its curve is not 0)
+  H <- max(d$grid)
+  cuts <- unname(quantile(risk, c(1, 2) / 3, type = 7))
+  group <- ifelse(risk <= cuts[1], 1, ifelse(risk <= cuts[2], 2, 3))
+  calibration <- lapply(1:3, function(g) {
+    m <- group == g
+    km <- survfit(Surv(time[m], event[m]) ~ 1)
+    observed <- if (max(time[m]) < H && tail(km$surv, 1) > 0) NA else summary(km, times = H, extend = TRUE)$surv
+    list(predicted = mean(cox_surv[m, length(d$grid)]), observed = observed)
+  })
   plain <- evaluate(d, rep(1, n))
   weighted <- evaluate(d, w)
   # Case weights mean replication: the weighted figures equal those of the replicated data.
@@ -117,6 +141,8 @@ make <- function(name, time, event, risk, seed) {
     name = name, time = time, event = event, risk = risk, weights = w, tau = d$tau, horizons = d$horizons,
     grid = d$grid, survival = d$survival,
     loglik_efron = efron, loglik_breslow = breslow,
+    baseline = list(time = base$time, cumhaz = base$cumhaz, survival = cox_surv, ibs = cox_ibs,
+                    calibration = list(cuts = cuts, horizon = H, groups = calibration)),
     plain = plain, weighted = weighted,
     r_version = R.version.string, survival_version = as.character(packageVersion("survival"))
   )

@@ -249,15 +249,15 @@ let private printSummary (dir: CrossValidationDirectory) =
 
 /// The subgroup table of each repeat's pooled out-of-fold predictions (oof_predictions.csv). Every fold's locked
 /// threshold was chosen on its own held-out fold, which are these studies, so a binary head's threshold metrics use
-/// the config's fixed threshold where it gives one, else 0.5, said as not chosen on data. Survival heads are left out
-/// (the subgroup table has no survival metrics).
+/// the config's fixed threshold where it gives one, else 0.5, said as not chosen on data. Survival heads get the
+/// C-index of their out-of-fold risks.
 let private printSubgroups
     (req: Request)
     (config: TrainConfig.TrainConfig)
     (columns: Collections.Generic.IReadOnlyList<DeepCoro.Runtime.Evaluation.SubgroupColumn>)
     (values: Collections.Generic.IReadOnlyDictionary<string, string array>)
     =
-    let heads = config.Spec.Heads |> Seq.filter (fun h -> h.Task <> TaskKind.Survival) |> ResizeArray
+    let heads = ResizeArray config.Spec.Heads
     let thresholds = Collections.Generic.Dictionary<string, DeepCoro.Runtime.Evaluation.ThresholdUsed>()
     for head in heads do
         if head.Task = TaskKind.Binary then
@@ -280,7 +280,8 @@ let private printSubgroups
                     DeepCoro.Runtime.Report.StudyScores(
                         id,
                         predictions |> Array.map (fun p -> p.Labels.[i]),
-                        predictions |> Array.map (fun p -> p.Scores.[i])
+                        predictions |> Array.map (fun p -> p.Scores.[i]),
+                        Events = (predictions |> Array.map (fun p -> if isNull p.Events then nan else p.Events.[i]))
                     ))
                 |> ResizeArray
             let table =

@@ -173,9 +173,10 @@ let run (args: ParseResults<EvaluateArgs>) =
     let dataset = TrainCommands.openData config cohort []
     let all = [ dataset.Studies.Train; dataset.Studies.Val; dataset.Studies.Test ] |> Seq.concat |> Seq.toArray
     let raw = Trainer.EvaluateWith(model, dataset, config.Spec, config.Train.Loss, device, all)
-    // recalibrated as the run was, fitted on its validation split (calibration.json), never on this cohort
+    // recalibrated as the run was, fitted on its validation split (calibration.json), and Cox heads' baseline hazards
+    // fitted on its training split (baseline_hazard.json), never on this cohort
     let recalibration = RunAccess.recalibrationOf runDir
-    let results = raw.Recalibrated recalibration
+    let results = RunAccess.adjusted config runDir raw
     Directory.CreateDirectory output |> ignore
     let predictions = Path.Combine(output, "predictions.csv")
     results.WritePredictions predictions
@@ -212,7 +213,9 @@ let run (args: ParseResults<EvaluateArgs>) =
         subgroups
         |> Option.map (fun columns ->
             let studies =
-                results.Rows |> Seq.map (fun struct (study, _, scores) -> StudyScores(study.Id, study.Labels, scores)) |> ResizeArray
+                results.Rows
+                |> Seq.map (fun struct (study, _, scores) -> StudyScores(study.Id, study.Labels, scores, Events = study.Events))
+                |> ResizeArray
             SubgroupTables.compute runDir config "external" studies columns values.Value)
     let index = writeReport output config results locked metrics intervals notes subgroupTable
     TrainDisplay.printMetrics metrics intervals

@@ -92,13 +92,18 @@ let recalibrationOf (folder: string) =
     let file = Path.Combine(folder, "calibration.json")
     if File.Exists file then Evaluation.Recalibration.Read file else Evaluation.Recalibration.None
 
+/// A pass as the run in `folder` left its scores: recalibrated (calibration.json), and its Cox heads given survival
+/// probabilities by their baseline hazards fitted on training (baseline_hazard.json).
+let adjusted (config: TrainConfig.TrainConfig) (folder: string) (raw: Training.SplitResults) =
+    raw.Recalibrated(recalibrationOf folder).WithBaseline(Evaluation.BaselineHazards.In(folder, config.Spec.Heads))
+
 /// A pass recalibrated as the run in `folder` was (calibration.json), with its metrics and intervals at the run's
 /// locked thresholds and, for recalibrated heads, the calibration before it (`_uncalibrated_`). Without
 /// thresholds.json (weights trained elsewhere, or a run written before thresholds were locked) the threshold metrics
 /// are chosen on the studies themselves, said once on stderr.
 let evaluationOf (config: TrainConfig.TrainConfig) (folder: string) (raw: Training.SplitResults) (prefix: string) =
     let recalibration = recalibrationOf folder
-    let results = raw.Recalibrated recalibration
+    let results = adjusted config folder raw
     match lockedThresholds config folder with
     | Some locked ->
         let struct (metrics, intervals) =

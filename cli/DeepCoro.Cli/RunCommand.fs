@@ -166,9 +166,7 @@ let private evaluate (args: ParseResults<RunArgs>) (config: TrainConfig) (run: s
         if withLabels then
             RunAccess.evaluationOf config folder raw mode.Split
         else
-            raw.Recalibrated(RunAccess.recalibrationOf folder),
-            Collections.Generic.OrderedDictionary(),
-            Collections.Generic.OrderedDictionary()
+            RunAccess.adjusted config folder raw, Collections.Generic.OrderedDictionary(), Collections.Generic.OrderedDictionary()
     let predictions = Path.Combine(run, "predictions")
     Directory.CreateDirectory predictions |> ignore
     let reference = Path.Combine(predictions, ReferencePredictions.FileName(mode.Split, -1))

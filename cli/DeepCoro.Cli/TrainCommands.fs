@@ -275,7 +275,7 @@ let printRun (r: TrainResult) =
         printfn "best epoch %d by %s = %g%s" r.BestEpoch r.Monitor r.BestValue stopped
     TrainDisplay.printMetrics r.Metrics r.Intervals
     printfn
-        "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json, thresholds.json (locked on val; calibration.json when recalibrated)"
+        "run files in %s: best.safetensors (reference keys), checkpoint.safetensors, metrics.jsonl, tensorboard/, predictions_<split>.csv (+ _metrics.csv), summary.json, thresholds.json (locked on val; calibration.json when recalibrated; baseline_hazard.json for Cox heads)"
         (Path.GetFullPath r.RunDirectory)
 
 let runTrain (args: ParseResults<TrainArgs>) =
@@ -312,7 +312,9 @@ let runEval (args: ParseResults<EvalArgs>) =
     | None -> ()
     | Some columns ->
         let studies =
-            results.Rows |> Seq.map (fun struct (study, _, scores) -> Report.StudyScores(study.Id, study.Labels, scores)) |> ResizeArray
+            results.Rows
+            |> Seq.map (fun struct (study, _, scores) -> Report.StudyScores(study.Id, study.Labels, scores, Events = study.Events))
+            |> ResizeArray
         let table = SubgroupTables.compute run config split studies columns values.Value
         printfn ""
         Report.SubgroupReport.Lines table |> Seq.iter (printfn "%s")

@@ -155,9 +155,10 @@ let private labelsMap (spec: ModelSpec) (s: Settings) =
 let private targetLabels (r: ConfigReader) (spec: ModelSpec) (s: Settings) =
     match s.TargetLabels with
     | Some(labels, node) ->
-        // inference reads no labels (DeepCORO_CLIP neither), so only the other modes need a column per head
+        // inference reads no labels (DeepCORO_CLIP neither), so only the other modes need a column per head; a
+        // survival head reads its survival_columns instead
         for h in spec.Heads do
-            if not (List.contains h.Name labels) && s.Run.Mode <> Inference then
+            if not (List.contains h.Name labels) && s.Run.Mode <> Inference && h.Task <> TaskKind.Survival then
                 r.Error(
                     node,
                     sprintf

@@ -339,13 +339,19 @@ let private allCached (result: GeneratorDriverRunResult) = [
 let tests =
     testList "generator" [
         testList "snapshots" [
-            for name in [ "SeedClsToken"; "EveryBlock" ] do
+            for name in [ "SeedClsToken"; "EveryBlock"; "Survival" ] do
                 test $"{name} emits its verified source" {
                     let path = $"/specs/{name}.deepcoro.json"
                     let result = generate [ path, File.ReadAllText(Path.Combine(snapshotDir, name + ".deepcoro.json")) ]
                     Expect.isEmpty result.Diagnostics "a valid spec fires no diagnostic"
                     verifySnapshot name ((result.GeneratedTrees |> Seq.exactlyOne).GetText().ToString())
                 }
+            test "a spec with Cox and discrete-time survival heads compiles to typed outputs that equal the interpreter's" {
+                let text = File.ReadAllText(Path.Combine(snapshotDir, "Survival.deepcoro.json"))
+                let spec = SpecJson.Parse(text, "Survival.deepcoro.json")
+                let assembly = compileGenerated [ specPath spec, SpecJson.Write spec ]
+                checkAgainstInterpreter (Generated(assembly, spec.Name)) spec 5
+            }
             test "the namespace comes from DeepCoroNamespace" {
                 let spec = File.ReadAllText(Path.Combine(snapshotDir, "SeedClsToken.deepcoro.json"))
                 let driver = (driverFor [ "/specs/Seed.deepcoro.json", spec ] (Some "Consumer.Models")).RunGenerators(emptyCompilation ())

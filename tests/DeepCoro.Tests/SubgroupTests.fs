@@ -120,13 +120,37 @@ let tests =
                 "locked"
             Expect.equal (ThresholdUsed.Of(null, "abnormal")).Value 0.5 "no thresholds.json: 0.5"
             Expect.stringContains (ThresholdUsed.Of(null, "abnormal")).Source "not chosen on data" "and said so"
-            // a survival head's metrics need events, which StudyScores lack: left out rather than failing
+            // a survival head's C-index needs events: left out when the studies carry none, rather than failing
             let withSurvival = Array.append heads [| HeadSpec("mace", TaskKind.Survival, 1, LossKind.Cox) |]
+            let time (s: StudyScores) = float (int (s.Id.Substring 1) % 17 + 1)
+            let risk (s: StudyScores) = s.Scores.[0].[0] + 0.1 * time s
             let timed =
-                studies |> Array.map (fun s -> StudyScores(s.Id, Array.append s.Labels [| 100.0 |], Array.append s.Scores [| [| 0.5 |] |]))
+                studies
+                |> Array.map (fun s -> StudyScores(s.Id, Array.append s.Labels [| time s |], Array.append s.Scores [| [| risk s |] |]))
             let survival = SubgroupTable.Compute("test", withSurvival, timed, columns, values, thresholds, options, 1)
-            Expect.isFalse (survival.Rows |> Seq.exists (fun r -> r.Head = "mace")) "no survival rows"
+            Expect.isFalse (survival.Rows |> Seq.exists (fun r -> r.Head = "mace")) "no survival rows without events"
             Expect.equal survival.Rows.Count table.Rows.Count "the other heads' rows as before"
+            // with events: per subgroup Harrell's C of its studies alone (checked against R in SurvivalTests), events
+            let event (s: StudyScores) = if int (s.Id.Substring 1) % 3 = 1 then 0.0 else 1.0
+            let withEvents = timed |> Array.map (fun s -> StudyScores(s.Id, s.Labels, s.Scores, Events = [| nan; nan; event s |]))
+            let survival = SubgroupTable.Compute("test", withSurvival, withEvents, columns, values, thresholds, options, 1)
+            let maceRows = survival.Rows |> Seq.filter (fun r -> r.Head = "mace") |> List.ofSeq
+            Expect.equal
+                (maceRows |> List.map (fun r -> r.Column, r.Group))
+                (rows |> List.map (fun r -> r.Column, r.Group))
+                "the same groups"
+            let fm = maceRows |> List.find (fun r -> r.Group = "F")
+            let fs = withEvents |> Array.filter (fun s -> int (s.Id.Substring 1) % 2 = 0)
+            let harrell =
+                SurvivalCohort(fs |> Array.map time, fs |> Array.map (fun s -> event s = 1.0), fs |> Array.map risk)
+                    .Harrell(ReadOnlySpan(Array.create fs.Length 1.0))
+            Expect.equal (List.ofSeq fm.Names) [ "c_index" ] "the C-index alone"
+            Expect.equal fm.Values.[0] harrell "Harrell's C of the subgroup's studies"
+            Expect.isTrue (fm.Intervals.[0].Lower < harrell && harrell < fm.Intervals.[0].Upper) "with its interval"
+            Expect.equal fm.Positives (fs |> Array.filter (fun s -> event s = 1.0) |> Array.length) "its events"
+            let text = String.Join("\n", SubgroupReport.Lines survival)
+            Expect.stringContains text "mace (survival)" "the survival head's table"
+            Expect.stringContains text "Harrell's C-index" "defined"
             let lines = SubgroupReport.Lines table
             Expect.stringContains (String.Join("\n", lines)) "at threshold 0.45 (given)" "the threshold said next to the numbers"
         }

@@ -129,6 +129,62 @@ let tests =
                              cohort.Brier(ReadOnlySpan w, s, ReadOnlySpan(survival |> Array.map (fun row -> row.[k])))))
                     close 1e-9 (what + " ibs") (number (r.GetProperty "ibs")) (cohort.IntegratedBrier(ReadOnlySpan w, grid, survival))
         }
+        test "the Breslow baseline hazard of fixed risks, S(t | r) and its integrated Brier score equal R's" {
+            for f in fixtures.Force() do
+                let r = f.Root.GetProperty "baseline"
+                let grid = numbers (f.Root.GetProperty "grid")
+                let baseline = BaselineHazard.Fit(f.Time, f.Event, f.Risk, grid)
+                let times = numbers (r.GetProperty "time")
+                closeAll 1e-12 (f.Name + " H0") (numbers (r.GetProperty "cumhaz")) (times |> Array.map baseline.At)
+                Expect.equal baseline.Times (times |> Array.filter (fun t -> baseline.Times |> Array.contains t)) "event times"
+                let survival = f.Risk |> Array.map (fun risk -> grid |> Array.map (fun t -> baseline.Survival(t, risk)))
+                let expected = [| for row in (r.GetProperty "survival").EnumerateArray() -> numbers row |]
+                Array.iteri2 (fun i e a -> closeAll 1e-12 (sprintf "%s S(t | r[%d])" f.Name i) e a) expected survival
+                let cohort = SurvivalCohort(f.Time, f.Event, f.Risk)
+                let ones = Array.create f.Time.Length 1.0
+                close
+                    1e-9
+                    (f.Name + " ibs of S(t | r)")
+                    (number (r.GetProperty "ibs"))
+                    (cohort.IntegratedBrier(ReadOnlySpan ones, grid, survival))
+        }
+        test "calibration at a horizon: per risk tertile the mean S(H | r) and the Kaplan-Meier survival at H equal R's" {
+            for f in fixtures.Force() do
+                let c = (f.Root.GetProperty "baseline").GetProperty "calibration"
+                let grid = numbers (f.Root.GetProperty "grid")
+                let baseline = BaselineHazard.Fit(f.Time, f.Event, f.Risk, grid)
+                let horizon = number (c.GetProperty "horizon")
+                let sorted = f.Risk |> Array.sort
+                let low, high = Bootstrap.Percentile(sorted, 1.0 / 3.0), Bootstrap.Percentile(sorted, 2.0 / 3.0)
+                closeAll 1e-12 (f.Name + " cuts") (numbers (c.GetProperty "cuts")) [| low; high |]
+                let predicted = f.Risk |> Array.map (fun r -> baseline.Survival(horizon, r))
+                let samples = SurvivalCalibrationSamples(f.Time, f.Event, f.Risk, predicted, horizon, low, high)
+                let values = samples.Evaluate()
+                for g, group in Seq.indexed ((c.GetProperty "groups").EnumerateArray()) do
+                    let name = SurvivalCalibrationSamples.Groups.[g]
+                    close
+                        1e-12
+                        (sprintf "%s %s predicted" f.Name name)
+                        (number (group.GetProperty "predicted"))
+                        values.[name + "_predicted"]
+                    let observed = group.GetProperty "observed"
+                    let expected = if observed.ValueKind = JsonValueKind.Null then nan else observed.GetDouble()
+                    close 1e-12 (sprintf "%s %s observed" f.Name name) expected values.[name + "_observed"]
+        }
+        test "baseline_hazard.json is written atomically and reads back for the run's Cox heads" {
+            let f = fixtures.Force() |> List.find (fun f -> f.Name = "small")
+            let heads = [| DeepCoro.Spec.HeadSpec("mace", DeepCoro.Spec.TaskKind.Survival, 1, DeepCoro.Spec.LossKind.Cox) |]
+            let fitted = BaselineHazards.Fit(heads, (fun _ -> Nullable((f.Time, f.Event, f.Risk, [| 2.0; 5.0 |]))), ignore)
+            let path = Path.Combine(tempDir (), BaselineHazards.FileName)
+            fitted.Write path
+            let back = BaselineHazards.Read(path, heads)
+            Expect.equal back.Heads.["mace"].Times fitted.Heads.["mace"].Times "times"
+            Expect.equal back.Heads.["mace"].CumulativeHazard fitted.Heads.["mace"].CumulativeHazard "H0, exactly"
+            Expect.equal back.Heads.["mace"].Horizons [| 2.0; 5.0 |] "horizons"
+            File.WriteAllText(path, "{\"mace\": {\"time\": [1, 2], \"cumulative_hazard\": [0.1], \"horizons\": []}}")
+            let e = Expect.throwsC (fun () -> BaselineHazards.Read(path, heads) |> ignore) id
+            Expect.stringContains e.Message "mace has 2 times and 1 cumulative hazards" "names the head"
+        }
         test "the discrete-time loss follows its interval convention" {
             use scope = torch.NewDisposeScope()
             let boundaries = [| 30.0; 180.0; 365.0 |]

@@ -73,7 +73,8 @@ let tests =
         test "a planted-hazard cohort trains to a test C-index of at least 0.7; predictions carry the risk" {
             let manifest, censored = cohort 500 false
             Expect.isTrue (censored > 0.3 && censored < 0.5) (sprintf "about 40 %% censored, got %.2f" censored)
-            let r, run = train (spec (survival "mace")) manifest
+            let model = spec (survival "mace")
+            let r, run = train model manifest
             Expect.isGreaterThanOrEqual r.Metrics.["test/mace_c_index"] 0.7 "test Harrell's C (Cox)"
             Expect.isGreaterThan r.Intervals.["test/mace_c_index"].Lower 0.5 "the C-index's interval excludes 0.5"
             Expect.isTrue (r.Metrics.ContainsKey "test/mace_uno_c") "Uno's C"
@@ -83,11 +84,19 @@ let tests =
             Expect.equal horizons.Length 3 "three horizons"
             for k in horizons do
                 Expect.isTrue (r.Metrics.ContainsKey("val/" + k)) ("val has " + k)
+            // the Breslow baseline fitted on training gives S(t | x) at the horizons and the integrated Brier score
+            let baseline = BaselineHazards.Read(Path.Combine(run, BaselineHazards.FileName), model.Heads).Heads.["mace"]
+            let surv = horizons |> List.map (fun k -> "mace_surv_" + k.Substring("mace_td_auc_".Length))
+            Expect.equal
+                (List.ofArray baseline.Horizons |> List.map (fun h -> h.ToString("R", Globalization.CultureInfo.InvariantCulture)))
+                (surv |> List.map (fun c -> c.Substring 10))
+                "the horizons kept"
             let header = File.ReadLines(Path.Combine(run, "predictions_test.csv")) |> Seq.head
-            Expect.equal header "study_id,split,videos,mace_time,mace_event,mace_risk" "predictions header"
+            Expect.equal header (String.Join(",", "study_id,split,videos,mace_time,mace_event,mace_risk" :: surv)) "predictions header"
+            Expect.isTrue (r.Metrics.["test/mace_ibs"] > 0.0 && r.Metrics.["test/mace_ibs"] < 0.25) "an IBS better than S = 0.5"
+            Expect.isTrue (r.Intervals.ContainsKey "test/mace_ibs") "with its interval"
             // the report: Kaplan-Meier curves of the test split by risk tertile, the C-index with its interval
             let noMaps = Dictionary<string, IReadOnlyDictionary<string, int>>()
-            let model = spec (survival "mace")
             let index =
                 DeepCoro.Runtime.Report.RunReport.Write(DeepCoro.Runtime.Report.RunReportInputs(run, model, noMaps, [||], null, [||]))
             let html = File.ReadAllText index
@@ -95,6 +104,10 @@ let tests =
             Expect.stringContains html "the tertiles of the train split" "cut points from training"
             Expect.isTrue (File.Exists(Path.Combine(run, "report", "mace_km_test.png"))) "the KM picture"
             Expect.stringContains html "c_index" "the C-index in the metric table"
+            // calibration at the last horizon per risk tertile, with intervals
+            Expect.stringContains html "mace: calibration at time" "the calibration table's heading"
+            Expect.stringContains html "Kaplan-Meier S(" "the observed column"
+            Expect.isTrue (File.Exists(Path.Combine(run, "report", "mace_calibration_test.png"))) "the calibration picture"
         }
         test "the discrete-time form trains too and reports td-AUC at its bounds and the integrated Brier score" {
             let manifest, _ = cohort 500 false
@@ -105,18 +118,26 @@ let tests =
             let header = File.ReadLines(Path.Combine(run, "predictions_test.csv")) |> Seq.head
             Expect.stringEnds header "mace_risk,mace_surv_30,mace_surv_90,mace_surv_180,mace_surv_365" "survival columns"
         }
-        test "a survival run resumed after a kill equals the uninterrupted run" {
+        test "a survival run resumed after a kill equals the uninterrupted run (discrete and Cox, baseline hazard too)" {
             let manifest, _ = cohort 100 false
-            let model = spec (survival "mace" |> intervals [ 30.; 180. ])
-            let options = TrainOptions(Epochs = 3, Seed = 1, Intervals = IntervalOptions(Resamples = 0))
-            let run (dir: string) resume observer =
-                Trainer(model, Dataset.Open(model, data manifest, "train", "val"), options, dir).Run(resume, observer)
-            let whole = run (Path.Combine(tempDir (), "run")) false TrainingTests.silent
-            let killed = Path.Combine(tempDir (), "run")
-            Expect.throwsT<OperationCanceledException> (fun () -> run killed false (TrainingTests.StopAfter 1) |> ignore) "killed"
-            let resumed = run killed true TrainingTests.silent
-            for k in [ "test/mace_c_index"; "test/mace_ibs"; "val/mace_loss" ] do
-                Expect.floatClose Accuracy.high resumed.Metrics.[k] whole.Metrics.[k] k
+            for model, keys in
+                [
+                    spec (survival "mace" |> intervals [ 30.; 180. ]), [ "test/mace_c_index"; "test/mace_ibs"; "val/mace_loss" ]
+                    spec (survival "mace"), [ "test/mace_c_index"; "test/mace_ibs"; "val/mace_loss" ]
+                ] do
+                let options = TrainOptions(Epochs = 3, Seed = 1, Intervals = IntervalOptions(Resamples = 0))
+                let run (dir: string) resume observer =
+                    Trainer(model, Dataset.Open(model, data manifest, "train", "val"), options, dir).Run(resume, observer)
+                let wholeDir = Path.Combine(tempDir (), "run")
+                let whole = run wholeDir false TrainingTests.silent
+                let killed = Path.Combine(tempDir (), "run")
+                Expect.throwsT<OperationCanceledException> (fun () -> run killed false (TrainingTests.StopAfter 1) |> ignore) "killed"
+                let resumed = run killed true TrainingTests.silent
+                for k in keys do
+                    Expect.floatClose Accuracy.high resumed.Metrics.[k] whole.Metrics.[k] k
+                if model.Heads.[0].Loss = LossKind.Cox then
+                    let baseline dir = BaselineHazards.Read(Path.Combine(dir, BaselineHazards.FileName), model.Heads).Heads.["mace"]
+                    Expect.sequenceEqual (baseline killed).CumulativeHazard (baseline wholeDir).CumulativeHazard "the same baseline hazard"
         }
         test "shuffled labels stay near 0.5" {
             let manifest, _ = cohort 500 true

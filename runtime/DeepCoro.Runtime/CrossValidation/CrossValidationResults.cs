@@ -30,7 +30,7 @@ namespace DeepCoro.Runtime.CrossValidation
                 for (int f = 0; f < k; f++)
                     if (!dir.Finished(f, r))
                         throw new CrossValidationException($"{dir.Run(f, r)}: the fold has not finished; run the same deepcoro cv command again to train it");
-            WriteOof(dir, folds, k, repeats);
+            WriteOof(dir, folds, heads, k, repeats);
             var tests = Enumerable.Range(0, repeats).SelectMany(r => Enumerable.Range(0, k).Select(f => Path.Combine(dir.Run(f, r), "predictions_test.csv")))
                 .Where(File.Exists).ToList();
             bool ensemble = tests.Count == k * repeats;
@@ -38,7 +38,25 @@ namespace DeepCoro.Runtime.CrossValidation
             WriteSummary(dir, heads, k, repeats, intervals, seed, groupBy, stratify, ensemble);
         }
 
-        private static void WriteOof(CrossValidationDirectory dir, IReadOnlyList<FoldRow> folds, int k, int repeats)
+        /// <summary>
+        /// The columns of a fold's predictions file that pool across folds: all but a Cox head's <c>head_surv_t</c>,
+        /// whose horizons and baseline hazard each fold fitted on its own training studies (a discrete head's bounds
+        /// are the spec's, the same in every fold).
+        /// </summary>
+        private static int[] Pooled(IReadOnlyList<string> header, IReadOnlyList<HeadSpec> heads)
+        {
+            var cox = heads.Where(h => h.Task == TaskKind.Survival && h.Loss == LossKind.Cox).Select(h => h.Name + "_surv_").ToArray();
+            return Enumerable.Range(0, header.Count).Where(c => !cox.Any(prefix => header[c].StartsWith(prefix, StringComparison.Ordinal))).ToArray();
+        }
+
+        private static string Project(string line, IReadOnlyList<HeadSpec> heads, ref int[]? kept)
+        {
+            var fields = DelimitedText.Split(line, ",");
+            kept ??= Pooled(fields, heads);
+            return string.Join(",", kept.Select(c => FoldsFile.Quote(fields[c])));
+        }
+
+        private static void WriteOof(CrossValidationDirectory dir, IReadOnlyList<FoldRow> folds, IReadOnlyList<HeadSpec> heads, int k, int repeats)
         {
             var sb = new StringBuilder();
             string? header = null;
@@ -48,7 +66,8 @@ namespace DeepCoro.Runtime.CrossValidation
                 for (int f = 0; f < k; f++)
                 {
                     var path = Path.Combine(dir.Run(f, r), "predictions_val.csv");
-                    var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+                    int[]? kept = null;
+                    var lines = File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => Project(l, heads, ref kept)).ToArray();
                     if (header is null)
                     {
                         header = lines[0];
@@ -73,7 +92,12 @@ namespace DeepCoro.Runtime.CrossValidation
         /// class is the argmax of its mean probabilities.</summary>
         private static void WriteEnsemble(string path, IReadOnlyList<string> files, IReadOnlyList<HeadSpec> heads)
         {
-            var tables = files.Select(f => File.ReadAllLines(f).Where(l => l.Length > 0).Select(l => DelimitedText.Split(l, ",")).ToArray()).ToArray();
+            var tables = files.Select(f =>
+            {
+                var lines = File.ReadAllLines(f).Where(l => l.Length > 0).Select(l => DelimitedText.Split(l, ",")).ToArray();
+                var kept = Pooled(lines[0], heads);
+                return lines.Select(row => kept.Select(c => row[c]).ToArray()).ToArray();
+            }).ToArray();
             var header = tables[0][0];
             int Column(string name) => header.IndexOf(name) is var i and >= 0 ? i : throw new CrossValidationException($"{files[0]}: no column '{name}'");
             var averaged = new HashSet<int>();
@@ -84,6 +108,12 @@ namespace DeepCoro.Runtime.CrossValidation
                 {
                     case TaskKind.Regression: averaged.Add(Column(h.Name + "_pred")); break;
                     case TaskKind.Binary: averaged.Add(Column(h.Name + "_prob")); break;
+                    // the mean risk, and a discrete head's mean survival at each bound
+                    case TaskKind.Survival:
+                        averaged.Add(Column(h.Name + "_risk"));
+                        foreach (var bound in h.Intervals ?? EquatableList<double>.Empty)
+                            averaged.Add(Column($"{h.Name}_surv_{bound.ToString("R", CultureInfo.InvariantCulture)}"));
+                        break;
                     default:
                         var probs = Enumerable.Range(0, h.Outputs).Select(c => Column($"{h.Name}_prob_{c}")).ToArray();
                         averaged.UnionWith(probs);
@@ -147,7 +177,7 @@ namespace DeepCoro.Runtime.CrossValidation
                     json.WriteNumber("fold", f);
                     json.WriteNumber("repeat", r);
                     json.WriteString("split", $"val: the studies held out in fold {f}, predicted by the model trained on the other folds (which chose its best epoch on them)");
-                    var metrics = Metrics(json, heads, h => table.Head(h.Name), intervals, seed);
+                    var metrics = Metrics(json, heads, h => Of(table, h), intervals, seed);
                     foreach (var (key, v) in metrics) (values.TryGetValue(key, out var list) ? list : values[key] = new List<double>()).Add(v);
                     json.WriteEndObject();
                 }
@@ -173,7 +203,12 @@ namespace DeepCoro.Runtime.CrossValidation
                     json.WriteNumber("repeat", r);
                     json.WriteString("split", "out-of-fold: every training and validation study once, each predicted by the model that did not train on it (oof_predictions.csv)");
                     var ofRepeat = perFold.Where(p => p.Repeat == r).Select(p => p.Table).ToList();
-                    Metrics(json, heads, h => (ofRepeat.SelectMany(t => t.Head(h.Name).Labels).ToArray(), ofRepeat.SelectMany(t => t.Head(h.Name).Scores).ToArray()), intervals, seed);
+                    Metrics(json, heads, h =>
+                    {
+                        var parts = ofRepeat.Select(t => Of(t, h)).ToList();
+                        return (parts.SelectMany(p => p.Labels).ToArray(), parts.SelectMany(p => p.Scores).ToArray(),
+                            h.Task == TaskKind.Survival ? parts.SelectMany(p => p.Events!).ToArray() : null);
+                    }, intervals, seed);
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();
@@ -185,7 +220,7 @@ namespace DeepCoro.Runtime.CrossValidation
                     json.WriteString("split", "test: never trained on nor used to choose an epoch (ensemble_predictions_test.csv)");
                     json.WriteNumber("models", k * repeats);
                     json.WriteString("definition", "the mean over every fold's model of P(positive), the class probabilities, or the regression value");
-                    Metrics(json, heads, h => table.Head(h.Name), intervals, seed);
+                    Metrics(json, heads, h => Of(table, h), intervals, seed);
                     json.WriteEndObject();
                 }
                 else json.WriteNull("ensemble_test");
@@ -195,17 +230,26 @@ namespace DeepCoro.Runtime.CrossValidation
 
         /// <summary>Writes "metrics": per head its n and each metric's value and interval; returns the values by
         /// key.</summary>
-        private static List<(string Key, double Value)> Metrics(Utf8JsonWriter json, IReadOnlyList<HeadSpec> heads, Func<HeadSpec, (double[] Labels, double[][] Scores)> of,
+        /// <summary>A head's labels, scores and (survival heads) events in a predictions table; a Cox head's score is
+        /// its risk alone, since each fold's survival columns are at that fold's own horizons.</summary>
+        private static (double[] Labels, double[][] Scores, double[]? Events) Of(PredictionTable table, HeadSpec head)
+        {
+            var (labels, scores) = table.Head(head.Name);
+            if (head.Task != TaskKind.Survival) return (labels, scores, null);
+            return (labels, head.Loss == LossKind.Cox ? scores.Select(s => s[..1]).ToArray() : scores, table.Events(head.Name));
+        }
+
+        private static List<(string Key, double Value)> Metrics(Utf8JsonWriter json, IReadOnlyList<HeadSpec> heads, Func<HeadSpec, (double[] Labels, double[][] Scores, double[]? Events)> of,
             IntervalOptions intervals, int seed)
         {
             var found = new List<(string, double)>();
             json.WriteStartObject("metrics");
             for (int h = 0; h < heads.Count; h++)
             {
-                var (labels, scores) = of(heads[h]);
+                var (labels, scores, events) = of(heads[h]);
                 json.WriteNumber($"{heads[h].Name}_n", labels.Length);
                 if (labels.Length == 0) continue;
-                var samples = HeadSamples.For(heads[h], scores, labels);
+                var samples = HeadSamples.For(heads[h], scores, labels, events);
                 var bounds = Bootstrap.Intervals(samples, intervals, seed, h);
                 int m = 0;
                 foreach (var (name, value) in samples.Evaluate())

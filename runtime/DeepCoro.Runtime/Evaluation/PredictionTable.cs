@@ -38,6 +38,17 @@ namespace DeepCoro.Runtime.Report
         /// labels (its labels are the times).</summary>
         public double[] Events(string name) => events[name];
 
+        private readonly Dictionary<string, double[]> survivalTimes = new();
+
+        /// <summary>The times t of a survival head's survival columns (<c>head_surv_t</c>), in the order of its
+        /// scores after the risk; empty for a Cox head without a baseline hazard.</summary>
+        public double[] SurvivalTimes(string name) => survivalTimes[name];
+
+        /// <summary>t of a column <c>head_surv_t</c> of the head; null for any other column.</summary>
+        private static double? SurvivalTime(string column, string head) =>
+            column.StartsWith(head + "_surv_", StringComparison.Ordinal)
+            && double.TryParse(column[(head.Length + 6)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : null;
+
         /// <summary>The table, or null when the file does not exist.</summary>
         public static PredictionTable? Read(string path, string split, IReadOnlyList<HeadSpec> specHeads)
         {
@@ -55,6 +66,7 @@ namespace DeepCoro.Runtime.Report
                 column < row.Length && double.TryParse(row[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
             var result = new Dictionary<string, (double[], double[][])>();
             var survivalEvents = new Dictionary<string, double[]>();
+            var survivalTimes = new Dictionary<string, double[]>();
             int id = Column("study_id");
             var labels = new int[specHeads.Count];
             var scores = new int[specHeads.Count][];
@@ -63,8 +75,11 @@ namespace DeepCoro.Runtime.Report
                 int label = Column(h.Task == TaskKind.Survival ? h.Name + "_time" : h.Name);
                 var scoreColumns = h.Task switch
                 {
-                    // the risk, then a discrete head's survival at each bound
-                    TaskKind.Survival => Enumerable.Range(0, h.Intervals?.Count ?? 0).Select(k => Column($"{h.Name}_surv_{h.Intervals![k].ToString("R", CultureInfo.InvariantCulture)}"))
+                    // the risk, then a discrete head's survival at each bound, or a Cox head's at each horizon when a
+                    // baseline hazard gave it one (an older run's Cox head has none)
+                    TaskKind.Survival => (h.Intervals is { Count: > 0 } bounds
+                            ? bounds.Select(b => Column($"{h.Name}_surv_{b.ToString("R", CultureInfo.InvariantCulture)}"))
+                            : Enumerable.Range(0, header.Length).Where(c => SurvivalTime(header[c], h.Name) is not null))
                         .Prepend(Column(h.Name + "_risk")).ToArray(),
                     TaskKind.Regression => new[] { Column(h.Name + "_pred") },
                     TaskKind.Binary => new[] { Column(h.Name + "_prob") },
@@ -72,13 +87,22 @@ namespace DeepCoro.Runtime.Report
                 };
                 var labelled = rows.Where(r => !double.IsNaN(Number(r, label))).ToArray();
                 result[h.Name] = (labelled.Select(r => Number(r, label)).ToArray(), labelled.Select(r => scoreColumns.Select(c => Number(r, c)).ToArray()).ToArray());
-                if (h.Task == TaskKind.Survival) survivalEvents[h.Name] = labelled.Select(r => Number(r, Column(h.Name + "_event"))).ToArray();
+                if (h.Task == TaskKind.Survival)
+                {
+                    survivalEvents[h.Name] = labelled.Select(r => Number(r, Column(h.Name + "_event"))).ToArray();
+                    survivalTimes[h.Name] = scoreColumns.Skip(1).Select(c => SurvivalTime(header[c], h.Name)!.Value).ToArray();
+                }
                 labels[k] = label;
                 scores[k] = scoreColumns;
             }
-            var studies = rows.Select(r => new StudyScores(r[id], labels.Select(c => Number(r, c)).ToArray(), scores.Select(cs => cs.Select(c => Number(r, c)).ToArray()).ToArray())).ToList();
+            var eventColumns = specHeads.Select(h => h.Task == TaskKind.Survival ? Column(h.Name + "_event") : -1).ToArray();
+            var studies = rows.Select(r => new StudyScores(r[id], labels.Select(c => Number(r, c)).ToArray(), scores.Select(cs => cs.Select(c => Number(r, c)).ToArray()).ToArray())
+            {
+                Events = eventColumns.Select(c => c < 0 ? double.NaN : Number(r, c)).ToArray(),
+            }).ToList();
             var table = new PredictionTable(split, result, studies) { HeadSpecs = specHeads };
             foreach (var (name, e) in survivalEvents) table.events[name] = e;
+            foreach (var (name, t) in survivalTimes) table.survivalTimes[name] = t;
             return table;
         }
 

@@ -9,7 +9,8 @@ namespace DeepCoro.Runtime.Evaluation
     /// <summary>
     /// Per head and subgroup of one split: n, prevalence and the metrics with bootstrap intervals, binary heads at
     /// a threshold fixed beforehand (<see cref="ThresholdUsed"/>), never one chosen on the subgroup; survival heads
-    /// are left out. The library
+    /// Harrell's C-index (their studies' events from <see cref="StudyScores.Events"/>; left out without them). The
+    /// library
     /// function behind <c>eval --subgroups</c> and <c>report --subgroups</c>, for any caller holding a split's
     /// scores and the studies' column values.
     /// </summary>
@@ -27,8 +28,8 @@ namespace DeepCoro.Runtime.Evaluation
             for (int h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
-                // a survival head's metrics need its events, which StudyScores do not carry: left out
-                if (head.Task == TaskKind.Survival) continue;
+                // a survival head's C-index needs its events: left out when the caller has none
+                if (head.Task == TaskKind.Survival && studies.Any(s => s.Events is null || s.Events.Length <= h)) continue;
                 var labelled = Enumerable.Range(0, studies.Count).Where(i => !double.IsNaN(studies[i].Labels[h])).ToArray();
                 rows.Add(Row(head, h, "all", "all", labelled, studies, thresholds, options, seed, 0));
                 for (int c = 0; c < columns.Count; c++)
@@ -51,7 +52,9 @@ namespace DeepCoro.Runtime.Evaluation
         {
             var labels = members.Select(i => studies[i].Labels[h]).ToArray();
             var scores = members.Select(i => studies[i].Scores[h]).ToArray();
-            int positives = head.Task == TaskKind.Binary ? labels.Count(y => y > 0.5) : 0;
+            var events = head.Task == TaskKind.Survival ? members.Select(i => studies[i].Events![h]).ToArray() : null;
+            // a survival head's "positives" are its events
+            int positives = head.Task == TaskKind.Binary ? labels.Count(y => y > 0.5) : events?.Count(e => e == 1) ?? 0;
             double prevalence = head.Task == TaskKind.Binary && members.Length > 0 ? (double)positives / members.Length : double.NaN;
             // a binary head: AUC and AUPRC, then the locked metrics' operating point (one implementation of both)
             var sets = head.Task == TaskKind.Binary
@@ -61,7 +64,11 @@ namespace DeepCoro.Runtime.Evaluation
                     new OperatingPointSamples(scores.Select(s => s[0]).ToArray(), labels.Select(y => y > 0.5).ToArray(),
                         thresholds.TryGetValue(head.Name, out var t) ? t.Value : 0.5, calibration: false),
                 }
-                : new[] { HeadSamples.For(head, scores, labels) };
+                : head.Task == TaskKind.Survival
+                    // Harrell's C alone: Uno's C and td-AUC need horizons, which a subgroup's event times would move
+                    ? new HeadSamples[] { new SurvivalSamples(new SurvivalCohort(labels, events!.Select(e => e == 1).ToArray(), scores.Select(s => s[0]).ToArray()),
+                        double.NaN, Array.Empty<double>(), null, null) }
+                    : new[] { HeadSamples.For(head, scores, labels) };
             var names = new List<string>();
             var values = new List<double>();
             var intervals = new List<MetricInterval>();
@@ -75,6 +82,7 @@ namespace DeepCoro.Runtime.Evaluation
                 {
                     var name = samples.Names[k];
                     if (samples is BinarySamples && LockedEvaluation.OnSplitNames.Contains(name)) continue;
+                    if (samples is SurvivalSamples && name != "c_index") continue;
                     // the class counts are fixed under resampling within class: without positives (negatives) a
                     // subgroup has no sensitivity (specificity), not the 0 of zero_division
                     bool undefined = (name == "sensitivity" && positives == 0) || (name == "specificity" && positives == members.Length);

@@ -9,10 +9,11 @@ namespace DeepCoro.Runtime.Evaluation
     /// <summary>
     /// A survival head's labelled samples and its metrics (docs/survival.md): Harrell's C (c_index), Uno's C
     /// truncated at tau (uno_c), the time-dependent AUC at each horizon (td_auc_&lt;t&gt;) and, for a discrete-time
-    /// head, the integrated Brier score over its interval bounds (ibs). A discrete head's horizons are its interval
-    /// bounds and tau its last bound; a Cox head's horizons are the quartiles of the training split's event times
-    /// (<see cref="Horizons"/>; of the evaluated split's own when there is no training split), fixed before any
-    /// resample, and tau the last of them. Bootstrap resamples draw over all samples.
+    /// head or a Cox head with a baseline hazard, the integrated Brier score over its bounds or horizons (ibs). A
+    /// discrete head's horizons are its interval bounds and tau its last bound; a Cox head's horizons are the
+    /// quartiles of the training split's event times (<see cref="Horizons"/>; of the evaluated split's own when there
+    /// is no training split), fixed before any resample, and tau the last of them. Bootstrap resamples draw over all
+    /// samples.
     /// </summary>
     public sealed class SurvivalSamples : HeadSamples
     {
@@ -37,16 +38,19 @@ namespace DeepCoro.Runtime.Evaluation
             names = list.ToArray();
         }
 
-        /// <summary>A head's samples from its scores (the risk, then for a discrete head the survival at each
-        /// interval bound), times and events; <paramref name="horizons"/> null takes <see cref="Horizons"/> of these
-        /// samples.</summary>
+        /// <summary>A head's samples from its scores (the risk, then the survival at each interval bound of a
+        /// discrete head or at each horizon of a Cox head with a baseline hazard), times and events;
+        /// <paramref name="horizons"/> null takes <see cref="Horizons"/> of these samples.</summary>
         public static SurvivalSamples Of(HeadSpec head, double[][] scores, double[] time, double[] events, double[]? horizons = null)
         {
             var cohort = new SurvivalCohort(time, events.Select(e => e == 1).ToArray(), scores.Select(s => s[0]).ToArray());
             if (head.Intervals is { Count: > 0 } bounds)
                 return new SurvivalSamples(cohort, bounds[^1], bounds.ToArray(), bounds.ToArray(), scores.Select(s => s[1..]).ToArray());
             horizons ??= Horizons(head, time, events);
-            return new SurvivalSamples(cohort, horizons.Length > 0 ? horizons[^1] : double.NaN, horizons, null, null);
+            // a Cox head whose baseline hazard gave it survival at its horizons
+            bool curves = scores.Length > 0 && scores[0].Length == horizons.Length + 1 && horizons.Length > 0;
+            return new SurvivalSamples(cohort, horizons.Length > 0 ? horizons[^1] : double.NaN, horizons, curves ? horizons : null,
+                curves ? scores.Select(s => s[1..]).ToArray() : null);
         }
 
         /// <summary>

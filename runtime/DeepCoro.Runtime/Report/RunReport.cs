@@ -57,7 +57,10 @@ namespace DeepCoro.Runtime.Report
             if (summary is not null) MetricTables(page, spec, summary, locked);
             Section("Training", TrainingCurves(spec, history, summary));
             foreach (var (head, k) in spec.Heads.Select((h, k) => (h, k)))
+            {
                 Section($"Head {head.Name} ({Task(head)})", HeadFigures(head, predictions, summary, inputs.LabelsMap, locked?.For(head.Name), run));
+                if (head.Task == TaskKind.Survival) SurvivalCalibration(page, head, predictions, summary, run, figures);
+            }
             foreach (var table in inputs.Subgroups) figures.AddRange(SubgroupReport.Add(page, table));
             if (telemetry) Section("Attention", AttentionCurves(history),
                 "Per cls level over the validation set: entropy of the cls query's attention divided by the log of its valid positions (1 = uniform, 0 = all on one position), and the share on the cls token itself.");
@@ -207,6 +210,19 @@ namespace DeepCoro.Runtime.Report
             var rates = history.Keys.Where(k => k.StartsWith("lr/")).Select(k => S(k[3..], k)).ToList();
             if (rates.Count > 0) figures.Add(ReportCharts.Lines("lr.png", "Learning rate of each parameter group at the epoch's last step.", "learning rate per parameter group", "learning rate", rates, log10: true));
             return figures;
+        }
+
+        /// <summary>A survival head's calibration at its last horizon: the test split (val without one), cut points
+        /// from the training split's risks, intervals as the run's.</summary>
+        private static void SurvivalCalibration(HtmlPage page, HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, string run, List<Figure> figures)
+        {
+            var cut = PredictionTable.Read(Path.Combine(run, "predictions_train.csv"), "train", predictions.FirstOrDefault()?.HeadSpecs ?? Array.Empty<HeadSpec>());
+            var drawn = predictions.LastOrDefault(p => p.Split is "test" or "val");
+            if (cut is null || drawn is null || summary is null) return;
+            var options = new Evaluation.IntervalOptions { Resamples = summary.Resamples, Level = summary.IntervalLevel ?? 0.95 };
+            var added = SurvivalCalibrationReport.Add(page, head.Name, drawn, cut, options, summary.Seed, options.Level);
+            page.Figures(added);
+            figures.AddRange(added);
         }
 
         private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap,

@@ -20,6 +20,7 @@ namespace DeepCoro.Runtime.Report
         {
             TaskKind.Binary => new[] { ("auc", "AUC"), ("sensitivity", "sensitivity"), ("specificity", "specificity"), ("ppv", "PPV"), ("npv", "NPV") },
             TaskKind.Regression => new[] { ("mae", "MAE"), ("rmse", "RMSE"), ("r2", "R²"), ("pearson", "Pearson r") },
+            TaskKind.Survival => new[] { ("c_index", "C-index") },
             _ => new[] { ("macro_auc", "macro AUC"), ("accuracy", "accuracy"), ("f1", "macro F1") },
         };
 
@@ -45,6 +46,8 @@ namespace DeepCoro.Runtime.Report
             };
             foreach (var (head, t) in table.Thresholds)
                 lines.Add($"{head}: sensitivity, specificity, PPV and NPV at threshold {t.Value.ToString("0.####", CultureInfo.InvariantCulture)} ({t.Source}), positive when P >= it; AUC does not depend on it.");
+            foreach (var head in table.Rows.Where(r => r.Task == TaskKind.Survival).Select(r => r.Head).Distinct())
+                lines.Add($"{head}: Harrell's C-index of the risk over the subgroup's labelled studies (docs/survival.md), with its events counted; resampled over all the subgroup's studies.");
             return lines;
         }
 
@@ -60,6 +63,7 @@ namespace DeepCoro.Runtime.Report
                 lines.Add($"{head.Key} ({task.ToString().ToLowerInvariant()})");
                 var header = new List<string> { "column", "group", "n" };
                 if (task == TaskKind.Binary) header.Add("prevalence");
+                if (task == TaskKind.Survival) header.Add("events");
                 header.AddRange(shown.Select(s => s.Label));
                 var cells = head.Select(r => Row(r, shown)).Prepend(header).ToList();
                 var widths = Enumerable.Range(0, header.Count).Select(c => cells.Max(r => r[c].Length)).ToArray();
@@ -72,6 +76,7 @@ namespace DeepCoro.Runtime.Report
         {
             var row = new List<string> { r.Column, r.Group, r.Count.ToString(CultureInfo.InvariantCulture) };
             if (r.Task == TaskKind.Binary) row.Add(r.Count > 0 ? $"{F(r.Prevalence)} ({r.Positives})" : "-");
+            if (r.Task == TaskKind.Survival) row.Add(r.Positives.ToString(CultureInfo.InvariantCulture));
             row.AddRange(shown.Select(s => Cell(r, s.Name)));
             return row;
         }
@@ -88,6 +93,7 @@ namespace DeepCoro.Runtime.Report
                 var shown = Shown(task);
                 var header = new List<string> { "column", "group", "n" };
                 if (task == TaskKind.Binary) header.Add("prevalence (positives)");
+                if (task == TaskKind.Survival) header.Add("events");
                 header.AddRange(shown.Select(s => s.Label));
                 page.Heading($"{head.Key} ({task.ToString().ToLowerInvariant()})", 3);
                 page.Table(header, head.Select(r => (IReadOnlyList<object>)Row(r, shown).Cast<object>().ToList()));

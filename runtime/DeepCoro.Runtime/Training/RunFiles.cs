@@ -19,5 +19,7 @@ namespace DeepCoro.Runtime.Training
         public string Thresholds => Path.Combine(Directory, "thresholds.json");
         /// <summary>The recalibration fitted on validation, when the run asks for one.</summary>
         public string Calibration => Path.Combine(Directory, "calibration.json");
+        /// <summary>The Cox heads' baseline hazards fitted on training (docs/survival.md).</summary>
+        public string BaselineHazard => Path.Combine(Directory, Evaluation.BaselineHazards.FileName);
     }
 }

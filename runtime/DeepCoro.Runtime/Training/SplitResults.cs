@@ -144,6 +144,19 @@ namespace DeepCoro.Runtime.Training
             return labelled.Count == 0 ? null : (labelled.Select(r => r.Scores[h]).ToArray(), labelled.Select(r => r.Study.Labels[h]).ToArray());
         }
 
+        /// <summary>Survival head <paramref name="h"/>'s labelled studies as a baseline hazard is fitted on them:
+        /// times, events, risks and the head's horizons (<see cref="SurvivalHorizons"/>, else this split's own);
+        /// null when none is labelled.</summary>
+        public (double[] Time, bool[] Event, double[] Risk, double[] Horizons)? SurvivalLabelled(int h)
+        {
+            var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
+            if (labelled.Count == 0) return null;
+            var time = labelled.Select(r => r.Study.Labels[h]).ToArray();
+            var events = labelled.Select(r => Event(r.Study, h)).ToArray();
+            return (time, events.Select(e => e == 1).ToArray(), labelled.Select(r => r.Scores[h][0]).ToArray(),
+                SurvivalHorizons?[h] ?? SurvivalSamples.Horizons(heads[h], time, events));
+        }
+
         /// <summary>
         /// A copy whose scores are recalibrated (losses kept: they are the model's, from its logits); this when
         /// <paramref name="recalibration"/> has nothing to apply.
@@ -158,6 +171,32 @@ namespace DeepCoro.Runtime.Training
                 copy.rows.Add((study, videos, scores.Select((s, h) => recalibration.Apply(heads[h].Name, s)).ToArray()));
             return copy;
         }
+
+        /// <summary>
+        /// A copy in which every Cox head with a baseline (<paramref name="baseline"/>) is evaluated at the baseline's
+        /// horizons and scores, after its risk, its survival S(h | r) = exp(-H0(h) exp(r)) at each of them (the
+        /// predictions files' <c>head_surv_h</c>, the integrated Brier score); this when there is none.
+        /// </summary>
+        public SplitResults WithBaseline(BaselineHazards baseline)
+        {
+            if (baseline.IsEmpty) return this;
+            var horizons = heads.Select((head, h) => baseline.For(head.Name)?.Horizons ?? SurvivalHorizons?[h]).ToArray();
+            var copy = new SplitResults(heads, lossOptions) { SurvivalHorizons = horizons };
+            Array.Copy(lossSum, copy.lossSum, lossSum.Length);
+            Array.Copy(lossCount, copy.lossCount, lossCount.Length);
+            foreach (var (study, videos, scores) in rows)
+                copy.rows.Add((study, videos, scores.Select((s, h) => baseline.For(heads[h].Name) is { } b
+                    ? b.Horizons.Select(t => b.Survival(t, s[0])).Prepend(s[0]).ToArray()
+                    : s).ToArray()));
+            return copy;
+        }
+
+        /// <summary>The times of a survival head's <c>head_surv_t</c> columns: a discrete head's interval bounds, a
+        /// Cox head's horizons once a baseline gave it survival (<see cref="WithBaseline"/>), else none.</summary>
+        private IReadOnlyList<double> SurvivalTimes(int h) =>
+            heads[h].Intervals is { Count: > 0 } bounds ? bounds
+            : rows.Count > 0 && rows[0].Scores[h].Length > 1 && SurvivalHorizons?[h] is { } horizons ? horizons
+            : Array.Empty<double>();
 
         /// <summary>
         /// The calibration metrics of the scores as the model gave them, before <paramref name="recalibration"/>, as
@@ -244,13 +283,14 @@ namespace DeepCoro.Runtime.Training
         public void WritePredictions(string path)
         {
             var sb = new StringBuilder("study_id,split,videos");
-            foreach (var head in heads)
+            for (int h = 0; h < heads.Count; h++)
             {
+                var head = heads[h];
                 if (head.Task == TaskKind.Survival)
                 {
-                    // time and event, the risk, then a discrete head's survival at each interval bound
+                    // time and event, the risk, then the survival at each interval bound or horizon
                     sb.Append(',').Append(head.Name).Append("_time,").Append(head.Name).Append("_event,").Append(head.Name).Append("_risk");
-                    foreach (var bound in head.Intervals ?? EquatableList<double>.Empty)
+                    foreach (var bound in SurvivalTimes(h))
                         sb.Append(',').Append(head.Name).Append("_surv_").Append(bound.ToString("R", CultureInfo.InvariantCulture));
                     continue;
                 }

@@ -196,7 +196,8 @@ namespace DeepCoro.Runtime.Training
             });
 
         /// <summary>
-        /// Reloads the best weights, locks the operating thresholds on validation (thresholds.json) and writes, for
+        /// Reloads the best weights, locks the operating thresholds on validation (thresholds.json), fits the Cox
+        /// heads' baseline hazards on training (baseline_hazard.json) and writes, for
         /// every non-empty split, its predictions and their metrics at those thresholds with bootstrap intervals.
         /// </summary>
         private (OrderedDictionary<string, double>, OrderedDictionary<string, MetricInterval>) Finish(Probe model, CancellationToken cancel)
@@ -223,6 +224,14 @@ namespace DeepCoro.Runtime.Training
             {
                 recalibration.Write(files.Calibration);
                 foreach (var split in raw.Keys) passes[split] = raw[split].Recalibrated(recalibration);
+            }
+            // a Cox head's baseline hazard, fitted once on the training split's risks, gives every split survival
+            // probabilities (docs/survival.md)
+            var baseline = BaselineHazards.Fit(spec.Heads, h => passes.GetValueOrDefault("train")?.SurvivalLabelled(h), observer.Note);
+            if (!baseline.IsEmpty)
+            {
+                baseline.Write(files.BaselineHazard);
+                foreach (var split in raw.Keys) passes[split] = passes[split].WithBaseline(baseline);
             }
             var val = passes.GetValueOrDefault("val");
             var thresholds = LockedThresholds.Choose(spec.Heads, h => val?.Labelled(h), options.Thresholds, ClassNamesOf, observer.Note);

@@ -11,6 +11,7 @@ using IKernelChoice = global::DeepCoro.Runtime.Blocks.IKernelChoice;
 using InputGuard = global::DeepCoro.Runtime.Model.InputGuard;
 using LayerNorm = global::TorchSharp.Modules.LayerNorm;
 using Linear = global::TorchSharp.Modules.Linear;
+using ModuleKind = global::DeepCoro.Spec.ModuleKind;
 using ModelInput = global::DeepCoro.Runtime.Model.ModelInput;
 using ModelParts = global::DeepCoro.Runtime.Model.ModelParts;
 using NormPlacement = global::DeepCoro.Spec.NormPlacement;
@@ -96,15 +97,15 @@ namespace DeepCoro.Generated
         {
             cls_token = ModelParts.ClsToken(64);
             register_parameter("cls_token", cls_token);
-            cls_attention_across = new AttentionWeights("cls_attention_across", 64);
+            cls_attention_across = ModelParts.Create<AttentionWeights>(ModuleKind.Attention, "cls_attention_across", 64, 64);
             register_module("cls_attention_across", cls_attention_across);
-            cls_norm_across = ModelParts.Norm(64);
+            cls_norm_across = ModelParts.Create<LayerNorm>(ModuleKind.Norm, "cls_norm_across", 64, 64);
             register_module("cls_norm_across", cls_norm_across);
             register_module("heads", heads);
             heads.Add("mace", ModelParts.Linear(64, 1), 0.0);
             heads.Add("death", ModelParts.Linear(64, 4), 0.0);
-            var pool0 = new Blocks.MeanPool();
-            var pool1 = new Blocks.ClsTokenPool(() => cls_token, cls_attention_across, cls_norm_across, 4, NormPlacement.Post, 0.0, kernel);
+            var pool0 = Blocks.PoolBlocks.Mean();
+            var pool1 = Blocks.PoolBlocks.Cls(token: () => cls_token, attention: cls_attention_across, norm: cls_norm_across, heads: 4, placement: NormPlacement.Post, dropout: 0.0, kernel: kernel);
             kernelBlocks = new IKernelChoice[] { pool1 };
             plan = new PoolingStep[]
             {

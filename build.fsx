@@ -3,7 +3,7 @@
 // stopping at the first failure.
 //   build   restore and build everything (Release)
 //   test    build the whole solution (the generated example included), run every test (`N passed, M failed`),
-// then `check`   pack    the NuGet packages (DeepCoro.Spec with the generator, DeepCoro.Dsl, DeepCoro.Runtime,
+// then `check`   pack    the NuGet packages (DeepCoro.Spec with the generator, DeepCoro.Dsl, the runtime layers,
 // DeepCoro.Yaml,           the `deepcoro` tool, DeepCoro.Templates) and their symbol packages, into out/packages
 //   install pack, then install the `deepcoro` tool from out/packages as a global tool (~/.dotnet/tools), replacing
 //           an installed one

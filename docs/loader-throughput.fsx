@@ -1,7 +1,9 @@
 // Run from docs/ after `dotnet build cli/DeepCoro.Cli -c Release`: dotnet fsi loader-throughput.fsx <config.yaml>
 // Loader-only throughput: reads every train batch of a training config (no model), studies per second.
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Spec.dll"
-#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Runtime.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Common.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Model.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Training.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Dsl.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/TorchSharp.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/YamlDotNet.dll"

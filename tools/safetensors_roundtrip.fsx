@@ -2,7 +2,8 @@
 // so tools/check_pytorch_load.py can check that PyTorch loads what we write.
 // After `dotnet build cli/DeepCoro.Cli -c Release`: dotnet fsi tools/safetensors_roundtrip.fsx IN.safetensors
 // OUT.safetensors
-#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Runtime.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Common.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Model.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/TorchSharp.dll"
 
 // fsi does not resolve the build's native libtorch on its own (TorchSharp would try to copy it elsewhere)

@@ -41,7 +41,7 @@ let tests =
             // Inside the repository (an ignored obj/ folder), so Directory.Build.targets wires the generator in.
             let dir = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "obj", "buildcheck", System.Guid.NewGuid().ToString("N"))
             Directory.CreateDirectory dir |> ignore
-            let runtime = Path.GetRelativePath(dir, Path.Combine(repoRoot, "runtime", "DeepCoro.Runtime", "DeepCoro.Runtime.csproj"))
+            let runtime = Path.GetRelativePath(dir, Path.Combine(repoRoot, "runtime", "DeepCoro.Model", "DeepCoro.Model.csproj"))
             File.WriteAllText(
                 Path.Combine(dir, "Consumer.csproj"),
                 sprintf
@@ -103,7 +103,7 @@ let tests =
             )
             let consumer = Path.Combine(dir, "Consumer")
             Directory.CreateDirectory consumer |> ignore
-            let runtime = Path.GetRelativePath(consumer, Path.Combine(repoRoot, "runtime", "DeepCoro.Runtime", "DeepCoro.Runtime.csproj"))
+            let runtime = Path.GetRelativePath(consumer, Path.Combine(repoRoot, "runtime", "DeepCoro.Model", "DeepCoro.Model.csproj"))
             let consumerProject =
                 [
                     """<Project Sdk="Microsoft.NET.Sdk">"""

@@ -71,8 +71,8 @@ let private packed =
         |> succeeds "dotnet pack DeepCoro.Spec at another version"
         |> ignore
         let version =
-            Directory.GetFiles(at "feed", "DeepCoro.Runtime.*.nupkg")
-            |> Array.map (fun f -> Path.GetFileName(f).["DeepCoro.Runtime.".Length ..].Replace(".snupkg", "").Replace(".nupkg", ""))
+            Directory.GetFiles(at "feed", "DeepCoro.Model.*.nupkg")
+            |> Array.map (fun f -> Path.GetFileName(f).["DeepCoro.Model.".Length ..].Replace(".snupkg", "").Replace(".nupkg", ""))
             |> Array.exactlyOne
         File.WriteAllText(
             at "NuGet.config",
@@ -105,8 +105,8 @@ let private packed =
                 "public static class Uses { public static object Kernel = DeepCoro.Runtime.Blocks.ClsKernel.Fused; }\n"
             )
         let emitGenerated = "<EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>"
-        standalone "NoSpec" emitGenerated [ "DeepCoro.Spec", version; "DeepCoro.Runtime", version ]
-        standalone "Mismatch" emitGenerated [ "DeepCoro.Spec", otherVersion; "DeepCoro.Runtime", version ]
+        standalone "NoSpec" emitGenerated [ "DeepCoro.Spec", version; "DeepCoro.Model", version ]
+        standalone "Mismatch" emitGenerated [ "DeepCoro.Spec", otherVersion; "DeepCoro.Model", version ]
         // An exe (it copies natives) on the CUDA backend, with a stand-in CUDA natives package (one fake library).
         let fakeCuda = at (sprintf "feed/libtorch-cuda-12.8-linux-x64.%s.nupkg" fakeCudaVersion)
         do
@@ -124,7 +124,7 @@ let private packed =
                     fakeCudaVersion)
             entry "runtimes/linux-x64/native/libtorch_cuda.so" "a stand-in"
         standalone "Cuda" "<OutputType>Exe</OutputType><DeepCoroTorchBackend>cuda</DeepCoroTorchBackend>" [
-            "DeepCoro.Runtime", version
+            "DeepCoro.Model", version
             "libtorch-cuda-12.8-linux-x64", fakeCudaVersion
         ]
         File.WriteAllText(at "Cuda/Program.cs", "System.Console.WriteLine(Uses.Kernel);\n")
@@ -198,6 +198,14 @@ let tests =
             let app = dotnetIn "." [ "run"; "--project"; "Cardio/Cardio"; "-c"; "Release"; "--no-build" ] |> succeeds "the app runs"
             Expect.stringContains app.Output "x [2, 4, 16, 512] -> cathEF [2, 1], stenosis [2, 3], contrast [2, 2]" "each head's shape"
         }
+        test "the new solution's app gets TorchSharp and DeepCoro.Model, not ScottPlot, OpenCV, ONNX Runtime or YamlDotNet" {
+            packed.Force() |> ignore
+            let assets = File.ReadAllText(at "Cardio/Cardio/obj/project.assets.json")
+            for needed in [ "\"TorchSharp/"; "\"DeepCoro.Model/" ] do
+                Expect.stringContains assets needed "restored for the app"
+            for layer in [ "ScottPlot"; "OpenCvSharp"; "Microsoft.ML.OnnxRuntime"; "YamlDotNet"; "DeepCoro.Training" ] do
+                Expect.isFalse (assets.Contains layer) (sprintf "%s is not restored for the app" layer)
+        }
         test "the new solution's test project passes its shape property" {
             solutionBuilt.Force() |> ignore
             let tests =
@@ -234,13 +242,13 @@ let tests =
             Expect.isEmpty (generated "NoSpec") "no generated type"
             Expect.isEmpty (linesOf "NoSpec" outcome |> List.filter (fun l -> l.Contains ": warning ")) "no warning"
         }
-        test "DeepCoro.Spec and DeepCoro.Runtime of different versions: one warning naming both" {
+        test "DeepCoro.Spec and DeepCoro.Model of different versions: one warning naming both" {
             let version = packed.Force()
             let warnings = linesOf "Mismatch" (standaloneBuilt.Force()) |> List.filter (fun l -> l.Contains ": warning ")
             Expect.hasLength warnings 1 (sprintf "one warning:\n%s" (String.concat "\n" warnings))
             Expect.stringContains warnings.Head "warning DC2001" "DC2001"
             Expect.stringContains warnings.Head (sprintf "DeepCoro.Spec %s" otherVersion) "the generator's version"
-            Expect.stringContains warnings.Head (sprintf "DeepCoro.Runtime %s" version) "the runtime's version"
+            Expect.stringContains warnings.Head (sprintf "DeepCoro.Model %s" version) "the runtime's version"
         }
         test "DeepCoroTorchBackend=cuda: the output has the CUDA package's natives, not the CPU libtorch" {
             standaloneBuilt.Force() |> ignore

@@ -213,8 +213,8 @@ namespace DeepCoro.Generator
             w.WriteLine("}");
         }
 
-        /// <summary>How generated code builds a module of the plan: the same ModelParts calls MilModel
-        /// makes.</summary>
+        /// <summary>How generated code builds a module of the plan:
+        /// the same ModelParts calls MilModel makes.</summary>
         private static string Create(PlannedModule m) => m.Kind switch
         {
             ModuleKind.Token => $"ModelParts.ClsToken({m.Output})",

@@ -8,16 +8,16 @@ namespace DeepCoro.Runtime.Blocks
 {
     /// <summary>
     /// The cls row of the attention in one pass over the tokens, forward and backward, on raw float32 memory.
-    /// Per row and head, with z_0 the cls token (always valid) and z_1..z_s the row's tokens: score_j = z_j . u_h +
-    /// beta_h, a = softmax over the valid positions, k_j the dropout keep factor (1, or 0 or 1/(1-p)), and the output
-    /// is [sum_j a_j k_j z_j, sum_j a_j k_j] (width + 1 columns: the last one carries the value bias's weight).
-    /// Forward: flash attention's online softmax, blocks of tokens scored against every head, then the running
-    /// maximum, normaliser and weighted sum rescaled once per block, so each token is read once.
-    /// Backward: with g the output's gradient and D_h = g_h . out_h, the score gradient is a_j (k_j (g_h . z_j +
-    /// g_h,last) - D_h), because sum_k a_k (dOut . z_k) = dOut . out; one more read of each token gives the
-    /// gradients of u, beta, the cls token and (when asked) the tokens. Rows run in parallel; the parameter
-    /// gradients are written per row and summed by the caller in a fixed order, so the result does not depend on the
-    /// thread count.
+    /// Per row and head, with z_0 the cls token (always valid) and z_1..z_s the row's tokens:
+    /// score_j = z_j . u_h + beta_h, a = softmax over the valid positions, k_j the dropout keep factor (1,
+    /// or 0 or 1/(1-p)), and the output is [sum_j a_j k_j z_j, sum_j a_j k_j] (width + 1 columns:
+    /// the last one carries the value bias's weight). Forward: flash attention's online softmax,
+    /// blocks of tokens scored against every head, then the running maximum, normaliser and weighted sum rescaled
+    /// once per block, so each token is read once. Backward: with g the output's gradient and D_h = g_h .
+    /// out_h, the score gradient is a_j (k_j (g_h . z_j + g_h,last) - D_h), because sum_k a_k (dOut . z_k) = dOut .
+    /// out; one more read of each token gives the gradients of u, beta, the cls token and (when asked) the tokens.
+    /// Rows run in parallel; the parameter gradients are written per row and summed by
+    /// the caller in a fixed order, so the result does not depend on the thread count.
     /// </summary>
     internal static unsafe class OnePassClsAttention
     {

@@ -21,8 +21,8 @@ namespace DeepCoro.Runtime.CrossValidation
     /// </summary>
     public static class CrossValidationResults
     {
-        /// <summary>Writes oof_predictions.csv, ensemble_predictions_test.csv (when there is a test split) and
-        /// summary.json.</summary>
+        /// <summary>Writes oof_predictions.csv, ensemble_predictions_test.csv
+        /// (when there is a test split) and summary.json.</summary>
         public static void Collect(CrossValidationDirectory dir, IReadOnlyList<FoldRow> folds, IReadOnlyList<HeadSpec> heads, int k, int repeats,
             IntervalOptions intervals, int seed, string? groupBy, string? stratify)
         {
@@ -193,8 +193,8 @@ namespace DeepCoro.Runtime.CrossValidation
             });
         }
 
-        /// <summary>Writes "metrics": per head its n and each metric's value and interval; returns the values by
-        /// key.</summary>
+        /// <summary>Writes "metrics": per head its n and each metric's value and interval;
+        /// returns the values by key.</summary>
         private static List<(string Key, double Value)> Metrics(Utf8JsonWriter json, IReadOnlyList<HeadSpec> heads, Func<HeadSpec, (double[] Labels, double[][] Scores)> of,
             IntervalOptions intervals, int seed)
         {

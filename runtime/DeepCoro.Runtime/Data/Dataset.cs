@@ -4,8 +4,8 @@ using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Data
 {
-    /// <summary>A manifest read and checked against a model: studies by split, every file header verified, and a
-    /// loader.</summary>
+    /// <summary>A manifest read and checked against a model: studies by split,
+    /// every file header verified, and a loader.</summary>
     public sealed class Dataset
     {
         public DataOptions Options { get; }
@@ -13,8 +13,8 @@ namespace DeepCoro.Runtime.Data
         public Geometry Geometry { get; }
         public StudyLoader Loader { get; }
 
-        /// <summary>Refreshes data computed anew for each training pass (an encoder's prefix under random
-        /// sampling).</summary>
+        /// <summary>Refreshes data computed anew for each training
+        /// pass (an encoder's prefix under random sampling).</summary>
         private readonly System.Action<int, System.Threading.CancellationToken>? beforeTrainingPass;
 
         private Dataset(DataOptions options, ManifestData studies, Geometry geometry, StudyLoader loader,
@@ -27,8 +27,8 @@ namespace DeepCoro.Runtime.Data
             this.beforeTrainingPass = beforeTrainingPass;
         }
 
-        /// <param name="required">splits that must hold at least one study with a label (training needs train and
-        /// val).</param>
+        /// <param name="required">splits that must hold at least one
+        /// study with a label (training needs train and val).</param>
         public static Dataset Open(ModelSpec spec, DataOptions options, params string[] required)
         {
             CheckHeads(spec);

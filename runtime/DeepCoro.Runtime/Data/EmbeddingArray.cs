@@ -89,8 +89,8 @@ namespace DeepCoro.Runtime.Data
             return entry.Shape;
         }
 
-        /// <summary>An embedding holds floating-point values: a BOOL or integer tensor is a mask or ids saved in its
-        /// place.</summary>
+        /// <summary>An embedding holds floating-point values: a BOOL or
+        /// integer tensor is a mask or ids saved in its place.</summary>
         private static void RequireFloat(string path, TorchSharp.torch.ScalarType type)
         {
             if (type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16 or TorchSharp.torch.ScalarType.BFloat16 or TorchSharp.torch.ScalarType.Float64))
@@ -142,8 +142,8 @@ namespace DeepCoro.Runtime.Data
             catch (TorchFileException e) { throw new DataException(e.Message); }
         }
 
-        /// <summary>The one tensor of a .pt (torch.save of a tensor, or of a dict with one tensor or one named
-        /// "embedding").</summary>
+        /// <summary>The one tensor of a .pt (torch.save of a tensor, or
+        /// of a dict with one tensor or one named "embedding").</summary>
         private static PickledTensor PickTorch(TorchFile file)
         {
             var tensor = file.Root switch

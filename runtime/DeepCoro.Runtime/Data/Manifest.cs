@@ -130,8 +130,8 @@ namespace DeepCoro.Runtime.Data
             return map;
         }
 
-        /// <summary>One warning when a group's studies lie in more than one split, naming the first few
-        /// groups.</summary>
+        /// <summary>One warning when a group's studies lie in more than one split,
+        /// naming the first few groups.</summary>
         private static IReadOnlyList<string> GroupLeaks(IReadOnlyList<Study> kept, DataOptions options, string path)
         {
             if (options.GroupColumn is null) return Array.Empty<string>();
@@ -149,8 +149,8 @@ namespace DeepCoro.Runtime.Data
             };
         }
 
-        /// <summary>The file a row's path names, or null when it is missing and missing files are dropped
-        /// (counted).</summary>
+        /// <summary>The file a row's path names, or null when it is
+        /// missing and missing files are dropped (counted).</summary>
         private static string? ResolveFile(string raw, string root, DataOptions options, Tally tally)
         {
             if (options.EmbeddingsDir is { } dir)
@@ -168,8 +168,8 @@ namespace DeepCoro.Runtime.Data
             return file;
         }
 
-        /// <summary>A later row of a study: a head it leaves empty keeps the study's label; a head the study lacks
-        /// takes it.</summary>
+        /// <summary>A later row of a study: a head it leaves empty keeps the study's label;
+        /// a head the study lacks takes it.</summary>
         private static void MergeLabels(Study study, double[] labels, double[] events, IReadOnlyList<HeadSpec> heads, DataOptions options, Tally tally, string path, int line)
         {
             for (int i = 0; i < heads.Count; i++)

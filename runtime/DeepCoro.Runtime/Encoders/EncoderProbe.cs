@@ -58,8 +58,8 @@ namespace DeepCoro.Runtime.Encoders
             return new EncoderProbe(probe, encoder, plan, options, false);
         }
 
-        /// <summary>The same parameters, frozen alike, run the reference's way: the whole encoder on frames at every
-        /// step.</summary>
+        /// <summary>The same parameters, frozen alike, run the reference's way:
+        /// the whole encoder on frames at every step.</summary>
         public static EncoderProbe WholeEncoder(ModelSpec spec, EncoderOptions options)
         {
             var probe = new MilModel(spec);
@@ -76,8 +76,8 @@ namespace DeepCoro.Runtime.Encoders
 
         public OrderedDictionary<string, Tensor> Heads(Tensor pooled) => probe.Heads(pooled);
 
-        /// <summary>The probe's pooled vector of the videos' tokens, which the encoder's trainable rest
-        /// computes.</summary>
+        /// <summary>The probe's pooled vector of the videos' tokens,
+        /// which the encoder's trainable rest computes.</summary>
         public Tensor Pool(ModelInput input)
         {
             var x = input.X;
@@ -105,8 +105,8 @@ namespace DeepCoro.Runtime.Encoders
             encoder.Dispose();
         }
 
-        /// <summary>The probe's parameters under their own keys, then the encoder's under video_encoder.; none of its
-        /// own.</summary>
+        /// <summary>The probe's parameters under their own keys, then the
+        /// encoder's under video_encoder.; none of its own.</summary>
         public override IEnumerable<(string name, Parameter parameter)> named_parameters(bool recurse = true) =>
             !recurse ? base.named_parameters(false)
             : probe.named_parameters().Concat(encoder.Module.named_parameters().Select(p => ($"{EncoderKey}.{p.name}", p.parameter)));

@@ -111,8 +111,8 @@ namespace DeepCoro.Runtime.Encoders
             batch.Clear();
         }
 
-        /// <summary>Decodes and samples one video on a worker thread; a bad video becomes a failure, not an
-        /// exception.</summary>
+        /// <summary>Decodes and samples one video on a worker thread;
+        /// a bad video becomes a failure, not an exception.</summary>
         private static Prepared Prepare(VideoItem video, EncodingRequest request)
         {
             try
@@ -160,8 +160,8 @@ namespace DeepCoro.Runtime.Encoders
             return results;
         }
 
-        /// <summary>What every file of this run records: the encoder, what was computed, and how frames were
-        /// sampled.</summary>
+        /// <summary>What every file of this run records: the encoder,
+        /// what was computed, and how frames were sampled.</summary>
         private static Dictionary<string, string> Metadata(ScriptedEncoder encoder, EncodingRequest request)
         {
             var s = request.Sampling;
@@ -175,9 +175,9 @@ namespace DeepCoro.Runtime.Encoders
         }
 
         /// <summary>
-        /// The shape of a file an earlier run wrote for this video, or null when it must be redone (damaged: a copy
-        /// cut short). A whole file made another way (another encoder, output or sampling) is an error: it is never
-        /// overwritten.
+        /// The shape of a file an earlier run wrote for this video, or null when it must be redone (damaged:
+        /// a copy cut short). A whole file made another way (another encoder,
+        /// output or sampling) is an error: it is never overwritten.
         /// </summary>
         private static long[]? Existing(string file, VideoItem video, Dictionary<string, string> metadata, bool half, IEncodingObserver observer)
         {

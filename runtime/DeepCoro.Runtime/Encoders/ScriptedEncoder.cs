@@ -19,8 +19,8 @@ namespace DeepCoro.Runtime.Encoders
     /// </summary>
     public sealed class ScriptedEncoder : IDisposable
     {
-        /// <summary>The prefix of the backbone's parameter names: the reference's VideoEncoder calls its backbone
-        /// `model`.</summary>
+        /// <summary>The prefix of the backbone's parameter names: the
+        /// reference's VideoEncoder calls its backbone `model`.</summary>
         public const string BackbonePrefix = "model.";
 
         private static readonly string[] Methods = { "tokens", "prefix", "suffix", "cuts", "input_shape" };
@@ -52,8 +52,8 @@ namespace DeepCoro.Runtime.Encoders
         public int? Frames => InputShape is { } shape ? (int)shape[1] : null;
         public int? Size => InputShape is { } shape ? (int)shape[2] : null;
 
-        /// <summary>The backbone's parameter tensors in registration order: the list the reference's freeze rule
-        /// counts.</summary>
+        /// <summary>The backbone's parameter tensors in registration order:
+        /// the list the reference's freeze rule counts.</summary>
         public IReadOnlyList<(string Name, Parameter Parameter)> BackboneParameters =>
             Module.named_parameters().Where(p => p.name.StartsWith(BackbonePrefix, StringComparison.Ordinal)).ToList();
 
@@ -104,8 +104,8 @@ namespace DeepCoro.Runtime.Encoders
             }
         }
 
-        /// <summary>tokens(x) (or forward(x)): x [B, 3, T, H, W] -> [B, L, D] (or [B, D] for an encoder that
-        /// aggregates).</summary>
+        /// <summary>tokens(x) (or forward(x)): x [B, 3, T, H, W] -> [B,
+        /// L, D] (or [B, D] for an encoder that aggregates).</summary>
         public Tensor Tokens(Tensor x) => Output(tokensMethod, Module.invoke(tokensMethod, x), x.shape[0], 2, 3);
 
         /// <summary>prefix(x, n): the stem and the first n blocks -> [B, L', C].</summary>

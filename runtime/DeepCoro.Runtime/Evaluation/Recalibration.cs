@@ -143,8 +143,8 @@ namespace DeepCoro.Runtime.Evaluation
             json.WriteEndObject();
         });
 
-        /// <summary>A run's calibration.json; InvalidDataException naming the file and head when it cannot be
-        /// read.</summary>
+        /// <summary>A run's calibration.json; InvalidDataException
+        /// naming the file and head when it cannot be read.</summary>
         public static Recalibration Read(string path)
         {
             var fitted = new Dictionary<string, (string, double, double, Isotonic?)>();

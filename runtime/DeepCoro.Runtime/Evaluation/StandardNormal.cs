@@ -55,8 +55,8 @@ namespace DeepCoro.Runtime.Evaluation
             return x > 0 ? 1 - tail : tail;
         }
 
-        /// <summary>exp(-y²/2) x factor, with y² split so that its rounding does not cost digits (Cody's
-        /// step).</summary>
+        /// <summary>exp(-y²/2) x factor, with y² split so that its
+        /// rounding does not cost digits (Cody's step).</summary>
         private static double Gaussian(double y, double factor)
         {
             double ysq = Math.Truncate(y * 16) / 16, del = (y - ysq) * (y + ysq);

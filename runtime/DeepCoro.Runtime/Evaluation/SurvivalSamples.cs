@@ -37,9 +37,9 @@ namespace DeepCoro.Runtime.Evaluation
             names = list.ToArray();
         }
 
-        /// <summary>A head's samples from its scores (the risk, then for a discrete head the survival at each
-        /// interval bound), times and events; <paramref name="horizons"/> null takes <see cref="Horizons"/> of these
-        /// samples.</summary>
+        /// <summary>A head's samples from its scores (the risk, then for a
+        /// discrete head the survival at each interval bound), times and events;
+        /// <paramref name="horizons"/> null takes <see cref="Horizons"/> of these samples.</summary>
         public static SurvivalSamples Of(HeadSpec head, double[][] scores, double[] time, double[] events, double[]? horizons = null)
         {
             var cohort = new SurvivalCohort(time, events.Select(e => e == 1).ToArray(), scores.Select(s => s[0]).ToArray());
@@ -50,9 +50,9 @@ namespace DeepCoro.Runtime.Evaluation
         }
 
         /// <summary>
-        /// A survival head's horizons: a discrete head's interval bounds; for a Cox head the quartiles of the event
-        /// times given (numpy's linear interpolation), rounded to 4 significant digits so that metric names stay
-        /// short (td_auc_182.5).
+        /// A survival head's horizons: a discrete head's interval bounds;
+        /// for a Cox head the quartiles of the event times given (numpy's linear interpolation),
+        /// rounded to 4 significant digits so that metric names stay short (td_auc_182.5).
         /// </summary>
         public static double[] Horizons(HeadSpec head, double[] time, double[] events) =>
             head.Intervals is { Count: > 0 } bounds ? bounds.ToArray() : Quartiles(time, events);

@@ -60,8 +60,8 @@ namespace DeepCoro.Runtime.Model
             public Holder(string name) : base(name) { }
         }
 
-        /// <summary>A view embedding table of <paramref name="rows"/> rows (the view classes and the padding
-        /// id).</summary>
+        /// <summary>A view embedding table of <paramref name="rows"/>
+        /// rows (the view classes and the padding id).</summary>
         public static Embedding Embedding(int rows, int width)
         {
             var embedding = nn.Embedding(rows, width);
@@ -69,8 +69,8 @@ namespace DeepCoro.Runtime.Model
             return embedding;
         }
 
-        /// <summary>The module a plan names (not the token, a bare parameter, nor unused holders), freshly
-        /// initialised.</summary>
+        /// <summary>The module a plan names (not the token, a bare parameter,
+        /// nor unused holders), freshly initialised.</summary>
         public static nn.Module Create(PlannedModule module) => module.Kind switch
         {
             ModuleKind.Attention => new AttentionWeights(module.Key, module.Output),

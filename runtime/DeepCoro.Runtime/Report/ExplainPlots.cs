@@ -35,8 +35,8 @@ namespace DeepCoro.Runtime.Report
             return figures;
         }
 
-        /// <summary>Each head's prediction and the label: "cathEF 0.612 (label 0.580); abnormal P 0.83 (label
-        /// 1)".</summary>
+        /// <summary>Each head's prediction and the label: "cathEF 0.612 (label 0.580);
+        /// abnormal P 0.83 (label 1)".</summary>
         public static string Outcome(StudyAttention s, ModelSpec spec, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap)
         {
             string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
@@ -81,9 +81,9 @@ namespace DeepCoro.Runtime.Report
         }
 
         /// <summary>
-        /// Videos as rows, frames as columns, each cell an H x W map of the token weights (one head's, or the mean
-        /// over heads), blank lines between cells; the weight of a leading class token and of the cls token in the
-        /// row labels.
+        /// Videos as rows, frames as columns, each cell an H x W map of the token
+        /// weights (one head's, or the mean over heads), blank lines between cells;
+        /// the weight of a leading class token and of the cls token in the row labels.
         /// </summary>
         private static Figure Grid(LevelAttention level, TokenGrid grid, int leading, int? head, string title, string file)
         {

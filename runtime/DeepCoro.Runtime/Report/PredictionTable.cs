@@ -82,8 +82,8 @@ namespace DeepCoro.Runtime.Report
             return table;
         }
 
-        /// <summary>Comma-separated fields with double-quoted ones ("" inside quotes is a quote), as the writer
-        /// writes them.</summary>
+        /// <summary>Comma-separated fields with double-quoted ones (""
+        /// inside quotes is a quote), as the writer writes them.</summary>
         private static string[] Fields(string line)
         {
             var fields = new List<string>();

@@ -82,9 +82,9 @@ namespace DeepCoro.Runtime.Report
             return string.IsNullOrEmpty(parent) ? Path.GetFileName(full) : $"{parent}/{Path.GetFileName(full)}";
         }
 
-        /// <summary>Share of the logged epochs' steps above which clipping is flagged: clipping most steps
-        /// rescales nearly every update, a smaller learning rate in disguise rather than a guard against
-        /// spikes.</summary>
+        /// <summary>Share of the logged epochs' steps above which clipping is flagged:
+        /// clipping most steps rescales nearly every update, a smaller learning
+        /// rate in disguise rather than a guard against spikes.</summary>
         public const double MostStepsClipped = 0.5;
 
         /// <summary>A note when gradient clipping rescaled most steps over the run (the mean of the epochs' clipped
@@ -121,8 +121,8 @@ namespace DeepCoro.Runtime.Report
             yield return new object[] { "written", DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) };
         }
 
-        /// <summary>Per head a table: a row per split, a column per metric, each cell the value and its
-        /// interval.</summary>
+        /// <summary>Per head a table: a row per split, a column per metric,
+        /// each cell the value and its interval.</summary>
         private static void MetricTables(HtmlPage page, ModelSpec spec, RunSummary summary, Evaluation.LockedThresholds? locked)
         {
             page.Heading("Metrics of the best model");
@@ -156,10 +156,10 @@ namespace DeepCoro.Runtime.Report
         private static readonly string[] OnSplitMetrics = { "best_threshold", "f1", "precision", "recall", "accuracy", "specificity", "npv", "ppv", "sensitivity" };
 
         /// <summary>
-        /// A metric column's header with the threshold its numbers use, so that no number reads as unseen when its
-        /// threshold was chosen on its own split: the locked one (thresholds.json) or each split's own
-        /// (DeepCORO_CLIP's names in its layout, or a run without thresholds.json). Per-class columns
-        /// (<c>class_metric</c>) alike.
+        /// A metric column's header with the threshold its numbers use,
+        /// so that no number reads as unseen when its threshold was chosen on its own split:
+        /// the locked one (thresholds.json) or each split's own (DeepCORO_CLIP's names in its layout,
+        /// or a run without thresholds.json). Per-class columns (<c>class_metric</c>) alike.
         /// </summary>
         private static string Header(string name, IReadOnlyList<string> names, bool locked)
         {

@@ -46,15 +46,15 @@ namespace DeepCoro.Runtime.Training
 
         private const string MainLossKey = "val/main_loss", BestValLossKey = "best_val_loss";
 
-        /// <summary>Metric keys a split reports for a spec: per head its task's metrics and its loss, then
-        /// main_loss.</summary>
+        /// <summary>Metric keys a split reports for a spec: per head
+        /// its task's metrics and its loss, then main_loss.</summary>
         public static IEnumerable<string> MetricKeys(ModelSpec spec, string prefix) =>
             spec.Heads.SelectMany(h => Metrics.Names(h.Task).SelectMany(m => Metrics.ReferenceNames.TryGetValue(m, out var alias) ? new[] { m, alias } : new[] { m })
                     .Append("loss").Select(m => $"{prefix}/{h.Name}_{m}"))
                 .Append($"{prefix}/main_loss");
 
-        /// <summary>Every metric key a run logs per epoch: the splits' keys and best_val_loss (DeepCORO_CLIP's sweep
-        /// metric).</summary>
+        /// <summary>Every metric key a run logs per epoch: the splits' keys
+        /// and best_val_loss (DeepCORO_CLIP's sweep metric).</summary>
         public static IEnumerable<string> RunMetricKeys(ModelSpec spec) =>
             MetricKeys(spec, "train").Concat(MetricKeys(spec, "val")).Append(BestValLossKey);
 
@@ -113,8 +113,8 @@ namespace DeepCoro.Runtime.Training
 
             observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);
             bool stoppedEarly = false;
-            // epochs count from 1 everywhere they are written or shown (the sweep's hyperband rungs count the same
-            // way)
+            // epochs count from 1 everywhere they are written or
+            // shown (the sweep's hyperband rungs count the same way)
             for (int epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
             {
                 model.train();
@@ -247,9 +247,9 @@ namespace DeepCoro.Runtime.Training
             EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, studies, cancel);
 
         /// <summary>
-        /// One evaluation pass over <paramref name="studies"/>; with <paramref name="embeddings"/>, each study's
-        /// pooled vector is kept there; <paramref name="watch"/> sees each batch's input right before its forward
-        /// (attention telemetry).
+        /// One evaluation pass over <paramref name="studies"/>; with
+        /// <paramref name="embeddings"/>, each study's pooled vector is kept there;
+        /// <paramref name="watch"/> sees each batch's input right before its forward (attention telemetry).
         /// </summary>
         public static SplitResults EvaluateWith(IPoolingProbe model, Dataset data, ModelSpec spec, LossOptions loss, Device device, IReadOnlyList<Study> studies,
             CancellationToken cancel = default, StudyEmbeddings? embeddings = null, Action<ModelInput>? watch = null)

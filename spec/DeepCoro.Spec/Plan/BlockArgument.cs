@@ -1,7 +1,7 @@
 namespace DeepCoro.Spec
 {
-    /// <summary>One constructor argument of a pooling block, as the plan states it for the interpreter and the
-    /// generator.</summary>
+    /// <summary>One constructor argument of a pooling block, as the
+    /// plan states it for the interpreter and the generator.</summary>
     public abstract record BlockArgument
     {
         private BlockArgument() { }
@@ -9,8 +9,8 @@ namespace DeepCoro.Spec
         /// <summary>The module registered under this key, passed as is.</summary>
         public sealed record Module(string Key) : BlockArgument;
 
-        /// <summary>The parameter registered under this key, passed as a getter: Module.to(device or dtype) replaces
-        /// parameters.</summary>
+        /// <summary>The parameter registered under this key, passed as a getter:
+        /// Module.to(device or dtype) replaces parameters.</summary>
         public sealed record Parameter(string Key) : BlockArgument;
 
         public sealed record Int(int Value) : BlockArgument;

@@ -18,8 +18,8 @@ namespace DeepCoro.Spec
         EquatableList<ShapeRow> Rows,
         EquatableList<SpecDiagnostic> Diagnostics)
     {
-        /// <summary>Resolves a spec; a spec with errors still gets its diagnostics (check <see
-        /// cref="HasErrors"/>).</summary>
+        /// <summary>Resolves a spec; a spec with errors still gets
+        /// its diagnostics (check <see cref="HasErrors"/>).</summary>
         public static ModelPlan Of(ModelSpec spec) => ModelPlanner.Resolve(spec);
 
         public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
@@ -34,8 +34,8 @@ namespace DeepCoro.Spec
         /// <summary>The head modules, in the spec's head order.</summary>
         public IEnumerable<PlannedModule> Heads => Modules.Where(m => m.Role == ParameterRole.Head);
 
-        /// <summary>The plan itself, or a <see cref="SpecException"/> naming <paramref name="source"/> and every
-        /// error.</summary>
+        /// <summary>The plan itself, or a <see cref="SpecException"/>
+        /// naming <paramref name="source"/> and every error.</summary>
         public ModelPlan OrThrow(string source) => HasErrors ? throw new SpecException(source, Diagnostics) : this;
     }
 }

@@ -10,12 +10,12 @@ namespace DeepCoro.Spec
     /// </summary>
     internal sealed class ModelPlanner
     {
-        // The runtime blocks a level builds (DeepCoro.Runtime.Blocks); their constructor arguments are listed in
-        // Level.
+        // The runtime blocks a level builds (DeepCoro.Runtime.Blocks);
+        // their constructor arguments are listed in Level.
         private const string MeanBlock = "MeanPool", MaxBlock = "MaxPool", GateBlock = "GatedAttentionPool", ClsBlock = "ClsTokenPool";
 
-        // A gated-attention level's three Linears sit under its gate key with these suffixes (the reference's
-        // attention_V/U/w).
+        // A gated-attention level's three Linears sit under its gate
+        // key with these suffixes (the reference's attention_V/U/w).
         private const string GateValue = "_V", GateGate = "_U", GateWeight = "_w";
 
         private readonly ModelSpec spec;
@@ -23,8 +23,8 @@ namespace DeepCoro.Spec
         private readonly List<ShapeRow> rows = new List<ShapeRow>();
         private readonly Dictionary<string, Claimed> claimed = new Dictionary<string, Claimed>();
 
-        /// <summary>A module as first claimed, with what sharing it must agree on and the axes of the levels using
-        /// it.</summary>
+        /// <summary>A module as first claimed, with what sharing it
+        /// must agree on and the axes of the levels using it.</summary>
         private sealed class Claimed
         {
             public PlannedModule Module = null!;
@@ -288,16 +288,16 @@ namespace DeepCoro.Spec
             return module.Parameters.Sum(p => p.Count);
         }
 
-        /// <summary>Above this a width is a typo; below it, products of widths (3 D for in_proj) stay within
-        /// int.</summary>
+        /// <summary>Above this a width is a typo; below it, products
+        /// of widths (3 D for in_proj) stay within int.</summary>
         private const int MaxDimension = 1 << 20;
 
         /// <summary>2 GiB of float32: the most one tensor's data spans here (safetensors data is read and written
         /// through spans, whose length is an int).</summary>
         private const long MaxTensorElements = (1L << 31) / 4;
 
-        /// <summary>Set once a width is above <see cref="MaxDimension"/>: the tensors it makes too large say nothing
-        /// more.</summary>
+        /// <summary>Set once a width is above <see cref="MaxDimension"/>:
+        /// the tensors it makes too large say nothing more.</summary>
         private bool tooWide;
 
         private void TooWide(string path, string message)

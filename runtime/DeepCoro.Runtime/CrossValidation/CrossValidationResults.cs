@@ -173,7 +173,8 @@ namespace DeepCoro.Runtime.CrossValidation
                     json.WriteNumber("repeat", r);
                     json.WriteString("split", "out-of-fold: every training and validation study once, each predicted by the model that did not train on it (oof_predictions.csv)");
                     var ofRepeat = perFold.Where(p => p.Repeat == r).Select(p => p.Table).ToList();
-                    Metrics(json, heads, h => (ofRepeat.SelectMany(t => t.Head(h.Name).Labels).ToArray(), ofRepeat.SelectMany(t => t.Head(h.Name).Scores).ToArray()), intervals, seed);
+                    Metrics(json, heads, h => (ofRepeat.SelectMany(t => t.Head(h.Name).Labels).ToArray(), ofRepeat.SelectMany(t => t.Head(h.Name).Scores).ToArray()),
+                        intervals, seed);
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();

@@ -85,7 +85,8 @@ namespace DeepCoro.Runtime.Data
             var files = studies.SelectMany(s => Options.Layout == FileLayout.Study ? s.Videos.Take(1) : s.Videos).Select(v => v.Path);
             try
             {
-                System.Threading.Tasks.Parallel.ForEach(files, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = System.Math.Max(1, Options.ReadThreads), CancellationToken = cancel },
+                System.Threading.Tasks.Parallel.ForEach(files,
+                    new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = System.Math.Max(1, Options.ReadThreads), CancellationToken = cancel },
                     EmbeddingArray.CheckFinite);
             }
             catch (System.AggregateException e)

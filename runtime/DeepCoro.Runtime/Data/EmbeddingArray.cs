@@ -93,7 +93,8 @@ namespace DeepCoro.Runtime.Data
         /// integer tensor is a mask or ids saved in its place.</summary>
         private static void RequireFloat(string path, TorchSharp.torch.ScalarType type)
         {
-            if (type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16 or TorchSharp.torch.ScalarType.BFloat16 or TorchSharp.torch.ScalarType.Float64))
+            if (type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16
+                or TorchSharp.torch.ScalarType.BFloat16 or TorchSharp.torch.ScalarType.Float64))
                 throw new DataException($"{path}: the embedding has dtype {type}; expected floating point (F32, F16, BF16 or F64)");
         }
 

@@ -48,7 +48,8 @@ namespace DeepCoro.Runtime.Data
                     throw new DataException($"{path}:{lineNo}: {f.Count} fields, the header has {columns.Count}");
                 var raw = f[columns.File];
                 if (raw.Length == 0) throw new DataException($"{path}:{lineNo}: empty {options.PathColumn} cell; every row names its video's file");
-                var labels = heads.Select((h, i) => columns.Labels[i] < 0 || h.Task == TaskKind.Survival ? double.NaN : ParseLabel(h, f[columns.Labels[i]], options, path, lineNo)).ToArray();
+                var labels = heads.Select((h, i) =>
+                    columns.Labels[i] < 0 || h.Task == TaskKind.Survival ? double.NaN : ParseLabel(h, f[columns.Labels[i]], options, path, lineNo)).ToArray();
                 var events = SurvivalLabels(heads, columns, f, labels, options, path, lineNo);
                 var id = options.MultiVideo ? f[columns.Study] : $"{raw}";
                 if (id.Length == 0) throw new DataException($"{path}:{lineNo}: empty study id ({options.StudyColumn})");

@@ -12,10 +12,10 @@ namespace DeepCoro.Runtime.Encoders
     /// <summary>
     /// A TorchScript video encoder as tools/export_encoder.py writes it: the backbone's parameters under "model.",
     /// and the methods tokens(x), prefix(x, n), suffix(h, n, t, hh, ww), cuts() and input_shape(). Fine-tuning with
-    /// the cached prefix needs them all (<see cref="Load"/>); plain embedding (<see cref="LoadForEmbedding"/>) needs
-    /// only tokens(x) or forward(x), as `torch.jit.script(model)` gives, and input_shape() when it is there. Loading
-    /// checks the file, the methods and their answers; every output's rank is checked where it is used. Each failure
-    /// is one line naming the file and what was found.
+    /// the cached prefix needs them all (<see cref="Load(string, Device)"/>); plain embedding
+    /// (<see cref="LoadForEmbedding"/>) needs only tokens(x) or forward(x), as `torch.jit.script(model)` gives, and
+    /// input_shape() when it is there. Loading checks the file, the methods and their answers; every output's rank is
+    /// checked where it is used. Each failure is one line naming the file and what was found.
     /// </summary>
     public sealed class ScriptedEncoder : IDisposable
     {

@@ -129,7 +129,8 @@ namespace DeepCoro.Runtime.Report
                 var weights = level.Weights[r];
                 for (int h = 0; h < weights.Length; h++)
                 {
-                    var line = plot.Add.ScatterLine(Enumerable.Range(0, weights[h].Length).Select(i => (double)i).ToArray(), weights[h].Select(v => (double)v).ToArray(), palette.GetColor(h));
+                    var line = plot.Add.ScatterLine(Enumerable.Range(0, weights[h].Length).Select(i => (double)i).ToArray(), weights[h].Select(v => (double)v).ToArray(),
+                        palette.GetColor(h));
                     line.LegendText = $"head {h}";
                 }
                 plot.XLabel("position (0 = cls token, then the tokens)");

@@ -102,7 +102,8 @@ namespace DeepCoro.Runtime.Report
                 _ => 1 - score[(int)label],
             };
             return studies
-                .Select(r => (r.Id, Errors: heads.Select((h, k) => double.IsNaN(r.Labels[k]) ? double.NaN : Error(h, k, r.Labels[k], r.Scores[k])).Where(e => !double.IsNaN(e)).ToList()))
+                .Select(r => (r.Id, Errors: heads.Select((h, k) => double.IsNaN(r.Labels[k]) ? double.NaN : Error(h, k, r.Labels[k], r.Scores[k]))
+                    .Where(e => !double.IsNaN(e)).ToList()))
                 .Where(x => x.Errors.Count > 0)
                 .Select(x => (x.Id, Error: x.Errors.Average()))
                 .OrderByDescending(x => x.Error).ThenBy(x => x.Id, StringComparer.Ordinal)

@@ -76,7 +76,8 @@ namespace DeepCoro.Runtime.Report
                 labels[k] = label;
                 scores[k] = scoreColumns;
             }
-            var studies = rows.Select(r => new StudyScores(r[id], labels.Select(c => Number(r, c)).ToArray(), scores.Select(cs => cs.Select(c => Number(r, c)).ToArray()).ToArray())).ToList();
+            var studies = rows.Select(r =>
+                new StudyScores(r[id], labels.Select(c => Number(r, c)).ToArray(), scores.Select(cs => cs.Select(c => Number(r, c)).ToArray()).ToArray())).ToList();
             var table = new PredictionTable(split, result, studies) { HeadSpecs = specHeads };
             foreach (var (name, e) in survivalEvents) table.events[name] = e;
             return table;

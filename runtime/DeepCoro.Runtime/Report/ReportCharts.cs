@@ -149,7 +149,8 @@ namespace DeepCoro.Runtime.Report
             plot.YLabel("true");
             plot.Title($"{head}, {split}: confusion matrix", size: 14);
             int size = Math.Clamp(260 + 70 * k, 460, 1000);
-            return Figure.Of($"confusion_{head}_{split}.png", $"{head}, {split}: counts and shares of each true class (rows) predicted as each class (columns); {how}.", plot, size + 60, size);
+            return Figure.Of($"confusion_{head}_{split}.png",
+                $"{head}, {split}: counts and shares of each true class (rows) predicted as each class (columns); {how}.", plot, size + 60, size);
         }
 
         /// <summary>Predictions against labels with the identity line.</summary>

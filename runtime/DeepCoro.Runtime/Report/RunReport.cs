@@ -198,18 +198,21 @@ namespace DeepCoro.Runtime.Report
             }
             var losses = new List<ReportCharts.Series> { S("val main", "val/main_loss", false, 3), S("train main", "train/main_loss", true, 3) };
             foreach (var h in spec.Heads) { losses.Add(S($"val {h.Name}", $"val/{h.Name}_loss")); losses.Add(S($"train {h.Name}", $"train/{h.Name}_loss", true)); }
-            figures.Add(ReportCharts.Lines("loss.png", "Loss per head and the weighted main loss (log scale); solid: validation, dashed: training.", "loss", "loss", losses, log10: true));
+            figures.Add(ReportCharts.Lines("loss.png", "Loss per head and the weighted main loss (log scale); solid: validation, dashed: training.", "loss", "loss",
+                losses, log10: true));
             var main = spec.Heads.Select(h => (h, Metrics.Names(h.Task)[0])).SelectMany(x => new[] { S($"val {x.h.Name} {x.Item2}", $"val/{x.h.Name}_{x.Item2}"), S($"train {x.h.Name} {x.Item2}", $"train/{x.h.Name}_{x.Item2}", true) });
             var plotted = string.Join(", ", spec.Heads.Select(h => $"{h.Name}: {Metrics.Names(h.Task)[0]}"));
             figures.Add(ReportCharts.Lines("main_metric.png", $"Each head's main metric ({plotted}); solid: validation, dashed: training.", "main metric per head", "value", main));
             if (summary is not null && history.Has(summary.Monitor) && !summary.Monitor.EndsWith("main_loss"))
-                figures.Add(ReportCharts.Lines("monitor.png", $"The monitored metric {summary.Monitor}, which picks the best epoch.", summary.Monitor, summary.Monitor, new[] { S(summary.Monitor, summary.Monitor) }));
+                figures.Add(ReportCharts.Lines("monitor.png", $"The monitored metric {summary.Monitor}, which picks the best epoch.", summary.Monitor, summary.Monitor,
+                    new[] { S(summary.Monitor, summary.Monitor) }));
             var rates = history.Keys.Where(k => k.StartsWith("lr/")).Select(k => S(k[3..], k)).ToList();
             if (rates.Count > 0) figures.Add(ReportCharts.Lines("lr.png", "Learning rate of each parameter group at the epoch's last step.", "learning rate per parameter group", "learning rate", rates, log10: true));
             return figures;
         }
 
-        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap,
+        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary,
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap,
             Evaluation.LockedThreshold? locked, string run)
         {
             var figures = new List<Figure>();
@@ -286,7 +289,8 @@ namespace DeepCoro.Runtime.Report
             {
                 ReportCharts.Lines("gradient_norms.png", "Gradient L2 norm before clipping, per parameter group and global (mean over the epoch's steps).", "gradient norms", "norm",
                     keys.Where(k => k.StartsWith("grad/") && k.EndsWith("/norm") && k != "grad/norm").Select(k => Series(history, k[5..^5], k)).Prepend(Series(history, "global", "grad/norm", 4)), log10: true),
-                ReportCharts.Lines("update_ratio.png", "|update| / |weights| per parameter group (sampled steps): about 1e-3 is the usual healthy range.", "update-to-weight ratio", "ratio",
+                ReportCharts.Lines("update_ratio.png", "|update| / |weights| per parameter group (sampled steps): about 1e-3 is the usual healthy range.",
+                    "update-to-weight ratio", "ratio",
                     keys.Where(k => k.EndsWith("/update_ratio")).Select(k => Series(history, k[5..^13], k)), log10: true),
                 ReportCharts.Lines("stability.png", "Share of steps whose gradient norm exceeded max_grad_norm (clipped), and batches and steps skipped for a non-finite loss or gradient.", "clipping and skipped steps", "share / count",
                     new[] { Series(history, "clipped share", "grad/clipped_share"), Series(history, "skipped batches", "train/skipped_batches"), Series(history, "skipped steps", "train/skipped_steps") }),

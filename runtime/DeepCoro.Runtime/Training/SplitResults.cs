@@ -97,7 +97,8 @@ namespace DeepCoro.Runtime.Training
                 {
                     var happened = labelled.Select(i => Event(batch.Studies[i], h) == 1).ToArray();
                     if (!happened.Contains(true)) BatchesWithoutEvents[h]++;
-                    perSample = SurvivalLosses.PerSample(head, logits.index_select(0, index), labelled.Select(i => batch.Labels[i * batch.Heads + h]).ToArray(), happened, lossOptions);
+                    perSample = SurvivalLosses.PerSample(head, logits.index_select(0, index), labelled.Select(i => batch.Labels[i * batch.Heads + h]).ToArray(), happened,
+                        lossOptions);
                 }
                 else
                 {

@@ -109,7 +109,8 @@ namespace DeepCoro.Runtime.Training
             var trainStep = new TrainStep(model, optimizer, options.ClipNorm, device, telemetry.Gradients);
             // DeepCORO_CLIP's sweeps optimise best_val_loss, the lowest val/main_loss so far: a resume starts from
             // the kept epochs'
-            double bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.PositiveInfinity).Min();
+            double bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v))
+                .DefaultIfEmpty(double.PositiveInfinity).Min();
 
             observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);
             bool stoppedEarly = false;
@@ -148,7 +149,8 @@ namespace DeepCoro.Runtime.Training
                 observer.Evaluating(epoch, "val");
                 SplitResults val;
                 using (telemetry.RecordingAttention())
-                    val = EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, data.Studies.Val, cancel, watch: telemetry.Attention is { } attention ? attention.Watch : null);
+                    val = EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, data.Studies.Val, cancel,
+                        watch: telemetry.Attention is { } attention ? attention.Watch : null);
                 var metrics = new OrderedDictionary<string, double>();
                 foreach (var (k, v) in train.Metrics("train")) metrics[k] = v;
                 foreach (var (k, v) in val.Metrics("val")) metrics[k] = v;

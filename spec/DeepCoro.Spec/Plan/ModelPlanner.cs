@@ -147,7 +147,8 @@ namespace DeepCoro.Spec
                     else if (width / o.AttentionHeads < 16)
                         Warn(DiagnosticCodes.NarrowAttentionHead, path + ".attentionHeads", $"each of the {o.AttentionHeads} heads is only {width / o.AttentionHeads} wide");
                     parameters += Claim(o.TokenKey, ModuleKind.Token, ParameterRole.ClsToken, "cls token", width, width, 0, path + ".params.token", level.Over);
-                    parameters += Claim(o.AttentionKey, ModuleKind.Attention, ParameterRole.Attention, "cls attention", width, width, o.AttentionHeads, path + ".params.attention", level.Over);
+                    parameters += Claim(o.AttentionKey, ModuleKind.Attention, ParameterRole.Attention, "cls attention", width, width, o.AttentionHeads,
+                        path + ".params.attention", level.Over);
                     parameters += Claim(o.NormKey, ModuleKind.Norm, ParameterRole.Norm, "layer norm", width, width, 0, path + ".params.norm", level.Over);
                     block = Call(ClsBlock, new BlockArgument.Parameter(o.TokenKey), new BlockArgument.Module(o.AttentionKey), new BlockArgument.Module(o.NormKey),
                         new BlockArgument.Int(o.AttentionHeads), new BlockArgument.Placement(o.Norm), new BlockArgument.Real(o.Dropout), new BlockArgument.Kernel());

@@ -1,7 +1,7 @@
 // Reads a safetensors file with deepcoro's reader and writes it back with deepcoro's writer (Safetensors.Save),
 // so tools/check_pytorch_load.py can check that PyTorch loads what we write.
-// After `dotnet build cli/DeepCoro.Cli -c Release`: dotnet fsi tools/safetensors_roundtrip.fsx IN.safetensors
-// OUT.safetensors
+// After `dotnet build cli/DeepCoro.Cli -c Release`: dotnet fsi
+// tools/safetensors_roundtrip.fsx IN.safetensors OUT.safetensors
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Common.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Model.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/TorchSharp.dll"

@@ -131,8 +131,8 @@ let private options (args: ParseResults<EmbedArgs>) =
         Seed = (args.GetResult(Seed, 0))
     )
 
-/// What each Slurm task repeats: the same arguments without the Slurm ones, paths made absolute (tasks may start
-/// elsewhere).
+/// What each Slurm task repeats: the same arguments without the Slurm ones,
+/// paths made absolute (tasks may start elsewhere).
 let private taskArguments (args: ParseResults<EmbedArgs>) =
     let full (p: string) = Path.GetFullPath p
     args.GetAllResults()
@@ -153,8 +153,8 @@ let private taskArguments (args: ParseResults<EmbedArgs>) =
     |> ArgumentParser.Create<EmbedArgs>(programName = "embed").PrintCommandLineArguments
     |> List.ofArray
 
-/// The sbatch array: task i runs this same command with --shard i/N --resume; a dependent job writes the whole
-/// manifest.
+/// The sbatch array: task i runs this same command with --shard i/N --resume;
+/// a dependent job writes the whole manifest.
 let private emitSlurm (args: ParseResults<EmbedArgs>) (dir: string) =
     let n = args.TryGetResult Shards |> Option.defaultWith (fun () -> fail "embed --emit-slurm: give --shards N (array tasks)")
     if n < 1 then

@@ -123,8 +123,8 @@ let private writeReport
     AtomicFile.WriteText(index, page.Render())
     index
 
-/// What was applied, for whoever reads the folder later: the run, the cohort, the thresholds and that nothing was
-/// fitted.
+/// What was applied, for whoever reads the folder later: the run, the cohort,
+/// the thresholds and that nothing was fitted.
 let private writeManifestOfWork (path: string) (run: string) (data: string) (count: int) (notes: string list) =
     AtomicFile.Write(
         path,

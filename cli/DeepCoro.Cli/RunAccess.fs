@@ -24,9 +24,9 @@ let loadConfig (path: string) (options: ConfigFile.ReadOptions) =
         eprintfn "%s" n
     config
 
-/// The model a config runs, with its weights (this product's .safetensors or a DeepCORO_CLIP .pt), warnings printed:
-/// the probe, under the encoder's trainable top when the config has an encoder (a run trained so saves both in one
-/// state_dict).
+/// The model a config runs, with its weights (this product's .safetensors or a DeepCORO_CLIP .pt),
+/// warnings printed: the probe, under the encoder's trainable top when the
+/// config has an encoder (a run trained so saves both in one state_dict).
 let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
     let plan = DeepCoro.Spec.ModelPlan.Of config.Spec
     let model = Encoders.EncoderProbe.Create(plan, config.Train.Encoder)

@@ -37,8 +37,8 @@ type Setting = {
     ModelFile: string list
     Status: KeyStatus
     Pass: int
-    /// Its value is a path: relative ones resolve against the file's base folder (and a run's copy holds them
-    /// absolute).
+    /// Its value is a path: relative ones resolve against the
+    /// file's base folder (and a run's copy holds them absolute).
     IsPath: bool
     PerHead: bool
     /// Where it goes or why not, for the docs table and --check.

@@ -18,8 +18,8 @@ namespace DeepCoro.Yaml
         private readonly Stack<Frame> frames = new Stack<Frame>();
         private ParsingEvent? current;
 
-        /// <summary>A collection being read: a map expects a key next or a value, and counts the keys it has
-        /// seen.</summary>
+        /// <summary>A collection being read: a map expects a key next or a value,
+        /// and counts the keys it has seen.</summary>
         private sealed class Frame
         {
             public bool IsMap;

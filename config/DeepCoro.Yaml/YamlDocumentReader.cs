@@ -115,9 +115,9 @@ namespace DeepCoro.Yaml
             }
         }
 
-        /// <summary>Nodes reported as the wrong kind of value: any later error on one of them is a consequence of that
-        /// one (a config that is a single word is not also missing each of its keys), so it is not reported
-        /// again.</summary>
+        /// <summary>Nodes reported as the wrong kind of value: any later error on one
+        /// of them is a consequence of that one (a config that is a single word is
+        /// not also missing each of its keys), so it is not reported again.</summary>
         private readonly HashSet<YamlNode> wrongKind = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
 
         public void Error(int line, int column, string code, string message) =>
@@ -141,8 +141,8 @@ namespace DeepCoro.Yaml
         public void Warn(YamlNode node, string message) =>
             Warnings.Add(At(node, "", Severity.Warning, message));
 
-        /// <summary>Nodes that did not come from the file (a command-line override), and what to call them
-        /// instead.</summary>
+        /// <summary>Nodes that did not come from the file (a command-line override),
+        /// and what to call them instead.</summary>
         public Dictionary<YamlNode, string> Origins { get; } = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
 
         private YamlDiagnostic At(YamlNode node, string code, Severity severity, string message) =>
@@ -154,8 +154,8 @@ namespace DeepCoro.Yaml
         public void Unknown(YamlNode keyNode, string key, string where, IEnumerable<string> known) =>
             Error(keyNode, DiagnosticCodes.UnknownField, $"unknown key '{key}' in {where}: {Suggestions.Hint(key, known)}");
 
-        /// <summary>The map's entries with name keys; other keys are reported. Null when the node is not a
-        /// map.</summary>
+        /// <summary>The map's entries with name keys; other keys are reported.
+        /// Null when the node is not a map.</summary>
         public YamlMap? Map(YamlNode node, string what)
         {
             if (node is not YamlMappingNode m)
@@ -218,8 +218,8 @@ namespace DeepCoro.Yaml
             return null;
         }
 
-        /// <summary>One of named choices (in the order messages list them); an unknown name is reported with the
-        /// closest one.</summary>
+        /// <summary>One of named choices (in the order messages list them);
+        /// an unknown name is reported with the closest one.</summary>
         public bool TryChoice<T>(YamlNode node, string what, IEnumerable<KeyValuePair<string, T>> choices, out T value)
         {
             value = default!;

@@ -4,8 +4,8 @@ using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Yaml
 {
-    /// <summary>A YAML map whose keys are names, read by a <see cref="YamlDocumentReader"/> that collects its
-    /// errors.</summary>
+    /// <summary>A YAML map whose keys are names, read by a
+    /// <see cref="YamlDocumentReader"/> that collects its errors.</summary>
     public sealed class YamlMap
     {
         private readonly YamlDocumentReader reader;
@@ -23,8 +23,8 @@ namespace DeepCoro.Yaml
         /// <summary>How messages name the map ("the config", "data", ...).</summary>
         public string What { get; }
 
-        /// <summary>Every entry with a name key, in file order (keys are unique: the loader rejects repeated
-        /// ones).</summary>
+        /// <summary>Every entry with a name key, in file order (keys are unique:
+        /// the loader rejects repeated ones).</summary>
         public IReadOnlyList<YamlEntry> Entries { get; }
 
         /// <summary>The first entry of a key, if any.</summary>

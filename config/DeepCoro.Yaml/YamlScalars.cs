@@ -6,8 +6,8 @@ namespace DeepCoro.Yaml
     /// <summary>How scalar text reads as a typed value: invariant culture, finite numbers only.</summary>
     public static class YamlScalars
     {
-        /// <summary>An integer, also written as a float with no fraction (<c>!!float 2.0</c> where an integer is
-        /// meant).</summary>
+        /// <summary>An integer, also written as a float with no fraction
+        /// (<c>!!float 2.0</c> where an integer is meant).</summary>
         public static bool TryInt(string text, out int value)
         {
             // NumberStyles.Integer also allows surrounding blanks, which only quoted scalars can carry

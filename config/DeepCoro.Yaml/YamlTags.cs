@@ -2,8 +2,8 @@ using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Yaml
 {
-    /// <summary>The YAML core tags a config may write explicitly (<c>!!str</c>, <c>!!int</c>, <c>!!float</c>,
-    /// <c>!!bool</c>).</summary>
+    /// <summary>The YAML core tags a config may write explicitly (<c>!!str</c>,
+    /// <c>!!int</c>, <c>!!float</c>, <c>!!bool</c>).</summary>
     public static class YamlTags
     {
         public const string Str = "tag:yaml.org,2002:str";

@@ -9,8 +9,8 @@ namespace DeepCoro.Yaml
     /// </summary>
     public sealed class YamlWording
     {
-        /// <summary>A value of the wrong kind: (what, expected, the node found) -> message. <c>expected</c> is "an
-        /// integer",
+        /// <summary>A value of the wrong kind: (what, expected, the node found)
+        /// -> message. <c>expected</c> is "an integer",
         /// "a number", "true or false", "a map" or <see cref="StringName"/>.</summary>
         public Func<string, string, YamlNode, string> Expected { get; init; } = (what, expected, _) => $"{what}: expected {expected}";
 

@@ -6,10 +6,10 @@
 ///     |> heads [ regression "cathEF"; classification "stenosis" 3; binary "contrast" ]
 ///     |> model "SeedClsToken" 512
 ///
-/// Levels are listed innermost axis first (the order they run in). Every element is a static member of `Dsl` that
-/// records where it was written (caller information), so a finding of the validator names the line and column of the
-/// element at fault. `open type` shadows the F# operator `max` with the max pool (use `Operators.max` for the number
-/// function).
+/// Levels are listed innermost axis first (the order they run in). Every element is
+/// a static member of `Dsl` that records where it was written (caller information),
+/// so a finding of the validator names the line and column of the element at fault.
+/// `open type` shadows the F# operator `max` with the max pool (use `Operators.max` for the number function).
 namespace DeepCoro.Dsl
 
 open System.Collections.Generic

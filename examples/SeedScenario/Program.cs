@@ -1,7 +1,6 @@
 // The C# counterpart of DeepCORO_CLIP's cls_token_example: the model generated at build time from the F# spec
 // (SeedScenario.Specs), loaded with the reference's weights and run on the golden input.
 using System;
-using System.IO;
 using System.Linq;
 using DeepCoro.Runtime.IO;
 using SeedScenario.Models;

@@ -32,8 +32,8 @@ namespace DeepCoro.Generator
             /// <summary>The paths of the specs whose model name an earlier file already declares.</summary>
             public const string Shadowed = "DeepCoro.Shadowed";
             public const string Namespace = "DeepCoro.Namespace";
-            /// <summary>Each spec model with the shadowed paths and the namespace: what its source is made
-            /// of.</summary>
+            /// <summary>Each spec model with the shadowed paths and the namespace:
+            /// what its source is made of.</summary>
             public const string Models = "DeepCoro.Models";
         }
 
@@ -94,8 +94,8 @@ namespace DeepCoro.Generator
         }
 
         /// <summary>
-        /// Each name that an earlier file (in path order; names compared ignoring case) already declares, with that
-        /// first declaration.
+        /// Each name that an earlier file (in path order; names compared ignoring case)
+        /// already declares, with that first declaration.
         /// </summary>
         private static IEnumerable<(ModelName Name, ModelName First)> Duplicates(IEnumerable<ModelName> byPath)
         {

@@ -14,8 +14,8 @@ namespace DeepCoro.Generator
                 new LinePositionSpan(new LinePosition(Line, Column), new LinePosition(EndLine, EndColumn)));
 
         /// <summary>
-        /// From the 1-based line and column the spec reader reports (0 = unknown: the file's start) to the rest of
-        /// that line.
+        /// From the 1-based line and column the spec reader reports (0 = unknown:
+        /// the file's start) to the rest of that line.
         /// </summary>
         public static LocationInfo At(string path, SourceText text, int line, int column)
         {

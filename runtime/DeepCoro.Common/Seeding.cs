@@ -2,8 +2,8 @@ using System;
 
 namespace DeepCoro.Runtime
 {
-    /// <summary>The project's deterministic randomness: derived seeds, and standard normal draws from a seeded
-    /// Random.</summary>
+    /// <summary>The project's deterministic randomness: derived seeds,
+    /// and standard normal draws from a seeded Random.</summary>
     public static class Seeding
     {
         /// <summary>

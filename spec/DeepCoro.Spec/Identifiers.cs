@@ -4,12 +4,12 @@ using System.Text;
 
 namespace DeepCoro.Spec
 {
-    /// <summary>How head names become C# property names: "stenosis_grade" and "stenosis-grade" both give
-    /// "StenosisGrade".</summary>
+    /// <summary>How head names become C# property names: "stenosis_grade"
+    /// and "stenosis-grade" both give "StenosisGrade".</summary>
     public static class Identifiers
     {
-        /// <summary>A head name is a letter followed by letters, digits, '_' or '-' (it becomes part of a state_dict
-        /// key).</summary>
+        /// <summary>A head name is a letter followed by letters, digits,
+        /// '_' or '-' (it becomes part of a state_dict key).</summary>
         public static bool IsValidName(string name) =>
             name.Length > 0 && name.Length <= 64 && IsAsciiLetter(name[0]) && name.All(c => IsAsciiLetter(c) || char.IsDigit(c) || c == '_' || c == '-');
 
@@ -24,8 +24,8 @@ namespace DeepCoro.Spec
             "HeadNames", "HeadOutputs", "forward",
         };
 
-        /// <summary>Members of a generated Output record (its own and every record's): a head mangled to one would
-        /// not compile.</summary>
+        /// <summary>Members of a generated Output record (its own and every record's):
+        /// a head mangled to one would not compile.</summary>
         public static readonly IReadOnlyCollection<string> GeneratedOutputMembers = new HashSet<string>
         {
             "Output", "ToDictionary", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone",

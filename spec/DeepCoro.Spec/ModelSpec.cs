@@ -17,9 +17,9 @@ namespace DeepCoro.Spec
         public const int CurrentIrVersion = 1;
 
         /// <summary>
-        /// Parameters the source model declares but never uses (DeepCORO_CLIP keeps a "within" attention layer in
-        /// 3D and mean+cls_token modes). They are kept, frozen, so its state_dicts load strictly and exports load
-        /// back.
+        /// Parameters the source model declares but never uses (DeepCORO_CLIP
+        /// keeps a "within" attention layer in 3D and mean+cls_token modes).
+        /// They are kept, frozen, so its state_dicts load strictly and exports load back.
         /// </summary>
         public EquatableList<UnusedParameter> UnusedParameters { get; init; } = EquatableList<UnusedParameter>.Empty;
 

@@ -14,8 +14,8 @@ namespace DeepCoro.Spec
         string NormKey = "",
         string GateKey = "")
     {
-        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as
-        /// F#.</summary>
+        /// <summary>A copy with the given options changed: C#'s
+        /// <c>with</c> for callers without it, such as F#.</summary>
         public PoolOptions With(
             int? attentionHeads = null, NormPlacement? norm = null, double? dropout = null, int? hidden = null,
             string? tokenKey = null, string? attentionKey = null, string? normKey = null, string? gateKey = null) =>

@@ -32,8 +32,8 @@ namespace DeepCoro.Spec
         public static string LossName(LossKind k) => LossNames.First(p => p.Value == k).Key;
         public static string NormName(NormPlacement k) => NormNames.First(p => p.Value == k).Key;
 
-        /// <summary>Reads a spec and validates it; diagnostics carry the line and column of the field at
-        /// fault.</summary>
+        /// <summary>Reads a spec and validates it; diagnostics carry
+        /// the line and column of the field at fault.</summary>
         public static SpecReadResult Read(string text)
         {
             JsonValue root;
@@ -52,8 +52,8 @@ namespace DeepCoro.Spec
             return new SpecReadResult(valid ? spec : null, all, valid ? plan : null);
         }
 
-        /// <summary>Reads a valid spec or throws a <see cref="SpecException"/> listing every error, prefixed with
-        /// <paramref name="source"/>.</summary>
+        /// <summary>Reads a valid spec or throws a <see cref="SpecException"/> listing every error,
+        /// prefixed with <paramref name="source"/>.</summary>
         public static ModelSpec Parse(string text, string source)
         {
             var result = Read(text);

@@ -18,8 +18,8 @@ namespace DeepCoro.Spec
             return best != null && bestDistance <= Math.Max(2, word.Length / 2) ? best : null;
         }
 
-        /// <summary>The <paramref name="count"/> known words nearest to <paramref name="word"/>, nearest first (ties
-        /// in order).</summary>
+        /// <summary>The <paramref name="count"/> known words nearest to
+        /// <paramref name="word"/>, nearest first (ties in order).</summary>
         public static IReadOnlyList<string> Nearest(string word, IEnumerable<string> known, int count)
         {
             var ranked = new List<(int Distance, int Index, string Word)>();

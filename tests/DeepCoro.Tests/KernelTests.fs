@@ -1,5 +1,5 @@
-/// The cls kernels: the one-pass kernel against the batched and reference ones, training mode, and the bench
-/// verb's output.
+/// The cls kernels: the one-pass kernel against the batched and reference ones,
+/// training mode, and the bench verb's output.
 module DeepCoro.Tests.KernelTests
 
 open System.Text.Json

@@ -13,8 +13,8 @@ open DeepCoro.Runtime.Report
 open DeepCoro.Tests.TestSupport
 open DeepCoro.Tests.TrainingTests
 
-/// The synthetic manifest with two more columns per study: sex (F/M) and age (40..89), the same on every row of a
-/// study.
+/// The synthetic manifest with two more columns per study: sex (F/M)
+/// and age (40..89), the same on every row of a study.
 let private addColumns (dir: string) =
     let path = Path.Combine(dir, "manifest.csv")
     let lines = File.ReadAllLines path

@@ -18,10 +18,10 @@ open DeepCoro.Tests.TestSupport
 let private dim = 8
 let private tokenCount = 4
 
-/// Writes `n` studies of one video each ([4, 8] tokens): the tokens' mean along a fixed direction is z ~ N(0, 1),
-/// the log-hazard is 1.5 z, times are exponential (rate 0.01 exp(1.5 z)), censoring exponential (rate 0.006, about
-/// 40 % censored); with `shuffle` the (time, event) pairs are permuted across studies. Returns the manifest and the
-/// share censored.
+/// Writes `n` studies of one video each ([4, 8] tokens): the tokens' mean along a fixed direction is z ~ N(0,
+/// 1), the log-hazard is 1.5 z, times are exponential (rate 0.01 exp(1.5 z)),
+/// censoring exponential (rate 0.006, about 40 % censored); with `shuffle` the (time,
+/// event) pairs are permuted across studies. Returns the manifest and the share censored.
 let private cohort (n: int) (shuffle: bool) =
     let dir = tempDir ()
     let rng = Random 7

@@ -432,8 +432,8 @@ let agentTests =
                     results
                     (min results BayesSuggester.ModelPoints)
                     (median timings)
-            // what a new agent reads before its first claim (outside the lock): the journal of 1000 trials of 30
-            // epochs
+            // what a new agent reads before its first claim (outside the lock):
+            // the journal of 1000 trials of 30 epochs
             let journal = SweepJournal(Path.Combine(dir, "big.jsonl"))
             let agent = AgentIdentity("node", 1, "ticks:1")
             for t in 0..999 do
@@ -465,8 +465,8 @@ let agentTests =
         }
     ]
 
-/// Slurm, started by tests/slurm/setup.sh (CI runs it first; here too when missing). Skips only when it cannot come
-/// up.
+/// Slurm, started by tests/slurm/setup.sh (CI runs it first; here too when missing).
+/// Skips only when it cannot come up.
 let private slurmReady =
     lazy
         (let ok () =

@@ -1,7 +1,7 @@
 /// Training telemetry: the attention weights the running kernel exposes (equal to the reference kernel's row 0),
-/// attention, gradient and cls-token figures against direct computations, non-finite batches skipped and counted,
-/// K skipped steps in a row stopping a run with its checkpoint intact, and TensorBoard histograms as protobuf reads
-/// them.
+/// attention, gradient and cls-token figures against direct computations,
+/// non-finite batches skipped and counted, K skipped steps in a row stopping a run
+/// with its checkpoint intact, and TensorBoard histograms as protobuf reads them.
 module DeepCoro.Tests.TelemetryTests
 
 open System
@@ -120,8 +120,8 @@ let statisticTests =
             stats.Watch(ModelInput(torch.zeros (3L, 2L, 2L, 4L), mask))
             let within = model.ClsLevels |> Seq.find (fun l -> l.Name = "tokens")
             let across = model.ClsLevels |> Seq.find (fun l -> l.Name = "videos")
-            // rows are (study, video): (0,0) (0,1 padded) (1,0) (1,1) (2,0 padded) (2,1 padded); positions [cls; t0;
-            // t1]
+            // rows are (study, video): (0,0) (0,1 padded) (1,0) (1,1) (2,0 padded)
+            // (2,1 padded); positions [cls; t0; t1]
             let w = [
                 [ 0.5; 0.25; 0.25 ]
                 [ 1.0; 0.0; 0.0 ]

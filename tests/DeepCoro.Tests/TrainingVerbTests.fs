@@ -100,8 +100,8 @@ let optimizationTests =
         }
         test "gradient accumulation: 2 steps of batch 4 == 1 step of batch 8 (no dropout)" {
             let dir, config = dataset 24 2 id
-            // exactly 16 training studies, every label present: each optimizer step averages the same 8 studies
-            // either way
+            // exactly 16 training studies, every label present: each
+            // optimizer step averages the same 8 studies either way
             let header, fields = rows dir
             let trainIds = fields |> Array.map (fun f -> f.[0]) |> Array.distinct |> Array.take 16 |> set
             for f in fields do

@@ -14,7 +14,7 @@ namespace DeepCoro.Runtime.Benchmarks
     /// <summary>
     /// Times a training step (<see cref="TrainStep"/>: forward, loss, backward, clipping, the AdamW step over the
     /// reference's groups plus video_encoder) of an encoder fine-tuned with a probe, both ways, on random frames of
-    /// the size the encoder was exported for; <paramref name="probe"/> gives the probe for the encoder's token width.
+    /// the size the encoder was exported for; <c>probe</c> gives the probe for the encoder's token width.
     /// </summary>
     public static class EncoderBenchmark
     {

@@ -7,9 +7,9 @@ using DeepCoro.Runtime.Evaluation;
 namespace DeepCoro.Runtime.Benchmarks
 {
     /// <summary>
-    /// Times <see cref="Bootstrap.Intervals"/> for one head of each task on random data (a regression head, a binary
-    /// head with 30 % positives, a 3-class head): every interval of the head's metrics from <c>resamples</c>
-    /// resamples.
+    /// Times <see cref="Bootstrap.Intervals"/> for one head of each task on random
+    /// data (a regression head, a binary head with 30 % positives, a 3-class head):
+    /// every interval of the head's metrics from <c>resamples</c> resamples.
     /// </summary>
     public static class IntervalBenchmark
     {

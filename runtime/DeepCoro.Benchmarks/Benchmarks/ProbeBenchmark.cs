@@ -125,8 +125,8 @@ namespace DeepCoro.Runtime.Benchmarks
         private static Study[] Studies(ModelSpec spec, int batch) =>
             Enumerable.Range(0, batch).Select(i => new Study { Id = $"s{i}", Split = "train", Videos = new List<VideoRef>(), Labels = new double[spec.Heads.Count] }).ToArray();
 
-        /// <summary>Labels [B, heads] as the loader gives them: a value, or a class index; every label
-        /// present.</summary>
+        /// <summary>Labels [B, heads] as the loader gives them: a value,
+        /// or a class index; every label present.</summary>
         private static double[] Labels(ModelSpec spec, int batch)
         {
             var labels = new double[batch * spec.Heads.Count];

@@ -25,7 +25,8 @@ namespace DeepCoro.Runtime.Benchmarks
             using (var r = randn(shape)) r.data<float>().CopyTo(values, 0);
             var maskValues = Enumerable.Range(0, o.Batch * o.Videos).Select(i => !(o.Videos > 1 && i == o.Videos - 1)).ToArray();
             var labels = new double[o.Batch * spec.Heads.Count];
-            var studies = Enumerable.Range(0, o.Batch).Select(i => new Study { Id = $"s{i}", Split = "train", Videos = new List<VideoRef>(), Labels = new double[spec.Heads.Count] }).ToArray();
+            var studies = Enumerable.Range(0, o.Batch)
+                .Select(i => new Study { Id = $"s{i}", Split = "train", Videos = new List<VideoRef>(), Labels = new double[spec.Heads.Count] }).ToArray();
             var batch = new StudyBatch(studies, values, shape, maskValues, null, labels, spec.Heads.Count);
             using var x = tensor(values, shape, device: o.Device);
             using var mask = tensor(maskValues, new long[] { o.Batch, o.Videos }, device: o.Device);

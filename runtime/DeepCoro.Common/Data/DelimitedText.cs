@@ -3,8 +3,8 @@ using System.Text;
 
 namespace DeepCoro.Runtime.Data
 {
-    /// <summary>Splits one line of delimited text; fields may be double-quoted ("" inside quotes is a
-    /// quote).</summary>
+    /// <summary>Splits one line of delimited text; fields may be
+    /// double-quoted ("" inside quotes is a quote).</summary>
     public static class DelimitedText
     {
         public static List<string> Split(string line, string separator)

@@ -15,8 +15,8 @@ namespace DeepCoro.Runtime.Data
         /// <summary>The formats looked for, in order.</summary>
         public static readonly string[] Extensions = { ".npy", ".safetensors", ".pt" };
 
-        /// <summary>The file name stem and sub-folder (empty when flat) of a video's embedding, without
-        /// extension.</summary>
+        /// <summary>The file name stem and sub-folder (empty when flat)
+        /// of a video's embedding, without extension.</summary>
         public static string Stem(string video, string? root, bool keepFolders)
         {
             var name = Path.GetFileNameWithoutExtension(video);
@@ -27,8 +27,8 @@ namespace DeepCoro.Runtime.Data
             return folder.Length == 0 || folder == "." ? name : Path.Combine(folder, name);
         }
 
-        /// <summary>The existing embedding of <paramref name="video"/> under <paramref name="dir"/>, or
-        /// null.</summary>
+        /// <summary>The existing embedding of <paramref name="video"/>
+        /// under <paramref name="dir"/>, or null.</summary>
         public static string? Find(string dir, string video, string? root, bool keepFolders)
         {
             var stem = Path.Combine(dir, Stem(video, root, keepFolders));

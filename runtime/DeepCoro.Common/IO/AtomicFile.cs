@@ -44,8 +44,8 @@ namespace DeepCoro.Runtime.IO
 
         private static readonly string Host = Environment.MachineName.Replace('.', '_');
 
-        /// <summary>Deletes the temporary files of <paramref name="name"/> left by ended processes of this
-        /// host.</summary>
+        /// <summary>Deletes the temporary files of <paramref name="name"/>
+        /// left by ended processes of this host.</summary>
         private static void RemoveStale(string dir, string name)
         {
             foreach (var file in Directory.EnumerateFiles(dir, $".{name}.{Host}.*.tmp"))

@@ -16,8 +16,8 @@ namespace DeepCoro.Runtime.IO
 
         private OutputException(string path, string cause, Exception inner) : base($"{path}: cannot write: {cause}", Remedy.None, inner) { Path = path; }
 
-        /// <summary>Runs a write to <paramref name="path"/>, turning an I/O failure into an
-        /// <see cref="OutputException"/>.</summary>
+        /// <summary>Runs a write to <paramref name="path"/>, turning an
+        /// I/O failure into an <see cref="OutputException"/>.</summary>
         public static void Guard(string path, Action write) => Guard(path, () => { write(); return 0; });
 
         public static T Guard<T>(string path, Func<T> write)

@@ -60,7 +60,8 @@ namespace DeepCoro.Runtime.Blocks
             return new List<Tensor> { gradTokens!, null!, gradU.sum(dim: 0), gradBeta.sum(dim: 0), gradCls.sum(dim: 0), null! };
         }
 
-        private static unsafe OnePassClsAttention.Buffers Buffers(Tensor tokens, Tensor? valid, Tensor u, Tensor beta, Tensor cls, Tensor? keep, Tensor output, Tensor scores, Tensor lse) => new()
+        private static unsafe OnePassClsAttention.Buffers Buffers(Tensor tokens, Tensor? valid, Tensor u, Tensor beta, Tensor cls, Tensor? keep,
+            Tensor output, Tensor scores, Tensor lse) => new()
         {
             Rows = (int)tokens.shape[0],
             Tokens = (int)tokens.shape[1],

@@ -8,8 +8,8 @@ namespace DeepCoro.Runtime.Blocks
         /// attention sink asks for the probabilities, <see cref="Batched"/>. Same numbers (golden parity).</summary>
         Fused,
 
-        /// <summary>The reference algorithm: full self-attention over the S+1 positions, then row 0. For
-        /// verification.</summary>
+        /// <summary>The reference algorithm: full self-attention over
+        /// the S+1 positions, then row 0. For verification.</summary>
         Reference,
 
         /// <summary>Single-query form through batched matmuls: scores through Wk^T q, values after the weighted

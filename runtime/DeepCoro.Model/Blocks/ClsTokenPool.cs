@@ -23,8 +23,8 @@ namespace DeepCoro.Runtime.Blocks
         private readonly Scalar scale;   // 1 / sqrt(head width), kept alive with the pool (see Constants)
         private readonly Scalar keptScale;   // 1 / (1 - dropout): the weight of a kept attention probability
 
-        /// <summary>Above this |mean| / std of a token, folding pre-norm into the passes loses float32
-        /// precision.</summary>
+        /// <summary>Above this |mean| / std of a token, folding
+        /// pre-norm into the passes loses float32 precision.</summary>
         private const double MaxFoldedMeanToStd = 4.0;
 
         public ClsKernel Kernel { get; set; }
@@ -38,8 +38,8 @@ namespace DeepCoro.Runtime.Blocks
         /// </summary>
         public Action<Tensor, Tensor?>? AttentionSink { get; set; }
 
-        /// <param name="token">The current cls token [1, 1, W]: a getter, since Module.to() replaces
-        /// parameters.</param>
+        /// <param name="token">The current cls token [1, 1, W]: a getter,
+        /// since Module.to() replaces parameters.</param>
         public ClsTokenPool(Func<Tensor> token, AttentionWeights attention, LayerNorm norm, int heads, NormPlacement placement, double dropout, ClsKernel kernel)
         {
             if (attention.Width % heads != 0)

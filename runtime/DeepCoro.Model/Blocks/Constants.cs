@@ -9,8 +9,8 @@ namespace DeepCoro.Runtime.Blocks
     /// </summary>
     internal static class Constants
     {
-        /// <summary>The LayerNorm epsilon of every norm (PyTorch's default), also folded into the fused
-        /// pre-norm.</summary>
+        /// <summary>The LayerNorm epsilon of every norm (PyTorch's default),
+        /// also folded into the fused pre-norm.</summary>
         public const double LayerNormEps = 1e-5;
 
         public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();

@@ -26,8 +26,8 @@ namespace DeepCoro.Runtime.Blocks
             if (valid is not null)
             {
                 anyValid = valid.any(1, keepdim: true);
-                // Empty rows keep finite scores so that neither softmax nor its gradient sees NaN; they are zeroed
-                // below.
+                // Empty rows keep finite scores so that neither softmax
+                // nor its gradient sees NaN; they are zeroed below.
                 scores = scores.masked_fill(valid.logical_not().logical_and(anyValid), Constants.NegativeInfinity);
             }
             var a = F.dropout(F.softmax(scores, 1), dropout, training);

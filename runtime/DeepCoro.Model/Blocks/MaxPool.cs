@@ -2,8 +2,8 @@ using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Blocks
 {
-    /// <summary>Feature-wise max over the valid instances; a row with none gives zeros (the reference gives
-    /// NaN).</summary>
+    /// <summary>Feature-wise max over the valid instances; a row
+    /// with none gives zeros (the reference gives NaN).</summary>
     public sealed class MaxPool : IInstancePool
     {
         public Tensor Pool(Tensor x, Tensor? valid, bool training)

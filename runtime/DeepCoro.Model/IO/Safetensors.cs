@@ -163,8 +163,8 @@ namespace DeepCoro.Runtime.IO
             return result;
         }
 
-        /// <summary>Writes tensors (any device) to <paramref name="path"/> through a temporary file and a
-        /// rename.</summary>
+        /// <summary>Writes tensors (any device) to <paramref name="path"/>
+        /// through a temporary file and a rename.</summary>
         public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
         {
             var blobs = new List<(string Key, string DType, long[] Shape, byte[] Data)>();

@@ -18,9 +18,9 @@ namespace DeepCoro.Runtime.IO
         }
 
         /// <summary>
-        /// Copies every tensor into the model; keys must match exactly and shapes too, values must be finite. Floating
-        /// types are converted. <paramref name="explain"/> may add why the keys differ (given the missing and the
-        /// unexpected ones).
+        /// Copies every tensor into the model; keys must match exactly and shapes too,
+        /// values must be finite. Floating types are converted. <paramref name="explain"/>
+        /// may add why the keys differ (given the missing and the unexpected ones).
         /// </summary>
         public static void LoadStrict(nn.Module model, IReadOnlyDictionary<string, Tensor> tensors, string source,
             Func<IReadOnlyList<string>, IReadOnlyList<string>, string?>? explain = null)

@@ -16,8 +16,8 @@ namespace DeepCoro.Runtime.Model
 
         public HeadLayers() : base("heads") { }
 
-        /// <summary>Registers the Linear of head <paramref name="name"/> (in the plan's order) and the dropout before
-        /// it.</summary>
+        /// <summary>Registers the Linear of head <paramref name="name"/>
+        /// (in the plan's order) and the dropout before it.</summary>
         public void Add(string name, Linear layer, double dropout)
         {
             register_module(name, layer);

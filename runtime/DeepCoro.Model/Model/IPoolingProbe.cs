@@ -12,8 +12,8 @@ namespace DeepCoro.Runtime.Model
         /// <summary>The module, for what every module does (modes, devices, parameters).</summary>
         nn.Module<ModelInput, OrderedDictionary<string, Tensor>> Module { get; }
 
-        /// <summary>The pooling model (itself, or the probe under an encoder's top), whose attention telemetry
-        /// reads.</summary>
+        /// <summary>The pooling model (itself, or the probe under an encoder's top),
+        /// whose attention telemetry reads.</summary>
         MilModel Pooling { get; }
 
         /// <summary>The pooled vector [B, W] of an input.</summary>

@@ -91,8 +91,8 @@ namespace DeepCoro.Runtime.Model
             set { foreach (var block in kernelBlocks) block.Kernel = value; }
         }
 
-        /// <summary>The cls-token levels in the order they run (innermost axis first), for telemetry and
-        /// `explain`.</summary>
+        /// <summary>The cls-token levels in the order they run (innermost axis first),
+        /// for telemetry and `explain`.</summary>
         public IReadOnlyList<ClsLevel> ClsLevels => clsLevels;
 
         public override OrderedDictionary<string, Tensor> forward(ModelInput input) => Heads(Pool(input));

@@ -35,8 +35,8 @@ namespace DeepCoro.Runtime.Report
             return figures;
         }
 
-        /// <summary>Each head's prediction and the label: "cathEF 0.612 (label 0.580); abnormal P 0.83 (label
-        /// 1)".</summary>
+        /// <summary>Each head's prediction and the label: "cathEF 0.612 (label 0.580);
+        /// abnormal P 0.83 (label 1)".</summary>
         public static string Outcome(StudyAttention s, ModelSpec spec, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap)
         {
             string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
@@ -81,9 +81,9 @@ namespace DeepCoro.Runtime.Report
         }
 
         /// <summary>
-        /// Videos as rows, frames as columns, each cell an H x W map of the token weights (one head's, or the mean
-        /// over heads), blank lines between cells; the weight of a leading class token and of the cls token in the
-        /// row labels.
+        /// Videos as rows, frames as columns, each cell an H x W map of the token
+        /// weights (one head's, or the mean over heads), blank lines between cells;
+        /// the weight of a leading class token and of the cls token in the row labels.
         /// </summary>
         private static Figure Grid(LevelAttention level, TokenGrid grid, int leading, int? head, string title, string file)
         {
@@ -129,7 +129,8 @@ namespace DeepCoro.Runtime.Report
                 var weights = level.Weights[r];
                 for (int h = 0; h < weights.Length; h++)
                 {
-                    var line = plot.Add.ScatterLine(Enumerable.Range(0, weights[h].Length).Select(i => (double)i).ToArray(), weights[h].Select(v => (double)v).ToArray(), palette.GetColor(h));
+                    var line = plot.Add.ScatterLine(Enumerable.Range(0, weights[h].Length).Select(i => (double)i).ToArray(), weights[h].Select(v => (double)v).ToArray(),
+                        palette.GetColor(h));
                     line.LegendText = $"head {h}";
                 }
                 plot.XLabel("position (0 = cls token, then the tokens)");

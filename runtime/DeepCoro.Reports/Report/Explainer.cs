@@ -62,8 +62,8 @@ namespace DeepCoro.Runtime.Report
             return Enumerable.Range(0, (int)s.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
         }
 
-        /// <summary>Study <paramref name="i"/>'s rows of a level's [m, h, S] weights: m = B x N (over tokens) or B
-        /// (over videos).</summary>
+        /// <summary>Study <paramref name="i"/>'s rows of a level's [m, h, S] weights:
+        /// m = B x N (over tokens) or B (over videos).</summary>
         private static LevelAttention Slice(ClsLevel level, float[] weights, long[] shape, int i, int b, int n, bool[] mask)
         {
             int m = (int)shape[0], heads = (int)shape[1], positions = (int)shape[2];
@@ -102,7 +102,8 @@ namespace DeepCoro.Runtime.Report
                 _ => 1 - score[(int)label],
             };
             return studies
-                .Select(r => (r.Id, Errors: heads.Select((h, k) => double.IsNaN(r.Labels[k]) ? double.NaN : Error(h, k, r.Labels[k], r.Scores[k])).Where(e => !double.IsNaN(e)).ToList()))
+                .Select(r => (r.Id, Errors: heads.Select((h, k) => double.IsNaN(r.Labels[k]) ? double.NaN : Error(h, k, r.Labels[k], r.Scores[k]))
+                    .Where(e => !double.IsNaN(e)).ToList()))
                 .Where(x => x.Errors.Count > 0)
                 .Select(x => (x.Id, Error: x.Errors.Average()))
                 .OrderByDescending(x => x.Error).ThenBy(x => x.Id, StringComparer.Ordinal)

@@ -31,8 +31,8 @@ namespace DeepCoro.Runtime.Report
             return this;
         }
 
-        /// <summary>A table; cells are text, except those given as <see cref="Link"/>; an empty header is left
-        /// out.</summary>
+        /// <summary>A table; cells are text, except those given as <see cref="Link"/>;
+        /// an empty header is left out.</summary>
         public HtmlPage Table(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object>> rows)
         {
             body.Append("<table>\n");

@@ -5,10 +5,10 @@ using System.Linq;
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
-    /// Where every trial with a result sits on one parameter's axis: <c>Positions[i]</c> for <c>Trials[i]</c>, numbers
-    /// as they are (log10 for log-scaled parameters), categories at 0, 1, ... in the sweep file's order, with
-    /// <c>Ticks</c> naming them. Values match by meaning, not by text: a 0.0 in the sweep file is the 0 JSON reads
-    /// back.
+    /// Where every trial with a result sits on one parameter's axis: <c>Positions[i]</c>
+    /// for <c>Trials[i]</c>, numbers as they are (log10 for log-scaled parameters),
+    /// categories at 0, 1, ... in the sweep file's order, with <c>Ticks</c> naming them.
+    /// Values match by meaning, not by text: a 0.0 in the sweep file is the 0 JSON reads back.
     /// </summary>
     public sealed record PlotAxis(string Label, IReadOnlyList<TrialRecord> Trials, IReadOnlyList<double> Positions, IReadOnlyList<string>? Ticks)
     {

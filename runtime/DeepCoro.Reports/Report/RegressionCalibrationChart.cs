@@ -28,8 +28,10 @@ namespace DeepCoro.Runtime.Report
                 var order = Enumerable.Range(0, label.Length).OrderBy(i => prediction[i]).ToArray();
                 int bins = Math.Min(Bins, order.Length);
                 if (bins == 0) continue;
-                var bin = Enumerable.Range(0, bins).Select(b => order.Skip(b * order.Length / bins).Take((b + 1) * order.Length / bins - b * order.Length / bins).ToArray()).ToArray();
-                var points = plot.Add.ScatterPoints(bin.Select(g => g.Average(i => prediction[i])).ToArray(), bin.Select(g => g.Average(i => label[i])).ToArray(), ReportCharts.SplitColor(split));
+                var bin = Enumerable.Range(0, bins)
+                    .Select(b => order.Skip(b * order.Length / bins).Take((b + 1) * order.Length / bins - b * order.Length / bins).ToArray()).ToArray();
+                var points = plot.Add.ScatterPoints(bin.Select(g => g.Average(i => prediction[i])).ToArray(), bin.Select(g => g.Average(i => label[i])).ToArray(),
+                    ReportCharts.SplitColor(split));
                 points.MarkerSize = 8;
                 var (a, b) = Calibration.Line(prediction, label, Enumerable.Repeat(1.0, label.Length).ToArray());
                 points.LegendText = $"{split} (n = {label.Length}): label = {F(a)} + {F(b)} x prediction";

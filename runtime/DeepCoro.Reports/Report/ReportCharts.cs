@@ -6,8 +6,8 @@ using ScottPlot;
 
 namespace DeepCoro.Runtime.Report
 {
-    /// <summary>The report's chart types, drawn with ScottPlot: curves over epochs and the per-head evaluation
-    /// plots.</summary>
+    /// <summary>The report's chart types, drawn with ScottPlot: curves
+    /// over epochs and the per-head evaluation plots.</summary>
     public static class ReportCharts
     {
         /// <summary>One line of a curve chart.</summary>
@@ -20,8 +20,8 @@ namespace DeepCoro.Runtime.Report
 
         private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
-        /// <summary>Lines over epochs; NaN points are dropped; with <paramref name="log10"/> the values are drawn as
-        /// log10.</summary>
+        /// <summary>Lines over epochs; NaN points are dropped; with
+        /// <paramref name="log10"/> the values are drawn as log10.</summary>
         /// <param name="limits">fixed y limits (shares: 0 to 1), or null to fit the data.</param>
         public static Figure Lines(string file, string caption, string title, string yLabel, IEnumerable<Series> series, bool log10 = false,
             (double Low, double High)? limits = null)
@@ -70,8 +70,8 @@ namespace DeepCoro.Runtime.Report
             return Figure.Of($"roc_{head}.png", $"{head}: ROC curves; the dot is the threshold chosen on val (max sqrt(TPR (1 - FPR))), {F(threshold)}.", plot, 620, 560);
         }
 
-        /// <summary>Precision-recall curves per split, the chosen threshold marked, the positive rate as the chance
-        /// line.</summary>
+        /// <summary>Precision-recall curves per split, the chosen threshold marked,
+        /// the positive rate as the chance line.</summary>
         public static Figure PrecisionRecall(string head, IReadOnlyList<(string Split, double[] Score, bool[] Positive)> splits, double threshold)
         {
             var plot = new Plot();
@@ -117,8 +117,8 @@ namespace DeepCoro.Runtime.Report
             return Figure.Of($"calibration_{head}.png", $"{head}: reliability diagram over 10 probability bins; on the dotted line predictions are calibrated.", plot, 620, 560);
         }
 
-        /// <summary>Counts of (true class, predicted class), class names on the axes, counts and row shares in the
-        /// cells.</summary>
+        /// <summary>Counts of (true class, predicted class), class names on the axes,
+        /// counts and row shares in the cells.</summary>
         public static Figure Confusion(string head, string split, string[] names, int[] truth, int[] predicted, string how)
         {
             int k = names.Length;
@@ -149,7 +149,8 @@ namespace DeepCoro.Runtime.Report
             plot.YLabel("true");
             plot.Title($"{head}, {split}: confusion matrix", size: 14);
             int size = Math.Clamp(260 + 70 * k, 460, 1000);
-            return Figure.Of($"confusion_{head}_{split}.png", $"{head}, {split}: counts and shares of each true class (rows) predicted as each class (columns); {how}.", plot, size + 60, size);
+            return Figure.Of($"confusion_{head}_{split}.png",
+                $"{head}, {split}: counts and shares of each true class (rows) predicted as each class (columns); {how}.", plot, size + 60, size);
         }
 
         /// <summary>Predictions against labels with the identity line.</summary>

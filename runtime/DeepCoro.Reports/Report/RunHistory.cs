@@ -5,8 +5,8 @@ using System.Text.Json;
 
 namespace DeepCoro.Runtime.Report
 {
-    /// <summary>A run's metrics.jsonl: one row of numbers per epoch (null as NaN); a line cut short by a kill is
-    /// skipped.</summary>
+    /// <summary>A run's metrics.jsonl: one row of numbers per epoch (null as NaN);
+    /// a line cut short by a kill is skipped.</summary>
     public sealed class RunHistory
     {
         public IReadOnlyList<(int Epoch, IReadOnlyDictionary<string, double> Values)> Rows { get; }

@@ -5,8 +5,8 @@ using DeepCoro.Runtime.Evaluation;
 
 namespace DeepCoro.Runtime.Report
 {
-    /// <summary>A run's summary.json: the best epoch, the best model's metrics per split and, when computed, their
-    /// intervals.</summary>
+    /// <summary>A run's summary.json: the best epoch, the best model's
+    /// metrics per split and, when computed, their intervals.</summary>
     public sealed record RunSummary(int? BestEpoch, string Monitor, double BestValue, IReadOnlyDictionary<string, double> Metrics,
         IReadOnlyDictionary<string, MetricInterval> Intervals, double? IntervalLevel)
     {

@@ -7,8 +7,8 @@ using ScottPlot;
 
 namespace DeepCoro.Runtime.Report
 {
-    /// <summary>Pictures of a survival head: Kaplan-Meier curves by predicted-risk tertile with numbers at
-    /// risk.</summary>
+    /// <summary>Pictures of a survival head: Kaplan-Meier curves
+    /// by predicted-risk tertile with numbers at risk.</summary>
     public static class SurvivalCharts
     {
         private static readonly ScottPlot.Palettes.Category10 Palette = new();

@@ -47,8 +47,8 @@ namespace DeepCoro.Runtime.Sweeps
             return plot;
         }
 
-        /// <summary>Axes side by side, each scaled to [0, 1] and labelled with its range; the metric is the last
-        /// axis.</summary>
+        /// <summary>Axes side by side, each scaled to [0, 1] and labelled with its range;
+        /// the metric is the last axis.</summary>
         private static Plot Parallel(SweepDefinition sweep, IReadOnlyList<PlotAxis> axes, IReadOnlyList<TrialRecord> ranked)
         {
             var plot = new Plot();

@@ -76,10 +76,10 @@ namespace DeepCoro.Runtime.Sweeps
         }
 
         /// <summary>
-        /// The results the GP is fit to: all of them up to <see cref="ModelPoints"/>, else the best half of that many
-        /// and the most recent others. Fitting is cubic in the points and runs under the sweep lock, so this bounds
-        /// the lock's hold in long sweeps (about a second on one core at the cap) while keeping the region that
-        /// matters.
+        /// The results the GP is fit to: all of them up to <see cref="ModelPoints"/>,
+        /// else the best half of that many and the most recent others.
+        /// Fitting is cubic in the points and runs under the sweep lock, so this bounds the lock's hold
+        /// in long sweeps (about a second on one core at the cap) while keeping the region that matters.
         /// </summary>
         private static IEnumerable<Observation> Modelled(List<Observation> done)
         {
@@ -88,8 +88,8 @@ namespace DeepCoro.Runtime.Sweeps
             return done.Where(best.Contains).Concat(done.Where(o => !best.Contains(o)).TakeLast(ModelPoints - best.Count));
         }
 
-        /// <summary>A neighbour of a good trial: numbers moved a little in quantile space, categories redrawn now and
-        /// then.</summary>
+        /// <summary>A neighbour of a good trial: numbers moved a little in quantile space,
+        /// categories redrawn now and then.</summary>
         private JsonObject Perturb(JsonObject centre, Random rng)
         {
             var o = new JsonObject();

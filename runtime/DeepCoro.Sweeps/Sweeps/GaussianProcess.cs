@@ -61,8 +61,8 @@ namespace DeepCoro.Runtime.Sweeps
             alpha = bestAlpha!;
         }
 
-        /// <summary>Posterior mean and standard deviation of the latent function at <paramref name="at"/>, in target
-        /// units.</summary>
+        /// <summary>Posterior mean and standard deviation of the latent
+        /// function at <paramref name="at"/>, in target units.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public (double Mean, double Std) Predict(double[] at)
         {
@@ -84,8 +84,8 @@ namespace DeepCoro.Runtime.Sweeps
             return (mean + scale * mu, scale * Math.Sqrt(Math.Max(var, 1e-12)));
         }
 
-        /// <summary>Expected improvement below <paramref name="best"/> (minimisation), with exploration margin
-        /// <paramref name="xi"/>.</summary>
+        /// <summary>Expected improvement below <paramref name="best"/> (minimisation),
+        /// with exploration margin <paramref name="xi"/>.</summary>
         public double ExpectedImprovement(double[] at, double best, double xi = 0.01)
         {
             var (mu, sd) = Predict(at);

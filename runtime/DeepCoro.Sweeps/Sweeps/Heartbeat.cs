@@ -23,8 +23,8 @@ namespace DeepCoro.Runtime.Sweeps
             ["at"] = At.ToString("O", CultureInfo.InvariantCulture),
         }.ToJsonString());
 
-        /// <summary>The heartbeat at <paramref name="path"/>, or null when there is none yet (or it cannot be
-        /// read).</summary>
+        /// <summary>The heartbeat at <paramref name="path"/>, or null
+        /// when there is none yet (or it cannot be read).</summary>
         public static Heartbeat? Read(string path)
         {
             try

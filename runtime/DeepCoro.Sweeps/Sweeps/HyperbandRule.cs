@@ -9,9 +9,9 @@ namespace DeepCoro.Runtime.Sweeps
     public static class HyperbandRule
     {
         /// <summary>
-        /// Null when <paramref name="trial"/> goes on past rung <paramref name="rung"/>; else why it stops: its best
-        /// metric up to the rung is not among the top ceil(n / eta) of the n trials (itself included) that reached
-        /// the rung.
+        /// Null when <paramref name="trial"/> goes on past rung <paramref name="rung"/>;
+        /// else why it stops: its best metric up to the rung is not among the top ceil(n / eta)
+        /// of the n trials (itself included) that reached the rung.
         /// </summary>
         public static string? Judge(Hyperband hb, SweepMetric metric, int rung, TrialRecord trial, IEnumerable<TrialRecord> all)
         {

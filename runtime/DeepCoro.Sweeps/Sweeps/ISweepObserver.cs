@@ -6,8 +6,8 @@ namespace DeepCoro.Runtime.Sweeps
         /// <summary>An event this agent appended, once <paramref name="state"/> has taken it in.</summary>
         void Appended(TrialEvent e, SweepState state);
 
-        /// <summary>Something worth a line that is not an event (a torn journal tail cut off, an abandoned
-        /// attempt).</summary>
+        /// <summary>Something worth a line that is not an event (a
+        /// torn journal tail cut off, an abandoned attempt).</summary>
         void Note(string message);
     }
 }

@@ -10,8 +10,8 @@ namespace DeepCoro.Runtime.Sweeps
     /// <summary>Ranks trials by their final metric; writes the best trial's config and the ranking as CSV.</summary>
     public static class Leaderboard
     {
-        /// <summary>Trials with a result, best first (finished before stopped on a tie); then the rest by
-        /// index.</summary>
+        /// <summary>Trials with a result, best first (finished before stopped on a tie);
+        /// then the rest by index.</summary>
         public static IReadOnlyList<TrialRecord> Rank(IEnumerable<TrialRecord> trials, SweepMetric metric)
         {
             var list = trials.ToList();
@@ -22,8 +22,8 @@ namespace DeepCoro.Runtime.Sweeps
             return scored.Concat(list.Except(scored).OrderBy(t => t.Index)).ToList();
         }
 
-        /// <summary>The best finished or stopped trial; never a failed one, whatever metric it logged before
-        /// failing.</summary>
+        /// <summary>The best finished or stopped trial; never a failed one,
+        /// whatever metric it logged before failing.</summary>
         public static TrialRecord? Best(IEnumerable<TrialRecord> trials, SweepMetric metric) => Rank(trials, metric).FirstOrDefault(t => t.HasResult);
 
         /// <summary>
@@ -41,8 +41,8 @@ namespace DeepCoro.Runtime.Sweeps
             return store.BestConfigPath;
         }
 
-        /// <summary>Every trial as one CSV row, ranked: rank, trial, status, metric, best epoch, attempts, each
-        /// parameter, reason.</summary>
+        /// <summary>Every trial as one CSV row, ranked: rank, trial, status,
+        /// metric, best epoch, attempts, each parameter, reason.</summary>
         public static string WriteCsv(SweepStore store, IEnumerable<TrialRecord> trials, SweepDefinition sweep)
         {
             var ranked = Rank(trials, sweep.Metric);

@@ -2,8 +2,8 @@ using System;
 
 namespace DeepCoro.Runtime.Sweeps
 {
-    /// <summary>The standard normal's CDF and inverse (Acklam's rational approximation, refined by one Halley
-    /// step).</summary>
+    /// <summary>The standard normal's CDF and inverse (Acklam's
+    /// rational approximation, refined by one Halley step).</summary>
     public static class Normal
     {
         public static double Pdf(double z) => Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
@@ -37,8 +37,8 @@ namespace DeepCoro.Runtime.Sweeps
             return x - u / (1 + x * u / 2);
         }
 
-        /// <summary>Complementary error function (Numerical Recipes' Chebyshev fit, relative error below
-        /// 1.2e-7).</summary>
+        /// <summary>Complementary error function (Numerical Recipes' Chebyshev fit,
+        /// relative error below 1.2e-7).</summary>
         private static double Erfc(double x)
         {
             var z = Math.Abs(x);

@@ -13,8 +13,8 @@ namespace DeepCoro.Runtime.Sweeps
     /// </summary>
     public static class ProcessLiveness
     {
-        /// <summary>The start token of process <paramref name="pid"/>, or null when there is no such
-        /// process.</summary>
+        /// <summary>The start token of process <paramref name="pid"/>,
+        /// or null when there is no such process.</summary>
         public static string? StartToken(int pid)
         {
             var stat = $"/proc/{pid}/stat";
@@ -23,8 +23,8 @@ namespace DeepCoro.Runtime.Sweeps
                 if (File.Exists("/proc/self/stat"))
                 {
                     var text = File.ReadAllText(stat);
-                    // the command name (field 2) is in parentheses and may hold spaces: count fields after the last
-                    // ')'
+                    // the command name (field 2) is in parentheses and may hold spaces:
+                    // count fields after the last ')'
                     var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
                     return "ticks:" + fields[19];
                 }
@@ -39,8 +39,8 @@ namespace DeepCoro.Runtime.Sweeps
 
         public static bool IsAlive(int pid, string startToken) => StartToken(pid) == startToken;
 
-        /// <summary>Ends the named process and its children if it is still that process; true when it was
-        /// alive.</summary>
+        /// <summary>Ends the named process and its children if it is still that process;
+        /// true when it was alive.</summary>
         public static bool Kill(int pid, string startToken)
         {
             if (!IsAlive(pid, startToken)) return false;

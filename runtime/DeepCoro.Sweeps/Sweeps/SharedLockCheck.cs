@@ -11,8 +11,8 @@ namespace DeepCoro.Runtime.Sweeps
     /// </summary>
     public static class SharedLockCheck
     {
-        /// <summary>The warning for <paramref name="dir"/> from this machine's /proc/self/mountinfo, or
-        /// null.</summary>
+        /// <summary>The warning for <paramref name="dir"/> from
+        /// this machine's /proc/self/mountinfo, or null.</summary>
         public static string? Warning(string dir)
         {
             const string mountinfo = "/proc/self/mountinfo";

@@ -36,8 +36,8 @@ namespace DeepCoro.Runtime.Sweeps
         private readonly List<TimeSpan> claimHolds = new List<TimeSpan>();
         private readonly List<TimeSpan> proposalHolds = new List<TimeSpan>();
         private readonly List<TimeSpan> proposalCpu = new List<TimeSpan>();
-        /// <summary>Whether the last claim had the search propose a trial (for the lock's cost per
-        /// proposal).</summary>
+        /// <summary>Whether the last claim had the search propose
+        /// a trial (for the lock's cost per proposal).</summary>
         private bool proposedLast;
         private readonly List<TimeSpan> reportHolds = new List<TimeSpan>();
 
@@ -128,8 +128,8 @@ namespace DeepCoro.Runtime.Sweeps
             return null;
         }
 
-        /// <summary>A running trial whose agent is dead goes back to the queue the first time, and fails the
-        /// second.</summary>
+        /// <summary>A running trial whose agent is dead goes back to
+        /// the queue the first time, and fails the second.</summary>
         private void Reap()
         {
             var events = new List<TrialEvent>();
@@ -249,8 +249,8 @@ namespace DeepCoro.Runtime.Sweeps
             return result;
         }
 
-        /// <summary>Appends events, then takes them in from the journal itself, so this agent's state is what every
-        /// reader folds.</summary>
+        /// <summary>Appends events, then takes them in from the journal itself,
+        /// so this agent's state is what every reader folds.</summary>
         private void Append(params TrialEvent[] events)
         {
             if (events.Length == 0) return;

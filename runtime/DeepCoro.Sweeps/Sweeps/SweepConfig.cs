@@ -33,8 +33,8 @@ namespace DeepCoro.Runtime.Sweeps
         /// <summary>Each parameter of the sweep file with what the key space said of it, in file order.</summary>
         public IReadOnlyList<(SweepParameter Parameter, KeyResolution Resolution)> Resolutions { get; }
 
-        /// <summary>Parameters left out of the search, one line per reason; notes on where swept ones
-        /// landed.</summary>
+        /// <summary>Parameters left out of the search, one line per reason;
+        /// notes on where swept ones landed.</summary>
         public IReadOnlyList<string> Warnings { get; }
 
         public SweepConfig(SweepDefinition sweep, string baseFile, string baseDir, string baseText, IParameterKeySpace keySpace)

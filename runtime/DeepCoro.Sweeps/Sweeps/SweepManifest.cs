@@ -12,8 +12,8 @@ namespace DeepCoro.Runtime.Sweeps
     /// rerun with other inputs is refused), the trial command every agent runs and the agents' heartbeat timing.
     /// </summary>
     /// <param name="BaseDir">The folder of the original base config, against which its relative paths resolve.</param>
-    /// <param name="StaleAfterSeconds">A trial whose agent (on another machine) has not reported for this long is
-    /// re-queued.</param>
+    /// <param name="StaleAfterSeconds">A trial whose agent (on another machine)
+    /// has not reported for this long is re-queued.</param>
     public sealed record SweepManifest(string Method, string Metric, string Goal, int Seed, int Trials, string SweepSha256, string BaseSha256,
                                        string BaseDir, IReadOnlyList<string> Command, double HeartbeatSeconds, double StaleAfterSeconds)
     {

@@ -6,9 +6,9 @@ using System.Text.Json.Nodes;
 namespace DeepCoro.Runtime.Sweeps
 {
     /// <summary>
-    /// One swept parameter: its dotted config key and how values are drawn. For the Bayesian optimiser every
-    /// parameter also maps to the unit cube: numbers by their prior's CDF (so the prior is uniform there),
-    /// categories one-hot.
+    /// One swept parameter: its dotted config key and how values are drawn.
+    /// For the Bayesian optimiser every parameter also maps to the unit cube:
+    /// numbers by their prior's CDF (so the prior is uniform there), categories one-hot.
     /// </summary>
     public sealed class SweepParameter
     {
@@ -22,14 +22,14 @@ namespace DeepCoro.Runtime.Sweeps
         public double Q { get; }
         /// <summary>Integer draws (int_uniform, or q distributions whose q and bounds are integers).</summary>
         public bool Integer { get; }
-        /// <summary>Where the sweep file declares it, for messages (<c>sweep.yaml:23:3</c>); empty when built in
-        /// code.</summary>
+        /// <summary>Where the sweep file declares it, for messages (<c>sweep.yaml:23:3</c>);
+        /// empty when built in code.</summary>
         public string File { get; private init; } = "";
         public int Line { get; private init; }
         public int Column { get; private init; }
 
-        /// <summary>The parameter's place in its file as messages start: <c>sweep.yaml:23:3</c>, or its name
-        /// alone.</summary>
+        /// <summary>The parameter's place in its file as messages start:
+        /// <c>sweep.yaml:23:3</c>, or its name alone.</summary>
         public string Where => File == "" ? $"parameter '{Name}'" : $"{File}:{Line}:{Column}: parameter '{Name}'";
 
         public static readonly IReadOnlyDictionary<string, Distribution> Names = new Dictionary<string, Distribution>
@@ -118,8 +118,8 @@ namespace DeepCoro.Runtime.Sweeps
             _ => 1,
         };
 
-        /// <summary>Writes this parameter's coordinates for <paramref name="value"/> into <paramref
-        /// name="into"/>.</summary>
+        /// <summary>Writes this parameter's coordinates for
+        /// <paramref name="value"/> into <paramref name="into"/>.</summary>
         public void Encode(JsonNode? value, Span<double> into)
         {
             if (Dimensions == 0) return;

@@ -25,8 +25,8 @@ namespace DeepCoro.Runtime.Sweeps
         /// <summary>The lowest pending trial: a new one no agent claimed, or one interrupted or re-queued.</summary>
         public TrialRecord? FirstPending() => trials.Values.FirstOrDefault(t => t.Status == TrialStatus.Pending);
 
-        /// <summary>True when the current attempt of <paramref name="index"/> is <paramref name="attempt"/> and still
-        /// runs.</summary>
+        /// <summary>True when the current attempt of <paramref name="index"/>
+        /// is <paramref name="attempt"/> and still runs.</summary>
         public bool Owns(int index, int attempt) =>
             Find(index) is TrialRecord r && r.Attempts == attempt && r.Status == TrialStatus.Running;
 

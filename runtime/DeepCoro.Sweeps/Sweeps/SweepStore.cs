@@ -41,8 +41,8 @@ namespace DeepCoro.Runtime.Sweeps
 
         public static string Sha256(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
 
-        /// <summary>Takes the sweep lock (creating the directory), after checking that this file system enforces
-        /// it.</summary>
+        /// <summary>Takes the sweep lock (creating the directory),
+        /// after checking that this file system enforces it.</summary>
         public SweepLock Lock(TimeSpan timeout, CancellationToken cancel)
         {
             Directory.CreateDirectory(Dir);

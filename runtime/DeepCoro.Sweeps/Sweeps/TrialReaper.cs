@@ -10,8 +10,8 @@ namespace DeepCoro.Runtime.Sweeps
     /// </summary>
     public static class TrialReaper
     {
-        /// <summary>Why the agent of running trial <paramref name="trial"/> counts as dead, or null while it may be
-        /// alive.</summary>
+        /// <summary>Why the agent of running trial <paramref name="trial"/>
+        /// counts as dead, or null while it may be alive.</summary>
         public static string? Dead(TrialRecord trial, Heartbeat? beat, DateTime now, TimeSpan staleAfter, string host, Func<AgentIdentity, bool> aliveHere)
         {
             if (trial.Status != TrialStatus.Running || trial.Agent is not AgentIdentity agent) return null;

@@ -10,8 +10,8 @@ namespace DeepCoro.Runtime.Sweeps
         public int Index { get; init; }
         public JsonObject Params { get; init; } = new JsonObject();
         public TrialStatus Status { get; set; }
-        /// <summary>Why it is invalid, failed or stopped; or why a pending trial waits again (interrupted,
-        /// re-queued).</summary>
+        /// <summary>Why it is invalid, failed or stopped; or why a
+        /// pending trial waits again (interrupted, re-queued).</summary>
         public string? Reason { get; set; }
         /// <summary>Attempts started so far; the current attempt's events are the ones that count.</summary>
         public int Attempts { get; set; }
@@ -24,8 +24,8 @@ namespace DeepCoro.Runtime.Sweeps
         public DateTime? StartedAt { get; set; }
         public DateTime? EndedAt { get; set; }
         public List<EpochMetrics> Epochs { get; } = new List<EpochMetrics>();
-        /// <summary>The best value of the metric over the trial's epochs (the epoch whose checkpoint training
-        /// keeps).</summary>
+        /// <summary>The best value of the metric over the trial's epochs
+        /// (the epoch whose checkpoint training keeps).</summary>
         public double? Final { get; set; }
         public int? BestEpoch { get; set; }
 

@@ -4,8 +4,8 @@ using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Runtime.Sweeps
 {
-    /// <summary>Paths of keys in a YAML config tree, for key spaces that find a parameter where the base config has
-    /// it.</summary>
+    /// <summary>Paths of keys in a YAML config tree, for key spaces
+    /// that find a parameter where the base config has it.</summary>
     public static class YamlKeyTree
     {
         /// <summary>The node at <paramref name="path"/> below <paramref name="from"/>, or null.</summary>
@@ -20,8 +20,8 @@ namespace DeepCoro.Runtime.Sweeps
             return node;
         }
 
-        /// <summary>Every full path, below the top, that ends with <paramref name="path"/> (pooling_mode ->
-        /// model_config.pooling_mode).</summary>
+        /// <summary>Every full path, below the top, that ends with
+        /// <paramref name="path"/> (pooling_mode -> model_config.pooling_mode).</summary>
         public static IReadOnlyList<string[]> FindBelowTop(YamlMappingNode root, IReadOnlyList<string> path)
         {
             var found = new List<string[]>();
@@ -29,8 +29,8 @@ namespace DeepCoro.Runtime.Sweeps
             return found;
         }
 
-        /// <summary>The first proper prefix of <paramref name="path"/> that is a single value (head_lr: 5e-4 blocks
-        /// head_lr.cathEF).</summary>
+        /// <summary>The first proper prefix of <paramref name="path"/> that
+        /// is a single value (head_lr: 5e-4 blocks head_lr.cathEF).</summary>
         public static string? Blocker(YamlMappingNode root, IReadOnlyList<string> path)
         {
             for (int i = 1; i < path.Count; i++)

@@ -45,7 +45,8 @@ namespace DeepCoro.Runtime.CrossValidation
                 if (stratify is int h)
                     for (int f = 0; f < folds; f++)
                     {
-                        var present = units.Where((u, i) => fold[i] == f).SelectMany(u => u.ClassCounts.Select((c, k) => (c, k))).Where(x => x.c > 0).Select(x => x.k).Distinct().ToList();
+                        var present = units.Where((u, i) => fold[i] == f).SelectMany(u => u.ClassCounts.Select((c, k) => (c, k)))
+                            .Where(x => x.c > 0).Select(x => x.k).Distinct().ToList();
                         if (present.Count < 2)
                             throw new CrossValidationException(
                                 $"stratify {heads[h].Name}: fold {f} of repeat {r} would validate on {(present.Count == 0 ? "no labelled study" : $"class {present[0]} only")} of head '{heads[h].Name}', where its AUC is undefined", Remedy.FewerFolds);

@@ -51,8 +51,8 @@ namespace DeepCoro.Runtime.CrossValidation
             }
         }
 
-        /// <summary>Refuses to resume <paramref name="directory"/> (made with this plan) with another request, naming
-        /// what differs.</summary>
+        /// <summary>Refuses to resume <paramref name="directory"/> (made with this plan)
+        /// with another request, naming what differs.</summary>
         public void CheckResume(CrossValidationPlan requested, string directory)
         {
             string? Differs()

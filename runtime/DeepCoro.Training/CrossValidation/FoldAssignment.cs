@@ -6,13 +6,13 @@ using DeepCoro.Spec;
 namespace DeepCoro.Runtime.CrossValidation
 {
     /// <summary>
-    /// Assigns whole groups to K folds, greedily and seeded, as scikit-learn's StratifiedGroupKFold(shuffle=True)
-    /// does (a reference behaviour, not a bit-exact oracle). The groups are shuffled by a generator of (seed,
-    /// repeat), so each repeat is another shuffle. Without classes the largest groups go first, each into the fold
-    /// with the fewest studies; with classes the groups whose labels are most uneven go first (largest standard
-    /// deviation of their class counts), each into the fold that keeps the mean over classes of the standard deviation
-    /// across folds of the class's share per fold smallest, ties to the fold with the fewest studies, then the lowest
-    /// index.
+    /// Assigns whole groups to K folds, greedily and seeded, as scikit-learn's
+    /// StratifiedGroupKFold(shuffle=True) does (a reference behaviour, not a bit-exact oracle).
+    /// The groups are shuffled by a generator of (seed, repeat), so each repeat is another shuffle.
+    /// Without classes the largest groups go first, each into the fold with the fewest studies;
+    /// with classes the groups whose labels are most uneven go first (largest standard deviation of their class
+    /// counts), each into the fold that keeps the mean over classes of the standard deviation across folds of
+    /// the class's share per fold smallest, ties to the fold with the fewest studies, then the lowest index.
     /// </summary>
     public static class FoldAssignment
     {

@@ -24,8 +24,8 @@ namespace DeepCoro.Runtime.Data
             return batches;
         }
 
-        /// <summary>Up to num_videos videos: a random subset (kept in manifest order) in training, else the first
-        /// ones.</summary>
+        /// <summary>Up to num_videos videos: a random subset (kept in manifest order)
+        /// in training, else the first ones.</summary>
         public static int[] Videos(Study study, DataOptions options, bool training, int seed)
         {
             int n = study.VideoCount, k = Math.Min(n, options.NumVideos);

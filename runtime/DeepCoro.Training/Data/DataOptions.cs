@@ -13,8 +13,8 @@ namespace DeepCoro.Runtime.Data
         public string? Root { get; init; }
         /// <summary>The column grouping rows into studies (with <see cref="MultiVideo"/>).</summary>
         public string StudyColumn { get; init; } = "StudyInstanceUID";
-        /// <summary>False makes every row a study of its own with one video (DeepCORO_CLIP's multi_video:
-        /// false).</summary>
+        /// <summary>False makes every row a study of its own with
+        /// one video (DeepCORO_CLIP's multi_video: false).</summary>
         public bool MultiVideo { get; init; } = true;
         public string SplitColumn { get; init; } = "Split";
         /// <summary>
@@ -56,20 +56,20 @@ namespace DeepCoro.Runtime.Data
         /// missing video, and a study left with none is skipped; both are counted in one note.
         /// </summary>
         public string? EmbeddingsDir { get; init; }
-        /// <summary>With <see cref="EmbeddingsDir"/>: mirror the video's sub-folders below the root under
-        /// it.</summary>
+        /// <summary>With <see cref="EmbeddingsDir"/>: mirror the
+        /// video's sub-folders below the root under it.</summary>
         public bool EmbeddingsKeepFolders { get; init; }
-        /// <summary>Drop (and count) rows whose file does not exist, as DeepCORO_CLIP does, instead of refusing the
-        /// manifest.</summary>
+        /// <summary>Drop (and count) rows whose file does not exist, as DeepCORO_CLIP does,
+        /// instead of refusing the manifest.</summary>
         public bool SkipMissingFiles { get; init; }
         /// <summary>Tokens per video (L); null = taken from the first file, then every file must agree.</summary>
         public int? Tokens { get; init; }
-        /// <summary>The tokens' layout as [T, H, W] (MViT: [8, 7, 7]), for drawing attention; null = a plain
-        /// sequence.</summary>
+        /// <summary>The tokens' layout as [T, H, W] (MViT: [8, 7, 7]),
+        /// for drawing attention; null = a plain sequence.</summary>
         public TokenGrid? TokensGrid { get; init; }
         public int NumVideos { get; init; } = 4;
-        /// <summary>Training draws a random subset of a study's videos each epoch; evaluation always takes the first
-        /// ones.</summary>
+        /// <summary>Training draws a random subset of a study's videos each epoch;
+        /// evaluation always takes the first ones.</summary>
         public bool RandomVideosInTraining { get; init; } = true;
         public int BatchSize { get; init; } = 8;
         /// <summary>Batches read ahead by the background reader (bounded: memory is prefetch x batch).</summary>
@@ -81,14 +81,14 @@ namespace DeepCoro.Runtime.Data
         public TokenDtype TokenDtype { get; init; } = TokenDtype.Float32;
 
         /// <summary>
-        /// The same options on another manifest (predict reads a new one with the training config's columns); its
-        /// relative paths resolve against <paramref name="root"/>, or with null its own folder, never the training
-        /// root.
+        /// The same options on another manifest (predict reads a new one with the training config's columns);
+        /// its relative paths resolve against <paramref name="root"/>,
+        /// or with null its own folder, never the training root.
         /// </summary>
         public DataOptions WithManifest(string manifest, string? root) => this with { Manifest = manifest, Root = root };
 
-        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as
-        /// F#.</summary>
+        /// <summary>A copy with the given options changed: C#'s
+        /// <c>with</c> for callers without it, such as F#.</summary>
         public DataOptions With(
             string? manifest = null,
             string? separator = null,

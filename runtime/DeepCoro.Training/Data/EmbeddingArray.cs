@@ -109,11 +109,12 @@ namespace DeepCoro.Runtime.Data
             return entry.Shape;
         }
 
-        /// <summary>An embedding holds floating-point values: a BOOL or integer tensor is a mask or ids saved in its
-        /// place.</summary>
+        /// <summary>An embedding holds floating-point values: a BOOL or
+        /// integer tensor is a mask or ids saved in its place.</summary>
         private static void RequireFloat(string path, TorchSharp.torch.ScalarType type)
         {
-            if (type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16 or TorchSharp.torch.ScalarType.BFloat16 or TorchSharp.torch.ScalarType.Float64))
+            if (type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16
+                or TorchSharp.torch.ScalarType.BFloat16 or TorchSharp.torch.ScalarType.Float64))
                 throw new DataException($"{path}: the embedding has dtype {type}; expected floating point (F32, F16, BF16 or F64)");
         }
 
@@ -205,8 +206,8 @@ namespace DeepCoro.Runtime.Data
             catch (TorchFileException e) { throw new DataException(e.Message); }
         }
 
-        /// <summary>The one tensor of a .pt (torch.save of a tensor, or of a dict with one tensor or one named
-        /// "embedding").</summary>
+        /// <summary>The one tensor of a .pt (torch.save of a tensor, or
+        /// of a dict with one tensor or one named "embedding").</summary>
         private static PickledTensor PickTorch(TorchFile file)
         {
             var tensor = file.Root switch

@@ -39,8 +39,8 @@ namespace DeepCoro.Runtime.Data
         public string Expected(bool study) =>
             (study ? "[N, " : "[") + (HasTokens ? (Tokens > 0 ? $"{Tokens}, " : "L, ") : "") + $"{Dim}]" + (HasTokens && !study ? $" (or [{Dim}] when L = 1)" : "");
 
-        /// <summary>Reads every file header once: a missing file or a wrong D or L fails here, before
-        /// training.</summary>
+        /// <summary>Reads every file header once: a missing file or
+        /// a wrong D or L fails here, before training.</summary>
         public void Scan(IEnumerable<Study> studies)
         {
             foreach (var study in studies)

@@ -48,7 +48,8 @@ namespace DeepCoro.Runtime.Data
                     throw new DataException($"{path}:{lineNo}: {f.Count} fields, the header has {columns.Count}");
                 var raw = f[columns.File];
                 if (raw.Length == 0) throw new DataException($"{path}:{lineNo}: empty {options.PathColumn} cell; every row names its video's file");
-                var labels = heads.Select((h, i) => columns.Labels[i] < 0 || h.Task == TaskKind.Survival ? double.NaN : ParseLabel(h, f[columns.Labels[i]], options, path, lineNo)).ToArray();
+                var labels = heads.Select((h, i) =>
+                    columns.Labels[i] < 0 || h.Task == TaskKind.Survival ? double.NaN : ParseLabel(h, f[columns.Labels[i]], options, path, lineNo)).ToArray();
                 var events = SurvivalLabels(heads, columns, f, labels, options, path, lineNo);
                 var id = options.MultiVideo ? f[columns.Study] : $"{raw}";
                 if (id.Length == 0) throw new DataException($"{path}:{lineNo}: empty study id ({options.StudyColumn})");
@@ -130,8 +131,8 @@ namespace DeepCoro.Runtime.Data
             return map;
         }
 
-        /// <summary>One warning when a group's studies lie in more than one split, naming the first few
-        /// groups.</summary>
+        /// <summary>One warning when a group's studies lie in more than one split,
+        /// naming the first few groups.</summary>
         private static IReadOnlyList<string> GroupLeaks(IReadOnlyList<Study> kept, DataOptions options, string path)
         {
             if (options.GroupColumn is null) return Array.Empty<string>();
@@ -149,8 +150,8 @@ namespace DeepCoro.Runtime.Data
             };
         }
 
-        /// <summary>The file a row's path names, or null when it is missing and missing files are dropped
-        /// (counted).</summary>
+        /// <summary>The file a row's path names, or null when it is
+        /// missing and missing files are dropped (counted).</summary>
         private static string? ResolveFile(string raw, string root, DataOptions options, Tally tally)
         {
             if (options.EmbeddingsDir is { } dir)
@@ -168,8 +169,8 @@ namespace DeepCoro.Runtime.Data
             return file;
         }
 
-        /// <summary>A later row of a study: a head it leaves empty keeps the study's label; a head the study lacks
-        /// takes it.</summary>
+        /// <summary>A later row of a study: a head it leaves empty keeps the study's label;
+        /// a head the study lacks takes it.</summary>
         private static void MergeLabels(Study study, double[] labels, double[] events, IReadOnlyList<HeadSpec> heads, DataOptions options, Tally tally, string path, int line)
         {
             for (int i = 0; i < heads.Count; i++)

@@ -27,8 +27,8 @@ namespace DeepCoro.Runtime.Data
             this.viewPadding = viewPadding;
         }
 
-        /// <summary>Yields the planned batches in order; a read error surfaces in the consumer as the reader's
-        /// exception.</summary>
+        /// <summary>Yields the planned batches in order; a read error
+        /// surfaces in the consumer as the reader's exception.</summary>
         public IEnumerable<StudyBatch> Stream(IReadOnlyList<Pick[]> plan, CancellationToken cancel = default)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -58,8 +58,8 @@ namespace DeepCoro.Runtime.Data
             }
         }
 
-        /// <summary>Reads one batch: N = the largest video count in it; shorter studies are padded and
-        /// masked.</summary>
+        /// <summary>Reads one batch: N = the largest video count in it;
+        /// shorter studies are padded and masked.</summary>
         public StudyBatch Build(Pick[] picks)
         {
             int b = picks.Length, n = Math.Max(1, picks.Max(p => p.Videos.Length));

@@ -82,9 +82,9 @@ namespace DeepCoro.Runtime.Data
         /// video is marked by m2 and one token carries b c; in the first video two other tokens carry u and w, u
         /// first (o = +1) or w first (o = -1). label = [a b + 0.6 o > 0]: an interaction between videos and an order
         /// within a video, neither of which an average of the tokens keeps.</para>
-        /// <para>Average: every token also carries 0.15 s g (s ~ N(0, 1), g fixed); label = [the mean of every token
-        /// of every video, projected on g, is above what the positional embeddings alone give], exactly what mean
-        /// pooling keeps.</para>
+        /// <para>Average: every token also carries 0.15 s g (s ~ N(0, 1), g fixed);
+        /// label = [the mean of every token of every video, projected on g,
+        /// is above what the positional embeddings alone give], exactly what mean pooling keeps.</para>
         /// </summary>
         public static void WriteCohort(string directory, SyntheticOptions o)
         {

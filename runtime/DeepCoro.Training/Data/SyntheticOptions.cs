@@ -10,8 +10,8 @@ namespace DeepCoro.Runtime.Data
         public int MaxVideos { get; init; } = 4;
         /// <summary>Share of studies whose label is left empty, per head independently.</summary>
         public double MissingFraction { get; init; } = 0.1;
-        /// <summary>What the labels depend on; the order and average cohorts have one binary head, label, and a
-        /// PatientID column.</summary>
+        /// <summary>What the labels depend on; the order and average cohorts
+        /// have one binary head, label, and a PatientID column.</summary>
         public SyntheticCohort Cohort { get; init; } = SyntheticCohort.Planted;
     }
 }

@@ -15,8 +15,8 @@ namespace DeepCoro.Runtime.Evaluation
     /// </summary>
     public static class Bootstrap
     {
-        /// <summary>One interval per metric of <paramref name="samples"/>, in its <see cref="HeadSamples.Names"/>
-        /// order.</summary>
+        /// <summary>One interval per metric of <paramref name="samples"/>,
+        /// in its <see cref="HeadSamples.Names"/> order.</summary>
         public static MetricInterval[] Intervals(HeadSamples samples, IntervalOptions options, int seed, int stream)
         {
             options.Check();
@@ -47,8 +47,8 @@ namespace DeepCoro.Runtime.Evaluation
             return intervals;
         }
 
-        /// <summary>The q-quantile of sorted values with linear interpolation between ranks (numpy's default); NaN
-        /// when empty.</summary>
+        /// <summary>The q-quantile of sorted values with linear interpolation
+        /// between ranks (numpy's default); NaN when empty.</summary>
         public static double Percentile(IReadOnlyList<double> sorted, double q)
         {
             if (sorted.Count == 0) return double.NaN;

@@ -116,8 +116,8 @@ namespace DeepCoro.Runtime.Evaluation
             return sum;
         }
 
-        /// <summary>The weighted least-squares line of y on x: (intercept, slope); NaN slope when x is
-        /// constant.</summary>
+        /// <summary>The weighted least-squares line of y on x: (intercept, slope);
+        /// NaN slope when x is constant.</summary>
         public static (double Intercept, double Slope) Line(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> weight)
         {
             double n = 0, sx = 0, sy = 0;

@@ -4,8 +4,8 @@ using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Report
 {
-    /// <summary>The display names of a classification head's classes: from labels_map where it names them, else the
-    /// indices.</summary>
+    /// <summary>The display names of a classification head's classes:
+    /// from labels_map where it names them, else the indices.</summary>
     public static class ClassNames
     {
         public static string[] For(HeadSpec head, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap)

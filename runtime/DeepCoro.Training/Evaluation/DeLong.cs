@@ -24,8 +24,8 @@ namespace DeepCoro.Runtime.Evaluation
             return new DeLongAuc(theta, variance, Math.Clamp(theta - half, 0, 1), Math.Clamp(theta + half, 0, 1), level, m, n);
         }
 
-        /// <summary>DeLong's paired test of AUC A against AUC B on the same studies (scores in the same order, one
-        /// label each).</summary>
+        /// <summary>DeLong's paired test of AUC A against AUC B on the same
+        /// studies (scores in the same order, one label each).</summary>
         public static DeLongTest Paired(double[] scoreA, double[] scoreB, bool[] positive, double level)
         {
             CheckLevel(level);

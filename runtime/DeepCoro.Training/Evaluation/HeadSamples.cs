@@ -23,16 +23,16 @@ namespace DeepCoro.Runtime.Evaluation
 
         public int Count { get; }
 
-        /// <summary>The metric names, in the order <see cref="Evaluate(ReadOnlySpan{double}, Span{double})"/> writes
-        /// them.</summary>
+        /// <summary>The metric names, in the order
+        /// <see cref="Evaluate(ReadOnlySpan{double}, Span{double})"/> writes them.</summary>
         public virtual IReadOnlyList<string> Names => Metrics.Names(Task);
 
-        /// <summary>The class of each sample, within which a bootstrap resamples; null to resample all samples
-        /// together.</summary>
+        /// <summary>The class of each sample, within which a bootstrap resamples;
+        /// null to resample all samples together.</summary>
         public abstract int[]? Strata { get; }
 
-        /// <summary>The metrics when sample i counts <paramref name="weight"/>[i] times (a weight of 0 leaves it
-        /// out).</summary>
+        /// <summary>The metrics when sample i counts <paramref name="weight"/>[i]
+        /// times (a weight of 0 leaves it out).</summary>
         public abstract void Evaluate(ReadOnlySpan<double> weight, Span<double> into);
 
         /// <summary>The metrics of the samples as they are.</summary>

@@ -14,8 +14,8 @@ namespace DeepCoro.Runtime.Evaluation
 
         public bool Enabled => Resamples > 0;
 
-        /// <summary>A copy with the given options changed (null keeps one), for callers without C#'s
-        /// <c>with</c>.</summary>
+        /// <summary>A copy with the given options changed (null keeps one),
+        /// for callers without C#'s <c>with</c>.</summary>
         public IntervalOptions With(double? level = null, int? resamples = null) =>
             this with { Level = level ?? Level, Resamples = resamples ?? Resamples };
 

@@ -84,8 +84,8 @@ namespace DeepCoro.Runtime.Evaluation
             }
         }
 
-        /// <summary>Only the calibration metrics of a classification head's scores, keyed
-        /// <c>prefix/key_metric</c>.</summary>
+        /// <summary>Only the calibration metrics of a classification head's
+        /// scores, keyed <c>prefix/key_metric</c>.</summary>
         public static void AddCalibration(HeadSpec head, int stream, double[][] scores, double[] labels, string key, string prefix, IntervalOptions options, int seed,
             IDictionary<string, double> metrics, IDictionary<string, MetricInterval> intervals)
         {

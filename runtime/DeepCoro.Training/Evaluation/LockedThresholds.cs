@@ -23,14 +23,14 @@ namespace DeepCoro.Runtime.Evaluation
 
         public static readonly LockedThresholds None = new(new Dictionary<string, IReadOnlyList<LockedThreshold>>());
 
-        /// <summary>The threshold of a binary head (class 0) or of class k of a multiclass head; null when none is
-        /// locked.</summary>
+        /// <summary>The threshold of a binary head (class 0) or of class k of a multiclass head;
+        /// null when none is locked.</summary>
         public LockedThreshold? For(string head, int k = 0) => Heads.TryGetValue(head, out var list) && k < list.Count ? list[k] : null;
 
         /// <summary>
-        /// Chooses every classification head's thresholds by its rule on validation scores and labels (per head: the
-        /// labelled samples' scores, P(positive) or class probabilities, and labels); <paramref name="note"/> hears
-        /// every fallback.
+        /// Chooses every classification head's thresholds by its rule on validation scores and labels (per head:
+        /// the labelled samples' scores, P(positive) or class probabilities, and labels);
+        /// <paramref name="note"/> hears every fallback.
         /// </summary>
         public static LockedThresholds Choose(IReadOnlyList<HeadSpec> heads, Func<int, (double[][] Scores, double[] Labels)?> validation,
             ThresholdOptions options, Func<HeadSpec, string[]> classNames, Action<string> note)

@@ -94,11 +94,12 @@ namespace DeepCoro.Runtime.Evaluation
             if (keys.Count == 0)
                 throw new PredictionFileException(PredictionProblem.NoCommonStudy,
                     $"the {common} studies {fileA.Path} and {fileB.Path} share have no label of head '{head}' (or no score); nothing to compare");
-            return new MatchedPredictions(a, keys.ToArray(), labels.ToArray(), a.Task == TaskKind.Survival ? events.ToArray() : null, scoresA.ToArray(), scoresB.ToArray(), a.Keys.Length - common, b.Keys.Length - common, unlabelled);
+            return new MatchedPredictions(a, keys.ToArray(), labels.ToArray(), a.Task == TaskKind.Survival ? events.ToArray() : null, scoresA.ToArray(), scoresB.ToArray(),
+                a.Keys.Length - common, b.Keys.Length - common, unlabelled);
         }
 
-        /// <summary>Model A's samples (<paramref name="a"/> true) or model B's, for the metrics and their
-        /// bootstrap.</summary>
+        /// <summary>Model A's samples (<paramref name="a"/> true) or model B's,
+        /// for the metrics and their bootstrap.</summary>
         public HeadSamples Samples(bool a)
         {
             var scores = a ? ScoresA : ScoresB;

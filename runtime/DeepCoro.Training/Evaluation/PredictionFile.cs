@@ -41,8 +41,8 @@ namespace DeepCoro.Runtime.Evaluation
         /// <summary>The repeat read from an out-of-fold file; null for the other formats.</summary>
         public int? Repeat { get; }
 
-        /// <summary>The column that names a row: <c>study_id</c>, or <c>video_name</c> in DeepCORO_CLIP's
-        /// files.</summary>
+        /// <summary>The column that names a row: <c>study_id</c>,
+        /// or <c>video_name</c> in DeepCORO_CLIP's files.</summary>
         public string KeyColumn => Format == PredictionFormat.Reference ? "video_name" : "study_id";
 
         /// <summary>The heads, in column order, each as "name (task)".</summary>

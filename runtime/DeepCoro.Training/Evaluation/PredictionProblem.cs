@@ -1,7 +1,7 @@
 namespace DeepCoro.Runtime.Evaluation
 {
-    /// <summary>Why two prediction files cannot be compared; `deepcoro compare` exits with a code per kind
-    /// (docs/comparison.md).</summary>
+    /// <summary>Why two prediction files cannot be compared; `deepcoro compare`
+    /// exits with a code per kind (docs/comparison.md).</summary>
     public enum PredictionProblem
     {
         /// <summary>A row, cell or label that cannot be read or that contradicts the other file.</summary>

@@ -59,7 +59,8 @@ namespace DeepCoro.Runtime.Evaluation
                 switch (method)
                 {
                     case "platt":
-                        var (a, b) = Calibration.Logistic(v.Scores.Select(s => Calibration.Logit(s[0])).ToArray(), v.Labels.Select(y => y > 0.5 ? 1.0 : 0.0).ToArray(), ones, offset: false);
+                        var (a, b) = Calibration.Logistic(v.Scores.Select(s => Calibration.Logit(s[0])).ToArray(), v.Labels.Select(y => y > 0.5 ? 1.0 : 0.0).ToArray(), ones,
+                            offset: false);
                         if (double.IsNaN(a)) { note($"warning: {head.Name}: validation's classes are separated, so Platt's fit has no maximum; its probabilities are left as they are"); continue; }
                         fitted[head.Name] = (method, a, b, null);
                         break;
@@ -143,8 +144,8 @@ namespace DeepCoro.Runtime.Evaluation
             json.WriteEndObject();
         });
 
-        /// <summary>A run's calibration.json; InvalidDataException naming the file and head when it cannot be
-        /// read.</summary>
+        /// <summary>A run's calibration.json; InvalidDataException
+        /// naming the file and head when it cannot be read.</summary>
         public static Recalibration Read(string path)
         {
             var fitted = new Dictionary<string, (string, double, double, Isotonic?)>();

@@ -1,9 +1,9 @@
 namespace DeepCoro.Runtime.Evaluation
 {
     /// <summary>
-    /// SplitMix64, a small fast generator for the bootstrap's draws (System.Random with a seed runs the slow legacy
-    /// algorithm; a resample draws as many indices as there are samples), with Lemire's multiply-shift for a bounded
-    /// draw.
+    /// SplitMix64, a small fast generator for the bootstrap's
+    /// draws (System.Random with a seed runs the slow legacy algorithm;
+    /// a resample draws as many indices as there are samples), with Lemire's multiply-shift for a bounded draw.
     /// </summary>
     internal struct SplitMix64
     {

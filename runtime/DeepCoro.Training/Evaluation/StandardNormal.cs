@@ -21,7 +21,10 @@ namespace DeepCoro.Runtime.Evaluation
             22.266688044328115691, 235.38790178262499861, 1519.377599407554805, 6485.558298266760755, 18615.571640885098091,
             34900.952721145977266, 38912.003286093271411, 19685.429676859990727,
         };
-        private static readonly double[] P = { 0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303 };
+        private static readonly double[] P =
+        {
+            0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303,
+        };
         private static readonly double[] Q = { 1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244, 7.29751555083966205e-5 };
         private const double InverseSqrtTwoPi = 0.398942280401432677939946059934;
 
@@ -55,8 +58,8 @@ namespace DeepCoro.Runtime.Evaluation
             return x > 0 ? 1 - tail : tail;
         }
 
-        /// <summary>exp(-y²/2) x factor, with y² split so that its rounding does not cost digits (Cody's
-        /// step).</summary>
+        /// <summary>exp(-y²/2) x factor, with y² split so that its
+        /// rounding does not cost digits (Cody's step).</summary>
         private static double Gaussian(double y, double factor)
         {
             double ysq = Math.Truncate(y * 16) / 16, del = (y - ysq) * (y + ysq);

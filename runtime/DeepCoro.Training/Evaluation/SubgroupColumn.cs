@@ -7,10 +7,10 @@ using DeepCoro.Runtime.Data;
 namespace DeepCoro.Runtime.Evaluation
 {
     /// <summary>
-    /// One subgroup variable: a manifest column taken as it is (each distinct value a group), or a numeric column
-    /// cut at <see cref="Edges"/> e1 &lt; e2 &lt; ... &lt; ek into [-inf, e1), [e1, e2), ..., [ek, +inf): lower edge
-    /// included, upper excluded, so <c>age:50,65,80</c> puts 65 in [65, 80). Studies without a value form the
-    /// group "missing".
+    /// One subgroup variable: a manifest column taken as it is (each distinct value a group),
+    /// or a numeric column cut at <see cref="Edges"/> e1 &lt; e2 &lt; ... &lt;
+    /// ek into [-inf, e1), [e1, e2), ..., [ek, +inf): lower edge included, upper excluded,
+    /// so <c>age:50,65,80</c> puts 65 in [65, 80). Studies without a value form the group "missing".
     /// </summary>
     public sealed record SubgroupColumn(string Name, double[]? Edges)
     {

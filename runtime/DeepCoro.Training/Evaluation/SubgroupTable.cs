@@ -23,7 +23,8 @@ namespace DeepCoro.Runtime.Evaluation
         public static SubgroupTable Compute(string split, IReadOnlyList<HeadSpec> heads, IReadOnlyList<StudyScores> studies, IReadOnlyList<SubgroupColumn> columns,
             IReadOnlyDictionary<string, string[]> values, IReadOnlyDictionary<string, ThresholdUsed> thresholds, IntervalOptions options, int seed)
         {
-            var groups = columns.Select((c, k) => studies.Select(s => values.TryGetValue(s.Id, out var cells) ? c.GroupOf(cells[k], s.Id) : SubgroupColumn.Missing).ToArray()).ToArray();
+            var groups = columns.Select((c, k) =>
+                studies.Select(s => values.TryGetValue(s.Id, out var cells) ? c.GroupOf(cells[k], s.Id) : SubgroupColumn.Missing).ToArray()).ToArray();
             var rows = new List<SubgroupRow>();
             for (int h = 0; h < heads.Count; h++)
             {

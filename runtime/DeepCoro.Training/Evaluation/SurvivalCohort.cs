@@ -144,8 +144,8 @@ namespace DeepCoro.Runtime.Evaluation
         /// <summary>
         /// The integrated Brier score over a grid of times g_1 &lt; ... &lt; g_m: the trapezoid rule on the Brier
         /// scores at the grid times, divided by g_m - g_1 (scikit-survival's integrated_brier_score).
-        /// <paramref name="survival"/>[i][k] is patient i's predicted survival at grid[k]. NaN with fewer than two
-        /// grid times.
+        /// <paramref name="survival"/>[i][k] is patient i's predicted survival at grid[k].
+        /// NaN with fewer than two grid times.
         /// </summary>
         public double IntegratedBrier(ReadOnlySpan<double> weight, double[] grid, double[][] survival)
         {

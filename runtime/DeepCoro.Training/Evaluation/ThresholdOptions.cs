@@ -19,8 +19,8 @@ namespace DeepCoro.Runtime.Evaluation
         /// <summary>The rule of a head: its own, else the run's.</summary>
         public ThresholdRule For(string head) => PerHead.TryGetValue(head, out var rule) ? rule : Rule;
 
-        /// <summary>A copy with the given options changed (null keeps one), for callers without C#'s
-        /// <c>with</c>.</summary>
+        /// <summary>A copy with the given options changed (null keeps one),
+        /// for callers without C#'s <c>with</c>.</summary>
         public ThresholdOptions With(ThresholdRule? rule = null, IReadOnlyDictionary<string, ThresholdRule>? perHead = null, bool? onSplitNames = null) =>
             this with { Rule = rule ?? Rule, PerHead = perHead ?? PerHead, OnSplitNames = onSplitNames ?? OnSplitNames };
     }

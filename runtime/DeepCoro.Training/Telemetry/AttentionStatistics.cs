@@ -21,8 +21,8 @@ namespace DeepCoro.Runtime.Telemetry
     {
         private const int Buckets = 60;
 
-        /// <summary>Weights a level's histogram takes per pass: enough for its shape, and later batches skip its
-        /// cost.</summary>
+        /// <summary>Weights a level's histogram takes per pass: enough for its shape,
+        /// and later batches skip its cost.</summary>
         private const long HistogramSample = 1 << 17;
         private const long LowestLog = -6;
 
@@ -61,8 +61,8 @@ namespace DeepCoro.Runtime.Telemetry
             return new Detach(levels);
         }
 
-        /// <summary>The next forward's input: its video mask tells which rows of a level within videos are
-        /// padding.</summary>
+        /// <summary>The next forward's input: its video mask tells
+        /// which rows of a level within videos are padding.</summary>
         public void Watch(ModelInput input) => mask = input.Mask;
 
         private void Record(int level, Tensor a, Tensor? valid)
@@ -85,23 +85,23 @@ namespace DeepCoro.Runtime.Telemetry
             rows[level].add_(used.sum().to(ScalarType.Float32));
             if (sampled[level] >= HistogramSample) return;
             sampled[level] += a.numel();
-            // the histogram's weights: valid positions of used rows; the others go above its range, where histc drops
-            // them
+            // the histogram's weights: valid positions of used rows;
+            // the others go above its range, where histc drops them
             var counted = keys.logical_and(used.unsqueeze(1)).unsqueeze(1);                   // [m, 1, S]
             var log10 = logs.mul(toLog10).clamp_min(lowest);
             buckets[level].add_(log10.masked_fill(counted.logical_not(), aboveRange).histc(Buckets, LowestLog, 0));
         }
 
-        /// <summary>Rows of a level within videos come as [B, N, ...] flattened: each video's rows share its mask
-        /// entry.</summary>
+        /// <summary>Rows of a level within videos come as [B, N, ...] flattened:
+        /// each video's rows share its mask entry.</summary>
         private Tensor RowsOfValidVideos(long m, Device device)
         {
             if (mask is null || m % mask.numel() != 0) return ones(m, ScalarType.Bool, device);
             return mask.reshape(-1).repeat_interleave(m / mask.numel());
         }
 
-        /// <summary>The figures since the last call, as `attention/LEVEL/hK/STAT` and the mean over heads
-        /// `attention/LEVEL/STAT`.</summary>
+        /// <summary>The figures since the last call, as `attention/LEVEL/hK/STAT`
+        /// and the mean over heads `attention/LEVEL/STAT`.</summary>
         public OrderedDictionary<string, double> Scalars()
         {
             var scalars = new OrderedDictionary<string, double>();

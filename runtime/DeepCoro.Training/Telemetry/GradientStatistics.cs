@@ -52,8 +52,8 @@ namespace DeepCoro.Runtime.Telemetry
             tokenUpdate = new double[tokenKeys.Count];
         }
 
-        /// <summary>Called with the gradients complete and not yet clipped; decides whether this step is a
-        /// sample.</summary>
+        /// <summary>Called with the gradients complete and not yet clipped;
+        /// decides whether this step is a sample.</summary>
         public void BeforeClip()
         {
             if (callsThisEpoch++ % every != 0) return;
@@ -98,8 +98,8 @@ namespace DeepCoro.Runtime.Telemetry
             before = parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
         }
 
-        /// <summary>Called right after the optimizer step: a sampled step measures its update (in place in the
-        /// copies).</summary>
+        /// <summary>Called right after the optimizer step: a sampled
+        /// step measures its update (in place in the copies).</summary>
         public void AfterStep()
         {
             if (before is null || sizes is null) return;

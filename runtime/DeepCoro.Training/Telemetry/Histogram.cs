@@ -10,8 +10,8 @@ namespace DeepCoro.Runtime.Telemetry
     /// </summary>
     public sealed record Histogram(double Min, double Max, double Count, double Sum, double SumSquares, double[] BucketLimits, double[] BucketCounts)
     {
-        /// <summary>Equal-width buckets between the extremes of <paramref name="values"/> (TensorBoard's own default,
-        /// 30).</summary>
+        /// <summary>Equal-width buckets between the extremes of
+        /// <paramref name="values"/> (TensorBoard's own default, 30).</summary>
         public static Histogram Of(IReadOnlyList<float> values, int buckets = 30)
         {
             if (values.Count == 0) return new Histogram(0, 0, 0, 0, 0, new[] { 0.0 }, new[] { 0.0 });

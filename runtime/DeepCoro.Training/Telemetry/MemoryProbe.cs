@@ -29,8 +29,8 @@ namespace DeepCoro.Runtime.Telemetry
 
         private static readonly Lazy<MemGetInfo?> CudaMemGetInfo = new(() =>
         {
-            // the runtime libtorch itself loaded (its file name carries a hash in some builds), found among the
-            // mappings
+            // the runtime libtorch itself loaded (its file name
+            // carries a hash in some builds), found among the mappings
             var path = File.Exists("/proc/self/maps")
                 ? File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault())
                       .FirstOrDefault(p => p is not null && Path.GetFileName(p).StartsWith("libcudart"))

@@ -26,8 +26,8 @@ namespace DeepCoro.Runtime.Telemetry
         /// <summary>Fed by <see cref="TrainStep"/>; null when telemetry is off.</summary>
         public GradientStatistics? Gradients { get; }
 
-        /// <summary>Fed by the cls levels during <see cref="RecordingAttention"/>; null when telemetry is
-        /// off.</summary>
+        /// <summary>Fed by the cls levels during <see cref="RecordingAttention"/>;
+        /// null when telemetry is off.</summary>
         public AttentionStatistics? Attention { get; }
 
         public RunTelemetry(MilModel model, IReadOnlyList<ParameterGroup> groups, TrainOptions options, Device device, string checkpoint)
@@ -49,12 +49,12 @@ namespace DeepCoro.Runtime.Telemetry
             Attention?.Reset();
         }
 
-        /// <summary>Attention statistics from every forward until disposed (the validation pass); a no-op when
-        /// off.</summary>
+        /// <summary>Attention statistics from every forward until
+        /// disposed (the validation pass); a no-op when off.</summary>
         public IDisposable RecordingAttention() => Attention?.Recording() ?? new Nothing();
 
-        /// <summary>The epoch's figures; <paramref name="epochSeconds"/> is the epoch's time, training and
-        /// validation.</summary>
+        /// <summary>The epoch's figures; <paramref name="epochSeconds"/>
+        /// is the epoch's time, training and validation.</summary>
         public OrderedDictionary<string, double> EpochMetrics(double epochSeconds)
         {
             var metrics = Guard.Scalars();
@@ -77,8 +77,8 @@ namespace DeepCoro.Runtime.Telemetry
             return metrics;
         }
 
-        /// <summary>Per cls level the histogram of log10 attention weights, and per cls token the histogram of its
-        /// values.</summary>
+        /// <summary>Per cls level the histogram of log10 attention weights,
+        /// and per cls token the histogram of its values.</summary>
         public IEnumerable<(string Tag, Histogram Histogram)> Histograms()
         {
             if (Gradients is null) yield break;

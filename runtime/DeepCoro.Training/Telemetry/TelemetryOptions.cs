@@ -22,8 +22,8 @@ namespace DeepCoro.Runtime.Telemetry
         /// </summary>
         public int MaxConsecutiveSkips { get; init; } = 5;
 
-        /// <summary>A copy with the given options changed (null keeps one), for callers without C#'s
-        /// <c>with</c>.</summary>
+        /// <summary>A copy with the given options changed (null keeps one),
+        /// for callers without C#'s <c>with</c>.</summary>
         public TelemetryOptions With(bool? enabled = null, int? sampleEvery = null, int? maxConsecutiveSkips = null) =>
             this with { Enabled = enabled ?? Enabled, SampleEvery = sampleEvery ?? SampleEvery, MaxConsecutiveSkips = maxConsecutiveSkips ?? MaxConsecutiveSkips };
     }

@@ -31,8 +31,8 @@ namespace DeepCoro.Runtime.Training
 
         public long Steps { get; private set; }
 
-        /// <summary>The fused update where it applies (true, the default); false: the per-tensor ops
-        /// everywhere.</summary>
+        /// <summary>The fused update where it applies (true, the default);
+        /// false: the per-tensor ops everywhere.</summary>
         public bool OnePass { get; set; } = true;
 
         public AdamOptimizer(IReadOnlyList<ParameterGroup> groups, OptimizerOptions o)
@@ -61,8 +61,8 @@ namespace DeepCoro.Runtime.Training
             }
         }
 
-        /// <summary>One update of every parameter that has a gradient, at each group's base rate times <paramref
-        /// name="factor"/>.</summary>
+        /// <summary>One update of every parameter that has a gradient,
+        /// at each group's base rate times <paramref name="factor"/>.</summary>
         public void Step(double factor)
         {
             Steps++;
@@ -116,9 +116,9 @@ namespace DeepCoro.Runtime.Training
             }
         }
 
-        /// <summary>The correctly rounded square root, as the one-pass update takes it: libtorch's CPU float32
-        /// sqrt is not (a fifth of the values one ulp off, measured); its float64 sqrt rounded to float32
-        /// is.</summary>
+        /// <summary>The correctly rounded square root, as the one-pass update takes it:
+        /// libtorch's CPU float32 sqrt is not (a fifth of the values one ulp off, measured);
+        /// its float64 sqrt rounded to float32 is.</summary>
         private static Tensor Sqrt(Tensor v) =>
             v.device_type == DeviceType.CPU && v.dtype == ScalarType.Float32 ? v.to(ScalarType.Float64).sqrt().to(ScalarType.Float32) : v.sqrt();
 
@@ -151,8 +151,8 @@ namespace DeepCoro.Runtime.Training
         private static unsafe float* Pointer(Tensor t) =>
             (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t.bytes));
 
-        /// <summary>The moments as named tensors (optim.m.&lt;key&gt;, optim.v.&lt;key&gt;) for a
-        /// checkpoint.</summary>
+        /// <summary>The moments as named tensors (optim.m.&lt;key&gt;,
+        /// optim.v.&lt;key&gt;) for a checkpoint.</summary>
         public IEnumerable<KeyValuePair<string, Tensor>> State() =>
             moments.SelectMany(kv => new[] { new KeyValuePair<string, Tensor>("optim.m." + kv.Key, kv.Value.M), new("optim.v." + kv.Key, kv.Value.V) });
 

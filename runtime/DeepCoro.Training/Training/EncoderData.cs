@@ -127,8 +127,8 @@ namespace DeepCoro.Runtime.Encoders
             return Path.Combine(root, $"{encoder.Digest}-{what}-{(options.HalfPrecisionCache ? "f16" : "f32")}-{key}");
         }
 
-        /// <summary>A cache file per video path: its stem and a hash of the path, since stems repeat across
-        /// folders.</summary>
+        /// <summary>A cache file per video path: its stem and a hash of the path,
+        /// since stems repeat across folders.</summary>
         private static string CacheName(string video) =>
             Path.GetFileNameWithoutExtension(video) + "-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(video)))[..12].ToLowerInvariant() + EmbeddingNames.Extension;
     }

@@ -7,8 +7,8 @@ namespace DeepCoro.Runtime.Training
     /// </summary>
     public sealed record LossOptions(double HuberDelta = 0.1, double FocalGamma = 2.0, double? FocalAlpha = null, CoxTies Ties = CoxTies.Efron)
     {
-        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as
-        /// F#.</summary>
+        /// <summary>A copy with the given options changed: C#'s
+        /// <c>with</c> for callers without it, such as F#.</summary>
         public LossOptions With(double? huberDelta = null, double? focalGamma = null, double? focalAlpha = null, CoxTies? ties = null) =>
             new LossOptions(huberDelta ?? HuberDelta, focalGamma ?? FocalGamma, focalAlpha ?? FocalAlpha, ties ?? Ties);
     }

@@ -39,16 +39,16 @@ namespace DeepCoro.Runtime.Training
             }
         }
 
-        /// <summary>The mean over labelled samples; RMSE takes the root of the mean (as the reference's rmse
-        /// loss).</summary>
+        /// <summary>The mean over labelled samples; RMSE takes the
+        /// root of the mean (as the reference's rmse loss).</summary>
         public static Tensor Reduce(HeadSpec head, Tensor perSample) =>
             head.Loss == LossKind.Rmse ? perSample.mean().add(RmseEps).sqrt() : perSample.mean();
 
         /// <summary>Regression output [M, 1] -> [M].</summary>
         public static Tensor Regression(Tensor logits) => logits[.., 0];
 
-        /// <summary>The positive-class logit of a binary head: its only column, or column 1 of a [M, 2]
-        /// output.</summary>
+        /// <summary>The positive-class logit of a binary head: its only column,
+        /// or column 1 of a [M, 2] output.</summary>
         public static Tensor BinaryLogit(Tensor logits) => logits.shape[1] == 2 ? logits[.., 1] : logits[.., 0];
 
         /// <summary>Class logits; a one-column binary head becomes [0, z] so softmax equals sigmoid.</summary>

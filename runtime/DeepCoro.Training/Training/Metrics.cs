@@ -25,13 +25,13 @@ namespace DeepCoro.Runtime.Training
         /// <summary>ROC AUC by the Mann-Whitney statistic, ties counted half; NaN with one class.</summary>
         public static double Auc(double[] score, bool[] labels) => new BinarySamples(score, labels).Evaluate()["auc"];
 
-        /// <summary>Average precision: sum over distinct thresholds of (R_k - R_{k-1}) P_k; NaN without
-        /// positives.</summary>
+        /// <summary>Average precision: sum over distinct thresholds of (R_k - R_{k-1}) P_k;
+        /// NaN without positives.</summary>
         public static double AveragePrecision(double[] score, bool[] labels) => new BinarySamples(score, labels).Evaluate()["auprc"];
 
-        /// <summary>Multiclass metrics from probabilities [n][K]: one-vs-rest macro AUC (classes with both kinds
-        /// present), micro AUC, macro AUPRC, and macro F1/precision/recall over the classes seen in labels or
-        /// predictions.</summary>
+        /// <summary>Multiclass metrics from probabilities [n][K]: one-vs-rest
+        /// macro AUC (classes with both kinds present), micro AUC, macro AUPRC,
+        /// and macro F1/precision/recall over the classes seen in labels or predictions.</summary>
         public static OrderedDictionary<string, double> Multiclass(double[][] prob, int[] y, int classes) =>
             new MulticlassSamples(prob, y, classes).Evaluate();
 

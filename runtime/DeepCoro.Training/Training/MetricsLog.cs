@@ -16,8 +16,8 @@ namespace DeepCoro.Runtime.Training
     {
         private readonly string path;
 
-        /// <summary>The rows kept from an earlier run of this directory (null as NaN), for TensorBoard to
-        /// replay.</summary>
+        /// <summary>The rows kept from an earlier run of this directory
+        /// (null as NaN), for TensorBoard to replay.</summary>
         public IReadOnlyList<(int Epoch, Dictionary<string, double> Metrics)> Kept { get; } = new List<(int, Dictionary<string, double>)>();
 
         public MetricsLog(string path, int epochsDone)

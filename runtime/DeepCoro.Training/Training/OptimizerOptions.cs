@@ -30,8 +30,8 @@ namespace DeepCoro.Runtime.Training
         public double? ViewEmbeddingWeightDecay { get; init; }
         public bool TrainPooling { get; init; } = true;
 
-        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as
-        /// F#.</summary>
+        /// <summary>A copy with the given options changed: C#'s
+        /// <c>with</c> for callers without it, such as F#.</summary>
         public OptimizerOptions With(
             OptimizerKind? kind = null, double? lr = null, double? weightDecay = null, double? beta1 = null, double? beta2 = null, double? eps = null,
             IReadOnlyDictionary<string, double>? headLr = null, IReadOnlyDictionary<string, double>? headWeightDecay = null,

@@ -14,8 +14,8 @@ namespace DeepCoro.Runtime.Training
     /// </summary>
     public static class ParameterGroups
     {
-        /// <summary>The group of every module of a plan; frozen modules (unused, or pooling when not trained) have
-        /// none.</summary>
+        /// <summary>The group of every module of a plan; frozen modules (unused,
+        /// or pooling when not trained) have none.</summary>
         public static IReadOnlyList<PlannedGroup> Plan(ModelPlan plan, OptimizerOptions o)
         {
             var groups = new List<(string Name, double Lr, double Wd, List<string> Modules)>();

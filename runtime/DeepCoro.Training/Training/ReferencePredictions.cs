@@ -9,19 +9,19 @@ using DeepCoro.Spec;
 namespace DeepCoro.Runtime.Training
 {
     /// <summary>
-    /// DeepCORO_CLIP's prediction file (its linear-probing runner's <c>_save_predictions</c>), column for column, so
-    /// that scripts reading its files read these: <c>epoch</c>, <c>video_name</c> (the study's video paths as a
-    /// Python list, padded with 'PAD' to num_videos; the path itself for one video per study), then per head
-    /// <c>h_pred</c> and
-    /// <c>h_true</c> (regression value or P(positive)), or <c>h_prob_&lt;label&gt;</c> per class with
-    /// <c>h_pred_class</c> and
-    /// <c>h_true_class</c> (class names from labels_map). Labels a study lacks, and every label in inference, are
-    /// empty.
+    /// DeepCORO_CLIP's prediction file (its linear-probing runner's <c>_save_predictions</c>),
+    /// column for column, so that scripts reading its files read these: <c>epoch</c>,
+    /// <c>video_name</c> (the study's video paths as a Python list, padded with 'PAD' to num_videos;
+    /// the path itself for one video per study), then per head <c>h_pred</c> and
+    /// <c>h_true</c> (regression value or P(positive)), or
+    /// <c>h_prob_&lt;label&gt;</c> per class with <c>h_pred_class</c> and
+    /// <c>h_true_class</c> (class names from labels_map). Labels a study lacks,
+    /// and every label in inference, are empty.
     /// </summary>
     public static class ReferencePredictions
     {
-        /// <summary>The file name the reference gives: <c>{mode}_predictions_epoch_{epoch}.csv</c> (epoch -1 outside
-        /// training).</summary>
+        /// <summary>The file name the reference gives:
+        /// <c>{mode}_predictions_epoch_{epoch}.csv</c> (epoch -1 outside training).</summary>
         public static string FileName(string mode, int epoch) => $"{mode}_predictions_epoch_{epoch}.csv";
 
         public static void Write(string path, SplitResults results, IReadOnlyList<HeadSpec> heads,
@@ -58,8 +58,8 @@ namespace DeepCoro.Runtime.Training
             AtomicFile.WriteText(path, sb.ToString());
         }
 
-        /// <summary>A multiclass head's class names: labels_map's names by class id where it has one, else the
-        /// ids.</summary>
+        /// <summary>A multiclass head's class names: labels_map's
+        /// names by class id where it has one, else the ids.</summary>
         public static IReadOnlyList<string> ClassNames(HeadSpec head, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap)
         {
             var names = Enumerable.Range(0, head.Outputs).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();

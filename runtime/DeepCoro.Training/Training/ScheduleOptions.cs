@@ -14,8 +14,8 @@ namespace DeepCoro.Runtime.Training
         public double Factor { get; init; } = 0.1;
         /// <summary>Warmup as a share of all steps (num_warmup_percent, 0..1).</summary>
         public double WarmupFraction { get; init; } = 0.1;
-        /// <summary>cosine_warm_restart: first cycle length in epochs and the growth of each next cycle
-        /// (warm_restart_tmult).</summary>
+        /// <summary>cosine_warm_restart: first cycle length in epochs and
+        /// the growth of each next cycle (warm_restart_tmult).</summary>
         public double RestartPeriodEpochs { get; init; } = 1;
         public int RestartMultiplier { get; init; } = 1;
         /// <summary>cosine_with_hard_restarts_with_warmup: number of cycles (num_hard_restarts_cycles).</summary>
@@ -23,8 +23,8 @@ namespace DeepCoro.Runtime.Training
         /// <summary>cosine, cosine_warm_restart: the floor as a share of the base rate (eta_min / lr).</summary>
         public double MinFactor { get; init; } = 0;
 
-        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as
-        /// F#.</summary>
+        /// <summary>A copy with the given options changed: C#'s
+        /// <c>with</c> for callers without it, such as F#.</summary>
         public ScheduleOptions With(
             ScheduleKind? kind = null, double? stepPeriodEpochs = null, double? factor = null, double? warmupFraction = null,
             double? restartPeriodEpochs = null, int? restartMultiplier = null, double? hardRestartCycles = null, double? minFactor = null) =>

@@ -97,7 +97,8 @@ namespace DeepCoro.Runtime.Training
                 {
                     var happened = labelled.Select(i => Event(batch.Studies[i], h) == 1).ToArray();
                     if (!happened.Contains(true)) BatchesWithoutEvents[h]++;
-                    perSample = SurvivalLosses.PerSample(head, logits.index_select(0, index), labelled.Select(i => batch.Labels[i * batch.Heads + h]).ToArray(), happened, lossOptions);
+                    perSample = SurvivalLosses.PerSample(head, logits.index_select(0, index), labelled.Select(i => batch.Labels[i * batch.Heads + h]).ToArray(), happened,
+                        lossOptions);
                 }
                 else
                 {
@@ -106,8 +107,8 @@ namespace DeepCoro.Runtime.Training
                 }
                 sums[h] = perSample.detach().sum().item<float>();
                 counts[h] = labelled.Length;
-                // a Scalar kept alive through its call (an implicit temporary can be finalized mid-call in TorchSharp
-                // 0.107)
+                // a Scalar kept alive through its call (an implicit
+                // temporary can be finalized mid-call in TorchSharp 0.107)
                 using var weight = head.Weight.ToScalar();
                 total = total + Losses.Reduce(head, perSample).mul(weight);
             }
@@ -122,8 +123,8 @@ namespace DeepCoro.Runtime.Training
             for (int i = 0; i < measured.Studies.Length; i++) rows.Add((measured.Studies[i], measured.Videos[i], measured.Scores[i]));
         }
 
-        /// <summary>The mean loss of a head over its labelled samples (root of the mean for rmse); NaN without
-        /// labels.</summary>
+        /// <summary>The mean loss of a head over its labelled samples
+        /// (root of the mean for rmse); NaN without labels.</summary>
         public double HeadLoss(int h) => lossCount[h] == 0 ? double.NaN
             : heads[h].Loss == LossKind.Rmse ? Math.Sqrt(lossSum[h] / lossCount[h]) : lossSum[h] / lossCount[h];
 
@@ -136,8 +137,8 @@ namespace DeepCoro.Runtime.Training
                     labelled.Select(r => Event(r.Study, h)).ToArray(), SurvivalHorizons?[h]);
         }
 
-        /// <summary>The scores and labels of head <paramref name="h"/>'s labelled studies, or null when none is
-        /// labelled.</summary>
+        /// <summary>The scores and labels of head <paramref name="h"/>'s
+        /// labelled studies, or null when none is labelled.</summary>
         public (double[][] Scores, double[] Labels)? Labelled(int h)
         {
             var labelled = rows.Where(r => !double.IsNaN(r.Study.Labels[h])).ToList();
@@ -278,8 +279,8 @@ namespace DeepCoro.Runtime.Training
             return intervals;
         }
 
-        /// <summary>Writes one row per study: id, split, videos used, then per head its label and prediction
-        /// columns.</summary>
+        /// <summary>Writes one row per study: id, split, videos used,
+        /// then per head its label and prediction columns.</summary>
         public void WritePredictions(string path)
         {
             var sb = new StringBuilder("study_id,split,videos");

@@ -98,8 +98,8 @@ namespace DeepCoro.Runtime.Training
             return (nn.functional.softplus(logits) * survivedT + nn.functional.softplus(logits.neg()) * hazardT).sum(1);
         }
 
-        /// <summary>A survival head's per-sample losses on its labelled samples: logits [M, outputs], their times and
-        /// events.</summary>
+        /// <summary>A survival head's per-sample losses on its labelled samples:
+        /// logits [M, outputs], their times and events.</summary>
         public static Tensor PerSample(HeadSpec head, Tensor logits, double[] time, bool[] @event, LossOptions options) => head.Loss switch
         {
             LossKind.Cox => Cox(logits[.., 0], time, @event, options.Ties),

@@ -12,8 +12,8 @@ namespace DeepCoro.Runtime.Training
         public int GradientAccumulation { get; init; } = 1;
         /// <summary>Clip the global gradient L2 norm to this value; null = no clipping.</summary>
         public double? ClipNorm { get; init; } = 1.0;
-        /// <summary>The metric that chooses the best model and drives early stopping, e.g. val/main_loss or
-        /// val/cathEF_r2.</summary>
+        /// <summary>The metric that chooses the best model and drives early stopping, e.g.
+        /// val/main_loss or val/cathEF_r2.</summary>
         public string Monitor { get; init; } = "val/main_loss";
         /// <summary>Epochs without improvement before stopping; null = never stop early.</summary>
         public int? Patience { get; init; }
@@ -61,8 +61,8 @@ namespace DeepCoro.Runtime.Training
                 Recalibration = recalibration ?? Recalibration,
             };
 
-        /// <summary>The same options without gradient clipping (max_grad_norm: null), which <see cref="With"/> cannot
-        /// express.</summary>
+        /// <summary>The same options without gradient clipping (max_grad_norm:
+        /// null), which <see cref="With"/> cannot express.</summary>
         public TrainOptions WithoutClipping() => this with { ClipNorm = null };
     }
 }

@@ -52,8 +52,8 @@ namespace DeepCoro.Runtime.Training
             results.Record(measured);
             if (measured.Total.requires_grad)
             {
-                // kept alive through the call: an implicit double -> Scalar can be finalized mid-call (TorchSharp
-                // 0.107)
+                // kept alive through the call: an implicit double ->
+                // Scalar can be finalized mid-call (TorchSharp 0.107)
                 using var share = ((double)groupSize).ToScalar();
                 measured.Total.div(share).backward();
                 groupHasGradient = true;

@@ -46,15 +46,15 @@ namespace DeepCoro.Runtime.Training
 
         private const string MainLossKey = "val/main_loss", BestValLossKey = "best_val_loss";
 
-        /// <summary>Metric keys a split reports for a spec: per head its task's metrics and its loss, then
-        /// main_loss.</summary>
+        /// <summary>Metric keys a split reports for a spec: per head
+        /// its task's metrics and its loss, then main_loss.</summary>
         public static IEnumerable<string> MetricKeys(ModelSpec spec, string prefix) =>
             spec.Heads.SelectMany(h => Metrics.Names(h.Task).SelectMany(m => Metrics.ReferenceNames.TryGetValue(m, out var alias) ? new[] { m, alias } : new[] { m })
                     .Append("loss").Select(m => $"{prefix}/{h.Name}_{m}"))
                 .Append($"{prefix}/main_loss");
 
-        /// <summary>Every metric key a run logs per epoch: the splits' keys and best_val_loss (DeepCORO_CLIP's sweep
-        /// metric).</summary>
+        /// <summary>Every metric key a run logs per epoch: the splits' keys
+        /// and best_val_loss (DeepCORO_CLIP's sweep metric).</summary>
         public static IEnumerable<string> RunMetricKeys(ModelSpec spec) =>
             MetricKeys(spec, "train").Concat(MetricKeys(spec, "val")).Append(BestValLossKey);
 
@@ -110,12 +110,13 @@ namespace DeepCoro.Runtime.Training
             var trainStep = new TrainStep(model, optimizer, options.ClipNorm, device, telemetry.Gradients);
             // DeepCORO_CLIP's sweeps optimise best_val_loss, the lowest val/main_loss so far: a resume starts from
             // the kept epochs'
-            double bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.PositiveInfinity).Min();
+            double bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v))
+                .DefaultIfEmpty(double.PositiveInfinity).Min();
 
             observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);
             bool stoppedEarly = false;
-            // epochs count from 1 everywhere they are written or shown (the sweep's hyperband rungs count the same
-            // way)
+            // epochs count from 1 everywhere they are written or
+            // shown (the sweep's hyperband rungs count the same way)
             for (int epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
             {
                 model.train();
@@ -149,7 +150,8 @@ namespace DeepCoro.Runtime.Training
                 observer.Evaluating(epoch, "val");
                 SplitResults val;
                 using (telemetry.RecordingAttention())
-                    val = EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, data.Studies.Val, cancel, watch: telemetry.Attention is { } attention ? attention.Watch : null);
+                    val = EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, data.Studies.Val, cancel,
+                        watch: telemetry.Attention is { } attention ? attention.Watch : null);
                 var metrics = new OrderedDictionary<string, double>();
                 foreach (var (k, v) in train.Metrics("train")) metrics[k] = v;
                 foreach (var (k, v) in val.Metrics("val")) metrics[k] = v;
@@ -257,9 +259,9 @@ namespace DeepCoro.Runtime.Training
             EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, studies, cancel);
 
         /// <summary>
-        /// One evaluation pass over <paramref name="studies"/>; with <paramref name="embeddings"/>, each study's
-        /// pooled vector is kept there; <paramref name="watch"/> sees each batch's input right before its forward
-        /// (attention telemetry).
+        /// One evaluation pass over <paramref name="studies"/>; with
+        /// <paramref name="embeddings"/>, each study's pooled vector is kept there;
+        /// <paramref name="watch"/> sees each batch's input right before its forward (attention telemetry).
         /// </summary>
         public static SplitResults EvaluateWith(IPoolingProbe model, Dataset data, ModelSpec spec, LossOptions loss, Device device, IReadOnlyList<Study> studies,
             CancellationToken cancel = default, StudyEmbeddings? embeddings = null, Action<ModelInput>? watch = null)

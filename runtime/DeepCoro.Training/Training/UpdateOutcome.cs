@@ -9,8 +9,8 @@ namespace DeepCoro.Runtime.Training
         /// <summary>Skipped: the gradient norm was not finite.</summary>
         NonFiniteGradient,
 
-        /// <summary>Skipped: every batch of the group had a non-finite loss, so there was nothing to step
-        /// on.</summary>
+        /// <summary>Skipped: every batch of the group had a non-finite loss,
+        /// so there was nothing to step on.</summary>
         NoFiniteBatch,
     }
 }

@@ -15,8 +15,8 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>The CSV's video column: the reference's datapoint_loc_label.</summary>
         public string Column { get; init; } = "FileName";
         public string Separator { get; init; } = Video.VideoList.ReferenceSeparator;
-        /// <summary>Where relative CSV paths start, and the root of the folders --keep-folders mirrors (default: the
-        /// CSV's folder).</summary>
+        /// <summary>Where relative CSV paths start, and the root of the folders
+        /// --keep-folders mirrors (default: the CSV's folder).</summary>
         public string? Root { get; init; }
         public string? Split { get; init; }
         public IReadOnlyList<string> Files { get; init; } = new List<string>();
@@ -34,8 +34,8 @@ namespace DeepCoro.Runtime.Encoders
         public int Shard { get; init; }
         public int Shards { get; init; } = 1;
         public bool Resume { get; init; }
-        /// <summary>Mirror each video's folder below the root in the output (for datasets whose file stems
-        /// repeat).</summary>
+        /// <summary>Mirror each video's folder below the root in the
+        /// output (for datasets whose file stems repeat).</summary>
         public bool KeepFolders { get; init; }
         public bool Half { get; init; } = true;
         public string Device { get; init; } = "cpu";

@@ -65,8 +65,8 @@ namespace DeepCoro.Runtime.Encoders
             return new EmbedSummary(result, sampling, statistics, manifest, failures);
         }
 
-        /// <summary>video, embedding (relative to the folder), origin, shape, frames_read (empty when kept from an
-        /// earlier run).</summary>
+        /// <summary>video, embedding (relative to the folder), origin, shape,
+        /// frames_read (empty when kept from an earlier run).</summary>
         public static void WriteManifest(string path, string folder, EncodingResult result)
         {
             var sb = new StringBuilder("video,embedding,origin,shape,frames_read\n");

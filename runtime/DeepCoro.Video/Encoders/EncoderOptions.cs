@@ -14,8 +14,8 @@ namespace DeepCoro.Runtime.Encoders
     {
         /// <summary>The encoder, exported by tools/export_encoder.py.</summary>
         public required string Path { get; init; }
-        /// <summary>video_freeze_ratio: the share of the backbone's parameter tensors that train (1.0: none, see <see
-        /// cref="FreezeRule"/>).</summary>
+        /// <summary>video_freeze_ratio: the share of the backbone's parameter tensors that train (1.0:
+        /// none, see <see cref="FreezeRule"/>).</summary>
         public double FreezeRatio { get; init; } = 0.8;
         /// <summary>video_encoder_lr: the rate of the video_encoder parameter group.</summary>
         public double Lr { get; init; } = 1e-5;
@@ -42,8 +42,8 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>Videos decoded at once while the encoder runs.</summary>
         public int DecodeThreads { get; init; } = 2;
 
-        /// <summary>A copy with the given options changed: C#'s <c>with</c> for callers without it, such as
-        /// F#.</summary>
+        /// <summary>A copy with the given options changed: C#'s
+        /// <c>with</c> for callers without it, such as F#.</summary>
         public EncoderOptions With(
             string? path = null, double? freezeRatio = null, double? lr = null, double? weightDecay = null, int? frames = null, int? stride = null,
             int? resize = null, IReadOnlyList<double>? datasetMean = null, IReadOnlyList<double>? datasetStd = null, string? cacheDirectory = null,
@@ -63,8 +63,8 @@ namespace DeepCoro.Runtime.Encoders
                 CacheDirectory = cacheDirectory ?? CacheDirectory,
             };
 
-        /// <summary>The sampling these options give, with mean and std from the options or else from <paramref
-        /// name="computed"/>.</summary>
+        /// <summary>The sampling these options give, with mean and std from
+        /// the options or else from <paramref name="computed"/>.</summary>
         public FrameSampling Sampling(DatasetStatistics? computed)
         {
             double First(IReadOnlyList<double>? given, double[]? fallback, string key) =>

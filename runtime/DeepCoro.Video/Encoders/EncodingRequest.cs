@@ -10,8 +10,8 @@ namespace DeepCoro.Runtime.Encoders
     public sealed record EncodingRequest
     {
         public required IReadOnlyList<VideoItem> Videos { get; init; }
-        /// <summary>Each video's file, relative to <see cref="OutputDirectory"/> (see <see
-        /// cref="EmbeddingNames"/>).</summary>
+        /// <summary>Each video's file, relative to <see cref="OutputDirectory"/>
+        /// (see <see cref="EmbeddingNames"/>).</summary>
         public required IReadOnlyDictionary<VideoItem, string> Files { get; init; }
         public required string OutputDirectory { get; init; }
         public required FrameSampling Sampling { get; init; }

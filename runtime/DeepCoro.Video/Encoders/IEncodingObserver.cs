@@ -9,8 +9,8 @@ namespace DeepCoro.Runtime.Encoders
         /// <param name="done">those already finished by an earlier run, checked and kept.</param>
         void Started(int total, int done);
 
-        /// <summary>One video finished; <paramref name="failure"/> says why it could not be used, or is
-        /// null.</summary>
+        /// <summary>One video finished; <paramref name="failure"/>
+        /// says why it could not be used, or is null.</summary>
         void Finished(VideoItem video, string? failure);
 
         void Note(string message);

@@ -12,15 +12,15 @@ namespace DeepCoro.Runtime.Encoders
     /// <summary>
     /// A TorchScript video encoder as tools/export_encoder.py writes it: the backbone's parameters under "model.",
     /// and the methods tokens(x), prefix(x, n), suffix(h, n, t, hh, ww), cuts() and input_shape(). Fine-tuning with
-    /// the cached prefix needs them all (<see cref="Load"/>); plain embedding (<see cref="LoadForEmbedding"/>) needs
-    /// only tokens(x) or forward(x), as `torch.jit.script(model)` gives, and input_shape() when it is there. Loading
-    /// checks the file, the methods and their answers; every output's rank is checked where it is used. Each failure
-    /// is one line naming the file and what was found.
+    /// the cached prefix needs them all (<see cref="Load(string, Device)"/>); plain embedding
+    /// (<see cref="LoadForEmbedding"/>) needs only tokens(x) or forward(x), as `torch.jit.script(model)` gives, and
+    /// input_shape() when it is there. Loading checks the file, the methods and their answers; every output's rank is
+    /// checked where it is used. Each failure is one line naming the file and what was found.
     /// </summary>
     public sealed class ScriptedEncoder : ITokenEncoder
     {
-        /// <summary>The prefix of the backbone's parameter names: the reference's VideoEncoder calls its backbone
-        /// `model`.</summary>
+        /// <summary>The prefix of the backbone's parameter names: the
+        /// reference's VideoEncoder calls its backbone `model`.</summary>
         public const string BackbonePrefix = "model.";
 
         private static readonly string[] Methods = { "tokens", "prefix", "suffix", "cuts", "input_shape" };
@@ -54,8 +54,8 @@ namespace DeepCoro.Runtime.Encoders
         public int? Frames => InputShape is { } shape ? (int)shape[1] : null;
         public int? Size => InputShape is { } shape ? (int)shape[2] : null;
 
-        /// <summary>The backbone's parameter tensors in registration order: the list the reference's freeze rule
-        /// counts.</summary>
+        /// <summary>The backbone's parameter tensors in registration order:
+        /// the list the reference's freeze rule counts.</summary>
         public IReadOnlyList<(string Name, Parameter Parameter)> BackboneParameters =>
             Module.named_parameters().Where(p => p.name.StartsWith(BackbonePrefix, StringComparison.Ordinal)).ToList();
 
@@ -106,8 +106,8 @@ namespace DeepCoro.Runtime.Encoders
             }
         }
 
-        /// <summary>tokens(x) (or forward(x)): x [B, 3, T, H, W] -> [B, L, D] (or [B, D] for an encoder that
-        /// aggregates).</summary>
+        /// <summary>tokens(x) (or forward(x)): x [B, 3, T, H, W] -> [B,
+        /// L, D] (or [B, D] for an encoder that aggregates).</summary>
         public Tensor Tokens(Tensor x) => Output(tokensMethod, Module.invoke(tokensMethod, x), x.shape[0], 2, 3);
 
         /// <summary>prefix(x, n): the stem and the first n blocks -> [B, L', C].</summary>

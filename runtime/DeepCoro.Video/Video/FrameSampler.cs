@@ -11,8 +11,8 @@ namespace DeepCoro.Runtime.Video
     /// </summary>
     public static class FrameSampler
     {
-        /// <summary>The encoder's input for one video: float32 [3, frames, resize, resize] (channels first, then
-        /// time).</summary>
+        /// <summary>The encoder's input for one video: float32 [3, frames,
+        /// resize, resize] (channels first, then time).</summary>
         /// <param name="augment">the draws of RandAugment, applied to the resized frames as uint8 (the reference's
         /// order); null for none.</param>
         public static Tensor Sample(DecodedVideo video, int frames, int resize, double mean, double std, Random? augment = null)

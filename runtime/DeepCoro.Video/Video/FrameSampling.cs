@@ -37,8 +37,8 @@ namespace DeepCoro.Runtime.Video
             return random.Next(1, Stride + 1);
         }
 
-        /// <summary>The augmentation's draws for one load (seeded like the stride's), or null without
-        /// augmentation.</summary>
+        /// <summary>The augmentation's draws for one load (seeded like the stride's),
+        /// or null without augmentation.</summary>
         public Random? AugmentationFor(string video, int seed, int pass) =>
             RandAugment ? new Random(Seeding.Mix(seed, pass, ~StableHash(video))) : null;
 
@@ -52,8 +52,8 @@ namespace DeepCoro.Runtime.Video
             if (!(Std > 0) || !double.IsFinite(Std)) throw new DeepCoroUserException($"dataset_std: {Std}; must be a positive finite number");
         }
 
-        /// <summary>The settings as text, stored with every file made from them so that a resumed run can
-        /// tell.</summary>
+        /// <summary>The settings as text, stored with every file
+        /// made from them so that a resumed run can tell.</summary>
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
             $"frames={Frames} stride={Stride}{(Stride > 1 ? (RandomStride ? " random" : " fixed") : "")} resize={Resize} mean={Mean:R} std={Std:R}{(RandAugment ? " randaugment" : "")}");
 

@@ -34,8 +34,8 @@ namespace DeepCoro.Runtime.Video
             return x.MoveToOuterDisposeScope();
         }
 
-        /// <summary>Bin <see cref="Magnitude"/> of an operation's magnitudes, before the sign (0 for those
-        /// without).</summary>
+        /// <summary>Bin <see cref="Magnitude"/> of an operation's magnitudes,
+        /// before the sign (0 for those without).</summary>
         public static double MagnitudeOf(RandAugmentOp op, int height, int width)
         {
             double Bin(double top) => top * Magnitude / (Bins - 1);
@@ -108,8 +108,8 @@ namespace DeepCoro.Runtime.Video
             return sampled.round().to(ScalarType.Byte).reshape(shape).MoveToOuterDisposeScope();
         }
 
-        /// <summary>torchvision's _blend: ratio * image + (1 - ratio) * other, clamped to [0, 255], truncated to
-        /// uint8.</summary>
+        /// <summary>torchvision's _blend: ratio * image + (1 - ratio) * other,
+        /// clamped to [0, 255], truncated to uint8.</summary>
         private static Tensor Blend(Tensor video, Tensor other, double ratio)
         {
             using var scope = NewDisposeScope();
@@ -168,8 +168,8 @@ namespace DeepCoro.Runtime.Video
             return where(video.to(ScalarType.Float32).ge(t), inverted, video).MoveToOuterDisposeScope();
         }
 
-        /// <summary>torchvision's autocontrast: each frame's channel stretched from its own min..max to
-        /// 0..255.</summary>
+        /// <summary>torchvision's autocontrast: each frame's channel
+        /// stretched from its own min..max to 0..255.</summary>
         private static Tensor AutoContrast(Tensor video)
         {
             using var scope = NewDisposeScope();
@@ -185,8 +185,8 @@ namespace DeepCoro.Runtime.Video
             return x.sub(min).mul(scale).clamp(low, high).to(ScalarType.Byte).MoveToOuterDisposeScope();
         }
 
-        /// <summary>torchvision's equalize: each frame's channel through the lookup table of its own
-        /// histogram.</summary>
+        /// <summary>torchvision's equalize: each frame's channel
+        /// through the lookup table of its own histogram.</summary>
         private static Tensor Equalize(Tensor video)
         {
             using var scope = NewDisposeScope();

@@ -1,7 +1,7 @@
 namespace DeepCoro.Runtime.Video
 {
-    /// <summary>The operations of torchvision's RandAugment (transforms.v2), in its augmentation space's
-    /// order.</summary>
+    /// <summary>The operations of torchvision's RandAugment (transforms.v2),
+    /// in its augmentation space's order.</summary>
     public enum RandAugmentOp
     {
         Identity,

@@ -6,18 +6,18 @@ using OpenCvSharp;
 namespace DeepCoro.Runtime.Video
 {
     /// <summary>
-    /// Decodes a video file as the reference does (utils/video.py, load_video): OpenCV's FFmpeg backend with 15 s
-    /// open and read timeouts, every frame read in order, every <c>stride</c>-th kept (the first always), BGR turned
-    /// to RGB.
+    /// Decodes a video file as the reference does (utils/video.py, load_video):
+    /// OpenCV's FFmpeg backend with 15 s open and read timeouts, every frame read in order,
+    /// every <c>stride</c>-th kept (the first always), BGR turned to RGB.
     /// </summary>
     public static class VideoDecoder
     {
         // cv::CAP_PROP_OPEN_TIMEOUT_MSEC and CAP_PROP_READ_TIMEOUT_MSEC, which OpenCvSharp's enum does not name
         private const int OpenTimeout = 53, ReadTimeout = 54, TimeoutMs = 15000;
 
-        // OpenCV and FFmpeg would print their own lines for every file they cannot open; the caller reports the file
-        // once. FFmpeg's level is read from the native environment, which .NET's SetEnvironmentVariable does not
-        // change.
+        // OpenCV and FFmpeg would print their own lines for every file they cannot open;
+        // the caller reports the file once. FFmpeg's level is read from the native environment,
+        // which .NET's SetEnvironmentVariable does not change.
         static VideoDecoder()
         {
             Cv2.SetLogLevel(LogLevel.SILENT);

@@ -2,8 +2,8 @@ using System.Collections.Generic;
 
 namespace DeepCoro.Spec.Json
 {
-    /// <summary>A parsed JSON value that remembers where it stood in its file, so errors can point at a
-    /// line.</summary>
+    /// <summary>A parsed JSON value that remembers where it stood in its file,
+    /// so errors can point at a line.</summary>
     public sealed class JsonValue
     {
         public JsonKind Kind { get; }

@@ -21,8 +21,8 @@ namespace DeepCoro.Spec
         EquatableList<ShapeRow> Rows,
         EquatableList<SpecDiagnostic> Diagnostics)
     {
-        /// <summary>Resolves a spec; a spec with errors still gets its diagnostics (check <see
-        /// cref="HasErrors"/>).</summary>
+        /// <summary>Resolves a spec; a spec with errors still gets
+        /// its diagnostics (check <see cref="HasErrors"/>).</summary>
         public static ModelPlan Of(ModelSpec spec) => ModelPlanner.Resolve(spec);
 
         public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
@@ -37,8 +37,8 @@ namespace DeepCoro.Spec
         /// <summary>The cls-token pools, in the order they are written.</summary>
         public IEnumerable<PlanStep.Cls> ClsPools => Pools.OfType<PlanStep.Cls>();
 
-        /// <summary>The plan itself, or a <see cref="SpecException"/> naming <paramref name="source"/> and every
-        /// error.</summary>
+        /// <summary>The plan itself, or a <see cref="SpecException"/>
+        /// naming <paramref name="source"/> and every error.</summary>
         public ModelPlan OrThrow(string source) => HasErrors ? throw new SpecException(source, Diagnostics) : this;
     }
 }

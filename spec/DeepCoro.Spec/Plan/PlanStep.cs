@@ -1,7 +1,7 @@
 namespace DeepCoro.Spec
 {
-    /// <summary>One step of a resolved pooling hierarchy; <paramref name="Width"/> is the feature width after
-    /// it.</summary>
+    /// <summary>One step of a resolved pooling hierarchy;
+    /// <paramref name="Width"/> is the feature width after it.</summary>
     public abstract record PlanStep(string Path, int Width)
     {
         /// <summary>

@@ -38,8 +38,8 @@ namespace DeepCoro.Runtime.IO.Torch
             public ushort Flags => Size > 0 ? (ushort)(Utf8Names | DataDescriptor) : Utf8Names;
         }
 
-        /// <summary>Entries FOLDER/NAME go to <paramref name="stream"/>; errors name <paramref
-        /// name="path"/>.</summary>
+        /// <summary>Entries FOLDER/NAME go to <paramref name="stream"/>;
+        /// errors name <paramref name="path"/>.</summary>
         public AlignedZipWriter(Stream stream, string folder, string path)
         {
             output = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);

@@ -69,8 +69,8 @@ namespace DeepCoro.Runtime.IO.Torch
             return new CheckpointWeights(path, tensors, encoderKeys, epoch, fromRunner);
         }
 
-        /// <summary>The key within the MIL model ("module." and "mil_model." dropped), or null for a video encoder
-        /// key.</summary>
+        /// <summary>The key within the MIL model ("module." and "mil_model." dropped),
+        /// or null for a video encoder key.</summary>
         public static string? ModelKey(string key)
         {
             var k = WithoutDdp(key);

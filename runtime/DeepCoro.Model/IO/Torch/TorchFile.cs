@@ -11,11 +11,11 @@ namespace DeepCoro.Runtime.IO.Torch
 {
     /// <summary>
     /// A file written by torch.save, read without Python and without running anything it names. Two layouts:
-    /// the zip one (PyTorch 1.6 and later: NAME/data.pkl, a storage per entry NAME/data/KEY, NAME/byteorder since
-    /// 2.1) and the legacy one (pickles of a magic number, a protocol version and the writer's system info, then
-    /// the object, then the storage keys, then each storage as an int64 element count and its bytes). Opening
-    /// reads and checks the pickle and where every storage lies; storage bytes are read only by
-    /// <see cref="ReadTensor"/>.
+    /// the zip one (PyTorch 1.6 and later: NAME/data.pkl, a storage per entry NAME/data/KEY, NAME/byteorder since 2.1)
+    /// and the legacy one (pickles of a magic number, a protocol version and the writer's system info,
+    /// then the object, then the storage keys, then each storage as an int64 element count and its bytes).
+    /// Opening reads and checks the pickle and where every storage lies;
+    /// storage bytes are read only by <see cref="ReadTensor"/>.
     /// </summary>
     public sealed class TorchFile : IDisposable
     {
@@ -31,8 +31,8 @@ namespace DeepCoro.Runtime.IO.Torch
 
         public string Path { get; }
 
-        /// <summary>The unpickled object: plain values, <see cref="PickledDict"/>s and <see
-        /// cref="PickledTensor"/>s.</summary>
+        /// <summary>The unpickled object: plain values,
+        /// <see cref="PickledDict"/>s and <see cref="PickledTensor"/>s.</summary>
         public object? Root { get; }
 
         /// <summary>Every storage the object's tensors use, by key.</summary>
@@ -164,8 +164,8 @@ namespace DeepCoro.Runtime.IO.Torch
             return bytes;
         }
 
-        /// <summary>The storage's bytes in this machine's byte order (read once, then kept while the file is
-        /// open).</summary>
+        /// <summary>The storage's bytes in this machine's byte order (read once,
+        /// then kept while the file is open).</summary>
         private byte[] StorageBytes(TorchStorage storage)
         {
             if (read.TryGetValue(storage.Key, out var cached)) return cached;

@@ -199,8 +199,8 @@ namespace DeepCoro.Runtime.IO.Torch
             }
         }
 
-        /// <summary>One entry: SETITEM; more: MARK ... SETITEMS per batch (and an empty one after a full
-        /// one).</summary>
+        /// <summary>One entry: SETITEM; more: MARK ... SETITEMS per
+        /// batch (and an empty one after a full one).</summary>
         private void Dict(PickledDict dict)
         {
             Op(EmptyDict);

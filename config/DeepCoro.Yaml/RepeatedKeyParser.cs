@@ -52,8 +52,10 @@ namespace DeepCoro.Yaml
                         map.Seen.TryGetValue(scalar.Value, out var count);
                         map.Seen[scalar.Value] = ++count;
                         if (count > 1)
+                        {
                             current = new Scalar(scalar.Anchor, scalar.Tag, scalar.Value + Marker + count, scalar.Style,
                                 scalar.IsPlainImplicit, scalar.IsQuotedImplicit, scalar.Start, scalar.End, scalar.IsKey);
+                        }
                     }
                     NodeDone();
                     break;

@@ -67,7 +67,7 @@ namespace DeepCoro.Yaml
             Origins[value] = $"--set {key}={text}";
             var map = root;
             var path = key.Split('.');
-            for (int i = 0; i < path.Length; i++)
+            for (var i = 0; i < path.Length; i++)
             {
                 // the entries of this key in the map, the last (the one PyYAML keeps) at the end
                 var copies = map.Children.Keys.OfType<YamlScalarNode>()
@@ -84,8 +84,14 @@ namespace DeepCoro.Yaml
                     map.Children[new YamlScalarNode(path[i])] = inner;
                     map = inner;
                 }
-                else if (map.Children[copies[^1]] is YamlMappingNode next) map = next;
-                else return $"--set {key}={text}: '{string.Join(".", path.Take(i + 1))}' is a single value, not a map";
+                else if (map.Children[copies[^1]] is YamlMappingNode next)
+                {
+                    map = next;
+                }
+                else
+                {
+                    return $"--set {key}={text}: '{string.Join(".", path.Take(i + 1))}' is a single value, not a map";
+                }
             }
             return null;
         }
@@ -103,7 +109,7 @@ namespace DeepCoro.Yaml
                     foreach (var (key, value) in map.Children)
                     {
                         var name = key is YamlScalarNode k ? k.Value ?? "" : null;
-                        int marker = name?.IndexOf(RepeatedKeyParser.Marker, StringComparison.Ordinal) ?? -1;
+                        var marker = name?.IndexOf(RepeatedKeyParser.Marker, StringComparison.Ordinal) ?? -1;
                         var resolvedKey = marker < 0 ? key : new YamlScalarNode(name!.Substring(0, marker));
                         result.Children[resolvedKey] = WithoutRepeats(value);
                     }
@@ -172,17 +178,19 @@ namespace DeepCoro.Yaml
                     continue;
                 }
                 var name = k.Value ?? "";
-                int marker = name.IndexOf(RepeatedKeyParser.Marker, StringComparison.Ordinal);
+                var marker = name.IndexOf(RepeatedKeyParser.Marker, StringComparison.Ordinal);
                 if (marker < 0)
                 {
                     entries.Add(new YamlEntry(name, kv.Key, kv.Value));
                     continue;
                 }
                 name = name.Substring(0, marker);
-                int first = entries.FindIndex(e => e.Key == name);
+                var first = entries.FindIndex(e => e.Key == name);
                 var where = $"{what}: key '{name}' is repeated (first on line {entries[first].KeyNode.Start.Line})";
                 if (RepeatedKeys == RepeatedKeyRule.Refuse)
+                {
                     Error(kv.Key, DiagnosticCodes.Malformed, where + "; give each key once");
+                }
                 else
                 {
                     Warn(kv.Key, where + ": the last value counts, as PyYAML reads the file");

@@ -21,10 +21,10 @@ namespace DeepCoro.Generator
         {
             if (text.Lines.Count == 0 || line < 1) return new LocationInfo(path, 0, 0, 0, 0, 0, 0);
             var textLine = text.Lines[System.Math.Min(line, text.Lines.Count) - 1];
-            int start = System.Math.Min(textLine.Start + System.Math.Max(column - 1, 0), textLine.End);
-            int end = textLine.End;
+            var start = System.Math.Min(textLine.Start + System.Math.Max(column - 1, 0), textLine.End);
+            var end = textLine.End;
             while (end > start && char.IsWhiteSpace(text[end - 1])) end--;
-            int lineIndex = textLine.LineNumber;
+            var lineIndex = textLine.LineNumber;
             return new LocationInfo(path, start, end - start, lineIndex, start - textLine.Start, lineIndex, end - textLine.Start);
         }
     }

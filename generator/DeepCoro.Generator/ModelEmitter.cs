@@ -152,7 +152,11 @@ namespace DeepCoro.Generator
                 w.WriteLine($"/// <param name=\"ViewIds\">View class of every {Xml(spec.MaskedAxis)} item [B, {Xml(spec.MaskedAxis)}], int64 in [0, {view.Classes}] ({view.Classes} = padding); null adds no view embedding.</param>");
                 w.WriteLine("public sealed record Input(Tensor X, Tensor? Mask = null, Tensor? ViewIds = null);");
             }
-            else w.WriteLine("public sealed record Input(Tensor X, Tensor? Mask = null);");
+            else
+            {
+                w.WriteLine("public sealed record Input(Tensor X, Tensor? Mask = null);");
+            }
+
             w.WriteLineNoTabs(string.Empty);
         }
 
@@ -181,7 +185,7 @@ namespace DeepCoro.Generator
             w.WriteLine($"public {className}(ClsKernel kernel = ClsKernel.Fused) : base(ModelName)");
             w.WriteLine("{");
             w.Indent++;
-            bool headsRegistered = false;
+            var headsRegistered = false;
             var headOf = plan.Heads.ToDictionary(h => h.Key);
             foreach (var module in plan.Modules)
             {
@@ -286,7 +290,7 @@ namespace DeepCoro.Generator
             w.WriteLine($"var pooled = ProbeForward.Pool(plan, {(spec.ViewEmbedding is { } view ? fields[view.Key] : "null")}, probeInput, training);");
             w.WriteLine("return new Output(");
             w.Indent++;
-            for (int i = 0; i < plan.Heads.Count; i++)
+            for (var i = 0; i < plan.Heads.Count; i++)
                 w.WriteLine($"heads.Forward({Literal(plan.Heads[i].Name)}, pooled, training){(i + 1 < plan.Heads.Count ? "," : ");")}");
             w.Indent--;
             w.Indent--;
@@ -337,7 +341,7 @@ namespace DeepCoro.Generator
                 var name = new string(chars);
                 if (name.Length == 0 || char.IsDigit(name[0])) name = "_" + name;
                 var unique = name;
-                for (int i = 2; !taken.Add(unique); i++) unique = name + "_" + i;
+                for (var i = 2; !taken.Add(unique); i++) unique = name + "_" + i;
                 return Identifier(unique);
             }
         }

@@ -1,6 +1,5 @@
-using System;
-using static TorchSharp.torch;
 using DeepCoro.Spec;
+using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime
 {

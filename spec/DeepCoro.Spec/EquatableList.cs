@@ -27,7 +27,7 @@ namespace DeepCoro.Spec
         {
             unchecked
             {
-                int hash = 17;
+                var hash = 17;
                 foreach (var item in items) hash = hash * 31 + (item == null ? 0 : item.GetHashCode());
                 return hash;
             }

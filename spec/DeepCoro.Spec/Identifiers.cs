@@ -34,7 +34,7 @@ namespace DeepCoro.Spec
         public static string Mangle(string name)
         {
             var sb = new StringBuilder();
-            bool upper = true;
+            var upper = true;
             foreach (var c in name)
             {
                 if (c == '_' || c == '-') { upper = true; continue; }

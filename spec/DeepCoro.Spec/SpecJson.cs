@@ -21,8 +21,15 @@ namespace DeepCoro.Spec
         { ["regression"] = TaskKind.Regression, ["binary"] = TaskKind.Binary, ["multiclass"] = TaskKind.Multiclass, ["survival"] = TaskKind.Survival };
         private static readonly Dictionary<string, LossKind> LossNames = new Dictionary<string, LossKind>
         {
-            ["mse"] = LossKind.Mse, ["mae"] = LossKind.Mae, ["rmse"] = LossKind.Rmse, ["huber"] = LossKind.Huber,
-            ["bce"] = LossKind.Bce, ["ce"] = LossKind.Ce, ["focal"] = LossKind.Focal, ["cox"] = LossKind.Cox, ["discrete_time"] = LossKind.DiscreteTime,
+            ["mse"] = LossKind.Mse,
+            ["mae"] = LossKind.Mae,
+            ["rmse"] = LossKind.Rmse,
+            ["huber"] = LossKind.Huber,
+            ["bce"] = LossKind.Bce,
+            ["ce"] = LossKind.Ce,
+            ["focal"] = LossKind.Focal,
+            ["cox"] = LossKind.Cox,
+            ["discrete_time"] = LossKind.DiscreteTime,
         };
         private static readonly Dictionary<string, NormPlacement> NormNames = new Dictionary<string, NormPlacement>
         { ["pre"] = NormPlacement.Pre, ["post"] = NormPlacement.Post };
@@ -48,7 +55,7 @@ namespace DeepCoro.Spec
                 return new SpecReadResult(null, reader.Diagnostics);
             var plan = ModelPlan.Of(spec);
             var all = reader.Diagnostics.Concat(plan.Diagnostics.Select(d => reader.Locate(d))).ToList();
-            bool valid = !all.Any(d => d.Severity == Severity.Error);
+            var valid = !all.Any(d => d.Severity == Severity.Error);
             return new SpecReadResult(valid ? spec : null, all, valid ? plan : null);
         }
 
@@ -72,7 +79,7 @@ namespace DeepCoro.Spec
                 while (true)
                 {
                     if (positions.TryGetValue(path, out var p)) return d with { Line = p.Item1, Column = p.Item2 };
-                    int cut = System.Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
+                    var cut = System.Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
                     if (cut <= 0) return d;
                     path = path.Substring(0, cut);
                 }
@@ -85,7 +92,7 @@ namespace DeepCoro.Spec
 
             private bool CheckFields(JsonValue obj, string path, string[] known)
             {
-                bool ok = true;
+                var ok = true;
                 foreach (var m in obj.Members)
                 {
                     if (known.Contains(m.Key)) continue;
@@ -117,8 +124,12 @@ namespace DeepCoro.Spec
 
             private static string Article(JsonKind k) => k switch
             {
-                JsonKind.Object => "an object", JsonKind.Array => "an array", JsonKind.String => "a string",
-                JsonKind.Number => "a number", JsonKind.Bool => "true or false", _ => "null",
+                JsonKind.Object => "an object",
+                JsonKind.Array => "an array",
+                JsonKind.String => "a string",
+                JsonKind.Number => "a number",
+                JsonKind.Bool => "true or false",
+                _ => "null",
             };
 
             private int? Int(JsonValue obj, string path, string key, bool required)
@@ -162,13 +173,16 @@ namespace DeepCoro.Spec
                 var axesNode = Field(root, "", "axes", JsonKind.Array, true);
                 var axes = new List<string>();
                 if (axesNode != null)
-                    for (int i = 0; i < axesNode.Items.Count; i++)
+                {
+                    for (var i = 0; i < axesNode.Items.Count; i++)
                     {
                         var a = axesNode.Items[i];
                         Mark($"axes[{i}]", a);
                         if (a.Kind == JsonKind.String) axes.Add(a.Text);
                         else Error(DiagnosticCodes.Malformed, $"axes[{i}]", a, "an axis name is a string");
                     }
+                }
+
                 ViewEmbeddingSpec? view = null;
                 var viewNode = root.Get("viewEmbedding");
                 if (viewNode != null && viewNode.Kind != JsonKind.Null)
@@ -186,19 +200,25 @@ namespace DeepCoro.Spec
                 var headsNode = Field(root, "", "heads", JsonKind.Array, true);
                 var heads = new List<HeadSpec>();
                 if (headsNode != null)
-                    for (int i = 0; i < headsNode.Items.Count; i++)
+                {
+                    for (var i = 0; i < headsNode.Items.Count; i++)
                     {
                         var h = ReadHead(headsNode.Items[i], $"heads[{i}]");
                         if (h != null) heads.Add(h);
                     }
+                }
+
                 var unused = new List<UnusedParameter>();
                 var unusedNode = Field(root, "", "unusedParameters", JsonKind.Array, false);
                 if (unusedNode != null)
-                    for (int i = 0; i < unusedNode.Items.Count; i++)
+                {
+                    for (var i = 0; i < unusedNode.Items.Count; i++)
                     {
                         var u = ReadUnused(unusedNode.Items[i], $"unusedParameters[{i}]");
                         if (u != null) unused.Add(u);
                     }
+                }
+
                 if (version == null || name == null || dim == null || axesNode == null || pooling == null || headsNode == null) return null;
                 return new ModelSpec(version!.Value, name, dim.Value, axes.ToEquatableList(), pooling, heads.ToEquatableList(), view)
                 { UnusedParameters = unused.ToEquatableList() };
@@ -228,8 +248,8 @@ namespace DeepCoro.Spec
             private EquatableList<PoolStage>? ReadStages(JsonValue array, string path)
             {
                 var stages = new List<PoolStage>();
-                bool ok = true;
-                for (int i = 0; i < array.Items.Count; i++)
+                var ok = true;
+                for (var i = 0; i < array.Items.Count; i++)
                 {
                     var s = ReadStage(array.Items[i], $"{path}[{i}]");
                     if (s == null) ok = false; else stages.Add(s);
@@ -251,7 +271,7 @@ namespace DeepCoro.Spec
                     var branches = Field(node, path, "concat", JsonKind.Array, true);
                     if (branches == null) return null;
                     var list = new List<EquatableList<PoolStage>>();
-                    for (int b = 0; b < branches.Items.Count; b++)
+                    for (var b = 0; b < branches.Items.Count; b++)
                     {
                         var bp = $"{path}.concat[{b}]";
                         var branch = branches.Items[b];
@@ -317,7 +337,7 @@ namespace DeepCoro.Spec
                 if (intervalsNode != null)
                 {
                     intervals = new List<double>();
-                    for (int i = 0; i < intervalsNode.Items.Count; i++)
+                    for (var i = 0; i < intervalsNode.Items.Count; i++)
                     {
                         var v = intervalsNode.Items[i];
                         Mark($"{path}.intervals[{i}]", v);
@@ -446,7 +466,7 @@ namespace DeepCoro.Spec
 
             public void Close(char c)
             {
-                bool empty = first.Pop();
+                var empty = first.Pop();
                 if (!empty) { sb.Append('\n'); Indent(); }
                 sb.Append(c);
             }

@@ -9,10 +9,10 @@ namespace DeepCoro.Spec
         public static string? Closest(string word, IEnumerable<string> known)
         {
             string? best = null;
-            int bestDistance = int.MaxValue;
+            var bestDistance = int.MaxValue;
             foreach (var k in known)
             {
-                int d = Distance(word.ToLowerInvariant(), k.ToLowerInvariant());
+                var d = Distance(word.ToLowerInvariant(), k.ToLowerInvariant());
                 if (d < bestDistance) { best = k; bestDistance = d; }
             }
             return best != null && bestDistance <= Math.Max(2, word.Length / 2) ? best : null;
@@ -23,11 +23,11 @@ namespace DeepCoro.Spec
         public static IReadOnlyList<string> Nearest(string word, IEnumerable<string> known, int count)
         {
             var ranked = new List<(int Distance, int Index, string Word)>();
-            int index = 0;
+            var index = 0;
             foreach (var k in known) ranked.Add((Distance(word.ToLowerInvariant(), k.ToLowerInvariant()), index++, k));
             ranked.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Index.CompareTo(b.Index));
             var nearest = new List<string>();
-            for (int i = 0; i < ranked.Count && i < count; i++) nearest.Add(ranked[i].Word);
+            for (var i = 0; i < ranked.Count && i < count; i++) nearest.Add(ranked[i].Word);
             return nearest;
         }
 
@@ -40,14 +40,14 @@ namespace DeepCoro.Spec
         private static int Distance(string a, string b)
         {
             var row = new int[b.Length + 1];
-            for (int j = 0; j <= b.Length; j++) row[j] = j;
-            for (int i = 1; i <= a.Length; i++)
+            for (var j = 0; j <= b.Length; j++) row[j] = j;
+            for (var i = 1; i <= a.Length; i++)
             {
-                int diag = row[0];
+                var diag = row[0];
                 row[0] = i;
-                for (int j = 1; j <= b.Length; j++)
+                for (var j = 1; j <= b.Length; j++)
                 {
-                    int up = row[j];
+                    var up = row[j];
                     row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diag + (a[i - 1] == b[j - 1] ? 0 : 1));
                     diag = up;
                 }

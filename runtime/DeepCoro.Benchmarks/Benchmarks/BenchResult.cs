@@ -1,8 +1,5 @@
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Runtime.Data;
-using DeepCoro.Spec;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Benchmarks
 {

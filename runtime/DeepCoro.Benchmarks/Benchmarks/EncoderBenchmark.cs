@@ -35,8 +35,8 @@ namespace DeepCoro.Runtime.Benchmarks
             using (var t = encoder.Tokens(frames)) tokenShape = t.shape;
             if (tokenShape.Length != 3) throw new DeepCoroUserException($"{encoderPath}: bench times encoders that give tokens [B, L, D]; this one gives [{string.Join(", ", tokenShape)}]");
             var spec = probe((int)tokenShape[2]);
-            bool cuda = o.Device.type == DeviceType.CUDA;
-            double prefixMs = ProbeBenchmark.Median(o, cuda, () =>
+            var cuda = o.Device.type == DeviceType.CUDA;
+            var prefixMs = ProbeBenchmark.Median(o, cuda, () =>
             {
                 using var _ = no_grad();
                 using var h = encoder.Prefix(frames, plan.Cut!);

@@ -41,7 +41,10 @@ namespace DeepCoro.Runtime.Benchmarks
             PyTorchForward? pytorch = null;
             try
             {
-                if (onnxPath is null) skipped.Add(new BackendTiming("ONNX", $"ONNX Runtime {OnnxEncoder.RuntimeVersion}", null, null, "no ONNX file given"));
+                if (onnxPath is null)
+                {
+                    skipped.Add(new BackendTiming("ONNX", $"ONNX Runtime {OnnxEncoder.RuntimeVersion}", null, null, "no ONNX file given"));
+                }
                 else
                 {
                     onnx = OnnxEncoder.Load(onnxPath, CPU, threads);
@@ -53,13 +56,19 @@ namespace DeepCoro.Runtime.Benchmarks
                     var o = onnx;
                     timers.Add((row, () => Stopwatched(() => o.Tokens(frames).Dispose())));
                 }
-                if (python is null) skipped.Add(new BackendTiming("TorchScript", "PyTorch", null, null, "no python given"));
+                if (python is null)
+                {
+                    skipped.Add(new BackendTiming("TorchScript", "PyTorch", null, null, "no python given"));
+                }
                 else
                 {
                     float[] input;
                     using (var c = frames.contiguous()) input = c.data<float>().ToArray();
                     var (worker, reason) = PyTorchForward.Start(python, encoderPath, input, shape, threads);
-                    if (worker is null) skipped.Add(new BackendTiming("TorchScript", "PyTorch", null, null, reason));
+                    if (worker is null)
+                    {
+                        skipped.Add(new BackendTiming("TorchScript", "PyTorch", null, null, reason));
+                    }
                     else
                     {
                         pytorch = worker;
@@ -68,12 +77,15 @@ namespace DeepCoro.Runtime.Benchmarks
                     }
                 }
                 var times = timers.Select(_ => new List<double>()).ToArray();
-                for (int round = 0; round < warmup + steps; round++)
-                    for (int b = 0; b < timers.Count; b++)
+                for (var round = 0; round < warmup + steps; round++)
+                {
+                    for (var b = 0; b < timers.Count; b++)
                     {
-                        double ms = timers[b].Time();
+                        var ms = timers[b].Time();
                         if (round >= warmup) times[b].Add(ms);
                     }
+                }
+
                 var rows = timers.Select((t, b) => t.Row with { MedianMs = Median(times[b]) }).Concat(skipped).ToList();
                 return new EncoderForwardResult(encoderPath, shape, threads, steps, warmup, loadBefore, LoadAverage(), rows);
             }
@@ -96,14 +108,14 @@ namespace DeepCoro.Runtime.Benchmarks
             if (tokens.Length != reference.Length)
                 throw new EncoderException($"{what}: gave {tokens.Length} token values where TorchSharp gave {reference.Length}; is it the same encoder?");
             double worst = 0;
-            for (int i = 0; i < tokens.Length; i++) worst = Math.Max(worst, Math.Abs((double)tokens[i] - reference[i]));
+            for (var i = 0; i < tokens.Length; i++) worst = Math.Max(worst, Math.Abs((double)tokens[i] - reference[i]));
             return worst;
         }
 
         private static double Median(List<double> values)
         {
             var sorted = values.OrderBy(v => v).ToArray();
-            int n = sorted.Length;
+            var n = sorted.Length;
             return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
         }
 

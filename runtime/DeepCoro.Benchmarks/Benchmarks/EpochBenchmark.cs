@@ -83,15 +83,15 @@ namespace DeepCoro.Runtime.Benchmarks
                 return watch.Elapsed.TotalSeconds;
             }
             Epoch(0);
-            double seconds = Epoch(1);
+            var seconds = Epoch(1);
 
-            long fileBytes = studies.SelectMany(s => s.Videos).Sum(v => new FileInfo(v.Path).Length);
-            long trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+            var fileBytes = studies.SelectMany(s => s.Videos).Sum(v => new FileInfo(v.Path).Length);
+            var trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
             var (forward, backward) = MultiplyAdds(spec, videos, data.Geometry.Tokens);
-            double arithmetic = (forward + backward) / limits.MultiplyAddsPerSecond;
+            var arithmetic = (forward + backward) / limits.MultiplyAddsPerSecond;
             // the practical floor sums per batch: the token read bounds forward and backward alike
-            double tokenRead = (double)videos * data.Geometry.Tokens * spec.EmbeddingDim * (dtype == TokenDtype.Float32 ? 4 : 2) / limits.BytesPerSecond;
-            double practical = Math.Max(forward / limits.MultiplyAddsPerSecond, tokenRead) + Math.Max(backward / limits.MultiplyAddsPerSecond, tokenRead)
+            var tokenRead = (double)videos * data.Geometry.Tokens * spec.EmbeddingDim * (dtype == TokenDtype.Float32 ? 4 : 2) / limits.BytesPerSecond;
+            var practical = Math.Max(forward / limits.MultiplyAddsPerSecond, tokenRead) + Math.Max(backward / limits.MultiplyAddsPerSecond, tokenRead)
                                + batches * 28.0 * trainable / limits.BytesPerSecond;
             return new EpochBenchResult(dtype, studies.Count, videos, fileBytes, batches, seconds,
                 studies.Count / seconds, studies.Count / arithmetic, studies.Count / practical, limits);
@@ -111,8 +111,8 @@ namespace DeepCoro.Runtime.Benchmarks
                 {
                     if (stage is ConcatStage concat) foreach (var branch in concat.Branches) Walk(branch);
                     if (stage is not PoolLevel { Kind: PoolKind.ClsToken } level) continue;
-                    bool inner = level.Over == spec.Axes[^1];
-                    double elements = (inner ? (double)videos * tokens : videos) * spec.EmbeddingDim * level.Options.AttentionHeads;
+                    var inner = level.Over == spec.Axes[^1];
+                    var elements = (inner ? (double)videos * tokens : videos) * spec.EmbeddingDim * level.Options.AttentionHeads;
                     forward += 2 * elements;
                     backward += (inner ? 2 : 4) * elements;
                 }

@@ -38,7 +38,7 @@ namespace DeepCoro.Runtime.Benchmarks
                 Bootstrap.Intervals(head, options, seed, 0);   // warm-up: JIT and thread pool
                 var times = new List<double>();
                 var cpu = new List<double>();
-                for (int r = 0; r < repeats; r++)
+                for (var r = 0; r < repeats; r++)
                 {
                     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                     var clock = Stopwatch.StartNew();

@@ -19,9 +19,9 @@ namespace DeepCoro.Runtime.Benchmarks
             using var scope = NewDisposeScope();
             var a = randn(Side, Side);
             var b = randn(Side, Side);
-            double gemm = Median(() => { using var c = a.matmul(b); });
+            var gemm = Median(() => { using var c = a.matmul(b); });
             var big = ones(Floats);
-            double read = Median(() => { using var s = big.sum(); s.item<float>(); });
+            var read = Median(() => { using var s = big.sum(); s.item<float>(); });
             return new MachineLimits((double)Side * Side * Side / gemm, Floats * sizeof(float) / read);
         }
 
@@ -29,7 +29,7 @@ namespace DeepCoro.Runtime.Benchmarks
         {
             step();
             var times = new List<double>();
-            for (int i = 0; i < 5; i++)
+            for (var i = 0; i < 5; i++)
             {
                 var sw = Stopwatch.StartNew();
                 step();

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Linq;
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Runtime.Data;
@@ -57,22 +56,22 @@ namespace DeepCoro.Runtime.Benchmarks
             var training = new TrainOptions();
             using var optimizer = new AdamOptimizer(ParameterGroups.Of(plan, model, training.Optimizer), training.Optimizer);
             var step = new TrainStep(model, optimizer, training.ClipNorm, o.Device);
-            bool cuda = o.Device.type == DeviceType.CUDA;
+            var cuda = o.Device.type == DeviceType.CUDA;
 
-            double readFloor = Median(o, cuda, () => { using var s = x.sum(); using var f = s.to(ScalarType.Float32); f.item<float>(); });
+            var readFloor = Median(o, cuda, () => { using var s = x.sum(); using var f = s.to(ScalarType.Float32); f.item<float>(); });
 
             model.train();
-            long before = Rss.CurrentBytes();
+            var before = Rss.CurrentBytes();
             Rss.ResetPeak();
-            double train = Median(o, cuda, () =>
+            var train = Median(o, cuda, () =>
             {
                 step.Accumulate(batch, new SplitResults(spec.Heads, training.Loss), 1);
                 step.Update(1.0);
             });
-            long peak = Rss.PeakBytes();
+            var peak = Rss.PeakBytes();
 
             model.eval();
-            double eval = Median(o, cuda, () =>
+            var eval = Median(o, cuda, () =>
             {
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
@@ -80,10 +79,10 @@ namespace DeepCoro.Runtime.Benchmarks
                 outputs.Values.First().sum().item<float>();
             });
             var (forward, backward) = MultiplyAdds(spec, o);
-            double tokenRead = (double)x.NumberOfElements * x.ElementSize / limits.BytesPerSecond;
-            long trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
-            double evalFloor = Math.Max(forward / limits.MultiplyAddsPerSecond, tokenRead);
-            double trainFloor = evalFloor + Math.Max(backward / limits.MultiplyAddsPerSecond, tokenRead) + 28.0 * trainable / limits.BytesPerSecond;
+            var tokenRead = (double)x.NumberOfElements * x.ElementSize / limits.BytesPerSecond;
+            var trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+            var evalFloor = Math.Max(forward / limits.MultiplyAddsPerSecond, tokenRead);
+            var trainFloor = evalFloor + Math.Max(backward / limits.MultiplyAddsPerSecond, tokenRead) + 28.0 * trainable / limits.BytesPerSecond;
             return new BenchResult(kernel, o.Device.ToString(), get_num_threads(), o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim,
                 train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0,
                 limits, evalFloor * 1000, trainFloor * 1000, OnePassClsAttention.Lanes, o.TokenDtype);
@@ -111,9 +110,9 @@ namespace DeepCoro.Runtime.Benchmarks
                 {
                     if (stage is ConcatStage concat) foreach (var branch in concat.Branches) Walk(branch);
                     if (stage is not PoolLevel { Kind: PoolKind.ClsToken } level) continue;
-                    bool inner = level.Over == spec.Axes[^1];
+                    var inner = level.Over == spec.Axes[^1];
                     double rows = inner ? (double)o.Batch * o.Videos : o.Batch, tokens = inner ? o.Tokens : o.Videos;
-                    double perHead = rows * tokens * spec.EmbeddingDim * level.Options.AttentionHeads;
+                    var perHead = rows * tokens * spec.EmbeddingDim * level.Options.AttentionHeads;
                     forward += 2 * perHead;
                     backward += (inner ? 2 : 4) * perHead;
                 }
@@ -130,11 +129,11 @@ namespace DeepCoro.Runtime.Benchmarks
         private static double[] Labels(ModelSpec spec, int batch)
         {
             var labels = new double[batch * spec.Heads.Count];
-            for (int h = 0; h < spec.Heads.Count; h++)
+            for (var h = 0; h < spec.Heads.Count; h++)
             {
                 using var t = Target(spec.Heads[h], batch).to(ScalarType.Float64);
                 var column = t.data<double>().ToArray();
-                for (int i = 0; i < batch; i++) labels[i * spec.Heads.Count + h] = column[i];
+                for (var i = 0; i < batch; i++) labels[i * spec.Heads.Count + h] = column[i];
             }
             return labels;
         }
@@ -146,10 +145,10 @@ namespace DeepCoro.Runtime.Benchmarks
 
         internal static double Median(BenchOptions o, bool cuda, Action step)
         {
-            for (int i = 0; i < o.Warmup; i++) step();
+            for (var i = 0; i < o.Warmup; i++) step();
             if (cuda) torch.cuda.synchronize();
             var times = new List<double>();
-            for (int i = 0; i < o.Steps; i++)
+            for (var i = 0; i < o.Steps; i++)
             {
                 var sw = Stopwatch.StartNew();
                 step();

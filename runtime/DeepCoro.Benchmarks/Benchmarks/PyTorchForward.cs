@@ -53,7 +53,10 @@ namespace DeepCoro.Runtime.Benchmarks
             File.WriteAllBytes(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(frames.AsSpan()).ToArray());
             var info = new ProcessStartInfo(python)
             {
-                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
             };
             foreach (var a in new[] { "-c", Script, Path.GetFullPath(encoder), input, string.Join(",", shape), threads.ToString(CultureInfo.InvariantCulture), output })
                 info.ArgumentList.Add(a);

@@ -1,5 +1,4 @@
 using DeepCoro.Runtime.Telemetry;
-using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Benchmarks
 {

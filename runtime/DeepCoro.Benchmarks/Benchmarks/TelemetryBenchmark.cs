@@ -38,7 +38,7 @@ namespace DeepCoro.Runtime.Benchmarks
             using var attention = new AttentionStatistics(model, clock);
             var plain = new TrainStep(model, optimizer, training.ClipNorm, o.Device);
             var measured = new TrainStep(model, optimizer, training.ClipNorm, o.Device, gradients);
-            bool onCuda = o.Device.type == DeviceType.CUDA;
+            var onCuda = o.Device.type == DeviceType.CUDA;
             using var process = Process.GetCurrentProcess();
             double Cpu(Action work)
             {
@@ -60,13 +60,13 @@ namespace DeepCoro.Runtime.Benchmarks
                 model.forward(input).Values.First().sum().item<float>();
             }
             model.train();
-            for (int i = 0; i < o.Warmup; i++) { Train(plain); Train(measured); }
+            for (var i = 0; i < o.Warmup; i++) { Train(plain); Train(measured); }
             double trainOff = 0, trainOn = 0;
-            for (int i = 0; i < pairs; i++) { trainOff += Cpu(() => Train(plain)); trainOn += Cpu(() => Train(measured)); }
+            for (var i = 0; i < pairs; i++) { trainOff += Cpu(() => Train(plain)); trainOn += Cpu(() => Train(measured)); }
             model.eval();
-            for (int i = 0; i < o.Warmup; i++) { Eval(false); Eval(true); }
+            for (var i = 0; i < o.Warmup; i++) { Eval(false); Eval(true); }
             double evalOff = 0, evalOn = 0;
-            for (int i = 0; i < pairs; i++) { evalOff += Cpu(() => Eval(false)); evalOn += Cpu(() => Eval(true)); }
+            for (var i = 0; i < pairs; i++) { evalOff += Cpu(() => Eval(false)); evalOn += Cpu(() => Eval(true)); }
             return new TelemetryBenchResult(pairs, trainOff / pairs, (trainOn - trainOff) / pairs, evalOff / pairs, (evalOn - evalOff) / pairs);
         }
     }

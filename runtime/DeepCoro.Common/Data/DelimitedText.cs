@@ -11,24 +11,36 @@ namespace DeepCoro.Runtime.Data
         {
             var fields = new List<string>();
             var field = new StringBuilder();
-            bool quoted = false;
-            for (int i = 0; i < line.Length; i++)
+            var quoted = false;
+            for (var i = 0; i < line.Length; i++)
             {
-                char c = line[i];
+                var c = line[i];
                 if (quoted)
                 {
                     if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
-                    else if (c == '"') quoted = false;
-                    else field.Append(c);
+                    else if (c == '"')
+                    {
+                        quoted = false;
+                    }
+                    else
+                    {
+                        field.Append(c);
+                    }
                 }
-                else if (c == '"' && field.Length == 0) quoted = true;
+                else if (c == '"' && field.Length == 0)
+                {
+                    quoted = true;
+                }
                 else if (string.CompareOrdinal(line, i, separator, 0, separator.Length) == 0)
                 {
                     fields.Add(field.ToString());
                     field.Clear();
                     i += separator.Length - 1;
                 }
-                else field.Append(c);
+                else
+                {
+                    field.Append(c);
+                }
             }
             fields.Add(field.ToString());
             return fields;

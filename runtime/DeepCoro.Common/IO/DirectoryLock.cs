@@ -65,7 +65,7 @@ namespace DeepCoro.Runtime.IO
             if (!OperatingSystem.IsLinux())
                 // elsewhere .NET's own share lock does the job, without the holder's pid in the message
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            int fd = open(path, ORdWr | OCreat | OCloExec, 0b110_110_100);
+            var fd = open(path, ORdWr | OCreat | OCloExec, 0b110_110_100);
             if (fd < 0) throw new IOException($"cannot open {path}", Marshal.GetLastPInvokeError());
             return new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite, 1);
         }
@@ -74,7 +74,7 @@ namespace DeepCoro.Runtime.IO
         {
             if (!OperatingSystem.IsLinux()) return true;   // FileShare.None already refused a second opener
             if (flock((int)file.SafeFileHandle.DangerousGetHandle(), LockEx | LockNb) == 0) return true;
-            int errno = Marshal.GetLastPInvokeError();
+            var errno = Marshal.GetLastPInvokeError();
             if (errno == EWouldBlock) return false;
             throw new IOException($"cannot lock {path}", errno);
         }

@@ -1,6 +1,6 @@
 using System;
-using DeepCoro.Spec;
 using System.IO;
+using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.IO
 {

@@ -11,9 +11,9 @@ namespace DeepCoro.Runtime.IO
         public static string Ranges(IReadOnlyList<int> sorted)
         {
             var parts = new List<string>();
-            for (int i = 0; i < sorted.Count;)
+            for (var i = 0; i < sorted.Count;)
             {
-                int j = i;
+                var j = i;
                 while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1) j++;
                 parts.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
                 i = j + 1;

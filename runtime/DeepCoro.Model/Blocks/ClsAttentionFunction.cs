@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Blocks
@@ -62,24 +61,24 @@ namespace DeepCoro.Runtime.Blocks
 
         private static unsafe OnePassClsAttention.Buffers Buffers(Tensor tokens, Tensor? valid, Tensor u, Tensor beta, Tensor cls, Tensor? keep,
             Tensor output, Tensor scores, Tensor lse) => new()
-        {
-            Rows = (int)tokens.shape[0],
-            Tokens = (int)tokens.shape[1],
-            Width = (int)tokens.shape[2],
-            Heads = (int)u.shape[0],
-            Threads = get_num_threads(),
-            X = tokens.dtype == ScalarType.Float32 ? Pointer(tokens) : null,
-            X16 = tokens.dtype == ScalarType.Float32 ? null : (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tokens.bytes)),
-            BFloat16 = tokens.dtype == ScalarType.BFloat16,
-            Valid = valid is null ? null : (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(valid.bytes)),
-            U = Pointer(u),
-            Beta = Pointer(beta),
-            Cls = Pointer(cls),
-            Keep = keep is null ? null : Pointer(keep),
-            Out = Pointer(output),
-            Scores = Pointer(scores),
-            Lse = Pointer(lse),
-        };
+            {
+                Rows = (int)tokens.shape[0],
+                Tokens = (int)tokens.shape[1],
+                Width = (int)tokens.shape[2],
+                Heads = (int)u.shape[0],
+                Threads = get_num_threads(),
+                X = tokens.dtype == ScalarType.Float32 ? Pointer(tokens) : null,
+                X16 = tokens.dtype == ScalarType.Float32 ? null : (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tokens.bytes)),
+                BFloat16 = tokens.dtype == ScalarType.BFloat16,
+                Valid = valid is null ? null : (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(valid.bytes)),
+                U = Pointer(u),
+                Beta = Pointer(beta),
+                Cls = Pointer(cls),
+                Keep = keep is null ? null : Pointer(keep),
+                Out = Pointer(output),
+                Scores = Pointer(scores),
+                Lse = Pointer(lse),
+            };
 
         /// <summary>The first float of a contiguous CPU tensor; its memory is native, so the pointer stays
         /// valid while the tensor lives.</summary>

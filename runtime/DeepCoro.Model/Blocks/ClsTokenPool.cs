@@ -119,7 +119,11 @@ namespace DeepCoro.Runtime.Blocks
                 tokenScores = (gu.expand(m, h, w).bmm(xT) - gu.sum(-1).view(1, h, 1) * mean!) * rstd
                               + (u.matmul(norm.bias) + beta).view(1, h, 1);
             }
-            else tokenScores = u.expand(m, h, w).bmm(xT) + beta.view(1, h, 1);
+            else
+            {
+                tokenScores = u.expand(m, h, w).bmm(xT) + beta.view(1, h, 1);
+            }
+
             if (valid is not null) tokenScores = tokenScores.masked_fill(valid.logical_not().unsqueeze(1), Constants.NegativeInfinity);
             var clsScore = (u.matmul(clsIn) + beta).view(1, h, 1).expand(m, h, 1);
 
@@ -136,7 +140,11 @@ namespace DeepCoro.Runtime.Blocks
                 var centred = weighted.bmm(x) - (weighted * mean!).sum(2, keepdim: true);
                 context = norm.weight! * centred + norm.bias! * aTok.sum(2, keepdim: true);
             }
-            else context = aTok.bmm(x);
+            else
+            {
+                context = aTok.bmm(x);
+            }
+
             context = context + aCls.unsqueeze(-1) * clsIn;
 
             var perHead = einsum("mhw,hdw->mhd", context, wIn[2].view(h, d, w)) + bIn[2].view(h, d) * a.sum(2).unsqueeze(-1);

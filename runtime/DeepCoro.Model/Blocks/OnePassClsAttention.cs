@@ -64,9 +64,9 @@ namespace DeepCoro.Runtime.Blocks
 
         public static void Forward(Buffers b)
         {
-            float* clsScore = stackalloc float[b.Heads];
+            var clsScore = stackalloc float[b.Heads];
             Dots<LanesScalar, float>(b.Cls, b.U, b.Width, b.Heads, b.Width, clsScore);
-            for (int h = 0; h < b.Heads; h++) clsScore[h] += b.Beta[h];
+            for (var h = 0; h < b.Heads; h++) clsScore[h] += b.Beta[h];
             var scores = (nint)clsScore;
             if (Wide) EachRow(b, (r, scratch) => ForwardRow<Lanes512, Vector512<float>>(b, (float*)scores, (float*)scratch, r));
             else if (Avx2Fma) EachRow(b, (r, scratch) => ForwardRow<Lanes256, Vector256<float>>(b, (float*)scores, (float*)scratch, r));
@@ -75,9 +75,9 @@ namespace DeepCoro.Runtime.Blocks
 
         public static void Backward(Buffers b)
         {
-            float* clsScore = stackalloc float[b.Heads];
+            var clsScore = stackalloc float[b.Heads];
             Dots<LanesScalar, float>(b.Cls, b.U, b.Width, b.Heads, b.Width, clsScore);
-            for (int h = 0; h < b.Heads; h++) clsScore[h] += b.Beta[h];
+            for (var h = 0; h < b.Heads; h++) clsScore[h] += b.Beta[h];
             var scores = (nint)clsScore;
             if (Wide) EachRow(b, (r, scratch) => BackwardRow<Lanes512, Vector512<float>>(b, (float*)scores, (float*)scratch, r));
             else if (Avx2Fma) EachRow(b, (r, scratch) => BackwardRow<Lanes256, Vector256<float>>(b, (float*)scores, (float*)scratch, r));
@@ -88,7 +88,7 @@ namespace DeepCoro.Runtime.Blocks
         /// Block x width floats to widen a block into (else scratch is 0).</summary>
         private static void EachRow(Buffers b, Action<int, nint> row)
         {
-            long work = (long)b.Rows * b.Tokens * b.Width * b.Heads;
+            var work = (long)b.Rows * b.Tokens * b.Width * b.Heads;
             nint Scratch() => b.X16 == null ? 0 : (nint)NativeMemory.AlignedAlloc((nuint)(Block * b.Width * sizeof(float)), 64);
             void Free(nint scratch)
             {
@@ -99,46 +99,48 @@ namespace DeepCoro.Runtime.Blocks
                 var scratch = Scratch();
                 try
                 {
-                    for (int r = 0; r < b.Rows; r++) row(r, scratch);
+                    for (var r = 0; r < b.Rows; r++) row(r, scratch);
                 }
                 finally { Free(scratch); }
             }
             else
+            {
                 Parallel.For(0, b.Rows, new ParallelOptions { MaxDegreeOfParallelism = b.Threads }, Scratch,
                     (r, _, scratch) => { row(r, scratch); return scratch; }, Free);
+            }
         }
 
         private static void ForwardRow<TL, TV>(Buffers b, float* clsScore, float* scratch, int r)
             where TL : struct, ILanes<TV> where TV : struct
         {
             int s = b.Tokens, w = b.Width, heads = b.Heads, stride = w + 1;
-            float* x = b.X == null ? null : b.X + (long)r * s * w;
-            ushort* x16 = b.X16 == null ? null : b.X16 + (long)r * s * w;
-            byte* valid = b.Valid == null ? null : b.Valid + (long)r * s;
-            float* keep = b.Keep == null ? null : b.Keep + (long)r * heads * (s + 1);
-            float* outRow = b.Out + (long)r * heads * stride;
-            float* scores = b.Scores + (long)r * heads * s;
-            float* max = stackalloc float[heads];
-            float* norm = stackalloc float[heads];
-            float* kept = stackalloc float[heads];
-            float* blockScores = stackalloc float[Block * heads];
-            float* weights = stackalloc float[Block];
-            float** tokens = stackalloc float*[Block];
-            int* index = stackalloc int[Block];
+            var x = b.X == null ? null : b.X + (long)r * s * w;
+            var x16 = b.X16 == null ? null : b.X16 + (long)r * s * w;
+            var valid = b.Valid == null ? null : b.Valid + (long)r * s;
+            var keep = b.Keep == null ? null : b.Keep + (long)r * heads * (s + 1);
+            var outRow = b.Out + (long)r * heads * stride;
+            var scores = b.Scores + (long)r * heads * s;
+            var max = stackalloc float[heads];
+            var norm = stackalloc float[heads];
+            var kept = stackalloc float[heads];
+            var blockScores = stackalloc float[Block * heads];
+            var weights = stackalloc float[Block];
+            var tokens = stackalloc float*[Block];
+            var index = stackalloc int[Block];
 
             // the cls position starts every head's running sums
-            for (int h = 0; h < heads; h++)
+            for (var h = 0; h < heads; h++)
             {
-                float k0 = keep == null ? 1f : keep[h * (s + 1)];
+                var k0 = keep == null ? 1f : keep[h * (s + 1)];
                 max[h] = clsScore[h];
                 norm[h] = 1f;
                 kept[h] = k0;
-                float* acc = outRow + h * stride;
-                for (int i = 0; i < w; i++) acc[i] = k0 * b.Cls[i];
+                var acc = outRow + h * stride;
+                for (var i = 0; i < w; i++) acc[i] = k0 * b.Cls[i];
             }
 
-            int n = 0;
-            for (int j = 0; j <= s; j++)
+            var n = 0;
+            for (var j = 0; j <= s; j++)
             {
                 if (j < s)
                 {
@@ -148,25 +150,25 @@ namespace DeepCoro.Runtime.Blocks
                     if (++n < Block) continue;
                 }
                 if (n == 0) break;
-                for (int t = 0; t < n; t++)
+                for (var t = 0; t < n; t++)
                 {
                     Dots<TL, TV>(tokens[t], b.U, w, heads, w, blockScores + t * heads);
-                    for (int h = 0; h < heads; h++)
+                    for (var h = 0; h < heads; h++)
                     {
-                        float score = blockScores[t * heads + h] + b.Beta[h];
+                        var score = blockScores[t * heads + h] + b.Beta[h];
                         blockScores[t * heads + h] = score;
                         scores[h * s + index[t]] = score;
                     }
                 }
-                for (int h = 0; h < heads; h++)
+                for (var h = 0; h < heads; h++)
                 {
-                    float next = max[h];
-                    for (int t = 0; t < n; t++) next = MathF.Max(next, blockScores[t * heads + h]);
+                    var next = max[h];
+                    for (var t = 0; t < n; t++) next = MathF.Max(next, blockScores[t * heads + h]);
                     float rescale = MathF.Exp(max[h] - next), sum = 0f, keptSum = 0f;
-                    for (int t = 0; t < n; t++)
+                    for (var t = 0; t < n; t++)
                     {
-                        float p = MathF.Exp(blockScores[t * heads + h] - next);
-                        float q = keep == null ? p : p * keep[h * (s + 1) + 1 + index[t]];
+                        var p = MathF.Exp(blockScores[t * heads + h] - next);
+                        var q = keep == null ? p : p * keep[h * (s + 1) + 1 + index[t]];
                         sum += p;
                         keptSum += q;
                         weights[t] = q;
@@ -179,10 +181,10 @@ namespace DeepCoro.Runtime.Blocks
                 n = 0;
             }
 
-            for (int h = 0; h < heads; h++)
+            for (var h = 0; h < heads; h++)
             {
-                float inverse = 1f / norm[h];
-                float* acc = outRow + h * stride;
+                var inverse = 1f / norm[h];
+                var acc = outRow + h * stride;
                 Accumulate<TL, TV>(acc, inverse, tokens, weights, 1, 0, w);
                 acc[w] = kept[h] * inverse;
                 b.Lse[(long)r * heads + h] = max[h] + MathF.Log(norm[h]);
@@ -194,7 +196,7 @@ namespace DeepCoro.Runtime.Blocks
         private static float* Token(bool bfloat, float* x, ushort* x16, float* scratch, int j, int n, int w)
         {
             if (x16 == null) return x + (long)j * w;
-            float* slot = scratch + (long)n * w;
+            var slot = scratch + (long)n * w;
             if (bfloat) Widen.BFloat16(x16 + (long)j * w, slot, w);
             else Widen.Float16(x16 + (long)j * w, slot, w);
             return slot;
@@ -204,38 +206,38 @@ namespace DeepCoro.Runtime.Blocks
             where TL : struct, ILanes<TV> where TV : struct
         {
             int s = b.Tokens, w = b.Width, heads = b.Heads, stride = w + 1;
-            float* x = b.X == null ? null : b.X + (long)r * s * w;
-            ushort* x16 = b.X16 == null ? null : b.X16 + (long)r * s * w;
-            byte* valid = b.Valid == null ? null : b.Valid + (long)r * s;
-            float* keep = b.Keep == null ? null : b.Keep + (long)r * heads * (s + 1);
-            float* outRow = b.Out + (long)r * heads * stride;
-            float* g = b.GradOut + (long)r * heads * stride;
-            float* scores = b.Scores + (long)r * heads * s;
-            float* lse = b.Lse + (long)r * heads;
-            float* gradU = b.GradU + (long)r * heads * w;
-            float* gradBeta = b.GradBeta + (long)r * heads;
-            float* gradCls = b.GradCls + (long)r * w;
-            float* gradX = b.GradX == null ? null : b.GradX + (long)r * s * w;
-            float* d = stackalloc float[heads];
-            float* gz = stackalloc float[Block * heads];
-            float* dScore = stackalloc float[heads * Block];   // [h, t]
-            float* weight = stackalloc float[heads * Block];   // [h, t]: a k, the value weights
-            float** tokens = stackalloc float*[Block];
-            int* index = stackalloc int[Block];
-            float* pair = stackalloc float[2];
-            float** clsAndGrad = stackalloc float*[2];
+            var x = b.X == null ? null : b.X + (long)r * s * w;
+            var x16 = b.X16 == null ? null : b.X16 + (long)r * s * w;
+            var valid = b.Valid == null ? null : b.Valid + (long)r * s;
+            var keep = b.Keep == null ? null : b.Keep + (long)r * heads * (s + 1);
+            var outRow = b.Out + (long)r * heads * stride;
+            var g = b.GradOut + (long)r * heads * stride;
+            var scores = b.Scores + (long)r * heads * s;
+            var lse = b.Lse + (long)r * heads;
+            var gradU = b.GradU + (long)r * heads * w;
+            var gradBeta = b.GradBeta + (long)r * heads;
+            var gradCls = b.GradCls + (long)r * w;
+            var gradX = b.GradX == null ? null : b.GradX + (long)r * s * w;
+            var d = stackalloc float[heads];
+            var gz = stackalloc float[Block * heads];
+            var dScore = stackalloc float[heads * Block];   // [h, t]
+            var weight = stackalloc float[heads * Block];   // [h, t]: a k, the value weights
+            var tokens = stackalloc float*[Block];
+            var index = stackalloc int[Block];
+            var pair = stackalloc float[2];
+            var clsAndGrad = stackalloc float*[2];
 
-            for (int i = 0; i < w; i++) gradCls[i] = 0f;
-            for (int h = 0; h < heads; h++)
+            for (var i = 0; i < w; i++) gradCls[i] = 0f;
+            for (var h = 0; h < heads; h++)
             {
                 float* gh = g + h * stride, oh = outRow + h * stride, uh = b.U + h * w;
                 d[h] = Dot<TL, TV>(gh, oh, w) + gh[w] * oh[w];
-                float a0 = MathF.Exp(clsScore[h] - lse[h]);
-                float k0 = keep == null ? 1f : keep[h * (s + 1)];
-                float d0 = a0 * (k0 * (Dot<TL, TV>(gh, b.Cls, w) + gh[w]) - d[h]);
+                var a0 = MathF.Exp(clsScore[h] - lse[h]);
+                var k0 = keep == null ? 1f : keep[h * (s + 1)];
+                var d0 = a0 * (k0 * (Dot<TL, TV>(gh, b.Cls, w) + gh[w]) - d[h]);
                 gradBeta[h] = d0;
-                float* gu = gradU + h * w;
-                for (int i = 0; i < w; i++) gu[i] = d0 * b.Cls[i];
+                var gu = gradU + h * w;
+                for (var i = 0; i < w; i++) gu[i] = d0 * b.Cls[i];
                 // the cls token's gradient: through its score (d0 u_h) and as a value (a0 k0 g_h)
                 clsAndGrad[0] = uh;
                 clsAndGrad[1] = gh;
@@ -244,8 +246,8 @@ namespace DeepCoro.Runtime.Blocks
                 Accumulate<TL, TV>(gradCls, 1f, clsAndGrad, pair, 1, 2, w);
             }
 
-            int n = 0;
-            for (int j = 0; j <= s; j++)
+            var n = 0;
+            for (var j = 0; j <= s; j++)
             {
                 if (j < s)
                 {
@@ -255,15 +257,15 @@ namespace DeepCoro.Runtime.Blocks
                     if (++n < Block) continue;
                 }
                 if (n == 0) break;
-                for (int t = 0; t < n; t++) Dots<TL, TV>(tokens[t], g, stride, heads, w, gz + t * heads);
-                for (int h = 0; h < heads; h++)
+                for (var t = 0; t < n; t++) Dots<TL, TV>(tokens[t], g, stride, heads, w, gz + t * heads);
+                for (var h = 0; h < heads; h++)
                 {
                     float last = g[h * stride + w], sum = 0f;
-                    for (int t = 0; t < n; t++)
+                    for (var t = 0; t < n; t++)
                     {
-                        float a = MathF.Exp(scores[h * s + index[t]] - lse[h]);
-                        float k = keep == null ? 1f : keep[h * (s + 1) + 1 + index[t]];
-                        float ds = a * (k * (gz[t * heads + h] + last) - d[h]);
+                        var a = MathF.Exp(scores[h * s + index[t]] - lse[h]);
+                        var k = keep == null ? 1f : keep[h * (s + 1) + 1 + index[t]];
+                        var ds = a * (k * (gz[t * heads + h] + last) - d[h]);
                         dScore[h * Block + t] = ds;
                         weight[h * Block + t] = a * k;
                         sum += ds;
@@ -272,8 +274,11 @@ namespace DeepCoro.Runtime.Blocks
                     Accumulate<TL, TV>(gradU + h * w, 1f, tokens, dScore + h * Block, 1, n, w);
                 }
                 if (gradX != null)
-                    for (int t = 0; t < n; t++)
+                {
+                    for (var t = 0; t < n; t++)
                         Combine<TL, TV>(gradX + (long)index[t] * w, b.U, g, stride, dScore + t, weight + t, heads, w);
+                }
+
                 n = 0;
             }
         }
@@ -288,7 +293,7 @@ namespace DeepCoro.Runtime.Blocks
             {
                 float* v0 = vectors + (long)h * vectorStride, v1 = v0 + vectorStride, v2 = v1 + vectorStride, v3 = v2 + vectorStride;
                 TV a0 = TL.Zero, a1 = TL.Zero, a2 = TL.Zero, a3 = TL.Zero;
-                int i = 0;
+                var i = 0;
                 for (; i <= w - c; i += c)
                 {
                     var zi = TL.Load(z + i);
@@ -317,9 +322,9 @@ namespace DeepCoro.Runtime.Blocks
             where TL : struct, ILanes<TV> where TV : struct
         {
             int i = 0, c = TL.Count;
-            TV acc = TL.Zero;
+            var acc = TL.Zero;
             for (; i <= w - c; i += c) acc = TL.MulAdd(TL.Load(a + i), TL.Load(b + i), acc);
-            float sum = TL.Sum(acc);
+            var sum = TL.Sum(acc);
             for (; i < w; i++) sum += a[i] * b[i];
             return sum;
         }
@@ -334,13 +339,13 @@ namespace DeepCoro.Runtime.Blocks
             for (; i <= w - c; i += c)
             {
                 var v = TL.Mul(TL.Load(acc + i), sv);
-                for (int t = 0; t < n; t++) v = TL.MulAdd(TL.Splat(weights[t * weightStride]), TL.Load(z[t] + i), v);
+                for (var t = 0; t < n; t++) v = TL.MulAdd(TL.Splat(weights[t * weightStride]), TL.Load(z[t] + i), v);
                 TL.Store(acc + i, v);
             }
             for (; i < w; i++)
             {
-                float v = acc[i] * scale;
-                for (int t = 0; t < n; t++) v += weights[t * weightStride] * z[t][i];
+                var v = acc[i] * scale;
+                for (var t = 0; t < n; t++) v += weights[t * weightStride] * z[t][i];
                 acc[i] = v;
             }
         }
@@ -354,7 +359,7 @@ namespace DeepCoro.Runtime.Blocks
             for (; i <= w - c; i += c)
             {
                 var v = TL.Zero;
-                for (int h = 0; h < heads; h++)
+                for (var h = 0; h < heads; h++)
                 {
                     v = TL.MulAdd(TL.Splat(dScore[h * Block]), TL.Load(u + (long)h * w + i), v);
                     v = TL.MulAdd(TL.Splat(weight[h * Block]), TL.Load(g + (long)h * gStride + i), v);
@@ -363,8 +368,8 @@ namespace DeepCoro.Runtime.Blocks
             }
             for (; i < w; i++)
             {
-                float v = 0f;
-                for (int h = 0; h < heads; h++) v += dScore[h * Block] * u[(long)h * w + i] + weight[h * Block] * g[(long)h * gStride + i];
+                var v = 0f;
+                for (var h = 0; h < heads; h++) v += dScore[h * Block] * u[(long)h * w + i] + weight[h * Block] * g[(long)h * gStride + i];
                 dst[i] = v;
             }
         }

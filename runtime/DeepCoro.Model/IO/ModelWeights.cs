@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using DeepCoro.Runtime.IO.Torch;
 using DeepCoro.Spec;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.IO

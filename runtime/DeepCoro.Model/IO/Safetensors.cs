@@ -16,9 +16,15 @@ namespace DeepCoro.Runtime.IO
     {
         private static readonly Dictionary<string, (ScalarType Type, int Size)> DTypes = new()
         {
-            ["F64"] = (ScalarType.Float64, 8), ["F32"] = (ScalarType.Float32, 4), ["F16"] = (ScalarType.Float16, 2),
-            ["BF16"] = (ScalarType.BFloat16, 2), ["I64"] = (ScalarType.Int64, 8), ["I32"] = (ScalarType.Int32, 4),
-            ["I16"] = (ScalarType.Int16, 2), ["I8"] = (ScalarType.Int8, 1), ["U8"] = (ScalarType.Byte, 1),
+            ["F64"] = (ScalarType.Float64, 8),
+            ["F32"] = (ScalarType.Float32, 4),
+            ["F16"] = (ScalarType.Float16, 2),
+            ["BF16"] = (ScalarType.BFloat16, 2),
+            ["I64"] = (ScalarType.Int64, 8),
+            ["I32"] = (ScalarType.Int32, 4),
+            ["I16"] = (ScalarType.Int16, 2),
+            ["I8"] = (ScalarType.Int8, 1),
+            ["U8"] = (ScalarType.Byte, 1),
             ["BOOL"] = (ScalarType.Bool, 1),
         };
 
@@ -34,11 +40,11 @@ namespace DeepCoro.Runtime.IO
             try
             {
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-                long fileLength = stream.Length;
+                var fileLength = stream.Length;
                 if (fileLength < 8) throw new SafetensorsException($"{path}: not a safetensors file: {fileLength} bytes, shorter than the 8-byte header length");
                 var lengthBytes = new byte[8];
                 stream.ReadExactly(lengthBytes);
-                long headerLength = BitConverter.ToInt64(lengthBytes, 0);
+                var headerLength = BitConverter.ToInt64(lengthBytes, 0);
                 if (headerLength <= 0 || headerLength > MaxHeader || headerLength > fileLength - 8)
                     throw new SafetensorsException($"{path}: not a safetensors file or truncated: header length {headerLength}, file size {fileLength}");
                 var header = new byte[headerLength];
@@ -108,7 +114,7 @@ namespace DeepCoro.Runtime.IO
             try
             {
                 // zeros count as ones: libtorch's strides (products of later dimensions) must fit, not just the count
-                long span = shape.Aggregate(1L, (a, d) => checked(a * Math.Max(d, 1L)));
+                var span = shape.Aggregate(1L, (a, d) => checked(a * Math.Max(d, 1L)));
                 bytes = shape.Contains(0) ? 0 : checked(span * dtype.Size);
             }
             catch (OverflowException) { throw new SafetensorsException($"{path}: {Described()} has more elements than 64-bit sizes can count"); }

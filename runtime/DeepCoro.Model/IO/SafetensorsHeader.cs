@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.IO
 {

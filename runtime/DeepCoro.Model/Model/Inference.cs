@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Model
@@ -43,7 +42,7 @@ namespace DeepCoro.Runtime.Model
             model.zero_grad();
             var leaf = x.detach().requires_grad_(true);
             var outputs = forward(leaf);
-            Tensor objective = zeros(1);
+            var objective = zeros(1);
             foreach (var (key, value) in outputs)
             {
                 var probeKey = "probe" + key.Substring(3);

@@ -1,6 +1,5 @@
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Spec;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -43,7 +42,11 @@ namespace DeepCoro.Runtime.Model
                 register_module(nameof(cls_norm), cls_norm);
                 pool = new ClsTokenPool(() => get_parameter(nameof(cls_token))!, cls_attention, cls_norm, numHeads, NormPlacement.Post, dropout, kernel);
             }
-            else pool = new MeanPool();
+            else
+            {
+                pool = new MeanPool();
+            }
+
             fc1 = ModelParts.Linear(inputDim, HiddenWidth);
             norm = ModelParts.Norm(HiddenWidth);
             linear_probe = ModelParts.Linear(HiddenWidth, outputDim);

@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Linq;
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Spec;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using System.Linq;
 using DeepCoro.Runtime.Blocks;
 using DeepCoro.Spec;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -26,7 +26,7 @@ namespace DeepCoro.Runtime.Model
         private static Tensor ReduceInnermost(IInstancePool pool, Tensor x, Tensor? valid, bool training)
         {
             var shape = x.shape;
-            int rank = shape.Length;
+            var rank = shape.Length;
             long s = shape[rank - 2], w = shape[rank - 1];
             var pooled = pool.Pool(x.reshape(-1, s, w), valid, training);
             var outShape = shape.Take(rank - 2).Concat(new[] { pooled.shape[1] }).ToArray();

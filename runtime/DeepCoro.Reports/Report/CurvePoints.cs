@@ -19,7 +19,7 @@ namespace DeepCoro.Runtime.Report
         public static (double Fpr, double Tpr, double Precision) At(double[] score, bool[] positive, double threshold)
         {
             double tp = 0, fp = 0, p = 0, n = 0;
-            for (int i = 0; i < score.Length; i++)
+            for (var i = 0; i < score.Length; i++)
             {
                 if (positive[i]) p++; else n++;
                 if (score[i] >= threshold) { if (positive[i]) tp++; else fp++; }
@@ -36,10 +36,10 @@ namespace DeepCoro.Runtime.Report
             var ys = new List<double>();
             if (roc) { xs.Add(0); ys.Add(0); }
             double tp = 0, fp = 0;
-            int start = 0;
-            for (int g = 0; g < ranking.GroupEnd.Length; g++)
+            var start = 0;
+            for (var g = 0; g < ranking.GroupEnd.Length; g++)
             {
-                for (int k = start; k < ranking.GroupEnd[g]; k++) if (positive[ranking.Order[k]]) tp++; else fp++;
+                for (var k = start; k < ranking.GroupEnd[g]; k++) if (positive[ranking.Order[k]]) tp++; else fp++;
                 start = ranking.GroupEnd[g];
                 if (roc) { xs.Add(n > 0 ? fp / n : 0); ys.Add(p > 0 ? tp / p : 0); }
                 else { xs.Add(p > 0 ? tp / p : 0); ys.Add(tp / (tp + fp)); }

@@ -23,14 +23,19 @@ namespace DeepCoro.Runtime.Report
             foreach (var level in s.Levels)
             {
                 if (level.Weights.Length == 1 && level.Padding.Length == 1 && !level.Padding[0] && level.Over != "tokens")
+                {
                     figures.Add(Across(level, s.Videos, title));
+                }
                 else if (grid?.Leading(level.Weights[0][0].Length - 1) is { } leading)
                 {
-                    int heads = level.Weights[0].Length;
+                    var heads = level.Weights[0].Length;
                     figures.Add(Grid(level, grid, leading, null, title, $"{level.Name}_mean.png"));
-                    for (int h = 0; h < heads; h++) figures.Add(Grid(level, grid, leading, h, title, $"{level.Name}_head{h}.png"));
+                    for (var h = 0; h < heads; h++) figures.Add(Grid(level, grid, leading, h, title, $"{level.Name}_head{h}.png"));
                 }
-                else figures.AddRange(Curves(level, title));
+                else
+                {
+                    figures.AddRange(Curves(level, title));
+                }
             }
             return figures;
         }
@@ -42,14 +47,14 @@ namespace DeepCoro.Runtime.Report
             string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
             return string.Join("; ", spec.Heads.Select((h, k) =>
             {
-                double label = s.Study.Labels[k];
+                var label = s.Study.Labels[k];
                 var score = s.Scores[k];
                 var names = h.Task is TaskKind.Regression or TaskKind.Survival ? null : ClassNames.For(h, labelsMap);
                 string Label() => double.IsNaN(label) ? "no label" : names is null ? $"label {F(label)}" : $"label {names[(int)label]}";
                 if (h.Task == TaskKind.Regression) return $"{h.Name} {F(score[0])} ({Label()})";
                 if (h.Task == TaskKind.Survival) return $"{h.Name} risk {F(score[0])} ({(double.IsNaN(label) ? "no label" : $"time {F(label)}")})";
                 if (h.Task == TaskKind.Binary) return $"{h.Name} P({names![1]}) {F(score[0])} ({Label()})";
-                int best = Array.IndexOf(score, score.Max());
+                var best = Array.IndexOf(score, score.Max());
                 return $"{h.Name} {names![best]} {F(score[best])} ({Label()})";
             }));
         }
@@ -59,13 +64,17 @@ namespace DeepCoro.Runtime.Report
             var plot = new Plot();
             var weights = level.Weights[0];
             int heads = weights.Length, positions = Math.Min(videos + 1, weights[0].Length);
-            double width = 0.8 / heads;
+            var width = 0.8 / heads;
             var palette = new ScottPlot.Palettes.Category10();
-            for (int h = 0; h < heads; h++)
+            for (var h = 0; h < heads; h++)
             {
                 var bars = Enumerable.Range(0, positions).Select(p => new Bar
                 {
-                    Position = p - 0.4 + (h + 0.5) * width, Value = weights[h][p], Size = width * 0.9, FillColor = palette.GetColor(h), LineWidth = 0,
+                    Position = p - 0.4 + (h + 0.5) * width,
+                    Value = weights[h][p],
+                    Size = width * 0.9,
+                    FillColor = palette.GetColor(h),
+                    LineWidth = 0,
                 }).ToList();
                 var added = plot.Add.Bars(bars);
                 added.LegendText = $"head {h}";
@@ -90,15 +99,20 @@ namespace DeepCoro.Runtime.Report
             var videos = Enumerable.Range(0, level.Weights.Length).Where(r => !level.Padding[r]).ToList();
             int rows = videos.Count * (grid.H + 1) - 1, cols = grid.T * (grid.W + 1) - 1;
             var cells = new double[rows, cols];
-            for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) cells[i, j] = double.NaN;
+            for (var i = 0; i < rows; i++) for (var j = 0; j < cols; j++) cells[i, j] = double.NaN;
             var labels = new List<string>();
-            for (int v = 0; v < videos.Count; v++)
+            for (var v = 0; v < videos.Count; v++)
             {
                 var w = Weights(level.Weights[videos[v]], head);
-                for (int t = 0; t < grid.T; t++)
-                    for (int y = 0; y < grid.H; y++)
-                        for (int x = 0; x < grid.W; x++)
+                for (var t = 0; t < grid.T; t++)
+                {
+                    for (var y = 0; y < grid.H; y++)
+                    {
+                        for (var x = 0; x < grid.W; x++)
                             cells[v * (grid.H + 1) + y, t * (grid.W + 1) + x] = w[1 + leading + (t * grid.H + y) * grid.W + x];
+                    }
+                }
+
                 string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
                 labels.Add($"video {videos[v] + 1}\ncls {F(w[0])}" + (leading == 1 ? $"\nclass tok {F(w[1])}" : ""));
             }
@@ -114,7 +128,7 @@ namespace DeepCoro.Runtime.Report
             var who = head is { } h ? $"head {h}" : "mean over heads";
             plot.Title($"within videos ({level.Name}, {who}) - {title}", size: 13);
             plot.XLabel($"frames (T = {grid.T}), each an H x W = {grid.H} x {grid.W} map");
-            int height = Math.Clamp(140 + videos.Count * 130, 300, 900);
+            var height = Math.Clamp(140 + videos.Count * 130, 300, 900);
             return Figure.Of(file, $"Within videos, {who}: token weights on the {grid} grid, one row per video. {title}", plot, Figure.Width + 200, height);
         }
 
@@ -122,12 +136,12 @@ namespace DeepCoro.Runtime.Report
         private static IEnumerable<Figure> Curves(LevelAttention level, string title)
         {
             var palette = new ScottPlot.Palettes.Category10();
-            for (int r = 0; r < level.Weights.Length; r++)
+            for (var r = 0; r < level.Weights.Length; r++)
             {
                 if (level.Padding[r]) continue;
                 var plot = new Plot();
                 var weights = level.Weights[r];
-                for (int h = 0; h < weights.Length; h++)
+                for (var h = 0; h < weights.Length; h++)
                 {
                     var line = plot.Add.ScatterLine(Enumerable.Range(0, weights[h].Length).Select(i => (double)i).ToArray(), weights[h].Select(v => (double)v).ToArray(),
                         palette.GetColor(h));

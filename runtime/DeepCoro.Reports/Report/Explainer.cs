@@ -5,7 +5,6 @@ using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Model;
 using DeepCoro.Runtime.Training;
 using DeepCoro.Spec;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Report
@@ -41,7 +40,7 @@ namespace DeepCoro.Runtime.Report
                     finally { foreach (var level in model.ClsLevels) level.Pool.AttentionSink = null; }
                     var scores = model.Spec.Heads.Select(h => Rows(Losses.Scores(h, outputs[h.Name]))).ToArray();
                     int b = batch.Size, n = (int)batch.Shape[1];
-                    for (int i = 0; i < b; i++)
+                    for (var i = 0; i < b; i++)
                     {
                         if (!wanted.Contains(batch.Studies[i])) continue;
                         var levels = captured.Select(c => Slice(c.Level, c.Weights, c.Shape, i, b, n, batch.Mask)).ToList();
@@ -58,7 +57,7 @@ namespace DeepCoro.Runtime.Report
         {
             using var s = scores.to(ScalarType.Float64).cpu();
             var flat = s.data<double>().ToArray();
-            int width = s.dim() == 1 ? 1 : (int)s.shape[1];
+            var width = s.dim() == 1 ? 1 : (int)s.shape[1];
             return Enumerable.Range(0, (int)s.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
         }
 
@@ -67,12 +66,12 @@ namespace DeepCoro.Runtime.Report
         private static LevelAttention Slice(ClsLevel level, float[] weights, long[] shape, int i, int b, int n, bool[] mask)
         {
             int m = (int)shape[0], heads = (int)shape[1], positions = (int)shape[2];
-            int perStudy = m == b * n ? n : m == b ? 1 : throw new InvalidOperationException($"cls level '{level.Name}' has {m} rows for a batch of {b} x {n}");
+            var perStudy = m == b * n ? n : m == b ? 1 : throw new InvalidOperationException($"cls level '{level.Name}' has {m} rows for a batch of {b} x {n}");
             var rows = new float[perStudy][][];
             var padding = new bool[perStudy];
-            for (int r = 0; r < perStudy; r++)
+            for (var r = 0; r < perStudy; r++)
             {
-                int row = i * perStudy + r;
+                var row = i * perStudy + r;
                 rows[r] = Enumerable.Range(0, heads).Select(h => weights.AsSpan((row * heads + h) * positions, positions).ToArray()).ToArray();
                 padding[r] = perStudy == n && !mask[i * n + r];
             }

@@ -47,8 +47,11 @@ namespace DeepCoro.Runtime.Report
         {
             body.Append("<div class=\"figures\">\n");
             foreach (var f in figures)
+            {
                 body.Append("<figure><img src=\"data:image/png;base64,").Append(Convert.ToBase64String(f.Png))
                     .Append($"\" alt=\"{Encode(f.Caption)}\"><figcaption>{Encode(f.Caption)}</figcaption></figure>\n");
+            }
+
             body.Append("</div>\n");
             return this;
         }

@@ -21,7 +21,7 @@ namespace DeepCoro.Runtime.Sweeps
                 foreach (var t in scored)
                 {
                     var v = t.Params[p.Name];
-                    int k = values.FindIndex(x => SweepValues.Same(x, v));
+                    var k = values.FindIndex(x => SweepValues.Same(x, v));
                     // a value the sweep file does not list (an edited journal) still gets a column
                     if (k < 0) { values.Add(v?.DeepClone()); k = values.Count - 1; }
                     positions.Add(k);
@@ -29,7 +29,7 @@ namespace DeepCoro.Runtime.Sweeps
                 return new PlotAxis(p.Name, scored, positions, values.Select(SweepValues.Format).ToList());
             }
             var xs = scored.Select(t => SweepValues.TryNumber(t.Params[p.Name], out var x) ? x : double.NaN).ToList();
-            bool log = p.IsLog && xs.All(x => x > 0);
+            var log = p.IsLog && xs.All(x => x > 0);
             return new PlotAxis(log ? $"log10({p.Name})" : p.Name, scored, xs.Select(x => log ? Math.Log10(x) : x).ToList(), null);
         }
 

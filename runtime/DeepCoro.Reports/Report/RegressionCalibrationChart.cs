@@ -26,7 +26,7 @@ namespace DeepCoro.Runtime.Report
             foreach (var (split, label, prediction) in splits)
             {
                 var order = Enumerable.Range(0, label.Length).OrderBy(i => prediction[i]).ToArray();
-                int bins = Math.Min(Bins, order.Length);
+                var bins = Math.Min(Bins, order.Length);
                 if (bins == 0) continue;
                 var bin = Enumerable.Range(0, bins)
                     .Select(b => order.Skip(b * order.Length / bins).Take((b + 1) * order.Length / bins - b * order.Length / bins).ToArray()).ToArray();

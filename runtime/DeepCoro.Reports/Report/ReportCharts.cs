@@ -27,7 +27,7 @@ namespace DeepCoro.Runtime.Report
             (double Low, double High)? limits = null)
         {
             var plot = new Plot();
-            int i = 0;
+            var i = 0;
             foreach (var s in series)
             {
                 var points = s.X.Zip(s.Y).Where(p => double.IsFinite(p.Second) && (!log10 || p.Second > 0)).ToArray();
@@ -121,34 +121,37 @@ namespace DeepCoro.Runtime.Report
         /// counts and row shares in the cells.</summary>
         public static Figure Confusion(string head, string split, string[] names, int[] truth, int[] predicted, string how)
         {
-            int k = names.Length;
+            var k = names.Length;
             var counts = new double[k, k];
-            for (int i = 0; i < truth.Length; i++) counts[truth[i], predicted[i]]++;
+            for (var i = 0; i < truth.Length; i++) counts[truth[i], predicted[i]]++;
             var shares = new double[k, k];
-            for (int t = 0; t < k; t++)
+            for (var t = 0; t < k; t++)
             {
-                double row = Enumerable.Range(0, k).Sum(p => counts[t, p]);
-                for (int p = 0; p < k; p++) shares[t, p] = row > 0 ? counts[t, p] / row : 0;
+                var row = Enumerable.Range(0, k).Sum(p => counts[t, p]);
+                for (var p = 0; p < k; p++) shares[t, p] = row > 0 ? counts[t, p] / row : 0;
             }
             var plot = new Plot();
             var map = plot.Add.Heatmap(shares);
             map.Colormap = new ScottPlot.Colormaps.Blues().Reversed();   // ScottPlot's Blues runs dark to light
             map.ManualRange = new ScottPlot.Range(0, 1);
-            for (int t = 0; t < k; t++)
-                for (int p = 0; p < k; p++)
+            for (var t = 0; t < k; t++)
+            {
+                for (var p = 0; p < k; p++)
                 {
                     var text = plot.Add.Text($"{counts[t, p]:0}\n{shares[t, p]:0%}", p, k - 1 - t);
                     text.LabelAlignment = Alignment.MiddleCenter;
                     text.LabelFontSize = k > 8 ? 10 : 14;
                     text.LabelFontColor = shares[t, p] > 0.5 ? Colors.White : Colors.Black;
                 }
+            }
+
             var positions = Enumerable.Range(0, k).Select(i => (double)i).ToArray();
             plot.Axes.Bottom.SetTicks(positions, names);
             plot.Axes.Left.SetTicks(positions.Select(i => k - 1 - i).ToArray(), names);
             plot.XLabel("predicted");
             plot.YLabel("true");
             plot.Title($"{head}, {split}: confusion matrix", size: 14);
-            int size = Math.Clamp(260 + 70 * k, 460, 1000);
+            var size = Math.Clamp(260 + 70 * k, 460, 1000);
             return Figure.Of($"confusion_{head}_{split}.png",
                 $"{head}, {split}: counts and shares of each true class (rows) predicted as each class (columns); {how}.", plot, size + 60, size);
         }

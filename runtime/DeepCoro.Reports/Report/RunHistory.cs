@@ -27,8 +27,11 @@ namespace DeepCoro.Runtime.Report
                     if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("epoch", out var e) || !e.TryGetInt32(out var epoch)) continue;
                     var values = new Dictionary<string, double>();
                     foreach (var p in doc.RootElement.EnumerateObject())
+                    {
                         if (p.Name is not ("epoch" or "step"))
                             values[p.Name] = p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : double.NaN;
+                    }
+
                     rows.Add((epoch, values));
                 }
             }

@@ -30,7 +30,7 @@ namespace DeepCoro.Runtime.Report
             var notes = new List<string>(inputs.Notes);
             if (history.Rows.Count == 0) notes.Add("metrics.jsonl holds no epoch yet: no training curves.");
             if (summary is null) notes.Add("No summary.json: the run has not finished, so there are no final metrics or predictions yet.");
-            bool telemetry = history.Keys.Any(k => k.StartsWith("telemetry/"));
+            var telemetry = history.Keys.Any(k => k.StartsWith("telemetry/"));
             if (history.Rows.Count > 0 && !telemetry)
                 notes.Add("This run logged no telemetry (written by a version before it existed, or with telemetry off): no attention, gradient or memory curves.");
 
@@ -62,8 +62,12 @@ namespace DeepCoro.Runtime.Report
                 if (head.Task == TaskKind.Survival) SurvivalCalibration(page, head, predictions, summary, run, figures);
             }
             foreach (var table in inputs.Subgroups) figures.AddRange(SubgroupReport.Add(page, table));
-            if (telemetry) Section("Attention", AttentionCurves(history),
+            if (telemetry)
+            {
+                Section("Attention", AttentionCurves(history),
                 "Per cls level over the validation set: entropy of the cls query's attention divided by the log of its valid positions (1 = uniform, 0 = all on one position), and the share on the cls token itself.");
+            }
+
             var examples = inputs.Examples.SelectMany(e => ExplainPlots.Figures(e, spec, inputs.Grid, inputs.LabelsMap)
                 .Where(f => !f.FileName.Contains("_head")).Select(f => f with { FileName = $"example_{Safe(e.Study.Id)}_{f.FileName}" })).ToList();
             Section("Attention examples", examples, "Studies of the validation split with the largest and the smallest error: where each head looks, as the best model computes it (`deepcoro explain` draws any study).");
@@ -168,7 +172,7 @@ namespace DeepCoro.Runtime.Report
         {
             static bool Is(string n, string[] metrics) => metrics.Any(m => n == m || n.EndsWith("_" + m));
             if (name.StartsWith("locked_")) return name + " (locked threshold)";
-            bool reference = names.Contains("best_threshold");
+            var reference = names.Contains("best_threshold");
             if (reference ? Is(name, OnSplitMetrics) : Is(name, LockedMetrics))
                 return name + (locked && !reference ? " (locked threshold)" : " (threshold chosen on this split)");
             return name;
@@ -201,12 +205,17 @@ namespace DeepCoro.Runtime.Report
             }
             var losses = new List<ReportCharts.Series> { S("val main", "val/main_loss", false, 3), S("train main", "train/main_loss", true, 3) };
             foreach (var h in spec.Heads) { losses.Add(S($"val {h.Name}", $"val/{h.Name}_loss")); losses.Add(S($"train {h.Name}", $"train/{h.Name}_loss", true)); }
-            figures.Add(ReportCharts.Lines("loss.png", "Loss per head and the weighted main loss (log scale); solid: validation, dashed: training.", "loss", "loss", losses, log10: true));
+            figures.Add(ReportCharts.Lines("loss.png", "Loss per head and the weighted main loss (log scale); solid: validation, dashed: training.",
+                "loss", "loss", losses, log10: true));
             var main = spec.Heads.Select(h => (h, Metrics.Names(h.Task)[0])).SelectMany(x => new[] { S($"val {x.h.Name} {x.Item2}", $"val/{x.h.Name}_{x.Item2}"), S($"train {x.h.Name} {x.Item2}", $"train/{x.h.Name}_{x.Item2}", true) });
             var plotted = string.Join(", ", spec.Heads.Select(h => $"{h.Name}: {Metrics.Names(h.Task)[0]}"));
             figures.Add(ReportCharts.Lines("main_metric.png", $"Each head's main metric ({plotted}); solid: validation, dashed: training.", "main metric per head", "value", main));
             if (summary is not null && history.Has(summary.Monitor) && !summary.Monitor.EndsWith("main_loss"))
-                figures.Add(ReportCharts.Lines("monitor.png", $"The monitored metric {summary.Monitor}, which picks the best epoch.", summary.Monitor, summary.Monitor, new[] { S(summary.Monitor, summary.Monitor) }));
+            {
+                figures.Add(ReportCharts.Lines("monitor.png", $"The monitored metric {summary.Monitor}, which picks the best epoch.",
+                    summary.Monitor, summary.Monitor, new[] { S(summary.Monitor, summary.Monitor) }));
+            }
+
             var rates = history.Keys.Where(k => k.StartsWith("lr/")).Select(k => S(k[3..], k)).ToList();
             if (rates.Count > 0) figures.Add(ReportCharts.Lines("lr.png", "Learning rate of each parameter group at the epoch's last step.", "learning rate per parameter group", "learning rate", rates, log10: true));
             return figures;
@@ -225,7 +234,8 @@ namespace DeepCoro.Runtime.Report
             figures.AddRange(added);
         }
 
-        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap,
+        private static IReadOnlyList<Figure> HeadFigures(HeadSpec head, IReadOnlyList<PredictionTable> predictions, RunSummary? summary,
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap,
             Evaluation.LockedThreshold? locked, string run)
         {
             var figures = new List<Figure>();
@@ -255,15 +265,18 @@ namespace DeepCoro.Runtime.Report
             if (head.Task == TaskKind.Binary)
             {
                 // the locked threshold; an older run's on-val best_threshold
-                double threshold = locked?.Value ?? (summary?.Metrics.TryGetValue($"val/{head.Name}_best_threshold", out var t) == true && double.IsFinite(t) ? t : 0.5);
-                string how = locked is null ? "chosen on val" : $"{locked.Rule}, {(locked.ChosenOn == "val" ? "chosen on val" : locked.ChosenOn)}, locked";
+                var threshold = locked?.Value ?? (summary?.Metrics.TryGetValue($"val/{head.Name}_best_threshold", out var t) == true && double.IsFinite(t) ? t : 0.5);
+                var how = locked is null ? "chosen on val" : $"{locked.Rule}, {(locked.ChosenOn == "val" ? "chosen on val" : locked.ChosenOn)}, locked";
                 var binary = data.Select(d => (d.Split, Score: d.Rows.Scores.Select(s => s[0]).ToArray(), Positive: d.Rows.Labels.Select(y => y > 0.5).ToArray())).ToList();
                 figures.Add(ReportCharts.Roc(head.Name, binary, threshold));
                 figures.Add(ReportCharts.PrecisionRecall(head.Name, binary, threshold));
                 figures.Add(ReportCharts.Calibration(head.Name, binary.Select(b => (b.Split, b.Score, b.Positive)).ToList()));
                 foreach (var b in binary)
+                {
                     figures.Add(ReportCharts.Confusion(head.Name, b.Split, names, b.Positive.Select(p => p ? 1 : 0).ToArray(),
                         b.Score.Select(s => s >= threshold ? 1 : 0).ToArray(), $"positive when P >= {F(threshold)} ({how})"));
+                }
+
                 return figures;
             }
             var multi = data.Select(d => (d.Split, Truth: d.Rows.Labels.Select(y => (int)y).ToArray(), Predicted: d.Rows.Scores.Select(s => Array.IndexOf(s, s.Max())).ToArray(),
@@ -302,7 +315,8 @@ namespace DeepCoro.Runtime.Report
             {
                 ReportCharts.Lines("gradient_norms.png", "Gradient L2 norm before clipping, per parameter group and global (mean over the epoch's steps).", "gradient norms", "norm",
                     keys.Where(k => k.StartsWith("grad/") && k.EndsWith("/norm") && k != "grad/norm").Select(k => Series(history, k[5..^5], k)).Prepend(Series(history, "global", "grad/norm", 4)), log10: true),
-                ReportCharts.Lines("update_ratio.png", "|update| / |weights| per parameter group (sampled steps): about 1e-3 is the usual healthy range.", "update-to-weight ratio", "ratio",
+                ReportCharts.Lines("update_ratio.png", "|update| / |weights| per parameter group (sampled steps): about 1e-3 is the usual healthy range.",
+                    "update-to-weight ratio", "ratio",
                     keys.Where(k => k.EndsWith("/update_ratio")).Select(k => Series(history, k[5..^13], k)), log10: true),
                 ReportCharts.Lines("stability.png", "Share of steps whose gradient norm exceeded max_grad_norm (clipped), and batches and steps skipped for a non-finite loss or gradient.", "clipping and skipped steps", "share / count",
                     new[] { Series(history, "clipped share", "grad/clipped_share"), Series(history, "skipped batches", "train/skipped_batches"), Series(history, "skipped steps", "train/skipped_steps") }),

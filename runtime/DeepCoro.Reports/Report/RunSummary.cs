@@ -39,7 +39,8 @@ namespace DeepCoro.Runtime.Report
             }
             int? best = root.TryGetProperty("best_epoch", out var b) && b.ValueKind == JsonValueKind.Number ? b.GetInt32() : null;
             return new RunSummary(best, root.TryGetProperty("monitor", out var mon) ? mon.GetString() ?? "" : "",
-                root.TryGetProperty("best_value", out var bv) ? Number(bv) : double.NaN, metrics, intervals, level) { Resamples = resamples, Seed = seed };
+                root.TryGetProperty("best_value", out var bv) ? Number(bv) : double.NaN, metrics, intervals, level)
+            { Resamples = resamples, Seed = seed };
         }
     }
 }

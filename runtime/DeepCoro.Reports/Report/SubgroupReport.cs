@@ -29,7 +29,7 @@ namespace DeepCoro.Runtime.Report
 
         private static string Cell(SubgroupRow row, string name)
         {
-            int k = IndexOf(row, name);
+            var k = IndexOf(row, name);
             var ci = row.Intervals[k];
             return double.IsFinite(ci.Lower) ? $"{F(row.Values[k])} [{F(ci.Lower)}, {F(ci.Upper)}]" : F(row.Values[k]);
         }
@@ -110,13 +110,13 @@ namespace DeepCoro.Runtime.Report
             var plot = new Plot();
             var positions = new List<double>();
             var labels = new List<string>();
-            for (int i = 0; i < rows.Count; i++)
+            for (var i = 0; i < rows.Count; i++)
             {
                 var r = rows[i];
                 double y = rows.Count - i;
                 positions.Add(y);
                 labels.Add(r.Column == "all" ? $"all (n = {r.Count})" : $"{r.Column} {r.Group} (n = {r.Count})");
-                int k = IndexOf(r, metric.Name);
+                var k = IndexOf(r, metric.Name);
                 var ci = r.Intervals[k];
                 if (double.IsFinite(ci.Lower))
                 {

@@ -31,7 +31,7 @@ namespace DeepCoro.Runtime.Report
                 page.Paragraph($"{head}: no predicted survival (a Cox head of a run without baseline_hazard.json), so no calibration; retrain to fit the baseline hazard.", "note");
                 return Array.Empty<Figure>();
             }
-            double horizon = times[^1];
+            var horizon = times[^1];
             var sorted = cut.Head(head).Scores.Select(s => s[0]).Where(double.IsFinite).OrderBy(r => r).ToList();
             double low = Bootstrap.Percentile(sorted, 1.0 / 3), high = Bootstrap.Percentile(sorted, 2.0 / 3);
             var samples = new SurvivalCalibrationSamples(time, drawn.Events(head).Select(e => e == 1).ToArray(), scores.Select(s => s[0]).ToArray(),
@@ -41,7 +41,7 @@ namespace DeepCoro.Runtime.Report
             string Cell(int k) => bounds is null || !double.IsFinite(bounds[k].Lower) ? F(values[k]) : $"{F(values[k])} [{F(bounds[k].Lower)}, {F(bounds[k].Upper)}]";
             var counts = samples.Counts();
             string[] ranges = { $"risk <= {F(low)}", $"{F(low)} < risk <= {F(high)}", $"risk > {F(high)}" };
-            string h = horizon.ToString("R", CultureInfo.InvariantCulture);
+            var h = horizon.ToString("R", CultureInfo.InvariantCulture);
             page.Heading($"{head}: calibration at time {h} ({drawn.Split})", 3);
             page.Paragraph($"Studies of the {drawn.Split} split in three groups by predicted risk, cut at the tertiles of the {cut.Split} split's risks; per group the mean predicted survival S({h} | x) "
                 + $"against the Kaplan-Meier survival at {h} of the group's times and events (observed; '-' when its follow-up ends before {h}). "
@@ -52,7 +52,7 @@ namespace DeepCoro.Runtime.Report
             var plot = new Plot();
             plot.Add.Line(0, 0, 1, 1).LinePattern = LinePattern.Dotted;
             var palette = new ScottPlot.Palettes.Category10();
-            for (int g = 0; g < 3; g++)
+            for (var g = 0; g < 3; g++)
             {
                 double x = values[2 * g], y = values[2 * g + 1];
                 if (!double.IsFinite(x) || !double.IsFinite(y)) continue;

@@ -27,11 +27,11 @@ namespace DeepCoro.Runtime.Report
             var group = risk.Select(r => r <= low ? 0 : r <= high ? 1 : 2).ToArray();
             var cohort = new SurvivalCohort(time, @event, risk);
             string[] names = { "low risk", "middle risk", "high risk" };
-            double end = time.Length > 0 ? time.Max() : 1;
+            var end = time.Length > 0 ? time.Max() : 1;
             var marks = new[] { 0, end / 4, end / 2, 3 * end / 4 };
             var plot = new Plot();
             var atRisk = new List<string>();
-            for (int g = 0; g < 3; g++)
+            for (var g = 0; g < 3; g++)
             {
                 var weight = group.Select(x => x == g ? 1.0 : 0.0).ToArray();
                 if (weight.Sum() == 0) continue;
@@ -39,7 +39,7 @@ namespace DeepCoro.Runtime.Report
                 var xs = new List<double> { 0 };
                 var ys = new List<double> { 1 };
                 double s = 1;
-                for (int k = 0; k < km.Time.Length; k++)
+                for (var k = 0; k < km.Time.Length; k++)
                 {
                     xs.Add(km.Time[k]); ys.Add(s);
                     s = km.Survival[k];

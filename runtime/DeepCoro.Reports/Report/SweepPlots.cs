@@ -24,7 +24,7 @@ namespace DeepCoro.Runtime.Sweeps
             Directory.CreateDirectory(store.PlotsDir);
             var swept = sweep.Parameters.Where(p => p.Distribution != Distribution.Constant).ToList();
             var axes = swept.Select(p => PlotAxis.For(p, scored)).ToList();
-            for (int k = 0; k < swept.Count; k++)
+            for (var k = 0; k < swept.Count; k++)
                 written.Add(Save(store, Safe(swept[k].Name) + ".png", Scatter(sweep, swept[k], axes[k]), 800));
             if (axes.Count > 0) written.Add(Save(store, ParallelCoordinates, Parallel(sweep, axes, scored), Math.Max(800, 150 * (axes.Count + 1))));
             return written;
@@ -58,7 +58,7 @@ namespace DeepCoro.Runtime.Sweeps
             var units = all.Select(a => a.Unit()).ToList();
             var colormap = new ScottPlot.Colormaps.Viridis();
             // worst first, so the best lines are drawn on top
-            for (int i = ranked.Count - 1; i >= 0; i--)
+            for (var i = ranked.Count - 1; i >= 0; i--)
             {
                 var xs = Enumerable.Range(0, all.Count).Select(k => (double)k).ToArray();
                 var ys = units.Select(u => u[i]).ToArray();
@@ -66,7 +66,7 @@ namespace DeepCoro.Runtime.Sweeps
                 line.LineWidth = i == 0 ? 4 : 1.5f;
                 line.MarkerSize = i == 0 ? 7 : 4;
             }
-            for (int k = 0; k < all.Count; k++)
+            for (var k = 0; k < all.Count; k++)
             {
                 plot.Add.VerticalLine(k, 1, Colors.Gray);
                 var (low, high) = Range(all[k]);

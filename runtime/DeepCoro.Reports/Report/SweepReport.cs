@@ -55,9 +55,12 @@ namespace DeepCoro.Runtime.Report
             var figures = new List<Figure>();
             if (Progress(trials, metric) is { } progress) figures.Add(progress);
             foreach (var file in SweepPlots.Write(store, sweep, trials))
+            {
                 figures.Add(new Figure($"param_{Path.GetFileName(file)}", Path.GetFileName(file) == SweepPlots.ParallelCoordinates
                     ? $"Each finished trial as one line across the swept parameters and {metric.Name} (each axis scaled to its range), coloured by {metric.Name}; the best trial thickest."
                     : $"{metric.Name} of each finished trial against {Path.GetFileNameWithoutExtension(file)} (dashed: the best trial).", File.ReadAllBytes(file)));
+            }
+
             if (figures.Count > 0)
             {
                 page.Heading("Plots");
@@ -83,7 +86,7 @@ namespace DeepCoro.Runtime.Report
             points.MarkerSize = 8;
             points.LegendText = "trial";
             var running = new double[ys.Length];
-            for (int i = 0; i < ys.Length; i++) running[i] = i == 0 || metric.Better(ys[i], running[i - 1]) ? ys[i] : running[i - 1];
+            for (var i = 0; i < ys.Length; i++) running[i] = i == 0 || metric.Better(ys[i], running[i - 1]) ? ys[i] : running[i - 1];
             var line = plot.Add.ScatterLine(xs, running);
             line.LinePattern = LinePattern.Dashed;
             line.LegendText = "best so far";

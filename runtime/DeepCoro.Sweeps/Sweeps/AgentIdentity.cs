@@ -9,7 +9,7 @@ namespace DeepCoro.Runtime.Sweeps
     {
         public static AgentIdentity Current()
         {
-            int pid = Environment.ProcessId;
+            var pid = Environment.ProcessId;
             return new AgentIdentity(Environment.MachineName, pid, ProcessLiveness.StartToken(pid) ?? "");
         }
 

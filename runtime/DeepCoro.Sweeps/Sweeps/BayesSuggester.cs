@@ -36,7 +36,7 @@ namespace DeepCoro.Runtime.Sweeps
         public double[] Encode(JsonObject values)
         {
             var v = new double[dims];
-            int at = 0;
+            var at = 0;
             foreach (var p in parameters)
             {
                 p.Encode(values[p.Name], v.AsSpan(at, p.Dimensions));
@@ -61,12 +61,12 @@ namespace DeepCoro.Runtime.Sweeps
 
             var rng = new Random(Seeding.Mix(seed, index, 2));
             var candidates = new List<JsonObject>();
-            for (int i = 0; i < PriorCandidates; i++) candidates.Add(Suggesters.SampleAll(parameters, rng));
+            for (var i = 0; i < PriorCandidates; i++) candidates.Add(Suggesters.SampleAll(parameters, rng));
             foreach (var centre in done.OrderBy(o => o.Loss!.Value).Take(LocalCentres))
-                for (int i = 0; i < LocalCandidates; i++) candidates.Add(Perturb(centre.Params, rng));
+                for (var i = 0; i < LocalCandidates; i++) candidates.Add(Perturb(centre.Params, rng));
 
             JsonObject? pick = null;
-            double pickEi = double.NegativeInfinity;
+            var pickEi = double.NegativeInfinity;
             foreach (var c in candidates)
             {
                 var ei = gp.ExpectedImprovement(Encode(c), best);
@@ -97,7 +97,9 @@ namespace DeepCoro.Runtime.Sweeps
             foreach (var p in parameters)
             {
                 if (p.IsCategorical)
+                {
                     o[p.Name] = rng.NextDouble() < 0.25 ? p.Sample(rng) : centre[p.Name]?.DeepClone();
+                }
                 else
                 {
                     p.Encode(centre[p.Name], u);

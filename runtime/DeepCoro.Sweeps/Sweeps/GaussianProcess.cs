@@ -26,10 +26,10 @@ namespace DeepCoro.Runtime.Sweeps
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public GaussianProcess(IReadOnlyList<double[]> inputs, IReadOnlyList<double> targets)
         {
-            int n = inputs.Count;
+            var n = inputs.Count;
             if (n == 0 || n != targets.Count) throw new ArgumentException("a GP needs as many targets as inputs, at least one");
             x = new double[n][];
-            for (int i = 0; i < n; i++) x[i] = inputs[i];
+            for (var i = 0; i < n; i++) x[i] = inputs[i];
             double m = 0;
             foreach (var t in targets) m += t;
             m /= n;
@@ -39,24 +39,30 @@ namespace DeepCoro.Runtime.Sweeps
             mean = m;
             scale = s > 1e-12 ? s : 1;
             var y = new double[n];
-            for (int i = 0; i < n; i++) y[i] = (targets[i] - mean) / scale;
+            for (var i = 0; i < n; i++) y[i] = (targets[i] - mean) / scale;
 
-            double best = double.NegativeInfinity;
+            var best = double.NegativeInfinity;
             double[,]? bestL = null;
             double[]? bestAlpha = null;
             foreach (var l in LengthScales)
+            {
                 foreach (var noise in Noises)
                 {
                     var k = new double[n, n];
-                    for (int i = 0; i < n; i++)
-                        for (int j = 0; j <= i; j++)
+                    for (var i = 0; i < n; i++)
+                    {
+                        for (var j = 0; j <= i; j++)
                             k[i, j] = k[j, i] = Kernel(x[i], x[j], l) + (i == j ? noise : 0);
+                    }
+
                     if (!Cholesky(k, n)) continue;
                     var a = Solve(k, n, y);
                     double lml = 0;
-                    for (int i = 0; i < n; i++) lml += -0.5 * y[i] * a[i] - Math.Log(k[i, i]);
+                    for (var i = 0; i < n; i++) lml += -0.5 * y[i] * a[i] - Math.Log(k[i, i]);
                     if (lml > best) { best = lml; bestL = k; bestAlpha = a; LengthScale = l; Noise = noise; }
                 }
+            }
+
             chol = bestL ?? throw new InvalidOperationException("no kernel setting gave a positive-definite covariance");
             alpha = bestAlpha!;
         }
@@ -66,21 +72,21 @@ namespace DeepCoro.Runtime.Sweeps
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public (double Mean, double Std) Predict(double[] at)
         {
-            int n = x.Length;
+            var n = x.Length;
             var k = new double[n];
-            for (int i = 0; i < n; i++) k[i] = Kernel(x[i], at, LengthScale);
+            for (var i = 0; i < n; i++) k[i] = Kernel(x[i], at, LengthScale);
             double mu = 0;
-            for (int i = 0; i < n; i++) mu += k[i] * alpha[i];
+            for (var i = 0; i < n; i++) mu += k[i] * alpha[i];
             // v = L^-1 k, variance = k(at, at) - v.v
             var w = (double[])k.Clone();
-            for (int i = 0; i < n; i++)
+            for (var i = 0; i < n; i++)
             {
-                double sum = w[i];
-                for (int j = 0; j < i; j++) sum -= chol[i, j] * w[j];
+                var sum = w[i];
+                for (var j = 0; j < i; j++) sum -= chol[i, j] * w[j];
                 w[i] = sum / chol[i, i];
             }
             double var = 1;
-            for (int i = 0; i < n; i++) var -= w[i] * w[i];
+            for (var i = 0; i < n; i++) var -= w[i] * w[i];
             return (mean + scale * mu, scale * Math.Sqrt(Math.Max(var, 1e-12)));
         }
 
@@ -98,7 +104,7 @@ namespace DeepCoro.Runtime.Sweeps
         private static double Kernel(double[] a, double[] b, double lengthScale)
         {
             double d2 = 0;
-            for (int i = 0; i < a.Length; i++) { var d = a[i] - b[i]; d2 += d * d; }
+            for (var i = 0; i < a.Length; i++) { var d = a[i] - b[i]; d2 += d * d; }
             var r = Math.Sqrt(5 * d2) / lengthScale;
             return (1 + r + r * r / 3) * Math.Exp(-r);
         }
@@ -107,19 +113,19 @@ namespace DeepCoro.Runtime.Sweeps
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool Cholesky(double[,] a, int n)
         {
-            for (int j = 0; j < n; j++)
+            for (var j = 0; j < n; j++)
             {
-                double d = a[j, j];
-                for (int k = 0; k < j; k++) d -= a[j, k] * a[j, k];
+                var d = a[j, j];
+                for (var k = 0; k < j; k++) d -= a[j, k] * a[j, k];
                 if (d <= 1e-12) return false;
                 a[j, j] = Math.Sqrt(d);
-                for (int i = j + 1; i < n; i++)
+                for (var i = j + 1; i < n; i++)
                 {
-                    double s = a[i, j];
-                    for (int k = 0; k < j; k++) s -= a[i, k] * a[j, k];
+                    var s = a[i, j];
+                    for (var k = 0; k < j; k++) s -= a[i, k] * a[j, k];
                     a[i, j] = s / a[j, j];
                 }
-                for (int i = 0; i < j; i++) a[i, j] = 0;
+                for (var i = 0; i < j; i++) a[i, j] = 0;
             }
             return true;
         }
@@ -129,16 +135,16 @@ namespace DeepCoro.Runtime.Sweeps
         private static double[] Solve(double[,] l, int n, double[] y)
         {
             var z = (double[])y.Clone();
-            for (int i = 0; i < n; i++)
+            for (var i = 0; i < n; i++)
             {
-                double s = z[i];
-                for (int k = 0; k < i; k++) s -= l[i, k] * z[k];
+                var s = z[i];
+                for (var k = 0; k < i; k++) s -= l[i, k] * z[k];
                 z[i] = s / l[i, i];
             }
-            for (int i = n - 1; i >= 0; i--)
+            for (var i = n - 1; i >= 0; i--)
             {
-                double s = z[i];
-                for (int k = i + 1; k < n; k++) s -= l[k, i] * z[k];
+                var s = z[i];
+                for (var k = i + 1; k < n; k++) s -= l[k, i] * z[k];
                 z[i] = s / l[i, i];
             }
             return z;

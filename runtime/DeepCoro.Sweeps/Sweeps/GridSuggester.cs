@@ -16,7 +16,7 @@ namespace DeepCoro.Runtime.Sweeps
         {
             this.parameters = parameters;
             axes = parameters.Select(p => p.GridValues() ?? throw new DeepCoroUserException($"grid search cannot enumerate '{p.Name}' ({p.DistributionName})")).ToList();
-            long size = axes.Aggregate(1L, (n, a) => n * a.Count);
+            var size = axes.Aggregate(1L, (n, a) => n * a.Count);
             if (size > 1_000_000) throw new DeepCoroUserException($"the grid has {size} points; narrow it or use random or bayes");
             Size = (int)size;
         }
@@ -27,9 +27,9 @@ namespace DeepCoro.Runtime.Sweeps
         {
             if (index >= Size) throw new ArgumentOutOfRangeException(nameof(index), $"the grid has {Size} points");
             var picks = new int[axes.Count];
-            for (int k = axes.Count - 1; k >= 0; k--) { picks[k] = index % axes[k].Count; index /= axes[k].Count; }
+            for (var k = axes.Count - 1; k >= 0; k--) { picks[k] = index % axes[k].Count; index /= axes[k].Count; }
             var o = new JsonObject();
-            for (int k = 0; k < axes.Count; k++) o[parameters[k].Name] = axes[k][picks[k]]?.DeepClone();
+            for (var k = 0; k < axes.Count; k++) o[parameters[k].Name] = axes[k][picks[k]]?.DeepClone();
             return o;
         }
     }

@@ -15,7 +15,7 @@ namespace DeepCoro.Runtime.Sweeps
             if (MinIter is int min)
             {
                 double r = min;
-                for (int k = 0; S is null || k < S; k++, r *= Eta)
+                for (var k = 0; S is null || k < S; k++, r *= Eta)
                 {
                     if (r > int.MaxValue / 2) yield break;
                     yield return (int)Math.Round(r);
@@ -25,7 +25,7 @@ namespace DeepCoro.Runtime.Sweeps
             {
                 var rungs = new SortedSet<int>();
                 double r = max;
-                for (int k = 1; k <= s; k++) { r /= Eta; if (r >= 1) rungs.Add((int)Math.Round(r)); }
+                for (var k = 1; k <= s; k++) { r /= Eta; if (r >= 1) rungs.Add((int)Math.Round(r)); }
                 foreach (var x in rungs) yield return x;
             }
         }

@@ -19,9 +19,9 @@ namespace DeepCoro.Runtime.Sweeps
             if (mine is null) return null;
             var values = all.Where(t => t.Index != trial.Index).Select(t => t.BestUpTo(rung, metric))
                             .Where(v => v is not null).Select(v => v!.Value).Append(mine.Value).ToList();
-            int n = values.Count;
-            int keep = (int)Math.Ceiling(n / hb.Eta);
-            int rank = 1 + values.Count(v => metric.Better(v, mine.Value));
+            var n = values.Count;
+            var keep = (int)Math.Ceiling(n / hb.Eta);
+            var rank = 1 + values.Count(v => metric.Better(v, mine.Value));
             if (rank <= keep) return null;
             return string.Format(CultureInfo.InvariantCulture,
                 "hyperband: at epoch {0} its best {1} = {2:G6} ranks {3} of {4}; only the top {5} go on", rung, metric.Name, mine.Value, rank, n, keep);

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -24,11 +23,11 @@ namespace DeepCoro.Runtime.Sweeps
             if (stream.Length < offset) { offset = 0; partial.Clear(); }  // the log was rewritten (a resumed run)
             stream.Seek(offset, SeekOrigin.Begin);
             var buffer = new byte[stream.Length - offset];
-            int read = stream.Read(buffer, 0, buffer.Length);
+            var read = stream.Read(buffer, 0, buffer.Length);
             offset += read;
             partial.Append(Encoding.UTF8.GetString(buffer, 0, read));
             var text = partial.ToString();
-            int end = text.LastIndexOf('\n');
+            var end = text.LastIndexOf('\n');
             if (end < 0) return rows;
             partial.Clear().Append(text, end + 1, text.Length - end - 1);
             foreach (var line in text[..end].Split('\n'))

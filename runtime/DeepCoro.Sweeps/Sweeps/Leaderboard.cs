@@ -50,7 +50,7 @@ namespace DeepCoro.Runtime.Sweeps
             var columns = new[] { "rank", "trial", "status", sweep.Metric.Name, "best_epoch", "attempts" }
                           .Concat(sweep.Parameters.Select(p => p.Name)).Append("reason");
             sb.Append(string.Join(",", columns.Select(Cell))).Append('\n');
-            int rank = 0;
+            var rank = 0;
             foreach (var t in ranked)
             {
                 var cells = new List<string>

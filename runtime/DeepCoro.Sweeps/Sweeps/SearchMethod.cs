@@ -1,5 +1,3 @@
-using System;
-
 namespace DeepCoro.Runtime.Sweeps
 {
     public enum SearchMethod { Grid, Random, Bayes }

@@ -27,7 +27,7 @@ namespace DeepCoro.Runtime.Sweeps
                 .Where(f => f.Length > 6 && Array.IndexOf(f, "-") > 5)
                 .Select(f =>
                 {
-                    int dash = Array.IndexOf(f, "-");
+                    var dash = Array.IndexOf(f, "-");
                     return (Point: f[4].Replace("\\040", " "), Type: f[dash + 1],
                             Options: f[5].Split(',').Concat(dash + 3 < f.Length ? f[dash + 3].Split(',') : Array.Empty<string>()).ToHashSet());
                 })
@@ -35,7 +35,7 @@ namespace DeepCoro.Runtime.Sweeps
                 .OrderByDescending(m => m.Point.Length)
                 .FirstOrDefault();
             if (mount.Point is null) return null;
-            bool nodeLocal = mount.Type.StartsWith("nfs", StringComparison.Ordinal)
+            var nodeLocal = mount.Type.StartsWith("nfs", StringComparison.Ordinal)
                 ? mount.Options.Contains("nolock") || mount.Options.Contains("local_lock=flock") || mount.Options.Contains("local_lock=all")
                 : mount.Type == "lustre" && !mount.Options.Contains("flock");
             return nodeLocal

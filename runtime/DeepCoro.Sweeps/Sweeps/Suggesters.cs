@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Text.Json.Nodes;
 
 namespace DeepCoro.Runtime.Sweeps
@@ -13,7 +12,6 @@ namespace DeepCoro.Runtime.Sweeps
             SearchMethod.Random => new RandomSuggester(sweep.Parameters, seed),
             _ => new BayesSuggester(sweep.Parameters, seed),
         };
-
 
         public static JsonObject SampleAll(IReadOnlyList<SweepParameter> parameters, Random rng)
         {

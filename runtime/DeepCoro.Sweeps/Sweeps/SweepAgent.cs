@@ -59,8 +59,8 @@ namespace DeepCoro.Runtime.Sweeps
             store.ReadManifest();
             SweepLock.CheckEnforced(store.LockPath);
             WarmUp();
-            int done = 0;
-            bool interrupted = false;
+            var done = 0;
+            var interrupted = false;
             while (!cancel.IsCancellationRequested && (options.Count is null || done < options.Count))
             {
                 var cpu = Environment.CpuUsage.TotalTime;
@@ -86,7 +86,7 @@ namespace DeepCoro.Runtime.Sweeps
         private void WarmUp()
         {
             foreach (var e in journal.ReadNew()) state.Apply(e);
-            int size = suggester.Size ?? int.MaxValue;
+            var size = suggester.Size ?? int.MaxValue;
             var made = Enumerable.Range(0, 12).Select(i => new Observation(suggester.Suggest(i % size, Array.Empty<Observation>()), i)).ToList();
             var values = suggester.Suggest(made.Count % size, made);
             validator.Check(Path.Combine(store.Dir, "warm-up.yaml"), config.Merge(values, "warm-up"));
@@ -105,10 +105,10 @@ namespace DeepCoro.Runtime.Sweeps
                 return claim;
             }
             var budget = store.ReadManifest().Trials;
-            int limit = suggester.Size is int size ? Math.Min(size, budget) : budget;
+            var limit = suggester.Size is int size ? Math.Min(size, budget) : budget;
             while (state.NextIndex < limit)
             {
-                int index = state.NextIndex;
+                var index = state.NextIndex;
                 proposedLast = true;
                 var values = suggester.Suggest(index, state.Observations());
                 var header = $"trial {index} of a deepcoro sweep: base.yaml with " +
@@ -165,9 +165,9 @@ namespace DeepCoro.Runtime.Sweeps
             {
                 while (true)
                 {
-                    bool exited = trial.WaitForExit(options.Poll);
+                    var exited = trial.WaitForExit(options.Poll);
                     var rows = trial.ReadNewRows().Where(r => Metric(r) is not null).ToList();
-                    bool stopping = cancel.IsCancellationRequested;
+                    var stopping = cancel.IsCancellationRequested;
                     if (rows.Count > 0 || exited || stopping)
                     {
                         var outcome = Locked(() => Report(index, attempt, trial, rows, exited, stopping), reportHolds);
@@ -200,7 +200,7 @@ namespace DeepCoro.Runtime.Sweeps
             foreach (var row in rows)
             {
                 var record = state.Find(index)!;
-                int epoch = row["epoch"] is JsonValue ev && ev.TryGetValue<int>(out var e) ? e : (record.Epochs.Count == 0 ? 1 : record.Epochs[^1].Epoch + 1);
+                var epoch = row["epoch"] is JsonValue ev && ev.TryGetValue<int>(out var e) ? e : (record.Epochs.Count == 0 ? 1 : record.Epochs[^1].Epoch + 1);
                 Append(TrialEvent.EpochDone(index, attempt, epoch, Metric(row)!.Value, Numbers(row)));
                 if (sweep.EarlyTerminate is Hyperband hb && hb.IsRung(epoch)
                     && HyperbandRule.Judge(hb, sweep.Metric, epoch, record, state.Trials) is string verdict)
@@ -211,7 +211,7 @@ namespace DeepCoro.Runtime.Sweeps
                 }
             }
             if (!exited) return Outcome.Running;
-            int code = trial.ExitCode;
+            var code = trial.ExitCode;
             if (code != 0 && stopping)
             {
                 // the signal that stopped the agent (Ctrl-C reaches the whole process group) ended the trial too
@@ -225,8 +225,14 @@ namespace DeepCoro.Runtime.Sweeps
                 Append(TrialEvent.Ended(index, attempt, TrialStatus.Failed, why, code));
             }
             else if (state.Find(index)!.Epochs.Count == 0)
+            {
                 Append(TrialEvent.Ended(index, attempt, TrialStatus.Failed, $"the run ended without reporting '{sweep.Metric.Name}' in its metrics log", code));
-            else Append(TrialEvent.Ended(index, attempt, TrialStatus.Finished, null, code));
+            }
+            else
+            {
+                Append(TrialEvent.Ended(index, attempt, TrialStatus.Finished, null, code));
+            }
+
             return Outcome.Ended;
         }
 

@@ -3,10 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json.Nodes;
-using DeepCoro.Yaml;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 using DeepCoro.Spec;
+using DeepCoro.Yaml;
+using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -76,7 +75,7 @@ namespace DeepCoro.Runtime.Sweeps
             {
                 var path = targets[kv.Key];
                 var map = root;
-                for (int i = 0; i < path.Count - 1; i++)
+                for (var i = 0; i < path.Count - 1; i++)
                 {
                     var key = new YamlScalarNode(path[i]);
                     if (!map.Children.TryGetValue(key, out var next) || next is not YamlMappingNode)
@@ -130,10 +129,15 @@ namespace DeepCoro.Runtime.Sweeps
         {
             foreach (var kv in map.Children.ToList())
             {
-                if (kv.Value is YamlMappingNode child) AbsolutePaths(child, baseDir, pathKeys);
+                if (kv.Value is YamlMappingNode child)
+                {
+                    AbsolutePaths(child, baseDir, pathKeys);
+                }
                 else if (kv.Key is YamlScalarNode { Value: string key } && pathKeys.Contains(key)
                          && kv.Value is YamlScalarNode { Value: string path } scalar && path != "" && !Path.IsPathRooted(path))
+                {
                     map.Children[kv.Key] = new YamlScalarNode(Path.GetFullPath(Path.Combine(baseDir, path))) { Style = scalar.Style, Tag = scalar.Tag };
+                }
             }
         }
     }

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using DeepCoro.Spec;
-using YamlDotNet.RepresentationModel;
 
 namespace DeepCoro.Runtime.Sweeps
 {

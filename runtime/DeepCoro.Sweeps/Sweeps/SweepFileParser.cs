@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text.Json.Nodes;
 using DeepCoro.Spec;
 using DeepCoro.Yaml;
 using YamlDotNet.RepresentationModel;
@@ -62,7 +61,7 @@ namespace DeepCoro.Runtime.Sweeps
                 Hyperband? hyperband = null;
                 int? runCap = null;
                 var parameters = new List<SweepParameter>();
-                bool sawParameters = false;
+                var sawParameters = false;
                 List<string>? command = null, program = null;
                 var ignored = new List<string>();
                 foreach (var (key, keyNode, value) in top)
@@ -93,7 +92,10 @@ namespace DeepCoro.Runtime.Sweeps
                             Warn(keyNode, "program: the script W&B's agent would run; not run here (trials run the sweep's trial command)");
                             break;
                         default:
-                            if (ServerKeys.Contains(key)) Warn(keyNode, $"'{key}' is a W&B server setting; ignored");
+                            if (ServerKeys.Contains(key))
+                            {
+                                Warn(keyNode, $"'{key}' is a W&B server setting; ignored");
+                            }
                             else
                             {
                                 ignored.Add(key);
@@ -112,9 +114,14 @@ namespace DeepCoro.Runtime.Sweeps
                 foreach (var dup in parameters.GroupBy(x => x.Name).Where(g => g.Count() > 1))
                     Error(root, $"parameter '{dup.Key}' is given twice (as a dotted key and nested?)");
                 if (method == SearchMethod.Grid)
+                {
                     foreach (var prm in parameters.Where(x => x.GridValues() is null))
+                    {
                         Error(prm.Line, prm.Column, DiagnosticCodes.InvalidValue,
                               $"grid search cannot enumerate '{prm.Name}' ({prm.DistributionName}); give it 'values', or use random or bayes");
+                    }
+                }
+
                 if (Errors.Count > 0 || method is null || metric is null) return null;
                 return new SweepDefinition(File, method.Value, metric, parameters, hyperband, runCap, Warnings.Select(w => w.ToString()).ToList(),
                                            command ?? program ?? new List<string>());
@@ -133,7 +140,7 @@ namespace DeepCoro.Runtime.Sweeps
                 var entries = Entries(node, "metric");
                 if (entries is null) return null;
                 string? name = null;
-                Goal goal = Goal.Minimize;
+                var goal = Goal.Minimize;
                 foreach (var (key, keyNode, value) in entries)
                 {
                     if (key == "name") name = String(value, "metric.name");
@@ -152,7 +159,7 @@ namespace DeepCoro.Runtime.Sweeps
                 if (entries is null) return null;
                 int? minIter = null, maxIter = null, s = null;
                 double eta = 3;
-                bool typed = false;
+                var typed = false;
                 foreach (var (key, keyNode, value) in entries)
                 {
                     switch (key)
@@ -211,16 +218,30 @@ namespace DeepCoro.Runtime.Sweeps
                     else Unknown(keyNode, key, what, ParameterKeys);
                 }
                 Distribution? dist = null;
-                if (given.TryGetValue("distribution", out var dn)) dist = Choice(dn, what + ": distribution", SweepParameter.Names);
-                else if (given.ContainsKey("values")) dist = Distribution.Categorical;
-                else if (given.ContainsKey("value")) dist = Distribution.Constant;
+                if (given.TryGetValue("distribution", out var dn))
+                {
+                    dist = Choice(dn, what + ": distribution", SweepParameter.Names);
+                }
+                else if (given.ContainsKey("values"))
+                {
+                    dist = Distribution.Categorical;
+                }
+                else if (given.ContainsKey("value"))
+                {
+                    dist = Distribution.Constant;
+                }
                 else if (given.ContainsKey("min") && given.ContainsKey("max"))
+                {
                     dist = IsInt(given["min"]) && IsInt(given["max"]) ? Distribution.IntUniform : Distribution.Uniform;
-                else if (given.ContainsKey("mu") || given.ContainsKey("sigma")) dist = Distribution.Normal;
+                }
+                else if (given.ContainsKey("mu") || given.ContainsKey("sigma"))
+                {
+                    dist = Distribution.Normal;
+                }
                 else { Error(node, $"{what}: give 'value', 'values', 'min' and 'max', or a 'distribution'"); return null; }
                 if (dist is null) return null;
 
-                string[] allowed = dist switch
+                var allowed = dist switch
                 {
                     Distribution.Constant => new[] { "value" },
                     Distribution.Categorical => new[] { "values" },
@@ -228,7 +249,7 @@ namespace DeepCoro.Runtime.Sweeps
                     Distribution.QUniform or Distribution.QLogUniformValues => new[] { "min", "max", "q" },
                     _ => new[] { "mu", "sigma" },
                 };
-                string[] required = dist switch
+                var required = dist switch
                 {
                     Distribution.Constant => new[] { "value" },
                     Distribution.Categorical => new[] { "values" },
@@ -236,7 +257,7 @@ namespace DeepCoro.Runtime.Sweeps
                     _ => new[] { "min", "max" },
                 };
                 var distName = SweepParameter.Names.First(kv => kv.Value == dist).Key;
-                bool ok = true;
+                var ok = true;
                 foreach (var k in given.Keys.Where(k => k != "distribution" && !allowed.Contains(k)))
                 {
                     Error(given[k], $"{what}: '{k}' does not apply to {distName} (it takes {string.Join(", ", allowed)})");
@@ -269,7 +290,7 @@ namespace DeepCoro.Runtime.Sweeps
                     default:
                         var min = Float(given["min"], what + ": min");
                         var max = Float(given["max"], what + ": max");
-                        double? q = given.TryGetValue("q", out var qn) ? Float(qn, what + ": q") : 1;
+                        var q = given.TryGetValue("q", out var qn) ? Float(qn, what + ": q") : 1;
                         if (min is null || max is null || q is null) return null;
                         if (min > max || (min == max && dist != Distribution.IntUniform)) { Error(given["max"], $"{what}: max ({max}) must be above min ({min})"); return null; }
                         if (q <= 0) { Error(given["q"], $"{what}: q must be above 0"); return null; }
@@ -284,7 +305,7 @@ namespace DeepCoro.Runtime.Sweeps
                             return null;
                         }
                         // q distributions give integers when q and the bounds are integers (batch sizes, epochs)
-                        bool integer = dist is Distribution.QUniform or Distribution.QLogUniformValues
+                        var integer = dist is Distribution.QUniform or Distribution.QLogUniformValues
                                        && IsInt(given["min"]) && IsInt(given["max"]) && (qn is null || IsInt(qn));
                         return new SweepParameter(name, dist.Value, min: min.Value, max: max.Value, q: q.Value, integer: integer);
                 }

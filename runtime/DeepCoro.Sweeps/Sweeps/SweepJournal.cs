@@ -32,10 +32,10 @@ namespace DeepCoro.Runtime.Sweeps
             var bytes = Encoding.UTF8.GetBytes(string.Concat(events.Select(e => e.ToJsonLine() + "\n")));
             using var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
             string? note = null;
-            long end = stream.Length;
+            var end = stream.Length;
             if (end > 0 && LastByte(stream, end) != '\n')
             {
-                long keep = AfterLastNewline(stream, end);
+                var keep = AfterLastNewline(stream, end);
                 stream.SetLength(keep);
                 note = $"{Path}: cut off a half-written last event ({end - keep} bytes) left by an agent that died while appending it";
                 end = keep;
@@ -54,20 +54,20 @@ namespace DeepCoro.Runtime.Sweeps
             var events = new List<TrialEvent>();
             if (!File.Exists(Path)) return events;
             using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            long length = stream.Length;
+            var length = stream.Length;
             if (length < offset)
                 throw new InvalidDataException($"{Path}: the journal is shorter than what was read of it ({length} < {offset} bytes): it was replaced or edited while agents ran");
             if (length == offset) return events;
             stream.Seek(offset, SeekOrigin.Begin);
             var buffer = new byte[length - offset];
-            int read = 0;
+            var read = 0;
             while (read < buffer.Length)
             {
-                int n = stream.Read(buffer, read, buffer.Length - read);
+                var n = stream.Read(buffer, read, buffer.Length - read);
                 if (n == 0) break;
                 read += n;
             }
-            int complete = read == 0 ? 0 : Array.LastIndexOf(buffer, (byte)'\n', read - 1) + 1;
+            var complete = read == 0 ? 0 : Array.LastIndexOf(buffer, (byte)'\n', read - 1) + 1;
             if (complete == 0) return events;
             foreach (var line in Encoding.UTF8.GetString(buffer, 0, complete).Split('\n'))
             {
@@ -89,15 +89,15 @@ namespace DeepCoro.Runtime.Sweeps
         private static long AfterLastNewline(Stream stream, long end)
         {
             var chunk = new byte[4096];
-            long at = end;
+            var at = end;
             while (at > 0)
             {
-                int size = (int)Math.Min(chunk.Length, at);
+                var size = (int)Math.Min(chunk.Length, at);
                 at -= size;
                 stream.Seek(at, SeekOrigin.Begin);
-                int n = 0;
+                var n = 0;
                 while (n < size) n += stream.Read(chunk, n, size - n);
-                int i = Array.LastIndexOf(chunk, (byte)'\n', size - 1);
+                var i = Array.LastIndexOf(chunk, (byte)'\n', size - 1);
                 if (i >= 0) return at + i + 1;
             }
             return 0;

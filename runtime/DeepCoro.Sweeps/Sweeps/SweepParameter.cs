@@ -90,7 +90,7 @@ namespace DeepCoro.Runtime.Sweeps
         public JsonNode FromUnit(double u)
         {
             u = Math.Clamp(u, 1e-12, 1 - 1e-12);
-            double x = Distribution switch
+            var x = Distribution switch
             {
                 Distribution.IntUniform => Math.Floor(Min + u * (Max - Min + 1)),
                 Distribution.Uniform or Distribution.QUniform => Min + u * (Max - Min),
@@ -125,7 +125,7 @@ namespace DeepCoro.Runtime.Sweeps
             if (Dimensions == 0) return;
             if (Distribution == Distribution.Categorical)
             {
-                for (int k = 0; k < Values.Count; k++) into[k] = SweepValues.Same(Values[k], value) ? 1 : 0;
+                for (var k = 0; k < Values.Count; k++) into[k] = SweepValues.Same(Values[k], value) ? 1 : 0;
                 return;
             }
             SweepValues.TryNumber(value, out var x);

@@ -1,12 +1,11 @@
-using System;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json.Nodes;
+using DeepCoro.Spec;
 using DeepCoro.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
-using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Sweeps
 {
@@ -85,7 +84,7 @@ namespace DeepCoro.Runtime.Sweeps
             if (double.IsNaN(d)) return ".nan";
             if (double.IsInfinity(d)) return d > 0 ? ".inf" : "-.inf";
             var s = d.ToString("R", CultureInfo.InvariantCulture);
-            int e = s.IndexOfAny(new[] { 'E', 'e' });
+            var e = s.IndexOfAny(new[] { 'E', 'e' });
             var mantissa = e < 0 ? s : s[..e];
             if (!mantissa.Contains('.')) mantissa += ".0";
             if (e < 0) return mantissa;

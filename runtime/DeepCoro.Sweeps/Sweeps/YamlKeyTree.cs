@@ -33,7 +33,7 @@ namespace DeepCoro.Runtime.Sweeps
         /// is a single value (head_lr: 5e-4 blocks head_lr.cathEF).</summary>
         public static string? Blocker(YamlMappingNode root, IReadOnlyList<string> path)
         {
-            for (int i = 1; i < path.Count; i++)
+            for (var i = 1; i < path.Count; i++)
                 if (Follow(root, path.Take(i).ToList()) is YamlNode n && n is not YamlMappingNode) return string.Join(".", path.Take(i));
             return null;
         }
@@ -42,12 +42,14 @@ namespace DeepCoro.Runtime.Sweeps
         {
             if (at.Count > 0 && Follow(node, path) is not null) found.Add(at.Concat(path).ToArray());
             foreach (var kv in node.Children)
+            {
                 if (kv.Value is YamlMappingNode child && kv.Key is YamlScalarNode k)
                 {
                     at.Add(k.Value!);
                     Search(child, at, path, found);
                     at.RemoveAt(at.Count - 1);
                 }
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ namespace DeepCoro.Runtime.CrossValidation
         public static IReadOnlyList<FoldRow> Make(IReadOnlyList<Study> studies, IReadOnlyList<HeadSpec> heads, int? stratify, int folds, int repeats, int seed)
         {
             if (repeats < 1) throw new CrossValidationException($"repeats {repeats}: at least 1 repeat is needed");
-            int classes = 0;
+            var classes = 0;
             if (stratify is int s)
             {
                 var head = heads[s];
@@ -32,25 +32,32 @@ namespace DeepCoro.Runtime.CrossValidation
             {
                 var counts = new int[classes];
                 if (stratify is int h)
+                {
                     foreach (var study in g)
                         if (!double.IsNaN(study.Labels[h])) counts[(int)study.Labels[h]]++;
+                }
+
                 return new FoldUnit(g.Key, g.Select(x => x.Id).ToList(), counts);
             }).ToList();
             var rows = new List<FoldRow>();
-            for (int r = 0; r < repeats; r++)
+            for (var r = 0; r < repeats; r++)
             {
                 var fold = FoldAssignment.Assign(units, folds, seed, r);
                 var byGroup = units.Select((u, i) => (u.Group, Fold: fold[i])).ToDictionary(x => x.Group, x => x.Fold);
                 rows.AddRange(studies.Select(x => new FoldRow(x.Id, x.Group ?? x.Id, byGroup[x.Group ?? x.Id], r)));
                 if (stratify is int h)
-                    for (int f = 0; f < folds; f++)
+                {
+                    for (var f = 0; f < folds; f++)
                     {
                         var present = units.Where((u, i) => fold[i] == f).SelectMany(u => u.ClassCounts.Select((c, k) => (c, k)))
                             .Where(x => x.c > 0).Select(x => x.k).Distinct().ToList();
                         if (present.Count < 2)
+                        {
                             throw new CrossValidationException(
                                 $"stratify {heads[h].Name}: fold {f} of repeat {r} would validate on {(present.Count == 0 ? "no labelled study" : $"class {present[0]} only")} of head '{heads[h].Name}', where its AUC is undefined", Remedy.FewerFolds);
+                        }
                     }
+                }
             }
             return rows;
         }

@@ -26,14 +26,19 @@ namespace DeepCoro.Runtime.CrossValidation
         public static void Collect(CrossValidationDirectory dir, IReadOnlyList<FoldRow> folds, IReadOnlyList<HeadSpec> heads, int k, int repeats,
             IntervalOptions intervals, int seed, string? groupBy, string? stratify)
         {
-            for (int r = 0; r < repeats; r++)
-                for (int f = 0; f < k; f++)
+            for (var r = 0; r < repeats; r++)
+            {
+                for (var f = 0; f < k; f++)
+                {
                     if (!dir.Finished(f, r))
                         throw new CrossValidationException($"{dir.Run(f, r)}: the fold has not finished; run the same deepcoro cv command again to train it");
+                }
+            }
+
             WriteOof(dir, folds, heads, k, repeats);
             var tests = Enumerable.Range(0, repeats).SelectMany(r => Enumerable.Range(0, k).Select(f => Path.Combine(dir.Run(f, r), "predictions_test.csv")))
                 .Where(File.Exists).ToList();
-            bool ensemble = tests.Count == k * repeats;
+            var ensemble = tests.Count == k * repeats;
             if (ensemble) WriteEnsemble(dir.Ensemble, tests, heads);
             WriteSummary(dir, heads, k, repeats, intervals, seed, groupBy, stratify, ensemble);
         }
@@ -60,10 +65,10 @@ namespace DeepCoro.Runtime.CrossValidation
         {
             var sb = new StringBuilder();
             string? header = null;
-            for (int r = 0; r < repeats; r++)
+            for (var r = 0; r < repeats; r++)
             {
                 var seen = new HashSet<string>();
-                for (int f = 0; f < k; f++)
+                for (var f = 0; f < k; f++)
                 {
                     var path = Path.Combine(dir.Run(f, r), "predictions_val.csv");
                     int[]? kept = null;
@@ -74,7 +79,10 @@ namespace DeepCoro.Runtime.CrossValidation
                         sb.Append(header).Append(",fold,repeat\n");
                     }
                     else if (lines[0] != header)
+                    {
                         throw new CrossValidationException($"{path}:1: its columns differ from the other folds' ({header}); the folds were not trained from one config");
+                    }
+
                     foreach (var line in lines.Skip(1))
                     {
                         seen.Add(DelimitedText.Split(line, ",")[0]);
@@ -151,9 +159,12 @@ namespace DeepCoro.Runtime.CrossValidation
             string? groupBy, string? stratify, bool ensemble)
         {
             var perFold = new List<(int Fold, int Repeat, PredictionTable Table)>();
-            for (int r = 0; r < repeats; r++)
-                for (int f = 0; f < k; f++)
+            for (var r = 0; r < repeats; r++)
+            {
+                for (var f = 0; f < k; f++)
                     perFold.Add((f, r, PredictionTable.Read(Path.Combine(dir.Run(f, r), "predictions_val.csv"), "val", heads)!));
+            }
+
             AtomicFile.Write(dir.Summary, stream =>
             {
                 using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -197,7 +208,7 @@ namespace DeepCoro.Runtime.CrossValidation
                 json.WriteEndObject();
 
                 json.WriteStartArray("pooled_out_of_fold");
-                for (int r = 0; r < repeats; r++)
+                for (var r = 0; r < repeats; r++)
                 {
                     json.WriteStartObject();
                     json.WriteNumber("repeat", r);
@@ -223,7 +234,11 @@ namespace DeepCoro.Runtime.CrossValidation
                     Metrics(json, heads, h => Of(table, h), intervals, seed);
                     json.WriteEndObject();
                 }
-                else json.WriteNull("ensemble_test");
+                else
+                {
+                    json.WriteNull("ensemble_test");
+                }
+
                 json.WriteEndObject();
             });
         }
@@ -239,19 +254,20 @@ namespace DeepCoro.Runtime.CrossValidation
             return (labels, head.Loss == LossKind.Cox ? scores.Select(s => s[..1]).ToArray() : scores, table.Events(head.Name));
         }
 
-        private static List<(string Key, double Value)> Metrics(Utf8JsonWriter json, IReadOnlyList<HeadSpec> heads, Func<HeadSpec, (double[] Labels, double[][] Scores, double[]? Events)> of,
+        private static List<(string Key, double Value)> Metrics(Utf8JsonWriter json, IReadOnlyList<HeadSpec> heads,
+            Func<HeadSpec, (double[] Labels, double[][] Scores, double[]? Events)> of,
             IntervalOptions intervals, int seed)
         {
             var found = new List<(string, double)>();
             json.WriteStartObject("metrics");
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 var (labels, scores, events) = of(heads[h]);
                 json.WriteNumber($"{heads[h].Name}_n", labels.Length);
                 if (labels.Length == 0) continue;
                 var samples = HeadSamples.For(heads[h], scores, labels, events);
                 var bounds = Bootstrap.Intervals(samples, intervals, seed, h);
-                int m = 0;
+                var m = 0;
                 foreach (var (name, value) in samples.Evaluate())
                 {
                     var key = $"{heads[h].Name}_{name}";
@@ -259,8 +275,11 @@ namespace DeepCoro.Runtime.CrossValidation
                     Number(json, "value", value);
                     json.WriteStartArray("ci");
                     foreach (var b in new[] { bounds[m].Lower, bounds[m].Upper })
+                    {
                         if (double.IsFinite(b)) json.WriteNumberValue(b);
                         else json.WriteNullValue();
+                    }
+
                     json.WriteEndArray();
                     json.WriteEndObject();
                     found.Add((key, value));

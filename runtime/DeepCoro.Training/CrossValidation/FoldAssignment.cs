@@ -22,12 +22,12 @@ namespace DeepCoro.Runtime.CrossValidation
             if (folds < 2) throw new CrossValidationException($"folds {folds}: at least 2 folds are needed");
             if (folds > units.Count)
                 throw new CrossValidationException($"folds {folds}: more folds than groups ({units.Count}); every fold needs at least one group, so use at most {units.Count} folds");
-            int classes = units.Count == 0 ? 0 : units[0].ClassCounts.Length;
+            var classes = units.Count == 0 ? 0 : units[0].ClassCounts.Length;
             var rng = new Random(Seeding.Mix(seed, repeat, 0x0CF0));
             var order = Enumerable.Range(0, units.Count).ToArray();
-            for (int i = order.Length - 1; i > 0; i--)
+            for (var i = order.Length - 1; i > 0; i--)
             {
-                int j = rng.Next(i + 1);
+                var j = rng.Next(i + 1);
                 (order[i], order[j]) = (order[j], order[i]);
             }
             // OrderBy is stable: units alike keep their shuffled order
@@ -36,17 +36,17 @@ namespace DeepCoro.Runtime.CrossValidation
                 : order.OrderByDescending(u => StandardDeviation(units[u].ClassCounts.Select(c => (double)c).ToArray())).ToArray();
             var total = new double[classes];
             foreach (var u in units)
-                for (int c = 0; c < classes; c++) total[c] += u.ClassCounts[c];
+                for (var c = 0; c < classes; c++) total[c] += u.ClassCounts[c];
             var size = new int[folds];
             var counts = new double[folds, classes];
             var fold = new int[units.Count];
             foreach (var u in sorted)
             {
-                int best = -1;
-                double bestCost = double.PositiveInfinity;
-                for (int f = 0; f < folds; f++)
+                var best = -1;
+                var bestCost = double.PositiveInfinity;
+                for (var f = 0; f < folds; f++)
                 {
-                    double cost = classes == 0 ? 0 : Cost(counts, total, units[u].ClassCounts, f, folds, classes);
+                    var cost = classes == 0 ? 0 : Cost(counts, total, units[u].ClassCounts, f, folds, classes);
                     if (best < 0 || cost < bestCost - 1e-12 || (Math.Abs(cost - bestCost) <= 1e-12 && size[f] < size[best]))
                     {
                         best = f;
@@ -55,11 +55,14 @@ namespace DeepCoro.Runtime.CrossValidation
                 }
                 fold[u] = best;
                 size[best] += units[u].StudyIds.Count;
-                for (int c = 0; c < classes; c++) counts[best, c] += units[u].ClassCounts[c];
+                for (var c = 0; c < classes; c++) counts[best, c] += units[u].ClassCounts[c];
             }
-            for (int f = 0; f < folds; f++)
+            for (var f = 0; f < folds; f++)
+            {
                 if (size[f] == 0)
                     throw new CrossValidationException($"folds {folds}: fold {f} of repeat {repeat} got no study (the groups are too few or too uneven)", Remedy.FewerFolds);
+            }
+
             return fold;
         }
 
@@ -69,10 +72,10 @@ namespace DeepCoro.Runtime.CrossValidation
         {
             double sum = 0;
             var share = new double[folds];
-            for (int c = 0; c < classes; c++)
+            for (var c = 0; c < classes; c++)
             {
                 if (total[c] == 0) continue;
-                for (int f = 0; f < folds; f++) share[f] = (counts[f, c] + (f == into ? unit[c] : 0)) / total[c];
+                for (var f = 0; f < folds; f++) share[f] = (counts[f, c] + (f == into ? unit[c] : 0)) / total[c];
                 sum += StandardDeviation(share);
             }
             return sum / classes;
@@ -80,7 +83,7 @@ namespace DeepCoro.Runtime.CrossValidation
 
         private static double StandardDeviation(double[] values)
         {
-            double mean = values.Average();
+            var mean = values.Average();
             return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length);
         }
     }

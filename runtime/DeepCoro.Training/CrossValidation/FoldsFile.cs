@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -22,8 +21,11 @@ namespace DeepCoro.Runtime.CrossValidation
         {
             var sb = new StringBuilder(Header).Append('\n');
             foreach (var r in rows)
+            {
                 sb.Append(Quote(r.StudyId)).Append(',').Append(Quote(r.Group)).Append(',')
                     .Append(r.Fold.ToString(CultureInfo.InvariantCulture)).Append(',').Append(r.Repeat.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
             AtomicFile.WriteText(path, sb.ToString());
         }
 
@@ -33,13 +35,16 @@ namespace DeepCoro.Runtime.CrossValidation
             if (lines.Length == 0 || lines[0] != Header)
                 throw new CrossValidationException($"{path}:1: expected the header {Header}; remove the file (and the fold runs made from it) to assign folds anew");
             var rows = new List<FoldRow>();
-            for (int i = 1; i < lines.Length; i++)
+            for (var i = 1; i < lines.Length; i++)
             {
                 if (lines[i].Length == 0) continue;
                 var f = DelimitedText.Split(lines[i], ",");
                 if (f.Count != 4 || !int.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var fold)
                     || !int.TryParse(f[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var repeat))
+                {
                     throw new CrossValidationException($"{path}:{i + 1}: expected study_id,group,fold,repeat with integer fold and repeat");
+                }
+
                 rows.Add(new FoldRow(f[0], f[1], fold, repeat));
             }
             return rows;

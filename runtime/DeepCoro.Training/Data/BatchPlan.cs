@@ -15,7 +15,7 @@ namespace DeepCoro.Runtime.Data
             var order = Enumerable.Range(0, studies.Count).ToArray();
             if (training) new Random(Seeding.Mix(seed, epoch, -1)).Shuffle(order);
             var batches = new List<Pick[]>();
-            for (int start = 0; start < order.Length; start += options.BatchSize)
+            for (var start = 0; start < order.Length; start += options.BatchSize)
             {
                 var batch = order.Skip(start).Take(options.BatchSize)
                     .Select(i => new Pick(studies[i], Videos(studies[i], options, training, Seeding.Mix(seed, epoch, i)))).ToArray();

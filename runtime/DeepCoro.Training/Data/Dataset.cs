@@ -44,6 +44,7 @@ namespace DeepCoro.Runtime.Data
         {
             CheckHeads(spec);
             foreach (var split in required)
+            {
                 if (studies.Split(split).Count == 0)
                 {
                     var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, "test" => options.TestSplit, _ => options.InferenceSplit };
@@ -55,9 +56,11 @@ namespace DeepCoro.Runtime.Data
                     var name = split switch { "train" => options.TrainSplit, "val" => options.ValSplit, _ => options.TestSplit };
                     throw new DataException($"{options.Manifest}: split '{name}' has no label for any head ({string.Join(", ", spec.Heads.Select(h => h.Name))}): every label cell of its {studies.Split(split).Count} studies is empty");
                 }
+            }
+
             geometry.Scan(studies.Train.Concat(studies.Val).Concat(studies.Test).Concat(studies.Inference));
             // a batch is one pooled float array, indexed by int
-            long batchFloats = (long)options.BatchSize * options.NumVideos * geometry.VideoSize;
+            var batchFloats = (long)options.BatchSize * options.NumVideos * geometry.VideoSize;
             if (batchFloats > System.Array.MaxLength)
                 throw new DataException($"data.batch_size {options.BatchSize} x num_videos {options.NumVideos} x {geometry.VideoSize} floats per video = {batchFloats} floats per batch, more than one buffer holds ({System.Array.MaxLength}); lower data.batch_size");
             var loader = new StudyLoader(geometry, options, spec.Heads.Count, spec.ViewEmbedding is { } v ? v.Classes : null);
@@ -71,8 +74,10 @@ namespace DeepCoro.Runtime.Data
         public static void CheckHeads(ModelSpec spec)
         {
             foreach (var h in spec.Heads)
+            {
                 if (h.Task == TaskKind.Regression && h.Outputs != 1)
                     throw new DataException($"head '{h.Name}': a regression head with {h.Outputs} outputs; the manifest has one label column per head, so a regression head must have 1 output (use one head per target)");
+            }
         }
 
         /// <summary>
@@ -85,7 +90,8 @@ namespace DeepCoro.Runtime.Data
             var files = studies.SelectMany(s => Options.Layout == FileLayout.Study ? s.Videos.Take(1) : s.Videos).Select(v => v.Path);
             try
             {
-                System.Threading.Tasks.Parallel.ForEach(files, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = System.Math.Max(1, Options.ReadThreads), CancellationToken = cancel },
+                System.Threading.Tasks.Parallel.ForEach(files,
+                    new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = System.Math.Max(1, Options.ReadThreads), CancellationToken = cancel },
                     path => EmbeddingArray.CheckFinite(path, Options.TokenDtype));
             }
             catch (System.AggregateException e)

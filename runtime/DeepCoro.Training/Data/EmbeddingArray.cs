@@ -49,7 +49,7 @@ namespace DeepCoro.Runtime.Data
                 return;
             }
             float[]? buffer = null;
-            int count = 0;
+            var count = 0;
             try
             {
                 var shape = Npy.ReadInto(path, s =>
@@ -71,17 +71,23 @@ namespace DeepCoro.Runtime.Data
         private static void RequireRange(string path, ReadOnlySpan<float> values, long[] shape, TokenDtype dtype)
         {
             if (dtype != TokenDtype.Float16) return;
-            for (int i = 0; i < values.Length; i++)
+            for (var i = 0; i < values.Length; i++)
+            {
                 if (MathF.Abs(values[i]) >= 65520f)
+                {
                     throw new DataException($"{path}: the value {values[i]} at flat index {i} of [{string.Join(", ", shape)}] does not fit float16 (data.token_dtype; "
                         + $"its largest finite value is {TokenBits.Largest(dtype)}); set data.token_dtype: bfloat16 or float32");
+                }
+            }
         }
 
         private static void RequireFinite(string path, ReadOnlySpan<float> values, long[] shape)
         {
-            for (int i = 0; i < values.Length; i++)
+            for (var i = 0; i < values.Length; i++)
+            {
                 if (!float.IsFinite(values[i]))
                     throw new DataException($"{path}: the embedding holds {values[i]} at flat index {i} of [{string.Join(", ", shape)}]; every value must be finite");
+            }
         }
 
         /// <summary>The shape of an embedding file from its header alone (no data is read).</summary>
@@ -115,7 +121,9 @@ namespace DeepCoro.Runtime.Data
         {
             if (type is not (TorchSharp.torch.ScalarType.Float32 or TorchSharp.torch.ScalarType.Float16
                 or TorchSharp.torch.ScalarType.BFloat16 or TorchSharp.torch.ScalarType.Float64))
+            {
                 throw new DataException($"{path}: the embedding has dtype {type}; expected floating point (F32, F16, BF16 or F64)");
+            }
         }
 
         /// <summary>
@@ -128,11 +136,13 @@ namespace DeepCoro.Runtime.Data
             (long Offset, long Length) place = default;
             long[] shape;
             if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+            {
                 shape = Npy.ReadInto(path, s =>
                 {
                     place = check(s);
                     return target.AsSpan((int)place.Offset, (int)place.Length);
                 });
+            }
             else
             {
                 var array = Load(path);
@@ -154,11 +164,13 @@ namespace DeepCoro.Runtime.Data
             (long Offset, long Length) place = default;
             long[] shape;
             if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+            {
                 (shape, _) = Npy.ReadInto16(path, s =>
                 {
                     place = check(s);
                     return target.AsSpan((int)place.Offset, (int)place.Length);
                 }, dtype);
+            }
             else
             {
                 var array = Load(path);
@@ -179,7 +191,7 @@ namespace DeepCoro.Runtime.Data
 
         private static void RequireFinite16(string path, ReadOnlySpan<ushort> values, long[] shape, TokenDtype dtype)
         {
-            int i = TokenBits.FirstNonFinite(values, dtype);
+            var i = TokenBits.FirstNonFinite(values, dtype);
             if (i < 0) return;
             var name = dtype == TokenDtype.Float16 ? "float16" : "bfloat16";
             throw new DataException($"{path}: the value at flat index {i} of [{string.Join(", ", shape)}] is not finite as {name} (data.token_dtype; "

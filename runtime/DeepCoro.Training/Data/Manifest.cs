@@ -38,7 +38,7 @@ namespace DeepCoro.Runtime.Data
             var order = new List<Study>();
             var overrides = options.SplitFile is { } splitFile ? ReadSplitFile(splitFile) : null;
             var manifestSplit = new Dictionary<string, string>();
-            int lineNo = 1;
+            var lineNo = 1;
             for (var line = reader.ReadLine(); line != null; line = reader.ReadLine())
             {
                 lineNo++;
@@ -90,18 +90,29 @@ namespace DeepCoro.Runtime.Data
             }
             if (order.Count == 0) throw new DataException($"{path}: the manifest has a header but no rows");
             if (overrides is not null)
+            {
                 foreach (var (id, (_, line)) in overrides)
+                {
                     if (!studies.ContainsKey(id))
                         throw new DataException($"{options.SplitFile}:{line}: study '{id}' is not in the manifest {path} (data.split_file names the manifest's studies)");
+                }
+            }
+
             var known = new[] { options.TrainSplit, options.ValSplit, options.TestSplit, options.InferenceSplit };
             foreach (var s in order)
+            {
                 if (!known.Contains(s.Split))
                     throw new DataException($"{path}:{s.FirstLine}: split '{s.Split}' is none of {string.Join(", ", known)} ({options.SplitColumn}, data.splits); {Suggestions.Hint(s.Split, known)}");
+            }
+
             var kept = order.Where(s => s.Videos.Count > 0).ToList();
             tally.StudiesWithoutVideos = order.Count - kept.Count;
             foreach (var s in kept)
-                for (int h = 0; h < heads.Count; h++)
+            {
+                for (var h = 0; h < heads.Count; h++)
                     if (double.IsNaN(s.Labels[h])) tally.MissingLabels[h]++;
+            }
+
             List<Study> Of(string split) => kept.Where(s => s.Split == split).ToList();
             return new ManifestData(Of(options.TrainSplit), Of(options.ValSplit), Of(options.TestSplit), Of(options.InferenceSplit), tally.Notes(path, options))
             {
@@ -120,7 +131,7 @@ namespace DeepCoro.Runtime.Data
             if (lines.Length == 0 || DelimitedText.Split(lines[0], ",") is not { Count: 2 } header || header[0] != "study_id" || header[1] != "split")
                 throw new DataException($"{path}:1: expected the header study_id,split (data.split_file)");
             var map = new Dictionary<string, (string, int)>();
-            for (int i = 1; i < lines.Length; i++)
+            for (var i = 1; i < lines.Length; i++)
             {
                 if (lines[i].Length == 0) continue;
                 var f = DelimitedText.Split(lines[i], ",");
@@ -173,12 +184,18 @@ namespace DeepCoro.Runtime.Data
         /// a head the study lacks takes it.</summary>
         private static void MergeLabels(Study study, double[] labels, double[] events, IReadOnlyList<HeadSpec> heads, DataOptions options, Tally tally, string path, int line)
         {
-            for (int i = 0; i < heads.Count; i++)
+            for (var i = 0; i < heads.Count; i++)
             {
                 if (double.IsNaN(labels[i]) || (SameLabel(study.Labels[i], labels[i]) && SameLabel(study.Events[i], events[i]))) continue;
                 if (double.IsNaN(study.Labels[i])) { study.Labels[i] = labels[i]; study.Events[i] = events[i]; }
-                else if (options.FirstLabelWins) tally.Conflicts[i]++;
-                else throw new DataException($"{path}:{line}: study '{study.Id}' has label {heads[i].Name} = {labels[i]} here but {study.Labels[i]} on line {study.FirstLine}");
+                else if (options.FirstLabelWins)
+                {
+                    tally.Conflicts[i]++;
+                }
+                else
+                {
+                    throw new DataException($"{path}:{line}: study '{study.Id}' has label {heads[i].Name} = {labels[i]} here but {study.Labels[i]} on line {study.FirstLine}");
+                }
             }
         }
 
@@ -206,7 +223,7 @@ namespace DeepCoro.Runtime.Data
         {
             var events = new double[heads.Count];
             Array.Fill(events, double.NaN);
-            for (int i = 0; i < heads.Count; i++)
+            for (var i = 0; i < heads.Count; i++)
             {
                 if (heads[i].Task != TaskKind.Survival || columns.Labels[i] < 0 || columns.Events[i] < 0) continue;
                 var pair = options.SurvivalColumns[heads[i].Name];
@@ -234,7 +251,9 @@ namespace DeepCoro.Runtime.Data
                 // a number the map names by its integer form, as pandas reads "1.0" in a float column
                 if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number == Math.Floor(number)
                     && map.TryGetValue(((long)number).ToString(CultureInfo.InvariantCulture), out mapped))
+                {
                     return CheckClass(head, mapped, text, path, line);
+                }
                 // any other number is a class id already, as DeepCORO_CLIP maps only text labels
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
                     throw new DataException($"{path}:{line}: label '{text}' of head '{head.Name}' is not in labels_map.{head.Name} ({string.Join(", ", map.Keys)})");
@@ -249,7 +268,7 @@ namespace DeepCoro.Runtime.Data
 
         private static double CheckClass(HeadSpec head, int value, string text, string path, int line)
         {
-            int classes = head.Task == TaskKind.Binary ? 2 : head.Outputs;
+            var classes = head.Task == TaskKind.Binary ? 2 : head.Outputs;
             if (value < 0 || value >= classes)
                 throw new DataException($"{path}:{line}: label {text} of head '{head.Name}' is outside its classes 0..{classes - 1}");
             return value;
@@ -268,7 +287,7 @@ namespace DeepCoro.Runtime.Data
                 Count = header.Count;
                 int Column(string name, string key, bool required = true)
                 {
-                    int i = header.IndexOf(name);
+                    var i = header.IndexOf(name);
                     if (i >= 0 || !required) return i;
                     var hint = header.Count == 1 && options.Separator != "," && headerLine.Contains(',')
                         ? $"the header has one column: is the separator '{options.Separator}' right (data.separator)?"
@@ -281,14 +300,23 @@ namespace DeepCoro.Runtime.Data
                 View = options.ViewColumn is { } vc ? Column(vc, "data.view_column") : -1;
                 Group = options.GroupColumn is { } gc ? Column(gc, "data.group_column") : -1;
                 foreach (var key in options.LabelColumns.Keys.Concat(options.LabelsMap.Keys))
+                {
                     if (!heads.Any(h => h.Name == key))
                         throw new DataException($"data: '{key}' is not a head of the model; {Suggestions.Hint(key, heads.Select(h => h.Name))}");
+                }
+
                 foreach (var key in options.SurvivalColumns.Keys)
+                {
                     if (!heads.Any(h => h.Name == key && h.Task == TaskKind.Survival))
                         throw new DataException($"data.survival_columns: '{key}' is not a survival head of the model; {Suggestions.Hint(key, heads.Where(h => h.Task == TaskKind.Survival).Select(h => h.Name))}");
+                }
+
                 foreach (var h in heads)
+                {
                     if (h.Task == TaskKind.Survival && options.LabelsRequired && !options.SurvivalColumns.ContainsKey(h.Name))
                         throw new DataException($"data: survival head '{h.Name}' has no columns; give data.survival_columns: {{{h.Name}: [TIME_COLUMN, EVENT_COLUMN]}}");
+                }
+
                 SurvivalColumns? Pair(HeadSpec h) => h.Task == TaskKind.Survival && options.SurvivalColumns.TryGetValue(h.Name, out var p) ? p : null;
                 Labels = heads.Select(h => h.Task == TaskKind.Survival
                     ? (Pair(h) is { } p ? Column(p.Time, $"time of survival head '{h.Name}', data.survival_columns", options.LabelsRequired) : -1)

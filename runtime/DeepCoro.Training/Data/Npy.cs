@@ -46,15 +46,18 @@ namespace DeepCoro.Runtime.Data
             if (!shapeText.Success) throw new DataException($"{path}: .npy header has no shape: {header.Trim()}");
             var dims = shapeText.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var shape = new long[dims.Length];
-            for (int i = 0; i < dims.Length; i++)
+            for (var i = 0; i < dims.Length; i++)
+            {
                 if (!long.TryParse(dims[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
                     throw new DataException($"{path}: .npy shape ({shapeText.Groups[1].Value}) is not a tuple of non-negative integers");
+            }
+
             if (descr is not ("<f4" or "=f4" or "<f2" or "=f2"))
                 throw new DataException($"{path}: dtype '{descr}' is not supported; expected little-endian float32 ('<f4') or float16 ('<f2')");
             long elements;
             try { elements = shape.Aggregate(1L, (a, d) => checked(a * d)); }
             catch (OverflowException) { throw new DataException($"{path}: .npy shape ({shapeText.Groups[1].Value}) has more elements than 64-bit sizes can count"); }
-            long remaining = stream.Length - stream.Position;
+            var remaining = stream.Length - stream.Position;
             if (elements > remaining / (descr.EndsWith("f4") ? 4 : 2))
                 throw new DataException($"{path}: truncated: the header promises {elements} elements ({shapeText.Groups[1].Value}), the file holds {remaining} data bytes");
             if (elements > Array.MaxLength)
@@ -74,14 +77,17 @@ namespace DeepCoro.Runtime.Data
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
             var (descr, shape) = Header(stream, path);
             var span = target(shape);
-            if (descr.EndsWith("f4")) ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(span));
+            if (descr.EndsWith("f4"))
+            {
+                ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(span));
+            }
             else
             {
                 var half = System.Buffers.ArrayPool<Half>.Shared.Rent(span.Length);
                 try
                 {
                     ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(half.AsSpan(0, span.Length)));
-                    for (int i = 0; i < span.Length; i++) span[i] = (float)half[i];
+                    for (var i = 0; i < span.Length; i++) span[i] = (float)half[i];
                 }
                 finally { System.Buffers.ArrayPool<Half>.Shared.Return(half); }
             }
@@ -99,7 +105,7 @@ namespace DeepCoro.Runtime.Data
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
             var (descr, shape) = Header(stream, path);
             var span = target(shape);
-            bool wide = descr.EndsWith("f4");
+            var wide = descr.EndsWith("f4");
             if (!wide && dtype == TokenDtype.Float16)
             {
                 ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(span));
@@ -109,7 +115,10 @@ namespace DeepCoro.Runtime.Data
             try
             {
                 var floats = buffer.AsSpan(0, span.Length);
-                if (wide) ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats));
+                if (wide)
+                {
+                    ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats));
+                }
                 else
                 {
                     ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(span));
@@ -125,10 +134,12 @@ namespace DeepCoro.Runtime.Data
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             var (descr, shape) = Header(stream, path);
-            long count = shape.Aggregate(1L, (a, b) => a * b);
+            var count = shape.Aggregate(1L, (a, b) => a * b);
             var data = new float[count];
             if (descr.EndsWith("f4"))
+            {
                 ReadExactly(stream, path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+            }
             else
             {
                 var half = new Half[count];
@@ -140,7 +151,7 @@ namespace DeepCoro.Runtime.Data
 
         private static void ReadExactly(Stream stream, string path, Span<byte> target)
         {
-            int read = stream.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
+            var read = stream.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
             if (read < target.Length) throw new DataException($"{path}: truncated: the header promises {target.Length} data bytes, the file holds {read}");
         }
 
@@ -163,7 +174,7 @@ namespace DeepCoro.Runtime.Data
         {
             var dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
             var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";
-            int total = 10 + header.Length + 1;
+            var total = 10 + header.Length + 1;
             header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";   // data starts 64-byte aligned
             stream.Write(Magic);
             stream.WriteByte(1);

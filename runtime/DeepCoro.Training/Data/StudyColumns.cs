@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -22,16 +21,16 @@ namespace DeepCoro.Runtime.Data
             var header = DelimitedText.Split(reader.ReadLine() ?? "", options.Separator);
             int Index(string name, string role)
             {
-                int i = header.IndexOf(name);
+                var i = header.IndexOf(name);
                 if (i >= 0) return i;
                 var closest = Suggestions.Closest(name, header);
                 throw new DataException(
                     $"{path}: no column '{name}' ({role}); its columns: {string.Join(", ", header)}{(closest is null ? "" : $"; did you mean '{closest}'?")}");
             }
             var wanted = columns.Select(c => Index(c, flag)).ToArray();
-            int key = options.MultiVideo ? Index(options.StudyColumn, "data.study_column") : Index(options.PathColumn, "data.path_column");
+            var key = options.MultiVideo ? Index(options.StudyColumn, "data.study_column") : Index(options.PathColumn, "data.path_column");
             var values = new Dictionary<string, string[]>();
-            int line = 1;
+            var line = 1;
             for (var text = reader.ReadLine(); text != null; text = reader.ReadLine())
             {
                 line++;
@@ -39,14 +38,14 @@ namespace DeepCoro.Runtime.Data
                 var f = DelimitedText.Split(text, options.Separator);
                 if (f.Count != header.Count) throw new DataException($"{path}:{line}: {f.Count} fields, the header has {header.Count}");
                 if (!values.TryGetValue(f[key], out var cells)) values[f[key]] = cells = new string[wanted.Length];
-                for (int c = 0; c < wanted.Length; c++)
+                for (var c = 0; c < wanted.Length; c++)
                 {
                     var cell = f[wanted[c]].Trim();
                     if (cells[c] is null && !Manifest.MissingTokens.Contains(cell)) cells[c] = cell;
                 }
             }
             foreach (var cells in values.Values)
-                for (int c = 0; c < cells.Length; c++) cells[c] ??= "";
+                for (var c = 0; c < cells.Length; c++) cells[c] ??= "";
             return values;
         }
     }

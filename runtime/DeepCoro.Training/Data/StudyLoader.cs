@@ -63,17 +63,17 @@ namespace DeepCoro.Runtime.Data
         public StudyBatch Build(Pick[] picks)
         {
             int b = picks.Length, n = Math.Max(1, picks.Max(p => p.Videos.Length));
-            long video = geometry.VideoSize;
+            var video = geometry.VideoSize;
             // pooled, and files are read straight into it: the reader thread allocates almost nothing, so it
             // rarely triggers a garbage collection while the training thread is inside a native torch call
             // (TorchSharp 0.107 lets temporary Scalars be finalized during such calls).
             var dtype = options.TokenDtype;
-            bool half = dtype != TokenDtype.Float32;
+            var half = dtype != TokenDtype.Float32;
             var x = half ? Array.Empty<float>() : System.Buffers.ArrayPool<float>.Shared.Rent((int)(b * n * video));
             var x16 = half ? System.Buffers.ArrayPool<ushort>.Shared.Rent((int)(b * n * video)) : null;
             // only the padding slots are zeroed: files overwrite the rest, and clearing all of a 50 MB buffer
             // took CPU from the training step on a 2-core machine
-            for (int i = 0; i < b; i++)
+            for (var i = 0; i < b; i++)
             {
                 int start = (int)((i * n + picks[i].Videos.Length) * video), length = (int)((n - picks[i].Videos.Length) * video);
                 if (half) Array.Clear(x16!, start, length);
@@ -83,47 +83,56 @@ namespace DeepCoro.Runtime.Data
             var ids = viewPadding is { } pad ? Enumerable.Repeat(pad, b * n).ToArray() : null;
             var labels = new double[b * heads];
             var work = new List<(int Row, Pick Pick)>();
-            for (int i = 0; i < b; i++)
+            for (var i = 0; i < b; i++)
             {
                 Array.Copy(picks[i].Study.Labels, 0, labels, i * heads, heads);
                 work.Add((i, picks[i]));
             }
             try
             {
-            Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ReadThreads) }, item =>
-            {
-                var (row, pick) = item;
-                var study = pick.Study;
-                if (ids != null)
-                    for (int j = 0; j < pick.Videos.Length; j++)
-                        ids[row * n + j] = study.Videos[geometry.Layout == FileLayout.Video ? pick.Videos[j] : 0].ViewId;
-                if (geometry.Layout == FileLayout.Study)
+                Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.ReadThreads) }, item =>
                 {
-                    var file = study.Videos[0];
-                    var array = EmbeddingArray.Load(file.Path);
-                    if (geometry.Check(file, array.Shape, true) < study.VideoCount)
-                        throw new DataException($"{file.Path}: holds {array.Shape[0]} videos now, {study.VideoCount} when the run started");
-                    for (int j = 0; j < pick.Videos.Length; j++)
+                    var (row, pick) = item;
+                    var study = pick.Study;
+                    if (ids != null)
                     {
-                        if (half)
-                            EmbeddingArray.Narrow(file.Path, array.Data.AsSpan((int)(pick.Videos[j] * video), (int)video),
-                                x16.AsSpan((int)((row * n + j) * video), (int)video), array.Shape, dtype);
-                        else Array.Copy(array.Data, pick.Videos[j] * video, x, (row * n + j) * video, video);
-                        mask[row * n + j] = true;
+                        for (var j = 0; j < pick.Videos.Length; j++)
+                            ids[row * n + j] = study.Videos[geometry.Layout == FileLayout.Video ? pick.Videos[j] : 0].ViewId;
                     }
-                }
-                else
-                {
-                    for (int j = 0; j < pick.Videos.Length; j++)
+
+                    if (geometry.Layout == FileLayout.Study)
                     {
-                        var file = study.Videos[pick.Videos[j]];
-                        long offset = (row * n + j) * video;
-                        if (half) EmbeddingArray.LoadInto16(file.Path, shape => { geometry.Check(file, shape, false); return (offset, video); }, x16!, dtype);
-                        else EmbeddingArray.LoadInto(file.Path, shape => { geometry.Check(file, shape, false); return (offset, video); }, x);
-                        mask[row * n + j] = true;
+                        var file = study.Videos[0];
+                        var array = EmbeddingArray.Load(file.Path);
+                        if (geometry.Check(file, array.Shape, true) < study.VideoCount)
+                            throw new DataException($"{file.Path}: holds {array.Shape[0]} videos now, {study.VideoCount} when the run started");
+                        for (var j = 0; j < pick.Videos.Length; j++)
+                        {
+                            if (half)
+                            {
+                                EmbeddingArray.Narrow(file.Path, array.Data.AsSpan((int)(pick.Videos[j] * video), (int)video),
+                                    x16.AsSpan((int)((row * n + j) * video), (int)video), array.Shape, dtype);
+                            }
+                            else
+                            {
+                                Array.Copy(array.Data, pick.Videos[j] * video, x, (row * n + j) * video, video);
+                            }
+
+                            mask[row * n + j] = true;
+                        }
                     }
-                }
-            });
+                    else
+                    {
+                        for (var j = 0; j < pick.Videos.Length; j++)
+                        {
+                            var file = study.Videos[pick.Videos[j]];
+                            var offset = (row * n + j) * video;
+                            if (half) EmbeddingArray.LoadInto16(file.Path, shape => { geometry.Check(file, shape, false); return (offset, video); }, x16!, dtype);
+                            else EmbeddingArray.LoadInto(file.Path, shape => { geometry.Check(file, shape, false); return (offset, video); }, x);
+                            mask[row * n + j] = true;
+                        }
+                    }
+                });
             }
             catch (Exception e)
             {

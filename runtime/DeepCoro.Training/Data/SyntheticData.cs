@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -39,28 +38,28 @@ namespace DeepCoro.Runtime.Data
             IO.OutputException.Guard(directory, () => Directory.CreateDirectory(Path.Combine(directory, "embeddings")));
             var manifest = new StringBuilder(string.Join(Separator, "StudyInstanceUID", "Split", "FileName", "cathEF", "abnormal")).Append('\n');
             var data = new float[l * d];
-            for (int s = 0; s < o.Studies; s++)
+            for (var s = 0; s < o.Studies; s++)
             {
                 var id = $"study{s:D5}";
                 double z1 = Seeding.Gaussian(rng), z2 = Seeding.Gaussian(rng);
                 var split = rng.NextDouble() switch { < 0.7 => "train", < 0.85 => "val", _ => "test" };
-                string ef = rng.NextDouble() < o.MissingFraction ? "" : (0.55 + 0.1 * z1).ToString("0.#####", CultureInfo.InvariantCulture);
-                string abnormal = rng.NextDouble() < o.MissingFraction ? "" : (z2 > 0 ? "1" : "0");
-                int videos = rng.Next(1, o.MaxVideos + 1);
+                var ef = rng.NextDouble() < o.MissingFraction ? "" : (0.55 + 0.1 * z1).ToString("0.#####", CultureInfo.InvariantCulture);
+                var abnormal = rng.NextDouble() < o.MissingFraction ? "" : (z2 > 0 ? "1" : "0");
+                var videos = rng.Next(1, o.MaxVideos + 1);
                 var relevant = new bool[videos];
                 relevant[rng.Next(videos)] = true;
-                for (int v = 0; v < videos; v++) if (rng.NextDouble() < 0.3) relevant[v] = true;
+                for (var v = 0; v < videos; v++) if (rng.NextDouble() < 0.3) relevant[v] = true;
                 var folder = Path.Combine(directory, "embeddings", id);
                 IO.OutputException.Guard(folder, () => Directory.CreateDirectory(folder));
-                for (int v = 0; v < videos; v++)
+                for (var v = 0; v < videos; v++)
                 {
-                    for (int i = 0; i < data.Length; i++) data[i] = (float)Seeding.Gaussian(rng);
+                    for (var i = 0; i < data.Length; i++) data[i] = (float)Seeding.Gaussian(rng);
                     if (relevant[v])
                     {
-                        for (int t = 0; t < l; t++) for (int k = 0; k < d; k++) data[t * d + k] += 2 * marker[k];
-                        int carriers = rng.Next(1, Math.Min(3, l) + 1);
+                        for (var t = 0; t < l; t++) for (var k = 0; k < d; k++) data[t * d + k] += 2 * marker[k];
+                        var carriers = rng.Next(1, Math.Min(3, l) + 1);
                         foreach (var t in Enumerable.Range(0, l).OrderBy(_ => rng.Next()).Take(carriers))
-                            for (int k = 0; k < d; k++) data[t * d + k] += (float)(3 * (z1 * u[k] + z2 * w[k]) + 3 * carrier[k]);
+                            for (var k = 0; k < d; k++) data[t * d + k] += (float)(3 * (z1 * u[k] + z2 * w[k]) + 3 * carrier[k]);
                     }
                     var file = Path.Combine("embeddings", id, $"video{v}.npy");
                     var path = Path.Combine(directory, file);
@@ -74,7 +73,7 @@ namespace DeepCoro.Runtime.Data
             }
             IO.AtomicFile.WriteText(Path.Combine(directory, Manifest), manifest.ToString());
         }
-            /// <summary>
+        /// <summary>
         /// A cohort with one binary head, label, and a PatientID column (patients of 1-3 studies, a patient's studies
         /// in one split). Every token is noise plus a positional embedding (a fixed random direction per token index,
         /// as a video encoder's tokens carry their position), and each study has 2..max videos.
@@ -102,8 +101,8 @@ namespace DeepCoro.Runtime.Data
             IO.OutputException.Guard(directory, () => Directory.CreateDirectory(Path.Combine(directory, "embeddings")));
             var manifest = new StringBuilder(string.Join(Separator, "StudyInstanceUID", "Split", "FileName", "label", "PatientID")).Append('\n');
             int patient = -1, left = 0;
-            string split = "train";
-            for (int s = 0; s < o.Studies; s++)
+            var split = "train";
+            for (var s = 0; s < o.Studies; s++)
             {
                 if (left == 0)
                 {
@@ -113,25 +112,25 @@ namespace DeepCoro.Runtime.Data
                 }
                 left--;
                 var id = $"study{s:D5}";
-                int videos = rng.Next(2, Math.Max(2, o.MaxVideos) + 1);
+                var videos = rng.Next(2, Math.Max(2, o.MaxVideos) + 1);
                 var tokens = new float[videos][];
-                for (int v = 0; v < videos; v++)
+                for (var v = 0; v < videos; v++)
                 {
                     tokens[v] = new float[l * d];
-                    for (int t = 0; t < l; t++)
-                        for (int k = 0; k < d; k++) tokens[v][t * d + k] = (float)Seeding.Gaussian(rng) + 2 * position[t][k];
+                    for (var t = 0; t < l; t++)
+                        for (var k = 0; k < d; k++) tokens[v][t * d + k] = (float)Seeding.Gaussian(rng) + 2 * position[t][k];
                 }
                 void Add(int video, int token, float[] direction, double scale)
                 {
-                    for (int k = 0; k < d; k++) tokens[video][token * d + k] += (float)(scale * direction[k]);
+                    for (var k = 0; k < d; k++) tokens[video][token * d + k] += (float)(scale * direction[k]);
                 }
                 bool positive;
                 if (o.Cohort == SyntheticCohort.Order)
                 {
                     double a = Seeding.Gaussian(rng), b = Seeding.Gaussian(rng);
-                    int order = rng.Next(2) == 0 ? 1 : -1;
+                    var order = rng.Next(2) == 0 ? 1 : -1;
                     int first = rng.Next(videos), second = (first + 1 + rng.Next(videos - 1)) % videos;
-                    for (int t = 0; t < l; t++) { Add(first, t, m1, 2); Add(second, t, m2, 2); }
+                    for (var t = 0; t < l; t++) { Add(first, t, m1, 2); Add(second, t, m2, 2); }
                     var picked = Enumerable.Range(0, l).OrderBy(_ => rng.Next()).Take(3).ToArray();
                     Add(first, picked[0], c, 3 * a);
                     Add(second, rng.Next(l), c, 3 * b);
@@ -143,20 +142,22 @@ namespace DeepCoro.Runtime.Data
                 else
                 {
                     double latent = Seeding.Gaussian(rng), projection = 0;
-                    for (int v = 0; v < videos; v++)
-                        for (int t = 0; t < l; t++)
+                    for (var v = 0; v < videos; v++)
+                    {
+                        for (var t = 0; t < l; t++)
                         {
                             Add(v, t, g, 0.15 * latent);
-                            for (int k = 0; k < d; k++) projection += tokens[v][t * d + k] * g[k];
+                            for (var k = 0; k < d; k++) projection += tokens[v][t * d + k] * g[k];
                         }
+                    }
                     // the positional embeddings add the same to every study's mean: measured from the latent's side
-                    double offset = videos * Enumerable.Range(0, l).Sum(t => 2 * position[t].Zip(g, (x, y) => (double)x * y).Sum());
+                    var offset = videos * Enumerable.Range(0, l).Sum(t => 2 * position[t].Zip(g, (x, y) => (double)x * y).Sum());
                     positive = projection - offset > 0;
                 }
-                string label = rng.NextDouble() < o.MissingFraction ? "" : positive ? "1" : "0";
+                var label = rng.NextDouble() < o.MissingFraction ? "" : positive ? "1" : "0";
                 var folder = Path.Combine(directory, "embeddings", id);
                 IO.OutputException.Guard(folder, () => Directory.CreateDirectory(folder));
-                for (int v = 0; v < videos; v++)
+                for (var v = 0; v < videos; v++)
                 {
                     var file = Path.Combine("embeddings", id, $"video{v}.npy");
                     var path = Path.Combine(directory, file);

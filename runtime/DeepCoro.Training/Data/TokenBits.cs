@@ -12,13 +12,17 @@ namespace DeepCoro.Runtime.Data
         public static void Narrow(ReadOnlySpan<float> source, Span<ushort> target, TokenDtype dtype)
         {
             if (dtype == TokenDtype.Float16)
-                for (int i = 0; i < source.Length; i++) target[i] = BitConverter.HalfToUInt16Bits((Half)source[i]);
+            {
+                for (var i = 0; i < source.Length; i++) target[i] = BitConverter.HalfToUInt16Bits((Half)source[i]);
+            }
             else
-                for (int i = 0; i < source.Length; i++)
+            {
+                for (var i = 0; i < source.Length; i++)
                 {
-                    uint bits = BitConverter.SingleToUInt32Bits(source[i]);
+                    var bits = BitConverter.SingleToUInt32Bits(source[i]);
                     target[i] = float.IsNaN(source[i]) ? (ushort)((bits >> 16) | 0x40) : (ushort)((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
                 }
+            }
         }
 
         public static unsafe void Widen(ReadOnlySpan<ushort> source, Span<float> target, TokenDtype dtype)
@@ -34,8 +38,8 @@ namespace DeepCoro.Runtime.Data
         /// <summary>The index of the first Inf or NaN, or -1.</summary>
         public static int FirstNonFinite(ReadOnlySpan<ushort> values, TokenDtype dtype)
         {
-            ushort exponent = dtype == TokenDtype.Float16 ? (ushort)0x7c00 : (ushort)0x7f80;
-            for (int i = 0; i < values.Length; i++)
+            var exponent = dtype == TokenDtype.Float16 ? (ushort)0x7c00 : (ushort)0x7f80;
+            for (var i = 0; i < values.Length; i++)
                 if ((values[i] & exponent) == exponent) return i;
             return -1;
         }

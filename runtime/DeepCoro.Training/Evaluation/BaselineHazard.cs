@@ -20,16 +20,16 @@ namespace DeepCoro.Runtime.Evaluation
             if (time.Length != @event.Length || time.Length != risk.Length)
                 throw new ArgumentException($"baseline hazard: {time.Length} times, {@event.Length} events and {risk.Length} risks");
             // exp(r) relative to the largest risk (H0 scaled back by exp(-max)) so that risks of any size stay finite
-            double shift = risk.Length > 0 ? risk.Max() : 0;
+            var shift = risk.Length > 0 ? risk.Max() : 0;
             var order = Enumerable.Range(0, time.Length).OrderByDescending(i => time[i]).ToArray();
             var times = new List<double>();
             var increments = new List<double>();
             double atRisk = 0;
-            for (int start = 0; start < order.Length;)
+            for (var start = 0; start < order.Length;)
             {
-                int end = start;
-                double t = time[order[start]];
-                int deaths = 0;
+                var end = start;
+                var t = time[order[start]];
+                var deaths = 0;
                 while (end < order.Length && time[order[end]] == t)
                 {
                     atRisk += Math.Exp(risk[order[end]] - shift);
@@ -43,15 +43,15 @@ namespace DeepCoro.Runtime.Evaluation
             increments.Reverse();
             var cumulative = new double[increments.Count];
             double sum = 0, scale = Math.Exp(-shift);
-            for (int k = 0; k < cumulative.Length; k++) { sum += increments[k]; cumulative[k] = sum * scale; }
+            for (var k = 0; k < cumulative.Length; k++) { sum += increments[k]; cumulative[k] = sum * scale; }
             return new BaselineHazard(times.ToArray(), cumulative, horizons, time.Length, @event.Count(e => e));
         }
 
         /// <summary>H0(t): 0 before the first event time, constant after the last.</summary>
         public double At(double t)
         {
-            int k = Array.BinarySearch(Times, t);
-            int upTo = k >= 0 ? k + 1 : ~k;
+            var k = Array.BinarySearch(Times, t);
+            var upTo = k >= 0 ? k + 1 : ~k;
             return upTo == 0 ? 0 : CumulativeHazard[upTo - 1];
         }
 

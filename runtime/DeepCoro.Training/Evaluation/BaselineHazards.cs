@@ -38,7 +38,7 @@ namespace DeepCoro.Runtime.Evaluation
             Action<string> note)
         {
             var fitted = new Dictionary<string, BaselineHazard>();
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 if (heads[h].Task != TaskKind.Survival || heads[h].Loss != LossKind.Cox) continue;
                 if (training(h) is not { } t || !t.Event.Contains(true))

@@ -29,17 +29,17 @@ namespace DeepCoro.Runtime.Evaluation
                 Array.Clear(weight);
                 var rng = new SplitMix64(Seeding.Mix(seed, stream, b));
                 foreach (var members in strata)
-                    for (int t = 0; t < members.Length; t++) weight[members[rng.Below(members.Length)]] += 1;
+                    for (var t = 0; t < members.Length; t++) weight[members[rng.Below(members.Length)]] += 1;
                 samples.Evaluate(weight, values.AsSpan(b * metrics, metrics));
                 return weight;
             }, _ => { });
-            double lower = (1 - options.Level) / 2;
+            var lower = (1 - options.Level) / 2;
             var intervals = new MetricInterval[metrics];
             var column = new List<double>(resamples);
-            for (int m = 0; m < metrics; m++)
+            for (var m = 0; m < metrics; m++)
             {
                 column.Clear();
-                for (int b = 0; b < resamples; b++)
+                for (var b = 0; b < resamples; b++)
                     if (double.IsFinite(values[b * metrics + m])) column.Add(values[b * metrics + m]);
                 column.Sort();
                 intervals[m] = new MetricInterval(Percentile(column, lower), Percentile(column, 1 - lower));
@@ -52,8 +52,8 @@ namespace DeepCoro.Runtime.Evaluation
         public static double Percentile(IReadOnlyList<double> sorted, double q)
         {
             if (sorted.Count == 0) return double.NaN;
-            double position = q * (sorted.Count - 1);
-            int below = (int)Math.Floor(position);
+            var position = q * (sorted.Count - 1);
+            var below = (int)Math.Floor(position);
             if (below >= sorted.Count - 1) return sorted[^1];
             return sorted[below] + (position - below) * (sorted[below + 1] - sorted[below]);
         }

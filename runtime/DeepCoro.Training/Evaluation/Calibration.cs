@@ -31,7 +31,7 @@ namespace DeepCoro.Runtime.Evaluation
         public static double Brier(ReadOnlySpan<double> p, ReadOnlySpan<double> y, ReadOnlySpan<double> weight)
         {
             double sum = 0, total = 0;
-            for (int i = 0; i < p.Length; i++) { sum += weight[i] * (p[i] - y[i]) * (p[i] - y[i]); total += weight[i]; }
+            for (var i = 0; i < p.Length; i++) { sum += weight[i] * (p[i] - y[i]) * (p[i] - y[i]); total += weight[i]; }
             return total > 0 ? sum / total : double.NaN;
         }
 
@@ -41,16 +41,16 @@ namespace DeepCoro.Runtime.Evaluation
         {
             Span<double> sumP = stackalloc double[Bins], sumY = stackalloc double[Bins], count = stackalloc double[Bins];
             double total = 0;
-            for (int i = 0; i < p.Length; i++)
+            for (var i = 0; i < p.Length; i++)
             {
-                double w = weight[i];
+                var w = weight[i];
                 if (w == 0) continue;
-                int b = Bin(p[i]);
+                var b = Bin(p[i]);
                 sumP[b] += w * p[i]; sumY[b] += w * y[i]; count[b] += w; total += w;
             }
             if (total == 0) return double.NaN;
             double ece = 0;
-            for (int b = 0; b < Bins; b++)
+            for (var b = 0; b < Bins; b++)
                 if (count[b] > 0) ece += Math.Abs(sumP[b] - sumY[b]);
             return ece / total;
         }
@@ -63,13 +63,13 @@ namespace DeepCoro.Runtime.Evaluation
         public static (double Intercept, double Slope) Logistic(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> weight, bool offset)
         {
             double a = 0, b = 1;
-            double previous = LogLikelihood(x, y, weight, a, b);
-            for (int iteration = 0; iteration < 100; iteration++)
+            var previous = LogLikelihood(x, y, weight, a, b);
+            for (var iteration = 0; iteration < 100; iteration++)
             {
                 double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
-                for (int i = 0; i < x.Length; i++)
+                for (var i = 0; i < x.Length; i++)
                 {
-                    double w = weight[i];
+                    var w = weight[i];
                     if (w == 0) continue;
                     double m = Sigmoid(a + b * x[i]), r = w * (y[i] - m), v = w * m * (1 - m);
                     ga += r; gb += r * x[i]; haa += v; hab += v * x[i]; hbb += v * x[i] * x[i];
@@ -82,7 +82,7 @@ namespace DeepCoro.Runtime.Evaluation
                 }
                 else
                 {
-                    double det = haa * hbb - hab * hab;
+                    var det = haa * hbb - hab * hab;
                     if (!(det > 0)) return (double.NaN, double.NaN);
                     da = (hbb * ga - hab * gb) / det; db = (haa * gb - hab * ga) / det;
                 }
@@ -94,7 +94,7 @@ namespace DeepCoro.Runtime.Evaluation
                     step /= 2;
                 }
                 a += step * da; b += step * db;
-                bool converged = Math.Abs(step * da) < 1e-11 * (1 + Math.Abs(a)) && Math.Abs(step * db) < 1e-11 * (1 + Math.Abs(b));
+                var converged = Math.Abs(step * da) < 1e-11 * (1 + Math.Abs(a)) && Math.Abs(step * db) < 1e-11 * (1 + Math.Abs(b));
                 previous = next;
                 if (!double.IsFinite(a) || !double.IsFinite(b) || Math.Abs(a) > 1e6 || Math.Abs(b) > 1e6) break;
                 if (converged) return (a, b);
@@ -105,12 +105,12 @@ namespace DeepCoro.Runtime.Evaluation
         private static double LogLikelihood(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> weight, double a, double b)
         {
             double sum = 0;
-            for (int i = 0; i < x.Length; i++)
+            for (var i = 0; i < x.Length; i++)
             {
                 if (weight[i] == 0) continue;
-                double z = a + b * x[i];
+                var z = a + b * x[i];
                 // log(1 + e^z) without overflow: y z - log(1 + e^z)
-                double softplus = z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
+                var softplus = z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
                 sum += weight[i] * (y[i] * z - softplus);
             }
             return sum;
@@ -121,12 +121,12 @@ namespace DeepCoro.Runtime.Evaluation
         public static (double Intercept, double Slope) Line(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> weight)
         {
             double n = 0, sx = 0, sy = 0;
-            for (int i = 0; i < x.Length; i++) { n += weight[i]; sx += weight[i] * x[i]; sy += weight[i] * y[i]; }
+            for (var i = 0; i < x.Length; i++) { n += weight[i]; sx += weight[i] * x[i]; sy += weight[i] * y[i]; }
             if (n == 0) return (double.NaN, double.NaN);
             double mx = sx / n, my = sy / n, sxx = 0, sxy = 0;
-            for (int i = 0; i < x.Length; i++) { sxx += weight[i] * (x[i] - mx) * (x[i] - mx); sxy += weight[i] * (x[i] - mx) * (y[i] - my); }
+            for (var i = 0; i < x.Length; i++) { sxx += weight[i] * (x[i] - mx) * (x[i] - mx); sxy += weight[i] * (x[i] - mx) * (y[i] - my); }
             if (!(sxx > 0)) return (double.NaN, double.NaN);
-            double slope = sxy / sxx;
+            var slope = sxy / sxx;
             return (my - slope * mx, slope);
         }
     }

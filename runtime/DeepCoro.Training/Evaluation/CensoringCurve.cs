@@ -11,16 +11,16 @@ namespace DeepCoro.Runtime.Evaluation
         /// <summary>G(s-): the value just before s.</summary>
         public double Before(double s)
         {
-            int k = Array.BinarySearch(Times, s);
-            int below = k >= 0 ? k : ~k;
+            var k = Array.BinarySearch(Times, s);
+            var below = k >= 0 ? k : ~k;
             return below == 0 ? 1 : After[below - 1];
         }
 
         /// <summary>G(s): the value at s, censorings at s included.</summary>
         public double At(double s)
         {
-            int k = Array.BinarySearch(Times, s);
-            int upTo = k >= 0 ? k + 1 : ~k;
+            var k = Array.BinarySearch(Times, s);
+            var upTo = k >= 0 ? k + 1 : ~k;
             return upTo == 0 ? 1 : After[upTo - 1];
         }
     }

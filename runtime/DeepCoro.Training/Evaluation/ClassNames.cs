@@ -10,11 +10,14 @@ namespace DeepCoro.Runtime.Report
     {
         public static string[] For(HeadSpec head, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> labelsMap)
         {
-            int classes = head.Task == TaskKind.Multiclass ? head.Outputs : 2;
+            var classes = head.Task == TaskKind.Multiclass ? head.Outputs : 2;
             var names = Enumerable.Range(0, classes).Select(i => i.ToString()).ToArray();
             if (labelsMap.TryGetValue(head.Name, out var map))
+            {
                 foreach (var (text, index) in map)
                     if (index >= 0 && index < classes) names[index] = text;
+            }
+
             return names;
         }
     }

@@ -16,20 +16,20 @@ namespace DeepCoro.Runtime.Evaluation
         public static Result Walk(RankedLabels ranked, ReadOnlySpan<double> weight, bool precision, bool threshold)
         {
             double p = 0, n = 0;
-            for (int i = 0; i < weight.Length; i++) { p += weight[i] * ranked.PositivesOf[i]; n += weight[i] * ranked.NegativesOf[i]; }
-            bool both = p > 0 && n > 0;
+            for (var i = 0; i < weight.Length; i++) { p += weight[i] * ranked.PositivesOf[i]; n += weight[i] * ranked.NegativesOf[i]; }
+            var both = p > 0 && n > 0;
             double tp = 0, fp = 0, auc = 0, ap = 0, lastRecall = 0, best = -1;
             double at = 0.5, tpAt = 0, fpAt = 0;
             var sample = ranked.Sample;
             var positive = ranked.Positive;
-            int start = 0;
-            for (int g = 0; g < ranked.GroupEnd.Length; g++)
+            var start = 0;
+            for (var g = 0; g < ranked.GroupEnd.Length; g++)
             {
                 double gp = 0, gn = 0;
-                int end = ranked.GroupEnd[g];
-                for (int k = start; k < end; k++)
+                var end = ranked.GroupEnd[g];
+                for (var k = start; k < end; k++)
                 {
-                    double w = weight[sample[k]];
+                    var w = weight[sample[k]];
                     gp += w * positive[k];
                     gn += w - w * positive[k];
                 }
@@ -42,16 +42,16 @@ namespace DeepCoro.Runtime.Evaluation
                 auc += gp * (n - fp) + 0.5 * gp * gn;
                 if (precision && p > 0)
                 {
-                    double recall = tp / p;
+                    var recall = tp / p;
                     // before the first present group tp = fp = 0: 0 x 0 / 1, not 0 / 0
                     ap += (recall - lastRecall) * tp / Math.Max(tp + fp, 1);
                     lastRecall = recall;
                 }
                 if (!threshold) continue;
-                double value = ranked.GroupValue[g];
+                var value = ranked.GroupValue[g];
                 if (both)
                 {
-                    double score = Math.Sqrt(tp / p * (1 - fp / n));
+                    var score = Math.Sqrt(tp / p * (1 - fp / n));
                     if (score > best) { best = score; at = value; tpAt = tp; fpAt = fp; }
                 }
                 else if (value >= 0.5) { tpAt = tp; fpAt = fp; }

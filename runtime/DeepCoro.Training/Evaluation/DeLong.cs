@@ -19,8 +19,8 @@ namespace DeepCoro.Runtime.Evaluation
             CheckLevel(level);
             var (m, n, theta, v10, v01) = Components(score, positive);
             if (m < 2 || n < 2 || double.IsNaN(theta)) return new DeLongAuc(theta, double.NaN, double.NaN, double.NaN, level, m, n);
-            double variance = Covariance(v10, v10) / m + Covariance(v01, v01) / n;
-            double half = StandardNormal.Quantile(1 - (1 - level) / 2) * Math.Sqrt(variance);
+            var variance = Covariance(v10, v10) / m + Covariance(v01, v01) / n;
+            var half = StandardNormal.Quantile(1 - (1 - level) / 2) * Math.Sqrt(variance);
             return new DeLongAuc(theta, variance, Math.Clamp(theta - half, 0, 1), Math.Clamp(theta + half, 0, 1), level, m, n);
         }
 
@@ -34,17 +34,17 @@ namespace DeepCoro.Runtime.Evaluation
             var a = Components(scoreA, positive);
             var b = Components(scoreB, positive);
             int m = a.Positives, n = a.Negatives;
-            double difference = a.Theta - b.Theta;
+            var difference = a.Theta - b.Theta;
             if (m < 2 || n < 2 || double.IsNaN(difference))
                 return new DeLongTest(a.Theta, b.Theta, difference, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, level, m, n);
-            double s10 = Covariance(a.V10, a.V10) + Covariance(b.V10, b.V10) - 2 * Covariance(a.V10, b.V10);
-            double s01 = Covariance(a.V01, a.V01) + Covariance(b.V01, b.V01) - 2 * Covariance(a.V01, b.V01);
+            var s10 = Covariance(a.V10, a.V10) + Covariance(b.V10, b.V10) - 2 * Covariance(a.V10, b.V10);
+            var s01 = Covariance(a.V01, a.V01) + Covariance(b.V01, b.V01) - 2 * Covariance(a.V01, b.V01);
             // rounding can leave a tiny negative where the two models' components are equal
-            double error = Math.Sqrt(Math.Max(0, s10 / m + s01 / n));
+            var error = Math.Sqrt(Math.Max(0, s10 / m + s01 / n));
             // pROC: 0 / 0 (identical rankings) is z = 0, not undefined
-            double z = difference == 0 && error == 0 ? 0 : difference / error;
-            double p = 2 * StandardNormal.Cdf(-Math.Abs(z));
-            double half = StandardNormal.Quantile(1 - (1 - level) / 2) * error;
+            var z = difference == 0 && error == 0 ? 0 : difference / error;
+            var p = 2 * StandardNormal.Cdf(-Math.Abs(z));
+            var half = StandardNormal.Quantile(1 - (1 - level) / 2) * error;
             return new DeLongTest(a.Theta, b.Theta, difference, error, z, p, difference - half, difference + half, level, m, n);
         }
 
@@ -63,9 +63,9 @@ namespace DeepCoro.Runtime.Evaluation
             var v10 = new double[m];
             var v01 = new double[n];
             double rankSum = 0;
-            for (int i = 0; i < m; i++) { v10[i] = (all[i] - tx[i]) / n; rankSum += all[i]; }
-            for (int j = 0; j < n; j++) v01[j] = 1 - (all[m + j] - ty[j]) / m;
-            double theta = (rankSum - m * (m + 1.0) / 2) / ((double)m * n);
+            for (var i = 0; i < m; i++) { v10[i] = (all[i] - tx[i]) / n; rankSum += all[i]; }
+            for (var j = 0; j < n; j++) v01[j] = 1 - (all[m + j] - ty[j]) / m;
+            var theta = (rankSum - m * (m + 1.0) / 2) / ((double)m * n);
             return new Placements(m, n, theta, v10, v01);
         }
 
@@ -76,12 +76,12 @@ namespace DeepCoro.Runtime.Evaluation
             var keys = (double[])values.Clone();
             Array.Sort(keys, order);
             var ranks = new double[values.Length];
-            for (int start = 0; start < keys.Length;)
+            for (var start = 0; start < keys.Length;)
             {
-                int end = start;
+                var end = start;
                 while (end < keys.Length && keys[end] == keys[start]) end++;
-                double mid = (start + 1 + end) / 2.0;
-                for (int k = start; k < end; k++) ranks[order[k]] = mid;
+                var mid = (start + 1 + end) / 2.0;
+                for (var k = start; k < end; k++) ranks[order[k]] = mid;
                 start = end;
             }
             return ranks;
@@ -91,7 +91,7 @@ namespace DeepCoro.Runtime.Evaluation
         private static double Covariance(double[] x, double[] y)
         {
             double mx = x.Average(), my = y.Average(), sum = 0;
-            for (int i = 0; i < x.Length; i++) sum += (x[i] - mx) * (y[i] - my);
+            for (var i = 0; i < x.Length; i++) sum += (x[i] - mx) * (y[i] - my);
             return sum / (x.Length - 1);
         }
 

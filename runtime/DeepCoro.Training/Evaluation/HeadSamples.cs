@@ -43,7 +43,7 @@ namespace DeepCoro.Runtime.Evaluation
             var values = new double[Names.Count];
             Evaluate(weight, values);
             var metrics = new OrderedDictionary<string, double>();
-            for (int k = 0; k < values.Length; k++) metrics[Names[k]] = values[k];
+            for (var k = 0; k < values.Length; k++) metrics[Names[k]] = values[k];
             return metrics;
         }
 

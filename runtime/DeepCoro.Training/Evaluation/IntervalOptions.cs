@@ -1,4 +1,3 @@
-using System;
 using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Evaluation

@@ -26,7 +26,7 @@ namespace DeepCoro.Runtime.Evaluation
             var blockSum = new List<double>();
             var blockWeight = new List<double>();
             var blockCount = new List<int>();
-            for (int k = 0; k < xs.Count; k++)
+            for (var k = 0; k < xs.Count; k++)
             {
                 blockSum.Add(sums[k]); blockWeight.Add(weights[k]); blockCount.Add(1);
                 while (blockSum.Count > 1 && blockSum[^2] / blockWeight[^2] >= blockSum[^1] / blockWeight[^1])
@@ -37,7 +37,7 @@ namespace DeepCoro.Runtime.Evaluation
             }
             var fitted = new double[xs.Count];
             for (int b = 0, k = 0; b < blockSum.Count; b++)
-                for (int j = 0; j < blockCount[b]; j++) fitted[k++] = blockSum[b] / blockWeight[b];
+                for (var j = 0; j < blockCount[b]; j++) fitted[k++] = blockSum[b] / blockWeight[b];
             return new Isotonic(xs.ToArray(), fitted);
         }
 
@@ -46,10 +46,10 @@ namespace DeepCoro.Runtime.Evaluation
             if (X.Length == 0 || double.IsNaN(v)) return double.NaN;
             if (v <= X[0]) return Y[0];
             if (v >= X[^1]) return Y[^1];
-            int hi = Array.BinarySearch(X, v);
+            var hi = Array.BinarySearch(X, v);
             if (hi >= 0) return Y[hi];
             hi = ~hi;
-            int lo = hi - 1;
+            var lo = hi - 1;
             return Y[lo] + (v - X[lo]) * (Y[hi] - Y[lo]) / (X[hi] - X[lo]);
         }
     }

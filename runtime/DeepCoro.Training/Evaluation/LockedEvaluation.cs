@@ -35,7 +35,7 @@ namespace DeepCoro.Runtime.Evaluation
             {
                 var values = samples.Evaluate();
                 var bounds = options.Enabled ? Bootstrap.Intervals(samples, options, seed, stream) : null;
-                for (int k = 0; k < samples.Names.Count; k++)
+                for (var k = 0; k < samples.Names.Count; k++)
                 {
                     var name = samples.Names[k];
                     if (!keep(name)) continue;
@@ -47,7 +47,7 @@ namespace DeepCoro.Runtime.Evaluation
                 }
             }
             var task = samples ?? HeadSamples.For(head, scores, labels);
-            bool onSplit = names.OnSplitNames;
+            var onSplit = names.OnSplitNames;
             Add(task, head.Name, name => onSplit || head.Task != TaskKind.Binary || !OnSplitNames.Contains(name));
             switch (head.Task)
             {
@@ -57,30 +57,30 @@ namespace DeepCoro.Runtime.Evaluation
                     Add(new RegressionCalibrationSamples(scores.Select(s => s[0]).ToArray(), labels), head.Name, _ => true);
                     break;
                 case TaskKind.Binary:
-                {
-                    var t = thresholds.For(head.Name) ?? throw new DeepCoroUserException($"head {head.Name}: no locked threshold; the run has no thresholds.json entry for it");
-                    string key = onSplit ? head.Name + "_locked" : head.Name;
-                    metrics[$"{prefix}/{key}_threshold"] = t.Value;
-                    var score = scores.Select(s => s[0]).ToArray();
-                    var positive = labels.Select(v => v > 0.5).ToArray();
-                    Add(new OperatingPointSamples(score, positive, t.Value, calibration: false), key, _ => true);
-                    Add(new OperatingPointSamples(score, positive, t.Value, calibration: true), head.Name, n => OperatingPointSamples.CalibrationNames.Contains(n));
-                    break;
-                }
-                default:
-                {
-                    var y = labels.Select(v => (int)v).ToArray();
-                    Add(new MulticlassCalibrationSamples(scores, y), head.Name, _ => true);
-                    var classes = classNames(head);
-                    for (int k = 0; k < head.Outputs; k++)
                     {
-                        var t = thresholds.For(head.Name, k) ?? throw new DeepCoroUserException($"head {head.Name}: no locked threshold for class {classes[k]}");
-                        string key = $"{head.Name}_{classes[k]}";
+                        var t = thresholds.For(head.Name) ?? throw new DeepCoroUserException($"head {head.Name}: no locked threshold; the run has no thresholds.json entry for it");
+                        var key = onSplit ? head.Name + "_locked" : head.Name;
                         metrics[$"{prefix}/{key}_threshold"] = t.Value;
-                        Add(new OperatingPointSamples(scores.Select(s => s[k]).ToArray(), y.Select(v => v == k).ToArray(), t.Value, calibration: false), key, _ => true);
+                        var score = scores.Select(s => s[0]).ToArray();
+                        var positive = labels.Select(v => v > 0.5).ToArray();
+                        Add(new OperatingPointSamples(score, positive, t.Value, calibration: false), key, _ => true);
+                        Add(new OperatingPointSamples(score, positive, t.Value, calibration: true), head.Name, n => OperatingPointSamples.CalibrationNames.Contains(n));
+                        break;
                     }
-                    break;
-                }
+                default:
+                    {
+                        var y = labels.Select(v => (int)v).ToArray();
+                        Add(new MulticlassCalibrationSamples(scores, y), head.Name, _ => true);
+                        var classes = classNames(head);
+                        for (var k = 0; k < head.Outputs; k++)
+                        {
+                            var t = thresholds.For(head.Name, k) ?? throw new DeepCoroUserException($"head {head.Name}: no locked threshold for class {classes[k]}");
+                            var key = $"{head.Name}_{classes[k]}";
+                            metrics[$"{prefix}/{key}_threshold"] = t.Value;
+                            Add(new OperatingPointSamples(scores.Select(s => s[k]).ToArray(), y.Select(v => v == k).ToArray(), t.Value, calibration: false), key, _ => true);
+                        }
+                        break;
+                    }
             }
         }
 
@@ -94,7 +94,7 @@ namespace DeepCoro.Runtime.Evaluation
                 : new MulticlassCalibrationSamples(scores, labels.Select(v => (int)v).ToArray());
             var values = samples.Evaluate();
             var bounds = options.Enabled ? Bootstrap.Intervals(samples, options, seed, stream) : null;
-            for (int k = 0; k < samples.Names.Count; k++)
+            for (var k = 0; k < samples.Names.Count; k++)
             {
                 var name = samples.Names[k];
                 if (head.Task == TaskKind.Binary && !OperatingPointSamples.CalibrationNames.Contains(name)) continue;

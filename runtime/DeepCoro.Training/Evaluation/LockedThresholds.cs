@@ -36,7 +36,7 @@ namespace DeepCoro.Runtime.Evaluation
             ThresholdOptions options, Func<HeadSpec, string[]> classNames, Action<string> note)
         {
             var chosen = new Dictionary<string, IReadOnlyList<LockedThreshold>>();
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
                 // thresholds are for classification heads only

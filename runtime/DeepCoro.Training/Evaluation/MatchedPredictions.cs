@@ -50,38 +50,53 @@ namespace DeepCoro.Runtime.Evaluation
             var a = fileA.Head(head);
             var b = fileB.Head(head);
             if (a.Task != b.Task || a.Outputs != b.Outputs)
+            {
                 throw new PredictionFileException(PredictionProblem.HeadMissing,
                     $"head '{head}' is {Describe(a)} in {fileA.Path} but {Describe(b)} in {fileB.Path}; compare predictions of the same head");
+            }
+
             var rowOfB = new Dictionary<string, int>();
-            for (int j = 0; j < b.Keys.Length; j++) rowOfB[b.Keys[j]] = j;
+            for (var j = 0; j < b.Keys.Length; j++) rowOfB[b.Keys[j]] = j;
             var keys = new List<string>();
             var labels = new List<double>();
             var events = new List<double>();
             var scoresA = new List<double[]>();
             var scoresB = new List<double[]>();
             int common = 0, unlabelled = 0;
-            for (int i = 0; i < a.Keys.Length; i++)
+            for (var i = 0; i < a.Keys.Length; i++)
             {
                 if (!rowOfB.TryGetValue(a.Keys[i], out var j)) continue;
                 common++;
                 double la = a.Labels[i], lb = b.Labels[j];
                 if (!double.IsNaN(la) && !double.IsNaN(lb) && la != lb)
+                {
                     throw new PredictionFileException(PredictionProblem.Unreadable,
                         $"{a.Keys[i]}: head '{head}' has label {la} in {fileA.Path} but {lb} in {fileB.Path}; the files must describe the same studies");
-                double label = double.IsNaN(la) ? lb : la;
+                }
+
+                var label = double.IsNaN(la) ? lb : la;
                 double ea = a.Events?[i] ?? 0, eb = b.Events?[j] ?? 0;
                 if (!double.IsNaN(ea) && !double.IsNaN(eb) && ea != eb)
+                {
                     throw new PredictionFileException(PredictionProblem.Unreadable,
                         $"{a.Keys[i]}: head '{head}' has event {ea} in {fileA.Path} but {eb} in {fileB.Path}; the files must describe the same studies");
-                double ev = double.IsNaN(ea) ? eb : ea;
+                }
+
+                var ev = double.IsNaN(ea) ? eb : ea;
                 if (double.IsNaN(label) || double.IsNaN(ev) || a.Scores[i].Any(double.IsNaN) || b.Scores[j].Any(double.IsNaN)) { unlabelled++; continue; }
                 if (a.Task == TaskKind.Survival && ev != 0 && ev != 1)
+                {
                     throw new PredictionFileException(PredictionProblem.Unreadable,
                         $"{a.Keys[i]}: event {ev} of survival head '{head}' in {fileA.Path} is neither 1 (event) nor 0 (censored)");
-                int classes = a.Task == TaskKind.Binary ? 2 : a.Outputs;
+                }
+
+                var classes = a.Task == TaskKind.Binary ? 2 : a.Outputs;
                 if (a.Task is TaskKind.Binary or TaskKind.Multiclass && (label != Math.Floor(label) || label < 0 || label >= classes))
+                {
                     throw new PredictionFileException(PredictionProblem.Unreadable,
                         $"{a.Keys[i]}: label {label} of {a.Task.ToString().ToLowerInvariant()} head '{head}' is not a class 0..{classes - 1}");
+                }
+
                 keys.Add(a.Keys[i]);
                 labels.Add(label);
                 events.Add(ev);
@@ -89,11 +104,17 @@ namespace DeepCoro.Runtime.Evaluation
                 scoresB.Add(b.Scores[j]);
             }
             if (common == 0)
+            {
                 throw new PredictionFileException(PredictionProblem.NoCommonStudy,
                     $"{fileA.Path} ({a.Keys.Length} rows by {fileA.KeyColumn}) and {fileB.Path} ({b.Keys.Length} rows by {fileB.KeyColumn}) share no study; compare predictions of the same studies");
+            }
+
             if (keys.Count == 0)
+            {
                 throw new PredictionFileException(PredictionProblem.NoCommonStudy,
                     $"the {common} studies {fileA.Path} and {fileB.Path} share have no label of head '{head}' (or no score); nothing to compare");
+            }
+
             return new MatchedPredictions(a, keys.ToArray(), labels.ToArray(), a.Task == TaskKind.Survival ? events.ToArray() : null, scoresA.ToArray(), scoresB.ToArray(),
                 a.Keys.Length - common, b.Keys.Length - common, unlabelled);
         }

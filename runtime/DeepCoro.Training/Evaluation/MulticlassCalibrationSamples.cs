@@ -32,7 +32,7 @@ namespace DeepCoro.Runtime.Evaluation
         public override void Evaluate(ReadOnlySpan<double> weight, Span<double> into)
         {
             double sum = 0, total = 0;
-            for (int i = 0; i < Count; i++) { sum += weight[i] * squared[i]; total += weight[i]; }
+            for (var i = 0; i < Count; i++) { sum += weight[i] * squared[i]; total += weight[i]; }
             into[0] = total > 0 ? sum / total : double.NaN;
             into[1] = Calibration.Ece(top, correct, weight);
         }

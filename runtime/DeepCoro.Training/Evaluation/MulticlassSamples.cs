@@ -41,7 +41,7 @@ namespace DeepCoro.Runtime.Evaluation
             }
             double aucSum = 0, apSum = 0;
             int aucCount = 0, apCount = 0;
-            for (int c = 0; c < classes; c++)
+            for (var c = 0; c < classes; c++)
             {
                 var r = CurveWalk.Walk(perClass[c], weight, precision: true, threshold: false);
                 if (!double.IsNaN(r.Auc)) { aucSum += r.Auc; aucCount++; }
@@ -50,9 +50,9 @@ namespace DeepCoro.Runtime.Evaluation
             Span<double> tp = stackalloc double[classes], fp = stackalloc double[classes], fn = stackalloc double[classes];
             Span<bool> present = stackalloc bool[classes];
             double n = 0, correct = 0;
-            for (int i = 0; i < Count; i++)
+            for (var i = 0; i < Count; i++)
             {
-                double w = weight[i];
+                var w = weight[i];
                 if (w == 0) continue;
                 int y = label[i], p = predicted[i];
                 n += w;
@@ -61,8 +61,8 @@ namespace DeepCoro.Runtime.Evaluation
                 else { fp[p] += w; fn[y] += w; }
             }
             double f1 = 0, precision = 0, recall = 0;
-            int seen = 0;
-            for (int c = 0; c < classes; c++)
+            var seen = 0;
+            for (var c = 0; c < classes; c++)
             {
                 if (!present[c]) continue;
                 double pc = Ratio(tp[c], tp[c] + fp[c]), rc = Ratio(tp[c], tp[c] + fn[c]);

@@ -47,12 +47,18 @@ namespace DeepCoro.Runtime.Evaluation
                 return;
             }
             double tp = 0, fp = 0, tn = 0, fn = 0;
-            for (int i = 0; i < Count; i++)
+            for (var i = 0; i < Count; i++)
             {
-                double w = weight[i];
+                var w = weight[i];
                 if (outcome[i] > 0) { if (predicted[i]) tp += w; else fn += w; }
-                else if (predicted[i]) fp += w;
-                else tn += w;
+                else if (predicted[i])
+                {
+                    fp += w;
+                }
+                else
+                {
+                    tn += w;
+                }
             }
             double sensitivity = Ratio(tp, tp + fn), ppv = Ratio(tp, tp + fp);
             into[0] = sensitivity;

@@ -30,7 +30,7 @@ namespace DeepCoro.Runtime.Evaluation
             Span<double> ofB = stackalloc double[into.Length];
             a.Evaluate(weight, into);
             b.Evaluate(weight, ofB);
-            for (int k = 0; k < into.Length; k++) into[k] -= ofB[k];
+            for (var k = 0; k < into.Length; k++) into[k] -= ofB[k];
         }
     }
 }

@@ -60,10 +60,10 @@ namespace DeepCoro.Runtime.Evaluation
                 if (Format == PredictionFormat.Reference)
                 {
                     var name = System.IO.Path.GetFileName(Path);
-                    int at = name.IndexOf("_predictions_", StringComparison.Ordinal);
+                    var at = name.IndexOf("_predictions_", StringComparison.Ordinal);
                     return at > 0 ? name[..at] : "unknown (not in the file name)";
                 }
-                int column = Array.IndexOf(header, "split");
+                var column = Array.IndexOf(header, "split");
                 var values = rows.Select(r => r.Cells[column]).Distinct().ToList();
                 return values.Count == 0 ? "none" : string.Join("+", values);
             }
@@ -82,11 +82,20 @@ namespace DeepCoro.Runtime.Evaluation
             var header = DelimitedText.Split(headerLine, ",").Select(c => c.Trim()).ToArray();
             bool Has(string c) => header.Contains(c);
             PredictionFormat format;
-            if (Has("study_id") && Has("split") && Has("videos")) format = Has("fold") && Has("repeat") ? PredictionFormat.OutOfFold : PredictionFormat.Product;
-            else if (Has("epoch") && Has("video_name")) format = PredictionFormat.Reference;
+            if (Has("study_id") && Has("split") && Has("videos"))
+            {
+                format = Has("fold") && Has("repeat") ? PredictionFormat.OutOfFold : PredictionFormat.Product;
+            }
+            else if (Has("epoch") && Has("video_name"))
+            {
+                format = PredictionFormat.Reference;
+            }
             else
+            {
                 throw new PredictionFileException(PredictionProblem.UnknownFormat,
                     $"{path}: neither this product's predictions (study_id,split,videos,<head>,...) nor DeepCORO_CLIP's (epoch,video_name,<head>_pred,...); its columns: {Shorten(header)}");
+            }
+
             var rows = new List<(int, string[])>();
             int line = 1, repeatColumn = Array.IndexOf(header, "repeat"), keyColumn = Array.IndexOf(header, format == PredictionFormat.Reference ? "video_name" : "study_id");
             var repeats = new SortedSet<string>();
@@ -107,8 +116,11 @@ namespace DeepCoro.Runtime.Evaluation
                 }
                 var key = cells[keyColumn];
                 if (firstLine.TryGetValue(key, out var first))
+                {
                     throw new PredictionFileException(PredictionProblem.Unreadable,
                         $"{path}:{line}: {header[keyColumn]} '{key}' again (first on line {first}); a comparison needs one row per study");
+                }
+
                 firstLine[key] = line;
                 rows.Add((line, cells));
             }
@@ -122,14 +134,17 @@ namespace DeepCoro.Runtime.Evaluation
         public HeadPredictions Head(string name)
         {
             if (!heads.TryGetValue(name, out var columns))
+            {
                 throw new PredictionFileException(PredictionProblem.HeadMissing,
                     $"{Path}: no head '{name}'; its heads: {(heads.Count == 0 ? "none" : string.Join(", ", Heads))}");
+            }
+
             var keys = new string[rows.Count];
             var labels = new double[rows.Count];
             var scores = new double[rows.Count][];
             var events = columns.Event >= 0 ? new double[rows.Count] : null;
-            int keyColumn = Array.IndexOf(header, KeyColumn);
-            for (int i = 0; i < rows.Count; i++)
+            var keyColumn = Array.IndexOf(header, KeyColumn);
+            for (var i = 0; i < rows.Count; i++)
             {
                 var (line, cells) = rows[i];
                 keys[i] = cells[keyColumn];
@@ -150,7 +165,7 @@ namespace DeepCoro.Runtime.Evaluation
         private static Dictionary<string, (TaskKind, int, int[], int)> ProductHeads(string[] header)
         {
             var heads = new Dictionary<string, (TaskKind, int, int[], int)>();
-            for (int i = 0; i < header.Length; i++)
+            for (var i = 0; i < header.Length; i++)
             {
                 var name = header[i];
                 if (Bookkeeping.Contains(name)) continue;
@@ -158,14 +173,22 @@ namespace DeepCoro.Runtime.Evaluation
                 if (Column(name + "_prob_0") >= 0)
                 {
                     var scores = new List<int>();
-                    for (int k = 0; Column($"{name}_prob_{k}") >= 0; k++) scores.Add(Column($"{name}_prob_{k}"));
+                    for (var k = 0; Column($"{name}_prob_{k}") >= 0; k++) scores.Add(Column($"{name}_prob_{k}"));
                     heads[name] = (TaskKind.Multiclass, i, scores.ToArray(), -1);
                 }
-                else if (Column(name + "_prob") >= 0) heads[name] = (TaskKind.Binary, i, new[] { Column(name + "_prob") }, -1);
-                else if (Column(name + "_pred") >= 0) heads[name] = (TaskKind.Regression, i, new[] { Column(name + "_pred") }, -1);
+                else if (Column(name + "_prob") >= 0)
+                {
+                    heads[name] = (TaskKind.Binary, i, new[] { Column(name + "_prob") }, -1);
+                }
+                else if (Column(name + "_pred") >= 0)
+                {
+                    heads[name] = (TaskKind.Regression, i, new[] { Column(name + "_pred") }, -1);
+                }
                 // a survival head h: h_time (the label), h_event and h_risk (its score)
                 else if (name.EndsWith("_time", StringComparison.Ordinal) && name[..^5] is var h && Column(h + "_event") >= 0 && Column(h + "_risk") >= 0)
+                {
                     heads[h] = (TaskKind.Survival, i, new[] { Column(h + "_risk") }, Column(h + "_event"));
+                }
             }
             return heads;
         }
@@ -173,7 +196,7 @@ namespace DeepCoro.Runtime.Evaluation
         private static Dictionary<string, (TaskKind, int, int[], int)> ReferenceHeads(string[] header, List<(int Line, string[] Cells)> rows)
         {
             var heads = new Dictionary<string, (TaskKind, int, int[], int)>();
-            for (int i = 0; i < header.Length; i++)
+            for (var i = 0; i < header.Length; i++)
             {
                 if (header[i].EndsWith("_true_class", StringComparison.Ordinal))
                 {
@@ -184,11 +207,11 @@ namespace DeepCoro.Runtime.Evaluation
                 else if (header[i].EndsWith("_true", StringComparison.Ordinal))
                 {
                     var name = header[i][..^"_true".Length];
-                    int prediction = Array.IndexOf(header, name + "_pred");
+                    var prediction = Array.IndexOf(header, name + "_pred");
                     if (prediction < 0) continue;
                     static bool Is(string cell, Func<double, bool> rule) =>
                         cell.Trim().Length == 0 || (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && rule(v));
-                    bool binary = rows.Any(r => r.Cells[i].Trim().Length > 0)
+                    var binary = rows.Any(r => r.Cells[i].Trim().Length > 0)
                         && rows.All(r => Is(r.Cells[i], v => v == 0 || v == 1) && Is(r.Cells[prediction], v => v >= 0 && v <= 1));
                     heads[name] = (binary ? TaskKind.Binary : TaskKind.Regression, i, new[] { prediction }, -1);
                 }

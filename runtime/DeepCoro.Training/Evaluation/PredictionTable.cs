@@ -58,7 +58,7 @@ namespace DeepCoro.Runtime.Report
             var header = Fields(lines[0]);
             int Column(string name)
             {
-                int i = Array.IndexOf(header, name);
+                var i = Array.IndexOf(header, name);
                 return i >= 0 ? i : throw new InvalidDataException($"{path}: no column '{name}'; not written by this version of `deepcoro train`");
             }
             var rows = lines.Skip(1).Select(Fields).ToArray();
@@ -67,12 +67,12 @@ namespace DeepCoro.Runtime.Report
             var result = new Dictionary<string, (double[], double[][])>();
             var survivalEvents = new Dictionary<string, double[]>();
             var survivalTimes = new Dictionary<string, double[]>();
-            int id = Column("study_id");
+            var id = Column("study_id");
             var labels = new int[specHeads.Count];
             var scores = new int[specHeads.Count][];
             foreach (var (h, k) in specHeads.Select((h, k) => (h, k)))
             {
-                int label = Column(h.Task == TaskKind.Survival ? h.Name + "_time" : h.Name);
+                var label = Column(h.Task == TaskKind.Survival ? h.Name + "_time" : h.Name);
                 var scoreColumns = h.Task switch
                 {
                     // the risk, then a discrete head's survival at each bound, or a Cox head's at each horizon when a
@@ -112,14 +112,20 @@ namespace DeepCoro.Runtime.Report
         {
             var fields = new List<string>();
             var current = new System.Text.StringBuilder();
-            bool quoted = false;
-            for (int i = 0; i < line.Length; i++)
+            var quoted = false;
+            for (var i = 0; i < line.Length; i++)
             {
-                char c = line[i];
+                var c = line[i];
                 if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
-                else if (c == '"') quoted = !quoted;
+                else if (c == '"')
+                {
+                    quoted = !quoted;
+                }
                 else if (c == ',' && !quoted) { fields.Add(current.ToString()); current.Clear(); }
-                else current.Append(c);
+                else
+                {
+                    current.Append(c);
+                }
             }
             fields.Add(current.ToString());
             return fields.ToArray();

@@ -21,9 +21,9 @@ namespace DeepCoro.Runtime.Evaluation
             int entries = ranking.Order.Length, samples = entries / stride;
             Sample = new int[entries];
             Positive = new double[entries];
-            for (int k = 0; k < entries; k++)
+            for (var k = 0; k < entries; k++)
             {
-                int j = ranking.Order[k];
+                var j = ranking.Order[k];
                 Sample[k] = j / stride;
                 Positive[k] = positive[j] ? 1 : 0;
             }
@@ -31,7 +31,7 @@ namespace DeepCoro.Runtime.Evaluation
             GroupValue = ranking.GroupValue;
             PositivesOf = new double[samples];
             NegativesOf = new double[samples];
-            for (int j = 0; j < entries; j++)
+            for (var j = 0; j < entries; j++)
                 if (positive[j]) PositivesOf[j / stride]++; else NegativesOf[j / stride]++;
         }
     }

@@ -20,12 +20,12 @@ namespace DeepCoro.Runtime.Evaluation
         public Ranking(double[] values)
         {
             Order = new int[values.Length];
-            for (int i = 0; i < Order.Length; i++) Order[i] = i;
+            for (var i = 0; i < Order.Length; i++) Order[i] = i;
             var keys = new double[values.Length];
-            for (int i = 0; i < keys.Length; i++) keys[i] = -values[i];
+            for (var i = 0; i < keys.Length; i++) keys[i] = -values[i];
             Array.Sort(keys, Order);
-            int groups = 0;
-            for (int k = 0; k < keys.Length; k++) if (k == 0 || keys[k] != keys[k - 1]) groups++;
+            var groups = 0;
+            for (var k = 0; k < keys.Length; k++) if (k == 0 || keys[k] != keys[k - 1]) groups++;
             GroupEnd = new int[groups];
             GroupValue = new double[groups];
             for (int k = 0, g = -1; k < keys.Length; k++)

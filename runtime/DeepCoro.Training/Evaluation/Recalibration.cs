@@ -19,7 +19,9 @@ namespace DeepCoro.Runtime.Evaluation
     {
         public static readonly IReadOnlyDictionary<string, TaskKind> Methods = new Dictionary<string, TaskKind>
         {
-            ["platt"] = TaskKind.Binary, ["isotonic"] = TaskKind.Binary, ["temperature"] = TaskKind.Multiclass,
+            ["platt"] = TaskKind.Binary,
+            ["isotonic"] = TaskKind.Binary,
+            ["temperature"] = TaskKind.Multiclass,
         };
 
         private readonly Dictionary<string, (string Method, double A, double B, Isotonic? Iso)> heads;
@@ -40,7 +42,7 @@ namespace DeepCoro.Runtime.Evaluation
             Func<int, (double[][] Scores, double[] Labels)?> validation, Action<string> note)
         {
             var fitted = new Dictionary<string, (string, double, double, Isotonic?)>();
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
                 if (!methods.TryGetValue(head.Name, out var method) || method == "none") continue;
@@ -82,7 +84,7 @@ namespace DeepCoro.Runtime.Evaluation
             double Nll(double logT)
             {
                 double t = Math.Exp(logT), sum = 0;
-                for (int i = 0; i < label.Length; i++)
+                for (var i = 0; i < label.Length; i++)
                 {
                     var z = probability[i].Select(p => Math.Log(Math.Max(p, 1e-300)) / t).ToArray();
                     double max = z.Max(), lse = max + Math.Log(z.Sum(v => Math.Exp(v - max)));
@@ -110,9 +112,9 @@ namespace DeepCoro.Runtime.Evaluation
                 case "isotonic": return new[] { h.Iso!.Predict(scores[0]) };
                 default:
                     var z = scores.Select(p => Math.Log(Math.Max(p, 1e-300)) / h.A).ToArray();
-                    double max = z.Max();
+                    var max = z.Max();
                     var e = z.Select(v => Math.Exp(v - max)).ToArray();
-                    double sum = e.Sum();
+                    var sum = e.Sum();
                     return e.Select(v => v / sum).ToArray();
             }
         }

@@ -19,13 +19,13 @@ namespace DeepCoro.Runtime.Evaluation
         public override void Evaluate(ReadOnlySpan<double> weight, Span<double> into)
         {
             double n = 0, absolute = 0, squared = 0, sumY = 0, sumP = 0;
-            for (int i = 0; i < Count; i++)
+            for (var i = 0; i < Count; i++)
             {
                 double w = weight[i], e = prediction[i] - target[i];
                 n += w; absolute += w * Math.Abs(e); squared += w * e * e; sumY += w * target[i]; sumP += w * prediction[i];
             }
             double mse = squared / n, my = sumY / n, mp = sumP / n, sxy = 0, sxx = 0, syy = 0;
-            for (int i = 0; i < Count; i++)
+            for (var i = 0; i < Count; i++)
             {
                 double w = weight[i], dp = prediction[i] - mp, dy = target[i] - my;
                 sxy += w * dp * dy; sxx += w * dp * dp; syy += w * dy * dy;

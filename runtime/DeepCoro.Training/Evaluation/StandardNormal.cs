@@ -32,28 +32,31 @@ namespace DeepCoro.Runtime.Evaluation
         public static double Cdf(double x)
         {
             if (double.IsNaN(x)) return double.NaN;
-            double y = Math.Abs(x);
+            var y = Math.Abs(x);
             if (y <= 0.67448975)
             {
                 double xsq = y > 1.1102230246251565e-16 ? x * x : 0, num = A[4] * xsq, den = xsq;
-                for (int i = 0; i < 3; i++) { num = (num + A[i]) * xsq; den = (den + B[i]) * xsq; }
+                for (var i = 0; i < 3; i++) { num = (num + A[i]) * xsq; den = (den + B[i]) * xsq; }
                 return 0.5 + x * (num + A[3]) / (den + B[3]);
             }
             double tail;
             if (y <= Math.Sqrt(32))
             {
                 double num = C[8] * y, den = y;
-                for (int i = 0; i < 7; i++) { num = (num + C[i]) * y; den = (den + D[i]) * y; }
+                for (var i = 0; i < 7; i++) { num = (num + C[i]) * y; den = (den + D[i]) * y; }
                 tail = Gaussian(y, (num + C[7]) / (den + D[7]));
             }
             else if (y < 38.5)
             {
                 double xsq = 1 / (x * x), num = P[5] * xsq, den = xsq;
-                for (int i = 0; i < 4; i++) { num = (num + P[i]) * xsq; den = (den + Q[i]) * xsq; }
-                double ratio = xsq * (num + P[4]) / (den + Q[4]);
+                for (var i = 0; i < 4; i++) { num = (num + P[i]) * xsq; den = (den + Q[i]) * xsq; }
+                var ratio = xsq * (num + P[4]) / (den + Q[4]);
                 tail = Gaussian(y, (InverseSqrtTwoPi - ratio) / y);
             }
-            else tail = 0;
+            else
+            {
+                tail = 0;
+            }
             // tail is P(Z > |x|)
             return x > 0 ? 1 - tail : tail;
         }
@@ -72,10 +75,10 @@ namespace DeepCoro.Runtime.Evaluation
             if (double.IsNaN(p) || p < 0 || p > 1) return double.NaN;
             if (p == 0) return double.NegativeInfinity;
             if (p == 1) return double.PositiveInfinity;
-            double q = p - 0.5;
+            var q = p - 0.5;
             if (Math.Abs(q) <= 0.425)
             {
-                double r = 0.180625 - q * q;
+                var r = 0.180625 - q * q;
                 return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) * r
                             + 45921.953931549871457) * r + 13731.693765509461125) * r + 1971.5909503065514427) * r + 133.14166789178437745) * r
                             + 3.387132872796366608)

@@ -34,7 +34,7 @@ namespace DeepCoro.Runtime.Evaluation
                     columns[^1].Edges!.Add(edge);
                     continue;
                 }
-                int colon = item.IndexOf(':');
+                var colon = item.IndexOf(':');
                 if (colon < 0) { columns.Add((item, null)); continue; }
                 var name = item[..colon].Trim();
                 var first = item[(colon + 1)..].Trim();
@@ -46,9 +46,12 @@ namespace DeepCoro.Runtime.Evaluation
             foreach (var (name, edges) in columns)
             {
                 if (edges is null) continue;
-                for (int k = 1; k < edges.Count; k++)
+                for (var k = 1; k < edges.Count; k++)
+                {
                     if (!(edges[k] > edges[k - 1]))
                         throw new ArgumentException($"{flag} {text}: the edges of '{name}' ({string.Join(", ", edges.Select(F))}) do not increase strictly; give them in increasing order, each once");
+                }
+
                 if (edges.Any(v => !double.IsFinite(v))) throw new ArgumentException($"{flag} {text}: the edges of '{name}' must be finite numbers");
             }
             var repeated = columns.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
@@ -72,7 +75,7 @@ namespace DeepCoro.Runtime.Evaluation
 
         private int Bin(double v)
         {
-            int k = 0;
+            var k = 0;
             while (k < Edges!.Length && v >= Edges[k]) k++;
             return k;
         }

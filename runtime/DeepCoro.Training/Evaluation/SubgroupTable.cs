@@ -26,14 +26,14 @@ namespace DeepCoro.Runtime.Evaluation
             var groups = columns.Select((c, k) =>
                 studies.Select(s => values.TryGetValue(s.Id, out var cells) ? c.GroupOf(cells[k], s.Id) : SubgroupColumn.Missing).ToArray()).ToArray();
             var rows = new List<SubgroupRow>();
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
                 // a survival head's C-index needs its events: left out when the caller has none
                 if (head.Task == TaskKind.Survival && studies.Any(s => s.Events is null || s.Events.Length <= h)) continue;
                 var labelled = Enumerable.Range(0, studies.Count).Where(i => !double.IsNaN(studies[i].Labels[h])).ToArray();
                 rows.Add(Row(head, h, "all", "all", labelled, studies, thresholds, options, seed, 0));
-                for (int c = 0; c < columns.Count; c++)
+                for (var c = 0; c < columns.Count; c++)
                 {
                     var present = labelled.Select(i => groups[c][i]).Distinct().ToList();
                     var order = columns[c].Edges is null
@@ -41,8 +41,10 @@ namespace DeepCoro.Runtime.Evaluation
                         : columns[c].Bins.ToList();
                     if (present.Contains(SubgroupColumn.Missing)) order.Add(SubgroupColumn.Missing);
                     foreach (var (group, g) in order.Select((g, k) => (g, k)))
+                    {
                         rows.Add(Row(head, h, columns[c].Name, group, labelled.Where(i => groups[c][i] == group).ToArray(), studies, thresholds, options, seed,
                             Seeding.Mix(c + 1, g, h)));
+                    }
                 }
             }
             return new SubgroupTable(split, columns, thresholds, options.Level, options.Resamples, rows);
@@ -55,8 +57,8 @@ namespace DeepCoro.Runtime.Evaluation
             var scores = members.Select(i => studies[i].Scores[h]).ToArray();
             var events = head.Task == TaskKind.Survival ? members.Select(i => studies[i].Events![h]).ToArray() : null;
             // a survival head's "positives" are its events
-            int positives = head.Task == TaskKind.Binary ? labels.Count(y => y > 0.5) : events?.Count(e => e == 1) ?? 0;
-            double prevalence = head.Task == TaskKind.Binary && members.Length > 0 ? (double)positives / members.Length : double.NaN;
+            var positives = head.Task == TaskKind.Binary ? labels.Count(y => y > 0.5) : events?.Count(e => e == 1) ?? 0;
+            var prevalence = head.Task == TaskKind.Binary && members.Length > 0 ? (double)positives / members.Length : double.NaN;
             // a binary head: AUC and AUPRC, then the locked metrics' operating point (one implementation of both)
             var sets = head.Task == TaskKind.Binary
                 ? new HeadSamples[]
@@ -79,14 +81,14 @@ namespace DeepCoro.Runtime.Evaluation
                 var all = members.Length == 0 ? Enumerable.Repeat(double.NaN, samples.Names.Count).ToArray() : samples.Evaluate().Values.ToArray();
                 // both sets resample with the same draws: the same seed, stream and strata
                 var bounds = Bootstrap.Intervals(samples, options, seed, stream);
-                for (int k = 0; k < samples.Names.Count; k++)
+                for (var k = 0; k < samples.Names.Count; k++)
                 {
                     var name = samples.Names[k];
                     if (samples is BinarySamples && LockedEvaluation.OnSplitNames.Contains(name)) continue;
                     if (samples is SurvivalSamples && name != "c_index") continue;
                     // the class counts are fixed under resampling within class: without positives (negatives) a
                     // subgroup has no sensitivity (specificity), not the 0 of zero_division
-                    bool undefined = (name == "sensitivity" && positives == 0) || (name == "specificity" && positives == members.Length);
+                    var undefined = (name == "sensitivity" && positives == 0) || (name == "specificity" && positives == members.Length);
                     names.Add(name);
                     values.Add(undefined ? double.NaN : all[k]);
                     intervals.Add(undefined ? new MetricInterval(double.NaN, double.NaN) : bounds[k]);

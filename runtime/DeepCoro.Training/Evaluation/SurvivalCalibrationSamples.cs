@@ -46,10 +46,10 @@ namespace DeepCoro.Runtime.Evaluation
         public override void Evaluate(ReadOnlySpan<double> weight, Span<double> into)
         {
             var inGroup = new double[Count];
-            for (int g = 0; g < 3; g++)
+            for (var g = 0; g < 3; g++)
             {
                 double total = 0, sum = 0, reach = 0;
-                for (int i = 0; i < Count; i++)
+                for (var i = 0; i < Count; i++)
                 {
                     inGroup[i] = group[i] == g ? weight[i] : 0;
                     total += inGroup[i];
@@ -66,7 +66,7 @@ namespace DeepCoro.Runtime.Evaluation
         private double Observed(KaplanMeierCurve km, double reach)
         {
             double s = 1;
-            for (int k = 0; k < km.Time.Length && km.Time[k] <= Horizon; k++) s = km.Survival[k];
+            for (var k = 0; k < km.Time.Length && km.Time[k] <= Horizon; k++) s = km.Survival[k];
             return reach < Horizon && s > 0 ? double.NaN : s;
         }
     }

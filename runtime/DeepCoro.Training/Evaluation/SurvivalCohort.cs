@@ -62,36 +62,39 @@ namespace DeepCoro.Runtime.Evaluation
         {
             var tree = new double[riskLevels + 1];
             double concordant = 0, discordant = 0, tied = 0, total = 0;
-            for (int start = 0; start < latestFirst.Length;)
+            for (var start = 0; start < latestFirst.Length;)
             {
-                int end = start;
+                var end = start;
                 while (end < latestFirst.Length && time[latestFirst[end]] == time[latestFirst[start]]) end++;
                 // The censored at this time are still at risk after the events at it.
-                for (int k = start; k < end; k++)
+                for (var k = start; k < end; k++)
                 {
-                    int j = latestFirst[k];
+                    var j = latestFirst[k];
                     if (!@event[j] && weight[j] > 0) { Add(tree, riskRank[j], weight[j]); total += weight[j]; }
                 }
-                double t = time[latestFirst[start]];
-                double pairWeight = ipcw is null ? 1.0 : 1.0 / Math.Pow(ipcw.Before(t), 2);
+                var t = time[latestFirst[start]];
+                var pairWeight = ipcw is null ? 1.0 : 1.0 / Math.Pow(ipcw.Before(t), 2);
                 if (t <= tau && double.IsFinite(pairWeight))
-                    for (int k = start; k < end; k++)
+                {
+                    for (var k = start; k < end; k++)
                     {
-                        int i = latestFirst[k];
+                        var i = latestFirst[k];
                         if (!@event[i] || weight[i] == 0) continue;
                         double below = Sum(tree, riskRank[i]), atOrBelow = Sum(tree, riskRank[i] + 1), w = weight[i] * pairWeight;
                         concordant += w * below;
                         tied += w * (atOrBelow - below);
                         discordant += w * (total - atOrBelow);
                     }
-                for (int k = start; k < end; k++)
+                }
+
+                for (var k = start; k < end; k++)
                 {
-                    int i = latestFirst[k];
+                    var i = latestFirst[k];
                     if (@event[i] && weight[i] > 0) { Add(tree, riskRank[i], weight[i]); total += weight[i]; }
                 }
                 start = end;
             }
-            double pairs = concordant + discordant + tied;
+            var pairs = concordant + discordant + tied;
             return pairs > 0 ? (concordant + tied / 2) / pairs : double.NaN;
         }
 
@@ -105,14 +108,14 @@ namespace DeepCoro.Runtime.Evaluation
             var g = Censoring(weight);
             var controls = new double[riskLevels + 1];
             double controlTotal = 0;
-            for (int j = 0; j < Count; j++)
+            for (var j = 0; j < Count; j++)
                 if (time[j] > horizon && weight[j] > 0) { controls[riskRank[j] + 1] += weight[j]; controlTotal += weight[j]; }
-            for (int k = 1; k <= riskLevels; k++) controls[k] += controls[k - 1];
+            for (var k = 1; k <= riskLevels; k++) controls[k] += controls[k - 1];
             double caseTotal = 0, above = 0;
-            for (int i = 0; i < Count; i++)
+            for (var i = 0; i < Count; i++)
             {
                 if (!@event[i] || time[i] > horizon || weight[i] == 0) continue;
-                double w = weight[i] / g.Before(time[i]);
+                var w = weight[i] / g.Before(time[i]);
                 caseTotal += w;
                 double below = controls[riskRank[i]], atOrBelow = controls[riskRank[i] + 1];
                 above += w * (below + (atOrBelow - below) / 2);
@@ -131,7 +134,7 @@ namespace DeepCoro.Runtime.Evaluation
         private double Brier(ReadOnlySpan<double> weight, double s, ReadOnlySpan<double> survivalAtS, CensoringCurve g)
         {
             double sum = 0, total = 0, after = g.At(s);
-            for (int i = 0; i < Count; i++)
+            for (var i = 0; i < Count; i++)
             {
                 if (weight[i] == 0) continue;
                 total += weight[i];
@@ -153,10 +156,10 @@ namespace DeepCoro.Runtime.Evaluation
             var g = Censoring(weight);
             var column = new double[Count];
             double previous = 0, area = 0;
-            for (int k = 0; k < grid.Length; k++)
+            for (var k = 0; k < grid.Length; k++)
             {
-                for (int i = 0; i < Count; i++) column[i] = survival[i][k];
-                double score = Brier(weight, grid[k], column, g);
+                for (var i = 0; i < Count; i++) column[i] = survival[i][k];
+                var score = Brier(weight, grid[k], column, g);
                 if (k > 0) area += (grid[k] - grid[k - 1]) * (score + previous) / 2;
                 previous = score;
             }
@@ -171,9 +174,9 @@ namespace DeepCoro.Runtime.Evaluation
             var rows = Enumerable.Range(0, times.Length).Where(k => events[k] + censored[k] > 0).ToArray();
             var survival = new double[rows.Length];
             double s = 1;
-            for (int r = 0; r < rows.Length; r++)
+            for (var r = 0; r < rows.Length; r++)
             {
-                int k = rows[r];
+                var k = rows[r];
                 s *= 1 - events[k] / atRisk[k];
                 survival[r] = s;
             }
@@ -187,9 +190,9 @@ namespace DeepCoro.Runtime.Evaluation
             var (atRisk, events, censored) = Tally(weight);
             var after = new double[times.Length];
             double g = 1;
-            for (int k = 0; k < times.Length; k++)
+            for (var k = 0; k < times.Length; k++)
             {
-                double exposed = atRisk[k] - events[k];
+                var exposed = atRisk[k] - events[k];
                 if (exposed > 0) g *= 1 - censored[k] / exposed;
                 after[k] = g;
             }
@@ -201,11 +204,11 @@ namespace DeepCoro.Runtime.Evaluation
         {
             var events = new double[times.Length];
             var censored = new double[times.Length];
-            for (int i = 0; i < Count; i++)
+            for (var i = 0; i < Count; i++)
                 if (@event[i]) events[timeIndex[i]] += weight[i]; else censored[timeIndex[i]] += weight[i];
             var atRisk = new double[times.Length];
             double remaining = 0;
-            for (int k = times.Length - 1; k >= 0; k--)
+            for (var k = times.Length - 1; k >= 0; k--)
             {
                 remaining += events[k] + censored[k];
                 atRisk[k] = remaining;
@@ -216,13 +219,13 @@ namespace DeepCoro.Runtime.Evaluation
         // A Fenwick tree over risk ranks: Add at a rank, Sum of the ranks below a bound.
         private static void Add(double[] tree, int rank, double value)
         {
-            for (int k = rank + 1; k < tree.Length; k += k & -k) tree[k] += value;
+            for (var k = rank + 1; k < tree.Length; k += k & -k) tree[k] += value;
         }
 
         private static double Sum(double[] tree, int bound)
         {
             double sum = 0;
-            for (int k = bound; k > 0; k -= k & -k) sum += tree[k];
+            for (var k = bound; k > 0; k -= k & -k) sum += tree[k];
             return sum;
         }
     }

@@ -48,7 +48,7 @@ namespace DeepCoro.Runtime.Evaluation
                 return new SurvivalSamples(cohort, bounds[^1], bounds.ToArray(), bounds.ToArray(), scores.Select(s => s[1..]).ToArray());
             horizons ??= Horizons(head, time, events);
             // a Cox head whose baseline hazard gave it survival at its horizons
-            bool curves = scores.Length > 0 && scores[0].Length == horizons.Length + 1 && horizons.Length > 0;
+            var curves = scores.Length > 0 && scores[0].Length == horizons.Length + 1 && horizons.Length > 0;
             return new SurvivalSamples(cohort, horizons.Length > 0 ? horizons[^1] : double.NaN, horizons, curves ? horizons : null,
                 curves ? scores.Select(s => s[1..]).ToArray() : null);
         }
@@ -88,7 +88,7 @@ namespace DeepCoro.Runtime.Evaluation
         {
             into[0] = cohort.Harrell(weight);
             into[1] = double.IsNaN(tau) ? double.NaN : cohort.Uno(weight, tau);
-            for (int k = 0; k < horizons.Length; k++) into[2 + k] = cohort.TimeDependentAuc(weight, horizons[k]);
+            for (var k = 0; k < horizons.Length; k++) into[2 + k] = cohort.TimeDependentAuc(weight, horizons[k]);
             if (grid != null) into[2 + horizons.Length] = cohort.IntegratedBrier(weight, grid, survival!);
         }
     }

@@ -59,20 +59,20 @@ namespace DeepCoro.Runtime.Evaluation
             long tp = 0, fp = 0;
             double best = double.NaN, bestValue = double.NegativeInfinity;
             // above every score: nothing positive, specificity 1 (only the specificity rule can need it)
-            double lowestReaching = Math.BitIncrement(ranking.GroupValue.Length > 0 ? ranking.GroupValue[0] : 0);
-            int start = 0;
-            for (int g = 0; g < ranking.GroupEnd.Length; g++)
+            var lowestReaching = Math.BitIncrement(ranking.GroupValue.Length > 0 ? ranking.GroupValue[0] : 0);
+            var start = 0;
+            for (var g = 0; g < ranking.GroupEnd.Length; g++)
             {
-                for (int k = start; k < ranking.GroupEnd[g]; k++)
+                for (var k = start; k < ranking.GroupEnd[g]; k++)
                     if (positive[ranking.Order[k]]) tp++; else fp++;
                 start = ranking.GroupEnd[g];
-                double at = ranking.GroupValue[g];
+                var at = ranking.GroupValue[g];
                 switch (Kind)
                 {
                     case "gmean":
                     case "youden":
                         // sqrt(tp/p (1 - fp/n)) ~ tp (n - fp); tp/p - fp/n ~ tp n - fp p: exact in doubles for counts
-                        double criterion = Kind == "gmean" ? (double)tp * (n - fp) : (double)tp * n - (double)fp * p;
+                        var criterion = Kind == "gmean" ? (double)tp * (n - fp) : (double)tp * n - (double)fp * p;
                         if (criterion > bestValue) { bestValue = criterion; best = at; }
                         break;
                     case "sensitivity":

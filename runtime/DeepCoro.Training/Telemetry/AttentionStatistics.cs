@@ -53,9 +53,9 @@ namespace DeepCoro.Runtime.Telemetry
         /// <summary>Feeds the statistics from every cls level until disposed.</summary>
         public IDisposable Recording()
         {
-            for (int i = 0; i < levels.Count; i++)
+            for (var i = 0; i < levels.Count; i++)
             {
-                int index = i;
+                var index = i;
                 levels[i].Pool.AttentionSink = (a, valid) => Record(index, a, valid);
             }
             return new Detach(levels);
@@ -106,18 +106,18 @@ namespace DeepCoro.Runtime.Telemetry
         {
             var scalars = new OrderedDictionary<string, double>();
             var names = new[] { "entropy", "effective", "max_weight", "cls_share" };
-            for (int l = 0; l < levels.Count; l++)
+            for (var l = 0; l < levels.Count; l++)
             {
                 double count = rows[l].item<float>();
                 using var sums = stats[l].to(ScalarType.Float64).cpu();
                 var values = sums.data<double>().ToArray();
-                int heads = (int)stats[l].shape[1];
-                for (int k = 0; k < names.Length; k++)
+                var heads = (int)stats[l].shape[1];
+                for (var k = 0; k < names.Length; k++)
                 {
                     double sum = 0;
-                    for (int h = 0; h < heads; h++)
+                    for (var h = 0; h < heads; h++)
                     {
-                        double v = count > 0 ? values[k * heads + h] / count : double.NaN;
+                        var v = count > 0 ? values[k * heads + h] / count : double.NaN;
                         scalars[$"attention/{levels[l].Name}/h{h}/{names[k]}"] = v;
                         sum += v;
                     }
@@ -130,13 +130,13 @@ namespace DeepCoro.Runtime.Telemetry
         /// <summary>Per level the histogram of log10 of the attention weights since the last call.</summary>
         public IEnumerable<(string Tag, Histogram Histogram)> Histograms()
         {
-            for (int l = 0; l < levels.Count; l++)
+            for (var l = 0; l < levels.Count; l++)
             {
                 using var countsTensor = buckets[l].to(ScalarType.Float64).cpu();
                 var counts = countsTensor.data<double>().ToArray();
                 if (counts.Sum() == 0) continue;
                 int first = Array.FindIndex(counts, c => c > 0), last = Array.FindLastIndex(counts, c => c > 0);
-                double width = -LowestLog / (double)Buckets;
+                var width = -LowestLog / (double)Buckets;
                 var limits = Enumerable.Range(1, Buckets).Select(i => LowestLog + i * width).ToArray();
                 var centres = limits.Select(u => u - width / 2).ToArray();
                 yield return ($"attention/{levels[l].Name}/log10_weight",

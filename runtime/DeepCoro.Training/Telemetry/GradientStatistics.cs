@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using DeepCoro.Runtime.Training;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -82,9 +81,9 @@ namespace DeepCoro.Runtime.Telemetry
             if (clipNorm is { } max && norm > max) clipped++;
             if (values is null) return;
             var squares = new double[groups.Count];
-            for (int i = 0; i < values.Length; i++) squares[groupOf[i]] += values[i] * values[i];
-            for (int g = 0; g < groups.Count; g++) groupNorm[g] += Math.Sqrt(squares[g]);
-            for (int t = 0; t < tokenIndex.Length; t++) tokenGrad[t] += values[tokenIndex[t]];
+            for (var i = 0; i < values.Length; i++) squares[groupOf[i]] += values[i] * values[i];
+            for (var g = 0; g < groups.Count; g++) groupNorm[g] += Math.Sqrt(squares[g]);
+            for (var t = 0; t < tokenIndex.Length; t++) tokenGrad[t] += values[tokenIndex[t]];
         }
 
         /// <summary>Called right before the optimizer step: a sampled step measures and copies the weights.</summary>
@@ -109,9 +108,9 @@ namespace DeepCoro.Runtime.Telemetry
             var change = stack(parameters.Select((p, i) => before[i].sub_(p).norm()).ToArray()).to(ScalarType.Float64).cpu().data<double>().ToArray();
             var moved = new double[groups.Count];
             var size = new double[groups.Count];
-            for (int i = 0; i < parameters.Count; i++) { moved[groupOf[i]] += change[i] * change[i]; size[groupOf[i]] += sizes[i] * sizes[i]; }
-            for (int g = 0; g < groups.Count; g++) groupRatio[g] += size[g] > 0 ? Math.Sqrt(moved[g] / size[g]) : 0;
-            for (int t = 0; t < tokenIndex.Length; t++) tokenUpdate[t] += change[tokenIndex[t]];
+            for (var i = 0; i < parameters.Count; i++) { moved[groupOf[i]] += change[i] * change[i]; size[groupOf[i]] += sizes[i] * sizes[i]; }
+            for (var g = 0; g < groups.Count; g++) groupRatio[g] += size[g] > 0 ? Math.Sqrt(moved[g] / size[g]) : 0;
+            for (var t = 0; t < tokenIndex.Length; t++) tokenUpdate[t] += change[tokenIndex[t]];
             samples++;
             foreach (var b in before) b.Dispose();
             before = null;
@@ -126,13 +125,13 @@ namespace DeepCoro.Runtime.Telemetry
             double Mean(double sum, int n) => n > 0 ? sum / n : double.NaN;
             scalars["grad/norm"] = Mean(globalNorm, steps);
             if (clipNorm is not null) scalars["grad/clipped_share"] = Mean(clipped, steps);
-            for (int g = 0; g < groups.Count; g++)
+            for (var g = 0; g < groups.Count; g++)
             {
                 var name = groups[g].Name.Replace(':', '/');
                 scalars[$"grad/{name}/norm"] = Mean(groupNorm[g], samples);
                 scalars[$"grad/{name}/update_ratio"] = Mean(groupRatio[g], samples);
             }
-            for (int t = 0; t < tokenKeys.Count; t++)
+            for (var t = 0; t < tokenKeys.Count; t++)
             {
                 scalars[$"cls/{tokenKeys[t]}/grad_norm"] = Mean(tokenGrad[t], samples);
                 scalars[$"cls/{tokenKeys[t]}/update_norm"] = Mean(tokenUpdate[t], samples);

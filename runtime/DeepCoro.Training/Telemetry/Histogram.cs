@@ -16,7 +16,7 @@ namespace DeepCoro.Runtime.Telemetry
         {
             if (values.Count == 0) return new Histogram(0, 0, 0, 0, 0, new[] { 0.0 }, new[] { 0.0 });
             double min = values.Min(), max = values.Max();
-            double width = max > min ? (max - min) / buckets : 1;
+            var width = max > min ? (max - min) / buckets : 1;
             var counts = new double[buckets];
             double sum = 0, squares = 0;
             foreach (var v in values)

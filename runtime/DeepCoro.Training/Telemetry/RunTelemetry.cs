@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using DeepCoro.Runtime.Model;
 using DeepCoro.Runtime.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Telemetry

@@ -45,7 +45,7 @@ namespace DeepCoro.Runtime.Training
             var all = groups.SelectMany(g => g.Parameters).ToList();
             foreach (var same in all.GroupBy(kp => (kp.Parameter.device.ToString(), kp.Parameter.dtype)))
             {
-                long total = same.Sum(kp => kp.Parameter.numel());
+                var total = same.Sum(kp => kp.Parameter.numel());
                 var first = same.First().Parameter;
                 var m = zeros(new[] { total }, first.dtype, first.device).DetachFromDisposeScope();
                 var v = zeros(new[] { total }, first.dtype, first.device).DetachFromDisposeScope();
@@ -54,7 +54,7 @@ namespace DeepCoro.Runtime.Training
                 long offset = 0;
                 foreach (var (key, p) in same)
                 {
-                    long n = p.numel();
+                    var n = p.numel();
                     moments[key] = (m.narrow(0, offset, n).view(p.shape).DetachFromDisposeScope(), v.narrow(0, offset, n).view(p.shape).DetachFromDisposeScope());
                     offset += n;
                 }
@@ -70,8 +70,8 @@ namespace DeepCoro.Runtime.Training
             Scalar S(double v) { var s = v.ToScalar(); scalars.Add(s); return s; }
             double bc1 = 1 - Math.Pow(beta1, Steps), bc2 = 1 - Math.Pow(beta2, Steps);
             double rhoInf = 2 / (1 - beta2) - 1, rho = rhoInf - 2 * Steps * Math.Pow(beta2, Steps) / bc2;
-            bool rectified = rho > 5;
-            double rectification = rectified ? Math.Sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho)) : 1;
+            var rectified = rho > 5;
+            var rectification = rectified ? Math.Sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho)) : 1;
             var fused = new List<(Tensor P, Tensor G, Tensor M, Tensor V, AdamUpdate.Coefficients C)>();
             try
             {
@@ -79,9 +79,9 @@ namespace DeepCoro.Runtime.Training
                 using var __ = no_grad();
                 foreach (var g in groups)
                 {
-                    double lr = g.Lr * factor;
+                    var lr = g.Lr * factor;
                     double decay = 1 - lr * g.WeightDecay, biasScale = kind == OptimizerKind.AdamW ? 1 / Math.Sqrt(bc2) : Math.Sqrt(bc2);
-                    double step = kind == OptimizerKind.AdamW ? -lr / bc1 : -lr * rectification / bc1;
+                    var step = kind == OptimizerKind.AdamW ? -lr / bc1 : -lr * rectification / bc1;
                     foreach (var (key, p) in g.Parameters)
                     {
                         if (p.grad is not { } grad) continue;
@@ -90,10 +90,17 @@ namespace DeepCoro.Runtime.Training
                         {
                             fused.Add((p, grad, m, v, new AdamUpdate.Coefficients
                             {
-                                AdamW = kind == OptimizerKind.AdamW, Rectified = rectified,
-                                Decay = (float)decay, WeightDecay = (float)g.WeightDecay,
-                                Beta1 = (float)beta1, OneMinusBeta1 = (float)(1 - beta1), Beta2 = (float)beta2, OneMinusBeta2 = (float)(1 - beta2),
-                                Eps = (float)eps, BiasScale = (float)biasScale, Step = (float)step,
+                                AdamW = kind == OptimizerKind.AdamW,
+                                Rectified = rectified,
+                                Decay = (float)decay,
+                                WeightDecay = (float)g.WeightDecay,
+                                Beta1 = (float)beta1,
+                                OneMinusBeta1 = (float)(1 - beta1),
+                                Beta2 = (float)beta2,
+                                OneMinusBeta2 = (float)(1 - beta2),
+                                Eps = (float)eps,
+                                BiasScale = (float)biasScale,
+                                Step = (float)step,
                             }));
                             continue;
                         }
@@ -130,11 +137,11 @@ namespace DeepCoro.Runtime.Training
         private static unsafe void RunFused(List<(Tensor P, Tensor G, Tensor M, Tensor V, AdamUpdate.Coefficients C)> work)
         {
             var chunks = new List<(nint P, nint G, nint M, nint V, long N, int Item)>();
-            for (int k = 0; k < work.Count; k++)
+            for (var k = 0; k < work.Count; k++)
             {
                 var (p, g, m, v, _) = work[k];
                 float* pp = Pointer(p), gp = Pointer(g), mp = Pointer(m), vp = Pointer(v);
-                long n = p.numel();
+                var n = p.numel();
                 for (long start = 0; start < n; start += Chunk)
                     chunks.Add(((nint)(pp + start), (nint)(gp + start), (nint)(mp + start), (nint)(vp + start), Math.Min(Chunk, n - start), k));
             }
@@ -143,8 +150,8 @@ namespace DeepCoro.Runtime.Training
                 var c = chunks[i];
                 AdamUpdate.Run((float*)c.P, (float*)c.G, (float*)c.M, (float*)c.V, c.N, work[c.Item].C);
             }
-            int threads = get_num_threads();
-            if (threads <= 1 || chunks.Count == 1) for (int i = 0; i < chunks.Count; i++) Body(i);
+            var threads = get_num_threads();
+            if (threads <= 1 || chunks.Count == 1) for (var i = 0; i < chunks.Count; i++) Body(i);
             else System.Threading.Tasks.Parallel.For(0, chunks.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads }, Body);
         }
 

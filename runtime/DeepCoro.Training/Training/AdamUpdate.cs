@@ -26,7 +26,7 @@ namespace DeepCoro.Runtime.Training
             long i = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                int w = Vector<float>.Count;
+                var w = Vector<float>.Count;
                 var decay = new Vector<float>(c.Decay);
                 var wd = new Vector<float>(c.WeightDecay);
                 var b1 = new Vector<float>(c.Beta1);
@@ -57,8 +57,8 @@ namespace DeepCoro.Runtime.Training
                 float pi = p[i], gi = g[i];
                 if (c.AdamW) pi *= c.Decay;
                 else if (c.WeightDecay != 0f) gi += pi * c.WeightDecay;
-                float mi = m[i] * c.Beta1 + gi * c.OneMinusBeta1;
-                float vi = v[i] * c.Beta2 + gi * gi * c.OneMinusBeta2;
+                var mi = m[i] * c.Beta1 + gi * c.OneMinusBeta1;
+                var vi = v[i] * c.Beta2 + gi * gi * c.OneMinusBeta2;
                 m[i] = mi;
                 v[i] = vi;
                 if (c.AdamW) pi += mi / (System.MathF.Sqrt(vi) * c.BiasScale + c.Eps) * c.Step;

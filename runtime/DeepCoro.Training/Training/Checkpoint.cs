@@ -1,12 +1,10 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using DeepCoro.Runtime.IO;
-using TorchSharp;
-using static TorchSharp.torch;
 using DeepCoro.Spec;
+using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Training
 {
@@ -51,15 +49,22 @@ namespace DeepCoro.Runtime.Training
         {
             var meta = Safetensors.ReadHeader(path).Metadata;
             foreach (var k in StateKeys)
+            {
                 if (!meta.TryGetValue(k, out var v) || !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
                     throw new SafetensorsException($"{path}: not a training checkpoint (its metadata lacks a numeric '{k}')");
+            }
+
             if (meta.TryGetValue("spec", out var saved) && saved != specJson)
                 throw new SafetensorsException($"{path}: the checkpoint was written for another model spec; resume with the config it was trained with");
             if (!meta.TryGetValue("options", out var savedOptions) || !meta.TryGetValue("epochs", out var savedEpochs))
                 throw new SafetensorsException($"{path}: the checkpoint does not record its training options (written by an older version); start a new run");
             var differences = RunOptions.Differences(savedOptions, options, Path.GetDirectoryName(Path.GetFullPath(path))!);
             if (differences.Count > 0)
-                throw new SafetensorsException($"{path}: the config's training options differ from the checkpoint's ({string.Join("; ", differences)})", Remedy.ResumeWithSameOptions);
+            {
+                throw new SafetensorsException($"{path}: the config's training options differ from the checkpoint's ({string.Join("; ", differences)})",
+                    Remedy.ResumeWithSameOptions);
+            }
+
             double D(string k) => double.Parse(meta[k], CultureInfo.InvariantCulture);
             var tensors = Safetensors.Load(path);
             try

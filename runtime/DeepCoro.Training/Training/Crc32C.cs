@@ -12,8 +12,8 @@ namespace DeepCoro.Runtime.Training
             var t = new uint[256];
             for (uint i = 0; i < 256; i++)
             {
-                uint c = i;
-                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
+                var c = i;
+                for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
                 t[i] = c;
             }
             return t;
@@ -21,14 +21,14 @@ namespace DeepCoro.Runtime.Training
 
         public static uint Compute(ReadOnlySpan<byte> data)
         {
-            uint c = 0xFFFFFFFFu;
+            var c = 0xFFFFFFFFu;
             foreach (var b in data) c = Table[(c ^ b) & 0xFF] ^ (c >> 8);
             return c ^ 0xFFFFFFFFu;
         }
 
         public static uint Masked(ReadOnlySpan<byte> data)
         {
-            uint c = Compute(data);
+            var c = Compute(data);
             return ((c >> 15) | (c << 17)) + 0xA282EAD8u;
         }
     }

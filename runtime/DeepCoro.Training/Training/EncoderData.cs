@@ -9,7 +9,6 @@ using System.Threading;
 using DeepCoro.Runtime.Data;
 using DeepCoro.Runtime.Video;
 using DeepCoro.Spec;
-using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -57,13 +56,24 @@ namespace DeepCoro.Runtime.Encoders
             var videos = new List<VideoItem>();
             var seen = new HashSet<string>();
             foreach (var s in studies.Train.Concat(studies.Val).Concat(studies.Test).Concat(studies.Inference))
+            {
                 foreach (var v in s.Videos)
                     if (seen.Add(v.Path)) videos.Add(new VideoItem(v.Path, $"{data.Manifest}:{v.Line}"));
+            }
+
             var files = videos.ToDictionary(v => v, v => CacheName(v.Path));
             EncodingRequest Request(IReadOnlyList<VideoItem> which, int pass, ExistingFiles existing, FrameSampling how) => new()
             {
-                Videos = which, Files = files, OutputDirectory = folder, Sampling = how, Cut = cut,
-                Half = options.HalfPrecisionCache, DecodeThreads = options.DecodeThreads, Seed = seed, Pass = pass, Existing = existing,
+                Videos = which,
+                Files = files,
+                OutputDirectory = folder,
+                Sampling = how,
+                Cut = cut,
+                Half = options.HalfPrecisionCache,
+                DecodeThreads = options.DecodeThreads,
+                Seed = seed,
+                Pass = pass,
+                Existing = existing,
             };
             var result = EncodingJob.Run(encoder, Request(videos, 0, ExistingFiles.Resume, sampling), observer, cancel);
             if (result.Failures.Count > 0)
@@ -93,7 +103,8 @@ namespace DeepCoro.Runtime.Encoders
             }
             Func<string, string> trainFile = training.Deterministic ? f => f : TrainingCopy;
             var remapped = new ManifestData(Remap(studies.Train, trainFile), Remap(studies.Val, f => f), Remap(studies.Test, f => f),
-                Remap(studies.Inference, f => f), studies.Notes) { Warnings = studies.Warnings };
+                Remap(studies.Inference, f => f), studies.Notes)
+            { Warnings = studies.Warnings };
             if (dropped > 0) observer.Note($"{dropped} studies have no usable video and are skipped");
             if (result.Encoded.Count == 0) throw new DataException($"{data.Manifest}: no video could be used; see {Path.Combine(folder, "failures.csv")}");
 

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -26,9 +25,9 @@ namespace DeepCoro.Runtime.Training
             if (!File.Exists(path)) return;
             var lines = File.ReadAllLines(path);
             var kept = new List<string>();
-            for (int i = 0; i < lines.Length; i++)
+            for (var i = 0; i < lines.Length; i++)
             {
-                int? epoch = EpochOf(lines[i]);
+                var epoch = EpochOf(lines[i]);
                 // a kill can cut the last line short (appends are not atomic); any other bad line is not ours
                 if (epoch is null && i == lines.Length - 1) break;
                 if (epoch is null) throw new InvalidDataException($"{path}:{i + 1}: not a metrics line of this trainer; move the file away to resume");
@@ -43,8 +42,11 @@ namespace DeepCoro.Runtime.Training
             using var doc = JsonDocument.Parse(line);
             var metrics = new Dictionary<string, double>();
             foreach (var p in doc.RootElement.EnumerateObject())
+            {
                 if (p.Name is not ("epoch" or "step"))
                     metrics[p.Name] = p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : double.NaN;
+            }
+
             return (doc.RootElement.GetProperty("epoch").GetInt32(), metrics);
         }
 

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Training
 {

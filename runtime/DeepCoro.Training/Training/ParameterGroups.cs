@@ -59,7 +59,7 @@ namespace DeepCoro.Runtime.Training
         private static (string Name, double Lr, double Wd)? GroupOf(ModelPlan plan, PlannedModule module, OptimizerOptions o)
         {
             double acrossLr = o.AttentionAcrossLr ?? o.AttentionLr ?? o.Lr, acrossWd = o.AttentionAcrossWeightDecay ?? o.AttentionWeightDecay ?? o.WeightDecay;
-            bool withinGroup = o.AttentionWithinLr.HasValue || o.AttentionWithinWeightDecay.HasValue;
+            var withinGroup = o.AttentionWithinLr.HasValue || o.AttentionWithinWeightDecay.HasValue;
             switch (module.Role)
             {
                 case ParameterRole.Head:

@@ -30,7 +30,10 @@ namespace DeepCoro.Runtime.Training
             var header = new List<string> { "epoch", "video_name" };
             foreach (var head in heads)
             {
-                if (head.Task != TaskKind.Multiclass) header.AddRange(new[] { head.Name + "_pred", head.Name + "_true" });
+                if (head.Task != TaskKind.Multiclass)
+                {
+                    header.AddRange(new[] { head.Name + "_pred", head.Name + "_true" });
+                }
                 else
                 {
                     header.AddRange(ClassNames(head, labelsMap).Select(c => $"{head.Name}_prob_{c}"));
@@ -41,15 +44,18 @@ namespace DeepCoro.Runtime.Training
             foreach (var (study, videos, scores) in results.Rows)
             {
                 var cells = new List<string> { epoch.ToString(CultureInfo.InvariantCulture), VideoName(study, videos, numVideos, multiVideo) };
-                for (int h = 0; h < heads.Count; h++)
+                for (var h = 0; h < heads.Count; h++)
                 {
                     var label = study.Labels[h];
                     var truth = withTruth && !double.IsNaN(label) ? Number(label, heads[h].Task != TaskKind.Regression) : "";
-                    if (heads[h].Task != TaskKind.Multiclass) cells.AddRange(new[] { Number(scores[h][0], false), truth });
+                    if (heads[h].Task != TaskKind.Multiclass)
+                    {
+                        cells.AddRange(new[] { Number(scores[h][0], false), truth });
+                    }
                     else
                     {
                         cells.AddRange(scores[h].Select(p => Number(p, false)));
-                        int predicted = System.Array.IndexOf(scores[h], scores[h].Max());
+                        var predicted = System.Array.IndexOf(scores[h], scores[h].Max());
                         cells.AddRange(new[] { predicted.ToString(CultureInfo.InvariantCulture), truth });
                     }
                 }
@@ -64,8 +70,11 @@ namespace DeepCoro.Runtime.Training
         {
             var names = Enumerable.Range(0, head.Outputs).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
             if (labelsMap.TryGetValue(head.Name, out var map))
+            {
                 foreach (var (name, id) in map)
                     if (id >= 0 && id < names.Length) names[id] = name;
+            }
+
             return names;
         }
 

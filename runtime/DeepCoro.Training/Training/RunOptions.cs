@@ -42,11 +42,14 @@ namespace DeepCoro.Runtime.Training
             flat.Remove("Data.GroupColumn");
             if (flat.GetValueOrDefault("Data.SplitFile") == "null") flat.Remove("Data.SplitFile");
             foreach (var key in PathKeys)
+            {
                 if (PathOf(flat, key) is { } path && Path.IsPathRooted(path))
                 {
                     flat[key + AbsoluteSuffix] = flat[key];
                     flat[key] = JsonValue.Create(Relative(path, runDirectory))!.ToJsonString();
                 }
+            }
+
             return JsonSerializer.Serialize(flat);
         }
 
@@ -61,7 +64,7 @@ namespace DeepCoro.Runtime.Training
             {
                 var (relativeA, absoluteA) = Forms(a, key, runDirectory);
                 var (relativeB, absoluteB) = Forms(b, key, runDirectory);
-                bool same = (relativeA is not null && relativeA == relativeB) || (absoluteA is not null && absoluteA == absoluteB);
+                var same = (relativeA is not null && relativeA == relativeB) || (absoluteA is not null && absoluteA == absoluteB);
                 if (same) { a.Remove(key); b.Remove(key); }
                 else
                 {

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Text;
 using DeepCoro.Runtime.Data;
@@ -76,19 +75,19 @@ namespace DeepCoro.Runtime.Training
         /// </summary>
         public MeasuredBatch Measure(StudyBatch batch, IReadOnlyDictionary<string, Tensor> outputs)
         {
-            Tensor total = zeros(1, device: outputs.Values.First().device);
+            var total = zeros(1, device: outputs.Values.First().device);
             var scores = new double[batch.Size][][];
             var sums = new double[heads.Count];
             var counts = new double[heads.Count];
-            for (int i = 0; i < batch.Size; i++) scores[i] = new double[heads.Count][];
-            for (int h = 0; h < heads.Count; h++)
+            for (var i = 0; i < batch.Size; i++) scores[i] = new double[heads.Count][];
+            for (var h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
                 var logits = outputs[head.Name];
                 var s = Losses.Scores(head, logits.detach()).to(ScalarType.Float64).cpu();
                 var flat = s.data<double>().ToArray();
-                int width = s.dim() == 1 ? 1 : (int)s.shape[1];
-                for (int i = 0; i < batch.Size; i++) scores[i][h] = flat.AsSpan(i * width, width).ToArray();
+                var width = s.dim() == 1 ? 1 : (int)s.shape[1];
+                for (var i = 0; i < batch.Size; i++) scores[i][h] = flat.AsSpan(i * width, width).ToArray();
                 var labelled = Enumerable.Range(0, batch.Size).Where(i => !double.IsNaN(batch.Labels[i * batch.Heads + h])).ToArray();
                 if (labelled.Length == 0) continue;
                 var index = tensor(labelled.Select(i => (long)i).ToArray(), device: logits.device);
@@ -119,8 +118,8 @@ namespace DeepCoro.Runtime.Training
         /// <summary>Adds a measured batch's scores and losses to the split's.</summary>
         public void Record(MeasuredBatch measured)
         {
-            for (int h = 0; h < heads.Count; h++) { lossSum[h] += measured.LossSums[h]; lossCount[h] += measured.LossCounts[h]; }
-            for (int i = 0; i < measured.Studies.Length; i++) rows.Add((measured.Studies[i], measured.Videos[i], measured.Scores[i]));
+            for (var h = 0; h < heads.Count; h++) { lossSum[h] += measured.LossSums[h]; lossCount[h] += measured.LossCounts[h]; }
+            for (var i = 0; i < measured.Studies.Length; i++) rows.Add((measured.Studies[i], measured.Videos[i], measured.Scores[i]));
         }
 
         /// <summary>The mean loss of a head over its labelled samples
@@ -186,9 +185,12 @@ namespace DeepCoro.Runtime.Training
             Array.Copy(lossSum, copy.lossSum, lossSum.Length);
             Array.Copy(lossCount, copy.lossCount, lossCount.Length);
             foreach (var (study, videos, scores) in rows)
+            {
                 copy.rows.Add((study, videos, scores.Select((s, h) => baseline.For(heads[h].Name) is { } b
                     ? b.Horizons.Select(t => b.Survival(t, s[0])).Prepend(s[0]).ToArray()
                     : s).ToArray()));
+            }
+
             return copy;
         }
 
@@ -206,7 +208,7 @@ namespace DeepCoro.Runtime.Training
         public void AddUncalibrated(string prefix, Recalibration recalibration, IntervalOptions options, int seed,
             IDictionary<string, double> metrics, IDictionary<string, MetricInterval> intervals)
         {
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 if (recalibration.MethodOf(heads[h].Name) is null || Labelled(h) is not { } labelled) continue;
                 LockedEvaluation.AddCalibration(heads[h], h, labelled.Scores, labelled.Labels, heads[h].Name + "_uncalibrated", prefix, options, seed, metrics, intervals);
@@ -223,7 +225,7 @@ namespace DeepCoro.Runtime.Training
             var plain = Metrics(prefix);
             var metrics = new OrderedDictionary<string, double>();
             var intervals = new OrderedDictionary<string, MetricInterval>();
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 metrics[$"{prefix}/{heads[h].Name}_loss"] = plain[$"{prefix}/{heads[h].Name}_loss"];
                 if (Labelled(h) is not { } labelled) continue;
@@ -240,7 +242,7 @@ namespace DeepCoro.Runtime.Training
         {
             var m = new OrderedDictionary<string, double>();
             double main = 0;
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
                 var loss = HeadLoss(h);
@@ -266,11 +268,11 @@ namespace DeepCoro.Runtime.Training
         {
             var intervals = new OrderedDictionary<string, MetricInterval>();
             if (!options.Enabled) return intervals;
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 if (Samples(h) is not { } samples) continue;
                 var bounds = Bootstrap.Intervals(samples, options, seed, h);
-                for (int k = 0; k < bounds.Length; k++)
+                for (var k = 0; k < bounds.Length; k++)
                 {
                     intervals[$"{prefix}/{heads[h].Name}_{samples.Names[k]}"] = bounds[k];
                     if (Training.Metrics.ReferenceNames.TryGetValue(samples.Names[k], out var alias)) intervals[$"{prefix}/{heads[h].Name}_{alias}"] = bounds[k];
@@ -284,7 +286,7 @@ namespace DeepCoro.Runtime.Training
         public void WritePredictions(string path)
         {
             var sb = new StringBuilder("study_id,split,videos");
-            for (int h = 0; h < heads.Count; h++)
+            for (var h = 0; h < heads.Count; h++)
             {
                 var head = heads[h];
                 if (head.Task == TaskKind.Survival)
@@ -296,11 +298,17 @@ namespace DeepCoro.Runtime.Training
                     continue;
                 }
                 sb.Append(',').Append(head.Name);
-                if (head.Task == TaskKind.Regression) sb.Append(',').Append(head.Name).Append("_pred");
-                else if (head.Task == TaskKind.Binary) sb.Append(',').Append(head.Name).Append("_prob");
+                if (head.Task == TaskKind.Regression)
+                {
+                    sb.Append(',').Append(head.Name).Append("_pred");
+                }
+                else if (head.Task == TaskKind.Binary)
+                {
+                    sb.Append(',').Append(head.Name).Append("_prob");
+                }
                 else
                 {
-                    for (int k = 0; k < head.Outputs; k++) sb.Append(',').Append(head.Name).Append("_prob_").Append(k);
+                    for (var k = 0; k < head.Outputs; k++) sb.Append(',').Append(head.Name).Append("_prob_").Append(k);
                     sb.Append(',').Append(head.Name).Append("_pred");
                 }
             }
@@ -309,7 +317,7 @@ namespace DeepCoro.Runtime.Training
             foreach (var (study, videos, scores) in rows)
             {
                 sb.Append(Quote(study.Id)).Append(',').Append(Quote(study.Split)).Append(',').Append(videos);
-                for (int h = 0; h < heads.Count; h++)
+                for (var h = 0; h < heads.Count; h++)
                 {
                     sb.Append(',').Append(F(study.Labels[h]));
                     if (heads[h].Task == TaskKind.Survival) sb.Append(',').Append(F(Event(study, h)));

@@ -24,9 +24,9 @@ namespace DeepCoro.Runtime.Training
         public void Add(IEnumerable<string> studyIds, Tensor pooled)
         {
             var flat = pooled.detach().to(ScalarType.Float32).cpu();
-            long width = flat.shape[1];
+            var width = flat.shape[1];
             var values = flat.data<float>().ToArray();
-            int i = 0;
+            var i = 0;
             foreach (var id in studyIds)
             {
                 ids.Add(id);
@@ -42,7 +42,7 @@ namespace DeepCoro.Runtime.Training
         /// </summary>
         public void Save(string path)
         {
-            int width = rows.Count > 0 ? rows[0].Length : 0;
+            var width = rows.Count > 0 ? rows[0].Length : 0;
             using var scope = NewDisposeScope();
             var all = tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Count, width });
             if (Path.GetExtension(path).Equals(".pt", StringComparison.OrdinalIgnoreCase))

@@ -1,7 +1,6 @@
 using System;
 using System.Linq;
 using DeepCoro.Spec;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Training
@@ -22,7 +21,7 @@ namespace DeepCoro.Runtime.Training
         /// </summary>
         public static Tensor Cox(Tensor risk, double[] time, bool[] @event, CoxTies ties)
         {
-            int n = time.Length;
+            var n = time.Length;
             if (risk.shape.Length != 1 || risk.shape[0] != n || @event.Length != n)
                 throw new ArgumentException($"cox loss: risk {string.Join("x", risk.shape)}, {n} times, {@event.Length} events");
             var order = Enumerable.Range(0, n).OrderByDescending(i => time[i]).ToArray();
@@ -30,14 +29,14 @@ namespace DeepCoro.Runtime.Training
             var groupEnd = new long[n];
             var eventPositions = new System.Collections.Generic.List<long>();
             var fraction = new System.Collections.Generic.List<double>();
-            for (int start = 0; start < n;)
+            for (var start = 0; start < n;)
             {
-                int end = start;
+                var end = start;
                 while (end < n && time[order[end]] == time[order[start]]) end++;
-                int events = 0;
-                for (int k = start; k < end; k++) if (@event[order[k]]) events++;
-                int l = 0;
-                for (int k = start; k < end; k++)
+                var events = 0;
+                for (var k = start; k < end; k++) if (@event[order[k]]) events++;
+                var l = 0;
+                for (var k = start; k < end; k++)
                 {
                     groupStart[k] = start;
                     groupEnd[k] = end - 1;
@@ -84,11 +83,11 @@ namespace DeepCoro.Runtime.Training
                 throw new ArgumentException($"discrete-time loss: logits {string.Join("x", logits.shape)}, {n} times, {intervals} intervals");
             var survived = new double[n * intervals];
             var hazard = new double[n * intervals];
-            for (int i = 0; i < n; i++)
+            for (var i = 0; i < n; i++)
             {
-                int k = Interval(boundaries, time[i]);
-                int through = @event[i] ? k : boundaries.Count(a => a <= time[i]);
-                for (int j = 0; j < Math.Min(through, intervals); j++) survived[i * intervals + j] = 1;
+                var k = Interval(boundaries, time[i]);
+                var through = @event[i] ? k : boundaries.Count(a => a <= time[i]);
+                for (var j = 0; j < Math.Min(through, intervals); j++) survived[i * intervals + j] = 1;
                 if (@event[i] && k < intervals) hazard[i * intervals + k] = 1;
             }
             var device = logits.device;
@@ -116,7 +115,7 @@ namespace DeepCoro.Runtime.Training
         /// <summary>The interval a time falls in: the first k with t &lt;= a_k (K when after the last).</summary>
         public static int Interval(double[] boundaries, double time)
         {
-            int k = 0;
+            var k = 0;
             while (k < boundaries.Length && time > boundaries[k]) k++;
             return k;
         }

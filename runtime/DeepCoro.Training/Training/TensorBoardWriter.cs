@@ -82,7 +82,7 @@ namespace DeepCoro.Runtime.Training
         private static byte[] Packed(double[] values)
         {
             var bytes = new byte[values.Length * 8];
-            for (int i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), values[i]);
+            for (var i = 0; i < values.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 8), values[i]);
             return bytes;
         }
 

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using DeepCoro.Runtime.Evaluation;
-using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Training
 {

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
 using DeepCoro.Runtime.Data;
-using DeepCoro.Runtime.Model;
 using DeepCoro.Runtime.Telemetry;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -73,7 +72,7 @@ namespace DeepCoro.Runtime.Training
                 if (!groupHasGradient) return UpdateOutcome.NoFiniteBatch;
                 gradients?.BeforeClip();
                 // TorchSharp 0.107's clip is one native call taking doubles: no Scalar to keep alive
-                double norm = clipNorm is { } clip ? nn.utils.clip_grad_norm_(parameters, clip) : GlobalNorm();
+                var norm = clipNorm is { } clip ? nn.utils.clip_grad_norm_(parameters, clip) : GlobalNorm();
                 gradients?.Clipping(norm);
                 if (!double.IsFinite(norm)) return UpdateOutcome.NonFiniteGradient;
                 gradients?.BeforeStep();

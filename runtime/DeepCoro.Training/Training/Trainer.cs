@@ -85,15 +85,15 @@ namespace DeepCoro.Runtime.Training
             model.to(device);
             var groups = ParameterGroups.Of(plan, model, options.Optimizer);
             using var optimizer = new AdamOptimizer(groups, options.Optimizer);
-            int batches = (data.Studies.Train.Count + data.Options.BatchSize - 1) / data.Options.BatchSize;
-            int accum = Math.Max(1, options.GradientAccumulation);
+            var batches = (data.Studies.Train.Count + data.Options.BatchSize - 1) / data.Options.BatchSize;
+            var accum = Math.Max(1, options.GradientAccumulation);
             var schedule = new Schedule(options.Schedule, (batches + accum - 1) / accum, options.Epochs);
 
-            bool higher = Metrics.HigherIsBetter(options.Monitor);
+            var higher = Metrics.HigherIsBetter(options.Monitor);
             var state = new TrainingState(0, 0, higher ? double.NegativeInfinity : double.PositiveInfinity, 0, 0);
             if (resume)
             {
-                (state, int plannedEpochs) = Checkpoint.Load(files.Checkpoint, model, optimizer, specJson, runOptions);
+                (state, var plannedEpochs) = Checkpoint.Load(files.Checkpoint, model, optimizer, specJson, runOptions);
                 observer.Note($"resuming {files.Directory} after epoch {state.EpochsDone} (step {state.Step})");
                 if (plannedEpochs != options.Epochs)
                     observer.Note($"warning: the run was planned for {plannedEpochs} epochs, now {options.Epochs}: the schedule's horizon changes, so the learning rate no longer follows the curve the run started on");
@@ -110,14 +110,14 @@ namespace DeepCoro.Runtime.Training
             var trainStep = new TrainStep(model, optimizer, options.ClipNorm, device, telemetry.Gradients);
             // DeepCORO_CLIP's sweeps optimise best_val_loss, the lowest val/main_loss so far: a resume starts from
             // the kept epochs'
-            double bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v))
+            var bestValLoss = log.Kept.Select(k => k.Metrics.GetValueOrDefault(MainLossKey, double.NaN)).Where(v => !double.IsNaN(v))
                 .DefaultIfEmpty(double.PositiveInfinity).Min();
 
             observer.Started(state.EpochsDone + 1, options.Epochs, batches, data.Studies.Train.Count);
-            bool stoppedEarly = false;
+            var stoppedEarly = false;
             // epochs count from 1 everywhere they are written or
             // shown (the sweep's hyperband rungs count the same way)
-            for (int epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
+            for (var epoch = state.EpochsDone + 1; epoch <= options.Epochs; epoch++)
             {
                 model.train();
                 // CUDA's generator state cannot be read in TorchSharp 0.107, so it is a function of (seed, epoch): a
@@ -127,11 +127,11 @@ namespace DeepCoro.Runtime.Training
                 clock.Restart();
                 telemetry.EpochStarted();
                 int b = 0, seen = 0;
-                long step = state.Step;
+                var step = state.Step;
                 foreach (var batch in data.Pass(data.Studies.Train, true, options.Seed, epoch - 1, cancel))
                 {
                     int groupStart = b / accum * accum, groupSize = Math.Min(accum, batches - groupStart);
-                    double loss = trainStep.Accumulate(batch, train, groupSize);
+                    var loss = trainStep.Accumulate(batch, train, groupSize);
                     batch.Release();
                     telemetry.Guard.Batch(loss);
                     seen += batch.Size;
@@ -143,20 +143,26 @@ namespace DeepCoro.Runtime.Training
                     b++;
                     observer.Batch(epoch, b, loss, seen / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
                 }
-                double trainSeconds = clock.Elapsed.TotalSeconds;
-                for (int h = 0; h < spec.Heads.Count; h++)
+                var trainSeconds = clock.Elapsed.TotalSeconds;
+                for (var h = 0; h < spec.Heads.Count; h++)
+                {
                     if (train.BatchesWithoutEvents[h] > 0)
                         observer.Note($"epoch {epoch}: {train.BatchesWithoutEvents[h]} of {b} training batches had no event for survival head '{spec.Heads[h].Name}'; their loss is 0 with no gradient (a larger batch_size gives every batch events, docs/survival.md)");
+                }
+
                 observer.Evaluating(epoch, "val");
                 SplitResults val;
                 using (telemetry.RecordingAttention())
+                {
                     val = EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, data.Studies.Val, cancel,
                         watch: telemetry.Attention is { } attention ? attention.Watch : null);
+                }
+
                 var metrics = new OrderedDictionary<string, double>();
                 foreach (var (k, v) in train.Metrics("train")) metrics[k] = v;
                 foreach (var (k, v) in val.Metrics("val")) metrics[k] = v;
                 // the rates of the epoch's last optimizer step: the base rate (optimizer.lr) and each group's own
-                double factor = schedule.Factor(Math.Max(0, step - 1));
+                var factor = schedule.Factor(Math.Max(0, step - 1));
                 metrics["lr"] = options.Optimizer.Lr * factor;
                 foreach (var g in groups) metrics["lr/" + g.Name.Replace(':', '/')] = g.Lr * factor;
                 metrics["train/studies_per_second"] = data.Studies.Train.Count / Math.Max(1e-9, trainSeconds);
@@ -164,8 +170,8 @@ namespace DeepCoro.Runtime.Training
                 metrics[BestValLossKey] = bestValLoss;
                 foreach (var (k, v) in telemetry.EpochMetrics(clock.Elapsed.TotalSeconds)) metrics[k] = v;
 
-                double value = metrics.GetValueOrDefault(options.Monitor, double.NaN);
-                bool improved = !double.IsNaN(value) && (higher ? value > state.Best + options.MinDelta : value < state.Best - options.MinDelta);
+                var value = metrics.GetValueOrDefault(options.Monitor, double.NaN);
+                var improved = !double.IsNaN(value) && (higher ? value > state.Best + options.MinDelta : value < state.Best - options.MinDelta);
                 state = improved
                     ? new TrainingState(epoch, step, value, epoch, 0)
                     : state with { EpochsDone = epoch, Step = step, EpochsWithoutImprovement = state.EpochsWithoutImprovement + 1 };
@@ -269,6 +275,7 @@ namespace DeepCoro.Runtime.Training
             model.Module.eval();
             var results = new SplitResults(spec.Heads, loss) { SurvivalHorizons = SplitResults.HorizonsOf(spec.Heads, data.Studies.Split("train")) };
             using (no_grad())
+            {
                 foreach (var batch in data.Pass(studies, false, 0, 0, cancel))
                 {
                     using (NewDisposeScope())
@@ -281,6 +288,8 @@ namespace DeepCoro.Runtime.Training
                     }
                     batch.Release();
                 }
+            }
+
             return results;
         }
 
@@ -337,8 +346,11 @@ namespace DeepCoro.Runtime.Training
                 {
                     json.WriteStartArray(key);
                     foreach (var bound in new[] { interval.Lower, interval.Upper })
+                    {
                         if (double.IsFinite(bound)) json.WriteNumberValue(bound);
                         else json.WriteNullValue();
+                    }
+
                     json.WriteEndArray();
                 }
                 json.WriteEndObject();

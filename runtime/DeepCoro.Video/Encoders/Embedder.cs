@@ -33,11 +33,19 @@ namespace DeepCoro.Runtime.Encoders
             var files = EmbeddingNames.Plan(videos, root, o.KeepFolders);
             using var encoder = TokenEncoders.LoadForEmbedding(o.Encoder, o.Backend, DeviceChoice.Parse(o.Device), TorchSharp.torch.get_num_threads());
             if (encoder.InputShape is null && (o.Frames is null || o.Resize is null))
-                throw new EncoderException($"{o.Encoder}: the encoder does not say the frames and size it takes (no input_shape(), or an ONNX input whose T, H, W are not fixed)", Remedy.GiveFramesAndResize);
+            {
+                throw new EncoderException($"{o.Encoder}: the encoder does not say the frames and size it takes (no input_shape(), or an ONNX input whose T, H, W are not fixed)",
+                    Remedy.GiveFramesAndResize);
+            }
+
             var sampling = new FrameSampling
             {
-                Frames = o.Frames ?? (int)encoder.InputShape![1], Stride = o.Stride, RandomStride = !o.FixedStride, Resize = o.Resize ?? (int)encoder.InputShape![2],
-                Mean = o.Mean ?? 0, Std = o.Std ?? 1,
+                Frames = o.Frames ?? (int)encoder.InputShape![1],
+                Stride = o.Stride,
+                RandomStride = !o.FixedStride,
+                Resize = o.Resize ?? (int)encoder.InputShape![2],
+                Mean = o.Mean ?? 0,
+                Std = o.Std ?? 1,
             };
             DatasetStatistics? statistics = null;
             if (o.Mean is null || o.Std is null)
@@ -52,8 +60,15 @@ namespace DeepCoro.Runtime.Encoders
             var mine = videos.Where((_, i) => i % o.Shards == o.Shard).ToList();
             var request = new EncodingRequest
             {
-                Videos = mine, Files = files, OutputDirectory = o.OutputDirectory, Sampling = sampling, Half = o.Half,
-                Batch = Math.Max(1, o.Batch), DecodeThreads = o.DecodeThreads, MinFrames = o.MinFrames, Seed = o.Seed,
+                Videos = mine,
+                Files = files,
+                OutputDirectory = o.OutputDirectory,
+                Sampling = sampling,
+                Half = o.Half,
+                Batch = Math.Max(1, o.Batch),
+                DecodeThreads = o.DecodeThreads,
+                MinFrames = o.MinFrames,
+                Seed = o.Seed,
                 Existing = o.Resume ? ExistingFiles.Resume : ExistingFiles.Refuse,
             };
             var result = EncodingJob.Run(encoder, request, observer, cancel);
@@ -71,8 +86,11 @@ namespace DeepCoro.Runtime.Encoders
         {
             var sb = new StringBuilder("video,embedding,origin,shape,frames_read\n");
             foreach (var e in result.Encoded)
+            {
                 sb.Append(Csv(e.Video.Path)).Append(',').Append(Csv(Path.GetRelativePath(folder, e.File))).Append(',').Append(Csv(e.Video.Origin))
                   .Append(',').Append(string.Join("x", e.Shape)).Append(',').Append(e.FramesRead > 0 ? e.FramesRead.ToString(CultureInfo.InvariantCulture) : "").Append('\n');
+            }
+
             AtomicFile.WriteText(path, sb.ToString());
         }
 

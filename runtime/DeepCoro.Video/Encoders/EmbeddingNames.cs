@@ -22,8 +22,11 @@ namespace DeepCoro.Runtime.Encoders
             {
                 var name = EmbeddingPaths.Stem(v.Path, root, keepFolders) + Extension;
                 if (owners.TryGetValue(name, out var other))
+                {
                     throw new DataException($"{v.Path} ({v.Origin}) and {other.Path} ({other.Origin}) would both be written to {name}"
                         + (keepFolders ? "; rename one of them" : ""), keepFolders ? Remedy.None : Remedy.KeepFolders);
+                }
+
                 owners[name] = v;
                 names[v] = name;
             }

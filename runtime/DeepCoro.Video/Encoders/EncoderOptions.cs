@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using DeepCoro.Runtime.Video;
 using DeepCoro.Spec;
@@ -72,7 +71,10 @@ namespace DeepCoro.Runtime.Encoders
                 : fallback?[0] ?? throw new DeepCoroUserException($"{key}: not given; it is computed from the training videos when absent");
             var sampling = new FrameSampling
             {
-                Frames = Frames, Stride = Stride, RandomStride = RandomStride, Resize = Resize,
+                Frames = Frames,
+                Stride = Stride,
+                RandomStride = RandomStride,
+                Resize = Resize,
                 Mean = First(DatasetMean, computed?.Mean, "dataset_mean"),
                 Std = First(DatasetStd, computed?.Std, "dataset_std"),
             };

@@ -2,20 +2,19 @@ using System.Collections.Generic;
 using System.Linq;
 using DeepCoro.Runtime.Model;
 using DeepCoro.Spec;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Encoders
 {
     /// <summary>
-    /// The trainable top of a video encoder and the probe, run as one model: its input is the encoder's hidden tokens
-    /// at the cut (cached once per video by <see cref="EncoderData"/>), [B, N, L', C] with the video mask; the suffix
-    /// runs on the real videos only, and the probe pools its tokens. <see cref="WholeEncoder"/> is the reference's
-    /// way, for comparison: frames [B, N, 3, T, H, W] through the whole encoder at every step. Parameters carry the
-    /// probe's own names and the
-    /// encoder's under "video_encoder." (the reference's VideoMILWrapper names it so), which puts them in the
-    /// video_encoder optimizer group; frozen ones have requires_grad false and no optimizer state.
+    /// The trainable top of a video encoder and the probe, run as one model: its input is the encoder's hidden
+    /// tokens at the cut (cached once per video by <c>EncoderData</c>, in the training layer), [B, N, L', C] with
+    /// the video mask; the suffix runs on the real videos only, and the probe pools its tokens. <see
+    /// cref="WholeEncoder"/> is the reference's way, for comparison: frames [B, N, 3, T, H, W] through the whole
+    /// encoder at every step. Parameters carry the probe's own names and the encoder's under "video_encoder." (the
+    /// reference's VideoMILWrapper names it so), which puts them in the video_encoder optimizer group; frozen ones
+    /// have requires_grad false and no optimizer state.
     /// </summary>
     public sealed class EncoderProbe : nn.Module<ModelInput, OrderedDictionary<string, Tensor>>, IPoolingProbe
     {

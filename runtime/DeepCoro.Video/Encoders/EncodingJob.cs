@@ -8,9 +8,8 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using DeepCoro.Runtime.IO;
 using DeepCoro.Runtime.Video;
-using TorchSharp;
-using static TorchSharp.torch;
 using DeepCoro.Spec;
+using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -40,7 +39,7 @@ namespace DeepCoro.Runtime.Encoders
 
             var encoded = new List<EncodedVideo>();
             var todo = new List<VideoItem>();
-            int kept = 0;
+            var kept = 0;
             foreach (var video in request.Videos)
             {
                 var file = Path.Combine(request.OutputDirectory, request.Files[video]);
@@ -83,7 +82,10 @@ namespace DeepCoro.Runtime.Encoders
                             failures.Add(new VideoFailure(item.Video, why));
                             observer.Finished(item.Video, why);
                         }
-                        else batch.Add(item);
+                        else
+                        {
+                            batch.Add(item);
+                        }
                     }
                     if (batch.Count == 0) continue;
                     foreach (var (item, shape) in Encode(encoder, batch, request, metadata))
@@ -146,7 +148,7 @@ namespace DeepCoro.Runtime.Encoders
             var x = stack(batch.Select(p => p.Input!).ToArray()).to(encoder.Device);
             var y = request.Cut is { } cut ? ((ScriptedEncoder)encoder).Prefix(x, cut) : encoder.Tokens(x);
             var stored = y.to(request.Half ? ScalarType.Float16 : ScalarType.Float32).cpu();
-            for (int i = 0; i < batch.Count; i++)
+            for (var i = 0; i < batch.Count; i++)
             {
                 var file = Path.Combine(request.OutputDirectory, request.Files[batch[i].Video]);
                 var one = stored[i];
@@ -218,7 +220,7 @@ namespace DeepCoro.Runtime.Encoders
                 foreach (var tmp in Directory.EnumerateFiles(folder.Key, ".*.tmp"))
                 {
                     var name = Path.GetFileName(tmp);
-                    int dot = name.IndexOf(EmbeddingNames.Extension + ".", StringComparison.Ordinal);
+                    var dot = name.IndexOf(EmbeddingNames.Extension + ".", StringComparison.Ordinal);
                     if (dot > 0 && names.Contains(name[..(dot + EmbeddingNames.Extension.Length + 1)])) File.Delete(tmp);
                 }
             }

@@ -22,12 +22,12 @@ namespace DeepCoro.Runtime.Encoders
                 throw new DeepCoroUserException($"video_freeze_ratio: {text}; must lie in [0, 1] (the share of the encoder's backbone parameter tensors that train)");
             if (ratio == 1.0) return new FreezePlan(ratio, backboneTensors, 0, true, null);
             // Python's int(ratio * count): the product in double, truncated
-            int trainable = (int)(ratio * backboneTensors);
-            int frozen = backboneTensors - trainable;
+            var trainable = (int)(ratio * backboneTensors);
+            var frozen = backboneTensors - trainable;
             var cut = cuts.LastOrDefault(c => c.ParametersBefore <= frozen);
             if (cut is null)
             {
-                int stem = cuts.Count > 0 ? cuts[0].ParametersBefore : backboneTensors;
+                var stem = cuts.Count > 0 ? cuts[0].ParametersBefore : backboneTensors;
                 var below = ((backboneTensors - stem + 1) / (double)backboneTensors).ToString("0.####", CultureInfo.InvariantCulture);
                 throw new DeepCoroUserException($"video_freeze_ratio: {text} trains part of the encoder's stem (its first {stem} parameter tensors), which must stay frozen for its output to be computed once; use a ratio below {below}, or 1.0 to freeze everything");
             }
@@ -42,11 +42,11 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>Sets requires_grad on every encoder parameter as the plan says.</summary>
         public static void Apply(ScriptedEncoder encoder, FreezePlan plan)
         {
-            int index = 0;
+            var index = 0;
             foreach (var (name, p) in encoder.Module.named_parameters())
             {
-                bool backbone = name.StartsWith(ScriptedEncoder.BackbonePrefix, StringComparison.Ordinal);
-                bool trains = !plan.WholeEncoderFrozen && (!backbone || index >= plan.FrozenTensors);
+                var backbone = name.StartsWith(ScriptedEncoder.BackbonePrefix, StringComparison.Ordinal);
+                var trains = !plan.WholeEncoderFrozen && (!backbone || index >= plan.FrozenTensors);
                 if (backbone) index++;
                 p.requires_grad_(trains);
             }

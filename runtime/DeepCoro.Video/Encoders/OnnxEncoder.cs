@@ -48,7 +48,9 @@ namespace DeepCoro.Runtime.Encoders
             InferenceSession session;
             using (var options = new SessionOptions
             {
-                IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                IntraOpNumThreads = threads,
+                InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             })
             {
@@ -82,7 +84,7 @@ namespace DeepCoro.Runtime.Encoders
 
         public Tensor Tokens(Tensor x)
         {
-            long batch = x.shape[0];
+            var batch = x.shape[0];
             float[] frames;
             using (var cpu = x.to(ScalarType.Float32).cpu().contiguous()) frames = cpu.data<float>().ToArray();
             using var value = OrtValue.CreateTensorValueFromMemory(frames, x.shape);

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -86,15 +85,15 @@ namespace DeepCoro.Runtime.Encoders
                 var tokensMethod = HasMethod(module, "tokens") ? "tokens" : "forward";
                 if (tokensMethod == "forward" && !HasMethod(module, "forward"))
                     throw new EncoderException($"{path}: the TorchScript module has neither tokens(x) nor forward(x); export it with tools/export_encoder.py, or script a module whose forward gives the tokens");
-                long[]? inputShape = fineTuning || HasMethod(module, "input_shape") ? IntTensor(path, module, "input_shape", 1) : null;
+                var inputShape = fineTuning || HasMethod(module, "input_shape") ? IntTensor(path, module, "input_shape", 1) : null;
                 if (inputShape is not null && (inputShape.Length != 4 || inputShape[0] != 3 || inputShape.Skip(1).Any(v => v < 1)))
                     throw new EncoderException($"{path}: input_shape() gave [{string.Join(", ", inputShape)}]; expected [3, frames, height, width]");
                 if (!fineTuning) return new ScriptedEncoder(path, module, device, tokensMethod, Array.Empty<EncoderCut>(), inputShape);
                 var table = IntTensor(path, module, "cuts", 2);
                 var cuts = new List<EncoderCut>();
-                for (int n = 0; n < table.Length / 4; n++)
+                for (var n = 0; n < table.Length / 4; n++)
                     cuts.Add(new EncoderCut(n, (int)table[4 * n], (int)table[4 * n + 1], (int)table[4 * n + 2], (int)table[4 * n + 3]));
-                int backbone = module.named_parameters().Count(p => p.name.StartsWith(BackbonePrefix, StringComparison.Ordinal));
+                var backbone = module.named_parameters().Count(p => p.name.StartsWith(BackbonePrefix, StringComparison.Ordinal));
                 if (cuts.Count == 0 || cuts.Zip(cuts.Skip(1)).Any(c => c.Second.ParametersBefore < c.First.ParametersBefore) || cuts[^1].ParametersBefore > backbone)
                     throw new EncoderException($"{path}: cuts() does not describe the backbone's {backbone} parameter tensors (rows must count up to at most {backbone})");
                 return new ScriptedEncoder(path, module, device, tokensMethod, cuts, inputShape);

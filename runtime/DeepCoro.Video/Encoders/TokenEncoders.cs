@@ -14,7 +14,7 @@ namespace DeepCoro.Runtime.Encoders
 
         public static EncoderBackend BackendOf(string path, EncoderBackend? asked)
         {
-            bool onnx = string.Equals(System.IO.Path.GetExtension(path), OnnxExtension, StringComparison.OrdinalIgnoreCase);
+            var onnx = string.Equals(System.IO.Path.GetExtension(path), OnnxExtension, StringComparison.OrdinalIgnoreCase);
             return asked switch
             {
                 null => onnx ? EncoderBackend.Onnx : EncoderBackend.TorchScript,

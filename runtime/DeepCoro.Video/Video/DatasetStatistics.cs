@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeepCoro.Runtime.Video
@@ -35,7 +34,7 @@ namespace DeepCoro.Runtime.Video
                 var x = FrameSampler.Sample(decoded, sampling.Frames, StatisticsSize, 0, 1).to(ScalarType.Float64).flatten(1);
                 var s = x.sum(1).data<double>().ToArray();
                 var q = x.square().sum(1).data<double>().ToArray();
-                for (int c = 0; c < 3; c++) { sum[c] += s[c]; squares[c] += q[c]; }
+                for (var c = 0; c < 3; c++) { sum[c] += s[c]; squares[c] += q[c]; }
                 pixels += x.shape[1];
                 used.Add(path);
             }

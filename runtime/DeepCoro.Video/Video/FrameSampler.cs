@@ -20,14 +20,17 @@ namespace DeepCoro.Runtime.Video
             if (video.Frames == 0) throw new VideoException("no frame could be read");
             using var scope = NewDisposeScope();
             var x = video.ToTensor().to(ScalarType.Float32).permute(0, 3, 1, 2);
-            int t = video.Frames;
+            var t = video.Frames;
             if (t < frames)
                 x = cat(new[] { x, x.narrow(0, t - 1, 1).expand(frames - t, -1, -1, -1) }, 0);
             else if (t > frames)
                 x = x.index_select(0, linspace(0, t - 1, frames).to(ScalarType.Int64));
             if (video.Height != resize || video.Width != resize)
+            {
                 x = nn.functional.interpolate(x, new long[] { resize, resize }, mode: InterpolationMode.Bilinear,
                     align_corners: false, antialias: true);
+            }
+
             if (augment is not null)
             {
                 using var low = 0.0.ToScalar();

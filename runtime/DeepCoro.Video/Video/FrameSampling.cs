@@ -61,8 +61,8 @@ namespace DeepCoro.Runtime.Video
         {
             unchecked
             {
-                int h = (int)2166136261;
-                foreach (char c in s) h = (h ^ c) * 16777619;
+                var h = (int)2166136261;
+                foreach (var c in s) h = (h ^ c) * 16777619;
                 return h;
             }
         }

@@ -23,11 +23,11 @@ namespace DeepCoro.Runtime.Video
         {
             using var scope = NewDisposeScope();
             var x = video;
-            int count = Enum.GetValues<RandAugmentOp>().Length;
-            for (int i = 0; i < Ops; i++)
+            var count = Enum.GetValues<RandAugmentOp>().Length;
+            for (var i = 0; i < Ops; i++)
             {
                 var op = (RandAugmentOp)random.Next(count);
-                double magnitude = MagnitudeOf(op, (int)video.shape[^2], (int)video.shape[^1]);
+                var magnitude = MagnitudeOf(op, (int)video.shape[^2], (int)video.shape[^1]);
                 if (Signed(op) && random.NextDouble() <= 0.5) magnitude = -magnitude;
                 x = Apply(x, op, magnitude);
             }
@@ -88,10 +88,10 @@ namespace DeepCoro.Runtime.Video
             // F.affine passes its centre relative to the image centre: [0, 0] (the top-left corner) is [-w/2, -h/2]
             double cx = topLeft ? -w * 0.5 : 0.0, cy = topLeft ? -h * 0.5 : 0.0;
             double rot = -angle * Math.PI / 180.0, sx = shearX * Math.PI / 180.0, sy = shearY * Math.PI / 180.0;
-            double a = Math.Cos(rot - sy) / Math.Cos(sy);
-            double b = -Math.Cos(rot - sy) * Math.Tan(sx) / Math.Cos(sy) - Math.Sin(rot);
-            double c = Math.Sin(rot - sy) / Math.Cos(sy);
-            double d = -Math.Sin(rot - sy) * Math.Tan(sx) / Math.Cos(sy) + Math.Cos(rot);
+            var a = Math.Cos(rot - sy) / Math.Cos(sy);
+            var b = -Math.Cos(rot - sy) * Math.Tan(sx) / Math.Cos(sy) - Math.Sin(rot);
+            var c = Math.Sin(rot - sy) / Math.Cos(sy);
+            var d = -Math.Sin(rot - sy) * Math.Tan(sx) / Math.Cos(sy) + Math.Cos(rot);
             var m = new[] { d, -b, 0.0, -c, a, 0.0 };
             m[2] += m[0] * (-cx - tx) + m[1] * (-cy - ty) + cx;
             m[5] += m[3] * (-cx - tx) + m[4] * (-cy - ty) + cy;
@@ -141,7 +141,7 @@ namespace DeepCoro.Runtime.Video
             long h = video.shape[^2], w = video.shape[^1];
             if (h <= 2 || w <= 2) return video.alias();
             using var scope = NewDisposeScope();
-            long c = video.shape[^3];
+            var c = video.shape[^3];
             var kernel = ones(3, 3);
             kernel[1, 1] = tensor(5.0f);
             kernel = kernel.div(kernel.sum()).expand(c, 1, 3, 3);
@@ -200,7 +200,7 @@ namespace DeepCoro.Runtime.Video
                 var plane = planes[i].to(ScalarType.Int64);
                 var hist = bincount(plane, minlength: 256).to(ScalarType.Int64);
                 var nonzero = hist.masked_select(hist.ne(zero));
-                long step = (nonzero.sum().item<long>() - nonzero[-1].item<long>()) / 255;
+                var step = (nonzero.sum().item<long>() - nonzero[-1].item<long>()) / 255;
                 if (step == 0) continue;
                 using var half = (step / 2).ToScalar();
                 using var by = step.ToScalar();

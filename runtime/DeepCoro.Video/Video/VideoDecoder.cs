@@ -37,7 +37,7 @@ namespace DeepCoro.Runtime.Video
             using var rgb = new Mat();
             var buffer = new MemoryStream();
             int read = 0, kept = 0, height = 0, width = 0;
-            byte[] row = Array.Empty<byte>();
+            var row = Array.Empty<byte>();
             while (capture.Read(frame) && !frame.Empty())
             {
                 if (read++ % stride != 0) continue;
@@ -45,9 +45,12 @@ namespace DeepCoro.Runtime.Video
                     throw new VideoException($"{path}: frame {read - 1} has {frame.Channels()} channels of depth {frame.Depth()}; expected 8-bit BGR");
                 if (kept == 0) { height = frame.Rows; width = frame.Cols; row = new byte[width * 3]; }
                 else if (frame.Rows != height || frame.Cols != width)
+                {
                     throw new VideoException($"{path}: frame {read - 1} is {frame.Cols}x{frame.Rows}, the first was {width}x{height}");
+                }
+
                 Cv2.CvtColor(frame, rgb, ColorConversionCodes.BGR2RGB);
-                for (int y = 0; y < height; y++)
+                for (var y = 0; y < height; y++)
                 {
                     Marshal.Copy(rgb.Ptr(y), row, 0, row.Length);
                     buffer.Write(row, 0, row.Length);

@@ -27,7 +27,7 @@ namespace DeepCoro.Runtime.Video
             var header = DelimitedText.Split(headerLine, separator);
             int Column(string name)
             {
-                int i = header.IndexOf(name);
+                var i = header.IndexOf(name);
                 if (i >= 0) return i;
                 var hint = header.Count == 1 ? $"the header has one column: is the separator '{separator}' right?" : Suggestions.Hint(name, header);
                 throw new DataException($"{csv}: column '{name}' not found in the header; {hint}");
@@ -36,7 +36,7 @@ namespace DeepCoro.Runtime.Video
             var folder = root ?? Path.GetDirectoryName(Path.GetFullPath(csv))!;
             var items = new List<VideoItem>();
             var seen = new HashSet<string>();
-            int line = 1;
+            var line = 1;
             for (var text = reader.ReadLine(); text != null; text = reader.ReadLine())
             {
                 line++;

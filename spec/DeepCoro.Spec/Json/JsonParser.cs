@@ -31,7 +31,12 @@ namespace DeepCoro.Spec.Json
 
         private void Advance()
         {
-            if (text[pos] == '\n') { line++; col = 1; } else col++;
+            if (text[pos] == '\n') { line++; col = 1; }
+            else
+            {
+                col++;
+            }
+
             pos++;
         }
 
@@ -122,12 +127,12 @@ namespace DeepCoro.Spec.Json
             while (true)
             {
                 if (pos >= text.Length) throw Error("unterminated string");
-                char ch = Peek;
+                var ch = Peek;
                 if (ch == '"') { Advance(); return sb.ToString(); }
                 if (ch < ' ') throw Error("control character inside a string");
                 Advance();
                 if (ch != '\\') { sb.Append(ch); continue; }
-                char esc = Peek;
+                var esc = Peek;
                 if (pos >= text.Length) throw Error("unterminated escape");
                 Advance();
                 switch (esc)
@@ -145,7 +150,7 @@ namespace DeepCoro.Spec.Json
                         var hex = text.Substring(pos, 4);
                         if (!int.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code))
                             throw Error($"invalid \\u escape '{hex}'");
-                        for (int i = 0; i < 4; i++) Advance();
+                        for (var i = 0; i < 4; i++) Advance();
                         sb.Append((char)code);
                         break;
                     default: throw Error($"invalid escape '\\{esc}'");
@@ -155,7 +160,7 @@ namespace DeepCoro.Spec.Json
 
         private JsonValue ParseNumber(int l, int c)
         {
-            int start = pos;
+            var start = pos;
             if (Peek == '-') Advance();
             if (!char.IsDigit(Peek)) throw Error("invalid number");
             while (char.IsDigit(Peek)) Advance();

@@ -58,13 +58,13 @@ namespace DeepCoro.Spec
 
         private ModelPlan Run()
         {
-            int d = spec.EmbeddingDim;
+            var d = spec.EmbeddingDim;
             if (d <= 0) Error(DiagnosticCodes.InvalidValue, At("embeddingDim", SpecField.EmbeddingDim), $"embedding dim must be positive, got {d}");
             else if (d > MaxDimension) TooWide(At("embeddingDim", SpecField.EmbeddingDim), $"embedding dim {d} is above {MaxDimension}, more than any encoder gives");
             if (!Identifiers.IsSimpleName(spec.Name)) Error(DiagnosticCodes.InvalidValue, At("name", SpecField.Name), $"model name '{spec.Name}' must start with a letter and hold only letters, digits and '_'");
             else if (Identifiers.GeneratedModelMembers.Contains(spec.Name)) Error(DiagnosticCodes.InvalidValue, At("name", SpecField.Name), $"model name '{spec.Name}' is also a member of the generated C# class; choose another name");
             if (spec.Axes.Count == 0) Error(DiagnosticCodes.InvalidValue, At("axes", SpecField.Axes), "at least one input axis is needed (e.g. [\"videos\"] or [\"videos\", \"tokens\"])");
-            for (int i = 0; i < spec.Axes.Count; i++)
+            for (var i = 0; i < spec.Axes.Count; i++)
             {
                 if (!Identifiers.IsSimpleName(spec.Axes[i])) Error(DiagnosticCodes.InvalidValue, At($"axes[{i}]", SpecField.Axes, i), $"axis name '{spec.Axes[i]}' must start with a letter and hold only letters, digits and '_'");
                 if (spec.Axes.Take(i).Contains(spec.Axes[i])) Error(DiagnosticCodes.InvalidValue, At($"axes[{i}]", SpecField.Axes, i), $"axis '{spec.Axes[i]}' is declared twice");
@@ -74,13 +74,17 @@ namespace DeepCoro.Spec
             {
                 if (view.Classes <= 0) Error(DiagnosticCodes.InvalidValue, At("viewEmbedding.classes", SpecField.ViewEmbedding), $"view classes must be positive, got {view.Classes}");
                 else if (view.Classes > MaxDimension) TooWide(At("viewEmbedding.classes", SpecField.ViewEmbedding), $"{view.Classes} view classes, above {MaxDimension}");
-                long p = Claim(view.Key, ModuleKind.Embedding, ParameterRole.ViewEmbedding, "viewEmbedding", view.Classes + 1, d, view.Classes, At("viewEmbedding", SpecField.ViewEmbedding), null);
+                var p = Claim(view.Key, ModuleKind.Embedding, ParameterRole.ViewEmbedding, "viewEmbedding", view.Classes + 1, d, view.Classes,
+                    At("viewEmbedding", SpecField.ViewEmbedding), null);
                 rows.Add(new ShapeRow("viewEmbedding", $"view embedding ({view.Classes} views + padding)", Shape(spec.Axes, d), p));
             }
             var (steps, remaining, width) = Stages(spec.Pooling, "pooling", spec.Axes.ToList(), d);
             if (remaining.Count > 0)
+            {
                 Error(DiagnosticCodes.UnreducedAxes, At("pooling", SpecField.Pooling),
                     $"the pooling leaves axes [{string.Join(", ", remaining)}] unreduced; add levels over them, innermost first (next: '{remaining[remaining.Count - 1]}')");
+            }
+
             Heads(width);
             Unused();
             var modules = Ordered();
@@ -94,7 +98,7 @@ namespace DeepCoro.Spec
         private (List<PlanStep> Steps, List<string> Remaining, int Width) Stages(IReadOnlyList<PoolStage> stages, string path, List<string> axes, int width)
         {
             var steps = new List<PlanStep>();
-            for (int i = 0; i < stages.Count; i++)
+            for (var i = 0; i < stages.Count; i++)
             {
                 var p = $"{path}[{i}]";
                 PlanStep? step = null;
@@ -110,11 +114,15 @@ namespace DeepCoro.Spec
 
         private (PlanStep?, List<string>, int) Concat(ConcatStage concat, string path, List<string> axes, int width)
         {
-            if (concat.Branches.Count < 2) { Error(DiagnosticCodes.ConcatMismatch, At(path + ".concat", SpecField.Concat), "a concat needs at least two branches"); return (null, axes, width); }
+            if (concat.Branches.Count < 2)
+            {
+                Error(DiagnosticCodes.ConcatMismatch, At(path + ".concat", SpecField.Concat), "a concat needs at least two branches");
+                return (null, axes, width);
+            }
             List<string>? end = null;
-            int total = 0;
+            var total = 0;
             var branches = new List<EquatableList<PlanStep>>();
-            for (int b = 0; b < concat.Branches.Count; b++)
+            for (var b = 0; b < concat.Branches.Count; b++)
             {
                 var bp = $"{path}.concat[{b}]";
                 if (concat.Branches[b].Count == 0) { Error(DiagnosticCodes.ConcatMismatch, At(bp, SpecField.Concat, b), "a concat branch needs at least one level"); continue; }
@@ -149,13 +157,16 @@ namespace DeepCoro.Spec
                 return (null, axes, width);
             }
             long parameters = 0;
-            int index = pools.Count;
-            bool masked = level.Over == spec.MaskedAxis;
+            var index = pools.Count;
+            var masked = level.Over == spec.MaskedAxis;
             PlanStep.Pool step;
             switch (level.Kind)
             {
                 case PoolKind.ClsToken:
-                    if (o.AttentionHeads <= 0) Error(DiagnosticCodes.InvalidValue, At(path + ".attentionHeads", SpecField.AttentionHeads, pools.Count), $"attention heads must be positive, got {o.AttentionHeads}");
+                    if (o.AttentionHeads <= 0)
+                    {
+                        Error(DiagnosticCodes.InvalidValue, At(path + ".attentionHeads", SpecField.AttentionHeads, pools.Count), $"attention heads must be positive, got {o.AttentionHeads}");
+                    }
                     else if (width % o.AttentionHeads != 0)
                     {
                         var fits = Enumerable.Range(1, System.Math.Min(width, 64)).Where(h => width % h == 0 && h >= o.AttentionHeads / 2 && h <= o.AttentionHeads * 2);
@@ -163,20 +174,28 @@ namespace DeepCoro.Spec
                             $"{o.AttentionHeads} attention heads do not divide the width {width}; use a divisor of {width} such as {string.Join(" or ", fits.DefaultIfEmpty(1))}");
                     }
                     else if (width / o.AttentionHeads < 16)
+                    {
                         Warn(DiagnosticCodes.NarrowAttentionHead, At(path + ".attentionHeads", SpecField.AttentionHeads, pools.Count), $"each of the {o.AttentionHeads} heads is only {width / o.AttentionHeads} wide");
-                    parameters += Claim(o.TokenKey, ModuleKind.Token, ParameterRole.ClsToken, "cls token", width, width, 0, At(path + ".params.token", SpecField.Params, pools.Count), level.Over);
+                    }
+
+                    parameters += Claim(o.TokenKey, ModuleKind.Token, ParameterRole.ClsToken, "cls token", width, width, 0,
+                        At(path + ".params.token", SpecField.Params, pools.Count), level.Over);
                     parameters += Claim(o.AttentionKey, ModuleKind.Attention, ParameterRole.Attention, "cls attention", width, width, o.AttentionHeads, At(path + ".params.attention", SpecField.Params, pools.Count), level.Over);
-                    parameters += Claim(o.NormKey, ModuleKind.Norm, ParameterRole.Norm, "layer norm", width, width, 0, At(path + ".params.norm", SpecField.Params, pools.Count), level.Over);
+                    parameters += Claim(o.NormKey, ModuleKind.Norm, ParameterRole.Norm, "layer norm", width, width, 0,
+                        At(path + ".params.norm", SpecField.Params, pools.Count), level.Over);
                     step = new PlanStep.Cls(path, index, level.Over, masked, o.TokenKey, o.AttentionKey, o.NormKey, o.AttentionHeads, o.Norm, o.Dropout, width);
                     break;
                 case PoolKind.GatedAttention:
-                    int hid = o.Hidden;
+                    var hid = o.Hidden;
                     if (hid <= 0) Error(DiagnosticCodes.InvalidValue, At(path + ".hidden", SpecField.Hidden, pools.Count), $"gated-attention hidden size must be positive, got {hid}");
                     else if (hid > MaxDimension) TooWide(At(path + ".hidden", SpecField.Hidden, pools.Count), $"gated-attention hidden size {hid} is above {MaxDimension}");
                     string v = o.GateKey + GateValue, u = o.GateKey + GateGate, w = o.GateKey + GateWeight;
-                    parameters += Claim(v, ModuleKind.Linear, ParameterRole.Gate, "gated attention", width, hid, hid, At(path + ".params.gate", SpecField.Params, pools.Count), level.Over);
-                    parameters += Claim(u, ModuleKind.Linear, ParameterRole.Gate, "gated attention", width, hid, hid, At(path + ".params.gate", SpecField.Params, pools.Count), level.Over);
-                    parameters += Claim(w, ModuleKind.Linear, ParameterRole.Gate, "gated attention", hid, 1, hid, At(path + ".params.gate", SpecField.Params, pools.Count), level.Over);
+                    parameters += Claim(v, ModuleKind.Linear, ParameterRole.Gate, "gated attention", width, hid, hid,
+                        At(path + ".params.gate", SpecField.Params, pools.Count), level.Over);
+                    parameters += Claim(u, ModuleKind.Linear, ParameterRole.Gate, "gated attention", width, hid, hid,
+                        At(path + ".params.gate", SpecField.Params, pools.Count), level.Over);
+                    parameters += Claim(w, ModuleKind.Linear, ParameterRole.Gate, "gated attention", hid, 1, hid,
+                        At(path + ".params.gate", SpecField.Params, pools.Count), level.Over);
                     step = new PlanStep.GatedAttention(path, index, level.Over, masked, v, u, w, o.Dropout, width);
                     break;
                 case PoolKind.Max:
@@ -201,7 +220,7 @@ namespace DeepCoro.Spec
         {
             if (spec.Heads.Count == 0) Error(DiagnosticCodes.NoHeads, At("heads", SpecField.Heads), "a model needs at least one head, e.g. { \"name\": \"cathEF\", \"task\": \"regression\", \"outputs\": 1 }");
             var mangled = new Dictionary<string, string>();
-            for (int i = 0; i < spec.Heads.Count; i++)
+            for (var i = 0; i < spec.Heads.Count; i++)
             {
                 var h = spec.Heads[i];
                 var p = $"heads[{i}]";
@@ -234,7 +253,7 @@ namespace DeepCoro.Spec
                 if (h.Dropout < 0 || h.Dropout >= 1 || double.IsNaN(h.Dropout))
                     Error(DiagnosticCodes.InvalidValue, At(p + ".dropout", SpecField.HeadDropout, i), $"dropout must be in [0, 1), got {h.Dropout}");
                 else if (h.Dropout >= 0.5) Warn(DiagnosticCodes.HighDropout, At(p + ".dropout", SpecField.HeadDropout, i), $"dropout {h.Dropout} drops most pooled features before head '{h.Name}'");
-                long parameters = Claim(h.Key, ModuleKind.Linear, ParameterRole.Head, "head", width, h.Outputs, h.Outputs, At(p, SpecField.Heads, i), null);
+                var parameters = Claim(h.Key, ModuleKind.Linear, ParameterRole.Head, "head", width, h.Outputs, h.Outputs, At(p, SpecField.Heads, i), null);
                 heads.Add(h);
                 var bounds = h.Intervals is { Count: > 0 } b ? " at " + string.Join(", ", b.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : "";
                 rows.Add(new ShapeRow(h.Key, $"{SpecJson.TaskName(h.Task)} head ({SpecJson.LossName(h.Loss)}{bounds})", $"[B, {h.Outputs}]", parameters));
@@ -264,9 +283,9 @@ namespace DeepCoro.Spec
                 Error(DiagnosticCodes.InvalidValue, At(p + ".intervals", SpecField.Intervals, i), $"a discrete_time survival head needs at least one interval bound, e.g. [30, 180, 365, 730]");
                 return;
             }
-            for (int k = 0; k < h.Intervals.Count; k++)
+            for (var k = 0; k < h.Intervals.Count; k++)
             {
-                double a = h.Intervals[k];
+                var a = h.Intervals[k];
                 if (!(a > 0) || double.IsInfinity(a))
                     Error(DiagnosticCodes.InvalidValue, At($"{p}.intervals[{k}]", SpecField.Intervals, i), $"interval bounds are positive finite times, got {a}");
                 else if (k > 0 && !(a > h.Intervals[k - 1]))
@@ -333,12 +352,12 @@ namespace DeepCoro.Spec
         {
             var used = new HashSet<string>(claimed.Keys.Select(k => k.Split('.')[0]));
             var groups = new Dictionary<string, List<PlannedParameter>>();
-            for (int i = 0; i < spec.UnusedParameters.Count; i++)
+            for (var i = 0; i < spec.UnusedParameters.Count; i++)
             {
                 var u = spec.UnusedParameters[i];
                 var p = $"unusedParameters[{i}]";
                 var segments = u.Key.Split('.');
-                bool valid = true;
+                var valid = true;
                 if (segments.Any(seg => !Identifiers.IsSimpleName(seg)))
                 {
                     Error(DiagnosticCodes.InvalidValue, At(p + ".key", SpecField.UnusedParameters, i), $"key '{u.Key}' must be dot-separated names of letters, digits and '_'");
@@ -371,8 +390,10 @@ namespace DeepCoro.Spec
                 claimed[group.Key] = new Claimed { Module = module, What = "unused", Path = "unusedParameters", Order = claimed.Count };
             }
             if (spec.UnusedParameters.Count > 0)
+            {
                 rows.Add(new ShapeRow("unusedParameters", $"{spec.UnusedParameters.Count} unused tensors kept for state_dict compatibility (frozen)", "-",
                     spec.UnusedParameters.Sum(u => u.Shape.Aggregate(1L, (a, b) => a * b))));
+            }
         }
 
         /// <summary>

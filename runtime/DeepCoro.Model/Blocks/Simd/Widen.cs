@@ -13,7 +13,7 @@ namespace DeepCoro.Runtime.Blocks.Simd
     {
         public static void Float16(ushort* source, float* target, int count)
         {
-            int i = 0;
+            var i = 0;
             if (Avx2.IsSupported)
             {
                 var low = Vector256.Create(0x7fffu);
@@ -39,10 +39,13 @@ namespace DeepCoro.Runtime.Blocks.Simd
 
         public static void BFloat16(ushort* source, float* target, int count)
         {
-            int i = 0;
+            var i = 0;
             if (Avx2.IsSupported)
+            {
                 for (; i <= count - 8; i += 8)
                     (Avx2.ConvertToVector256Int32(Vector128.Load(source + i)).AsUInt32() << 16).AsSingle().Store(target + i);
+            }
+
             for (; i < count; i++) target[i] = BitConverter.UInt32BitsToSingle((uint)source[i] << 16);
         }
     }

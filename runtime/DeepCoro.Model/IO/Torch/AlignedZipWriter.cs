@@ -59,12 +59,15 @@ namespace DeepCoro.Runtime.IO.Torch
         {
             if (open is not null) throw new InvalidOperationException($"{name} begun before {Encoding.UTF8.GetString(open.Name)} ended");
             var entry = new Entry(Encoding.UTF8.GetBytes($"{folder}/{name}"), size, output.BaseStream.Position);
-            long dataStart = entry.Offset + LocalHeaderSize + entry.Name.Length + 4;
+            var dataStart = entry.Offset + LocalHeaderSize + entry.Name.Length + 4;
             if (dataStart + size + DataDescriptorSize >= uint.MaxValue)
+            {
                 throw new TorchFileException(
                     $"{path}: {name} of {size} bytes takes the archive past 4 GiB, which this .pt writer does not write " +
                     "(no zip64 entries); write .safetensors instead");
-            int padding = (int)((Alignment - dataStart % Alignment) % Alignment);
+            }
+
+            var padding = (int)((Alignment - dataStart % Alignment) % Alignment);
             output.Write(0x04034b50u);
             output.Write((ushort)0);              // version needed, as miniz writes it
             output.Write(entry.Flags);
@@ -78,14 +81,14 @@ namespace DeepCoro.Runtime.IO.Torch
             output.Write(entry.Name);
             output.Write("FB"u8);
             output.Write((ushort)padding);
-            for (int i = 0; i < padding; i++) output.Write((byte)'Z');
+            for (var i = 0; i < padding; i++) output.Write((byte)'Z');
             open = entry;
         }
 
         public void Write(ReadOnlySpan<byte> data)
         {
             var entry = open ?? throw new InvalidOperationException("no entry is open");
-            uint crc = entry.CrcRegister;
+            var crc = entry.CrcRegister;
             foreach (var b in data) crc = CrcTable[(crc ^ b) & 0xff] ^ (crc >> 8);
             entry.CrcRegister = crc;
             entry.Written += data.Length;
@@ -111,7 +114,7 @@ namespace DeepCoro.Runtime.IO.Torch
         /// <summary>The central directory, then the zip64 end record, its locator and the end record.</summary>
         public void Finish()
         {
-            long directory = output.BaseStream.Position;
+            var directory = output.BaseStream.Position;
             foreach (var entry in written)
             {
                 output.Write(0x02014b50u);
@@ -132,7 +135,7 @@ namespace DeepCoro.Runtime.IO.Torch
                 output.Write((uint)entry.Offset);
                 output.Write(entry.Name);
             }
-            long end = output.BaseStream.Position;
+            var end = output.BaseStream.Position;
             output.Write(0x06064b50u);
             output.Write(44ul);                   // the size of the rest of this record
             output.Write((ushort)0x031e);         // made by: Unix, zip 3.0
@@ -163,8 +166,8 @@ namespace DeepCoro.Runtime.IO.Torch
             var table = new uint[256];
             for (uint n = 0; n < 256; n++)
             {
-                uint c = n;
-                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+                var c = n;
+                for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xedb88320u ^ (c >> 1) : c >> 1;
                 table[n] = c;
             }
             return table;

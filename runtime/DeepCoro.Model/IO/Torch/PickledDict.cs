@@ -19,7 +19,10 @@ namespace DeepCoro.Runtime.IO.Torch
 
         public void Set(object? key, object? value)
         {
-            if (index.TryGetValue(key ?? NoneKey, out var at)) entries[at] = new(key, value);
+            if (index.TryGetValue(key ?? NoneKey, out var at))
+            {
+                entries[at] = new(key, value);
+            }
             else
             {
                 index[key ?? NoneKey] = entries.Count;

@@ -34,7 +34,7 @@ namespace DeepCoro.Runtime.IO.Torch
             if (file.Root is not PickledDict root)
                 throw new TorchFileException($"{path}: holds a single {(file.Root is PickledTensor ? "tensor" : "value")}; expected a DeepCORO_CLIP checkpoint (a dict with '{ModelEntry}') or a state_dict");
             PickledDict stateDict;
-            bool fromRunner = root.TryGetValue(ModelEntry, out var entry);
+            var fromRunner = root.TryGetValue(ModelEntry, out var entry);
             if (fromRunner) stateDict = entry as PickledDict ?? throw new TorchFileException($"{path}: '{ModelEntry}' is not a state_dict");
             else if (root.Count > 0 && root.Entries.All(e => e.Key is string && e.Value is PickledTensor)) stateDict = root;
             else throw new TorchFileException($"{path}: neither a DeepCORO_CLIP checkpoint (no '{ModelEntry}' among its keys {root.KeySummary()}) nor a state_dict (names -> tensors)");
@@ -95,15 +95,21 @@ namespace DeepCoro.Runtime.IO.Torch
             static IEnumerable<string> Heads(IEnumerable<string> keys) =>
                 keys.Where(k => k.StartsWith("heads.")).Select(k => k["heads.".Length..k.LastIndexOf('.')]).Distinct();
             if (unexpected.Any(Separate) && missing.Any(Shared))
+            {
                 return "the checkpoint has separate within/across attention layers, as DeepCORO_CLIP always builds them whatever " +
                        "separate_video_attention says, and the config's model shares one: build it as the reference did with as_reference_built: true";
+            }
+
             if (unexpected.Any(Shared) && missing.Any(Separate))
                 return "the checkpoint has one shared attention layer (cls_attention.*) and the config's model separate ones: set separate_video_attention: false";
             var extra = Heads(unexpected).ToList();
             var absent = Heads(missing).ToList();
             if (extra.Count > 0 || absent.Count > 0)
+            {
                 return $"head_structure must name the checkpoint's heads (the checkpoint has [{string.Join(", ", extra)}] that the config lacks, " +
                        $"the config [{string.Join(", ", absent)}] that the checkpoint lacks)";
+            }
+
             return null;
         }
 

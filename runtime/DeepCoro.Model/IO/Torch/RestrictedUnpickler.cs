@@ -31,8 +31,10 @@ namespace DeepCoro.Runtime.IO.Torch
         private static readonly IReadOnlyDictionary<string, Rebuild> Accepted = new Dictionary<string, Rebuild>
         {
             ["collections.OrderedDict"] = Rebuild.OrderedDict,
-            ["builtins.set"] = Rebuild.Set, ["__builtin__.set"] = Rebuild.Set,
-            ["builtins.frozenset"] = Rebuild.Set, ["__builtin__.frozenset"] = Rebuild.Set,
+            ["builtins.set"] = Rebuild.Set,
+            ["__builtin__.set"] = Rebuild.Set,
+            ["builtins.frozenset"] = Rebuild.Set,
+            ["__builtin__.frozenset"] = Rebuild.Set,
             ["_codecs.encode"] = Rebuild.Bytes,   // protocol 2 writes Python 3 bytes as encode(text, 'latin1')
             ["torch.Size"] = Rebuild.Size,
             ["torch._utils._rebuild_tensor"] = Rebuild.TensorV1,
@@ -41,7 +43,8 @@ namespace DeepCoro.Runtime.IO.Torch
             ["torch._utils._rebuild_parameter_with_state"] = Rebuild.ParameterWithState,
             ["torch._tensor._rebuild_from_type_v2"] = Rebuild.FromType,
             // the type _rebuild_from_type_v2 restores, a plain tensor, under both its names
-            ["torch.Tensor"] = Rebuild.TensorClass, ["torch._tensor.Tensor"] = Rebuild.TensorClass,
+            ["torch.Tensor"] = Rebuild.TensorClass,
+            ["torch._tensor.Tensor"] = Rebuild.TensorClass,
         };
 
         private const int HighestProtocol = 5;
@@ -77,8 +80,8 @@ namespace DeepCoro.Runtime.IO.Torch
         {
             while (true)
             {
-                int at = pos;
-                byte op = Byte();
+                var at = pos;
+                var op = Byte();
                 switch (op)
                 {
                     case 0x2e: return Pop();                                           // STOP
@@ -195,7 +198,7 @@ namespace DeepCoro.Runtime.IO.Torch
         private List<object?> PopMark()
         {
             if (marks.Count == 0) throw Corrupt($"no MARK before byte {pos - 1}");
-            int start = marks.Pop();
+            var start = marks.Pop();
             var items = stack.GetRange(start, stack.Count - start);
             stack.RemoveRange(start, stack.Count - start);
             return items;
@@ -209,7 +212,7 @@ namespace DeepCoro.Runtime.IO.Torch
 
         private static void SetItems(PickledDict dict, List<object?> items)
         {
-            for (int i = 0; i + 1 < items.Count; i += 2) dict.Set(items[i], items[i + 1]);
+            for (var i = 0; i + 1 < items.Count; i += 2) dict.Set(items[i], items[i + 1]);
         }
 
         private byte Byte()
@@ -236,7 +239,7 @@ namespace DeepCoro.Runtime.IO.Torch
 
         private string Line()
         {
-            int end = Array.IndexOf(data, (byte)'\n', pos);
+            var end = Array.IndexOf(data, (byte)'\n', pos);
             if (end < 0) throw Truncated();
             var text = Encoding.Latin1.GetString(data, pos, end - pos);
             pos = end + 1;
@@ -276,9 +279,9 @@ namespace DeepCoro.Runtime.IO.Torch
         private string RawUnicodeEscape(string text)
         {
             var result = new StringBuilder();
-            for (int i = 0; i < text.Length; i++)
+            for (var i = 0; i < text.Length; i++)
             {
-                int digits = text[i] == '\\' && i + 1 < text.Length ? text[i + 1] switch { 'u' => 4, 'U' => 8, _ => 0 } : 0;
+                var digits = text[i] == '\\' && i + 1 < text.Length ? text[i + 1] switch { 'u' => 4, 'U' => 8, _ => 0 } : 0;
                 if (digits == 0 || i + 2 + digits > text.Length) { result.Append(text[i]); continue; }
                 if (!int.TryParse(text.AsSpan(i + 2, digits), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code))
                     throw Corrupt($"bad escape in '{text}'");
@@ -294,10 +297,10 @@ namespace DeepCoro.Runtime.IO.Torch
             if (text.Length < 2 || text[0] != text[^1] || (text[0] != '\'' && text[0] != '"')) throw Corrupt($"STRING {text} is not quoted");
             var body = text[1..^1];
             var result = new StringBuilder();
-            for (int i = 0; i < body.Length; i++)
+            for (var i = 0; i < body.Length; i++)
             {
                 if (body[i] != '\\' || i + 1 == body.Length) { result.Append(body[i]); continue; }
-                char e = body[++i];
+                var e = body[++i];
                 if (e == 'x' && i + 2 < body.Length && int.TryParse(body.AsSpan(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var hex))
                 {
                     result.Append((char)hex);
@@ -350,13 +353,19 @@ namespace DeepCoro.Runtime.IO.Torch
                 case Rebuild.OrderedDict:
                     var dict = new PickledDict();
                     if (args.Length == 1 && args[0] is IEnumerable<object?> pairs)
+                    {
                         foreach (var pair in pairs)
                         {
                             var kv = pair as object?[] ?? (pair as List<object?>)?.ToArray();
                             if (kv is not { Length: 2 }) throw Corrupt($"OrderedDict built from a {Describe(pair)}, not a (key, value) pair");
                             dict.Set(kv[0], kv[1]);
                         }
-                    else if (args.Length != 0) throw Corrupt($"OrderedDict called with {args.Length} arguments");
+                    }
+                    else if (args.Length != 0)
+                    {
+                        throw Corrupt($"OrderedDict called with {args.Length} arguments");
+                    }
+
                     return dict;
                 case Rebuild.Set:
                     return args.Length == 0 ? new HashSet<object?>()
@@ -411,7 +420,7 @@ namespace DeepCoro.Runtime.IO.Torch
             var tensor = new PickledTensor(s, start, shape, strides);
             if (tensor.ElementCount > 0)
             {
-                long last = start + shape.Zip(strides, (d, st) => (d - 1) * st).Sum();
+                var last = start + shape.Zip(strides, (d, st) => (d - 1) * st).Sum();
                 if (last >= s.Count)
                     throw Corrupt($"a tensor {tensor.ShapeText} reaches element {last} of storage {s.Key}, which holds {s.Count}");
             }

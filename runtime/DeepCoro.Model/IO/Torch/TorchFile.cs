@@ -62,7 +62,7 @@ namespace DeepCoro.Runtime.IO.Torch
             {
                 stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
                 var head = new byte[4];
-                int n = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+                var n = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
                 stream.Position = 0;
                 if (n == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) return OpenZip(path, stream);
                 if (n >= 1 && head[0] == 0x80)
@@ -120,7 +120,7 @@ namespace DeepCoro.Runtime.IO.Torch
         private static TorchFile OpenLegacy(string path, byte[] bytes)
         {
             var storages = new Dictionary<string, TorchStorage>();
-            int pos = 0;
+            var pos = 0;
             object? Next()
             {
                 if (pos >= bytes.Length) throw new TorchFileException($"{path}: truncated: the legacy torch.save file ends after {pos} bytes");
@@ -139,11 +139,11 @@ namespace DeepCoro.Runtime.IO.Torch
                 throw new TorchFileException($"{path}: truncated or corrupt: no storage key list after the object");
             var file = new TorchFile(path, root, storages, null, "", bytes, littleEndian != BitConverter.IsLittleEndian);
             long at = pos;
-            foreach (string key in keys.Cast<string>())
+            foreach (var key in keys.Cast<string>())
             {
                 if (!storages.TryGetValue(key, out var s)) throw new TorchFileException($"{path}: corrupt: storage {key} is listed but no tensor uses it");
                 if (at + 8 > bytes.Length) throw new TorchFileException($"{path}: truncated: storage {key} starts past the end of the file ({bytes.Length} bytes)");
-                long count = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)at, 8));
+                var count = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)at, 8));
                 if (count != s.Count) throw new TorchFileException($"{path}: corrupt: storage {key} says {count} elements, its tensors {s.Count}");
                 file.legacyOffsets[key] = at + 8;
                 at += 8 + s.ByteCount;
@@ -159,7 +159,7 @@ namespace DeepCoro.Runtime.IO.Torch
             if (length > Array.MaxLength) throw new TorchFileException($"{path}: {entry.FullName} holds {length} bytes, more than one array can");
             var bytes = new byte[length];
             using var s = entry.Open();
-            int n = s.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            var n = s.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
             if (n < bytes.Length) throw new TorchFileException($"{path}: truncated: {entry.FullName} holds {n} of its {length} bytes");
             return bytes;
         }
@@ -180,7 +180,7 @@ namespace DeepCoro.Runtime.IO.Torch
                 throw new TorchFileException($"{Path}: truncated or corrupt: storage {storage.Key}: {e.Message}");
             }
             if (swapBytes && storage.ElementSize > 1)
-                for (int i = 0; i < bytes.Length; i += storage.ElementSize) Array.Reverse(bytes, i, storage.ElementSize);
+                for (var i = 0; i < bytes.Length; i += storage.ElementSize) Array.Reverse(bytes, i, storage.ElementSize);
             read[storage.Key] = bytes;
             return bytes;
         }

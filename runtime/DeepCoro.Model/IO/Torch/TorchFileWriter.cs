@@ -35,11 +35,11 @@ namespace DeepCoro.Runtime.IO.Torch
                 var zip = new AlignedZipWriter(stream, Folder, path);
                 zip.Add("data.pkl", pickle);
                 zip.Add("byteorder", Encoding.ASCII.GetBytes(BitConverter.IsLittleEndian ? "little" : "big"));
-                for (int key = 0; key < storages.Count; key++)
+                for (var key = 0; key < storages.Count; key++)
                 {
                     var flat = storages[key].flatten();
                     zip.Begin($"data/{key}", flat.numel() * flat.ElementSize);
-                    long chunk = ChunkBytes / flat.ElementSize;
+                    var chunk = ChunkBytes / flat.ElementSize;
                     for (long start = 0; start < flat.numel(); start += chunk)
                     {
                         using var part = flat.narrow(0, start, Math.Min(chunk, flat.numel() - start));

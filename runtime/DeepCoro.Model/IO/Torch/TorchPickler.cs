@@ -100,7 +100,7 @@ namespace DeepCoro.Runtime.IO.Torch
         /// <summary>Writes what <paramref name="key"/> names the first time, then fetches it from the memo.</summary>
         private void Reused(string key, Action write)
         {
-            if (reused.TryGetValue(key, out int index))
+            if (reused.TryGetValue(key, out var index))
             {
                 MemoOp(BinGet, LongBinGet, index);
                 return;
@@ -191,10 +191,10 @@ namespace DeepCoro.Runtime.IO.Torch
                 Op(Append);
                 return;
             }
-            for (int start = 0; start < list.Count; start += Batch)
+            for (var start = 0; start < list.Count; start += Batch)
             {
                 Op(Mark);
-                for (int i = start; i < Math.Min(start + Batch, list.Count); i++) Save(list[i]);
+                for (var i = start; i < Math.Min(start + Batch, list.Count); i++) Save(list[i]);
                 Op(Appends);
             }
         }
@@ -235,7 +235,7 @@ namespace DeepCoro.Runtime.IO.Torch
         /// </summary>
         private void SaveTensor(Tensor tensor)
         {
-            string storageClass = tensor.dtype switch
+            var storageClass = tensor.dtype switch
             {
                 ScalarType.Float32 => "FloatStorage",
                 ScalarType.Int64 => "LongStorage",
@@ -243,7 +243,7 @@ namespace DeepCoro.Runtime.IO.Torch
             };
             var shape = tensor.shape;
             var storage = tensor.detach().cpu().contiguous();
-            string key = storages.Count.ToString(CultureInfo.InvariantCulture);
+            var key = storages.Count.ToString(CultureInfo.InvariantCulture);
             storages.Add(storage);
 
             GlobalName("torch._utils", "_rebuild_tensor_v2");
@@ -276,7 +276,7 @@ namespace DeepCoro.Runtime.IO.Torch
         {
             var strides = new long[shape.Length];
             long step = 1;
-            for (int d = shape.Length - 1; d >= 0; d--)
+            for (var d = shape.Length - 1; d >= 0; d--)
             {
                 strides[d] = step;
                 step *= Math.Max(shape[d], 1);

@@ -14,11 +14,16 @@ namespace DeepCoro.Runtime.IO.Torch
         /// <summary>The storage classes a pickle may name (torch.FloatStorage, ...), with what they hold.</summary>
         internal static readonly IReadOnlyDictionary<string, (ScalarType Type, int Size)> Classes = new Dictionary<string, (ScalarType, int)>
         {
-            ["FloatStorage"] = (ScalarType.Float32, 4), ["HalfStorage"] = (ScalarType.Float16, 2),
-            ["BFloat16Storage"] = (ScalarType.BFloat16, 2), ["DoubleStorage"] = (ScalarType.Float64, 8),
-            ["LongStorage"] = (ScalarType.Int64, 8), ["IntStorage"] = (ScalarType.Int32, 4),
-            ["ShortStorage"] = (ScalarType.Int16, 2), ["CharStorage"] = (ScalarType.Int8, 1),
-            ["ByteStorage"] = (ScalarType.Byte, 1), ["BoolStorage"] = (ScalarType.Bool, 1),
+            ["FloatStorage"] = (ScalarType.Float32, 4),
+            ["HalfStorage"] = (ScalarType.Float16, 2),
+            ["BFloat16Storage"] = (ScalarType.BFloat16, 2),
+            ["DoubleStorage"] = (ScalarType.Float64, 8),
+            ["LongStorage"] = (ScalarType.Int64, 8),
+            ["IntStorage"] = (ScalarType.Int32, 4),
+            ["ShortStorage"] = (ScalarType.Int16, 2),
+            ["CharStorage"] = (ScalarType.Int8, 1),
+            ["ByteStorage"] = (ScalarType.Byte, 1),
+            ["BoolStorage"] = (ScalarType.Bool, 1),
         };
     }
 }

@@ -12,8 +12,15 @@ open DeepCoro.Cli
 let tests =
     testList "user errors" [
         test "every exception type of the runtime, the spec and the config readers is a DeepCoroUserException" {
+            // one type from each runtime layer, then the spec and the config readers
             let assemblies = [
                 typeof<DeepCoro.Runtime.Data.DataException>.Assembly
+                typeof<DeepCoro.Runtime.IO.SafetensorsException>.Assembly
+                typeof<DeepCoro.Runtime.Video.VideoException>.Assembly
+                typeof<DeepCoro.Runtime.CrossValidation.CrossValidationException>.Assembly
+                typeof<DeepCoro.Runtime.Sweeps.SweepFileException>.Assembly
+                typeof<DeepCoro.Runtime.Report.SubgroupReport>.Assembly
+                typeof<DeepCoro.Runtime.Benchmarks.TelemetryBenchmark>.Assembly
                 typeof<SpecException>.Assembly
                 typeof<ConfigError.ConfigError>.Assembly
             ]

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
 using DeepCoro.Runtime.IO;
 using DeepCoro.Spec;
 
@@ -19,16 +18,7 @@ namespace DeepCoro.Runtime.Sweeps
         {
             if (o.Agents < 1) throw new DeepCoroUserException($"agents {o.Agents}: at least one is needed", Remedy.MoreAgents);
             Directory.CreateDirectory(store.LogsDir);
-            var sb = new StringBuilder();
-            sb.Append("#!/bin/bash\n");
-            sb.Append($"#SBATCH --job-name={o.JobName}\n");
-            sb.Append($"#SBATCH --array=0-{o.Agents - 1}{(o.Parallel is int p ? "%" + p : "")}\n");
-            if (o.Partition != null) sb.Append($"#SBATCH --partition={o.Partition}\n");
-            if (o.Time != null) sb.Append($"#SBATCH --time={o.Time}\n");
-            if (o.Cpus is int c) sb.Append($"#SBATCH --cpus-per-task={c}\n");
-            if (o.Mem != null) sb.Append($"#SBATCH --mem={o.Mem}\n");
-            if (o.Gpus is int g && g > 0) sb.Append($"#SBATCH --gres=gpu:{g}\n");
-            sb.Append($"#SBATCH --output={Path.Combine(store.LogsDir, "agent-%A_%a.out")}\n");
+            var sb = SlurmText.Header(o, $"0-{o.Agents - 1}", Path.Combine(store.LogsDir, "agent-%A_%a.out"));
             sb.Append("# Written by `deepcoro sweep --emit-slurm`: every task is a sweep agent pulling trials from the directory below.\n");
             sb.Append("# Submit again for more agents; follow with `deepcoro sweep status DIR` from any node.\n");
             sb.Append("set -euo pipefail\n");

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
 using DeepCoro.Runtime.IO;
 
 namespace DeepCoro.Runtime.CrossValidation
@@ -16,15 +15,7 @@ namespace DeepCoro.Runtime.CrossValidation
         public static string Write(CrossValidationDirectory dir, IReadOnlyList<string> cvCommand, SlurmOptions o)
         {
             Directory.CreateDirectory(dir.Logs);
-            var sb = new StringBuilder("#!/bin/bash\n");
-            sb.Append($"#SBATCH --job-name={o.JobName}\n");
-            sb.Append($"#SBATCH --array=0-{o.Agents - 1}{(o.Parallel is int p ? "%" + p : "")}\n");
-            if (o.Partition != null) sb.Append($"#SBATCH --partition={o.Partition}\n");
-            if (o.Time != null) sb.Append($"#SBATCH --time={o.Time}\n");
-            if (o.Cpus is int c) sb.Append($"#SBATCH --cpus-per-task={c}\n");
-            if (o.Mem != null) sb.Append($"#SBATCH --mem={o.Mem}\n");
-            if (o.Gpus is int g && g > 0) sb.Append($"#SBATCH --gres=gpu:{g}\n");
-            sb.Append($"#SBATCH --output={Path.Combine(dir.Logs, "task-%a.out")}\n");
+            var sb = SlurmText.Header(o, $"0-{o.Agents - 1}", Path.Combine(dir.Logs, "task-%a.out"));
             sb.Append("# Written by `deepcoro cv --emit-slurm`: task i trains fold i mod K of repeat i div K (a finished fold is skipped, an\n");
             sb.Append("# interrupted one resumes). When every task has ended, run the same command without --emit-slurm to gather the folds.\n");
             sb.Append("set -euo pipefail\n");

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
 using DeepCoro.Runtime.IO;
 
 namespace DeepCoro.Runtime.Encoders
@@ -23,15 +22,7 @@ namespace DeepCoro.Runtime.Encoders
             var line = string.Join(" ", command.Select(SlurmText.Quote));
             string Script(string name, string? array, string run)
             {
-                var sb = new StringBuilder("#!/bin/bash\n");
-                sb.Append($"#SBATCH --job-name={o.JobName}\n");
-                if (array != null) sb.Append($"#SBATCH --array={array}{(o.Parallel is int p ? "%" + p : "")}\n");
-                if (o.Partition != null) sb.Append($"#SBATCH --partition={o.Partition}\n");
-                if (o.Time != null) sb.Append($"#SBATCH --time={o.Time}\n");
-                if (o.Cpus is int c) sb.Append($"#SBATCH --cpus-per-task={c}\n");
-                if (o.Mem != null) sb.Append($"#SBATCH --mem={o.Mem}\n");
-                if (o.Gpus is int g && g > 0) sb.Append($"#SBATCH --gres=gpu:{g}\n");
-                sb.Append($"#SBATCH --output={Path.Combine(logs, array != null ? "embed-%A_%a.out" : "embed-manifest-%j.out")}\n");
+                var sb = SlurmText.Header(o, array, Path.Combine(logs, array != null ? "embed-%A_%a.out" : "embed-manifest-%j.out"));
                 sb.Append("# Written by `deepcoro embed --emit-slurm`.\n");
                 sb.Append("set -euo pipefail\n");
                 sb.Append($"exec {line} {run}\n");

@@ -29,7 +29,7 @@ let loadConfig (path: string) (options: ConfigFile.ReadOptions) =
 /// config has an encoder (a run trained so saves both in one state_dict).
 let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
     let plan = DeepCoro.Spec.ModelPlan.Of config.Spec
-    let model = Encoders.EncoderProbe.Create(plan, config.Train.Encoder)
+    let model = Encoders.EncoderProbe.Create(plan, config.Train.Encoder, config.Train.Kernel)
     let loaded = ModelWeights.LoadInto(model, plan, weights)
     for w in loaded.Warnings do
         eprintfn "warning: %s" w

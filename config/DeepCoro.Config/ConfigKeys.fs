@@ -7,6 +7,7 @@ module DeepCoro.Config.ConfigKeys
 open System.Collections.Generic
 open YamlDotNet.RepresentationModel
 open DeepCoro.Spec
+open DeepCoro.Runtime.Blocks
 open DeepCoro.Runtime.Data
 open DeepCoro.Runtime.Training
 open DeepCoro.Config.ConfigReader
@@ -862,6 +863,12 @@ let private trainingSettings =
             "binary focal loss's weight of positives"
             (read (fun c n -> c.Reader.Between(0.0, 1.0, false, c.Key, n)) (loss (fun v l -> l.With(focalAlpha = v))))
         t "device" "cpu, cuda or cuda:i" (read nonEmpty (train (fun v t -> t.With(device = v))))
+        t
+            "cls_kernel"
+            "the cls attention's kernel: fused (one pass on CPU float32, the default), batched or reference"
+            (read
+                (choice [ "fused", ClsKernel.Fused; "batched", ClsKernel.Batched; "reference", ClsKernel.Reference ])
+                (train (fun v t -> t.With(kernel = v))))
         t
             "confidence_level"
             "bootstrap confidence intervals' level"

@@ -85,6 +85,29 @@ let private failsWith (args: string list) (fragments: string list) =
 [<Tests>]
 let optimizationTests =
     testList "training options" [
+        test "training.cls_kernel picks the cls kernel a run trains with; the default stores nothing in a checkpoint" {
+            let _, fusedConfig = dataset 24 1 id
+            let _, batchedConfig = dataset 24 1 (fun t -> t + "  cls_kernel: batched\n")
+            let fused = DeepCoro.Config.TrainConfig.load fusedConfig
+            let batched = DeepCoro.Config.TrainConfig.load batchedConfig
+            Expect.equal fused.Train.Kernel DeepCoro.Runtime.Blocks.ClsKernel.Fused "the default"
+            Expect.equal batched.Train.Kernel DeepCoro.Runtime.Blocks.ClsKernel.Batched "as written"
+            let canonical (c: DeepCoro.Config.TrainConfig.TrainConfig) = RunOptions.Canonical(c.Train, c.Data, tempDir ())
+            // checkpoints written before the key existed hold neither, and still resume at the defaults
+            Expect.isFalse ((canonical fused).Contains "Train.Kernel") "the default kernel is not recorded"
+            Expect.isFalse ((canonical fused).Contains "Data.TokenDtype") "the default token dtype is not recorded"
+            Expect.stringContains (canonical batched) "\"Train.Kernel\"" "another kernel is, so a resume with a different one is refused"
+            let r = trainRun batchedConfig (Path.Combine(tempDir (), "run")) false (Notes())
+            Expect.equal r.EpochsRun 1 "a run trains with the batched kernel"
+            let _, unknown = dataset 24 1 (fun t -> t + "  cls_kernel: fastest\n")
+            try
+                DeepCoro.Config.TrainConfig.load unknown |> ignore
+                failtest "expected a ConfigError"
+            with :? DeepCoro.Config.ConfigError.ConfigError as e ->
+                match e.Diagnostics |> List.map string with
+                | [ line ] -> Expect.stringContains line "cls_kernel: 'fastest' is not one of fused, batched, reference" "one line"
+                | lines -> failtestf "expected one error, got %A" lines
+        }
         test "early stopping: patience 2 stops after epoch 3 of 10 and says so" {
             // min_delta so large that only the first epoch (against +inf) counts as an improvement
             let _, config = dataset 30 10 (fun t -> t + "  patience: 2\n  min_delta: 1000000\n")

@@ -41,6 +41,9 @@ namespace DeepCoro.Runtime.Training
             // existed, so their checkpoints still resume
             flat.Remove("Data.GroupColumn");
             if (flat.GetValueOrDefault("Data.SplitFile") == "null") flat.Remove("Data.SplitFile");
+            // settings added later store nothing at their default, so that older checkpoints still resume
+            if (flat.GetValueOrDefault("Train.Kernel") == "\"Fused\"") flat.Remove("Train.Kernel");
+            if (flat.GetValueOrDefault("Data.TokenDtype") == "\"Float32\"") flat.Remove("Data.TokenDtype");
             foreach (var key in PathKeys)
             {
                 if (PathOf(flat, key) is { } path && Path.IsPathRooted(path))

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using DeepCoro.Runtime.Blocks;
 using DeepCoro.Runtime.Evaluation;
 using DeepCoro.Runtime.Telemetry;
 
@@ -22,6 +23,10 @@ namespace DeepCoro.Runtime.Training
         public OptimizerOptions Optimizer { get; init; } = new();
         public ScheduleOptions Schedule { get; init; } = new();
         public string Device { get; init; } = "cpu";
+
+        /// <summary>The cls attention's kernel (docs/performance.md): all are exact to the golden tolerance, and
+        /// which is fastest depends on the machine's threads and load.</summary>
+        public ClsKernel Kernel { get; init; } = ClsKernel.Fused;
         /// <summary>A video encoder trained with the probe (its frozen prefix cached; see Encoders/EncoderData);
         /// null: the probe alone.</summary>
         public Encoders.EncoderOptions? Encoder { get; init; }
@@ -40,7 +45,8 @@ namespace DeepCoro.Runtime.Training
             int? epochs = null, int? seed = null, int? gradientAccumulation = null, double? clipNorm = null, string? monitor = null,
             int? patience = null, double? minDelta = null, LossOptions? loss = null, OptimizerOptions? optimizer = null,
             ScheduleOptions? schedule = null, string? device = null, Encoders.EncoderOptions? encoder = null, IntervalOptions? intervals = null,
-            TelemetryOptions? telemetry = null, ThresholdOptions? thresholds = null, IReadOnlyDictionary<string, string>? recalibration = null) =>
+            TelemetryOptions? telemetry = null, ThresholdOptions? thresholds = null, IReadOnlyDictionary<string, string>? recalibration = null,
+            ClsKernel? kernel = null) =>
             this with
             {
                 Epochs = epochs ?? Epochs,
@@ -59,6 +65,7 @@ namespace DeepCoro.Runtime.Training
                 Telemetry = telemetry ?? Telemetry,
                 Thresholds = thresholds ?? Thresholds,
                 Recalibration = recalibration ?? Recalibration,
+                Kernel = kernel ?? Kernel,
             };
 
         /// <summary>The same options without gradient clipping (max_grad_norm:

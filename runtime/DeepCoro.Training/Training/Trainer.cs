@@ -81,7 +81,7 @@ namespace DeepCoro.Runtime.Training
 
             random.manual_seed(options.Seed);
             var plan = ModelPlan.Of(spec);
-            using var model = EncoderProbe.Create(plan, options.Encoder);
+            using var model = EncoderProbe.Create(plan, options.Encoder, options.Kernel);
             model.to(device);
             var groups = ParameterGroups.Of(plan, model, options.Optimizer);
             using var optimizer = new AdamOptimizer(groups, options.Optimizer);

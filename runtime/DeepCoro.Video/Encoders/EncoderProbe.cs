@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using DeepCoro.Runtime.Blocks;
 using DeepCoro.Runtime.Model;
 using DeepCoro.Spec;
 using TorchSharp.Modules;
@@ -40,11 +41,12 @@ namespace DeepCoro.Runtime.Encoders
 
         /// <summary>
         /// The model a run trains: the probe alone without an encoder, or with one frozen whole (its tokens are the
-        /// data); else the encoder's trainable top and the probe.
+        /// data); else the encoder's trainable top and the probe. Its cls pools run <paramref name="kernel"/>.
         /// </summary>
-        public static nn.Module<ModelInput, OrderedDictionary<string, Tensor>> Create(ModelPlan probePlan, EncoderOptions? options)
+        public static nn.Module<ModelInput, OrderedDictionary<string, Tensor>> Create(ModelPlan probePlan, EncoderOptions? options,
+            ClsKernel kernel = ClsKernel.Fused)
         {
-            var probe = new MilModel(probePlan);
+            var probe = new MilModel(probePlan, kernel);
             if (options is null) return probe;
             var encoder = ScriptedEncoder.Load(options.Path, CPU);
             var plan = FreezeRule.Plan(options.FreezeRatio, encoder.BackboneParameters.Count, encoder.Cuts);

@@ -81,15 +81,8 @@ namespace DeepCoro.Runtime.Blocks
         private Tensor Batched(Tensor x, Tensor? valid, bool training)
         {
             long m = x.shape[0], s = x.shape[1];
-            int w = attention.Width, h = heads, d = w / h;
-            var wIn = attention.in_proj_weight.chunk(3, 0);
-            var bIn = attention.in_proj_bias.chunk(3, 0);
-            var cls = token().reshape(w);
-            var clsIn = placement == NormPlacement.Pre ? LayerNorm(cls) : cls;
-
-            var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * scale;
-            var u = q.unsqueeze(1).matmul(wIn[1].view(h, d, w)).squeeze(1);            // [h, w]
-            var beta = (q * bIn[1].view(h, d)).sum(-1);                                // [h]
+            int w = attention.Width, h = heads;
+            var (clsIn, u, beta) = ClsQuery();
             var xT = x.transpose(1, 2);                                                // [m, w, s], a view
 
             // Pre-norm is folded into the two passes through per-token mean and inverse std. Folding subtracts
@@ -146,8 +139,34 @@ namespace DeepCoro.Runtime.Blocks
             }
 
             context = context + aCls.unsqueeze(-1) * clsIn;
+            return Project(context, a.sum(2).unsqueeze(-1), training);
+        }
 
-            var perHead = einsum("mhw,hdw->mhd", context, wIn[2].view(h, d, w)) + bIn[2].view(h, d) * a.sum(2).unsqueeze(-1);
+        /// <summary>What both fast kernels derive from the cls token alone: the (pre-normed) cls token, and per head
+        /// u_h = Wk_h^T q_h / sqrt(d) [h, w] and beta_h = q_h . bk_h / sqrt(d) [h].</summary>
+        private (Tensor ClsIn, Tensor U, Tensor Beta) ClsQuery()
+        {
+            int w = attention.Width, h = heads, d = w / h;
+            var wIn = attention.in_proj_weight.chunk(3, 0);
+            var bIn = attention.in_proj_bias.chunk(3, 0);
+            var cls = token().reshape(w);
+            var clsIn = placement == NormPlacement.Pre ? LayerNorm(cls) : cls;
+            var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * scale;
+            var u = q.unsqueeze(1).matmul(wIn[1].view(h, d, w)).squeeze(1);
+            var beta = (q * bIn[1].view(h, d)).sum(-1);
+            return (clsIn, u, beta);
+        }
+
+        /// <summary>Both fast kernels' end: the value projection applied after the weighted sum (context
+        /// [m, h, w], the attention weights' sum per head [m, h, 1] carrying the value bias), out_proj, post-norm,
+        /// dropout.</summary>
+        private Tensor Project(Tensor context, Tensor weightSum, bool training)
+        {
+            var m = context.shape[0];
+            int w = attention.Width, h = heads, d = w / h;
+            var wValue = attention.in_proj_weight.chunk(3, 0)[2];
+            var bValue = attention.in_proj_bias.chunk(3, 0)[2];
+            var perHead = einsum("mhw,hdw->mhd", context, wValue.view(h, d, w)) + bValue.view(h, d) * weightSum;
             var output = F.linear(perHead.reshape(m, w), attention.out_proj.weight!, attention.out_proj.bias);
             if (placement == NormPlacement.Post) output = LayerNorm(output);
             return F.dropout(output, dropout, training);
@@ -165,29 +184,17 @@ namespace DeepCoro.Runtime.Blocks
         private Tensor OnePass(Tensor x, Tensor? valid, bool training)
         {
             long m = x.shape[0], s = x.shape[1];
-            int w = attention.Width, h = heads, d = w / h;
-            var wIn = attention.in_proj_weight.chunk(3, 0);
-            var bIn = attention.in_proj_bias.chunk(3, 0);
-            var cls = token().reshape(w);
-            var clsIn = placement == NormPlacement.Pre ? LayerNorm(cls) : cls;
+            int w = attention.Width, h = heads;
+            var (clsIn, u, beta) = ClsQuery();
             if (placement == NormPlacement.Pre || x.requires_grad) x = TokenPrecision.Float32(x);
             var tokens = placement == NormPlacement.Pre ? LayerNorm(x) : x;
-
-            var q = (wIn[0].matmul(clsIn) + bIn[0]).view(h, d) * scale;
-            var u = q.unsqueeze(1).matmul(wIn[1].view(h, d, w)).squeeze(1);            // [h, w]
-            var beta = (q * bIn[1].view(h, d)).sum(-1);                                // [h]
             Tensor? keep = null;
             if (training && dropout > 0)
                 keep = empty(new[] { m, h, 1 + s }).bernoulli_(1 - dropout).mul_(keptScale);
             var weighted = ClsAttentionFunction.apply(
                 tokens.contiguous(), valid?.to(ScalarType.Bool).contiguous(), u.contiguous(), beta.contiguous(), clsIn.contiguous(), keep);
-            var context = weighted.narrow(2, 0, w);                                     // [m, h, w]
-            var weightSum = weighted.narrow(2, w, 1);                                   // [m, h, 1]
-
-            var perHead = einsum("mhw,hdw->mhd", context, wIn[2].view(h, d, w)) + bIn[2].view(h, d) * weightSum;
-            var output = F.linear(perHead.reshape(m, w), attention.out_proj.weight!, attention.out_proj.bias);
-            if (placement == NormPlacement.Post) output = LayerNorm(output);
-            return F.dropout(output, dropout, training);
+            // [m, h, w] the context, [m, h, 1] the weights' sum
+            return Project(weighted.narrow(2, 0, w), weighted.narrow(2, w, 1), training);
         }
 
         /// <summary>The reference algorithm, literally: full self-attention over [cls; x], then row 0.</summary>

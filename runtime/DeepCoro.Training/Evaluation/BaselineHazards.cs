@@ -82,15 +82,7 @@ namespace DeepCoro.Runtime.Evaluation
         /// </summary>
         public static BaselineHazards Read(string path, IReadOnlyList<HeadSpec> heads)
         {
-            JsonObject root;
-            try
-            {
-                root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object of heads");
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path}: not valid JSON ({e.Message.ReplaceLineEndings(" ")})");
-            }
+            var root = RunJsonFile.ReadHeads(path);
             var result = new Dictionary<string, BaselineHazard>();
             foreach (var head in heads.Where(h => h.Task == TaskKind.Survival && h.Loss == LossKind.Cox))
             {

@@ -101,15 +101,7 @@ namespace DeepCoro.Runtime.Evaluation
         /// does not fit them.</summary>
         public static LockedThresholds Read(string path, IReadOnlyList<HeadSpec> heads, Func<HeadSpec, string[]> classNames)
         {
-            JsonObject root;
-            try
-            {
-                root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object of heads");
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path}: not valid JSON ({e.Message.ReplaceLineEndings(" ")})");
-            }
+            var root = RunJsonFile.ReadHeads(path);
             LockedThreshold Entry(string where, string? cls, JsonNode? node)
             {
                 if (node is not JsonObject o || o["value"] is not JsonValue v || !v.TryGetValue<double>(out var value))

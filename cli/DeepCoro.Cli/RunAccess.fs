@@ -28,9 +28,8 @@ let loadConfig (path: string) (options: ConfigFile.ReadOptions) =
 /// warnings printed: the probe, under the encoder's trainable top when the
 /// config has an encoder (a run trained so saves both in one state_dict).
 let loadModel (config: TrainConfig.TrainConfig) (weights: string) =
-    let plan = DeepCoro.Spec.ModelPlan.Of config.Spec
-    let model = Encoders.EncoderProbe.Create(plan, config.Train.Encoder, config.Train.Kernel)
-    let loaded = ModelWeights.LoadInto(model, plan, weights)
+    let model = Encoders.EncoderProbe.Create(config.Plan, config.Train.Encoder, config.Train.Kernel)
+    let loaded = ModelWeights.LoadInto(model, config.Plan, weights)
     for w in loaded.Warnings do
         eprintfn "warning: %s" w
     box model :?> IPoolingProbe
@@ -54,7 +53,7 @@ let openConfig (run: string) =
     let ir = Path.Combine(run, "model.ir.json")
     if not (File.Exists file && File.Exists ir) then
         fail (sprintf "%s: not a run directory (no config.yaml and model.ir.json); train one first" run)
-    { loadConfig file ConfigFile.defaultOptions with Spec = DeepCoro.Spec.SpecJson.Parse(File.ReadAllText ir, ir) }
+    { loadConfig file ConfigFile.defaultOptions with Plan = DeepCoro.Spec.SpecJson.ParsePlan(File.ReadAllText ir, ir) }
 
 /// The run's model with the given weights, or its best ones, on the config's device.
 let openModel (run: string) (config: TrainConfig.TrainConfig) (weights: string option) =

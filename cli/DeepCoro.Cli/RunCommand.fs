@@ -53,7 +53,7 @@ let private number (v: float) = v.ToString("G6", Globalization.CultureInfo.Invar
 /// What --check prints: the model's levels and parameters, its heads, the parameter groups with their rates, the data
 /// and the run, from the resolved config.
 let private listing (config: TrainConfig) =
-    let plan = ModelPlan.Of config.Spec
+    let plan = config.Plan
     let layout =
         match config.Layout with
         | Reference -> sprintf "DeepCORO_CLIP layout (%s)" (config.Run.Pipeline |> Option.defaultValue "no pipeline_project")

@@ -60,8 +60,8 @@ let run (args: ParseResults<SpecArgs>) =
     for m in messages do
         eprintfn "%s" m
     match description with
-    | ModelLoading.Probe spec ->
-        let plan = ModelPlan.Of spec
+    | ModelLoading.Probe plan ->
+        let spec = plan.Spec
         for d in plan.Diagnostics do
             if d.Severity = Severity.Warning then
                 eprintfn "warning %s: %s: %s" d.Code d.Path d.Message

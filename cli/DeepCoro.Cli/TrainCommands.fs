@@ -230,7 +230,7 @@ let trainConfig
     refuseRunOverInputs config.Path config.Data.Manifest run
     refuseForeignRunDirectory run resume
     let data = openData config config.Data [ "train"; "val" ]
-    let trainer = Trainer(config.Spec, data, training, run)
+    let trainer = Trainer(config.Plan, data, training, run)
     use _ = DirectoryLock.Acquire(run, "deepcoro train")
     copyConfig config.Path options run
     interruptible run (fun cancel -> TrainDisplay.run (fun observer -> trainer.Run(resume, observer, cancel)))

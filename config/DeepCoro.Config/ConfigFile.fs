@@ -43,12 +43,15 @@ type ConfigFile = {
     Path: string
     Layout: Layout
     Settings: Settings
-    Spec: ModelSpec
+    /// The model, resolved once here and passed along.
+    Plan: ModelPlan
     /// Findings about keys and values (located), printed as warnings.
     Warnings: string list
     /// What the run will do differently from what DeepCORO_CLIP would: one line each.
     Notices: string list
-}
+} with
+
+    member this.Spec = this.Plan.Spec
 
 /// The layout of a file from its top-level keys: DeepCORO_CLIP's files name their pipeline_project, this product's
 /// training configs have sections, anything else is a bare map of model keys.
@@ -332,15 +335,16 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
         else
             settings.Model.ViewClasses
     let keys = if settings.Run.AsReferenceBuilt then ModelBuild.asReferenceBuilt settings.Model else settings.Model
-    let spec =
+    let plan =
         match modelFromPath with
-        | Some spec -> spec
+        | Some plan -> plan
         | None when r.Errors.Count = 0 ->
             let name = options.ModelName |> Option.defaultWith (fun () -> ModelBuild.modelNameOf (Path.GetFileNameWithoutExtension file))
             ModelBuild.build r layout name keys viewClasses options.DefaultRank root
         | None -> None
-    match spec with
-    | Some spec when r.Errors.Count = 0 ->
+    match plan with
+    | Some plan when r.Errors.Count = 0 ->
+        let spec = plan.Spec
         targetLabels r spec settings
         let data = labelsMap spec settings
         let optimizer = settings.Train.Optimizer
@@ -375,14 +379,14 @@ let rec read (path: string) (text: string) (options: ReadOptions) : ConfigFile =
                             encoder = (if settings.Encoder.Path = "" then null else settings.Encoder)
                         )
             }
-            Spec = spec
+            Plan = plan
             Warnings = [ for w in r.Warnings -> string w ]
             Notices = if layout = Reference then referenceNotice settings else []
         }
     | _ -> raise (ConfigError(List.ofSeq r.Errors))
 
 /// A model given by path (`model:` of the nested layout): an IR JSON, or a model config read as such.
-and private loadModel (r: ConfigReader) (root: YamlNode) (path: string) : ModelSpec option =
+and private loadModel (r: ConfigReader) (root: YamlNode) (path: string) : ModelPlan option =
     let node = root
     if not (File.Exists path) then
         r.Error(node, DiagnosticCodes.Malformed, sprintf "model: %s: file not found" path)
@@ -391,9 +395,9 @@ and private loadModel (r: ConfigReader) (root: YamlNode) (path: string) : ModelS
         let text = File.ReadAllText path
         try
             if path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && text.Contains "\"irVersion\"" then
-                Some(SpecJson.Parse(text, path))
+                Some(SpecJson.ParsePlan(text, path))
             else
-                Some (read path text { defaultOptions with ModelOnly = true }).Spec
+                Some (read path text { defaultOptions with ModelOnly = true }).Plan
         with
         | :? ConfigError as e ->
             r.Errors.AddRange e.Diagnostics

@@ -23,14 +23,18 @@ let parse (fileName: string) (text: string) : ModelSpec = (import fileName text)
 /// Imports a config file; ConfigError on errors.
 let load (path: string) : ModelSpec = parse (Path.GetFileName path) (File.ReadAllText path)
 
-/// Builds the model of a golden case: `config` is the JSON text of its `config` object (the reference's
-/// constructor arguments) and `inputRank` the length of its `input_shape` (3 or 4).
-let ofCaseConfig (caseName: string) (config: string) (inputRank: int) : ModelSpec =
+/// Builds and resolves the model of a golden case: `config` is the JSON text of its `config` object (the
+/// reference's constructor arguments) and `inputRank` the length of its `input_shape` (3 or 4).
+let planOfCaseConfig (caseName: string) (config: string) (inputRank: int) : ModelPlan =
     if inputRank <> 3 && inputRank <> 4 then
         invalidArg "inputRank" (sprintf "the input rank is 3 or 4, got %d" inputRank)
-    (importWith (sprintf "cases.json#%s" caseName) config {
+    (read (sprintf "cases.json#%s" caseName) config {
         defaultOptions with
+            ModelOnly = true
             DefaultRank = Some inputRank
             ModelName = Some(ModelBuild.modelNameOf caseName)
     })
-        .Spec
+        .Plan
+
+/// The spec of a golden case's model (see planOfCaseConfig).
+let ofCaseConfig (caseName: string) (config: string) (inputRank: int) : ModelSpec = (planOfCaseConfig caseName config inputRank).Spec

@@ -155,7 +155,7 @@ let private axesOf (r: ConfigReader) (layout: Layout) (keys: ModelKeys) (default
     | None, None when layout = Reference -> Some(rankAxes (if keys.EncoderAggregates || keys.PerVideoPool then 3 else 4))
     | None, None -> Some(rankAxes (defaultArg defaultRank 4))
 
-/// The spec the model keys describe, validated: every finding of the validator is reported at the key it comes from
+/// The spec the model keys describe, resolved and validated: every finding of the validator is reported at the key it comes from
 /// (its code leads the message), DC0003 in a DeepCORO_CLIP file with a hint at --as-reference-built. `viewClasses`
 /// is the view embedding's size (DeepCORO_CLIP builds one only with a view column).
 let build
@@ -166,7 +166,7 @@ let build
     (viewClasses: int)
     (defaultRank: int option)
     (root: YamlNode)
-    : ModelSpec option =
+    : ModelPlan option =
     let before = r.Errors.Count
     match keys.UseClsToken, Keys.useClsToken.WrittenIn keys with
     | Some useCls, Some node when useCls <> keys.PoolingMode.HasClsToken ->
@@ -239,7 +239,8 @@ let build
             | Some node -> r.Entries(Keys.headStructure.Name, node) |> List.map (fun e -> e.KeyNode)
             | None -> []
         let reported = Collections.Generic.HashSet<string * int * int * string>()
-        for d in (ModelPlan.Of spec).Diagnostics do
+        let plan = ModelPlan.Of spec
+        for d in plan.Diagnostics do
             let node = locate keys headNodes root d
             let hint =
                 if d.Code = DiagnosticCodes.HeadsDoNotDivide && layout = Reference then
@@ -249,5 +250,5 @@ let build
             if reported.Add((d.Code, int node.Start.Line, int node.Start.Column, d.Message)) then
                 let message = sprintf "%s: %s%s" d.Code d.Message hint
                 if d.Severity = Severity.Error then r.Error(node, d.Code, message) else r.Warn(node, message)
-        if r.Errors.Count > before then None else Some spec
+        if r.Errors.Count > before then None else Some plan
     | _ -> None

@@ -15,7 +15,7 @@ type StandaloneHead = { InputDim: int; OutputDim: int; Dropout: float; Attention
 
 /// What a config describes: a multi-instance probe from a spec, or one of the reference's stand-alone heads.
 type ModelDescription =
-    | Probe of ModelSpec
+    | Probe of ModelPlan
     | Standalone of StandaloneHead
 
 /// A built model behind one interface for infer and bench.
@@ -64,7 +64,7 @@ let private caseEntry (source: string) (name: string) (entry: JsonElement) =
         | Some why -> fail (sprintf "%s: config.%s %s" where key why)
         | None -> value
     match model with
-    | "multi_instance_linear_probing" -> Probe(DeepCoroConfig.ofCaseConfig name (config.GetRawText()) rank)
+    | "multi_instance_linear_probing" -> Probe(DeepCoroConfig.planOfCaseConfig name (config.GetRawText()) rank)
     | "ClsTokenLinearProbingHead"
     | "ClsTokenLinearProbingRegressionHead" ->
         let useCls =
@@ -99,7 +99,7 @@ let readWith (config: string) (options: ConfigFile.ReadOptions) : ModelDescripti
     let ext = Path.GetExtension(path).ToLowerInvariant()
     let imported () =
         let file = ConfigFile.read path text { options with ModelOnly = true }
-        Probe file.Spec, file.Warnings @ file.Notices
+        Probe file.Plan, file.Warnings @ file.Notices
     if ext = ".yaml" || ext = ".yml" then
         imported ()
     else
@@ -111,7 +111,7 @@ let readWith (config: string) (options: ConfigFile.ReadOptions) : ModelDescripti
             caseName
         with
         // not JSON: the spec reader words it, at its line and column (DC0001)
-        | None, None -> Probe(SpecJson.Parse(text, path)), []
+        | None, None -> Probe(SpecJson.ParsePlan(text, path)), []
         | None, Some _ -> fail (sprintf "%s: not valid JSON; a cases file is a JSON object of cases" path)
         | Some doc, _ ->
             use doc = doc
@@ -126,7 +126,7 @@ let readWith (config: string) (options: ConfigFile.ReadOptions) : ModelDescripti
                 | _ ->
                     let names = [ for p in root.EnumerateObject() -> p.Name ]
                     fail (sprintf "%s: no case '%s'; %s" path name (Suggestions.Hint(name, names)))
-            | None when has "irVersion" -> Probe(SpecJson.Parse(text, path)), []
+            | None when has "irVersion" -> Probe(SpecJson.ParsePlan(text, path)), []
             | None when has "model" && has "config" -> caseEntry path (Path.GetFileNameWithoutExtension path) root, []
             | None -> imported ()
 
@@ -135,5 +135,5 @@ let read (config: string) : ModelDescription = readWith config ConfigFile.defaul
 
 let build (kernel: ClsKernel) (description: ModelDescription) : LoadedModel =
     match description with
-    | Probe spec -> ProbeModel(new MilModel(ModelPlan.Of spec, kernel))
+    | Probe plan -> ProbeModel(new MilModel(plan, kernel))
     | Standalone h -> HeadModel(new LinearProbingHead(h.InputDim, h.OutputDim, h.Dropout, h.AttentionHeads, h.UseCls, h.Regression, kernel))

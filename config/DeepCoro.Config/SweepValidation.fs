@@ -73,9 +73,8 @@ let private isRateKey (key: string) =
 /// What a resolved run depends on: its model, its options (rates and decays through the groups) and each parameter
 /// group's rate, decay and modules.
 let private effect (config: TrainConfig.TrainConfig) =
-    let plan = ModelPlan.Of config.Spec
     let groups = [
-        for g in ParameterGroups.Plan(plan, config.Train.Optimizer) ->
+        for g in ParameterGroups.Plan(config.Plan, config.Train.Optimizer) ->
             sprintf "%s %g %g %s" g.Name g.Lr g.WeightDecay (String.Join(",", g.Modules))
     ]
     let options =
@@ -133,7 +132,7 @@ let ineffective (sweepFile: string) (config: SweepConfig) (basePath: string) (op
             match runs with
             | Ok first :: rest when not rest.IsEmpty && rest |> List.forall (fun r -> r |> Result.exists (fun c -> effect c = effect first)) ->
                 let key = resolution.Path |> Seq.last
-                let groups = ParameterGroups.Plan(ModelPlan.Of first.Spec, first.Train.Optimizer) |> List.ofSeq
+                let groups = ParameterGroups.Plan(first.Plan, first.Train.Optimizer) |> List.ofSeq
                 let why =
                     match key with
                     | _ when key = ConfigKeys.Keys.lr.Name || key = ConfigKeys.Keys.weightDecay.Name ->

@@ -15,13 +15,16 @@ open DeepCoro.Config.ConfigFile
 type TrainConfig = {
     Path: string
     Layout: Layout
-    Spec: ModelSpec
+    /// The model, resolved once when the config was read.
+    Plan: ModelPlan
     Data: DataOptions
     Train: TrainOptions
     Run: RunSettings
     Warnings: string list
     Notices: string list
-}
+} with
+
+    member this.Spec = this.Plan.Spec
 
 /// Reads a training config's text with overrides; ConfigError with every error. A config that trains needs its
 /// data: the manifest (data.manifest, data_filename) must be given.
@@ -39,7 +42,7 @@ let parseWith (path: string) (text: string) (options: ReadOptions) : TrainConfig
     {
         Path = path
         Layout = file.Layout
-        Spec = file.Spec
+        Plan = file.Plan
         Data = file.Settings.Data
         Train = file.Settings.Train
         Run = file.Settings.Run

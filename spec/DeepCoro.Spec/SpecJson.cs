@@ -61,11 +61,15 @@ namespace DeepCoro.Spec
 
         /// <summary>Reads a valid spec or throws a <see cref="SpecException"/> listing every error,
         /// prefixed with <paramref name="source"/>.</summary>
-        public static ModelSpec Parse(string text, string source)
+        public static ModelSpec Parse(string text, string source) => ParsePlan(text, source).Spec;
+
+        /// <summary>Reads a valid spec, resolved, or throws a <see cref="SpecException"/> listing every error,
+        /// prefixed with <paramref name="source"/>.</summary>
+        public static ModelPlan ParsePlan(string text, string source)
         {
             var result = Read(text);
             if (result.HasErrors) throw new SpecException(source, result.Diagnostics);
-            return result.Spec!;
+            return result.Plan!;
         }
 
         private sealed class Reader

@@ -542,7 +542,9 @@ let fineTuneTests =
             Expect.exists notes (fun m -> m.Contains "1 videos could not be used" && m.Contains "e.avi") "the corrupt video reported once"
             Expect.equal dataset.Studies.Val.Count 1 "the val study of the corrupt video alone is skipped"
             let run = Path.Combine(dir, "run")
-            let result = Trainer(spec, dataset, TrainOptions(Epochs = 2, Encoder = options), run).Run(false, TrainingTests.silent)
+            let result =
+                Trainer(DeepCoro.Spec.ModelPlan.Of spec, dataset, TrainOptions(Epochs = 2, Encoder = options), run)
+                    .Run(false, TrainingTests.silent)
             Expect.equal result.EpochsRun 2 "trained"
             let best = Safetensors.Load(Path.Combine(run, "best.safetensors"))
             Expect.isTrue (best.ContainsKey "video_encoder.model.blocks.3.mlp.3.weight") "the encoder's weights are saved"

@@ -65,7 +65,7 @@ let private train (spec: ModelSpec) manifest =
         )
     let dataset = Dataset.Open(spec, data manifest, "train", "val")
     let run = Path.Combine(tempDir (), "run")
-    Trainer(spec, dataset, options, run).Run(false, TrainingTests.silent), run
+    Trainer(ModelPlan.Of spec, dataset, options, run).Run(false, TrainingTests.silent), run
 
 [<Tests>]
 let tests =
@@ -127,7 +127,7 @@ let tests =
                 ] do
                 let options = TrainOptions(Epochs = 3, Seed = 1, Intervals = IntervalOptions(Resamples = 0))
                 let run (dir: string) resume observer =
-                    Trainer(model, Dataset.Open(model, data manifest, "train", "val"), options, dir).Run(resume, observer)
+                    Trainer(ModelPlan.Of model, Dataset.Open(model, data manifest, "train", "val"), options, dir).Run(resume, observer)
                 let wholeDir = Path.Combine(tempDir (), "run")
                 let whole = run wholeDir false TrainingTests.silent
                 let killed = Path.Combine(tempDir (), "run")

@@ -28,7 +28,7 @@ let dataset (studies: int) (epochs: int) (edit: string -> string) =
 let trainRun (config: string) (run: string) (resume: bool) (observer: ITrainingObserver) =
     let c = DeepCoro.Config.TrainConfig.load config
     let data = Dataset.Open(c.Spec, c.Data, "train", "val")
-    Trainer(c.Spec, data, c.Train, run).Run(resume, observer)
+    Trainer(c.Plan, data, c.Train, run).Run(resume, observer)
 
 /// Lets the first `epochs` epochs finish (their checkpoint written), then stops the run like a kill.
 type StopAfter(epochs: int) =

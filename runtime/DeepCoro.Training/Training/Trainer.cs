@@ -26,6 +26,7 @@ namespace DeepCoro.Runtime.Training
     /// </summary>
     public sealed class Trainer
     {
+        private readonly ModelPlan plan;
         private readonly ModelSpec spec;
         private readonly Dataset data;
         private readonly TrainOptions options;
@@ -33,9 +34,12 @@ namespace DeepCoro.Runtime.Training
         private ITrainingObserver observer = null!;
         private readonly Device device;
 
-        public Trainer(ModelSpec spec, Dataset data, TrainOptions options, string runDirectory)
+        /// <summary>A run of <paramref name="plan"/>, resolved once by the caller (the config reader) and not
+        /// again here.</summary>
+        public Trainer(ModelPlan plan, Dataset data, TrainOptions options, string runDirectory)
         {
-            this.spec = spec;
+            this.plan = plan;
+            spec = plan.Spec;
             this.data = data;
             this.options = options;
             files = new RunFiles(runDirectory);
@@ -80,7 +84,6 @@ namespace DeepCoro.Runtime.Training
             observer.Note($"every embedding is finite (checked in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
 
             random.manual_seed(options.Seed);
-            var plan = ModelPlan.Of(spec);
             using var model = EncoderProbe.Create(plan, options.Encoder, options.Kernel);
             model.to(device);
             var groups = ParameterGroups.Of(plan, model, options.Optimizer);

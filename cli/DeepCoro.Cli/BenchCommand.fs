@@ -144,6 +144,7 @@ let private epochBench (args: ParseResults<BenchArgs>) count dropout =
             o["bench"] <- JsonValue.Create "epoch"
             o["token_dtype"] <- JsonValue.Create(dtypeName r.Dtype)
             o["threads"] <- JsonValue.Create(torch.get_num_threads ())
+            o["omp_wait_policy"] <- JsonValue.Create DeepCoro.Runtime.OpenMpWaiting.Current
             o["studies"] <- JsonValue.Create r.Studies
             o["videos"] <- JsonValue.Create r.Videos
             o["batches"] <- JsonValue.Create r.Batches
@@ -169,6 +170,7 @@ let toJson (r: BenchResult) =
     o["kernel"] <- JsonValue.Create(r.Kernel.ToString().ToLowerInvariant())
     o["device"] <- JsonValue.Create r.Device
     o["threads"] <- JsonValue.Create r.Threads
+    o["omp_wait_policy"] <- JsonValue.Create DeepCoro.Runtime.OpenMpWaiting.Current
     o["batch"] <- JsonValue.Create r.Batch
     o["videos"] <- JsonValue.Create r.Videos
     o["tokens"] <- JsonValue.Create r.Tokens

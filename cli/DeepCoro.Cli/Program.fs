@@ -164,5 +164,8 @@ let execute (argv: string array) =
             ExitCode.failure
         | None -> reraise ()
 
+/// libtorch's OpenMP workers sleep between ops unless the user says otherwise: set before anything loads libtorch.
 [<EntryPoint>]
-let main argv = execute argv
+let main argv =
+    DeepCoro.Runtime.OpenMpWaiting.PreferPassive() |> ignore
+    execute argv

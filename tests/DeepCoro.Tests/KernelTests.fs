@@ -230,6 +230,7 @@ let tests =
                     [
                         "device"
                         "threads"
+                        "omp_wait_policy"
                         "batch"
                         "videos"
                         "tokens"
@@ -250,6 +251,34 @@ let tests =
                 Expect.equal (root.GetProperty("batch").GetInt32()) 2 "batch"
                 Expect.equal (root.GetProperty("tokens").GetInt32()) 5 "tokens"
                 Expect.isGreaterThan (root.GetProperty("train_step_ms").GetDouble()) 0.0 "timed"
+        }
+        test "deepcoro makes libtorch's OpenMP workers wait passively unless the user chose a policy" {
+            // a child process: the policy has to be in the native environment before libtorch loads
+            let policy (environment: (string * string) list) =
+                let info =
+                    System.Diagnostics.ProcessStartInfo(
+                        System.IO.Path.Combine(System.AppContext.BaseDirectory, "deepcoro"),
+                        RedirectStandardOutput = true,
+                        RedirectStandardError = true
+                    )
+                for a in [ "bench"; "--kernel"; "fused"; "--batch"; "1"; "--videos"; "1"; "--tokens"; "3"; "--dim"; "8" ] do
+                    info.ArgumentList.Add a
+                for a in [ "--attention-heads"; "1"; "--steps"; "1"; "--warmup"; "0"; "--threads"; "1" ] do
+                    info.ArgumentList.Add a
+                info.Environment.Remove "OMP_WAIT_POLICY" |> ignore
+                info.Environment.Remove "GOMP_SPINCOUNT" |> ignore
+                for name, value in environment do
+                    info.Environment[name] <- value
+                use p = System.Diagnostics.Process.Start info
+                let out = p.StandardOutput.ReadToEnd()
+                let err = p.StandardError.ReadToEnd()
+                p.WaitForExit()
+                Expect.equal p.ExitCode 0 err
+                use doc = JsonDocument.Parse(out.Trim())
+                doc.RootElement.GetProperty("omp_wait_policy").GetString()
+            Expect.equal (policy []) "passive" "set when the user set nothing"
+            Expect.equal (policy [ "OMP_WAIT_POLICY", "ACTIVE" ]) "active" "the user's policy is kept"
+            Expect.equal (policy [ "GOMP_SPINCOUNT", "1000" ]) "spin count 1000" "a spin count is the user's choice too"
         }
         test "bench rejects an unknown mode with the known ones" {
             let code, _, err = CliTests.deepcoro [ "bench"; "--mode"; "cls"; "--steps"; "1" ]

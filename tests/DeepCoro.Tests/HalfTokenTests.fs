@@ -26,9 +26,9 @@ let private writeNpy (path: string) (data: float32[]) (shape: int64[]) =
 
 /// Reads one file as 16-bit tokens of `dtype`.
 let private load16 (path: string) (count: int) dtype =
-    let target = Array.zeroCreate<uint16> count
+    use target = TokenBits.Tensor(int64 count, dtype)
     EmbeddingArray.LoadInto16(path, Func<int64[], struct (int64 * int64)>(fun _ -> struct (0L, int64 count)), target, dtype)
-    target
+    (TokenBits.Of target).ToArray()
 
 let private maxDifference (a: torch.Tensor) (b: torch.Tensor) = (a - b).abs().max().to_type(torch.ScalarType.Float64).item<float>()
 

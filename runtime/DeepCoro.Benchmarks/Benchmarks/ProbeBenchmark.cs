@@ -45,11 +45,11 @@ namespace DeepCoro.Runtime.Benchmarks
             var maskValues = Enumerable.Range(0, o.Batch * o.Videos).Select(i => !(n > 1 && i == n - 1)).ToArray();
             var batch = new StudyBatch(Studies(spec, o.Batch), values, shape, maskValues, null, Labels(spec, o.Batch), spec.Heads.Count);
             using var x = Tokens(values, shape, o.TokenDtype, o.Device);
-            if (o.TokenDtype != TokenDtype.Float32)
+            // the step reads the batch as the loader gives it: 16-bit tokens in a tensor of their own
+            using var bits = o.TokenDtype == TokenDtype.Float32 ? null : TokenBits.Tensor(values.Length, o.TokenDtype);
+            if (bits is not null)
             {
-                // the step reads the batch as the loader gives it: 16-bit bits in a buffer of their own
-                var bits = new ushort[values.Length];
-                TokenBits.Narrow(values, bits, o.TokenDtype);
+                TokenBits.Narrow(values, TokenBits.Of(bits), o.TokenDtype);
                 batch = batch with { X = Array.Empty<float>(), X16 = bits, Dtype = o.TokenDtype };
             }
             using var mask = tensor(maskValues, new long[] { o.Batch, n }, device: o.Device);

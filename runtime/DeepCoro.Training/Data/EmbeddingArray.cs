@@ -158,7 +158,7 @@ namespace DeepCoro.Runtime.Data
         /// <paramref name="dtype"/>'s bit patterns. A float16 .npy read as float16 is copied as it is; any other file
         /// is rounded to nearest even as it is read, and a finite float32 value beyond the type's range is refused.
         /// </summary>
-        public static void LoadInto16(string path, Func<long[], (long Offset, long Length)> check, ushort[] target, TokenDtype dtype)
+        public static void LoadInto16(string path, Func<long[], (long Offset, long Length)> check, TorchSharp.torch.Tensor target, TokenDtype dtype)
         {
             if (IO.InputFile.Problem(path, "embedding file") is { } problem) throw new DataException(problem);
             (long Offset, long Length) place = default;
@@ -168,7 +168,7 @@ namespace DeepCoro.Runtime.Data
                 (shape, _) = Npy.ReadInto16(path, s =>
                 {
                     place = check(s);
-                    return target.AsSpan((int)place.Offset, (int)place.Length);
+                    return TokenBits.Of(target).Slice((int)place.Offset, (int)place.Length);
                 }, dtype);
             }
             else
@@ -176,9 +176,9 @@ namespace DeepCoro.Runtime.Data
                 var array = Load(path);
                 shape = array.Shape;
                 place = check(shape);
-                TokenBits.Narrow(array.Data.AsSpan(0, (int)place.Length), target.AsSpan((int)place.Offset, (int)place.Length), dtype);
+                TokenBits.Narrow(array.Data.AsSpan(0, (int)place.Length), TokenBits.Of(target).Slice((int)place.Offset, (int)place.Length), dtype);
             }
-            RequireFinite16(path, target.AsSpan((int)place.Offset, (int)place.Length), shape, dtype);
+            RequireFinite16(path, TokenBits.Of(target).Slice((int)place.Offset, (int)place.Length), shape, dtype);
         }
 
         /// <summary>Rounds <paramref name="source"/> (read as float32) into 16-bit tokens, refusing values beyond the

@@ -70,13 +70,14 @@ namespace DeepCoro.Runtime.Data
             var dtype = options.TokenDtype;
             var half = dtype != TokenDtype.Float32;
             var x = half ? Array.Empty<float>() : System.Buffers.ArrayPool<float>.Shared.Rent((int)(b * n * video));
-            var x16 = half ? System.Buffers.ArrayPool<ushort>.Shared.Rent((int)(b * n * video)) : null;
+            // 16-bit tokens go straight into torch's memory, which the model then reads in place
+            var x16 = half ? TokenBits.Tensor(b * n * video, dtype) : null;
             // only the padding slots are zeroed: files overwrite the rest, and clearing all of a 50 MB buffer
             // took CPU from the training step on a 2-core machine
             for (var i = 0; i < b; i++)
             {
                 int start = (int)((i * n + picks[i].Videos.Length) * video), length = (int)((n - picks[i].Videos.Length) * video);
-                if (half) Array.Clear(x16!, start, length);
+                if (half) TokenBits.Of(x16!).Slice(start, length).Clear();
                 else Array.Clear(x, start, length);
             }
             var mask = new bool[b * n];
@@ -111,7 +112,7 @@ namespace DeepCoro.Runtime.Data
                             if (half)
                             {
                                 EmbeddingArray.Narrow(file.Path, array.Data.AsSpan((int)(pick.Videos[j] * video), (int)video),
-                                    x16.AsSpan((int)((row * n + j) * video), (int)video), array.Shape, dtype);
+                                    TokenBits.Of(x16!).Slice((int)((row * n + j) * video), (int)video), array.Shape, dtype);
                             }
                             else
                             {
@@ -136,7 +137,7 @@ namespace DeepCoro.Runtime.Data
             }
             catch (Exception e)
             {
-                if (half) System.Buffers.ArrayPool<ushort>.Shared.Return(x16!);
+                if (half) x16!.Dispose();
                 else System.Buffers.ArrayPool<float>.Shared.Return(x);
                 // one reader's error, as itself (DataException names the file), not wrapped by Parallel
                 if (e is AggregateException a) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(a.InnerExceptions[0]);

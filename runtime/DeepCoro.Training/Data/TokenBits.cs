@@ -44,6 +44,16 @@ namespace DeepCoro.Runtime.Data
             return -1;
         }
 
+        /// <summary>A flat CPU tensor of <paramref name="count"/> 16-bit tokens of <paramref name="dtype"/>, for the
+        /// loader to write into through <see cref="Of"/>; the batch owns it (outside any dispose scope) until it is
+        /// released.</summary>
+        public static TorchSharp.torch.Tensor Tensor(long count, TokenDtype dtype) =>
+            TorchSharp.torch.empty(new[] { count }, dtype == TokenDtype.Float16 ? TorchSharp.torch.ScalarType.Float16 : TorchSharp.torch.ScalarType.BFloat16)
+                .DetachFromDisposeScope();
+
+        /// <summary>The bit patterns of a contiguous 16-bit CPU tensor, in place.</summary>
+        public static Span<ushort> Of(TorchSharp.torch.Tensor tokens) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(tokens.bytes);
+
         /// <summary>The largest finite value of a 16-bit type, for error messages.</summary>
         public static string Largest(TokenDtype dtype) => dtype == TokenDtype.Float16 ? "65504" : "3.39e38";
     }

@@ -298,25 +298,17 @@ namespace DeepCoro.Runtime.Training
 
         /// <summary>
         /// Tensors of a batch on the device: x, the video mask and, with a view embedding, the view ids. On the CPU x
-        /// shares the batch's pooled buffer (allocating and copying ~50 MB per seed-scenario batch was a third of
-        /// an epoch), so the caller releases the batch only once the tensors made from it are disposed.
+        /// shares the batch's pooled buffer or its 16-bit tensor (allocating and copying ~50 MB per seed-scenario
+        /// batch was a third of an epoch), so the caller releases the batch only once the tensors made from it are
+        /// disposed.
         /// </summary>
         public static ModelInput Inputs(StudyBatch batch, Device device)
         {
-            var x = batch.X16 is { } bits ? TokenTensor(bits, batch.Shape, batch.Dtype).to(device)
+            var x = batch.X16 is { } bits ? bits.view(batch.Shape).to(device)
                 : frombuffer(batch.X, ScalarType.Float32, batch.Values.Length, 0).view(batch.Shape).to(device);
             var mask = tensor(batch.Mask, new[] { batch.Shape[0], batch.Shape[1] }).to(device);
             var ids = batch.ViewIds is { } v ? tensor(v, new[] { batch.Shape[0], batch.Shape[1] }).to(device) : null;
             return new ModelInput(x, mask, ids);
-        }
-
-        /// <summary>16-bit tokens as a CPU tensor of their dtype: one copy of their bits into torch's
-        /// memory.</summary>
-        private static Tensor TokenTensor(ushort[] bits, long[] shape, TokenDtype dtype)
-        {
-            var x = empty(shape, dtype == TokenDtype.Float16 ? ScalarType.Float16 : ScalarType.BFloat16);
-            System.Runtime.InteropServices.MemoryMarshal.AsBytes(bits.AsSpan(0, (int)x.NumberOfElements)).CopyTo(x.bytes);
-            return x;
         }
 
         private void WriteSummary(TrainResult r) => AtomicFile.Write(files.Summary, stream =>

@@ -188,6 +188,14 @@ let toJson (r: BenchResult) =
     o["eval_vs_floor"] <- round (r.EvalMs / r.EvalFloorMs)
     o["train_floor_ms"] <- round r.TrainFloorMs
     o["train_vs_floor"] <- round (r.TrainStepMs / r.TrainFloorMs)
+    match Option.ofObj r.OnePass with
+    | Some a ->
+        o["one_pass_forward_ms"] <- round a.ForwardMs
+        o["one_pass_backward_ms"] <- round a.BackwardMs
+        o["one_pass_floor_ms"] <- round a.FloorMs
+        o["one_pass_forward_vs_floor"] <- round (a.ForwardMs / a.FloorMs)
+        o["one_pass_backward_vs_floor"] <- round (a.BackwardMs / a.FloorMs)
+    | None -> ()
     o.ToJsonString()
 
 /// One JSON line per freeze ratio: the step both ways, their ratio, the cache per video.

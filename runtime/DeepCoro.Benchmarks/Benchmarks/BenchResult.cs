@@ -9,5 +9,9 @@ namespace DeepCoro.Runtime.Benchmarks
     public sealed record BenchResult(
         ClsKernel Kernel, string Device, int Threads, int Batch, int Videos, int Tokens, int Dim,
         double TrainStepMs, double EvalMs, double ReadFloorMs, double PeakRssMb, double StepExtraMb,
-        MachineLimits Limits, double EvalFloorMs, double TrainFloorMs, string Simd, TokenDtype TokenDtype = TokenDtype.Float32);
+        MachineLimits Limits, double EvalFloorMs, double TrainFloorMs, string Simd, TokenDtype TokenDtype = TokenDtype.Float32)
+    {
+        /// <summary>The one-pass kernel alone on the input level (fused kernel on the CPU), else null.</summary>
+        public OnePassTiming? OnePass { get; init; }
+    }
 }

@@ -78,14 +78,46 @@ namespace DeepCoro.Runtime.Benchmarks
                 var outputs = model.forward(new ModelInput(x, mask));
                 outputs.Values.First().sum().item<float>();
             });
-            var (forward, backward) = MultiplyAdds(spec, o);
+            var (forward, backward) = MultiplyAdds(plan, o);
             var tokenRead = (double)x.NumberOfElements * x.ElementSize / limits.BytesPerSecond;
+            var attention = kernel == ClsKernel.Fused && !cuda ? OnePassAlone(plan, x, o, limits, tokenRead) : null;
             var trainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
             var evalFloor = Math.Max(forward / limits.MultiplyAddsPerSecond, tokenRead);
             var trainFloor = evalFloor + Math.Max(backward / limits.MultiplyAddsPerSecond, tokenRead) + 28.0 * trainable / limits.BytesPerSecond;
             return new BenchResult(kernel, o.Device.ToString(), get_num_threads(), o.Batch, o.Videos, o.Tokens, spec.EmbeddingDim,
                 train, eval, readFloor, peak / 1048576.0, Math.Max(0, peak - before) / 1048576.0,
-                limits, evalFloor * 1000, trainFloor * 1000, OnePassClsAttention.Lanes, o.TokenDtype);
+                limits, evalFloor * 1000, trainFloor * 1000, OnePassClsAttention.Lanes, o.TokenDtype)
+            { OnePass = attention };
+        }
+
+        /// <summary>The input level's one-pass attention alone (<see cref="ClsAttentionFunction"/> on the bench's
+        /// tokens, random u, beta and cls token), so the kernel's distance to its floors shows apart from the rest of
+        /// the step.</summary>
+        private static OnePassTiming? OnePassAlone(ModelPlan plan, Tensor x, BenchOptions o, MachineLimits limits, double tokenRead)
+        {
+            if (plan.ClsPools.FirstOrDefault(p => p.Over == plan.Spec.Axes[^1]) is not { } level) return null;
+            long rows = (long)o.Batch * o.Videos, width = plan.Spec.EmbeddingDim, heads = level.Heads;
+            using var tokens = x.view(rows, o.Tokens, width);
+            using var u = randn(heads, width).requires_grad_();
+            using var beta = randn(heads).requires_grad_();
+            using var cls = randn(width).requires_grad_();
+            using var g = randn(rows, heads, width + 1);
+            var forward = Median(o, false, () =>
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                ClsAttentionFunction.apply(tokens, null, u, beta, cls, null);
+            });
+            var both = Median(o, false, () =>
+            {
+                using var scope = NewDisposeScope();
+                ClsAttentionFunction.apply(tokens, null, u, beta, cls, null).mul(g).sum().backward();
+                u.grad?.zero_();
+                beta.grad?.zero_();
+                cls.grad?.zero_();
+            });
+            var floor = Math.Max((double)rows * o.Tokens * width * heads * 2 / limits.MultiplyAddsPerSecond, tokenRead) * 1000;
+            return new OnePassTiming(forward, both - forward, floor);
         }
 
         private static Tensor Tokens(float[] values, long[] shape, TokenDtype dtype, Device device)
@@ -101,23 +133,17 @@ namespace DeepCoro.Runtime.Benchmarks
 
         /// <summary>The cls levels' multiply-adds forward and backward (see the class summary); the innermost axis's
         /// level reads the input, which needs no gradient.</summary>
-        private static (double Forward, double Backward) MultiplyAdds(ModelSpec spec, BenchOptions o)
+        private static (double Forward, double Backward) MultiplyAdds(ModelPlan plan, BenchOptions o)
         {
             double forward = 0, backward = 0;
-            void Walk(IEnumerable<PoolStage> stages)
+            foreach (var level in plan.ClsPools)
             {
-                foreach (var stage in stages)
-                {
-                    if (stage is ConcatStage concat) foreach (var branch in concat.Branches) Walk(branch);
-                    if (stage is not PoolLevel { Kind: PoolKind.ClsToken } level) continue;
-                    var inner = level.Over == spec.Axes[^1];
-                    double rows = inner ? (double)o.Batch * o.Videos : o.Batch, tokens = inner ? o.Tokens : o.Videos;
-                    var perHead = rows * tokens * spec.EmbeddingDim * level.Options.AttentionHeads;
-                    forward += 2 * perHead;
-                    backward += (inner ? 2 : 4) * perHead;
-                }
+                var inner = level.Over == plan.Spec.Axes[^1];
+                double rows = inner ? (double)o.Batch * o.Videos : o.Batch, tokens = inner ? o.Tokens : o.Videos;
+                var perHead = rows * tokens * plan.Spec.EmbeddingDim * level.Heads;
+                forward += 2 * perHead;
+                backward += (inner ? 2 : 4) * perHead;
             }
-            Walk(spec.Pooling);
             return (forward, backward);
         }
 

@@ -1,6 +1,4 @@
 using System.Collections.Generic;
-using DeepCoro.Runtime.Video;
-using DeepCoro.Spec;
 
 namespace DeepCoro.Runtime.Encoders
 {
@@ -14,7 +12,7 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>The encoder, exported by tools/export_encoder.py.</summary>
         public required string Path { get; init; }
         /// <summary>video_freeze_ratio: the share of the backbone's parameter tensors that train (1.0:
-        /// none, see <see cref="FreezeRule"/>).</summary>
+        /// none, see Encoders/FreezeRule in DeepCoro.Video).</summary>
         public double FreezeRatio { get; init; } = 0.8;
         /// <summary>video_encoder_lr: the rate of the video_encoder parameter group.</summary>
         public double Lr { get; init; } = 1e-5;
@@ -25,7 +23,7 @@ namespace DeepCoro.Runtime.Encoders
         /// <summary>The reference draws a stride from 1..stride at every load when stride exceeds 1; false takes
         /// every stride-th frame.</summary>
         public bool RandomStride { get; init; } = true;
-        /// <summary>rand_augment: the training videos through <see cref="Video.RandAugment"/> at every epoch (never
+        /// <summary>rand_augment: the training videos through RandAugment (DeepCoro.Video) at every epoch (never
         /// validation or test).</summary>
         public bool RandAugment { get; init; }
         public int Resize { get; init; } = 224;
@@ -61,25 +59,5 @@ namespace DeepCoro.Runtime.Encoders
                 DatasetStd = datasetStd ?? DatasetStd,
                 CacheDirectory = cacheDirectory ?? CacheDirectory,
             };
-
-        /// <summary>The sampling these options give, with mean and std from
-        /// the options or else from <paramref name="computed"/>.</summary>
-        public FrameSampling Sampling(DatasetStatistics? computed)
-        {
-            double First(IReadOnlyList<double>? given, double[]? fallback, string key) =>
-                given is { Count: > 0 } ? given[0]
-                : fallback?[0] ?? throw new DeepCoroUserException($"{key}: not given; it is computed from the training videos when absent");
-            var sampling = new FrameSampling
-            {
-                Frames = Frames,
-                Stride = Stride,
-                RandomStride = RandomStride,
-                Resize = Resize,
-                Mean = First(DatasetMean, computed?.Mean, "dataset_mean"),
-                Std = First(DatasetStd, computed?.Std, "dataset_std"),
-            };
-            sampling.Check();
-            return sampling;
-        }
     }
 }

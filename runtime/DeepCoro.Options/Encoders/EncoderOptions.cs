@@ -7,7 +7,8 @@ namespace DeepCoro.Runtime.Encoders
     /// rule (video_freeze_ratio, video_encoder_lr, video_encoder_weight_decay) and the frame sampling (frames, stride,
     /// resize, dataset_mean, dataset_std); then where the frozen prefix's outputs are kept.
     /// </summary>
-    public sealed record EncoderOptions
+    [GenerateWith]
+    public sealed partial record EncoderOptions
     {
         /// <summary>The encoder, exported by tools/export_encoder.py.</summary>
         public required string Path { get; init; }
@@ -38,26 +39,5 @@ namespace DeepCoro.Runtime.Encoders
         public bool HalfPrecisionCache { get; init; } = true;
         /// <summary>Videos decoded at once while the encoder runs.</summary>
         public int DecodeThreads { get; init; } = 2;
-
-        /// <summary>A copy with the given options changed: C#'s
-        /// <c>with</c> for callers without it, such as F#.</summary>
-        public EncoderOptions With(
-            string? path = null, double? freezeRatio = null, double? lr = null, double? weightDecay = null, int? frames = null, int? stride = null,
-            int? resize = null, IReadOnlyList<double>? datasetMean = null, IReadOnlyList<double>? datasetStd = null, string? cacheDirectory = null,
-            bool? randAugment = null) =>
-            this with
-            {
-                RandAugment = randAugment ?? RandAugment,
-                Path = path ?? Path,
-                FreezeRatio = freezeRatio ?? FreezeRatio,
-                Lr = lr ?? Lr,
-                WeightDecay = weightDecay ?? WeightDecay,
-                Frames = frames ?? Frames,
-                Stride = stride ?? Stride,
-                Resize = resize ?? Resize,
-                DatasetMean = datasetMean ?? DatasetMean,
-                DatasetStd = datasetStd ?? DatasetStd,
-                CacheDirectory = cacheDirectory ?? CacheDirectory,
-            };
     }
 }

@@ -5,11 +5,6 @@ namespace DeepCoro.Runtime.Training
     /// positives by alpha and its negatives by 1 - alpha (DeepCORO_CLIP's binary_focal uses 0.25); null weighs none.
     /// <paramref name="Ties"/> is how a Cox loss treats events at one time (Efron by default, as R survival).
     /// </summary>
-    public sealed record LossOptions(double HuberDelta = 0.1, double FocalGamma = 2.0, double? FocalAlpha = null, CoxTies Ties = CoxTies.Efron)
-    {
-        /// <summary>A copy with the given options changed: C#'s
-        /// <c>with</c> for callers without it, such as F#.</summary>
-        public LossOptions With(double? huberDelta = null, double? focalGamma = null, double? focalAlpha = null, CoxTies? ties = null) =>
-            new LossOptions(huberDelta ?? HuberDelta, focalGamma ?? FocalGamma, focalAlpha ?? FocalAlpha, ties ?? Ties);
-    }
+    [GenerateWith]
+    public sealed partial record LossOptions(double HuberDelta = 0.1, double FocalGamma = 2.0, double? FocalAlpha = null, CoxTies Ties = CoxTies.Efron);
 }

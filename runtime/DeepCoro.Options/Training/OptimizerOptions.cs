@@ -10,7 +10,8 @@ namespace DeepCoro.Runtime.Training
     /// embedding -> lr. With <see cref="TrainPooling"/> false the pooling's own parameters (cls token, attention
     /// layers, norms, gates) are frozen, as DeepCORO_CLIP's train_pooling_params: false.
     /// </summary>
-    public sealed record OptimizerOptions
+    [GenerateWith]
+    public sealed partial record OptimizerOptions
     {
         public OptimizerKind Kind { get; init; } = OptimizerKind.AdamW;
         public double Lr { get; init; } = 1e-4;
@@ -29,34 +30,5 @@ namespace DeepCoro.Runtime.Training
         public double? ViewEmbeddingLr { get; init; }
         public double? ViewEmbeddingWeightDecay { get; init; }
         public bool TrainPooling { get; init; } = true;
-
-        /// <summary>A copy with the given options changed: C#'s
-        /// <c>with</c> for callers without it, such as F#.</summary>
-        public OptimizerOptions With(
-            OptimizerKind? kind = null, double? lr = null, double? weightDecay = null, double? beta1 = null, double? beta2 = null, double? eps = null,
-            IReadOnlyDictionary<string, double>? headLr = null, IReadOnlyDictionary<string, double>? headWeightDecay = null,
-            double? attentionLr = null, double? attentionWeightDecay = null, double? attentionAcrossLr = null, double? attentionAcrossWeightDecay = null,
-            double? attentionWithinLr = null, double? attentionWithinWeightDecay = null, double? viewEmbeddingLr = null,
-            double? viewEmbeddingWeightDecay = null, bool? trainPooling = null) =>
-            this with
-            {
-                Kind = kind ?? Kind,
-                Lr = lr ?? Lr,
-                WeightDecay = weightDecay ?? WeightDecay,
-                Beta1 = beta1 ?? Beta1,
-                Beta2 = beta2 ?? Beta2,
-                Eps = eps ?? Eps,
-                HeadLr = headLr ?? HeadLr,
-                HeadWeightDecay = headWeightDecay ?? HeadWeightDecay,
-                AttentionLr = attentionLr ?? AttentionLr,
-                AttentionWeightDecay = attentionWeightDecay ?? AttentionWeightDecay,
-                AttentionAcrossLr = attentionAcrossLr ?? AttentionAcrossLr,
-                AttentionAcrossWeightDecay = attentionAcrossWeightDecay ?? AttentionAcrossWeightDecay,
-                AttentionWithinLr = attentionWithinLr ?? AttentionWithinLr,
-                AttentionWithinWeightDecay = attentionWithinWeightDecay ?? AttentionWithinWeightDecay,
-                ViewEmbeddingLr = viewEmbeddingLr ?? ViewEmbeddingLr,
-                ViewEmbeddingWeightDecay = viewEmbeddingWeightDecay ?? ViewEmbeddingWeightDecay,
-                TrainPooling = trainPooling ?? TrainPooling,
-            };
     }
 }

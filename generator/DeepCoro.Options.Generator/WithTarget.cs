@@ -8,8 +8,8 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace DeepCoro.Options.Generator
 {
     /// <summary>
-    /// What one <c>[GenerateWith]</c> type gives: its source (hint name and text), or why it cannot have one (the type's
-    /// name, the reason and where). Strings only, so the pipeline caches it by value.
+    /// What one <c>[GenerateWith]</c> type gives: its source (hint name and text), or why it cannot have one (the
+    /// type's name, the reason and where). Strings only, so the pipeline caches it by value.
     /// </summary>
     internal sealed record WithTarget(string HintName, string? Source, string TypeName, string? Failure, DiagnosticSite? Site)
     {
@@ -86,7 +86,8 @@ namespace DeepCoro.Options.Generator
                 ? type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T ? type.ToDisplayString(TypeFormat) : type.ToDisplayString(TypeFormat) + "?"
                 : type.WithNullableAnnotation(NullableAnnotation.Annotated).ToDisplayString(TypeFormat);
 
-        /// <summary>camelCase of the property (GradientAccumulation -> gradientAccumulation), escaped when a keyword.</summary>
+        /// <summary>camelCase of the property (GradientAccumulation -> gradientAccumulation),
+        /// escaped when a keyword.</summary>
         private static string ParameterName(string property)
         {
             var name = char.ToLowerInvariant(property[0]) + property.Substring(1);

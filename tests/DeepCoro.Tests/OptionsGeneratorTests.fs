@@ -1,5 +1,6 @@
 /// The [GenerateWith] generator (generator/DeepCoro.Options.Generator), run in memory on a small record: the With(...)
-/// it emits (a snapshot), that the method compiles and copies, and DCW001 where it cannot add one.
+/// it emits (a snapshot), that the method compiles and copies, its caching, and DCW001 where it cannot add one; and
+/// the built DeepCoro.Options: each of the nine option records has a With covering every init property.
 module DeepCoro.Tests.OptionsGeneratorTests
 
 open System
@@ -125,6 +126,44 @@ let tests =
             ]
             Expect.isNonEmpty reasons "the step ran"
             Expect.all reasons (fun r -> r = IncrementalStepRunReason.Cached || r = IncrementalStepRunReason.Unchanged) "cached"
+        }
+        test "every option record a config fills has a generated With: one parameter per init property, camelCase" {
+            let marked =
+                typeof<DeepCoro.Runtime.Training.TrainOptions>.Assembly.GetTypes()
+                |> Array.filter (fun t -> t.IsDefined(typeof<DeepCoro.Runtime.GenerateWithAttribute>, false))
+                |> Array.map (fun t -> t.Name)
+                |> Set.ofArray
+            Expect.equal
+                marked
+                (set [
+                    "TrainOptions"
+                    "LossOptions"
+                    "OptimizerOptions"
+                    "ScheduleOptions"
+                    "DataOptions"
+                    "EncoderOptions"
+                    "IntervalOptions"
+                    "ThresholdOptions"
+                    "TelemetryOptions"
+                ])
+                "the nine records F# copies"
+            let isInit (p: PropertyInfo) =
+                p.SetMethod <> null
+                && p.SetMethod.IsPublic
+                && p.SetMethod.ReturnParameter.GetRequiredCustomModifiers()
+                   |> Array.contains typeof<System.Runtime.CompilerServices.IsExternalInit>
+            for t in typeof<DeepCoro.Runtime.Training.TrainOptions>.Assembly.GetTypes() do
+                if t.IsDefined(typeof<DeepCoro.Runtime.GenerateWithAttribute>, false) then
+                    let expected =
+                        t.GetProperties(BindingFlags.Public ||| BindingFlags.Instance)
+                        |> Array.filter isInit
+                        |> Array.map (fun p -> Char.ToLowerInvariant(p.Name[0]).ToString() + p.Name.Substring 1)
+                        |> Set.ofArray
+                    let copy = t.GetMethod "With"
+                    Expect.isNotNull copy $"{t.Name}.With"
+                    let parameters = copy.GetParameters()
+                    Expect.equal (parameters |> Array.map (fun p -> p.Name) |> Set.ofArray) expected $"{t.Name}.With's parameters"
+                    Expect.isTrue (parameters |> Array.forall (fun p -> p.IsOptional)) $"{t.Name}.With's parameters are optional"
         }
         test "DCW001 on a record that is not partial, on a class and on a nested record, at the type's name" {
             let source =

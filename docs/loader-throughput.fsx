@@ -2,6 +2,7 @@
 // Loader-only throughput: reads every train batch of a training config (no model), studies per second.
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Spec.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Common.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Options.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Model.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Training.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Dsl.dll"

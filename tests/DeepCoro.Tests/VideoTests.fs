@@ -109,7 +109,7 @@ let samplingTests =
                     DatasetMean = [| 110.0; 90.0; 80.0 |],
                     DatasetStd = [| 40.0; 30.0; 20.0 |]
                 )
-            let s = o.Sampling(null)
+            let s = DeepCoro.Runtime.Encoders.EncoderSampling.Sampling(o, null)
             Expect.equal (s.Mean, s.Std) (110.0, 40.0) "first values"
         }
         test "a random stride is drawn from 1..stride, the same for the same video, seed and pass" {

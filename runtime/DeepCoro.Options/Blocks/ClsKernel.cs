@@ -3,7 +3,7 @@ namespace DeepCoro.Runtime.Blocks
     /// <summary>How a cls-token level computes the cls row of its attention.</summary>
     public enum ClsKernel
     {
-        /// <summary>The default: the one-pass SIMD kernel (<see cref="OnePassClsAttention"/>: an online softmax
+        /// <summary>The default: the one-pass SIMD kernel (OnePassClsAttention in DeepCoro.Model: an online softmax
         /// that reads each token once forward and once backward) on CPU float32 tokens; elsewhere, and when an
         /// attention sink asks for the probabilities, <see cref="Batched"/>. Same numbers (golden parity).</summary>
         Fused,

@@ -6,7 +6,8 @@ namespace DeepCoro.Runtime.Data
     /// Where the data lies and how to read it. The manifest has one row per video (or per study with
     /// <see cref="FileLayout.Study"/>); relative paths resolve against <see cref="Root"/>, else the manifest's folder.
     /// </summary>
-    public sealed record DataOptions
+    [GenerateWith]
+    public sealed partial record DataOptions
     {
         public required string Manifest { get; init; }
         public string Separator { get; init; } = ",";
@@ -86,74 +87,5 @@ namespace DeepCoro.Runtime.Data
         /// or with null its own folder, never the training root.
         /// </summary>
         public DataOptions WithManifest(string manifest, string? root) => this with { Manifest = manifest, Root = root };
-
-        /// <summary>A copy with the given options changed: C#'s
-        /// <c>with</c> for callers without it, such as F#.</summary>
-        public DataOptions With(
-            string? manifest = null,
-            string? separator = null,
-            string? root = null,
-            string? studyColumn = null,
-            bool? multiVideo = null,
-            string? splitColumn = null,
-            string? groupColumn = null,
-            string? splitFile = null,
-            string? pathColumn = null,
-            string? viewColumn = null,
-            IReadOnlyDictionary<string, int>? viewLabelsMap = null,
-            FileLayout? layout = null,
-            IReadOnlyDictionary<string, string>? labelColumns = null,
-            IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>>? labelsMap = null,
-            bool? labelsRequired = null,
-            bool? firstLabelWins = null,
-            string? trainSplit = null,
-            string? valSplit = null,
-            string? testSplit = null,
-            string? inferenceSplit = null,
-            string? embeddingsDir = null,
-            bool? embeddingsKeepFolders = null,
-            bool? skipMissingFiles = null,
-            int? tokens = null,
-            int? numVideos = null,
-            bool? randomVideosInTraining = null,
-            int? batchSize = null,
-            int? prefetch = null,
-            int? readThreads = null,
-            IReadOnlyDictionary<string, SurvivalColumns>? survivalColumns = null,
-            TokenDtype? tokenDtype = null) =>
-            this with
-            {
-                Manifest = manifest ?? Manifest,
-                Separator = separator ?? Separator,
-                Root = root ?? Root,
-                StudyColumn = studyColumn ?? StudyColumn,
-                MultiVideo = multiVideo ?? MultiVideo,
-                SplitColumn = splitColumn ?? SplitColumn,
-                GroupColumn = groupColumn ?? GroupColumn,
-                SplitFile = splitFile ?? SplitFile,
-                PathColumn = pathColumn ?? PathColumn,
-                ViewColumn = viewColumn ?? ViewColumn,
-                ViewLabelsMap = viewLabelsMap ?? ViewLabelsMap,
-                Layout = layout ?? Layout,
-                LabelColumns = labelColumns ?? LabelColumns,
-                SurvivalColumns = survivalColumns ?? SurvivalColumns,
-                LabelsMap = labelsMap ?? LabelsMap,
-                LabelsRequired = labelsRequired ?? LabelsRequired,
-                FirstLabelWins = firstLabelWins ?? FirstLabelWins,
-                TrainSplit = trainSplit ?? TrainSplit,
-                ValSplit = valSplit ?? ValSplit,
-                TestSplit = testSplit ?? TestSplit,
-                InferenceSplit = inferenceSplit ?? InferenceSplit,
-                EmbeddingsDir = embeddingsDir ?? EmbeddingsDir,
-                EmbeddingsKeepFolders = embeddingsKeepFolders ?? EmbeddingsKeepFolders,
-                SkipMissingFiles = skipMissingFiles ?? SkipMissingFiles,
-                Tokens = tokens ?? Tokens,
-                NumVideos = numVideos ?? NumVideos,
-                RandomVideosInTraining = randomVideosInTraining ?? RandomVideosInTraining,
-                BatchSize = batchSize ?? BatchSize,
-                Prefetch = prefetch ?? Prefetch,
-                ReadThreads = readThreads ?? ReadThreads,
-                TokenDtype = tokenDtype ?? TokenDtype,
-            };
     }
 }

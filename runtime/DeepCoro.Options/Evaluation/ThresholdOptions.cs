@@ -8,7 +8,8 @@ namespace DeepCoro.Runtime.Evaluation
     /// named: a DeepCORO_CLIP-layout run (<see cref="OnSplitNames"/>) keeps the reference's metrics at a threshold
     /// chosen on each split under the reference's names and reports the locked ones as <c>locked_*</c>.
     /// </summary>
-    public sealed record ThresholdOptions
+    [GenerateWith]
+    public sealed partial record ThresholdOptions
     {
         public ThresholdRule Rule { get; init; } = ThresholdRule.Gmean;
 
@@ -18,10 +19,5 @@ namespace DeepCoro.Runtime.Evaluation
 
         /// <summary>The rule of a head: its own, else the run's.</summary>
         public ThresholdRule For(string head) => PerHead.TryGetValue(head, out var rule) ? rule : Rule;
-
-        /// <summary>A copy with the given options changed (null keeps one),
-        /// for callers without C#'s <c>with</c>.</summary>
-        public ThresholdOptions With(ThresholdRule? rule = null, IReadOnlyDictionary<string, ThresholdRule>? perHead = null, bool? onSplitNames = null) =>
-            this with { Rule = rule ?? Rule, PerHead = perHead ?? PerHead, OnSplitNames = onSplitNames ?? OnSplitNames };
     }
 }

@@ -6,7 +6,8 @@ using DeepCoro.Runtime.Telemetry;
 namespace DeepCoro.Runtime.Training
 {
     /// <summary>How a run trains: everything but the model and the data.</summary>
-    public sealed record TrainOptions
+    [GenerateWith]
+    public sealed partial record TrainOptions
     {
         public int Epochs { get; init; } = 10;
         public int Seed { get; init; } = 42;
@@ -39,37 +40,8 @@ namespace DeepCoro.Runtime.Training
         /// none when absent.</summary>
         public IReadOnlyDictionary<string, string> Recalibration { get; init; } = new Dictionary<string, string>();
 
-        /// <summary>A copy with the given options changed (null keeps one): C#'s <c>with</c> for callers without it,
-        /// such as F#.</summary>
-        public TrainOptions With(
-            int? epochs = null, int? seed = null, int? gradientAccumulation = null, double? clipNorm = null, string? monitor = null,
-            int? patience = null, double? minDelta = null, LossOptions? loss = null, OptimizerOptions? optimizer = null,
-            ScheduleOptions? schedule = null, string? device = null, Encoders.EncoderOptions? encoder = null, IntervalOptions? intervals = null,
-            TelemetryOptions? telemetry = null, ThresholdOptions? thresholds = null, IReadOnlyDictionary<string, string>? recalibration = null,
-            ClsKernel? kernel = null) =>
-            this with
-            {
-                Epochs = epochs ?? Epochs,
-                Seed = seed ?? Seed,
-                GradientAccumulation = gradientAccumulation ?? GradientAccumulation,
-                ClipNorm = clipNorm ?? ClipNorm,
-                Monitor = monitor ?? Monitor,
-                Patience = patience ?? Patience,
-                MinDelta = minDelta ?? MinDelta,
-                Loss = loss ?? Loss,
-                Optimizer = optimizer ?? Optimizer,
-                Schedule = schedule ?? Schedule,
-                Device = device ?? Device,
-                Encoder = encoder ?? Encoder,
-                Intervals = intervals ?? Intervals,
-                Telemetry = telemetry ?? Telemetry,
-                Thresholds = thresholds ?? Thresholds,
-                Recalibration = recalibration ?? Recalibration,
-                Kernel = kernel ?? Kernel,
-            };
-
         /// <summary>The same options without gradient clipping (max_grad_norm:
-        /// null), which <see cref="With"/> cannot express.</summary>
+        /// null), which the generated <c>With</c> cannot express.</summary>
         public TrainOptions WithoutClipping() => this with { ClipNorm = null };
     }
 }

@@ -6,17 +6,13 @@ namespace DeepCoro.Runtime.Evaluation
     /// Bootstrap confidence intervals of the reported metrics (the reference's ci_confidence_level, ci_n_bootstrap):
     /// percentile intervals at <see cref="Level"/> over <see cref="Resamples"/> resamples; 0 resamples = none.
     /// </summary>
-    public sealed record IntervalOptions
+    [GenerateWith]
+    public sealed partial record IntervalOptions
     {
         public double Level { get; init; } = 0.95;
         public int Resamples { get; init; } = 1000;
 
         public bool Enabled => Resamples > 0;
-
-        /// <summary>A copy with the given options changed (null keeps one),
-        /// for callers without C#'s <c>with</c>.</summary>
-        public IntervalOptions With(double? level = null, int? resamples = null) =>
-            this with { Level = level ?? Level, Resamples = resamples ?? Resamples };
 
         /// <summary>Throws with the config key's name when a value cannot give an interval.</summary>
         public void Check()

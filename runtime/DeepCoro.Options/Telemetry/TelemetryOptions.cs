@@ -1,7 +1,8 @@
 namespace DeepCoro.Runtime.Telemetry
 {
     /// <summary>What a run measures about itself each epoch, and when non-finite steps stop it.</summary>
-    public sealed record TelemetryOptions
+    [GenerateWith]
+    public sealed partial record TelemetryOptions
     {
         /// <summary>
         /// Attention, gradient, cls-token and memory figures per epoch (metrics.jsonl and TensorBoard); off, none of
@@ -21,10 +22,5 @@ namespace DeepCoro.Runtime.Telemetry
         /// checkpoint, written at the end of the last good epoch, is kept).
         /// </summary>
         public int MaxConsecutiveSkips { get; init; } = 5;
-
-        /// <summary>A copy with the given options changed (null keeps one),
-        /// for callers without C#'s <c>with</c>.</summary>
-        public TelemetryOptions With(bool? enabled = null, int? sampleEvery = null, int? maxConsecutiveSkips = null) =>
-            this with { Enabled = enabled ?? Enabled, SampleEvery = sampleEvery ?? SampleEvery, MaxConsecutiveSkips = maxConsecutiveSkips ?? MaxConsecutiveSkips };
     }
 }

@@ -6,7 +6,8 @@ namespace DeepCoro.Runtime.Training
     /// once per epoch against a per-step horizon (its defect 6); here each one is evaluated per optimizer step
     /// with periods given in epochs converted to steps.
     /// </summary>
-    public sealed record ScheduleOptions
+    [GenerateWith]
+    public sealed partial record ScheduleOptions
     {
         public ScheduleKind Kind { get; init; } = ScheduleKind.Constant;
         /// <summary>step: the period in epochs (lr_step_period) and the factor per period (factor).</summary>
@@ -22,22 +23,5 @@ namespace DeepCoro.Runtime.Training
         public double HardRestartCycles { get; init; } = 1;
         /// <summary>cosine, cosine_warm_restart: the floor as a share of the base rate (eta_min / lr).</summary>
         public double MinFactor { get; init; } = 0;
-
-        /// <summary>A copy with the given options changed: C#'s
-        /// <c>with</c> for callers without it, such as F#.</summary>
-        public ScheduleOptions With(
-            ScheduleKind? kind = null, double? stepPeriodEpochs = null, double? factor = null, double? warmupFraction = null,
-            double? restartPeriodEpochs = null, int? restartMultiplier = null, double? hardRestartCycles = null, double? minFactor = null) =>
-            this with
-            {
-                Kind = kind ?? Kind,
-                StepPeriodEpochs = stepPeriodEpochs ?? StepPeriodEpochs,
-                Factor = factor ?? Factor,
-                WarmupFraction = warmupFraction ?? WarmupFraction,
-                RestartPeriodEpochs = restartPeriodEpochs ?? RestartPeriodEpochs,
-                RestartMultiplier = restartMultiplier ?? RestartMultiplier,
-                HardRestartCycles = hardRestartCycles ?? HardRestartCycles,
-                MinFactor = minFactor ?? MinFactor,
-            };
     }
 }

@@ -6,11 +6,13 @@
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Model.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Training.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Dsl.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Yaml.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Sweeps.dll"
+#r "../cli/DeepCoro.Cli/bin/Release/net10.0/DeepCoro.Config.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/TorchSharp.dll"
 #r "../cli/DeepCoro.Cli/bin/Release/net10.0/YamlDotNet.dll"
-#r "../cli/DeepCoro.Cli/bin/Release/net10.0/deepcoro.dll"
 open DeepCoro.Runtime.Data
-let c = DeepCoro.Cli.TrainConfig.load fsi.CommandLineArgs.[1]
+let c = DeepCoro.Config.TrainConfig.load fsi.CommandLineArgs.[1]
 let data = Dataset.Open(c.Spec, c.Data, "train")
 let sw = System.Diagnostics.Stopwatch.StartNew()
 let mutable n = 0

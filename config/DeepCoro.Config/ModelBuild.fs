@@ -155,9 +155,10 @@ let private axesOf (r: ConfigReader) (layout: Layout) (keys: ModelKeys) (default
     | None, None when layout = Reference -> Some(rankAxes (if keys.EncoderAggregates || keys.PerVideoPool then 3 else 4))
     | None, None -> Some(rankAxes (defaultArg defaultRank 4))
 
-/// The spec the model keys describe, resolved and validated: every finding of the validator is reported at the key it comes from
-/// (its code leads the message), DC0003 in a DeepCORO_CLIP file with a hint at --as-reference-built. `viewClasses`
-/// is the view embedding's size (DeepCORO_CLIP builds one only with a view column).
+/// The model the keys describe, resolved once (its plan) and validated: every finding of the validator is reported
+/// at the key it comes from (its code leads the message), DC0003 in a DeepCORO_CLIP file with a hint at
+/// --as-reference-built. `viewClasses` is the view embedding's size (DeepCORO_CLIP builds one only with a view
+/// column).
 let build
     (r: ConfigReader)
     (layout: Layout)

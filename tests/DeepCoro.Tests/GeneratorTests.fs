@@ -257,15 +257,6 @@ let private goldenSpecs =
 
 let private snapshotDir = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Snapshots")
 
-/// Hand-rolled Verify: the emitted source must equal `<name>.verified.cs`; a mismatch writes `<name>.received.cs`.
-let private verifySnapshot (name: string) (source: string) =
-    let verified = Path.Combine(snapshotDir, name + ".verified.cs")
-    let received = Path.Combine(snapshotDir, name + ".received.cs")
-    if File.Exists verified && File.ReadAllText verified = source then
-        File.Delete received
-    else
-        File.WriteAllText(received, source)
-        failtestf "%s differs from %s (or is new): review %s and rename it to .verified.cs if it is right" name verified received
 
 /// A valid spec without warnings; the cases below replace one of its lines. Line numbers are 1-based.
 let private baseLines = [

@@ -71,18 +71,6 @@ namespace Sample
 }
 """
 
-let private snapshotDir = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Snapshots")
-
-/// Hand-rolled Verify, as GeneratorTests: the source must equal `<name>.verified.cs`; else `<name>.received.cs`.
-let private verifySnapshot (name: string) (source: string) =
-    let verified = Path.Combine(snapshotDir, name + ".verified.cs")
-    let received = Path.Combine(snapshotDir, name + ".received.cs")
-    if File.Exists verified && File.ReadAllText verified = source then
-        File.Delete received
-    else
-        File.WriteAllText(received, source)
-        failtestf "%s differs from %s (or is new): review %s and rename it to .verified.cs if it is right" name verified received
-
 [<Tests>]
 let tests =
     testList "options generator" [

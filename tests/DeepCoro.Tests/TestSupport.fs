@@ -16,6 +16,22 @@ let repoRoot =
 let sharedDir = Path.GetFullPath(Path.Combine(repoRoot, "..", "shared"))
 let goldenDir = Path.Combine(sharedDir, "golden")
 
+/// Hand-rolled Verify for generated sources: `source` must equal `Snapshots/<name>.verified.cs`; a mismatch (or a
+/// new name) writes `<name>.received.cs` beside it to review and rename.
+let verifySnapshot (name: string) (source: string) =
+    let snapshots = Path.Combine(repoRoot, "tests", "DeepCoro.Tests", "Snapshots")
+    let verified = Path.Combine(snapshots, name + ".verified.cs")
+    let received = Path.Combine(snapshots, name + ".received.cs")
+    if File.Exists verified && File.ReadAllText verified = source then
+        File.Delete received
+    else
+        File.WriteAllText(received, source)
+        Expecto.Tests.failtestf
+            "%s differs from %s (or is new): review %s and rename it to .verified.cs if it is right"
+            name
+            verified
+            received
+
 let tempDir () =
     let d = Path.Combine(Path.GetTempPath(), "deepcoro-tests", Guid.NewGuid().ToString("N"))
     Directory.CreateDirectory d |> ignore

@@ -48,12 +48,7 @@ type private OptionsProvider(options: AnalyzerConfigOptions) =
 
 let private parseOptions = CSharpParseOptions(LanguageVersion.Latest)
 
-/// Every assembly the test process runs with (framework, TorchSharp, runtime): what generated code compiles against.
-let private references =
-    lazy
-        (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split(Path.PathSeparator)
-        |> Array.filter (fun p -> p.EndsWith ".dll")
-        |> Array.map (fun p -> MetadataReference.CreateFromFile p :> MetadataReference)
+let private references = compilationReferences
 
 let private emptyCompilation () =
     CSharpCompilation.Create(

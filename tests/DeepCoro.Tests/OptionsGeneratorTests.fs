@@ -14,11 +14,7 @@ open DeepCoro.Tests.TestSupport
 
 let private parseOptions = CSharpParseOptions(LanguageVersion.Latest)
 
-let private references =
-    lazy
-        (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split(Path.PathSeparator)
-        |> Array.filter (fun p -> p.EndsWith ".dll")
-        |> Array.map (fun p -> MetadataReference.CreateFromFile p :> MetadataReference)
+let private references = compilationReferences
 
 /// The source through the generator: the compilation with its output, and the generator's diagnostics.
 let private generate (source: string) =

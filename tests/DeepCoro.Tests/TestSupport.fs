@@ -32,6 +32,13 @@ let verifySnapshot (name: string) (source: string) =
             verified
             received
 
+/// Every assembly the test process runs with (framework, TorchSharp, runtime): what generated code compiles against.
+let compilationReferences =
+    lazy
+        (AppContext.GetData "TRUSTED_PLATFORM_ASSEMBLIES" :?> string).Split(Path.PathSeparator)
+        |> Array.filter (fun p -> p.EndsWith ".dll")
+        |> Array.map (fun p -> Microsoft.CodeAnalysis.MetadataReference.CreateFromFile p :> Microsoft.CodeAnalysis.MetadataReference)
+
 let tempDir () =
     let d = Path.Combine(Path.GetTempPath(), "deepcoro-tests", Guid.NewGuid().ToString("N"))
     Directory.CreateDirectory d |> ignore

@@ -139,17 +139,8 @@ namespace DeepCoro.Runtime.Blocks
                 for (var i = 0; i < w; i++) acc[i] = k0 * b.Cls[i];
             }
 
-            var n = 0;
-            for (var j = 0; j <= s; j++)
+            for (int from = 0, n; (n = NextBlock(b, x, x16, valid, scratch, ref from, tokens, index)) > 0;)
             {
-                if (j < s)
-                {
-                    if (valid != null && valid[j] == 0) continue;
-                    index[n] = j;
-                    tokens[n] = Token(b.BFloat16, x, x16, scratch, j, n, w);
-                    if (++n < Block) continue;
-                }
-                if (n == 0) break;
                 for (var t = 0; t < n; t++)
                 {
                     Dots<TL, TV>(tokens[t], b.U, w, heads, w, blockScores + t * heads);
@@ -178,7 +169,6 @@ namespace DeepCoro.Runtime.Blocks
                     max[h] = next;
                     Accumulate<TL, TV>(outRow + h * stride, rescale, tokens, weights, 1, n, w);
                 }
-                n = 0;
             }
 
             for (var h = 0; h < heads; h++)
@@ -189,6 +179,21 @@ namespace DeepCoro.Runtime.Blocks
                 acc[w] = kept[h] * inverse;
                 b.Lse[(long)r * heads + h] = max[h] + MathF.Log(norm[h]);
             }
+        }
+
+        /// <summary>The row's next block: up to Block valid tokens from position <paramref name="next"/> on (masked ones
+        /// are skipped, never read), their pointers and positions; returns how many, 0 past the row's end.</summary>
+        private static int NextBlock(Buffers b, float* x, ushort* x16, byte* valid, float* scratch, ref int next, float** tokens, int* index)
+        {
+            var n = 0;
+            for (; next < b.Tokens && n < Block; next++)
+            {
+                if (valid != null && valid[next] == 0) continue;
+                index[n] = next;
+                tokens[n] = Token(b.BFloat16, x, x16, scratch, next, n, b.Width);
+                n++;
+            }
+            return n;
         }
 
         /// <summary>Token j of a row: its float32 memory, or its 16-bit values widened into slot n of the
@@ -246,17 +251,8 @@ namespace DeepCoro.Runtime.Blocks
                 Accumulate<TL, TV>(gradCls, 1f, clsAndGrad, pair, 1, 2, w);
             }
 
-            var n = 0;
-            for (var j = 0; j <= s; j++)
+            for (int from = 0, n; (n = NextBlock(b, x, x16, valid, scratch, ref from, tokens, index)) > 0;)
             {
-                if (j < s)
-                {
-                    if (valid != null && valid[j] == 0) continue;
-                    index[n] = j;
-                    tokens[n] = Token(b.BFloat16, x, x16, scratch, j, n, w);
-                    if (++n < Block) continue;
-                }
-                if (n == 0) break;
                 for (var t = 0; t < n; t++) Dots<TL, TV>(tokens[t], g, stride, heads, w, gz + t * heads);
                 for (var h = 0; h < heads; h++)
                 {
@@ -278,8 +274,6 @@ namespace DeepCoro.Runtime.Blocks
                     for (var t = 0; t < n; t++)
                         Combine<TL, TV>(gradX + (long)index[t] * w, b.U, g, stride, dScore + t, weight + t, heads, w);
                 }
-
-                n = 0;
             }
         }
 

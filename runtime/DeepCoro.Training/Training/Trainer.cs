@@ -27,7 +27,6 @@ namespace DeepCoro.Runtime.Training
     public sealed class Trainer
     {
         private readonly ModelPlan plan;
-        private readonly ModelSpec spec;
         private readonly Dataset data;
         private readonly TrainOptions options;
         private readonly RunFiles files;
@@ -39,13 +38,12 @@ namespace DeepCoro.Runtime.Training
         public Trainer(ModelPlan plan, Dataset data, TrainOptions options, string runDirectory)
         {
             this.plan = plan;
-            spec = plan.Spec;
             this.data = data;
             this.options = options;
             files = new RunFiles(runDirectory);
             device = DeviceChoice.Parse(options.Device);
-            Dataset.CheckHeads(spec);
-            CheckMonitor(spec, options.Monitor);
+            Dataset.CheckHeads(plan.Spec);
+            CheckMonitor(plan.Spec, options.Monitor);
         }
 
         private const string MainLossKey = "val/main_loss", BestValLossKey = "best_val_loss";
@@ -72,6 +70,7 @@ namespace DeepCoro.Runtime.Training
         public TrainResult Run(bool resume, ITrainingObserver observer, CancellationToken cancel = default)
         {
             this.observer = observer;
+            var spec = plan.Spec;
             var specJson = SpecJson.Write(spec);
             var runOptions = RunOptions.Canonical(options, data.Options, files.Directory);
             if (!resume && File.Exists(files.Checkpoint))
@@ -213,6 +212,7 @@ namespace DeepCoro.Runtime.Training
         /// </summary>
         private (OrderedDictionary<string, double>, OrderedDictionary<string, MetricInterval>) Finish(Probe model, CancellationToken cancel)
         {
+            var spec = plan.Spec;
             var best = Safetensors.Load(files.Best);
             StateDict.LoadStrict(model, best, files.Best);
             foreach (var t in best.Values) t.Dispose();
@@ -265,7 +265,7 @@ namespace DeepCoro.Runtime.Training
         /// <summary>One pass in evaluation mode (no dropout, the first num_videos videos, no gradients).</summary>
         // every probe the trainer builds (MilModel, EncoderProbe) takes its pooled vector before its heads
         public SplitResults Evaluate(Probe model, IReadOnlyList<Study> studies, CancellationToken cancel = default) =>
-            EvaluateWith((IPoolingProbe)model, data, spec, options.Loss, device, studies, cancel);
+            EvaluateWith((IPoolingProbe)model, data, plan.Spec, options.Loss, device, studies, cancel);
 
         /// <summary>
         /// One evaluation pass over <paramref name="studies"/>; with

@@ -181,8 +181,8 @@ namespace DeepCoro.Runtime.Blocks
             }
         }
 
-        /// <summary>The row's next block: up to Block valid tokens from position <paramref name="next"/> on (masked ones
-        /// are skipped, never read), their pointers and positions; returns how many, 0 past the row's end.</summary>
+        /// <summary>The row's next block: up to Block valid tokens from <paramref name="next"/> on (masked ones are
+        /// skipped, never read), their pointers and positions; returns how many, 0 past the row's end.</summary>
         private static int NextBlock(Buffers b, float* x, ushort* x16, byte* valid, float* scratch, ref int next, float** tokens, int* index)
         {
             var n = 0;
